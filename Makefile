@@ -1,0 +1,39 @@
+# Indberet — see README.md.
+#   make run      build, start a local PostgreSQL in .data/pg, migrate, load demo data, serve on :8080
+#   make test     every test (they start their own throwaway PostgreSQL)
+#   make db-stop  stop the local PostgreSQL
+
+GO      ?= go
+BIN     := bin/indberet
+GOFLAGS ?=
+
+.DEFAULT_GOAL := help
+
+.PHONY: help build run test db-stop generate verify vet fmt
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+build: ## build the binary bin/indberet
+	$(GO) build $(GOFLAGS) -o $(BIN) .
+
+run: build ## run the system with a local database (set DATABASE_URL to use another)
+	./$(BIN) migrate
+	./$(BIN) demo
+	./$(BIN) serve
+
+test: ## run every test
+	$(GO) vet ./...
+	$(GO) test $(GOFLAGS) -count=1 ./...
+
+db-stop: build ## stop the local PostgreSQL cluster in .data/pg
+	./$(BIN) localdb stop
+
+generate: ## regenerate the templ views
+	$(GO) tool templ generate -path views
+
+verify: generate ## check that generated code is up to date and formatted
+	git diff --exit-code -- views
+	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+
+include Makefile.assets

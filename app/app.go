@@ -1,0 +1,112 @@
+// Package app is the web application: Fiber, one route table (routes.go) in which every
+// route names the permission it needs, the middleware every request passes (middleware.go:
+// security headers, request log, session, CSRF, authorization), and one file per screen
+// (login.go, home.go, health.go …). Handlers parse input, call tenant stores and rules, and
+// render views; they run no SQL and hold no rules.
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/app/config"
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/tenant/accounts"
+	"indberet/tenant/websession"
+	"indberet/views"
+)
+
+// Deps is what the app needs, built by main.
+type Deps struct {
+	Config   config.Config
+	DB       *tenant.DB
+	Accounts *accounts.Store
+	Enforcer *access.Enforcer
+	Sessions *websession.Store
+	Logger   *slog.Logger
+}
+
+// App is the web application.
+type App struct {
+	deps     Deps
+	fiber    *fiber.App
+	routes   []Route
+	kommuner map[string]string // kommunekode → name, for the header
+}
+
+// New builds the app and registers every route of the route table.
+func New(ctx context.Context, d Deps) (*App, error) {
+	ks, err := d.DB.Kommuner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{deps: d, kommuner: map[string]string{}}
+	for _, k := range ks {
+		a.kommuner[k.Kode] = k.Navn
+	}
+	a.fiber = fiber.New(fiber.Config{
+		AppName:               "indberet",
+		DisableStartupMessage: true,
+		ErrorHandler:          a.handleError,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             4 << 20,
+	})
+	a.fiber.Use(a.securityHeaders, a.requestLog, a.loadSession, a.checkCSRF)
+	a.routes = a.routeTable()
+	for _, r := range a.routes {
+		a.fiber.Add(r.Method, r.Path, a.authorize(r), r.Handler)
+	}
+	a.fiber.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return a, nil
+}
+
+// Fiber returns the Fiber app (for Listen and for tests' app.Test).
+func (a *App) Fiber() *fiber.App { return a.fiber }
+
+// Routes returns the route table.
+func (a *App) Routes() []Route { return a.routes }
+
+// Listen serves on addr until ctx ends, then shuts down gracefully.
+func (a *App) Listen(ctx context.Context, addr string) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.fiber.Listen(addr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return a.fiber.ShutdownWithTimeout(30 * time.Second)
+	}
+}
+
+// handleError renders every error as a Danish page (or partial): 404 and 405 as they are,
+// anything unexpected as 500 with the details only in the log.
+func (a *App) handleError(c *fiber.Ctx, err error) error {
+	code := fiber.StatusInternalServerError
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code = fe.Code
+	}
+	heading, msg := "Der skete en fejl", "Noget gik galt hos os. Prøv igen om lidt. Fortsætter fejlen, så kontakt Danmarks Statistik."
+	switch code {
+	case fiber.StatusNotFound:
+		heading, msg = "Siden findes ikke", "Siden findes ikke, eller du har ikke adgang til den."
+	case fiber.StatusMethodNotAllowed:
+		heading, msg = "Ikke tilladt", "Siden kan ikke bruges på denne måde."
+	case fiber.StatusRequestEntityTooLarge:
+		heading, msg = "For store data", "Det indsendte er for stort."
+	case fiber.StatusInternalServerError:
+		a.deps.Logger.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "err", err)
+	default:
+		if fe != nil {
+			msg = fe.Message
+		}
+	}
+	return a.render(c, code, views.ErrorPage(a.page(c, heading), code, heading, msg))
+}

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant/accounts"
+	"indberet/tenant/websession"
+	"indberet/views"
+)
+
+// loginForm shows the login page (E-mail, Adgangskode, Log ind). A logged-in user goes to
+// the start page.
+func (a *App) loginForm(c *fiber.Ctx) error {
+	if reqOf(c).user != nil {
+		return redirect(c, "/")
+	}
+	if err := a.ensureCSRFToken(c); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, views.LoginPage(a.page(c, "Log ind"), views.LoginForm{}))
+}
+
+// login checks e-mail and password. A wrong one is answered with 422 and the e-mail kept; a
+// throttled account or address with 429 and how long to wait. Success gives the session a
+// new id and a new CSRF token.
+func (a *App) login(c *fiber.Ctx) error {
+	email := c.FormValue("email")
+	u, err := a.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), clientIP(c))
+	var throttled *accounts.ThrottledError
+	switch {
+	case errors.As(err, &throttled):
+		minutes := int(math.Ceil(throttled.RetryAfter.Minutes()))
+		msg := fmt.Sprintf("For mange mislykkede forsøg på at logge ind. Prøv igen om %d minutter.", minutes)
+		if minutes <= 1 {
+			msg = "For mange mislykkede forsøg på at logge ind. Prøv igen om et minut."
+		}
+		c.Set("Retry-After", strconv.Itoa(int(math.Ceil(throttled.RetryAfter.Seconds()))))
+		return a.loginFailed(c, fiber.StatusTooManyRequests, email, msg)
+	case errors.Is(err, accounts.ErrInvalidCredentials):
+		return a.loginFailed(c, fiber.StatusUnprocessableEntity, email, "Forkert e-mail eller adgangskode.")
+	case errors.Is(err, accounts.ErrDeactivated):
+		return a.loginFailed(c, fiber.StatusUnprocessableEntity, email,
+			"Din konto er deaktiveret. Kontakt din kommunes administrator.")
+	case err != nil:
+		return err
+	}
+	r := reqOf(c)
+	r.session.Values[websession.UserIDKey] = strconv.FormatInt(u.ID, 10)
+	r.session.Values[csrfKey] = newToken()
+	if err := a.regenerateSession(c); err != nil {
+		return err
+	}
+	a.deps.Logger.InfoContext(c.UserContext(), "login", "user_id", u.ID, "ip", clientIP(c))
+	return redirect(c, "/")
+}
+
+func (a *App) loginFailed(c *fiber.Ctx, status int, email, msg string) error {
+	return a.render(c, status, views.LoginPage(a.page(c, "Log ind"), views.LoginForm{Email: email, Error: msg}))
+}
+
+// logout ends the session server-side and expires the cookie.
+func (a *App) logout(c *fiber.Ctx) error {
+	r := reqOf(c)
+	r.session.Options.MaxAge = -1
+	if err := a.saveSession(c); err != nil {
+		return err
+	}
+	return redirect(c, "/login")
+}

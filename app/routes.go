@@ -1,0 +1,63 @@
+package app
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant/access"
+)
+
+// Route is one entry of the route table: method, path, who may use it, and the handler.
+type Route struct {
+	Method  string
+	Path    string
+	Access  Access
+	Handler fiber.Handler
+}
+
+// Access is who may use a route: everyone (Public), any logged-in user (LoggedIn), or users
+// holding a permission (Need).
+type Access struct {
+	public   bool
+	loggedIn bool
+	perm     access.Permission
+}
+
+// Public routes need no login.
+var Public = Access{public: true}
+
+// LoggedIn routes need a login but no permission (logging out).
+var LoggedIn = Access{loggedIn: true}
+
+// Need is access for users holding p.
+func Need(p access.Permission) Access { return Access{perm: p} }
+
+// String describes the access ("public", "logged-in" or "sag:read").
+func (x Access) String() string {
+	switch {
+	case x.public:
+		return "public"
+	case x.loggedIn:
+		return "logged-in"
+	}
+	return x.perm.String()
+}
+
+// IsPublic tells whether the route needs no login.
+func (x Access) IsPublic() bool { return x.public }
+
+// Permission is the permission the route needs (zero for public and logged-in routes).
+func (x Access) Permission() access.Permission { return x.perm }
+
+// routeTable is every route of the app. A new screen adds its routes here, with the
+// permission they need; the role × route matrix test reads this table.
+func (a *App) routeTable() []Route {
+	return []Route{
+		{"GET", "/healthz", Public, a.healthz},
+		{"GET", "/readyz", Public, a.readyz},
+		{"GET", "/static/*", Public, a.static},
+		{"GET", "/login", Public, a.loginForm},
+		{"POST", "/login", Public, a.login},
+		{"POST", "/logout", LoggedIn, a.logout},
+		{"GET", "/", Need(access.HomeView), a.home},
+	}
+}

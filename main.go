@@ -1,0 +1,283 @@
+// Command indberet is the whole system in one binary: the web app, the River workers and
+// the operator commands. Wiring only; the logic lives in app/, worker/ and tenant/.
+//
+//	indberet serve [--workers=false]   web server (and River workers unless --workers=false)
+//	indberet worker                    River workers only
+//	indberet migrate                   apply migrations, load code lists, sync role policies
+//	indberet user add --kommune 101 --email E --name N --role R [--password-stdin]
+//	indberet demo                      load the demo data (idempotent)
+//	indberet localdb start|stop|url    the local PostgreSQL cluster under .data/pg
+//
+// Without DATABASE_URL every command uses (starting it if needed) the local cluster.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sync/errgroup"
+
+	"indberet/app"
+	"indberet/app/config"
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/tenant/accounts"
+	"indberet/tenant/demo"
+	"indberet/tenant/pgcluster"
+	"indberet/tenant/schema"
+	"indberet/tenant/websession"
+	"indberet/worker"
+)
+
+// localDir is where the local cluster lives when DATABASE_URL is not set.
+const localDir = ".data/pg"
+
+const usage = `Brug: indberet <kommando> [flag]
+
+Kommandoer:
+  serve [--workers=false]  webserver og River-workers (--workers=false: kun web)
+  worker                   kun River-workers
+  migrate                  migrerer databasen, indlæser kodelister og roller
+  user add --kommune 101 --email E --name N --role R [--password-stdin]
+                           opretter en bruger (roller: indberetter, laeser,
+                           kommuneadmin, dst, platformadmin)
+  demo                     indlæser demodata (kan køres flere gange)
+  localdb start|stop|url   den lokale PostgreSQL-klynge i .data/pg
+
+Uden DATABASE_URL bruges (og startes) den lokale klynge i .data/pg.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "indberet:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, usage)
+		return errors.New("mangler kommando")
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger, rest)
+	case "worker":
+		return workOnly(ctx, cfg, logger)
+	case "migrate":
+		return migrate(ctx, cfg, stdout)
+	case "user":
+		return user(ctx, cfg, rest, stdin, stdout)
+	case "demo":
+		return loadDemo(ctx, cfg, stdout)
+	case "localdb":
+		return localdb(ctx, rest, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stdout, usage)
+	return fmt.Errorf("ukendt kommando %q", cmd)
+}
+
+// databaseURL is DATABASE_URL, or the URL of the local cluster (started if needed).
+func databaseURL(ctx context.Context, cfg config.Config) (string, error) {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL, nil
+	}
+	c, err := pgcluster.Ensure(ctx, pgcluster.Options{Dir: localDir, Logf: func(f string, a ...any) {
+		fmt.Fprintf(os.Stderr, f+"\n", a...)
+	}})
+	if err != nil {
+		return "", err
+	}
+	return c.URL(pgcluster.Database), nil
+}
+
+// services is what serve and worker share.
+type services struct {
+	db       *tenant.DB
+	accounts *accounts.Store
+}
+
+func open(ctx context.Context, cfg config.Config) (*services, error) {
+	url, err := databaseURL(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := tenant.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	return &services{db: db, accounts: accounts.NewStore(db)}, nil
+}
+
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	workers := fs.Bool("workers", true, "kør River-workers i samme proces")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.db.Close()
+	if cfg.SessionKeysGenerated {
+		logger.Warn("SESSION_KEYS is not set: using a random key, sessions end when the process restarts")
+	}
+	enforcer, err := access.NewEnforcer(ctx, s.db.Pool)
+	if err != nil {
+		return err
+	}
+	riverClient, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger},
+		worker.Options{Work: *workers})
+	if err != nil {
+		return err
+	}
+	web, err := app.New(ctx, app.Deps{
+		Config: cfg, DB: s.db, Accounts: s.accounts, Enforcer: enforcer, Logger: logger,
+		Sessions: websession.New(s.db.Pool, cfg.SessionKeys, cfg.Secure()),
+	})
+	if err != nil {
+		return err
+	}
+	addr := fmt.Sprintf(":%d", cfg.Port)
+	logger.Info("serving", "addr", addr, "base_url", cfg.BaseURL, "workers", *workers)
+	fmt.Fprintf(os.Stderr, "\nIndberet kører på %s (Ctrl-C stopper)\n\n", cfg.BaseURL)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return web.Listen(gctx, addr) })
+	if *workers {
+		g.Go(func() error { return worker.Run(gctx, riverClient) })
+	}
+	return g.Wait()
+}
+
+func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.db.Close()
+	c, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger}, worker.Options{Work: true})
+	if err != nil {
+		return err
+	}
+	logger.Info("worker started")
+	return worker.Run(ctx, c)
+}
+
+func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	url, err := databaseURL(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	r, err := schema.Prepare(ctx, url)
+	if err != nil {
+		return err
+	}
+	var added int64
+	for _, n := range r.Codes {
+		added += n
+	}
+	fmt.Fprintf(stdout, "Migreringer anvendt: %d. Kodelisterækker tilføjet: %d.\n", r.Migrations, added)
+	return nil
+}
+
+func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("brug: indberet user add --kommune 101 --email E --name N --role R [--password-stdin]")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	kommune := fs.String("kommune", "", "kommunekode (ikke for dst og platformadmin)")
+	email := fs.String("email", "", "e-mail (login)")
+	name := fs.String("name", "", "navn")
+	role := fs.String("role", "", "rolle: indberetter, laeser, kommuneadmin, dst, platformadmin")
+	pwStdin := fs.Bool("password-stdin", false, "læs adgangskoden fra standard input")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	password := ""
+	if *pwStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("læs adgangskode: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	} else {
+		password = accounts.RandomPassword()
+	}
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.db.Close()
+	u, err := s.accounts.Create(ctx, tenant.Actor{Email: "system:cli"}, accounts.NewUser{
+		Email: *email, Name: *name, Kommune: *kommune, Role: *role, Password: password,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Bruger %d oprettet: %s (%s)\n", u.ID, u.Email, *role)
+	if !*pwStdin {
+		fmt.Fprintf(stdout, "Adgangskode (vises kun nu): %s\n", password)
+	}
+	return nil
+}
+
+func loadDemo(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.db.Close()
+	res, err := demo.Load(ctx, s.db, s.accounts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, res.Summary(cfg.BaseURL))
+	return nil
+}
+
+func localdb(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) != 1 {
+		return errors.New("brug: indberet localdb start|stop|url")
+	}
+	switch args[0] {
+	case "stop":
+		if _, err := os.Stat(localDir); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintln(stdout, "Ingen lokal database i", localDir)
+			return nil
+		}
+		if err := pgcluster.StopDir(localDir); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "Lokal database stoppet.")
+		return nil
+	case "start", "url":
+		url, err := databaseURL(ctx, config.Config{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, url)
+		return nil
+	}
+	return fmt.Errorf("ukendt localdb-kommando %q", args[0])
+}

@@ -1,0 +1,45 @@
+// Package migrations holds the database schema as numbered goose SQL files, embedded in the
+// binary, and Up, which applies them and River's own migrations. Never change a migration
+// that has been applied anywhere; add a new file.
+package migrations
+
+import (
+	"context"
+	"embed"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+//go:embed *.sql
+var files embed.FS
+
+// Up applies every pending migration of the app, then River's. It runs as the owner of the
+// tables (the DATABASE_URL user, not the app role). Running it again is a no-op.
+func Up(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	provider, err := goose.NewProvider(goose.DialectPostgres, db, files)
+	if err != nil {
+		return 0, fmt.Errorf("goose provider: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("apply migrations: %w", err)
+	}
+	applied = len(results)
+
+	migrator, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return applied, fmt.Errorf("river migrator: %w", err)
+	}
+	res, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return applied, fmt.Errorf("river migrations: %w", err)
+	}
+	return applied + len(res.Versions), nil
+}

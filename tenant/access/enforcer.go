@@ -1,0 +1,80 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+	"github.com/jackc/pgx/v5/pgxpool"
+	pgxadapter "github.com/pckhoi/casbin-pgx-adapter/v3"
+)
+
+// Enforcer answers whether a user may do something. It holds the policies in memory and
+// reloads them when authz_version in the database has moved, which Refresh checks.
+type Enforcer struct {
+	pool *pgxpool.Pool
+	e    *casbin.SyncedEnforcer
+
+	mu      sync.Mutex
+	version int64
+}
+
+// NewEnforcer loads the policies from casbin_rule through casbin-pgx-adapter. The adapter
+// shares pool and must never be closed (its Close closes the pool).
+func NewEnforcer(ctx context.Context, pool *pgxpool.Pool) (*Enforcer, error) {
+	m, err := model.NewModelFromString(modelText)
+	if err != nil {
+		return nil, fmt.Errorf("casbin model: %w", err)
+	}
+	adapter, err := pgxadapter.NewAdapter(nil, pgxadapter.WithConnectionPool(pool), pgxadapter.WithSkipTableCreate())
+	if err != nil {
+		return nil, fmt.Errorf("casbin adapter: %w", err)
+	}
+	e, err := casbin.NewSyncedEnforcer(m, adapter)
+	if err != nil {
+		return nil, fmt.Errorf("casbin enforcer: %w", err)
+	}
+	// Grants are written with SQL in the caller's transaction (grants.go), never through
+	// the enforcer, so it must not write on its own.
+	e.EnableAutoSave(false)
+	enf := &Enforcer{pool: pool, e: e}
+	if err := enf.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	return enf, nil
+}
+
+// Refresh reloads the policies if they changed in the database since the last load. Call it
+// once per request before asking; it costs one indexed read.
+func (enf *Enforcer) Refresh(ctx context.Context) error {
+	var v int64
+	if err := enf.pool.QueryRow(ctx, `SELECT version FROM authz_version`).Scan(&v); err != nil {
+		return fmt.Errorf("authz version: %w", err)
+	}
+	enf.mu.Lock()
+	defer enf.mu.Unlock()
+	if v == enf.version {
+		return nil
+	}
+	if err := enf.e.LoadPolicy(); err != nil {
+		return fmt.Errorf("load policies: %w", err)
+	}
+	enf.version = v
+	return nil
+}
+
+// Allowed tells whether the user, in the domain of kommune ("" for DST and platform users),
+// holds permission p.
+func (enf *Enforcer) Allowed(userID int64, kommune string, p Permission) (bool, error) {
+	return enf.e.Enforce(Subject(userID), Domain(kommune), p.Obj, p.Act)
+}
+
+// Roles returns the user's roles in the domain of kommune, in role order.
+func (enf *Enforcer) Roles(userID int64, kommune string) []string {
+	roles := slices.Clone(enf.e.GetRolesForUserInDomain(Subject(userID), Domain(kommune)))
+	sortRoles(roles)
+	return roles
+}

@@ -1,0 +1,345 @@
+// Package accounts is the users of the system: local accounts with argon2id password
+// hashes (T4: built so that an OpenID Connect login can be added beside them), creating
+// users with their first role, logging in with throttling of repeated failures (throttle.go),
+// and deactivating. SQL on the users and login_throttle tables lives here and nowhere else.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/tenant/websession"
+)
+
+// User is an account.
+type User struct {
+	ID          int64
+	Email       string
+	Name        string
+	Kommune     string // "" for DST and platform users
+	Active      bool
+	Demo        bool
+	LastLoginAt *time.Time
+}
+
+// Errors of Create and Login. The app turns them into Danish messages.
+var (
+	ErrInvalidCredentials = errors.New("accounts: wrong e-mail or password")
+	ErrDeactivated        = errors.New("accounts: user is deactivated")
+	ErrEmailTaken         = errors.New("accounts: e-mail already in use")
+	ErrInvalid            = errors.New("accounts: invalid user")
+)
+
+// ThrottledError is returned by Login while an account or address is locked.
+type ThrottledError struct{ RetryAfter time.Duration }
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("accounts: too many failed logins, retry after %s", e.RetryAfter.Round(time.Second))
+}
+
+// Store reads and writes accounts.
+type Store struct {
+	db     *tenant.DB
+	Limits Limits
+	Now    func() time.Time
+	Sleep  func(context.Context, time.Duration)
+}
+
+// NewStore returns a store with DefaultLimits.
+func NewStore(db *tenant.DB) *Store {
+	return &Store{db: db, Limits: DefaultLimits, Now: time.Now, Sleep: sleepCtx}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// HashPassword hashes a password with argon2id.
+func HashPassword(pw string) (string, error) {
+	return argon2id.CreateHash(pw, argon2id.DefaultParams)
+}
+
+// RandomPassword returns a random password of 20 URL-safe characters.
+func RandomPassword() string {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// NewUser is what Create needs.
+type NewUser struct {
+	Email    string
+	Name     string
+	Kommune  string // required for kommune roles, empty for DST and platform roles
+	Role     string // "" creates a kommune user without any right yet (T2)
+	Password string
+	Demo     bool
+}
+
+// NormalizeEmail lower-cases and trims an e-mail address.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Validate checks a new user and returns the first problem, or nil.
+func (n NewUser) Validate() error {
+	role, ok := access.RoleByName(n.Role)
+	if n.Role == "" {
+		role, ok = access.Role{NeedsKommune: true}, true
+	}
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: unknown role %q", ErrInvalid, n.Role)
+	case role.NeedsKommune && n.Kommune == "":
+		return fmt.Errorf("%w: role %s needs a kommune", ErrInvalid, n.Role)
+	case !role.NeedsKommune && n.Kommune != "":
+		return fmt.Errorf("%w: role %s belongs to no kommune", ErrInvalid, n.Role)
+	case strings.TrimSpace(n.Name) == "":
+		return fmt.Errorf("%w: name is required", ErrInvalid)
+	case len(n.Password) < 10:
+		return fmt.Errorf("%w: password must have at least 10 characters", ErrInvalid)
+	}
+	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != strings.TrimSpace(n.Email) {
+		return fmt.Errorf("%w: invalid e-mail %q", ErrInvalid, n.Email)
+	}
+	return nil
+}
+
+// Create creates the user with their first role, writing the audit record in the same
+// transaction. actor is who creates it (the system for the CLI).
+func (s *Store) Create(ctx context.Context, actor tenant.Actor, n NewUser) (User, error) {
+	if err := n.Validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(n.Password)
+	if err != nil {
+		return User{}, fmt.Errorf("hash password: %w", err)
+	}
+	u := User{Email: NormalizeEmail(n.Email), Name: strings.TrimSpace(n.Name), Kommune: n.Kommune, Active: true, Demo: n.Demo}
+	scope := tenant.Scope{Kommune: n.Kommune, AllKommuner: n.Kommune == "", Actor: actor}
+	err = s.db.InScope(ctx, scope, func(tx *tenant.Tx) error {
+		err := tx.PgxTx().QueryRow(ctx, `
+			INSERT INTO users (email, name, kommune_kode, password_hash, demo)
+			VALUES ($1, $2, NULLIF($3, ''), $4, $5) RETURNING id`,
+			u.Email, u.Name, u.Kommune, hash, u.Demo).Scan(&u.ID)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.ConstraintName == "users_email_key" {
+			return ErrEmailTaken
+		}
+		if err != nil {
+			return fmt.Errorf("insert user: %w", err)
+		}
+		if n.Role != "" {
+			if _, err := access.Grant(ctx, tx.PgxTx(), u.ID, n.Role, n.Kommune); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, tenant.AuditEntry{Action: "user.create", Entity: "user",
+			EntityID: strconv.FormatInt(u.ID, 10),
+			After:    map[string]any{"email": u.Email, "name": u.Name, "kommune": u.Kommune, "role": n.Role}})
+	})
+	return u, err
+}
+
+const userColumns = `id, email, name, coalesce(kommune_kode, ''), active, demo, last_login_at`
+
+func scanUser(row pgx.Row) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt)
+	return u, err
+}
+
+// ByID returns the user with the given id, or tenant.ErrNotFound.
+func (s *Store) ByID(ctx context.Context, id int64) (User, error) {
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, tenant.ErrNotFound
+	}
+	return u, err
+}
+
+// ByEmail returns the user with the given e-mail, or tenant.ErrNotFound.
+func (s *Store) ByEmail(ctx context.Context, email string) (User, error) {
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, tenant.ErrNotFound
+	}
+	return u, err
+}
+
+// dummyHash is compared against when the e-mail is unknown, so that an unknown user takes
+// as long to refuse as a wrong password and the answer time does not reveal accounts.
+var dummyHash, _ = HashPassword("no such user, no such password")
+
+// Login checks e-mail and password from the client address ip. While the account or the
+// address is locked it returns *ThrottledError without looking at the password. A failure is
+// recorded for both and answered after the delay of Limits; a success clears the account's
+// failures and records the login time.
+func (s *Store) Login(ctx context.Context, email, password, ip string) (User, error) {
+	email = NormalizeEmail(email)
+	keys := []string{"email:" + email, "ip:" + ip}
+	now := s.Now()
+	for _, k := range keys {
+		a, err := s.attempts(ctx, k)
+		if err != nil {
+			return User{}, err
+		}
+		if d := s.Limits.RetryAfter(a, now); d > 0 {
+			return User{}, &ThrottledError{RetryAfter: d}
+		}
+	}
+
+	var hash string
+	u, err := scanUserHash(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email), &hash)
+	found := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return User{}, fmt.Errorf("look up user: %w", err)
+	}
+	if !found {
+		hash = dummyHash
+	}
+	match, err := argon2id.ComparePasswordAndHash(password, hash)
+	if err != nil {
+		return User{}, fmt.Errorf("compare password: %w", err)
+	}
+	if !found || !match {
+		failures, err := s.recordFailure(ctx, keys[0], keys[1], now)
+		if err != nil {
+			return User{}, err
+		}
+		s.Sleep(ctx, s.Limits.Delay(failures))
+		return User{}, ErrInvalidCredentials
+	}
+	if !u.Active {
+		return User{}, ErrDeactivated
+	}
+	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, keys[0]); err != nil {
+		return User{}, fmt.Errorf("clear failures: %w", err)
+	}
+	if _, err := s.db.Pool.Exec(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
+		return User{}, fmt.Errorf("record login: %w", err)
+	}
+	return u, nil
+}
+
+func scanUserHash(row pgx.Row, hash *string) (User, error) {
+	var u User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt, hash)
+	return u, err
+}
+
+func (s *Store) attempts(ctx context.Context, key string) (Attempts, error) {
+	var a Attempts
+	var locked *time.Time
+	err := s.db.Pool.QueryRow(ctx, `SELECT failures, first_failure_at, locked_until FROM login_throttle WHERE key = $1`, key).
+		Scan(&a.Failures, &a.FirstFailure, &locked)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Attempts{}, nil
+	}
+	if err != nil {
+		return a, fmt.Errorf("login attempts: %w", err)
+	}
+	if locked != nil {
+		a.LockedUntil = *locked
+	}
+	return a, nil
+}
+
+// recordFailure counts one failure for the account key and the address key in one
+// transaction and returns the account's failure count.
+func (s *Store) recordFailure(ctx context.Context, accountKey, addressKey string, now time.Time) (int, error) {
+	var accountFailures int
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		for _, k := range []struct {
+			key    string
+			lockAt int
+		}{{accountKey, s.Limits.LockAccount}, {addressKey, s.Limits.LockAddress}} {
+			var a Attempts
+			var locked *time.Time
+			err := tx.QueryRow(ctx, `SELECT failures, first_failure_at, locked_until FROM login_throttle WHERE key = $1 FOR UPDATE`, k.key).
+				Scan(&a.Failures, &a.FirstFailure, &locked)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if locked != nil {
+				a.LockedUntil = *locked
+			}
+			a = s.Limits.Fail(a, now, k.lockAt)
+			var lockedUntil *time.Time
+			if !a.LockedUntil.IsZero() {
+				lockedUntil = &a.LockedUntil
+			}
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO login_throttle (key, failures, first_failure_at, last_failure_at, locked_until)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (key) DO UPDATE SET failures = EXCLUDED.failures, first_failure_at = EXCLUDED.first_failure_at,
+					last_failure_at = EXCLUDED.last_failure_at, locked_until = EXCLUDED.locked_until`,
+				k.key, a.Failures, a.FirstFailure, now, lockedUntil); err != nil {
+				return err
+			}
+			if k.key == accountKey {
+				accountFailures = a.Failures
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("record failed login: %w", err)
+	}
+	return accountFailures, nil
+}
+
+// SetActive activates or deactivates a user. Deactivating ends all their sessions in the
+// same transaction, so it takes effect at their next request.
+func (s *Store) SetActive(ctx context.Context, actor tenant.Actor, id int64, active bool) error {
+	u, err := s.ByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	scope := tenant.Scope{Kommune: u.Kommune, AllKommuner: u.Kommune == "", Actor: actor}
+	return s.db.InScope(ctx, scope, func(tx *tenant.Tx) error {
+		if _, err := tx.PgxTx().Exec(ctx, `UPDATE users SET active = $2 WHERE id = $1`, id, active); err != nil {
+			return fmt.Errorf("set active: %w", err)
+		}
+		if !active {
+			if err := websession.EndUserSessions(ctx, tx.PgxTx(), id); err != nil {
+				return err
+			}
+		}
+		return tx.Audit(ctx, tenant.AuditEntry{Kommune: u.Kommune, Action: "user.set_active", Entity: "user",
+			EntityID: strconv.FormatInt(id, 10), Before: map[string]any{"active": u.Active}, After: map[string]any{"active": active}})
+	})
+}
+
+// PurgeThrottle removes throttle records whose window and lock have passed. Run by a
+// periodic job.
+func (s *Store) PurgeThrottle(ctx context.Context) (int64, error) {
+	now := s.Now()
+	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM login_throttle WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $2)`,
+		now.Add(-s.Limits.Window), now)
+	if err != nil {
+		return 0, fmt.Errorf("purge throttle: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

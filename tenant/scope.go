@@ -1,0 +1,68 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Actor is who does the work of a transaction: written into the audit and CPR access logs.
+type Actor struct {
+	UserID int64  // 0 for the system (jobs, CLI)
+	Email  string // or the system's name, e.g. "system:delivery"
+	IP     string // the client address; "" for jobs and the CLI
+}
+
+// Scope is what a transaction may see (T1, T3): the rows of one kommune, or, for DST and
+// platform administrators, reading every kommune.
+type Scope struct {
+	Kommune     string // the kommunekode the transaction works in; "" for none
+	AllKommuner bool   // read every kommune's rows (DST, platform administrators)
+	Actor       Actor
+}
+
+// ErrNoScope is returned when a scope names neither a kommune nor all kommuner.
+var ErrNoScope = errors.New("tenant: scope names no kommune")
+
+var kommuneKodeRE = regexp.MustCompile(`^[0-9]{3}$`)
+
+// Tx is a transaction scoped to a Scope. Stores of the kommune tables are methods on it.
+type Tx struct {
+	tx    pgx.Tx
+	scope Scope
+}
+
+// Scope returns the scope the transaction runs in.
+func (t *Tx) Scope() Scope { return t.scope }
+
+// PgxTx returns the underlying transaction, for River's InsertTx (a job enqueued in the same
+// transaction as the data that causes it). Do not run SQL on it outside package tenant.
+func (t *Tx) PgxTx() pgx.Tx { return t.tx }
+
+// InScope runs fn in one transaction in which row-level security shows exactly what s may
+// see: the kommune setting and the read-all setting are SET LOCAL, so they end with the
+// transaction and a pooled connection never carries them to the next request. fn's error
+// rolls everything back. This is the only way code outside this package reaches kommune data.
+func (db *DB) InScope(ctx context.Context, s Scope, fn func(tx *Tx) error) error {
+	if s.Kommune == "" && !s.AllKommuner {
+		return ErrNoScope
+	}
+	if s.Kommune != "" && !kommuneKodeRE.MatchString(s.Kommune) {
+		return fmt.Errorf("tenant: invalid kommunekode %q", s.Kommune)
+	}
+	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		alle := ""
+		if s.AllKommuner {
+			alle = "read"
+		}
+		if _, err := tx.Exec(ctx,
+			"SELECT set_config('indberet.kommune', $1, true), set_config('indberet.alle', $2, true)",
+			s.Kommune, alle); err != nil {
+			return fmt.Errorf("set scope: %w", err)
+		}
+		return fn(&Tx{tx: tx, scope: s})
+	})
+}

@@ -1,0 +1,109 @@
+// Package views holds the server-rendered HTML (templ components) of Indberet.
+//
+// The UI is Danish and uses the dkfds design system (Virk theme). Because of
+// the Content-Security-Policy (script-src 'self'; style-src 'self') no
+// component may render inline <script> content or style= attributes: all
+// behaviour lives in /static/app.js and all styling in dkfds or /static/app.css.
+package views
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/a-h/templ"
+)
+
+// Static asset paths (served from the embedded static.FS under /static/).
+const (
+	DKFDSCSSPath = "/static/vendor/dkfds/css/dkfds-virkdk.min.css"
+	DKFDSJSPath  = "/static/vendor/dkfds/js/dkfds.min.js"
+	HtmxJSPath   = "/static/vendor/htmx/htmx.min.js"
+	AppCSSPath   = "/static/app.css"
+	AppJSPath    = "/static/app.js"
+)
+
+// SolutionName is the name of the solution shown in the header.
+const SolutionName = "Indberet – Handicap og udsatte voksne"
+
+// htmxMetaConfig switches off htmx's inline indicator <style> (it would
+// violate style-src 'self'); the indicator styles are in app.css instead.
+const htmxMetaConfig = `{"includeIndicatorStyles":false}`
+
+// CSRFFieldName is the name of the hidden form field carrying the CSRF token.
+const CSRFFieldName = "_csrf"
+
+// CSRFHeaderName is the request header htmx sends the CSRF token in.
+const CSRFHeaderName = "X-Csrf-Token"
+
+// Page is what every full page needs.
+type Page struct {
+	Title     string // <title> is Title + " – Indberet"
+	User      *User  // nil when not logged in
+	CSRFToken string // put in <meta name="csrf-token"> and on <body hx-headers='{"X-Csrf-Token":"..."}'>
+	Flash     string // optional one-off info message shown at the top
+}
+
+// User is the logged-in user as the header shows it.
+type User struct {
+	Name, Email              string
+	KommuneKode, KommuneNavn string // empty for DST and platform users
+	RoleLabel                string // Danish, e.g. "Indberetter", "Læser", "Kommuneadministrator", "Danmarks Statistik", "Platformadministrator"
+}
+
+// KommuneLabel is the kommune as the header shows it: "København (101)",
+// or "Alle kommuner" for users not bound to one kommune (DST, platform).
+func (u *User) KommuneLabel() string {
+	if u == nil {
+		return ""
+	}
+	navn := strings.TrimSpace(u.KommuneNavn)
+	kode := strings.TrimSpace(u.KommuneKode)
+	switch {
+	case navn == "" && kode == "":
+		return "Alle kommuner"
+	case kode == "":
+		return navn
+	case navn == "":
+		return "Kommune " + kode
+	default:
+		return navn + " (" + kode + ")"
+	}
+}
+
+// LoginForm is the state of the login form.
+type LoginForm struct {
+	Email string // kept when the form is shown again
+	Error string // shown in an error alert above the form; fields are marked invalid
+}
+
+// Home is the content of the front page.
+type Home struct {
+	Links []HomeLink
+}
+
+// HomeLink is one entry (card) on the front page.
+type HomeLink struct {
+	Href, Label, Description string
+}
+
+// pageTitle is the content of <title>.
+func pageTitle(p Page) string {
+	t := strings.TrimSpace(p.Title)
+	if t == "" {
+		return "Indberet"
+	}
+	return t + " – Indberet"
+}
+
+// bodyAttrs puts the CSRF token on <body hx-headers> so every htmx request
+// sends it. The value is JSON; templ HTML-escapes it in the attribute.
+func bodyAttrs(p Page) templ.Attributes {
+	if p.CSRFToken == "" {
+		return templ.Attributes{}
+	}
+	b, err := json.Marshal(map[string]string{CSRFHeaderName: p.CSRFToken})
+	if err != nil { // cannot happen for a map[string]string
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"hx-headers": string(b)}
+}

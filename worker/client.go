@@ -1,0 +1,84 @@
+// Package worker runs the background jobs on River, in the same PostgreSQL as the data: the
+// River client (client.go) and one file per job kind. `indberet serve` starts the client
+// inside the web process, `indberet worker` alone; a web-only process gets an insert-only
+// client so that handlers can enqueue jobs in their own transaction (InsertTx).
+package worker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"indberet/tenant"
+	"indberet/tenant/accounts"
+)
+
+// Deps is what the jobs need.
+type Deps struct {
+	DB       *tenant.DB
+	Accounts *accounts.Store
+	Logger   *slog.Logger
+}
+
+// Client is the River client of the app.
+type Client = river.Client[pgx.Tx]
+
+// Options choose what a client does.
+type Options struct {
+	// Work makes the client fetch and work jobs and run the periodic ones (on the elected
+	// leader). Without it the client only inserts.
+	Work bool
+	// MaxWorkers is the number of jobs worked at once (default 10).
+	MaxWorkers int
+	// SoftStopTimeout is how long a stop waits for running jobs before cancelling them.
+	SoftStopTimeout time.Duration
+}
+
+// NewClient builds the River client.
+func NewClient(d Deps, o Options) (*Client, error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &CleanupWorker{deps: d})
+	cfg := &river.Config{
+		Logger:          d.Logger,
+		Workers:         workers,
+		SoftStopTimeout: o.SoftStopTimeout,
+	}
+	if o.Work {
+		if o.MaxWorkers <= 0 {
+			o.MaxWorkers = 10
+		}
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.MaxWorkers}}
+		cfg.PeriodicJobs = periodicJobs()
+	}
+	c, err := river.NewClient(riverpgxv5.New(d.DB.Pool), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return c, nil
+}
+
+func periodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}
+
+// Run starts c and blocks until ctx ends, then stops it gracefully: running jobs get the
+// client's SoftStopTimeout to finish, then are cancelled (River retries them later; nothing
+// is lost).
+func Run(ctx context.Context, c *Client) error {
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	<-ctx.Done()
+	stopCtx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return c.Stop(stopCtx)
+}
