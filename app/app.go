@@ -40,7 +40,11 @@ type App struct {
 }
 
 // New builds the app and registers every route of the route table.
-func New(ctx context.Context, d Deps) (*App, error) {
+func New(ctx context.Context, d Deps) (*App, error) { return newApp(ctx, d, nil) }
+
+// newApp builds the app with extra routes after the route table (tests use it to add a
+// route whose permission no role holds).
+func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 	ks, err := d.DB.Kommuner(ctx)
 	if err != nil {
 		return nil, err
@@ -59,7 +63,7 @@ func New(ctx context.Context, d Deps) (*App, error) {
 		BodyLimit:             4 << 20,
 	})
 	a.fiber.Use(a.securityHeaders, a.requestLog, a.loadSession, a.checkCSRF)
-	a.routes = a.routeTable()
+	a.routes = append(a.routeTable(), extra...)
 	for _, r := range a.routes {
 		a.fiber.Add(r.Method, r.Path, a.authorize(r), r.Handler)
 	}

@@ -13,6 +13,8 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'indberet_app') THEN
     CREATE ROLE indberet_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT;
   END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+  NULL; -- roles are per cluster: another database's migration created it just now
 END
 $$;
 -- +goose StatementEnd

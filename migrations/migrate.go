@@ -5,8 +5,11 @@ package migrations
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -42,4 +45,17 @@ func Up(ctx context.Context, pool *pgxpool.Pool) (applied int, err error) {
 		return applied, fmt.Errorf("river migrations: %w", err)
 	}
 	return applied + len(res.Versions), nil
+}
+
+// Fingerprint is a hash of the migration files: tests key their template database on it,
+// so a changed migration gives a fresh template.
+func Fingerprint() string {
+	h := sha256.New()
+	entries, _ := fs.ReadDir(files, ".")
+	for _, e := range entries {
+		b, _ := files.ReadFile(e.Name())
+		fmt.Fprintf(h, "%s %d\n", e.Name(), len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }

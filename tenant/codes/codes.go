@@ -11,8 +11,10 @@ package codes
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"embed"
 	"encoding/csv"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -188,4 +190,15 @@ func tilbudScheme(s string) string {
 		return "ffb"
 	}
 	return s
+}
+
+// Fingerprint is a hash of the code-list files, for keying test template databases.
+func Fingerprint() string {
+	h := sha256.New()
+	entries, _ := data.ReadDir("data")
+	for _, e := range entries {
+		b, _ := data.ReadFile("data/" + e.Name())
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }

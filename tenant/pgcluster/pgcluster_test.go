@@ -2,6 +2,7 @@ package pgcluster_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -90,6 +91,15 @@ func TestEnsureLifecycle(t *testing.T) {
 	}
 	if err := c.Stop(); err != nil {
 		t.Fatalf("Stop of a stopped cluster: %v", err)
+	}
+
+	// After a reboot, postmaster.pid may name a pid that now belongs to
+	// another program (here: this test); Ensure must still start.
+	pidFile := filepath.Join(dir, "data", "postmaster.pid")
+	stale := fmt.Sprintf("%d\n%s\n%d\n%d\n%s\n127.0.0.1\n  1234 5678\nready   \n",
+		os.Getpid(), filepath.Join(dir, "data"), time.Now().Unix(), c.Port, dir)
+	if err := os.WriteFile(pidFile, []byte(stale), 0o644); err != nil {
+		t.Fatal(err)
 	}
 
 	// Restart of an existing, stopped cluster reuses the remembered port.
