@@ -1,0 +1,48 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Parse(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.BaseURL != "http://localhost:8080" || c.Secure() || c.LogLevel != slog.LevelInfo ||
+		!c.SessionKeysGenerated || len(c.SessionKeys[0]) != 32 || c.DatabaseURL != "" || c.SMTPURL != "" {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestValues(t *testing.T) {
+	key := strings.Repeat("k", 40)
+	c, err := Parse(env(map[string]string{"PORT": "9000", "BASE_URL": "https://indberet.example/", "LOG_LEVEL": "debug",
+		"SESSION_KEYS": key + ", " + strings.Repeat("ab", 32), "SMTP_URL": "smtp://u:p@mail.example:587",
+		"DATABASE_URL": "postgres://x@y/z"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 9000 || c.BaseURL != "https://indberet.example" || !c.Secure() || c.LogLevel != slog.LevelDebug ||
+		c.SessionKeysGenerated || len(c.SessionKeys) != 2 || string(c.SessionKeys[0]) != key || len(c.SessionKeys[1]) != 32 {
+		t.Errorf("parsed: %+v", c)
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	for name, m := range map[string]map[string]string{
+		"port":      {"PORT": "otte"},
+		"base url":  {"BASE_URL": "localhost"},
+		"log level": {"LOG_LEVEL": "snak"},
+		"short key": {"SESSION_KEYS": "kort"},
+		"smtp":      {"SMTP_URL": "mail.example"},
+	} {
+		if _, err := Parse(env(m)); err == nil {
+			t.Errorf("%s: accepted %v", name, m)
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"indberet/app"
+	"indberet/app/config"
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/tenant/accounts"
+	"indberet/tenant/tenanttest"
+	"indberet/tenant/websession"
+)
+
+// These tests set DATABASE_URL, so they do not run in parallel.
+
+func TestMigrateTwiceIsNoOp(t *testing.T) {
+	url := tenanttest.OwnerURL(t) // already migrated once, as by `indberet migrate`
+	t.Setenv("DATABASE_URL", url)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out.String()); got != "Migreringer anvendt: 0. Kodelisterækker tilføjet: 0." {
+		t.Errorf("second migrate printed %q", got)
+	}
+}
+
+func TestUserAddThenLogin(t *testing.T) {
+	dbURL := tenanttest.OwnerURL(t)
+	t.Setenv("DATABASE_URL", dbURL)
+	ctx := context.Background()
+	var out bytes.Buffer
+	err := run(ctx, []string{"user", "add", "--kommune", "751", "--email", "Ny.Bruger@Aarhus.example",
+		"--name", "Ny Bruger", "--role", "indberetter", "--password-stdin"}, strings.NewReader("hemmelig-kode-123\n"), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ny.bruger@aarhus.example") || strings.Contains(out.String(), "hemmelig") {
+		t.Errorf("user add printed %q", out.String())
+	}
+	// Without --password-stdin a random password is printed once.
+	out.Reset()
+	if err := run(ctx, []string{"user", "add", "--email", "dst@dst.example", "--name", "DST", "--role", "dst"}, nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`Adgangskode \(vises kun nu\): \S{20}`).MatchString(out.String()) {
+		t.Errorf("user add without --password-stdin printed %q", out.String())
+	}
+	// Refusals.
+	for _, args := range [][]string{
+		{"user", "add", "--kommune", "751", "--email", "ny.bruger@aarhus.example", "--name", "X", "--role", "laeser"}, // taken
+		{"user", "add", "--email", "a@b.example", "--name", "X", "--role", "indberetter"},                           // needs kommune
+		{"user", "add", "--kommune", "101", "--email", "c@b.example", "--name", "X", "--role", "chef"},               // unknown role
+		{"user", "add", "--kommune", "999", "--email", "d@b.example", "--name", "X", "--role", "laeser"},             // unknown kommune
+	} {
+		if err := run(ctx, args, nil, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+
+	// Log in over HTTP with the new account.
+	db, err := tenant.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	enf, err := access.NewEnforcer(ctx, db.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := config.Parse(func(string) string { return "" })
+	web, err := app.New(ctx, app.Deps{Config: cfg, DB: db, Accounts: accounts.NewStore(db), Enforcer: enf,
+		Sessions: websession.New(db.Pool, cfg.SessionKeys, false), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := web.Fiber().Test(httptest.NewRequest("GET", "/login", nil), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(string(body))[1]
+	cookie := res.Header.Get("Set-Cookie")
+	form := url.Values{"_csrf": {token}, "email": {"ny.bruger@aarhus.example"}, "password": {"hemmelig-kode-123"}}
+	req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Cookie", strings.SplitN(cookie, ";", 2)[0])
+	res, err = web.Fiber().Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("login of the new user: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), b)
+	}
+	req = httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", strings.SplitN(res.Header.Get("Set-Cookie"), ";", 2)[0])
+	res, err = web.Fiber().Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(b), "Aarhus (751)") {
+		t.Errorf("start page after login: %d\n%s", res.StatusCode, b)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"fly-væk"}, nil, &out); err == nil || !strings.Contains(out.String(), "Brug: indberet") {
+		t.Errorf("unknown command: err %v, output %q", err, out.String())
+	}
+}
