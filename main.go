@@ -29,12 +29,10 @@ import (
 	"indberet/app"
 	"indberet/app/config"
 	"indberet/tenant"
-	"indberet/tenant/access"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
 	"indberet/tenant/pgcluster"
 	"indberet/tenant/schema"
-	"indberet/tenant/websession"
 	"indberet/worker"
 )
 
@@ -143,19 +141,16 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if cfg.SessionKeysGenerated {
 		logger.Warn("SESSION_KEYS is not set: using a random key, sessions end when the process restarts")
 	}
-	enforcer, err := access.NewEnforcer(ctx, s.db.Pool)
+	deps, err := app.Wire(ctx, cfg, s.db, logger)
 	if err != nil {
 		return err
 	}
-	riverClient, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger},
+	riverClient, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: deps.Accounts, Logger: logger},
 		worker.Options{Work: *workers})
 	if err != nil {
 		return err
 	}
-	web, err := app.New(ctx, app.Deps{
-		Config: cfg, DB: s.db, Accounts: s.accounts, Enforcer: enforcer, Logger: logger,
-		Sessions: websession.New(s.db.Pool, cfg.SessionKeys, cfg.Secure()),
-	})
+	web, err := app.New(ctx, deps)
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,7 @@ import (
 	"indberet/app"
 	"indberet/app/config"
 	"indberet/tenant"
-	"indberet/tenant/access"
-	"indberet/tenant/accounts"
 	"indberet/tenant/tenanttest"
-	"indberet/tenant/websession"
 )
 
 // These tests set DATABASE_URL, so they do not run in parallel.
@@ -59,9 +56,9 @@ func TestUserAddThenLogin(t *testing.T) {
 	// Refusals.
 	for _, args := range [][]string{
 		{"user", "add", "--kommune", "751", "--email", "ny.bruger@aarhus.example", "--name", "X", "--role", "laeser"}, // taken
-		{"user", "add", "--email", "a@b.example", "--name", "X", "--role", "indberetter"},                           // needs kommune
-		{"user", "add", "--kommune", "101", "--email", "c@b.example", "--name", "X", "--role", "chef"},               // unknown role
-		{"user", "add", "--kommune", "999", "--email", "d@b.example", "--name", "X", "--role", "laeser"},             // unknown kommune
+		{"user", "add", "--email", "a@b.example", "--name", "X", "--role", "indberetter"},                             // needs kommune
+		{"user", "add", "--kommune", "101", "--email", "c@b.example", "--name", "X", "--role", "chef"},                // unknown role
+		{"user", "add", "--kommune", "999", "--email", "d@b.example", "--name", "X", "--role", "laeser"},              // unknown kommune
 	} {
 		if err := run(ctx, args, nil, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
@@ -74,13 +71,12 @@ func TestUserAddThenLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	enf, err := access.NewEnforcer(ctx, db.Pool)
+	cfg, _ := config.Parse(func(string) string { return "" })
+	deps, err := app.Wire(ctx, cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := config.Parse(func(string) string { return "" })
-	web, err := app.New(ctx, app.Deps{Config: cfg, DB: db, Accounts: accounts.NewStore(db), Enforcer: enf,
-		Sessions: websession.New(db.Pool, cfg.SessionKeys, false), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	web, err := app.New(ctx, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

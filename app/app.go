@@ -114,3 +114,16 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 	}
 	return a.render(c, code, views.ErrorPage(a.page(c, heading), code, heading, msg))
 }
+
+// Wire builds the app's Deps on db: the accounts store, the role enforcer (policies loaded)
+// and the session store, as configured by cfg.
+func Wire(ctx context.Context, cfg config.Config, db *tenant.DB, logger *slog.Logger) (Deps, error) {
+	enforcer, err := access.NewEnforcer(ctx, db.Pool)
+	if err != nil {
+		return Deps{}, err
+	}
+	return Deps{
+		Config: cfg, DB: db, Accounts: accounts.NewStore(db), Enforcer: enforcer, Logger: logger,
+		Sessions: websession.New(db.Pool, cfg.SessionKeys, cfg.Secure()),
+	}, nil
+}

@@ -16,11 +16,9 @@ import (
 
 	"indberet/app/config"
 	"indberet/tenant"
-	"indberet/tenant/access"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
 	"indberet/tenant/tenanttest"
-	"indberet/tenant/websession"
 )
 
 // bundle is one test's app on its own database with the demo data loaded.
@@ -36,26 +34,22 @@ func setup(t *testing.T, extra ...Route) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	db, _ := tenanttest.DB(t)
-	acc := accounts.NewStore(db)
+	cfg, err := config.Parse(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps, err := Wire(ctx, cfg, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := deps.Accounts
 	if _, err := demo.Load(ctx, db, acc); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
 	var mu sync.Mutex
 	sleeps := &[]time.Duration{}
 	acc.Sleep = func(_ context.Context, d time.Duration) { mu.Lock(); *sleeps = append(*sleeps, d); mu.Unlock() }
-	enf, err := access.NewEnforcer(ctx, db.Pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse(func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(ctx, Deps{
-		Config: cfg, DB: db, Accounts: acc, Enforcer: enf,
-		Sessions: websession.New(db.Pool, cfg.SessionKeys, false),
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}, extra)
+	a, err := newApp(ctx, deps, extra)
 	if err != nil {
 		t.Fatal(err)
 	}
