@@ -38,9 +38,8 @@ func TestLoginAndLogout(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c := b.client()
-	before := c.get("/login")
+	c.get("/login")
 	anonCookie := c.cookies[SessionCookie]
-	_ = before
 	c.login("indberetter.101@demo.invalid")
 	if c.cookies[SessionCookie] == anonCookie {
 		t.Error("the session id was not regenerated at login")

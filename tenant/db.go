@@ -20,28 +20,30 @@ type DB struct {
 // Open connects to url (the DATABASE_URL, normally the tables' owner) and makes every
 // connection of the pool run as AppRole.
 func Open(ctx context.Context, url string) (*DB, error) {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, fmt.Errorf("parse database url: %w", err)
-	}
-	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+	pool, err := connect(ctx, url, func(ctx context.Context, conn *pgx.Conn) error {
 		_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
 		return err
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("connect: %w", err)
+		return nil, err
 	}
 	return &DB{Pool: pool}, nil
 }
 
 // OpenOwner connects to url without switching role: for migrations and code-list loading only.
 func OpenOwner(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, url)
+	return connect(ctx, url, nil)
+}
+
+// connect opens a pool on url, running afterConnect (if any) on each new connection, and
+// checks that the database answers.
+func connect(ctx context.Context, url string, afterConnect func(context.Context, *pgx.Conn) error) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.AfterConnect = afterConnect
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}

@@ -201,7 +201,7 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 	keys := []string{"email:" + email, "ip:" + ip}
 	now := s.Now()
 	for _, k := range keys {
-		a, err := s.attempts(ctx, k)
+		a, err := readAttempts(ctx, s.db.Pool, k, false)
 		if err != nil {
 			return User{}, err
 		}
@@ -249,11 +249,18 @@ func scanUserHash(row pgx.Row, hash *string) (User, error) {
 	return u, err
 }
 
-func (s *Store) attempts(ctx context.Context, key string) (Attempts, error) {
+// readAttempts reads the recorded failures of key (zero when there are none); with lock
+// the row is locked for the rest of the transaction.
+func readAttempts(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, key string, lock bool) (Attempts, error) {
+	sql := `SELECT failures, first_failure_at, locked_until FROM login_throttle WHERE key = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
 	var a Attempts
 	var locked *time.Time
-	err := s.db.Pool.QueryRow(ctx, `SELECT failures, first_failure_at, locked_until FROM login_throttle WHERE key = $1`, key).
-		Scan(&a.Failures, &a.FirstFailure, &locked)
+	err := q.QueryRow(ctx, sql, key).Scan(&a.Failures, &a.FirstFailure, &locked)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Attempts{}, nil
 	}
@@ -275,15 +282,9 @@ func (s *Store) recordFailure(ctx context.Context, accountKey, addressKey string
 			key    string
 			lockAt int
 		}{{accountKey, s.Limits.LockAccount}, {addressKey, s.Limits.LockAddress}} {
-			var a Attempts
-			var locked *time.Time
-			err := tx.QueryRow(ctx, `SELECT failures, first_failure_at, locked_until FROM login_throttle WHERE key = $1 FOR UPDATE`, k.key).
-				Scan(&a.Failures, &a.FirstFailure, &locked)
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			a, err := readAttempts(ctx, tx, k.key, true)
+			if err != nil {
 				return err
-			}
-			if locked != nil {
-				a.LockedUntil = *locked
 			}
 			a = s.Limits.Fail(a, now, k.lockAt)
 			var lockedUntil *time.Time

@@ -232,7 +232,7 @@ func generated(k string, i int) demoSag {
 	n := 1 + i%3
 	var ys []tenant.Ydelse
 	for j := 0; j < n; j++ {
-		y := template((i+j*5)%len(templates), k, fmt.Sprintf("%d-%d", i, j))
+		y := template((i+j*5)%len(templates), k)
 		if closed && y.Slutdato == nil {
 			end := y.Startdato.AddDate(1, 0, 0)
 			if end.After(time.Now()) {
@@ -262,34 +262,34 @@ func hasResidential(ys []tenant.Ydelse) bool {
 	return false
 }
 
-var templates = []func(k, key string) templYdelse{
-	func(k, key string) templYdelse { // §102 treatment, 2013 rules
+var templates = []func(k string) templYdelse{
+	func(k string) templYdelse { // §102 treatment, 2013 rules
 		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.3", Startdato: date("2016-04-04"), Betalingskommune: k,
 			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.2", Primaer: true}}}}
 	},
-	func(k, key string) templYdelse { // §97 ledsageordning, 2018 codes, ended
+	func(k string) templYdelse { // §97 ledsageordning, 2018 codes, ended
 		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.13.4", Startdato: date("2020-02-03"),
 			Slutdato: datePtr("2023-06-30"), Betalingskommune: k,
 			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.2.1", Primaer: true}}}}
 	},
-	func(k, key string) templYdelse { // §95, 2018 codes, with a secondary målgruppe
+	func(k string) templYdelse { // §95, 2018 codes, with a secondary målgruppe
 		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.17", Startdato: date("2022-09-12"), Betalingskommune: k,
 			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true},
 				{Scheme: "old_2018", Code: "1.1.2", Primaer: false}}}}
 	},
-	func(k, key string) templYdelse { // §104 FFB with tilbudssted (Y4, Y5)
+	func(k string) templYdelse { // §104 FFB with tilbudssted (Y4, Y5)
 		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.1", Startdato: date("2025-03-03"), Betalingskommune: k,
 			PNummer: "9000000" + k, AfdelingsUUID: demoUUID(k, "dagtilbud"),
 			TilbudsUUID: "9401777d-bdc5-4f52-9804-63c8cae9a792", YdelsesUUID: "7e419926-bb04-4829-99c9-95ea20403c2c",
 			Maalgrupper: []tenant.Maalgruppe{{Scheme: "ffb", Code: "16075f99-3694-4878-a48d-b2f4b515cb76", Primaer: true}}}}
 	},
-	func(k, key string) templYdelse { // §108 long-term stay, FFB (Y4, Y5, Y6)
+	func(k string) templYdelse { // §108 long-term stay, FFB (Y4, Y5, Y6)
 		return templYdelse{Residential: true, Ydelse: tenant.Ydelse{Indsatskode: "1.8.1", Startdato: date("2025-02-01"),
 			Betalingskommune: k, PNummer: "9000001" + k, AfdelingsUUID: demoUUID(k, "botilbud-108"),
 			TilbudsUUID: "498fe92c-d7f7-41cd-9404-5b38fe113be0", YdelsesUUID: "5af56051-8413-4115-aaa2-83a0767e1137",
 			Maalgrupper: []tenant.Maalgruppe{{Scheme: "ffb", Code: "293bf940-c075-4e3d-b5ef-6e331202e556", Primaer: true}}}}
 	},
-	func(k, key string) templYdelse { // §107 temporary stay, 2018 codes, ended, paid by another kommune
+	func(k string) templYdelse { // §107 temporary stay, 2018 codes, ended, paid by another kommune
 		pay := "147"
 		if k == "147" {
 			pay = "101"
@@ -298,15 +298,15 @@ var templates = []func(k, key string) templYdelse{
 			Slutdato: datePtr("2021-01-31"), Betalingskommune: pay, PNummer: "9000002" + k, AfdelingsUUID: demoUUID(k, "botilbud-107"),
 			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.2.2", Primaer: true}}}}
 	},
-	func(k, key string) templYdelse { // §117a one-off help (Stykydelse)
+	func(k string) templYdelse { // §117a one-off help (Stykydelse)
 		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.19.1", Varighed: "styk", Startdato: date("2024-10-14"),
 			Slutdato: datePtr("2024-10-14"), Betalingskommune: k,
 			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}}
 	},
 }
 
-func template(n int, k, key string) templYdelse {
-	y := templates[n](k, key)
+func template(n int, k string) templYdelse {
+	y := templates[n](k)
 	if y.Bevillingsdato == nil {
 		b := y.Startdato.AddDate(0, 0, -14)
 		y.Bevillingsdato = &b
