@@ -2,8 +2,12 @@ package tenant
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Sag is one citizen's case in one kommune (S1–S3).
@@ -13,11 +17,37 @@ type Sag struct {
 	Navn               string
 	Funktionsvurdering string // "", or A–E
 	Bemaerkninger      string
-	Kilde              string // "egne" (registered here) or "system" (S9)
+	Kilde              string     `json:",omitempty"` // "egne" (registered here) or "system" (S9)
+	Version            int        `json:"-"`          // optimistic locking: an update names the version it read
+	AntalYdelser       int        `json:"-"`          // S8, kept by a trigger on ydelser
+	SlutdatoMax        *time.Time `json:"-"`          // S6: latest Slutdato when every ydelse has one
+	IndberettetAt      *time.Time `json:"-"`          // I2: when it was last delivered
+	UpdatedAt          time.Time  `json:"-"`
+	UpdatedBy          string     `json:"-"` // the email of who changed it last
 }
 
-// InsertSag creates a sag in the scope kommune and returns its id. S2 (a sag never exists
-// without a ydelse) is the caller's duty: call it in the same transaction as InsertYdelse.
+// ErrSagExists is returned by InsertSag when the kommune already has a sag for the CPR (S1).
+var ErrSagExists = errors.New("tenant: the kommune already has a sag for this cpr")
+
+// ErrConflict is returned by an update when the row changed since it was read (its version
+// is not the one the caller read): someone else saved first.
+var ErrConflict = errors.New("tenant: changed by someone else since it was read")
+
+const sagColumns = `s.id, s.cpr, s.navn, coalesce(s.funktionsvurdering, ''), s.bemaerkninger, s.kilde, s.version,
+	s.antal_ydelser, s.slutdato_max, s.indberettet_at, s.updated_at, coalesce(u.email, '')`
+
+const sagFrom = `sager s LEFT JOIN users u ON u.id = s.updated_by`
+
+func scanSag(row pgx.Row) (Sag, error) {
+	var s Sag
+	err := row.Scan(&s.ID, &s.CPR, &s.Navn, &s.Funktionsvurdering, &s.Bemaerkninger, &s.Kilde, &s.Version,
+		&s.AntalYdelser, &s.SlutdatoMax, &s.IndberettetAt, &s.UpdatedAt, &s.UpdatedBy)
+	return s, err
+}
+
+// InsertSag creates a sag in the scope kommune and returns its id, or ErrSagExists (S1).
+// S2 (a sag never exists without a ydelse) is the caller's duty: call it in the same
+// transaction as InsertYdelse.
 func (t *Tx) InsertSag(ctx context.Context, s Sag) (int64, error) {
 	if s.Kilde == "" {
 		s.Kilde = "egne"
@@ -26,9 +56,13 @@ func (t *Tx) InsertSag(ctx context.Context, s Sag) (int64, error) {
 	err := t.tx.QueryRow(ctx, `
 		INSERT INTO sager (kommune_kode, cpr, navn, funktionsvurdering, bemaerkninger, kilde, created_by, updated_by)
 		VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, NULLIF($7, 0), NULLIF($7, 0))
+		ON CONFLICT ON CONSTRAINT sager_cpr_key DO NOTHING
 		RETURNING id`,
 		t.scope.Kommune, s.CPR, s.Navn, s.Funktionsvurdering, s.Bemaerkninger, s.Kilde, t.scope.Actor.UserID,
 	).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, ErrSagExists
+	}
 	if err != nil {
 		return 0, fmt.Errorf("insert sag: %w", err)
 	}
@@ -44,4 +78,65 @@ func (t *Tx) SagIDByCPR(ctx context.Context, cpr string) (int64, error) {
 		return 0, notFound(err, "sag by cpr")
 	}
 	return id, nil
+}
+
+// Sag returns the scope kommune's sag id, or ErrNotFound (also for another kommune's id: T1).
+func (t *Tx) Sag(ctx context.Context, id int64) (Sag, error) {
+	s, err := scanSag(t.tx.QueryRow(ctx, `SELECT `+sagColumns+` FROM `+sagFrom+`
+		WHERE s.kommune_kode = $1 AND s.id = $2`, t.scope.Kommune, id))
+	return s, notFound(err, "sag")
+}
+
+// LockSag returns the sag like Sag and locks it until the transaction ends, so that checks
+// over all its ydelser (Y6: one stay at a time) and the write that follows see no concurrent
+// change to the same sag.
+func (t *Tx) LockSag(ctx context.Context, id int64) (Sag, error) {
+	s, err := scanSag(t.tx.QueryRow(ctx, `SELECT `+sagColumns+` FROM `+sagFrom+`
+		WHERE s.kommune_kode = $1 AND s.id = $2 FOR UPDATE OF s`, t.scope.Kommune, id))
+	return s, notFound(err, "lock sag")
+}
+
+// UpdateSag saves Navn, Funktionsvurdering and Bemærkninger of s (never the CPR: S4) if
+// s.Version is still the stored version; otherwise ErrConflict (or ErrNotFound).
+func (t *Tx) UpdateSag(ctx context.Context, s Sag) error {
+	before, err := t.LockSag(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	if before.Version != s.Version {
+		return ErrConflict
+	}
+	_, err = t.tx.Exec(ctx, `
+		UPDATE sager SET navn = $3, funktionsvurdering = NULLIF($4, ''), bemaerkninger = $5,
+			version = version + 1, updated_at = now(), updated_by = NULLIF($6, 0)
+		WHERE kommune_kode = $1 AND id = $2`,
+		t.scope.Kommune, s.ID, s.Navn, s.Funktionsvurdering, s.Bemaerkninger, t.scope.Actor.UserID)
+	if err != nil {
+		return fmt.Errorf("update sag: %w", err)
+	}
+	s.CPR, s.Kilde = before.CPR, before.Kilde
+	return t.Audit(ctx, AuditEntry{Action: "sag.update", Entity: "sag", EntityID: strconv.FormatInt(s.ID, 10),
+		Before: before, After: s})
+}
+
+// DeleteSag removes the sag and all its ydelser (S7), with an audit record holding what was
+// removed. Whether it may be deleted (nothing delivered) is the caller's check, made on the
+// locked sag in the same transaction.
+func (t *Tx) DeleteSag(ctx context.Context, id int64) error {
+	before, err := t.LockSag(ctx, id)
+	if err != nil {
+		return err
+	}
+	ydelser, err := t.YdelserOfSag(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := t.tx.Exec(ctx, `DELETE FROM sager WHERE kommune_kode = $1 AND id = $2`, t.scope.Kommune, id); err != nil {
+		return fmt.Errorf("delete sag: %w", err)
+	}
+	return t.Audit(ctx, AuditEntry{Action: "sag.delete", Entity: "sag", EntityID: strconv.FormatInt(id, 10),
+		Before: struct {
+			Sag     Sag
+			Ydelser []Ydelse
+		}{before, ydelser}})
 }
