@@ -18,7 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"indberet/app"
 	"indberet/app/config"
@@ -319,9 +322,25 @@ func (b *browser) fill(sel, value string) {
 
 // press sends keys to the focused element: text, or keys of package
 // github.com/chromedp/chromedp/kb such as kb.ArrowDown, kb.Enter, kb.Escape, kb.Tab.
+//
+// Each key goes as a real keyboard sends it: rawKeyDown, char (for a key with text), keyUp.
+// (chromedp's KeyEvent sends keyDown instead of rawKeyDown, and then Chromium delivers the
+// char even when the page cancelled the keydown: Enter in a picker would submit the form.)
 func (b *browser) press(keys string) {
 	b.t.Helper()
-	b.do(fmt.Sprintf("press %q", keys), chromedp.KeyEvent(keys))
+	b.do(fmt.Sprintf("press %q", keys), chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, r := range keys {
+			for _, k := range kb.Encode(r) {
+				if k.Type == input.DispatchKeyEventTypeKeyDown {
+					k.Type = input.DispatchKeyEventTypeRawKeyDown
+				}
+				if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}))
 }
 
 // text is the visible text of the first element matching sel (waiting for it).
@@ -345,14 +364,18 @@ func (b *browser) waitVisible(sel string) {
 // waitGone waits until no element matching sel is visible (none in the page, or all hidden).
 func (b *browser) waitGone(sel string) {
 	b.t.Helper()
-	js := fmt.Sprintf(`Array.from(document.querySelectorAll(%s)).every(el => !el.getClientRects().length || getComputedStyle(el).visibility === "hidden")`, jsString(sel))
+	b.waitFor(sel+" gone", fmt.Sprintf(`Array.from(document.querySelectorAll(%s)).every(el => !el.getClientRects().length || getComputedStyle(el).visibility === "hidden")`, jsString(sel)))
+}
+
+// waitFor waits until the JavaScript expression js is true in the page (polled every 50 ms,
+// up to the step timeout), for what the steps cannot wait for by selector (a text that an
+// htmx swap brings, a count). what names the wait in the failure.
+func (b *browser) waitFor(what, js string) {
+	b.t.Helper()
 	deadline := time.Now().Add(stepTimeout)
-	for {
-		if evaluate[bool](b, js) {
-			return
-		}
+	for !evaluate[bool](b, "!!("+js+")") {
 		if time.Now().After(deadline) {
-			b.t.Fatalf("wait for %s to be gone: still visible after %s (on %s)", sel, stepTimeout, b.location())
+			b.t.Fatalf("wait for %s: not so after %s (on %s)", what, stepTimeout, b.location())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
