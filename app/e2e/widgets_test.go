@@ -148,7 +148,7 @@ func TestBrowser_Widgets(t *testing.T) {
 		t.Errorf("aria-expanded %q while the list is open", v)
 	}
 	b.axe("widgets, list open")
-	b.screenshot("picker-open")
+	b.screenshot("widgets-picker-open")
 
 	// ArrowDown highlights it, Enter selects it: the select's value changes, a bubbling
 	// change event fires, htmx fetches on it, the list closes and the input shows the text.
@@ -268,7 +268,6 @@ func TestBrowser_Widgets(t *testing.T) {
 	b.press(kb.ArrowDown)
 	b.press(kb.Enter)
 	b.axe("widgets, after swap")
-	b.screenshot("widgets")
 
 	// The form posts the hidden selects' values.
 	b.follow(`button[type=submit]`)
