@@ -40,8 +40,9 @@ const (
 	envScreenshots = "INDBERET_SCREENSHOTS"
 )
 
-// stepTimeout bounds one browser step, so a wrong selector fails the test in seconds instead
-// of hanging until go test's own timeout. axeTimeout bounds one axe run.
+// Time limits: startTimeout for Chromium to start, stepTimeout for one browser step (so a
+// wrong selector fails the test in seconds instead of hanging until go test's own timeout),
+// axeTimeout for one axe run.
 const (
 	startTimeout = 60 * time.Second
 	stepTimeout  = 15 * time.Second
