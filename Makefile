@@ -1,18 +1,20 @@
 # Indberet — see README.md.
 #   make run      build, start a local PostgreSQL in .data/pg, migrate, load demo data, serve on :8080
-#   make test     every test (they start their own throwaway PostgreSQL)
+#   make test     every test (they start their own throwaway PostgreSQL; browser tests need chromium)
+#   make screenshots  browser tests, saving full-page PNGs of the screens in docs/screens
 #   make db-stop  stop the local PostgreSQL
 
 GO      ?= go
 BIN     := bin/indberet
 GOFLAGS ?=
+SCREENS := docs/screens
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build run test db-stop generate verify vet fmt
+.PHONY: help build run test screenshots db-stop generate verify vet fmt
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 build: ## build the binary bin/indberet
 	$(GO) build $(GOFLAGS) -o $(BIN) .
@@ -22,9 +24,13 @@ run: build ## run the system with a local database (set DATABASE_URL to use anot
 	./$(BIN) demo
 	./$(BIN) serve
 
-test: ## run every test
+test: ## run every test (the browser tests in app/e2e too)
 	$(GO) vet ./...
 	$(GO) test $(GOFLAGS) -count=1 ./...
+
+screenshots: ## run the browser tests, saving full-page PNGs in docs/screens
+	mkdir -p $(SCREENS)
+	INDBERET_SCREENSHOTS="$(CURDIR)/$(SCREENS)" $(GO) test $(GOFLAGS) -count=1 -run '^TestBrowser' ./app/e2e/
 
 db-stop: build ## stop the local PostgreSQL cluster in .data/pg
 	./$(BIN) localdb stop

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -88,6 +89,10 @@ func (a *App) Listen(ctx context.Context, addr string) error {
 		return a.fiber.ShutdownWithTimeout(30 * time.Second)
 	}
 }
+
+// Serve serves on ln until ln fails or the app is shut down (Fiber().Shutdown). The browser
+// tests serve this way on a free port of 127.0.0.1.
+func (a *App) Serve(ln net.Listener) error { return a.fiber.Listener(ln) }
 
 // handleError renders every error as a Danish page (or partial): 404 and 405 as they are,
 // anything unexpected as 500 with the details only in the log.

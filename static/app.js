@@ -18,9 +18,471 @@
     }
   }
 
+  // Enhance everything this file adds behaviour to inside root (an element).
+  function enhance(root) {
+    enhanceAll(root, "select[data-combobox]", enhanceCombobox);
+    enhanceAll(root, "fieldset[data-filterlist]", enhanceFilterList);
+  }
+
+  // enhanceAll calls fn once for root (when it matches sel) and for every
+  // element below it that matches sel.
+  function enhanceAll(root, sel, fn) {
+    if (!root || !root.querySelectorAll) {
+      return;
+    }
+    if (root.matches && root.matches(sel)) {
+      fn(root);
+    }
+    var found = root.querySelectorAll(sel);
+    for (var i = 0; i < found.length; i++) {
+      fn(found[i]);
+    }
+  }
+
+  // ---- Text search helpers -------------------------------------------------
+
+  // fold makes text comparable: Unicode NFC (so "å" typed one way matches
+  // "å" stored another way) and Danish lower case.
+  function fold(s) {
+    s = String(s || "");
+    if (s.normalize) {
+      s = s.normalize("NFC");
+    }
+    return s.toLocaleLowerCase("da");
+  }
+
+  // searchWords splits what the user typed into folded words.
+  function searchWords(s) {
+    return fold(s).split(/\s+/).filter(function (w) {
+      return w !== "";
+    });
+  }
+
+  // containsAll tells whether every word occurs in the folded haystack.
+  function containsAll(haystack, words) {
+    for (var i = 0; i < words.length; i++) {
+      if (haystack.indexOf(words[i]) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  function countText(n) {
+    if (n === 0) {
+      return "Ingen resultater";
+    }
+    return n === 1 ? "1 resultat" : n + " resultater";
+  }
+
+  var uid = 0;
+  function newID(prefix) {
+    uid += 1;
+    return prefix + "-" + uid;
+  }
+
+  // ---- Searchable picker: <select data-combobox> ---------------------------
+  //
+  // The server renders a plain <select data-combobox> (it works without
+  // JavaScript). Here it becomes a WAI-ARIA 1.2 combobox with list
+  // autocomplete: a text input (which takes over the select's id, so the
+  // <label for> names it, and its aria-describedby, aria-invalid and
+  // required) and a listbox of options below it. Typing filters the options
+  // (every typed word must occur in the option text or its data-search);
+  // ArrowDown/ArrowUp move, Enter or a click selects, Escape closes and
+  // restores, Tab accepts the highlighted option (if any) and moves on. The
+  // select stays in the form, hidden, and carries the value: a selection sets
+  // select.value and dispatches a bubbling "change" event (htmx triggers on
+  // it). An option with value "" means "none" and is selectable like the rest.
+  function enhanceCombobox(select) {
+    if (select.hasAttribute("data-combobox-ready") || select.multiple) {
+      return;
+    }
+    select.setAttribute("data-combobox-ready", "");
+
+    var id = select.id || newID("combobox");
+    var label = null;
+    if (select.id) {
+      var labels = document.querySelectorAll("label[for]");
+      for (var l = 0; l < labels.length; l++) {
+        if (labels[l].htmlFor === select.id) {
+          label = labels[l];
+          break;
+        }
+      }
+    }
+
+    var wrapper = document.createElement("div");
+    wrapper.className = "combobox";
+    var input = document.createElement("input");
+    var listbox = document.createElement("ul");
+    var status = document.createElement("div");
+    var listID = id + "-listbox";
+
+    // Width classes of the select (dkfds input-width-*) size the whole picker.
+    for (var c = 0; c < select.classList.length; c++) {
+      if (select.classList[c].indexOf("input-width-") === 0) {
+        wrapper.classList.add(select.classList[c]);
+      }
+    }
+
+    input.type = "text";
+    input.className = "form-input combobox-input";
+    select.removeAttribute("id");
+    input.id = id;
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", listID);
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("autocapitalize", "off");
+    input.spellcheck = false;
+    ["aria-describedby", "aria-invalid", "aria-required", "aria-label", "aria-labelledby"].forEach(function (a) {
+      if (select.hasAttribute(a)) {
+        input.setAttribute(a, select.getAttribute(a));
+        select.removeAttribute(a);
+      }
+    });
+    if (select.required) {
+      input.required = true;
+      select.required = false;
+    }
+    input.disabled = select.disabled;
+
+    listbox.id = listID;
+    listbox.className = "combobox-listbox";
+    listbox.setAttribute("role", "listbox");
+    listbox.hidden = true;
+    if (label) {
+      if (!label.id) {
+        label.id = id + "-label";
+      }
+      listbox.setAttribute("aria-labelledby", label.id);
+    } else if (input.hasAttribute("aria-labelledby")) {
+      listbox.setAttribute("aria-labelledby", input.getAttribute("aria-labelledby"));
+    } else if (input.hasAttribute("aria-label")) {
+      listbox.setAttribute("aria-label", input.getAttribute("aria-label"));
+    }
+
+    status.className = "combobox-status";
+    status.setAttribute("role", "status");
+
+    // One item per option (options inside an optgroup included, in order).
+    var items = [];
+    var none = null; // the item of the first option with value "", if any
+    for (var i = 0; i < select.options.length; i++) {
+      var opt = select.options[i];
+      var text = (opt.textContent || "").replace(/\s+/g, " ").trim();
+      var li = document.createElement("li");
+      li.id = id + "-option-" + i;
+      li.setAttribute("role", "option");
+      li.className = "combobox-option";
+      li.textContent = text || "(ingen)";
+      var item = {
+        index: i,
+        value: opt.value,
+        text: text,
+        haystack: fold(text + " " + (opt.getAttribute("data-search") || "")),
+        li: li
+      };
+      if (opt.disabled) {
+        li.setAttribute("aria-disabled", "true");
+      }
+      if (opt.value === "" && none === null) {
+        none = item;
+      }
+      items.push(item);
+      listbox.appendChild(li);
+    }
+    if (none && none.text) {
+      input.placeholder = none.text;
+    }
+
+    select.classList.add("combobox-native");
+    select.setAttribute("aria-hidden", "true");
+    select.tabIndex = -1;
+    select.parentNode.insertBefore(wrapper, select);
+    wrapper.appendChild(input);
+    wrapper.appendChild(listbox);
+    wrapper.appendChild(status);
+
+    var active = null; // the highlighted item (visual focus), or null
+    var open = false;
+
+    function selected() {
+      var i = select.selectedIndex;
+      return i >= 0 ? items[i] : null;
+    }
+
+    // show puts the selected option's text in the input ("none" shows empty,
+    // with its text as placeholder) and marks it aria-selected.
+    function show() {
+      var sel = selected();
+      input.value = sel && sel.value !== "" ? sel.text : "";
+      for (var i = 0; i < items.length; i++) {
+        items[i].li.setAttribute("aria-selected", items[i] === sel ? "true" : "false");
+      }
+    }
+
+    function visibleItems() {
+      return items.filter(function (it) {
+        return !it.li.hidden;
+      });
+    }
+
+    function setActive(item) {
+      if (active) {
+        active.li.classList.remove("is-active");
+      }
+      active = item;
+      if (item) {
+        item.li.classList.add("is-active");
+        input.setAttribute("aria-activedescendant", item.li.id);
+        if (item.li.scrollIntoView) {
+          item.li.scrollIntoView({ block: "nearest" });
+        }
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    // filter shows the options that contain every typed word (all when q is
+    // empty) and tells screen readers how many there are.
+    function filter(q) {
+      var words = searchWords(q);
+      var n = 0;
+      for (var i = 0; i < items.length; i++) {
+        var hit = words.length === 0 || containsAll(items[i].haystack, words);
+        items[i].li.hidden = !hit;
+        if (hit) {
+          n++;
+        }
+      }
+      setActive(null);
+      wrapper.classList.toggle("is-empty", n === 0);
+      status.textContent = words.length > 0 ? countText(n) : "";
+      return n;
+    }
+
+    function openList() {
+      if (open) {
+        return;
+      }
+      open = true;
+      listbox.hidden = false;
+      wrapper.classList.add("is-open");
+      input.setAttribute("aria-expanded", "true");
+    }
+
+    function closeList() {
+      setActive(null);
+      open = false;
+      listbox.hidden = true;
+      wrapper.classList.remove("is-open", "is-empty");
+      input.setAttribute("aria-expanded", "false");
+      status.textContent = "";
+    }
+
+    // restore closes the list, clears the filter and shows the selection again.
+    function restore() {
+      closeList();
+      filter("");
+      status.textContent = "";
+      show();
+    }
+
+    function choose(item) {
+      if (!item || item.li.getAttribute("aria-disabled") === "true") {
+        return;
+      }
+      var changed = select.selectedIndex !== item.index;
+      select.selectedIndex = item.index;
+      restore();
+      if (changed) {
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    }
+
+    // move highlights the next (+1) or previous (-1) visible option, wrapping.
+    function move(delta) {
+      var vis = visibleItems();
+      if (vis.length === 0) {
+        return;
+      }
+      var pos = active ? vis.indexOf(active) : -1;
+      if (pos < 0) {
+        pos = delta > 0 ? 0 : vis.length - 1;
+      } else {
+        pos = (pos + delta + vis.length) % vis.length;
+      }
+      setActive(vis[pos]);
+    }
+
+    // openAt opens the full list with the selected option (or the first or
+    // last one) highlighted: ArrowDown/ArrowUp on a closed picker.
+    function openAt(delta) {
+      filter("");
+      openList();
+      var sel = selected();
+      if (sel && sel.value !== "") {
+        setActive(sel);
+      } else {
+        move(delta);
+      }
+    }
+
+    input.addEventListener("input", function () {
+      filter(input.value);
+      openList();
+    });
+
+    input.addEventListener("keydown", function (e) {
+      if (e.altKey && e.key !== "ArrowDown" && e.key !== "ArrowUp") {
+        return;
+      }
+      switch (e.key) {
+        case "ArrowDown":
+        case "Down":
+          e.preventDefault();
+          if (!open) {
+            openAt(1);
+          } else if (!e.altKey) {
+            move(1);
+          }
+          break;
+        case "ArrowUp":
+        case "Up":
+          e.preventDefault();
+          if (e.altKey) {
+            if (open && active) {
+              choose(active);
+            }
+          } else if (!open) {
+            openAt(-1);
+          } else {
+            move(-1);
+          }
+          break;
+        case "Enter":
+          if (!open) {
+            return; // a closed picker lets Enter submit the form
+          }
+          e.preventDefault();
+          if (active) {
+            choose(active);
+          } else {
+            var vis = visibleItems();
+            if (vis.length === 1) {
+              choose(vis[0]);
+            }
+          }
+          break;
+        case "Escape":
+        case "Esc":
+          if (open) {
+            e.preventDefault();
+          }
+          restore();
+          break;
+        case "Tab":
+          if (open && active) {
+            choose(active);
+          } else {
+            restore();
+          }
+          break;
+      }
+    });
+
+    input.addEventListener("click", function () {
+      if (!open) {
+        filter("");
+        openList();
+      }
+    });
+
+    // Leaving the field (mouse elsewhere) drops a half-typed filter.
+    input.addEventListener("blur", restore);
+
+    // Keep the focus in the input while the mouse picks an option.
+    listbox.addEventListener("mousedown", function (e) {
+      e.preventDefault();
+    });
+    listbox.addEventListener("click", function (e) {
+      var li = e.target.closest ? e.target.closest("li[role=option]") : null;
+      for (var i = 0; li && i < items.length; i++) {
+        if (items[i].li === li) {
+          choose(items[i]);
+          break;
+        }
+      }
+      input.focus();
+    });
+
+    // The select can change from elsewhere (a script, a form reset).
+    select.addEventListener("change", show);
+    if (select.form) {
+      select.form.addEventListener("reset", function () {
+        window.setTimeout(show, 0);
+      });
+    }
+
+    show();
+  }
+
+  // ---- Filtered checkbox list: <fieldset data-filterlist> ------------------
+  //
+  // Typing in its <input type="search" data-filter> hides the checkbox items
+  // (.form-group-checkbox: checkbox and label) whose text (and data-search)
+  // does not contain every typed word.
+  function enhanceFilterList(fieldset) {
+    if (fieldset.hasAttribute("data-filterlist-ready")) {
+      return;
+    }
+    var search = fieldset.querySelector("input[type=search][data-filter]");
+    if (!search) {
+      return;
+    }
+    fieldset.setAttribute("data-filterlist-ready", "");
+    var status = document.createElement("div");
+    status.className = "filterlist-status sr-only";
+    status.setAttribute("role", "status");
+    search.parentNode.insertBefore(status, search.nextSibling);
+
+    var groups = Array.prototype.slice.call(fieldset.querySelectorAll(".form-group-checkbox"));
+    var entries = groups.map(function (g) {
+      return { el: g, haystack: fold(g.textContent + " " + (g.getAttribute("data-search") || "")) };
+    });
+
+    function apply() {
+      var words = searchWords(search.value);
+      var n = 0;
+      entries.forEach(function (e) {
+        var hit = words.length === 0 || containsAll(e.haystack, words);
+        e.el.hidden = !hit;
+        if (hit) {
+          n++;
+        }
+      });
+      status.textContent = words.length > 0 ? countText(n) : "";
+    }
+
+    search.addEventListener("input", apply);
+    // Enter in the filter field filters; it must not submit the form.
+    search.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") {
+        e.preventDefault();
+      }
+    });
+    if (search.value) {
+      apply();
+    }
+  }
+
   var htmx = window.htmx;
   if (!htmx) {
     initDKFDS();
+    enhance(document.body);
     return;
   }
 
@@ -48,6 +510,7 @@
   // htmx fires htmx:load on <body> once at start-up and then on every
   // swapped-in element, so this covers both the first page and new content.
   htmx.onLoad(function (elt) {
+    enhance(elt);
     initDKFDS(elt === document.body ? undefined : elt);
   });
 })();
