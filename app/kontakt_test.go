@@ -63,6 +63,47 @@ func (b *bundle) kontaktAudits(kommune string) int {
 	return n
 }
 
+// TestStartPageAsksForKontaktoplysninger: K2, a kommune without contact persons is asked to
+// register them on the start page; DST and kommuner that have them are not.
+func TestStartPageAsksForKontaktoplysninger(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	cases := []struct {
+		email          string
+		want, notThere []string
+	}{
+		{"indberetter.751@demo.invalid",
+			[]string{"Kommunen mangler kontaktoplysninger", `href="/kontaktoplysninger">Angiv kontaktoplysninger</a>`,
+				"Se listen over alle indberetninger", "Egne IDEP og All (read only)"},
+			[]string{"Det skal en indberetter"}},
+		{"laeser.751@demo.invalid",
+			[]string{"Kommunen mangler kontaktoplysninger", "Det skal en indberetter eller kommunens administrator gøre.",
+				`href="/kontaktoplysninger"`},
+			[]string{"Angiv kontaktoplysninger"}},
+		{"indberetter.101@demo.invalid",
+			[]string{`href="/indberetninger"`, "Se listen over alle indberetninger", `href="/kontaktoplysninger"`, "Kontaktoplysninger"},
+			[]string{"Angiv kontaktoplysninger", "mangler kontaktoplysninger"}},
+		{"dst@demo.invalid",
+			[]string{"Se listen over alle indberetninger", `href="/kontaktoplysninger"`},
+			[]string{"Angiv kontaktoplysninger", "mangler kontaktoplysninger"}},
+		{"platform@demo.invalid",
+			[]string{"Der er ingen funktioner"},
+			[]string{"Angiv kontaktoplysninger", "Se listen over alle indberetninger", `href="/kontaktoplysninger"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.email, func(t *testing.T) {
+			c := b.client()
+			c.login(tc.email)
+			r := c.get("/").mustStatus(t, http.StatusOK).mustContain(t, tc.want...)
+			for _, s := range tc.notThere {
+				if contains(r.body, s) {
+					t.Errorf("start page shows %q", s)
+				}
+			}
+		})
+	}
+}
+
 // TestKontaktForm: K1, three fieldsets in order with Kontaktperson, Telefonnr. and
 // Email-adresse each, required; K3, the note that receipts go by email.
 func TestKontaktForm(t *testing.T) {
