@@ -3,16 +3,40 @@ package app
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/views"
 )
 
-// home is the start page. A user without the right of T2 sees only its message.
+// home is the start page: a card per screen the user may use, led by a call to Angiv
+// kontaktoplysninger while the user's kommune misses contact persons (K2). A user without
+// the right of T2 sees only its message.
 func (a *App) home(c *fiber.Ctx) error {
 	r := reqOf(c)
 	if !access.HasDataRight(r.roles) {
 		return a.render(c, fiber.StatusForbidden, views.NoRightPage(a.page(c, "Manglende rettighed")))
 	}
-	// The screens of the later issues add their links here.
-	return a.render(c, fiber.StatusOK, views.HomePage(a.page(c, "Forside"), views.Home{}))
+	var h views.Home
+	if r.user.Kommune != "" { // DST and platform users belong to no kommune: no K2
+		ctx := c.UserContext()
+		var missing []tenant.Kontaktrolle
+		err := a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) (err error) {
+			missing, err = tx.KontaktpersonerMangler(ctx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		h.KontaktMangler = len(missing) > 0
+		h.KanAngiveKontakt = a.can(c, access.KontaktWrite)
+	}
+	if a.can(c, access.SagRead) {
+		h.Links = append(h.Links, views.HomeLink{Href: "/indberetninger", Label: "Se listen over alle indberetninger",
+			Description: "Egne IDEP og All (read only): opret, ret og find sager og ydelser"})
+	}
+	if a.can(c, access.KontaktRead) {
+		h.Links = append(h.Links, views.HomeLink{Href: views.KontaktPath, Label: "Kontaktoplysninger",
+			Description: "Fagligt ansvarlig, teknisk ansvarlig og kvitteringsmodtager"})
+	}
+	return a.render(c, fiber.StatusOK, views.HomePage(a.page(c, "Forside"), h))
 }

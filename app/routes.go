@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/tenant/access"
+	"indberet/views"
 )
 
 // Route is one entry of the route table: method, path, who may use it, and the handler.
@@ -59,5 +60,7 @@ func (a *App) routeTable() []Route {
 		{"POST", "/login", Public, a.login},
 		{"POST", "/logout", LoggedIn, a.logout},
 		{"GET", "/", Need(access.HomeView), a.home},
+		{"GET", views.KontaktPath, Need(access.KontaktRead), a.kontaktForm},
+		{"POST", views.KontaktPath, Need(access.KontaktWrite), a.saveKontakt},
 	}
 }

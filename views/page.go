@@ -79,6 +79,11 @@ type LoginForm struct {
 // Home is the content of the front page.
 type Home struct {
 	Links []HomeLink
+	// KontaktMangler: the user's kommune has not registered all three contact persons, so
+	// the page leads with a call to Angiv kontaktoplysninger (K2).
+	KontaktMangler bool
+	// KanAngiveKontakt: the user may register them; otherwise the page says who must.
+	KanAngiveKontakt bool
 }
 
 // HomeLink is one entry (card) on the front page.

@@ -136,7 +136,7 @@ func loadKommune(ctx context.Context, db *tenant.DB, k string) (int, error) {
 			for i, rolle := range tenant.Kontaktroller {
 				navn := []string{"Faglig Demoperson", "Teknisk Demoperson", "Kvittering Demoperson"}[i]
 				if err := tx.SaveKontaktperson(ctx, tenant.Kontaktperson{
-					Rolle: rolle, Navn: navn, Telefon: "70 00 00 0" + fmt.Sprint(i),
+					Rolle: rolle, Navn: navn, Telefon: "+45 70 00 00 0" + fmt.Sprint(i),
 					Email: fmt.Sprintf("%s.%s@demo.invalid", rolle, k),
 				}); err != nil {
 					return err
