@@ -80,6 +80,9 @@ type Tilbudstype struct {
 // Path returns "ParentPath > Name", or Name when there is no parent path.
 func (t Tilbudstype) Path() string { return joinPath(t.ParentPath, t.Name) }
 
+// ValidAt tells whether the tilbudstype may be used for a ydelse starting on day.
+func (t Tilbudstype) ValidAt(day time.Time) bool { return validAt(t.ValidFrom, t.ValidTo, day) }
+
 // FFBYdelse is one concept of the FFB Ydelse hierarchy, a candidate for Ydelses-UUID (Y4).
 type FFBYdelse struct {
 	UUID       string // lower-case
@@ -92,6 +95,9 @@ type FFBYdelse struct {
 
 // Path returns "ParentPath > Name", or Name when there is no parent path.
 func (f FFBYdelse) Path() string { return joinPath(f.ParentPath, f.Name) }
+
+// ValidAt tells whether the FFB ydelse may be used for a ydelse starting on day.
+func (f FFBYdelse) ValidAt(day time.Time) bool { return validAt(f.ValidFrom, f.ValidTo, day) }
 
 // Kommune is one of the 98 municipalities, as a code list (for Betalingskommune, Y1).
 type Kommune struct {
