@@ -1,7 +1,8 @@
 // Package codes holds the starting content of the code lists (CODES.md): the 98 kommuner,
 // the indsatskoder, målgrupper, tilbudstyper and FFB ydelser, as the CSV files in data/
-// (copied from the specification, embedded in the binary), and Load, which puts them into
-// their tables.
+// (copied from the specification, embedded in the binary); Load, which puts them into
+// their tables; and Snapshot, an in-memory copy of the lists read from the tables (Read)
+// or from the files (FromCSV).
 //
 // Load only adds rows that are missing: once a row exists, DST staff own it (they correct
 // texts and retire codes through the code-list screens), and a new release never overwrites
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -32,85 +34,183 @@ type Counts map[string]int64
 func Load(ctx context.Context, db interface {
 	Begin(context.Context) (pgx.Tx, error)
 }) (Counts, error) {
+	f, err := readFiles()
+	if err != nil {
+		return nil, err
+	}
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(ctx)
 	counts := Counts{}
-	for _, l := range lists {
-		rows, err := readCSV(l.file)
-		if err != nil {
-			return nil, err
-		}
-		for i := range rows {
-			args := l.args(&rows[i])
-			if err := rows[i].err; err != nil {
-				return nil, fmt.Errorf("%s row %d: %w", l.file, i+2, err)
-			}
-			tag, err := tx.Exec(ctx, l.insert, args...)
-			if err != nil {
-				return nil, fmt.Errorf("%s row %d: %w", l.file, i+2, err)
-			}
-			counts[l.table] += tag.RowsAffected()
-		}
+	err = insertAll(ctx, tx, counts, "kommuner", f.kommuner,
+		`INSERT INTO kommuner (kommune_kode, navn) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		func(k Kommune, _ *record) []any { return []any{k.Kode, k.Navn} })
+	if err != nil {
+		return nil, err
+	}
+	err = insertAll(ctx, tx, counts, "indsatskoder", f.indsatser,
+		`INSERT INTO indsatskoder (code, name_da, paragraph, ffb, requires_tilbudssted, residential,
+			varighed_default, valid_from, valid_to, evidence, source)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+		func(i Indsats, r *record) []any {
+			return []any{i.Code, i.Name, i.Paragraph, i.FFB, i.RequiresTilbudssted, i.Residential,
+				i.VarighedDefault, i.ValidFrom, i.ValidTo, r.get("evidence"), r.get("source")}
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = insertAll(ctx, tx, counts, "maalgrupper", f.maalgrupper,
+		`INSERT INTO maalgrupper (code, name_da, scheme, parent_code, primary_allowed, valid_from, valid_to,
+			evidence, source) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+		func(m Maalgruppe, r *record) []any {
+			return []any{m.Code, m.Name, m.Scheme, m.ParentCode, m.PrimaryAllowed, m.ValidFrom, m.ValidTo,
+				r.get("evidence"), r.get("source")}
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = insertAll(ctx, tx, counts, "tilbudstyper", f.tilbudstyper,
+		`INSERT INTO tilbudstyper (code, name_da, parent_path, scheme, leaf, valid_from, valid_to,
+			in_nexus_dst_offer_list, status, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			ON CONFLICT DO NOTHING`,
+		func(t Tilbudstype, r *record) []any {
+			return []any{t.Code, t.Name, t.ParentPath, t.Scheme, t.Leaf, t.ValidFrom, t.ValidTo,
+				r.get("in_nexus_dst_offer_list"), r.get("status"), r.get("source")}
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = insertAll(ctx, tx, counts, "ffb_ydelser", f.ffbYdelser,
+		`INSERT INTO ffb_ydelser (uuid, name_da, parent_path, leaf, valid_from, valid_to, status, source)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		func(y FFBYdelse, r *record) []any {
+			return []any{y.UUID, y.Name, y.ParentPath, y.Leaf, y.ValidFrom, y.ValidTo, r.get("status"), r.get("source")}
+		})
+	if err != nil {
+		return nil, err
 	}
 	return counts, tx.Commit(ctx)
 }
 
-type list struct {
-	file, table, insert string
-	args                func(r *record) []any
+// insertAll inserts the rows of one file into table, counting the rows added. args gives
+// the statement's arguments from the parsed value and, for the columns only the table keeps
+// (evidence, source, status), the raw record.
+func insertAll[T any](ctx context.Context, tx pgx.Tx, counts Counts, table string, rows []row[T], insert string,
+	args func(T, *record) []any) error {
+	for _, r := range rows {
+		a := args(r.val, r.rec)
+		if r.rec.err != nil {
+			return fmt.Errorf("%s: %w", r.at(), r.rec.err)
+		}
+		tag, err := tx.Exec(ctx, insert, a...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.at(), err)
+		}
+		counts[table] += tag.RowsAffected()
+	}
+	return nil
 }
 
-var lists = []list{
-	{
-		file: "kommuner.csv", table: "kommuner",
-		insert: `INSERT INTO kommuner (kommune_kode, navn) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		args:   func(r *record) []any { return []any{r.get("kode"), r.get("navn")} },
-	},
-	{
-		file: "indsatser.csv", table: "indsatskoder",
-		insert: `INSERT INTO indsatskoder (code, name_da, paragraph, ffb, requires_tilbudssted, residential,
-			varighed_default, evidence, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-		args: func(r *record) []any {
-			varighed := r.get("varighed_default")
-			if varighed == "" {
-				varighed = "periode"
-			}
-			return []any{r.get("code"), r.get("name_da"), r.get("paragraph"), r.yesNo("ffb"),
-				r.get("requires_tilbudssted"), r.yesNo("residential"), varighed, r.get("evidence"), r.get("source")}
-		},
-	},
-	{
-		file: "maalgrupper.csv", table: "maalgrupper",
-		insert: `INSERT INTO maalgrupper (code, name_da, scheme, parent_code, primary_allowed, valid_from, valid_to,
-			evidence, source) VALUES ($1, $2, $3, NULLIF($4, ''), $5, NULLIF($6, '')::date, NULLIF($7, '')::date, $8, $9)
-			ON CONFLICT DO NOTHING`,
-		args: func(r *record) []any {
-			return []any{r.get("code"), r.get("name_da"), r.get("scheme"), r.get("parent_code"), r.yesNo("primary_allowed"),
-				r.get("valid_from"), r.get("valid_to"), r.get("evidence"), r.get("source")}
-		},
-	},
-	{
-		file: "tilbudstyper.csv", table: "tilbudstyper",
-		insert: `INSERT INTO tilbudstyper (code, name_da, parent_path, scheme, leaf, valid_from, valid_to,
-			in_nexus_dst_offer_list, status, source) VALUES ($1, $2, $3, $4, $5, NULLIF($6, '')::date, NULLIF($7, '')::date,
-			$8, $9, $10) ON CONFLICT DO NOTHING`,
-		args: func(r *record) []any {
-			return []any{r.get("code"), r.get("name_da"), r.get("parent_path"), tilbudScheme(r.get("scheme")), r.optYesNo("leaf"),
-				r.get("valid_from"), r.get("valid_to"), r.get("in_nexus_dst_offer_list"), r.get("status"), r.get("source")}
-		},
-	},
-	{
-		file: "ffb_ydelser.csv", table: "ffb_ydelser",
-		insert: `INSERT INTO ffb_ydelser (uuid, name_da, parent_path, leaf, status, source)
-			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-		args: func(r *record) []any {
-			return []any{strings.ToLower(r.get("uuid")), r.get("name_da"), r.get("parent_path"), r.yesNo("leaf"),
-				r.get("status"), r.get("source")}
-		},
-	},
+// files is the parsed content of the CSV files, shared by Load and FromCSV.
+type files struct {
+	kommuner     []row[Kommune]
+	indsatser    []row[Indsats]
+	maalgrupper  []row[Maalgruppe]
+	tilbudstyper []row[Tilbudstype]
+	ffbYdelser   []row[FFBYdelse]
+}
+
+// row is one parsed CSV row: its value and the record it came from.
+type row[T any] struct {
+	val  T
+	rec  *record
+	file string
+	line int
+}
+
+func (r row[T]) at() string { return fmt.Sprintf("%s row %d", r.file, r.line) }
+
+func values[T any](rows []row[T]) []T {
+	out := make([]T, len(rows))
+	for i, r := range rows {
+		out[i] = r.val
+	}
+	return out
+}
+
+func readFiles() (*files, error) {
+	var f files
+	var err error
+	if f.kommuner, err = parseFile("kommuner.csv", func(r *record) Kommune {
+		return Kommune{Kode: r.get("kode"), Navn: r.get("navn")}
+	}); err != nil {
+		return nil, err
+	}
+	if f.indsatser, err = parseFile("indsatser.csv", func(r *record) Indsats {
+		i := Indsats{Code: r.get("code"), Name: r.get("name_da"), Paragraph: r.get("paragraph"), FFB: r.yesNo("ffb"),
+			RequiresTilbudssted: r.get("requires_tilbudssted"), Residential: r.yesNo("residential"),
+			VarighedDefault: r.get("varighed_default"), ValidTo: r.optDate("valid_to")}
+		if i.VarighedDefault == "" {
+			i.VarighedDefault = "periode"
+		}
+		// The table's default when the file has no validity: the start of the 2013 rules.
+		i.ValidFrom = time.Date(2013, 7, 1, 0, 0, 0, 0, time.UTC)
+		if from := r.optDate("valid_from"); from != nil {
+			i.ValidFrom = *from
+		}
+		return i
+	}); err != nil {
+		return nil, err
+	}
+	if f.maalgrupper, err = parseFile("maalgrupper.csv", func(r *record) Maalgruppe {
+		m := Maalgruppe{Scheme: r.get("scheme"), Code: r.get("code"), Name: r.get("name_da"),
+			ParentCode: r.get("parent_code"), PrimaryAllowed: r.yesNo("primary_allowed"),
+			ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
+		if m.Scheme == "ffb" { // UUIDs, stored lower-case (CODES.md)
+			m.Code, m.ParentCode = strings.ToLower(m.Code), strings.ToLower(m.ParentCode)
+		}
+		return m
+	}); err != nil {
+		return nil, err
+	}
+	if f.tilbudstyper, err = parseFile("tilbudstyper.csv", func(r *record) Tilbudstype {
+		t := Tilbudstype{Scheme: tilbudScheme(r.get("scheme")), Code: r.get("code"), Name: r.get("name_da"),
+			ParentPath: r.get("parent_path"), Leaf: r.optYesNo("leaf"),
+			ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
+		if t.Scheme == "ffb" {
+			t.Code = strings.ToLower(t.Code)
+		}
+		return t
+	}); err != nil {
+		return nil, err
+	}
+	if f.ffbYdelser, err = parseFile("ffb_ydelser.csv", func(r *record) FFBYdelse {
+		return FFBYdelse{UUID: strings.ToLower(r.get("uuid")), Name: r.get("name_da"), ParentPath: r.get("parent_path"),
+			Leaf: r.yesNo("leaf"), ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
+	}); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+// parseFile reads one CSV file and converts every row with parse, failing on the first row
+// with a conversion error.
+func parseFile[T any](name string, parse func(*record) T) ([]row[T], error) {
+	recs, err := readCSV(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]row[T], len(recs))
+	for i := range recs {
+		r := row[T]{val: parse(&recs[i]), rec: &recs[i], file: name, line: i + 2}
+		if r.rec.err != nil {
+			return nil, fmt.Errorf("%s: %w", r.at(), r.rec.err)
+		}
+		out[i] = r
+	}
+	return out, nil
 }
 
 // record is one CSV row with its header, collecting the first conversion error.
@@ -120,15 +220,27 @@ type record struct {
 	err    error
 }
 
+func (r *record) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+}
+
 func (r *record) get(col string) string {
 	i, ok := r.header[col]
 	if !ok {
-		if r.err == nil {
-			r.err = fmt.Errorf("no column %q", col)
-		}
+		r.fail(fmt.Errorf("no column %q", col))
 		return ""
 	}
 	return strings.TrimSpace(r.fields[i])
+}
+
+// opt is get for a column the file may leave out.
+func (r *record) opt(col string) string {
+	if _, ok := r.header[col]; !ok {
+		return ""
+	}
+	return r.get(col)
 }
 
 func (r *record) yesNo(col string) bool {
@@ -138,9 +250,7 @@ func (r *record) yesNo(col string) bool {
 	case "no":
 		return false
 	default:
-		if r.err == nil {
-			r.err = fmt.Errorf("column %q: want yes or no, got %q", col, v)
-		}
+		r.fail(fmt.Errorf("column %q: want yes or no, got %q", col, v))
 		return false
 	}
 }
@@ -151,6 +261,20 @@ func (r *record) optYesNo(col string) *bool {
 	}
 	b := r.yesNo(col)
 	return &b
+}
+
+// optDate reads a YYYY-MM-DD date from a column that may be empty or missing.
+func (r *record) optDate(col string) *time.Time {
+	v := r.opt(col)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		r.fail(fmt.Errorf("column %q: %w", col, err))
+		return nil
+	}
+	return &t
 }
 
 func readCSV(name string) ([]record, error) {

@@ -1,0 +1,86 @@
+package rules_test
+
+import (
+	"testing"
+
+	"indberet/tenant/rules"
+)
+
+func TestY8_CanDeleteYdelse(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		delivered bool
+		varighed  string
+		ok        bool
+		instead   string
+	}{
+		{"Y8 not delivered periode", false, "periode", true, ""},
+		{"Y8 not delivered styk", false, "styk", true, ""},
+		{"Y8 delivered periode is neutralised", true, "periode", false,
+			"Ydelsen er indberettet og kan ikke slettes. Neutralisér den i stedet ved at sætte slutdato = startdato (Redigér)."},
+		{"Y8 delivered styk cannot be undone", true, "styk", false, "Ydelsen er indberettet som stykydelse og kan ikke fortrydes."},
+	} {
+		ok, instead := rules.CanDeleteYdelse(tc.delivered, tc.varighed)
+		if ok != tc.ok || instead != tc.instead {
+			t.Errorf("%s: %v %q", tc.name, ok, instead)
+		}
+	}
+}
+
+func TestS7_CanDeleteSag(t *testing.T) {
+	t.Parallel()
+	if ok, instead := rules.CanDeleteSag(false, 0); !ok || instead != "" {
+		t.Errorf("S7 nothing delivered: %v %q", ok, instead)
+	}
+	const closeIt = "Sagen er indberettet og kan ikke slettes. Luk den i stedet ved at sætte slutdato = startdato på alle " +
+		"åbne ydelser (Redigér); så udelader Danmarks Statistik den ved næste indberetning."
+	for _, tc := range []struct {
+		sag      bool
+		ydelser  int
+		scenario string
+	}{{true, 0, "S7 sag delivered"}, {false, 1, "S7 a ydelse delivered"}, {true, 3, "S7 all delivered"}} {
+		if ok, instead := rules.CanDeleteSag(tc.sag, tc.ydelser); ok || instead != closeIt {
+			t.Errorf("%s: %v %q", tc.scenario, ok, instead)
+		}
+	}
+}
+
+func TestY8_DeleteYdelseWarning(t *testing.T) {
+	t.Parallel()
+	if got, want := rules.DeleteYdelseWarning("1.3", true, "1503621235"),
+		"Ydelsen 1.3 slettes. Det er sagens eneste ydelse, så sagen for CPR-nummer 150362-1235 slettes også. Det kan ikke fortrydes."; got != want {
+		t.Errorf("only ydelse:\n got %q\nwant %q", got, want)
+	}
+	if got, want := rules.DeleteYdelseWarning("1.8.1", false, "1503621235"), "Ydelsen 1.8.1 slettes. Det kan ikke fortrydes."; got != want {
+		t.Errorf("one of several:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestY7_CheckIndsatskodeUnchanged(t *testing.T) {
+	t.Parallel()
+	if msg, ok := rules.CheckIndsatskodeUnchanged("1.8.1", " 1.8.1 "); !ok || msg != "" {
+		t.Errorf("unchanged: %v %q", ok, msg)
+	}
+	for _, changed := range []string{"1.8.2", ""} {
+		if msg, ok := rules.CheckIndsatskodeUnchanged("1.8.1", changed); ok ||
+			msg != "Indsatskoden kan ikke ændres. Slet ydelsen og opret en ny, hvis koden er forkert." {
+			t.Errorf("changed to %q: %v %q", changed, ok, msg)
+		}
+	}
+}
+
+func TestS4_CheckCPRUnchanged(t *testing.T) {
+	t.Parallel()
+	for _, same := range []string{"1503621235", "150362-1235", " 150362 1235 "} {
+		if msg, ok := rules.CheckCPRUnchanged("1503621235", same); !ok || msg != "" {
+			t.Errorf("S4 %q is the same number: %v %q", same, ok, msg)
+		}
+	}
+	for _, other := range []string{"1503621234", "", "abc"} {
+		if msg, ok := rules.CheckCPRUnchanged("1503621235", other); ok || msg != "CPR-nummeret kan ikke ændres. "+
+			"Slet sagen, hvis den ikke er indberettet, eller luk alle dens ydelser med slutdato = startdato og opret en ny sag." {
+			t.Errorf("S4 changed to %q: %v %q", other, ok, msg)
+		}
+	}
+}

@@ -1,0 +1,18 @@
+// Package rules holds the rules of DOMAIN.md for sager (S) and ydelser (Y) as small pure
+// functions: no SQL, no HTTP, the code lists come in as a codes.Snapshot and "today" as an
+// argument. Handlers call them before they write, and show the returned Danish messages next
+// to the form fields (Y7: nothing typed is lost when validation fails).
+//
+// Files and the rules they hold:
+//
+//	errors.go  Errors (one Danish message per form field) and the form field names
+//	parse.go   parsers and formatters: CPR number (S5, S8 search prefix), dates, P-nummer and
+//	           UUIDs (Y4, Y5)
+//	sag.go     ValidateSag: the fields of a sag (S3, S5); FunktionsvurderingText
+//	ydelse.go  ValidateYdelse and NeedsFor: the fields of a ydelse (Y1), dates (Y2),
+//	           målgrupper (Y3), FFB UUIDs (Y4), tilbudssted (Y5)
+//	ophold.go  CheckOphold: one stay at a time (Y6)
+//	status.go  SagStatus and YdelseAfsluttet: derived status (S6)
+//	delete.go  what may be deleted or changed: sag (S7), ydelse (Y8), CPR number (S4),
+//	           indsatskode (Y7)
+package rules

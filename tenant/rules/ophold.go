@@ -1,0 +1,51 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"indberet/tenant"
+	"indberet/tenant/codes"
+)
+
+// CheckOphold checks Y6, one stay at a time: when y is residential (Indsats.Residential)
+// its period must not overlap the period of another residential ydelse of the same sag
+// (others; the one with y's ID is skipped when y.ID != 0). Periods are half-open
+// [Startdato, Slutdato), no Slutdato = open-ended, so a neutralised ydelse (Slutdato =
+// Startdato, Y2) overlaps nothing and a stay may start the day the previous one ends. It
+// returns ok=false and a message for FieldStartdato naming the first overlapping ydelse.
+func CheckOphold(y tenant.Ydelse, others []tenant.Ydelse, c *codes.Snapshot) (string, bool) {
+	if c == nil || !residential(c, y.Indsatskode) {
+		return "", true
+	}
+	for _, o := range others {
+		if y.ID != 0 && o.ID == y.ID || !residential(c, o.Indsatskode) {
+			continue
+		}
+		if overlaps(y.Startdato, y.Slutdato, o.Startdato, o.Slutdato) {
+			end := "uden slutdato"
+			if o.Slutdato != nil {
+				end = "til " + FormatDate(*o.Slutdato)
+			}
+			return fmt.Sprintf("Borgeren er allerede på et ophold i perioden: %s fra %s (%s).",
+				o.Indsatskode, FormatDate(o.Startdato), end), false
+		}
+	}
+	return "", true
+}
+
+func residential(c *codes.Snapshot, indsatskode string) bool {
+	i, ok := c.Indsats(indsatskode)
+	return ok && i.Residential
+}
+
+// overlaps tells whether the half-open periods [s1, e1) and [s2, e2) share a day; a nil end
+// is open, an empty period (end not after start) shares nothing.
+func overlaps(s1 time.Time, e1 *time.Time, s2 time.Time, e2 *time.Time) bool {
+	s1, s2 = dateOf(s1), dateOf(s2)
+	empty := func(s time.Time, e *time.Time) bool { return e != nil && !dateOf(*e).After(s) }
+	if empty(s1, e1) || empty(s2, e2) {
+		return false
+	}
+	return (e2 == nil || s1.Before(dateOf(*e2))) && (e1 == nil || s2.Before(dateOf(*e1)))
+}
