@@ -19,13 +19,17 @@ var old2018Start = time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // YdelseInput is what the ydelse form sends (Y1), as typed.
 type YdelseInput struct {
-	Indsatskode, Varighed, PrimaerMaalgruppe                                 string   // målgruppe values are "scheme:code"
-	SekundaereMaalgrupper                                                    []string // "scheme:code" each; empty values are skipped
+	// Målgruppe values are "scheme:code"; empty secondary values are skipped.
+	Indsatskode, Varighed, PrimaerMaalgruppe                                 string
+	SekundaereMaalgrupper                                                    []string
 	Bevillingsdato, Startdato, ForventetSlutdato, Slutdato, Betalingskommune string
-	Tilbudstype                                                              string // "" or "scheme:code"
-	PNummer, AfdelingsUUID, TilbudsUUID, YdelsesUUID                         string
-	I107Botilbud                                                             string // "", "ja" or "nej"
-	TilbudNavn, TilbudAdresse, TilbudPostnr                                  string // the offer's name, address, postcode under the 2013 rules (Y5)
+	// Tilbudstype is "" or "scheme:code".
+	Tilbudstype                                      string
+	PNummer, AfdelingsUUID, TilbudsUUID, YdelsesUUID string
+	// I107Botilbud is "", "ja" or "nej".
+	I107Botilbud string
+	// The offer's name, address and postcode under the 2013 rules (Y5).
+	TilbudNavn, TilbudAdresse, TilbudPostnr string
 }
 
 // ValidateYdelse checks a ydelse against Y1–Y5 and returns it ready to store: dates as UTC
