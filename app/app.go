@@ -34,10 +34,12 @@ type Deps struct {
 
 // App is the web application.
 type App struct {
-	deps     Deps
-	fiber    *fiber.App
-	routes   []Route
-	kommuner map[string]string // kommunekode → name, for the header
+	deps      Deps
+	fiber     *fiber.App
+	routes    []Route
+	kommuner  map[string]string // kommunekode → name, for the header
+	codeCache codeCache         // the code lists (codes.go)
+	now       func() time.Time  // the clock; nil: time.Now (tests fix it)
 }
 
 // New builds the app and registers every route of the route table.

@@ -62,5 +62,19 @@ func (a *App) routeTable() []Route {
 		{"GET", "/", Need(access.HomeView), a.home},
 		{"GET", views.KontaktPath, Need(access.KontaktRead), a.kontaktForm},
 		{"POST", views.KontaktPath, Need(access.KontaktWrite), a.saveKontakt},
+		// Sager and ydelser (S1–S7, Y1–Y8): sager.go, ydelser.go, ydelseform.go.
+		{"GET", "/sager/ny", Need(access.SagWrite), a.opretSagForm},
+		{"POST", "/sager/ny", Need(access.SagWrite), a.opretSag},
+		{"GET", "/sager/:id/rediger", Need(access.SagRead), a.redigerSagForm},
+		{"POST", "/sager/:id/rediger", Need(access.SagWrite), a.redigerSag},
+		{"GET", "/sager/:id/slet", Need(access.SagWrite), a.sletSagForm},
+		{"POST", "/sager/:id/slet", Need(access.SagWrite), a.sletSag},
+		{"GET", "/sager/:id/ydelser/ny", Need(access.SagWrite), a.tilfoejYdelseForm},
+		{"POST", "/sager/:id/ydelser/ny", Need(access.SagWrite), a.tilfoejYdelse},
+		{"GET", "/ydelser/:id/rediger", Need(access.SagWrite), a.redigerYdelseForm},
+		{"POST", "/ydelser/:id/rediger", Need(access.SagWrite), a.redigerYdelse},
+		{"GET", "/ydelser/:id/slet", Need(access.SagWrite), a.sletYdelseForm},
+		{"POST", "/ydelser/:id/slet", Need(access.SagWrite), a.sletYdelse},
+		{"POST", "/ydelsesfelter", Need(access.SagWrite), a.ydelsesfelter},
 	}
 }

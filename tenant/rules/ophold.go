@@ -19,7 +19,7 @@ func CheckOphold(y tenant.Ydelse, others []tenant.Ydelse, c *codes.Snapshot) (st
 		return "", true
 	}
 	for _, o := range others {
-		if y.ID != 0 && o.ID == y.ID || !residential(c, o.Indsatskode) {
+		if y.ID != 0 && o.ID == y.ID || !residential(c, o.Indsatskode) || sameStay(y, o) {
 			continue
 		}
 		if overlaps(y.Startdato, y.Slutdato, o.Startdato, o.Slutdato) {
@@ -32,6 +32,18 @@ func CheckOphold(y tenant.Ydelse, others []tenant.Ydelse, c *codes.Snapshot) (st
 		}
 	}
 	return "", true
+}
+
+// sameStay tells whether two ydelser are rows of one FFB ydelse with several Ydelses-UUIDs
+// (Y4: each is its own row with otherwise the same data): the same stay, not two.
+func sameStay(a, b tenant.Ydelse) bool {
+	return a.TilbudsUUID != "" && a.YdelsesUUID != b.YdelsesUUID && a.Indsatskode == b.Indsatskode &&
+		a.Startdato.Equal(b.Startdato) && equalDates(a.Slutdato, b.Slutdato) && a.PNummer == b.PNummer &&
+		a.AfdelingsUUID == b.AfdelingsUUID && a.TilbudsUUID == b.TilbudsUUID
+}
+
+func equalDates(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
 }
 
 func residential(c *codes.Snapshot, indsatskode string) bool {

@@ -67,3 +67,28 @@ func TestY6_CheckOphold(t *testing.T) {
 		t.Error("nil snapshot: no stays known")
 	}
 }
+
+// TestY6_Y4CopiesAreOneStay: the rows of one FFB ydelse with several Ydelses-UUIDs (Y4) are
+// one stay, not overlapping stays; a stay at another place in the same period still is.
+func TestY6_Y4CopiesAreOneStay(t *testing.T) {
+	t.Parallel()
+	c := snapshot(t)
+	first := ydelse(1, "1.8.1", "2025-02-01", "")
+	first.PNummer, first.AfdelingsUUID = "9000000101", "7b0c1a2e-3d4f-4a5b-8c6d-7e8f9a0b1c2d"
+	first.TilbudsUUID, first.YdelsesUUID = "498fe92c-d7f7-41cd-9404-5b38fe113be0", "5af56051-8413-4115-aaa2-83a0767e1137"
+	copy := first
+	copy.ID, copy.YdelsesUUID = 0, "35b593cf-724f-4058-9f31-fe1b3e8df124"
+	if msg, ok := rules.CheckOphold(copy, []tenant.Ydelse{first}, c); !ok {
+		t.Errorf("Y4 copy refused as an overlapping stay: %s", msg)
+	}
+	elsewhere := copy
+	elsewhere.PNummer = "9000000102"
+	if _, ok := rules.CheckOphold(elsewhere, []tenant.Ydelse{first}, c); ok {
+		t.Error("a stay at another place in the same period was accepted")
+	}
+	same := first
+	same.ID = 0
+	if _, ok := rules.CheckOphold(same, []tenant.Ydelse{first}, c); ok {
+		t.Error("the same stay with the same Ydelses-UUID twice was accepted")
+	}
+}

@@ -268,6 +268,7 @@ func validateTilbudssted(errs Errors, in YdelseInput, ind *codes.Indsats, start 
 	if postnr != "" && (len(postnr) != 4 || !allDigits(postnr)) {
 		errs.Add(FieldTilbudPostnr, "Postnummeret skal have 4 cifre.")
 	}
+	y.TilbudNavn, y.TilbudAdresse, y.TilbudPostnr = navn, adresse, postnr
 
 	if ind == nil {
 		return

@@ -1,0 +1,374 @@
+package app
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/tenant/codes"
+	"indberet/tenant/rules"
+	"indberet/views"
+)
+
+// The sag screens: *Opret* (a new sag with its first ydelse, S1–S5, S2 in one transaction),
+// *Redigér* of a sag (S4) and its delete (S7).
+
+// egneListe is where *Luk* and *Gem og stop* go: the kommune's own list (S9).
+const egneListe = "/indberetninger/egne"
+
+// errRejected rolls back a transaction whose input the rules refused; the handler then
+// shows the form again with the messages (422).
+var errRejected = errors.New("rejected by the rules")
+
+func sagURL(id int64, suffix string) string { return "/sager/" + strconv.FormatInt(id, 10) + suffix }
+
+func ydelseURL(id int64, suffix string) string {
+	return "/ydelser/" + strconv.FormatInt(id, 10) + suffix
+}
+
+// idParam is the numeric :id of the route, or a 404.
+func idParam(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fiber.ErrNotFound
+	}
+	return id, nil
+}
+
+// notFoundAs404 turns a store's ErrNotFound (also another kommune's id: T1) into a 404.
+func notFoundAs404(err error) error {
+	if errors.Is(err, tenant.ErrNotFound) {
+		return fiber.ErrNotFound
+	}
+	return err
+}
+
+func (a *App) opretForm(snap *codes.Snapshot, kommune string) views.OpretSag {
+	in := rules.YdelseInput{Betalingskommune: kommune, Varighed: "periode", Bevillingsdato: rules.FormatDate(a.today())}
+	return views.OpretSag{
+		Sag:      views.SagForm{Funktionsvurde: views.FunktionsvurderingOptions()},
+		Ydelse:   a.ydelseForm(snap, in, nil, false),
+		ListeURL: egneListe,
+	}
+}
+
+// opretSagForm is GET /sager/ny: the empty *Opret* form (K1: with a pointer to the contact
+// persons form while they are missing).
+func (a *App) opretSagForm(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	f := a.opretForm(snap, reqOf(c).user.Kommune)
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		missing, err := tx.KontaktpersonerMangler(ctx)
+		f.KontaktMangler = len(missing) > 0
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, views.OpretSagPage(a.page(c, "Opret sag"), f))
+}
+
+// opretSag is POST /sager/ny: checks the sag and its first ydelse and saves both in one
+// transaction (S2), or shows the form again with every value and a message per field (422).
+// *Opret* returns to an empty form for the next sag; *Gem og stop* to the list.
+func (a *App) opretSag(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	kommune := reqOf(c).user.Kommune
+	sin, yin := sagInput(c), ydelseInput(c)
+	sag, errs := rules.ValidateSag(sin)
+	y, yerrs := rules.ValidateYdelse(yin, snap, kommune, a.today())
+	for k, v := range yerrs {
+		errs.Add(k, v)
+	}
+	f := views.OpretSag{ListeURL: egneListe}
+	f.Sag = views.SagForm{Values: sin, Errors: errs, Funktionsvurde: views.FunktionsvurderingOptions()}
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		missing, err := tx.KontaktpersonerMangler(ctx)
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 { // K1
+			f.KontaktMangler = true
+			return errRejected
+		}
+		if !errs.OK() {
+			return errRejected
+		}
+		id, err := tx.InsertSag(ctx, sag)
+		if errors.Is(err, tenant.ErrSagExists) { // S1
+			f.Sag.ExistingSagID, err = tx.SagIDByCPR(ctx, sag.CPR)
+			errs.Add(rules.FieldCPR, "Der findes allerede en sag for dette CPR-nummer i kommunen. Tilføj ydelsen til den eksisterende sag.")
+			if err != nil {
+				return err
+			}
+			return errRejected
+		}
+		if err != nil {
+			return err
+		}
+		y.SagID = id
+		_, err = tx.InsertYdelse(ctx, y)
+		return err
+	})
+	if errors.Is(err, errRejected) {
+		f.Ydelse = a.ydelseForm(snap, yin, errs, false)
+		f.Summary = summary(errs)
+		status := fiber.StatusUnprocessableEntity
+		if f.KontaktMangler {
+			status = fiber.StatusConflict
+		}
+		return a.render(c, status, views.OpretSagPage(a.page(c, "Opret sag"), f))
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(sag.CPR)+" er oprettet med ydelsen "+y.Indsatskode+"."); err != nil {
+		return err
+	}
+	if c.FormValue("handling") == "gem-og-stop" {
+		return redirect(c, egneListe)
+	}
+	return redirect(c, "/sager/ny")
+}
+
+// sagHeader is the sag as the forms show it above the fields.
+func (a *App) sagHeader(s tenant.Sag) views.SagHeader {
+	h := views.SagHeader{ID: s.ID, CPR: rules.FormatCPR(s.CPR), Navn: s.Navn, ListeURL: egneListe,
+		Status: rules.SagStatus([]*time.Time{s.SlutdatoMax}, a.today()).Label()}
+	if s.IndberettetAt != nil {
+		h.Leveret = "Indberettet " + views.DateDK(s.IndberettetAt.In(copenhagen))
+	}
+	return h
+}
+
+// redigerSagForm is GET /sager/:id/rediger: the sag's fields (not the CPR: S4) and its ydelser.
+func (a *App) redigerSagForm(c *fiber.Ctx) error {
+	return a.showSag(c, nil, "", fiber.StatusOK)
+}
+
+// showSag renders *Redigér sag* with the stored sag, or with the typed values and their
+// messages (in != nil), or with a conflict message.
+func (a *App) showSag(c *fiber.Ctx, in *rules.SagInput, conflict string, status int) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	var f views.RedigerSag
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		s, err := tx.Sag(ctx, id)
+		if err != nil {
+			return err
+		}
+		ydelser, err := tx.YdelserOfSag(ctx, id)
+		if err != nil {
+			return err
+		}
+		f = a.redigerSagView(c, snap, s, ydelser)
+		if in != nil {
+			f.Form.Values = *in
+			f.Form.Values.CPR = rules.FormatCPR(s.CPR)
+			_, f.Form.Errors = rules.ValidateSag(rules.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
+			f.Summary = summary(f.Form.Errors)
+			if v, err := strconv.Atoi(c.FormValue("version")); err == nil && conflict == "" {
+				f.Version = v
+			}
+		}
+		f.Conflict = conflict
+		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "sag "+strconv.FormatInt(id, 10))
+	})
+	if err != nil {
+		return notFoundAs404(err)
+	}
+	return a.render(c, status, views.RedigerSagPage(a.page(c, "Redigér sag"), f))
+}
+
+func (a *App) redigerSagView(c *fiber.Ctx, snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) views.RedigerSag {
+	today := a.today()
+	f := views.RedigerSag{
+		Sag: a.sagHeader(s), Version: s.Version, CanWrite: a.can(c, access.SagWrite),
+		Form: views.SagForm{CPRLocked: true, Funktionsvurde: views.FunktionsvurderingOptions(),
+			Values: rules.SagInput{CPR: rules.FormatCPR(s.CPR), Navn: s.Navn, Funktionsvurdering: s.Funktionsvurdering, Bemaerkninger: s.Bemaerkninger}},
+	}
+	delivered := 0
+	for _, y := range ydelser {
+		row := views.YdelseRow{ID: y.ID, Indsats: indsatsLabel(snap, y.Indsatskode), Startdato: rules.FormatDate(y.Startdato),
+			Slutdato: dateValue(y.Slutdato), Status: ydelseStatus(y, today), EditURL: ydelseURL(y.ID, "/rediger")}
+		if y.IndberettetAt != nil {
+			delivered++
+			row.Leveret = views.DateDK(y.IndberettetAt.In(copenhagen))
+		}
+		if ok, _ := rules.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); ok && f.CanWrite {
+			row.DeleteURL = ydelseURL(y.ID, "/slet")
+		}
+		f.Ydelser = append(f.Ydelser, row)
+	}
+	if ok, instead := rules.CanDeleteSag(s.IndberettetAt != nil, delivered); ok {
+		f.Delete.URL = sagURL(s.ID, "/slet")
+	} else {
+		f.Delete.Instead = instead
+	}
+	return f
+}
+
+// ydelseStatus is a ydelse's status by date (S6).
+func ydelseStatus(y tenant.Ydelse, today time.Time) string {
+	if rules.YdelseAfsluttet(y.Slutdato, today) {
+		return rules.Afsluttet.Label()
+	}
+	return rules.IkkeAfsluttet.Label()
+}
+
+// redigerSag is POST /sager/:id/rediger: saves Navn, Funktionsvurdering and Bemærkninger
+// (never the CPR: S4) if nobody saved the sag since the form was opened.
+func (a *App) redigerSag(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	in := sagInput(c)
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	var cpr string
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		s, err := tx.Sag(ctx, id)
+		if err != nil {
+			return err
+		}
+		cpr = s.CPR
+		sag, errs := rules.ValidateSag(rules.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
+		if !errs.OK() {
+			return errRejected
+		}
+		sag.ID, sag.Version = id, version
+		return tx.UpdateSag(ctx, sag)
+	})
+	switch {
+	case errors.Is(err, errRejected):
+		return a.showSag(c, &in, "", fiber.StatusUnprocessableEntity)
+	case errors.Is(err, tenant.ErrConflict):
+		return a.showSag(c, nil, "Sagen er ændret af en anden, siden du åbnede den. Formularen viser nu de gemte værdier. Indtast dine ændringer igen, og gem.", fiber.StatusConflict)
+	case err != nil:
+		return notFoundAs404(err)
+	}
+	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(cpr)+" er gemt."); err != nil {
+		return err
+	}
+	return redirect(c, egneListe)
+}
+
+// sletSagForm is GET /sager/:id/slet: what deleting the sag removes, or why it cannot be
+// deleted and how to close it instead (S7).
+func (a *App) sletSagForm(c *fiber.Ctx) error {
+	return a.sletSagPage(c, fiber.StatusOK)
+}
+
+func (a *App) sletSagPage(c *fiber.Ctx, status int) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	var f views.ConfirmDelete
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		s, err := tx.Sag(ctx, id)
+		if err != nil {
+			return err
+		}
+		ydelser, err := tx.YdelserOfSag(ctx, id)
+		if err != nil {
+			return err
+		}
+		f = sagDeleteView(snap, s, ydelser)
+		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "slet sag "+strconv.FormatInt(id, 10))
+	})
+	if err != nil {
+		return notFoundAs404(err)
+	}
+	return a.render(c, status, views.ConfirmDeletePage(a.page(c, "Slet sag"), f))
+}
+
+func sagDeleteView(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) views.ConfirmDelete {
+	delivered := 0
+	f := views.ConfirmDelete{Heading: "Slet sag", CancelTo: sagURL(s.ID, "/rediger")}
+	for _, y := range ydelser {
+		if y.IndberettetAt != nil {
+			delivered++
+		}
+		f.Items = append(f.Items, "Ydelse "+indsatsLabel(snap, y.Indsatskode)+", startdato "+rules.FormatDate(y.Startdato))
+	}
+	ok, instead := rules.CanDeleteSag(s.IndberettetAt != nil, delivered)
+	if !ok {
+		f.Instead = instead
+		return f
+	}
+	f.Action = sagURL(s.ID, "/slet")
+	f.Warning = "Sagen for CPR-nummer " + rules.FormatCPR(s.CPR) + " og alle dens " + strconv.Itoa(len(ydelser)) +
+		" ydelser slettes. Det kan ikke fortrydes."
+	if len(ydelser) == 1 {
+		f.Warning = "Sagen for CPR-nummer " + rules.FormatCPR(s.CPR) + " og dens ene ydelse slettes. Det kan ikke fortrydes."
+	}
+	return f
+}
+
+// sletSag is POST /sager/:id/slet: deletes the sag with all its ydelser if nothing of it
+// has been delivered (S7), checked again under the sag's lock.
+func (a *App) sletSag(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var cpr string
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		s, err := tx.LockSag(ctx, id)
+		if err != nil {
+			return err
+		}
+		cpr = s.CPR
+		ydelser, err := tx.YdelserOfSag(ctx, id)
+		if err != nil {
+			return err
+		}
+		delivered := 0
+		for _, y := range ydelser {
+			if y.IndberettetAt != nil {
+				delivered++
+			}
+		}
+		if ok, _ := rules.CanDeleteSag(s.IndberettetAt != nil, delivered); !ok {
+			return errRejected
+		}
+		return tx.DeleteSag(ctx, id)
+	})
+	if errors.Is(err, errRejected) {
+		return a.sletSagPage(c, fiber.StatusConflict)
+	}
+	if err != nil {
+		return notFoundAs404(err)
+	}
+	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(cpr)+" er slettet med alle dens ydelser."); err != nil {
+		return err
+	}
+	return redirect(c, egneListe)
+}

@@ -1,0 +1,207 @@
+package app
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/codes"
+	"indberet/tenant/rules"
+	"indberet/views"
+)
+
+// The parts the sag and ydelse screens share: reading the posted fields, turning a stored
+// ydelse back into form values, and building the view of the ydelse fields with the picker
+// options and the fields the chosen indsatskode requires (Y3–Y5).
+
+// fieldOrder is the order of the fields on the forms, for the error summary.
+var fieldOrder = []string{
+	rules.FieldCPR, rules.FieldNavn, rules.FieldFunktionsvurdering, rules.FieldBemaerkninger,
+	rules.FieldIndsatskode, rules.FieldVarighed, rules.FieldBevillingsdato, rules.FieldStartdato,
+	rules.FieldForventetSlutdato, rules.FieldSlutdato, rules.FieldPrimaerMaalgruppe, rules.FieldSekundaereMaalgrupper,
+	rules.FieldBetalingskommune, rules.FieldI107Botilbud, rules.FieldPNummer, rules.FieldAfdelingsUUID,
+	rules.FieldTilbudstype, rules.FieldTilbudNavn, rules.FieldTilbudAdresse, rules.FieldTilbudPostnr,
+	rules.FieldTilbudsUUID, rules.FieldYdelsesUUID,
+}
+
+// summary lists errs in form order, each linking to its field (the field ids are the names).
+func summary(errs rules.Errors) []views.FieldError {
+	var out []views.FieldError
+	for _, f := range fieldOrder {
+		if msg, ok := errs[f]; ok {
+			out = append(out, views.FieldError{FieldID: f, Message: msg})
+		}
+	}
+	return out
+}
+
+func sagInput(c *fiber.Ctx) rules.SagInput {
+	return rules.SagInput{
+		CPR:                c.FormValue(rules.FieldCPR),
+		Navn:               c.FormValue(rules.FieldNavn),
+		Funktionsvurdering: c.FormValue(rules.FieldFunktionsvurdering),
+		Bemaerkninger:      c.FormValue(rules.FieldBemaerkninger),
+	}
+}
+
+func ydelseInput(c *fiber.Ctx) rules.YdelseInput {
+	var sek []string
+	for _, v := range c.Request().PostArgs().PeekMulti(rules.FieldSekundaereMaalgrupper) {
+		sek = append(sek, string(v))
+	}
+	return rules.YdelseInput{
+		Indsatskode:           c.FormValue(rules.FieldIndsatskode),
+		Varighed:              c.FormValue(rules.FieldVarighed),
+		PrimaerMaalgruppe:     c.FormValue(rules.FieldPrimaerMaalgruppe),
+		SekundaereMaalgrupper: sek,
+		Bevillingsdato:        c.FormValue(rules.FieldBevillingsdato),
+		Startdato:             c.FormValue(rules.FieldStartdato),
+		ForventetSlutdato:     c.FormValue(rules.FieldForventetSlutdato),
+		Slutdato:              c.FormValue(rules.FieldSlutdato),
+		Betalingskommune:      c.FormValue(rules.FieldBetalingskommune),
+		Tilbudstype:           c.FormValue(rules.FieldTilbudstype),
+		PNummer:               c.FormValue(rules.FieldPNummer),
+		AfdelingsUUID:         c.FormValue(rules.FieldAfdelingsUUID),
+		TilbudsUUID:           c.FormValue(rules.FieldTilbudsUUID),
+		YdelsesUUID:           c.FormValue(rules.FieldYdelsesUUID),
+		I107Botilbud:          c.FormValue(rules.FieldI107Botilbud),
+		TilbudNavn:            c.FormValue(rules.FieldTilbudNavn),
+		TilbudAdresse:         c.FormValue(rules.FieldTilbudAdresse),
+		TilbudPostnr:          c.FormValue(rules.FieldTilbudPostnr),
+	}
+}
+
+func dateValue(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return rules.FormatDate(*t)
+}
+
+// inputFromYdelse is a stored ydelse as form values (Redigér, and the copy of Y4).
+func inputFromYdelse(y tenant.Ydelse) rules.YdelseInput {
+	in := rules.YdelseInput{
+		Indsatskode:       y.Indsatskode,
+		Varighed:          y.Varighed,
+		Bevillingsdato:    dateValue(y.Bevillingsdato),
+		Startdato:         rules.FormatDate(y.Startdato),
+		ForventetSlutdato: dateValue(y.ForventetSlutdato),
+		Slutdato:          dateValue(y.Slutdato),
+		Betalingskommune:  y.Betalingskommune,
+		PNummer:           y.PNummer,
+		AfdelingsUUID:     y.AfdelingsUUID,
+		TilbudsUUID:       y.TilbudsUUID,
+		YdelsesUUID:       y.YdelsesUUID,
+		TilbudNavn:        y.TilbudNavn,
+		TilbudAdresse:     y.TilbudAdresse,
+		TilbudPostnr:      y.TilbudPostnr,
+	}
+	if y.Tilbudstype != "" {
+		in.Tilbudstype = y.TilbudstypeScheme + ":" + y.Tilbudstype
+	}
+	if y.I107Botilbud != nil {
+		in.I107Botilbud = map[bool]string{true: "ja", false: "nej"}[*y.I107Botilbud]
+	}
+	for _, m := range y.Maalgrupper {
+		if m.Primaer {
+			in.PrimaerMaalgruppe = m.Scheme + ":" + m.Code
+		} else {
+			in.SekundaereMaalgrupper = append(in.SekundaereMaalgrupper, m.Scheme+":"+m.Code)
+		}
+	}
+	return in
+}
+
+// indsatsLabel is how an indsatskode is shown: "1.8.1 Længerevarende botilbud … (SEL § 108)".
+func indsatsLabel(snap *codes.Snapshot, code string) string {
+	ind, ok := snap.Indsats(code)
+	if !ok {
+		return code
+	}
+	return ind.Code + " " + ind.Name + " (" + ind.Paragraph + ")"
+}
+
+var schemeLabels = map[string]string{"old_2013": "2013-listen", "old_2018": "2018-listen", "ffb": "FFB"}
+
+func maalgruppeLabel(snap *codes.Snapshot, m codes.Maalgruppe) string {
+	if m.Scheme == "ffb" {
+		return m.Path()
+	}
+	return m.Code + " " + m.Name + " (" + schemeLabels[m.Scheme] + ")"
+}
+
+// ydelseForm builds the ydelse fields of a form from the typed values. own is the user's
+// kommune (the default Betalingskommune); locked shows the indsatskode without a picker (Y7).
+func (a *App) ydelseForm(snap *codes.Snapshot, in rules.YdelseInput, errs rules.Errors, locked bool) views.YdelseForm {
+	var start *time.Time
+	if t, err := rules.ParseDate(in.Startdato); err == nil {
+		start = &t
+	}
+	n := rules.NeedsFor(snap, in.Indsatskode, start, in.I107Botilbud)
+	f := views.YdelseForm{
+		Values: in, Errors: errs, IndsatsLocked: locked, IndsatsLabel: indsatsLabel(snap, in.Indsatskode),
+		FieldsURL: "/ydelsesfelter",
+		Needs: views.YdelseNeeds{
+			FFB: n.FFB, TilbudsUUID: n.TilbudsUUID, YdelsesUUID: n.YdelsesUUID, AskI107: n.AskI107,
+			PNummer: n.PNummer, AfdelingsUUID: n.AfdelingsUUID,
+			Legacy: in.TilbudNavn != "" || in.TilbudAdresse != "" || in.TilbudPostnr != "",
+		},
+	}
+	switch {
+	case start == nil:
+		f.Needs.SchemesHint = "Hvilke målgruppekoder der kan bruges, afhænger af startdatoen."
+	case !start.Before(rules.FFBStart):
+		f.Needs.SchemesHint = "Ydelser med startdato 1. januar 2025 eller senere bruger FFB-målgrupperne."
+	default:
+		f.Needs.SchemesHint = "Ydelser med startdato til og med 31. december 2024 kan bruge både de gamle og FFB-målgrupperne."
+	}
+	none := views.Option{Value: "", Label: "Vælg"}
+	f.Indsatser = []views.Option{none}
+	for _, ind := range snap.Indsatser() {
+		f.Indsatser = append(f.Indsatser, views.Option{Value: ind.Code, Label: indsatsLabel(snap, ind.Code),
+			Search: strings.ReplaceAll(ind.Paragraph, " ", "")})
+	}
+	f.Primaer = []views.Option{none}
+	for _, m := range snap.Maalgrupper(n.Schemes...) {
+		o := views.Option{Value: m.Scheme + ":" + m.Code, Label: maalgruppeLabel(snap, m), Search: m.Code}
+		if m.PrimaryAllowed {
+			f.Primaer = append(f.Primaer, o)
+		}
+		f.Sekundaere = append(f.Sekundaere, o)
+	}
+	f.Kommuner = []views.Option{none}
+	for _, k := range snap.Kommuner() {
+		f.Kommuner = append(f.Kommuner, views.Option{Value: k.Kode, Label: k.Kode + " " + k.Navn})
+	}
+	f.Tilbudstyper = []views.Option{{Value: "", Label: "Ingen"}}
+	for _, t := range snap.Tilbudstyper("old_2013") {
+		f.Tilbudstyper = append(f.Tilbudstyper, views.Option{Value: t.Scheme + ":" + t.Code, Label: t.Code + " " + t.Name})
+	}
+	f.TilbudsUUIDs = []views.Option{none}
+	for _, t := range snap.Tilbudstyper("ffb") {
+		f.TilbudsUUIDs = append(f.TilbudsUUIDs, views.Option{Value: t.Code, Label: t.Path(), Search: t.Code})
+	}
+	f.YdelsesUUIDs = []views.Option{none}
+	for _, y := range snap.FFBYdelser() {
+		label := y.Path()
+		if y.Leaf {
+			label += " (laveste niveau)"
+		}
+		f.YdelsesUUIDs = append(f.YdelsesUUIDs, views.Option{Value: y.UUID, Label: label, Search: y.UUID})
+	}
+	return f
+}
+
+// ydelsesfelter re-renders the ydelse fields for the chosen indsatskode and start date
+// (htmx, POST /ydelsesfelter), keeping every typed value, so the fields they make required
+// are marked at once (Y4, Y5).
+func (a *App) ydelsesfelter(c *fiber.Ctx) error {
+	snap, err := a.codes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	in := ydelseInput(c)
+	return a.render(c, fiber.StatusOK, views.YdelseFields(a.ydelseForm(snap, in, nil, c.FormValue("indsats_laast") == "1")))
+}

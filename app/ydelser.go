@@ -1,0 +1,357 @@
+package app
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/codes"
+	"indberet/tenant/rules"
+	"indberet/views"
+)
+
+// The ydelse screens: *Tilføj ydelse* (with the copy of an FFB ydelse for its next
+// Ydelses-UUID, Y4), *Redigér* with *Gem og næste* (Y7) and delete (Y8).
+
+// checkYdelse applies the rules of Y1–Y6 to the typed values for a ydelse of the sag whose
+// other ydelser are others, returning the ydelse to save and the messages.
+func (a *App) checkYdelse(snap *codes.Snapshot, in rules.YdelseInput, kommune string, id int64, others []tenant.Ydelse) (tenant.Ydelse, rules.Errors) {
+	y, errs := rules.ValidateYdelse(in, snap, kommune, a.today())
+	if errs.OK() {
+		y.ID = id
+		if msg, ok := rules.CheckOphold(y, others, snap); !ok { // Y6
+			errs.Add(rules.FieldStartdato, msg)
+		}
+	}
+	return y, errs
+}
+
+// tilfoejYdelseForm is GET /sager/:id/ydelser/ny, empty or (?kopi=<ydelse id>) a copy of one
+// of the sag's ydelser without its Ydelses-UUID (Y4).
+func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	kopi, _ := strconv.ParseInt(c.Query("kopi"), 10, 64)
+	var f views.TilfoejYdelse
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		s, err := tx.Sag(ctx, id)
+		if err != nil {
+			return err
+		}
+		f.Sag = a.sagHeader(s)
+		in := rules.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Varighed: "periode", Bevillingsdato: rules.FormatDate(a.today())}
+		if kopi != 0 {
+			src, err := tx.Ydelse(ctx, kopi)
+			if err != nil || src.SagID != id {
+				return tenant.ErrNotFound
+			}
+			in = inputFromYdelse(src)
+			in.YdelsesUUID = ""
+			f.Kopi = true
+		}
+		f.Ydelse = a.ydelseForm(snap, in, nil, false)
+		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "tilføj ydelse, sag "+strconv.FormatInt(id, 10))
+	})
+	if err != nil {
+		return notFoundAs404(err)
+	}
+	return a.render(c, fiber.StatusOK, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
+}
+
+// tilfoejYdelse is POST /sager/:id/ydelser/ny: checks the ydelse against Y1–Y6 with the
+// sag locked and saves it, or shows the form again (422). *Opret* returns to an empty form
+// for the sag's next ydelse; *Gem og stop* to the list.
+func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	in := ydelseInput(c)
+	var f views.TilfoejYdelse
+	var errs rules.Errors
+	var y tenant.Ydelse
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		s, err := tx.LockSag(ctx, id)
+		if err != nil {
+			return err
+		}
+		f.Sag = a.sagHeader(s)
+		others, err := tx.YdelserOfSag(ctx, id)
+		if err != nil {
+			return err
+		}
+		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, 0, others); !errs.OK() {
+			return errRejected
+		}
+		y.SagID = id
+		y.ID, err = tx.InsertYdelse(ctx, y)
+		return err
+	})
+	if errors.Is(err, errRejected) {
+		f.Ydelse = a.ydelseForm(snap, in, errs, false)
+		f.Summary = summary(errs)
+		return a.render(c, fiber.StatusUnprocessableEntity, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
+	}
+	if err != nil {
+		return notFoundAs404(err)
+	}
+	msg := "Ydelsen " + y.Indsatskode + " er tilføjet sagen for CPR-nummer " + f.Sag.CPR + "."
+	if err := a.setFlash(c, msg); err != nil {
+		return err
+	}
+	if c.FormValue("handling") == "gem-og-stop" {
+		return redirect(c, egneListe)
+	}
+	return redirect(c, sagURL(id, "/ydelser/ny"))
+}
+
+// ydelseView loads what *Redigér ydelse* shows besides the fields: the sag, the position of
+// the ydelse among the sag's ydelser, the copy link (Y4) and the delete option (Y8).
+func (a *App) ydelseView(c *fiber.Ctx, snap *codes.Snapshot, s tenant.Sag, y tenant.Ydelse, all []tenant.Ydelse) views.RedigerYdelse {
+	f := views.RedigerYdelse{Sag: a.sagHeader(s), YdelseID: y.ID, Version: y.Version, UpdatedBy: y.UpdatedBy}
+	if i := slices.IndexFunc(all, func(o tenant.Ydelse) bool { return o.ID == y.ID }); i >= 0 && len(all) > 1 {
+		f.Position = "Ydelse " + strconv.Itoa(i+1) + " af " + strconv.Itoa(len(all))
+	}
+	if ind, ok := snap.Indsats(y.Indsatskode); ok && ind.FFB {
+		f.KopiURL = sagURL(s.ID, "/ydelser/ny?kopi="+strconv.FormatInt(y.ID, 10))
+	}
+	if y.IndberettetAt != nil {
+		f.Leveret = views.DateDK(y.IndberettetAt.In(copenhagen))
+	}
+	if ok, instead := rules.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); ok {
+		f.Delete.URL = ydelseURL(y.ID, "/slet")
+	} else {
+		f.Delete.Instead = instead
+	}
+	return f
+}
+
+// redigerYdelseForm is GET /ydelser/:id/rediger.
+func (a *App) redigerYdelseForm(c *fiber.Ctx) error {
+	return a.showYdelse(c, nil, nil, "", fiber.StatusOK)
+}
+
+// showYdelse renders *Redigér ydelse* with the stored values, or with the typed values and
+// their messages (in != nil), or with a conflict message over the stored values.
+func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors, conflict string, status int) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	var f views.RedigerYdelse
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		y, err := tx.Ydelse(ctx, id)
+		if err != nil {
+			return err
+		}
+		s, err := tx.Sag(ctx, y.SagID)
+		if err != nil {
+			return err
+		}
+		all, err := tx.YdelserOfSag(ctx, y.SagID)
+		if err != nil {
+			return err
+		}
+		f = a.ydelseView(c, snap, s, y, all)
+		values := inputFromYdelse(y)
+		if in != nil {
+			values = *in
+			values.Indsatskode = y.Indsatskode // Y7
+			if v, err := strconv.Atoi(c.FormValue("version")); err == nil {
+				f.Version = v
+			}
+		}
+		f.Ydelse = a.ydelseForm(snap, values, errs, true)
+		f.Summary = summary(errs)
+		f.Conflict = conflict
+		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "ydelse "+strconv.FormatInt(id, 10))
+	})
+	if err != nil {
+		return notFoundAs404(err)
+	}
+	return a.render(c, status, views.RedigerYdelsePage(a.page(c, "Redigér ydelse"), f))
+}
+
+// redigerYdelse is POST /ydelser/:id/rediger: saves everything but the indsatskode (Y7)
+// after the checks of Y1–Y6, with the sag locked, if nobody saved the ydelse since the form
+// was opened. *Gem og næste* goes on to the sag's next ydelse, *Gem og stop* to the list.
+func (a *App) redigerYdelse(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	in := ydelseInput(c)
+	version, _ := strconv.Atoi(c.FormValue("version"))
+	var errs rules.Errors
+	var next int64
+	var cpr string
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		old, err := tx.Ydelse(ctx, id)
+		if err != nil {
+			return err
+		}
+		s, err := tx.LockSag(ctx, old.SagID)
+		if err != nil {
+			return err
+		}
+		cpr = s.CPR
+		all, err := tx.YdelserOfSag(ctx, old.SagID)
+		if err != nil {
+			return err
+		}
+		if in.Indsatskode == "" {
+			in.Indsatskode = old.Indsatskode
+		}
+		if msg, ok := rules.CheckIndsatskodeUnchanged(old.Indsatskode, in.Indsatskode); !ok { // Y7
+			errs = rules.Errors{}
+			errs.Add(rules.FieldIndsatskode, msg)
+			return errRejected
+		}
+		var y tenant.Ydelse
+		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, id, all); !errs.OK() {
+			return errRejected
+		}
+		y.SagID, y.Version = old.SagID, version
+		if i := slices.IndexFunc(all, func(o tenant.Ydelse) bool { return o.ID == id }); i >= 0 && i+1 < len(all) {
+			next = all[i+1].ID
+		}
+		return tx.UpdateYdelse(ctx, y)
+	})
+	switch {
+	case errors.Is(err, errRejected):
+		return a.showYdelse(c, &in, errs, "", fiber.StatusUnprocessableEntity)
+	case errors.Is(err, tenant.ErrConflict):
+		return a.showYdelse(c, nil, nil, "Ydelsen er ændret af en anden, siden du åbnede den. Formularen viser nu de gemte værdier. Indtast dine ændringer igen, og gem.", fiber.StatusConflict)
+	case err != nil:
+		return notFoundAs404(err)
+	}
+	msg := "Ydelsen " + in.Indsatskode + " for CPR-nummer " + rules.FormatCPR(cpr) + " er gemt."
+	if c.FormValue("handling") == "gem-og-naeste" {
+		if next != 0 {
+			if err := a.setFlash(c, msg+" Her er sagens næste ydelse."); err != nil {
+				return err
+			}
+			return redirect(c, ydelseURL(next, "/rediger"))
+		}
+		msg += " Det var sagens sidste ydelse."
+	}
+	if err := a.setFlash(c, msg); err != nil {
+		return err
+	}
+	return redirect(c, egneListe)
+}
+
+// sletYdelseForm is GET /ydelser/:id/slet: exactly what will be deleted (Y8: with the sag,
+// when it is its only ydelse), or why it cannot be and what to do instead.
+func (a *App) sletYdelseForm(c *fiber.Ctx) error {
+	return a.sletYdelsePage(c, fiber.StatusOK)
+}
+
+func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	snap, err := a.codes(ctx)
+	if err != nil {
+		return err
+	}
+	f := views.ConfirmDelete{Heading: "Slet ydelse", CancelTo: ydelseURL(id, "/rediger")}
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		y, err := tx.Ydelse(ctx, id)
+		if err != nil {
+			return err
+		}
+		s, err := tx.Sag(ctx, y.SagID)
+		if err != nil {
+			return err
+		}
+		ok, instead := rules.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed)
+		if ok {
+			f.Action = ydelseURL(id, "/slet")
+			f.Warning = rules.DeleteYdelseWarning(y.Indsatskode, s.AntalYdelser == 1, s.CPR)
+			f.Items = []string{"Ydelse " + indsatsLabel(snap, y.Indsatskode) + ", startdato " + rules.FormatDate(y.Startdato)}
+			if s.AntalYdelser == 1 {
+				f.Items = append(f.Items, "Sagen for CPR-nummer "+rules.FormatCPR(s.CPR))
+			}
+		} else {
+			f.Instead = instead
+		}
+		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "slet ydelse "+strconv.FormatInt(id, 10))
+	})
+	if err != nil {
+		return notFoundAs404(err)
+	}
+	return a.render(c, status, views.ConfirmDeletePage(a.page(c, "Slet ydelse"), f))
+}
+
+// sletYdelse is POST /ydelser/:id/slet: deletes the ydelse if it has not been delivered
+// (Y8), checked again under the sag's lock; the sag goes too when it was its only ydelse.
+func (a *App) sletYdelse(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	var sagDeleted bool
+	var y tenant.Ydelse
+	var cpr string
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		if y, err = tx.Ydelse(ctx, id); err != nil {
+			return err
+		}
+		s, err := tx.LockSag(ctx, y.SagID)
+		if err != nil {
+			return err
+		}
+		cpr = s.CPR
+		if ok, _ := rules.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); !ok {
+			return errRejected
+		}
+		sagDeleted, err = tx.DeleteYdelse(ctx, id)
+		return err
+	})
+	if errors.Is(err, errRejected) {
+		return a.sletYdelsePage(c, fiber.StatusConflict)
+	}
+	if err != nil {
+		return notFoundAs404(err)
+	}
+	msg := "Ydelsen " + y.Indsatskode + " er slettet."
+	if sagDeleted {
+		msg = "Ydelsen " + y.Indsatskode + " og sagen for CPR-nummer " + rules.FormatCPR(cpr) + " er slettet."
+	}
+	if err := a.setFlash(c, msg); err != nil {
+		return err
+	}
+	if sagDeleted {
+		return redirect(c, egneListe)
+	}
+	return redirect(c, sagURL(y.SagID, "/rediger"))
+}

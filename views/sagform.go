@@ -1,0 +1,145 @@
+package views
+
+import (
+	"indberet/tenant/rules"
+)
+
+// The sag and ydelse forms (sagform.templ): *Opret* (a new sag with its first ydelse, S2),
+// *Tilføj ydelse*, *Redigér* of a sag (S4: not the CPR) and of a ydelse (Y7: not the
+// indsatskode), and the delete confirmations (S7, Y8). The handler prepares everything the
+// form shows — values as typed, the Danish messages, the picker options and which fields the
+// chosen indsatskode makes required — so the templates decide nothing.
+
+// SagHeader is the sag a ydelse form belongs to, shown above it.
+type SagHeader struct {
+	ID       int64
+	CPR      string // DDMMYY-SSSS
+	Navn     string
+	Status   string // "Afsluttet" / "Ikke afsluttet" (S6)
+	Leveret  string // "Indberettet 14-10-2026" or ""
+	ListeURL string // where Luk and Gem og stop go
+}
+
+// YdelseNeeds is what the chosen indsatskode and start date require (Y3–Y5).
+type YdelseNeeds struct {
+	FFB                    bool // show Tilbuds-UUID and Ydelses-UUID at all (Y4)
+	TilbudsUUID            bool // required
+	YdelsesUUID            bool // required
+	AskI107                bool // ask whether the support is given in a §107 residence (Y5)
+	PNummer, AfdelingsUUID bool // required (Y5)
+	Legacy                 bool // show the 2013-rules fields (name, address, postcode of the offer)
+	SchemesHint            string
+}
+
+// YdelseForm is the ydelse part of a form.
+type YdelseForm struct {
+	Values        rules.YdelseInput
+	Errors        rules.Errors
+	Needs         YdelseNeeds
+	IndsatsLocked bool   // editing: the indsatskode is shown, not chosen (Y7)
+	IndsatsLabel  string // "1.8.1 Længerevarende botilbud … (SEL § 108)"
+	Indsatser     []Option
+	Primaer       []Option // målgrupper that may be primary, for the start date
+	Sekundaere    []Option // every målgruppe for the start date
+	Kommuner      []Option
+	Tilbudstyper  []Option // old DST tilbudskoder
+	TilbudsUUIDs  []Option // FFB Tilbud
+	YdelsesUUIDs  []Option // FFB Ydelse
+	FieldsURL     string   // where the field group is re-rendered when the indsatskode or start date changes
+}
+
+// SagForm is the sag part of the *Opret* form and of *Redigér sag*.
+type SagForm struct {
+	Values         rules.SagInput
+	Errors         rules.Errors
+	CPRLocked      bool  // editing: the CPR is shown, not typed (S4)
+	ExistingSagID  int64 // S1: the kommune already has a sag for the typed CPR
+	Funktionsvurde []Option
+}
+
+// OpretSag is the *Opret* page: a new sag with its first ydelse.
+type OpretSag struct {
+	Sag            SagForm
+	Ydelse         YdelseForm
+	Summary        []FieldError
+	KontaktMangler bool // K1: refused until the three contact persons exist
+	ListeURL       string
+}
+
+// TilfoejYdelse is the *Tilføj ydelse* page for a sag.
+type TilfoejYdelse struct {
+	Sag      SagHeader
+	Ydelse   YdelseForm
+	Summary  []FieldError
+	Kopi     bool // the form is a copy of an FFB ydelse, for the next Ydelses-UUID (Y4)
+	Conflict string
+}
+
+// RedigerYdelse is the *Redigér* page of a ydelse.
+type RedigerYdelse struct {
+	Sag       SagHeader
+	YdelseID  int64
+	Version   int
+	Ydelse    YdelseForm
+	Summary   []FieldError
+	Conflict  string // the save was refused: someone else saved first; the form shows the stored values
+	Delete    DeleteOption
+	KopiURL   string // FFB: copy to add the next Ydelses-UUID (Y4); "" otherwise
+	Position  string // "Ydelse 2 af 3"
+	Leveret   string
+	UpdatedBy string
+}
+
+// RedigerSag is the *Redigér* page of a sag, with its ydelser.
+type RedigerSag struct {
+	Sag      SagHeader
+	Version  int
+	Form     SagForm
+	Summary  []FieldError
+	Conflict string
+	Ydelser  []YdelseRow
+	Delete   DeleteOption
+	CanWrite bool
+}
+
+// YdelseRow is one ydelse in the list on *Redigér sag*.
+type YdelseRow struct {
+	ID                  int64
+	Indsats             string
+	Startdato, Slutdato string
+	Status, Leveret     string
+	EditURL, DeleteURL  string // DeleteURL "" when it cannot be deleted (Y8)
+}
+
+// DeleteOption is whether a sag or ydelse can be deleted (S7, Y8): the URL of its
+// confirmation, or what to do instead.
+type DeleteOption struct {
+	URL     string
+	Instead string
+}
+
+// ConfirmDelete is the confirmation page of a delete: exactly what will be removed.
+type ConfirmDelete struct {
+	Heading  string // "Slet ydelse" / "Slet sag"
+	Warning  string // rules.DeleteYdelseWarning …
+	Items    []string
+	Action   string // the POST URL; "" when it cannot be deleted
+	Instead  string // why not, and what to do instead
+	CancelTo string
+}
+
+// FunktionsvurderingOptions are the choices of *Funktionsvurdering* (S3) with their meaning.
+func FunktionsvurderingOptions() []Option {
+	opts := []Option{{Value: "", Label: "Ikke angivet"}}
+	for _, c := range []string{"A", "B", "C", "D", "E"} {
+		opts = append(opts, Option{Value: c, Label: c + " – " + rules.FunktionsvurderingText(c)})
+	}
+	return opts
+}
+
+func errOf(e rules.Errors, field string) string {
+	if e == nil {
+		return ""
+	}
+	return e[field]
+}
