@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"time"
@@ -30,6 +31,23 @@ func ydelseURL(id int64, suffix string) string {
 	return "/ydelser/" + strconv.FormatInt(id, 10) + suffix
 }
 
+// target is what a sag or ydelse handler starts from: the request's context, the route's
+// :id and the code lists.
+type target struct {
+	ctx  context.Context
+	id   int64
+	snap *codes.Snapshot
+}
+
+func (a *App) target(c *fiber.Ctx) (target, error) {
+	id, err := idParam(c)
+	if err != nil {
+		return target{}, err
+	}
+	snap, err := a.codes(c.UserContext())
+	return target{ctx: c.UserContext(), id: id, snap: snap}, err
+}
+
 // idParam is the numeric :id of the route, or a 404.
 func idParam(c *fiber.Ctx) (int64, error) {
 	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
@@ -39,8 +57,11 @@ func idParam(c *fiber.Ctx) (int64, error) {
 	return id, nil
 }
 
-// notFoundAs404 turns a store's ErrNotFound (also another kommune's id: T1) into a 404.
-func notFoundAs404(err error) error {
+// inScope runs fn in one transaction in the user's kommune scope (T1). A store's ErrNotFound
+// — also for another kommune's id — becomes a 404; other errors (errRejected,
+// tenant.ErrConflict) come back as they are.
+func (a *App) inScope(c *fiber.Ctx, fn func(tx *tenant.Tx) error) error {
+	err := a.deps.DB.InScope(c.UserContext(), scope(c), fn)
 	if errors.Is(err, tenant.ErrNotFound) {
 		return fiber.ErrNotFound
 	}
@@ -65,7 +86,7 @@ func (a *App) opretSagForm(c *fiber.Ctx) error {
 		return err
 	}
 	f := a.opretForm(snap, reqOf(c).user.Kommune)
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		f.KontaktMangler = len(missing) > 0
 		return err
@@ -94,7 +115,7 @@ func (a *App) opretSag(c *fiber.Ctx) error {
 	}
 	f := views.OpretSag{ListeURL: egneListe}
 	f.Sag = views.SagForm{Values: sin, Errors: errs, Funktionsvurde: views.FunktionsvurderingOptions()}
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		if err != nil {
 			return err
@@ -161,22 +182,14 @@ func (a *App) redigerSagForm(c *fiber.Ctx) error {
 // showSag renders *Redigér sag* with the stored sag, or with the typed values and their
 // messages (in != nil), or with a conflict message.
 func (a *App) showSag(c *fiber.Ctx, in *rules.SagInput, conflict string, status int) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
-	snap, err := a.codes(ctx)
-	if err != nil {
-		return err
-	}
+	ctx, id, snap := r.ctx, r.id, r.snap
 	var f views.RedigerSag
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
-		s, err := tx.Sag(ctx, id)
-		if err != nil {
-			return err
-		}
-		ydelser, err := tx.YdelserOfSag(ctx, id)
+	err = a.inScope(c, func(tx *tenant.Tx) error {
+		s, ydelser, err := tx.SagMedYdelser(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -194,7 +207,7 @@ func (a *App) showSag(c *fiber.Ctx, in *rules.SagInput, conflict string, status 
 		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "sag "+strconv.FormatInt(id, 10))
 	})
 	if err != nil {
-		return notFoundAs404(err)
+		return err
 	}
 	return a.render(c, status, views.RedigerSagPage(a.page(c, "Redigér sag"), f))
 }
@@ -238,15 +251,15 @@ func ydelseStatus(y tenant.Ydelse, today time.Time) string {
 // redigerSag is POST /sager/:id/rediger: saves Navn, Funktionsvurdering and Bemærkninger
 // (never the CPR: S4) if nobody saved the sag since the form was opened.
 func (a *App) redigerSag(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
+	ctx, id := r.ctx, r.id
 	in := sagInput(c)
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	var cpr string
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.Sag(ctx, id)
 		if err != nil {
 			return err
@@ -265,7 +278,7 @@ func (a *App) redigerSag(c *fiber.Ctx) error {
 	case errors.Is(err, tenant.ErrConflict):
 		return a.showSag(c, nil, "Sagen er ændret af en anden, siden du åbnede den. Formularen viser nu de gemte værdier. Indtast dine ændringer igen, og gem.", fiber.StatusConflict)
 	case err != nil:
-		return notFoundAs404(err)
+		return err
 	}
 	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(cpr)+" er gemt."); err != nil {
 		return err
@@ -280,22 +293,14 @@ func (a *App) sletSagForm(c *fiber.Ctx) error {
 }
 
 func (a *App) sletSagPage(c *fiber.Ctx, status int) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
-	snap, err := a.codes(ctx)
-	if err != nil {
-		return err
-	}
+	ctx, id, snap := r.ctx, r.id, r.snap
 	var f views.ConfirmDelete
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
-		s, err := tx.Sag(ctx, id)
-		if err != nil {
-			return err
-		}
-		ydelser, err := tx.YdelserOfSag(ctx, id)
+	err = a.inScope(c, func(tx *tenant.Tx) error {
+		s, ydelser, err := tx.SagMedYdelser(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -303,7 +308,7 @@ func (a *App) sletSagPage(c *fiber.Ctx, status int) error {
 		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "slet sag "+strconv.FormatInt(id, 10))
 	})
 	if err != nil {
-		return notFoundAs404(err)
+		return err
 	}
 	return a.render(c, status, views.ConfirmDeletePage(a.page(c, "Slet sag"), f))
 }
@@ -334,13 +339,13 @@ func sagDeleteView(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) 
 // sletSag is POST /sager/:id/slet: deletes the sag with all its ydelser if nothing of it
 // has been delivered (S7), checked again under the sag's lock.
 func (a *App) sletSag(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
+	ctx, id := r.ctx, r.id
 	var cpr string
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.LockSag(ctx, id)
 		if err != nil {
 			return err
@@ -365,7 +370,7 @@ func (a *App) sletSag(c *fiber.Ctx) error {
 		return a.sletSagPage(c, fiber.StatusConflict)
 	}
 	if err != nil {
-		return notFoundAs404(err)
+		return err
 	}
 	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(cpr)+" er slettet med alle dens ydelser."); err != nil {
 		return err

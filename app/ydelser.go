@@ -32,18 +32,14 @@ func (a *App) checkYdelse(snap *codes.Snapshot, in rules.YdelseInput, kommune st
 // tilfoejYdelseForm is GET /sager/:id/ydelser/ny, empty or (?kopi=<ydelse id>) a copy of one
 // of the sag's ydelser without its Ydelses-UUID (Y4).
 func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
-	snap, err := a.codes(ctx)
-	if err != nil {
-		return err
-	}
+	ctx, id, snap := r.ctx, r.id, r.snap
 	kopi, _ := strconv.ParseInt(c.Query("kopi"), 10, 64)
 	var f views.TilfoejYdelse
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.Sag(ctx, id)
 		if err != nil {
 			return err
@@ -63,7 +59,7 @@ func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
 		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "tilføj ydelse, sag "+strconv.FormatInt(id, 10))
 	})
 	if err != nil {
-		return notFoundAs404(err)
+		return err
 	}
 	return a.render(c, fiber.StatusOK, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
 }
@@ -72,20 +68,16 @@ func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
 // sag locked and saves it, or shows the form again (422). *Opret* returns to an empty form
 // for the sag's next ydelse; *Gem og stop* to the list.
 func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
-	snap, err := a.codes(ctx)
-	if err != nil {
-		return err
-	}
+	ctx, id, snap := r.ctx, r.id, r.snap
 	in := ydelseInput(c)
 	var f views.TilfoejYdelse
 	var errs rules.Errors
 	var y tenant.Ydelse
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.LockSag(ctx, id)
 		if err != nil {
 			return err
@@ -108,7 +100,7 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 		return a.render(c, fiber.StatusUnprocessableEntity, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
 	}
 	if err != nil {
-		return notFoundAs404(err)
+		return err
 	}
 	msg := "Ydelsen " + y.Indsatskode + " er tilføjet sagen for CPR-nummer " + f.Sag.CPR + "."
 	if err := a.setFlash(c, msg); err != nil {
@@ -149,17 +141,13 @@ func (a *App) redigerYdelseForm(c *fiber.Ctx) error {
 // showYdelse renders *Redigér ydelse* with the stored values, or with the typed values and
 // their messages (in != nil), or with a conflict message over the stored values.
 func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors, conflict string, status int) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
-	snap, err := a.codes(ctx)
-	if err != nil {
-		return err
-	}
+	ctx, id, snap := r.ctx, r.id, r.snap
 	var f views.RedigerYdelse
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		y, err := tx.Ydelse(ctx, id)
 		if err != nil {
 			return err
@@ -187,7 +175,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors,
 		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "ydelse "+strconv.FormatInt(id, 10))
 	})
 	if err != nil {
-		return notFoundAs404(err)
+		return err
 	}
 	return a.render(c, status, views.RedigerYdelsePage(a.page(c, "Redigér ydelse"), f))
 }
@@ -196,21 +184,17 @@ func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors,
 // after the checks of Y1–Y6, with the sag locked, if nobody saved the ydelse since the form
 // was opened. *Gem og næste* goes on to the sag's next ydelse, *Gem og stop* to the list.
 func (a *App) redigerYdelse(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
-	snap, err := a.codes(ctx)
-	if err != nil {
-		return err
-	}
+	ctx, id, snap := r.ctx, r.id, r.snap
 	in := ydelseInput(c)
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	var errs rules.Errors
 	var next int64
 	var cpr string
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		old, err := tx.Ydelse(ctx, id)
 		if err != nil {
 			return err
@@ -248,7 +232,7 @@ func (a *App) redigerYdelse(c *fiber.Ctx) error {
 	case errors.Is(err, tenant.ErrConflict):
 		return a.showYdelse(c, nil, nil, "Ydelsen er ændret af en anden, siden du åbnede den. Formularen viser nu de gemte værdier. Indtast dine ændringer igen, og gem.", fiber.StatusConflict)
 	case err != nil:
-		return notFoundAs404(err)
+		return err
 	}
 	msg := "Ydelsen " + in.Indsatskode + " for CPR-nummer " + rules.FormatCPR(cpr) + " er gemt."
 	if c.FormValue("handling") == "gem-og-naeste" {
@@ -273,17 +257,13 @@ func (a *App) sletYdelseForm(c *fiber.Ctx) error {
 }
 
 func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
-	snap, err := a.codes(ctx)
-	if err != nil {
-		return err
-	}
+	ctx, id, snap := r.ctx, r.id, r.snap
 	f := views.ConfirmDelete{Heading: "Slet ydelse", CancelTo: ydelseURL(id, "/rediger")}
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		y, err := tx.Ydelse(ctx, id)
 		if err != nil {
 			return err
@@ -306,7 +286,7 @@ func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
 		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "slet ydelse "+strconv.FormatInt(id, 10))
 	})
 	if err != nil {
-		return notFoundAs404(err)
+		return err
 	}
 	return a.render(c, status, views.ConfirmDeletePage(a.page(c, "Slet ydelse"), f))
 }
@@ -314,15 +294,15 @@ func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
 // sletYdelse is POST /ydelser/:id/slet: deletes the ydelse if it has not been delivered
 // (Y8), checked again under the sag's lock; the sag goes too when it was its only ydelse.
 func (a *App) sletYdelse(c *fiber.Ctx) error {
-	ctx := c.UserContext()
-	id, err := idParam(c)
+	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
+	ctx, id := r.ctx, r.id
 	var sagDeleted bool
 	var y tenant.Ydelse
 	var cpr string
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
 		if y, err = tx.Ydelse(ctx, id); err != nil {
 			return err
 		}
@@ -341,7 +321,7 @@ func (a *App) sletYdelse(c *fiber.Ctx) error {
 		return a.sletYdelsePage(c, fiber.StatusConflict)
 	}
 	if err != nil {
-		return notFoundAs404(err)
+		return err
 	}
 	msg := "Ydelsen " + y.Indsatskode + " er slettet."
 	if sagDeleted {

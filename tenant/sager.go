@@ -87,6 +87,16 @@ func (t *Tx) Sag(ctx context.Context, id int64) (Sag, error) {
 	return s, notFound(err, "sag")
 }
 
+// SagMedYdelser returns the scope kommune's sag id with its ydelser (by start date).
+func (t *Tx) SagMedYdelser(ctx context.Context, id int64) (Sag, []Ydelse, error) {
+	s, err := t.Sag(ctx, id)
+	if err != nil {
+		return s, nil, err
+	}
+	ydelser, err := t.YdelserOfSag(ctx, id)
+	return s, ydelser, err
+}
+
 // LockSag returns the sag like Sag and locks it until the transaction ends, so that checks
 // over all its ydelser (Y6: one stay at a time) and the write that follows see no concurrent
 // change to the same sag.
