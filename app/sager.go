@@ -249,7 +249,8 @@ func ydelseStatus(y tenant.Ydelse, today time.Time) string {
 }
 
 // redigerSag is POST /sager/:id/rediger: saves Navn, Funktionsvurdering and Bemærkninger
-// (never the CPR: S4) if nobody saved the sag since the form was opened.
+// (never the CPR: S4) if nobody saved the sag since the form was opened. *Gem og næste*
+// goes on to the sag's first ydelse, *Gem og stop* to the list.
 func (a *App) redigerSag(c *fiber.Ctx) error {
 	r, err := a.target(c)
 	if err != nil {
@@ -259,6 +260,7 @@ func (a *App) redigerSag(c *fiber.Ctx) error {
 	in := sagInput(c)
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	var cpr string
+	var first int64
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.Sag(ctx, id)
 		if err != nil {
@@ -270,7 +272,14 @@ func (a *App) redigerSag(c *fiber.Ctx) error {
 			return errRejected
 		}
 		sag.ID, sag.Version = id, version
-		return tx.UpdateSag(ctx, sag)
+		if err := tx.UpdateSag(ctx, sag); err != nil {
+			return err
+		}
+		ydelser, err := tx.YdelserOfSag(ctx, id)
+		if len(ydelser) > 0 {
+			first = ydelser[0].ID
+		}
+		return err
 	})
 	switch {
 	case errors.Is(err, errRejected):
@@ -282,6 +291,9 @@ func (a *App) redigerSag(c *fiber.Ctx) error {
 	}
 	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(cpr)+" er gemt."); err != nil {
 		return err
+	}
+	if c.FormValue("handling") == "gem-og-naeste" && first != 0 { // Y7: on to the sag's ydelser
+		return redirect(c, ydelseURL(first, "/rediger"))
 	}
 	return redirect(c, egneListe)
 }

@@ -354,8 +354,11 @@ func TestRedigerSag(t *testing.T) {
 	version := regexpValue(page.body, "version")
 	form := url.Values{"version": {version}, "cpr": {"010203-4567"}, "navn": {"Niels H."}, "funktionsvurdering": {"D"}, "bemaerkninger": {""}}
 	c.post(path, with(form, "funktionsvurdering", "Z"), true).mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, `value="Niels H."`)
-	c.post(path, form, true).mustStatus(t, http.StatusSeeOther)
-	after, _, ok := b.sagByCPR("101", demo.NielsHansenCPR)
+	r := c.post(path, with(form, "handling", "gem-og-naeste"), true).mustStatus(t, http.StatusSeeOther)
+	after, ys, ok := b.sagByCPR("101", demo.NielsHansenCPR)
+	if loc := r.header.Get("Location"); loc != "/ydelser/"+strconv.FormatInt(ys[0].ID, 10)+"/rediger" {
+		t.Errorf("Gem og næste on the sag went to %q, want its first ydelse", loc)
+	}
 	if !ok || after.Navn != "Niels H." || after.Funktionsvurdering != "D" {
 		t.Fatalf("sag after save: %+v", after)
 	}
