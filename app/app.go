@@ -37,6 +37,7 @@ type App struct {
 	fiber    *fiber.App
 	routes   []Route
 	kommuner map[string]string // kommunekode → name, for the header
+	clock    func() time.Time  // now; tests set another to move "today" (S6)
 }
 
 // New builds the app and registers every route of the route table.
@@ -49,7 +50,7 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{deps: d, kommuner: map[string]string{}}
+	a := &App{deps: d, kommuner: map[string]string{}, clock: time.Now}
 	for _, k := range ks {
 		a.kommuner[k.Kode] = k.Navn
 	}

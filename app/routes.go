@@ -59,5 +59,9 @@ func (a *App) routeTable() []Route {
 		{"POST", "/login", Public, a.login},
 		{"POST", "/logout", LoggedIn, a.logout},
 		{"GET", "/", Need(access.HomeView), a.home},
+		{"GET", "/indberetninger", Need(access.SagRead), a.indberetninger},
+		{"GET", "/indberetninger/:liste", Need(access.SagRead), a.liste},
+		{"POST", "/indberetninger/:liste", Need(access.SagRead), a.listeSoeg},
+		{"GET", "/indberetninger/:liste/valgt", Need(access.SagRead), a.listeValgt},
 	}
 }

@@ -31,3 +31,36 @@ func MarkDelivered(t testing.TB, db *tenant.DB, kommune string, at time.Time, sa
 		t.Fatalf("mark delivered: %v", err)
 	}
 }
+
+// CPRAccess is one record of the CPR access log.
+type CPRAccess struct {
+	UserEmail, Action, Detail string
+	CPRs                      []string
+}
+
+// CPRAccessLog returns kommune's CPR access records, oldest first.
+func CPRAccessLog(t testing.TB, db *tenant.DB, kommune string) []CPRAccess {
+	t.Helper()
+	ctx := context.Background()
+	var out []CPRAccess
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', $1, true)", kommune); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT user_email, action, detail, cprs FROM cpr_access_log
+			WHERE kommune_kode = $1 ORDER BY id`, kommune)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (CPRAccess, error) {
+			var a CPRAccess
+			err := r.Scan(&a.UserEmail, &a.Action, &a.Detail, &a.CPRs)
+			return a, err
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("read cpr access log: %v", err)
+	}
+	return out
+}
