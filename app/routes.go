@@ -60,6 +60,10 @@ func (a *App) routeTable() []Route {
 		{"POST", "/login", Public, a.login},
 		{"POST", "/logout", LoggedIn, a.logout},
 		{"GET", "/", Need(access.HomeView), a.home},
+		{"GET", "/indberetninger", Need(access.SagRead), a.indberetninger},
+		{"GET", "/indberetninger/:liste", Need(access.SagRead), a.liste},
+		{"POST", "/indberetninger/:liste", Need(access.SagRead), a.listeSoeg},
+		{"GET", "/indberetninger/:liste/valgt", Need(access.SagRead), a.listeValgt},
 		{"GET", views.KontaktPath, Need(access.KontaktRead), a.kontaktForm},
 		{"POST", views.KontaktPath, Need(access.KontaktWrite), a.saveKontakt},
 		// Sager and ydelser (S1–S7, Y1–Y8): sager.go, ydelser.go, ydelseform.go.

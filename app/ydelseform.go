@@ -26,12 +26,25 @@ var fieldOrder = []string{
 	rules.FieldTilbudsUUID, rules.FieldYdelsesUUID,
 }
 
-// summary lists errs in form order, each linking to its field (the field ids are the names).
+// fieldLabels are the labels of the fields, as the error summary names them.
+var fieldLabels = map[string]string{
+	rules.FieldCPR: "CPR-nummer", rules.FieldNavn: "Navn", rules.FieldFunktionsvurdering: "Funktionsvurdering",
+	rules.FieldBemaerkninger: "Bemærkninger", rules.FieldIndsatskode: "Indsatskode", rules.FieldVarighed: "Varighed",
+	rules.FieldBevillingsdato: "Bevillingsdato", rules.FieldStartdato: "Startdato", rules.FieldForventetSlutdato: "Forventet slutdato",
+	rules.FieldSlutdato: "Slutdato", rules.FieldPrimaerMaalgruppe: "Primær målgruppe", rules.FieldSekundaereMaalgrupper: "Sekundære målgrupper",
+	rules.FieldBetalingskommune: "Betalingskommune", rules.FieldI107Botilbud: "Botilbud efter § 107", rules.FieldPNummer: "P-nummer",
+	rules.FieldAfdelingsUUID: "Afdelings-UUID", rules.FieldTilbudstype: "Tilbudstype", rules.FieldTilbudNavn: "Tilbuddets navn",
+	rules.FieldTilbudAdresse: "Adresse", rules.FieldTilbudPostnr: "Postnr.", rules.FieldTilbudsUUID: "Tilbuds-UUID",
+	rules.FieldYdelsesUUID: "Ydelses-UUID",
+}
+
+// summary lists errs in form order, each named by its field's label and linking to it (the
+// field ids are the names).
 func summary(errs rules.Errors) []views.FieldError {
 	var out []views.FieldError
 	for _, f := range fieldOrder {
 		if msg, ok := errs[f]; ok {
-			out = append(out, views.FieldError{FieldID: f, Message: msg})
+			out = append(out, views.FieldError{FieldID: f, Message: fieldLabels[f] + ": " + msg})
 		}
 	}
 	return out
@@ -171,6 +184,13 @@ func (a *App) ydelseForm(snap *codes.Snapshot, in rules.YdelseInput, errs rules.
 		}
 		f.Sekundaere = append(f.Sekundaere, o)
 	}
+	f.Primaer = keepChosen(f.Primaer, in.PrimaerMaalgruppe, func(v string) string {
+		scheme, code, _ := strings.Cut(v, ":")
+		if m, ok := snap.Maalgruppe(scheme, code); ok {
+			return maalgruppeLabel(snap, m)
+		}
+		return v
+	})
 	f.Kommuner = []views.Option{none}
 	for _, k := range snap.Kommuner() {
 		f.Kommuner = append(f.Kommuner, views.Option{Value: k.Kode, Label: k.Kode + " " + k.Navn})
@@ -192,6 +212,21 @@ func (a *App) ydelseForm(snap *codes.Snapshot, in rules.YdelseInput, errs rules.
 		f.YdelsesUUIDs = append(f.YdelsesUUIDs, views.Option{Value: y.UUID, Label: label, Search: y.UUID})
 	}
 	return f
+}
+
+// keepChosen adds the chosen value to the options when they do not offer it (a målgruppe
+// that the new start date does not allow, Y3), marked as such: nothing the user chose
+// disappears without a word, and saving says why it is refused.
+func keepChosen(opts []views.Option, chosen string, label func(string) string) []views.Option {
+	if chosen == "" {
+		return opts
+	}
+	for _, o := range opts {
+		if o.Value == chosen {
+			return opts
+		}
+	}
+	return append(opts, views.Option{Value: chosen, Label: label(chosen) + " (gælder ikke for startdatoen)"})
 }
 
 // ydelsesfelter re-renders the ydelse fields for the chosen indsatskode and start date

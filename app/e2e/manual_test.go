@@ -56,9 +56,10 @@ func TestBrowser_Manual(t *testing.T) {
 	b.fill("#cpr", "150362-1235")
 	b.fill("#navn", "Niels Hansen")
 	b.pick("#indsatskode", "behandling")
-	b.waitFor("the field group for 1.3", `document.querySelector("#indsatskode") && document.querySelector("select[name=indsatskode]").value === "1.3"`)
-	b.pick("#maalgruppe_primaer", "kommunikationsnedsættelse")
+	b.settle()
 	b.fill("#startdato", "31-02-2026")
+	b.settle()
+	b.pick("#maalgruppe_primaer", "fysisk kommunikationsnedsættelse")
 	b.follow(`button[value="opret"]`)
 	if b.status != http.StatusUnprocessableEntity {
 		t.Fatalf("Opret with a wrong date: status %d", b.status)
@@ -83,10 +84,11 @@ func TestBrowser_Manual(t *testing.T) {
 	b.follow(`button[value="tilfoej-ydelse"]`)
 	b.axe("tilfoej-ydelse")
 	b.pick("#indsatskode", "108")
+	b.settle()
 	b.waitFor("P-nummer required", `document.querySelector("#p_nummer") && document.querySelector("#p_nummer").getAttribute("aria-required") === "true"`)
 	b.fill("#startdato", "01-03-2026")
-	b.waitFor("FFB fields", `!!document.querySelector("#tilbuds_uuid")`)
-	b.pick("#maalgruppe_primaer", "kommunikationsnedsættelse")
+	b.settle()
+	b.pick("#maalgruppe_primaer", "fysisk kommunikationsnedsættelse")
 	b.fill("#p_nummer", "9000000751")
 	b.fill("#afdelings_uuid", "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b")
 	b.pick("#tilbuds_uuid", "almindeligt længerevarende")
@@ -98,10 +100,11 @@ func TestBrowser_Manual(t *testing.T) {
 
 	// Y6: a §107 stay in the same period is refused.
 	b.pick("#indsatskode", "107")
+	b.settle()
 	b.waitFor("P-nummer required", `document.querySelector("#p_nummer") && document.querySelector("#p_nummer").getAttribute("aria-required") === "true"`)
 	b.fill("#startdato", "01-06-2026")
-	b.waitFor("FFB fields", `!!document.querySelector("#tilbuds_uuid")`)
-	b.pick("#maalgruppe_primaer", "kommunikationsnedsættelse")
+	b.settle()
+	b.pick("#maalgruppe_primaer", "fysisk kommunikationsnedsættelse")
 	b.fill("#p_nummer", "9000000752")
 	b.fill("#afdelings_uuid", "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4c")
 	b.pick("#tilbuds_uuid", "midlertidigt botilbud")
@@ -114,8 +117,8 @@ func TestBrowser_Manual(t *testing.T) {
 
 	// S8: find him by typing the first digits of his CPR number.
 	b.visit("/indberetninger/egne?visning=kun-sager")
-	b.fill("#cpr-soeg", "1503")
-	b.waitFor("search result", `document.querySelector("#liste-resultat") && document.querySelector("#liste-resultat").textContent.includes("150362-1235")`)
+	b.fill("#liste-cpr", "1503")
+	b.waitFor("search result", `document.querySelector("#liste-resultater") && document.querySelector("#liste-resultater").textContent.includes("150362-1235")`)
 	if strings.Contains(b.location(), "1503") {
 		t.Errorf("the CPR prefix is in the URL: %s", b.location())
 	}
@@ -124,7 +127,7 @@ func TestBrowser_Manual(t *testing.T) {
 
 	// Redigér: Slutdato on both ydelser with Gem og næste, then Gem og stop (Y7).
 	b.visit("/indberetninger/egne?visning=sager-og-ydelser")
-	b.follow(`#liste-resultat a[href^="/ydelser/"][href$="/rediger"]`)
+	b.follow(`#liste-resultater a[href^="/ydelser/"][href$="/rediger"]`)
 	b.axe("rediger-ydelse")
 	b.fill("#slutdato", "31-03-2026")
 	b.follow(`button[value="gem-og-naeste"]`)
@@ -136,11 +139,11 @@ func TestBrowser_Manual(t *testing.T) {
 
 	// S6: with every Slutdato before today the sag is afsluttet.
 	b.visit("/indberetninger/egne?visning=kun-sager&filter=afsluttede")
-	if !strings.Contains(b.text("#liste-resultat"), "150362-1235") {
-		t.Errorf("the closed sag is not under Afsluttede sager: %q", b.text("#liste-resultat"))
+	if !strings.Contains(b.text("#liste-resultater"), "150362-1235") {
+		t.Errorf("the closed sag is not under Afsluttede sager: %q", b.text("#liste-resultater"))
 	}
 	b.visit("/indberetninger/egne?visning=kun-sager&filter=ikke-afsluttede")
-	if strings.Contains(b.text("#liste-resultat"), "150362-1235") {
+	if strings.Contains(b.text("#liste-resultater"), "150362-1235") {
 		t.Errorf("the closed sag is under Ikke afsluttede sager")
 	}
 	b.axe("oversigt")
@@ -148,7 +151,7 @@ func TestBrowser_Manual(t *testing.T) {
 	b.screenshot("oversigt")
 
 	// Y8: delete an undelivered ydelse, after a confirmation that says what goes.
-	b.follow(`#liste-resultat a[href^="/ydelser/"][href$="/slet"]`)
+	b.follow(`#liste-resultater a[href^="/ydelser/"][href$="/slet"]`)
 	if !strings.Contains(b.text("main"), "slettes") {
 		t.Errorf("the confirmation does not say what is deleted: %q", b.text("main"))
 	}
@@ -167,4 +170,13 @@ func (b *browser) pick(sel, words string) {
 	b.waitFor("options for "+words, `document.querySelector(`+jsString(sel)+`).getAttribute("aria-expanded") === "true"`)
 	b.press(kb.ArrowDown)
 	b.press(kb.Enter)
+}
+
+// settle leaves the focused field (so its change event fires, as when a user tabs on) and
+// waits until htmx has swapped in the field group it asked for and the pickers are ready.
+func (b *browser) settle() {
+	b.t.Helper()
+	b.press(kb.Tab)
+	b.waitFor("htmx to settle", `!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") &&
+		!!document.querySelector("#ydelsesfelter [role=combobox]")`)
 }

@@ -1,0 +1,15 @@
+package tenant
+
+// ListStatements returns the count and rows statements List runs for q in kommune, with
+// their arguments, so the plan test can EXPLAIN exactly those.
+func ListStatements(kommune string, q ListQuery) (count string, countArgs []any, rows string, rowsArgs []any, err error) {
+	if q.Limit <= 0 || q.Limit > ListPageSize {
+		q.Limit = ListPageSize
+	}
+	cur, err := decodeCursor(q.Visning, q.After)
+	if err != nil {
+		return "", nil, "", nil, err
+	}
+	s := listSQL(kommune, q, dateOnly(q.Today), cur)
+	return s.count, s.countArgs, s.rows, s.rowsArgs, nil
+}

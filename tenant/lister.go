@@ -1,0 +1,406 @@
+package tenant
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Liste is one of the two lists of a kommune's data (S9).
+type Liste string
+
+// The lists of S9.
+const (
+	ListeEgne Liste = "egne" // *Egne IDEP*: what was registered in this system (kilde 'egne'); editable
+	ListeAlle Liste = "alle" // *All (read only)*: everything delivered for the kommune (I2), any kilde
+)
+
+// Valid tells whether l is one of the lists.
+func (l Liste) Valid() bool { return l == ListeEgne || l == ListeAlle }
+
+// Visning is a view of a list (S8).
+type Visning string
+
+// The views of S8.
+const (
+	VisningSagerOgYdelser Visning = "sager-og-ydelser" // *Sager og ydelser*: a row per ydelse, with its sag
+	VisningKunSager       Visning = "kun-sager"        // *Kun sager*: a row per sag, with *Antal ydelser*
+	VisningYdelserVedSag  Visning = "ydelser-ved-sag"  // *Ydelser ved sag*: the ydelser of one sag
+)
+
+// Valid tells whether v is one of the views.
+func (v Visning) Valid() bool {
+	return v == VisningSagerOgYdelser || v == VisningKunSager || v == VisningYdelserVedSag
+}
+
+// Filter narrows a list by the status of the sager (S6, S8).
+type Filter string
+
+// The filters of S8.
+const (
+	FilterAlle           Filter = "alle"            // *Alle sager*
+	FilterAfsluttede     Filter = "afsluttede"      // *Afsluttede sager*
+	FilterIkkeAfsluttede Filter = "ikke-afsluttede" // *Ikke afsluttede sager*
+)
+
+// Valid tells whether f is one of the filters.
+func (f Filter) Valid() bool {
+	return f == FilterAlle || f == FilterAfsluttede || f == FilterIkkeAfsluttede
+}
+
+// ListPageSize is the number of rows of a page of a list unless a query asks for fewer.
+const ListPageSize = 50
+
+// ListQuery asks for one page of a list of the scope kommune.
+type ListQuery struct {
+	Liste     Liste
+	Visning   Visning
+	Filter    Filter    // "" is FilterAlle
+	CPRPrefix string    // digits only, 0–10 of them: the sager whose CPR starts so (S8)
+	SagID     int64     // the sag of VisningYdelserVedSag
+	After     string    // the cursor of ListPage.Next; "" for the first page
+	Limit     int       // rows per page; 0 or more than ListPageSize is ListPageSize
+	Today     time.Time // the date status is derived against (S6); only its year, month and day count
+}
+
+// ListRow is one row of a list: a sag (VisningKunSager) or a ydelse with its sag.
+type ListRow struct {
+	SagID        int64
+	YdelseID     int64 // 0 in a Kun sager row
+	CPR          string
+	Navn         string
+	AntalYdelser int // Kun sager: the sag's ydelser (in ListeAlle the delivered ones)
+
+	Indsatskode          string // ydelse rows only, as are the fields down to BetalingskommuneNavn
+	IndsatsNavn          string
+	Startdato            time.Time
+	Slutdato             *time.Time
+	Betalingskommune     string
+	BetalingskommuneNavn string
+
+	// Afsluttet is the status (S6): in a sag row the sag's (the latest Slutdato of its ydelser,
+	// all of them ended, before today), in a ydelse row the ydelse's (Slutdato before today).
+	Afsluttet bool
+	// IndberettetAt is when the row (the sag, or the ydelse) was last delivered (I2).
+	IndberettetAt *time.Time
+	// Deletable: nothing of the row has been delivered, so it may be deleted (S7, Y8).
+	Deletable bool
+}
+
+// ListPage is one page of a list.
+type ListPage struct {
+	Rows   []ListRow
+	Total  int    // rows of the whole list (every page) with the query's filter and prefix
+	Offset int    // rows on the pages before this one
+	Next   string // the cursor of the next page; "" on the last page
+}
+
+// ListCounts is the number of sager in each list of the kommune (S9).
+type ListCounts struct {
+	Egne int
+	Alle int
+}
+
+// ErrBadCursor is returned by List for a cursor it did not make (or made for another view).
+var ErrBadCursor = errors.New("tenant: invalid list cursor")
+
+// ErrBadPrefix is returned by List for a CPR prefix that is not 0–10 digits.
+var ErrBadPrefix = errors.New("tenant: a cpr prefix is up to 10 digits")
+
+// ListCounts counts the scope kommune's sager in each list (S9): Egne IDEP (kilde 'egne')
+// and All (delivered).
+func (t *Tx) ListCounts(ctx context.Context) (ListCounts, error) {
+	if t.scope.Kommune == "" {
+		return ListCounts{}, ErrNoScope
+	}
+	var n ListCounts
+	err := t.tx.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE kilde = 'egne'), count(*) FILTER (WHERE indberettet_at IS NOT NULL)
+		FROM sager WHERE kommune_kode = $1`, t.scope.Kommune).Scan(&n.Egne, &n.Alle)
+	if err != nil {
+		return n, fmt.Errorf("list counts: %w", err)
+	}
+	return n, nil
+}
+
+// List returns one page of a list of the scope kommune (S8, S9) and the size of the whole
+// list. Pages are keyset pages: Kun sager is ordered by CPR, Sager og ydelser by CPR and
+// ydelse id, Ydelser ved sag by Startdato and ydelse id. The caller records the CPR
+// numbers shown (LogCPRAccess).
+func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
+	if t.scope.Kommune == "" {
+		return ListPage{}, ErrNoScope
+	}
+	if !q.Liste.Valid() || !q.Visning.Valid() {
+		return ListPage{}, fmt.Errorf("tenant: list %q view %q", q.Liste, q.Visning)
+	}
+	if q.Filter == "" {
+		q.Filter = FilterAlle
+	}
+	if !q.Filter.Valid() {
+		return ListPage{}, fmt.Errorf("tenant: list filter %q", q.Filter)
+	}
+	if len(q.CPRPrefix) > 10 || strings.Trim(q.CPRPrefix, "0123456789") != "" {
+		return ListPage{}, ErrBadPrefix
+	}
+	if q.Limit <= 0 || q.Limit > ListPageSize {
+		q.Limit = ListPageSize
+	}
+	today := dateOnly(q.Today)
+	cur, err := decodeCursor(q.Visning, q.After)
+	if err != nil {
+		return ListPage{}, err
+	}
+	if q.Visning == VisningYdelserVedSag && q.SagID == 0 {
+		return ListPage{}, nil
+	}
+
+	stmt := listSQL(t.scope.Kommune, q, today, cur)
+	var page ListPage
+	page.Offset = cur.offset
+	if err := t.tx.QueryRow(ctx, stmt.count, stmt.countArgs...).Scan(&page.Total); err != nil {
+		return page, fmt.Errorf("count list: %w", err)
+	}
+	rows, err := t.tx.Query(ctx, stmt.rows, stmt.rowsArgs...)
+	if err != nil {
+		return page, fmt.Errorf("list: %w", err)
+	}
+	page.Rows, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ListRow, error) {
+		var x ListRow
+		if q.Visning == VisningKunSager {
+			var slutMax *time.Time
+			err := r.Scan(&x.SagID, &x.CPR, &x.Navn, &x.AntalYdelser, &slutMax, &x.IndberettetAt, &x.Deletable)
+			x.Afsluttet = afsluttet(slutMax, today)
+			return x, err
+		}
+		err := r.Scan(&x.SagID, &x.CPR, &x.Navn, &x.YdelseID, &x.Indsatskode, &x.IndsatsNavn, &x.Startdato,
+			&x.Slutdato, &x.Betalingskommune, &x.BetalingskommuneNavn, &x.IndberettetAt)
+		x.Afsluttet = afsluttet(x.Slutdato, today)
+		x.Deletable = x.IndberettetAt == nil // Y8
+		return x, err
+	})
+	if err != nil {
+		return page, fmt.Errorf("list: %w", err)
+	}
+	if len(page.Rows) > q.Limit {
+		page.Rows = page.Rows[:q.Limit]
+		last := page.Rows[len(page.Rows)-1]
+		page.Next = encodeCursor(q.Visning, last, cur.offset+len(page.Rows))
+	}
+	return page, nil
+}
+
+// listStatements are the two queries of a page of a list: the count of the whole list and
+// the rows of the page (one more than the limit, which tells whether a next page exists).
+type listStatements struct {
+	count     string
+	countArgs []any
+	rows      string
+	rowsArgs  []any
+}
+
+func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listStatements {
+	b := &sqlArgs{}
+	where := sagWhere(b, kommune, q, today)
+	ydelseWhere := ``
+	if q.Liste == ListeAlle {
+		ydelseWhere = ` AND y.indberettet_at IS NOT NULL` // S9: All shows what was delivered
+	}
+	nWhere := len(b.args) // the count takes these; the cursor and the limit add more
+	var st listStatements
+	switch q.Visning {
+	case VisningKunSager:
+		st.count = `SELECT count(*) FROM sager s WHERE ` + where
+		after := ``
+		if cur.set {
+			after = ` AND s.cpr > ` + b.add(cur.cpr)
+		}
+		antal := `p.antal_ydelser`
+		if q.Liste == ListeAlle {
+			antal = `d.n` // S8: in All, the delivered ydelser
+		}
+		// The page is an index walk on sager_cpr_key stopped by the limit; the outer query
+		// adds, per row of the page only, the count of delivered ydelser (LATERAL keeps it a
+		// lookup on ydelser_sag_idx). S7: a sag may be deleted while neither it nor any of
+		// its ydelser is delivered.
+		st.rows = `SELECT p.id, p.cpr, p.navn, ` + antal + `, p.slutdato_max, p.indberettet_at,
+				p.indberettet_at IS NULL AND d.n = 0
+			FROM (SELECT s.kommune_kode, s.id, s.cpr, s.navn, s.antal_ydelser, s.slutdato_max, s.indberettet_at
+				FROM sager s WHERE ` + where + after + ` ORDER BY s.cpr LIMIT ` + b.add(q.Limit+1) + `) p
+			CROSS JOIN LATERAL (SELECT count(*)::integer AS n FROM ydelser y
+				WHERE y.kommune_kode = p.kommune_kode AND y.sag_id = p.id AND y.indberettet_at IS NOT NULL) d
+			ORDER BY p.cpr`
+	case VisningSagerOgYdelser:
+		if q.Liste == ListeEgne {
+			// Every ydelse of the sager counts: the trigger-kept Antal ydelser saves the join.
+			st.count = `SELECT coalesce(sum(s.antal_ydelser), 0) FROM sager s WHERE ` + where
+		} else {
+			st.count = `SELECT count(*) FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
+				WHERE ` + where + ydelseWhere
+		}
+		// Ordered by (cpr, ydelse id), which no index holds: first the sager of the page by an
+		// index walk on sager_cpr_key (each has a ydelse to show, so limit + 1 sager after the
+		// cursor's own give limit + 1 rows), then their ydelser, sorted. Without the inner
+		// limit the planner may join and sort every sag of the kommune.
+		sagAfter, rowAfter := ``, ``
+		if cur.set {
+			c := b.add(cur.cpr)
+			sagAfter = ` AND s.cpr >= ` + c
+			rowAfter = ` AND (s.cpr > ` + c + ` OR y.id > ` + b.add(cur.id) + `)`
+		}
+		has := ` AND s.antal_ydelser > 0`
+		if q.Liste == ListeAlle {
+			has = ` AND EXISTS (SELECT FROM ydelser y WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + `)`
+		}
+		limit := b.add(q.Limit + 1)
+		st.rows = `SELECT ` + ydelseRowColumns + `
+			FROM (SELECT s.kommune_kode, s.id, s.cpr, s.navn FROM sager s
+				WHERE ` + where + has + sagAfter + ` ORDER BY s.cpr LIMIT ` + limit + ` + 1) s
+			JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
+			WHERE true` + ydelseWhere + rowAfter + `
+			ORDER BY s.cpr, y.id LIMIT ` + limit
+	default: // VisningYdelserVedSag: one sag, a few ydelser
+		st.count = `SELECT count(*) FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
+			WHERE ` + where + ydelseWhere
+		after := ``
+		if cur.set {
+			after = ` AND (y.startdato, y.id) > (` + b.add(cur.date) + `::date, ` + b.add(cur.id) + `)`
+		}
+		st.rows = `SELECT ` + ydelseRowColumns + `
+			FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
+			WHERE ` + where + ydelseWhere + after + `
+			ORDER BY y.startdato, y.id LIMIT ` + b.add(q.Limit+1)
+	}
+	st.countArgs, st.rowsArgs = b.args[:nWhere], b.args
+	return st
+}
+
+// ydelseRowColumns are the columns of a ydelse row of the sag s, in the order List scans them.
+const ydelseRowColumns = `s.id, s.cpr, s.navn, y.id, y.indsatskode,
+	coalesce((SELECT i.name_da FROM indsatskoder i WHERE i.code = y.indsatskode), ''),
+	y.startdato, y.slutdato, y.betalingskommune,
+	coalesce((SELECT k.navn FROM kommuner k WHERE k.kommune_kode = y.betalingskommune), ''),
+	y.indberettet_at`
+
+// sagWhere is the condition on the sager s of a list: the kommune (T1, beside row-level
+// security), the list (S9), the CPR prefix (S8), the status filter (S6) and, for Ydelser ved
+// sag, the sag.
+func sagWhere(b *sqlArgs, kommune string, q ListQuery, today time.Time) string {
+	// S8: the prefix as LIKE and as the range [prefix, prefix + ':') (':' follows '9' in
+	// collation C, and a CPR is digits only), so that the unique index sager_cpr_key
+	// (kommune_kode, cpr) serves the search also in a generic plan of the prepared statement,
+	// where the planner cannot turn LIKE $2 || '%' into an index range itself.
+	w := `s.kommune_kode = ` + b.add(kommune)
+	p := b.add(q.CPRPrefix)
+	w += ` AND s.cpr LIKE ` + p + ` || '%' AND s.cpr >= ` + p +
+		` AND s.cpr < ` + b.add(q.CPRPrefix+":")
+	switch q.Liste {
+	case ListeEgne:
+		w += ` AND s.kilde = 'egne'`
+	case ListeAlle:
+		w += ` AND s.indberettet_at IS NOT NULL`
+	}
+	// S6: afsluttet when the latest Slutdato (set only when every ydelse has one) is before
+	// today; compared at query time, never stored.
+	switch q.Filter {
+	case FilterAfsluttede:
+		w += ` AND s.slutdato_max < ` + b.add(today) + `::date`
+	case FilterIkkeAfsluttede:
+		w += ` AND (s.slutdato_max IS NULL OR s.slutdato_max >= ` + b.add(today) + `::date)`
+	}
+	if q.Visning == VisningYdelserVedSag {
+		w += ` AND s.id = ` + b.add(q.SagID)
+	}
+	return w
+}
+
+// afsluttet is the status of S6 for the latest (sag) or own (ydelse) Slutdato.
+func afsluttet(slutdato *time.Time, today time.Time) bool {
+	return slutdato != nil && dateOnly(*slutdato).Before(today)
+}
+
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// sqlArgs collects the arguments of a query and names their placeholders.
+type sqlArgs struct{ args []any }
+
+func (b *sqlArgs) add(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+// cursor is the key of the last row of a page and the rows shown up to it. Encoded it is
+// opaque to the browser (base64), and it holds a CPR number: it goes in POST bodies only,
+// never in a URL.
+type cursor struct {
+	set    bool
+	cpr    string
+	id     int64
+	date   time.Time
+	offset int
+}
+
+func encodeCursor(v Visning, last ListRow, offset int) string {
+	var key string
+	switch v {
+	case VisningKunSager:
+		key = last.CPR
+	case VisningSagerOgYdelser:
+		key = last.CPR + "|" + strconv.FormatInt(last.YdelseID, 10)
+	default:
+		key = last.Startdato.Format(time.DateOnly) + "|" + strconv.FormatInt(last.YdelseID, 10)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(string(v) + "|" + strconv.Itoa(offset) + "|" + key))
+}
+
+func decodeCursor(v Visning, s string) (cursor, error) {
+	if s == "" {
+		return cursor{}, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, ErrBadCursor
+	}
+	parts := strings.Split(string(raw), "|")
+	if len(parts) < 3 || parts[0] != string(v) {
+		return cursor{}, ErrBadCursor
+	}
+	c := cursor{set: true}
+	if c.offset, err = strconv.Atoi(parts[1]); err != nil || c.offset < 0 {
+		return cursor{}, ErrBadCursor
+	}
+	key := parts[2:]
+	switch v {
+	case VisningKunSager:
+		if len(key) != 1 {
+			return cursor{}, ErrBadCursor
+		}
+		c.cpr = key[0]
+	case VisningSagerOgYdelser:
+		if len(key) != 2 {
+			return cursor{}, ErrBadCursor
+		}
+		c.cpr = key[0]
+		c.id, err = strconv.ParseInt(key[1], 10, 64)
+	default:
+		if len(key) != 2 {
+			return cursor{}, ErrBadCursor
+		}
+		if c.date, err = time.Parse(time.DateOnly, key[0]); err == nil {
+			c.id, err = strconv.ParseInt(key[1], 10, 64)
+		}
+	}
+	if err != nil {
+		return cursor{}, ErrBadCursor
+	}
+	return c, nil
+}

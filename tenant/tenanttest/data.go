@@ -1,0 +1,66 @@
+package tenanttest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"indberet/tenant"
+)
+
+// MarkDelivered sets indberettet_at (I2) of the given sager and ydelser of kommune to at, as
+// a delivery run would, so tests can build delivered data before the delivery exists.
+func MarkDelivered(t testing.TB, db *tenant.DB, kommune string, at time.Time, sagIDs, ydelseIDs []int64) {
+	t.Helper()
+	ctx := context.Background()
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', $1, true)", kommune); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sager SET indberettet_at = $2 WHERE kommune_kode = $1 AND id = ANY($3)`,
+			kommune, at, sagIDs); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE ydelser SET indberettet_at = $2 WHERE kommune_kode = $1 AND id = ANY($3)`,
+			kommune, at, ydelseIDs)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("mark delivered: %v", err)
+	}
+}
+
+// CPRAccess is one record of the CPR access log.
+type CPRAccess struct {
+	UserEmail, Action, Detail string
+	CPRs                      []string
+}
+
+// CPRAccessLog returns kommune's CPR access records, oldest first.
+func CPRAccessLog(t testing.TB, db *tenant.DB, kommune string) []CPRAccess {
+	t.Helper()
+	ctx := context.Background()
+	var out []CPRAccess
+	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', $1, true)", kommune); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT user_email, action, detail, cprs FROM cpr_access_log
+			WHERE kommune_kode = $1 ORDER BY id`, kommune)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (CPRAccess, error) {
+			var a CPRAccess
+			err := r.Scan(&a.UserEmail, &a.Action, &a.Detail, &a.CPRs)
+			return a, err
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("read cpr access log: %v", err)
+	}
+	return out
+}

@@ -1,0 +1,202 @@
+package views
+
+import (
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+)
+
+// The list screens (lister.templ): *Se listen over alle indberetninger* with the two lists
+// of S9, and a list with its views, filters (S8) and CPR search. A CPR number never goes
+// into a URL these screens render: links carry the list, view, filter and sag id only; the
+// search and the pages are POSTed.
+
+// Indberetninger is the overview of the two lists with their numbers of sager (S9).
+type Indberetninger struct {
+	Egne, Alle int
+}
+
+// The ids of the parts of a list page that htmx swaps.
+const (
+	ListeIndholdID    = "liste-indhold"    // views, filters, search and results
+	ListeResultaterID = "liste-resultater" // count, table and pages
+	listeCPRFejlID    = "liste-cpr-fejl"   // the message of the search field
+)
+
+// Liste is a list page (S8, S9).
+type Liste struct {
+	Liste   string // "egne" or "alle"
+	Visning string // "sager-og-ydelser", "kun-sager" or "ydelser-ved-sag"
+	Filter  string // "alle", "afsluttede" or "ikke-afsluttede"
+	SagID   int64  // the sag of Ydelser ved sag; 0 for none
+	SagCPR  string // the CPR number (10 digits) and name of that sag, for the heading
+	SagNavn string
+
+	CPR      string // the search field as the user typed it
+	Prefix   string // the digits searched for (what the page buttons send)
+	CPRError string // the message of the search field (HTTP 422)
+	Message  string // an error above the table, e.g. nothing selected (HTTP 422)
+
+	Rows   []ListeRow
+	Total  int    // rows of the whole list
+	Offset int    // rows on the pages before this one
+	Next   string // the cursor of the next page; "" on the last
+
+	CanWrite  bool // Opret, Tilføj sag, Tilføj ydelse, Redigér and the rows' links
+	CSRFToken string
+}
+
+// ListeRow is one row: a sag (Kun sager) or a ydelse with its sag.
+type ListeRow struct {
+	Valgt        string // the value of the row's radio: "sag:<id>" or "ydelse:<id>"
+	CPR          string // 10 digits
+	Navn         string
+	AntalYdelser int // Kun sager
+
+	Indsats          string // ydelse rows: code and name
+	Startdato        string // DD-MM-YYYY
+	Slutdato         string
+	Betalingskommune string
+
+	Afsluttet   bool   // S6
+	Indberettet string // the date of delivery, DD-MM-YYYY; "" when not delivered (I2)
+
+	EditURL   string // "" when the user may not edit
+	DeleteURL string // "" when the row may not be deleted (S7, Y8) or the user may not
+}
+
+// ListeNavn is the name of a list as the manual writes it (S9).
+func ListeNavn(liste string) string {
+	if liste == "alle" {
+		return "All (read only)"
+	}
+	return "Egne IDEP"
+}
+
+// listeURL is the address of a list in a view and filter: real and bookmarkable, never with
+// a CPR number.
+func listeURL(liste, visning, filter string, sag int64) string {
+	q := url.Values{}
+	q.Set("visning", visning)
+	q.Set("filter", filter)
+	if visning == "ydelser-ved-sag" && sag != 0 {
+		q.Set("sag", strconv.FormatInt(sag, 10))
+	}
+	return "/indberetninger/" + liste + "?" + q.Encode()
+}
+
+// listePostURL is where the search and the pages of a list are POSTed.
+func listePostURL(liste string) string { return "/indberetninger/" + liste }
+
+// listeValgtURL is where the toolbar sends the selected row (a GET form: ids only).
+func listeValgtURL(liste string) string { return "/indberetninger/" + liste + "/valgt" }
+
+type visningLink struct{ Value, Label string }
+
+var visninger = []visningLink{
+	{"sager-og-ydelser", "Sager og ydelser"},
+	{"kun-sager", "Kun sager"},
+	{"ydelser-ved-sag", "Ydelser ved sag"},
+}
+
+var filtre = []visningLink{
+	{"alle", "Alle sager"},
+	{"afsluttede", "Afsluttede sager"},
+	{"ikke-afsluttede", "Ikke afsluttede sager"},
+}
+
+// switchAttrs are the htmx attributes of a view or filter link: it POSTs the new view and
+// filter with the search field (so the search stays, out of the URL), swaps the list and
+// pushes the link's own address.
+func switchAttrs(l Liste, visning, filter string) templ.Attributes {
+	vals, _ := json.Marshal(map[string]string{"visning": visning, "filter": filter, "sag": strconv.FormatInt(l.SagID, 10)})
+	return templ.Attributes{
+		"hx-post":     listePostURL(l.Liste),
+		"hx-vals":     string(vals),
+		"hx-include":  "#liste-cpr",
+		"hx-target":   "#" + ListeIndholdID,
+		"hx-swap":     "outerHTML",
+		"hx-push-url": listeURL(l.Liste, visning, filter, l.SagID),
+	}
+}
+
+// FormatCPR writes a CPR number as DDMMYY-SSSS.
+func FormatCPR(cpr string) string {
+	if len(cpr) != 10 {
+		return cpr
+	}
+	return cpr[:6] + "-" + cpr[6:]
+}
+
+// TalDK writes n with Danish thousands separators: 1.234.
+func TalDK(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+// antalTekst is the count above the table: "1.234 sager", or "Viser 51–100 af 1.234 sager"
+// when the list has more than one page.
+func (l Liste) antalTekst() string {
+	one, many := "ydelse", "ydelser"
+	if l.Visning == "kun-sager" {
+		one, many = "sag", "sager"
+	}
+	unit := many
+	if l.Total == 1 {
+		unit = one
+	}
+	if l.Offset == 0 && l.Next == "" {
+		return TalDK(l.Total) + " " + unit
+	}
+	return "Viser " + TalDK(l.Offset+1) + "–" + TalDK(l.Offset+len(l.Rows)) + " af " + TalDK(l.Total) + " " + unit
+}
+
+func (l Liste) kunSager() bool { return l.Visning == "kun-sager" }
+
+// vaelgSag tells whether the view is Ydelser ved sag without a sag chosen.
+func (l Liste) vaelgSag() bool { return l.Visning == "ydelser-ved-sag" && l.SagID == 0 }
+
+func (l Liste) columns() int {
+	if l.kunSager() {
+		return 7
+	}
+	return 10
+}
+
+func radioID(valgt string) string { return "valgt-" + strings.ReplaceAll(valgt, ":", "-") }
+
+func status(afsluttet bool) string {
+	if afsluttet {
+		return "Afsluttet"
+	}
+	return "Ikke afsluttet"
+}
+
+func indberettet(date string) string {
+	if date == "" {
+		return "Ikke indberettet"
+	}
+	return date
+}
+
+func currentIf(on bool) string {
+	if on {
+		return "page"
+	}
+	return "false"
+}
