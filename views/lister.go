@@ -111,6 +111,30 @@ var filtre = []visningLink{
 // switchAttrs are the htmx attributes of a view or filter link: it POSTs the new view and
 // filter with the search field (so the search stays, out of the URL), swaps the list and
 // pushes the link's own address.
+// switchLink is one link of a switchNav: the view and filter it leads to.
+type switchLink struct {
+	label, visning, filter string
+	current                bool
+}
+
+// visningLinks are the links to the three views, keeping the filter (S8).
+func visningLinks(l Liste) []switchLink {
+	var out []switchLink
+	for _, v := range visninger {
+		out = append(out, switchLink{label: v.Label, visning: v.Value, filter: l.Filter, current: v.Value == l.Visning})
+	}
+	return out
+}
+
+// filterLinks are the links to the three filters, keeping the view (S6, S8).
+func filterLinks(l Liste) []switchLink {
+	var out []switchLink
+	for _, f := range filtre {
+		out = append(out, switchLink{label: f.Label, visning: l.Visning, filter: f.Value, current: f.Value == l.Filter})
+	}
+	return out
+}
+
 func switchAttrs(l Liste, visning, filter string) templ.Attributes {
 	vals, _ := json.Marshal(map[string]string{"visning": visning, "filter": filter, "sag": strconv.FormatInt(l.SagID, 10)})
 	return templ.Attributes{
