@@ -90,7 +90,7 @@ func TestRedigerPages(t *testing.T) {
 	}
 	p.Title = "Redigér sag"
 	out = render(t, RedigerSagPage(p, RedigerSag{Sag: SagHeader{ID: 1, CPR: "150362-1235"}, CanWrite: true,
-		Form: SagForm{CPRLocked: true, Values: rules.SagInput{CPR: "150362-1235"}, Funktionsvurde: FunktionsvurderingOptions()},
+		Form:    SagForm{CPRLocked: true, Values: rules.SagInput{CPR: "150362-1235"}, Funktionsvurde: FunktionsvurderingOptions()},
 		Ydelser: []YdelseRow{{ID: 2, Indsats: "1.3 Behandling", EditURL: "/ydelser/2/rediger", DeleteURL: "/ydelser/2/slet"}}}))
 	checkDescribedBy(t, checkPage(t, out, p))
 	if strings.Contains(out, `name="cpr"`) {
