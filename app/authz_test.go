@@ -17,17 +17,38 @@ const t2Message = "For at benytte systemet skal du have tildelt rettigheden 'Ret
 func TestUserWithoutRightSeesOnlyT2Message(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	for _, email := range []string{"uden-ret.101@demo.invalid", "kommuneadmin.147@demo.invalid"} {
-		t.Run(email, func(t *testing.T) {
-			c := b.client()
-			c.login(email)
-			r := c.get("/").mustStatus(t, http.StatusForbidden).mustContain(t, t2Message, "Log ud")
-			for _, notThere := range []string{"Velkommen", "Se listen"} {
-				if contains(r.body, notThere) {
-					t.Errorf("T2 page shows %q", notThere)
-				}
-			}
-		})
+	c := b.client()
+	c.login("uden-ret.101@demo.invalid")
+	r := c.get("/").mustStatus(t, http.StatusForbidden).mustContain(t, t2Message, "Log ud")
+	for _, notThere := range []string{"Velkommen", "Se listen", "Min konto"} {
+		if contains(r.body, notThere) {
+			t.Errorf("T2 page shows %q", notThere)
+		}
+	}
+}
+
+// TestAdministratorWithoutRightSeesUsersCard: a kommune administrator without the right of
+// T2 gets the start page with the T2 message and a card to Brugere og rettigheder, and the T2
+// message on the data screens.
+func TestAdministratorWithoutRightSeesUsersCard(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("kommuneadmin.147@demo.invalid")
+	r := c.get("/").mustStatus(t, http.StatusOK).mustContain(t, "Velkommen", t2Message,
+		`href="/brugere"`, "Brugere og rettigheder", `href="/kontaktoplysninger"`, `href="/konto"`)
+	if contains(r.body, "Se listen") {
+		t.Error("start page offers the data screens")
+	}
+	for _, path := range []string{"/indberetninger", "/sager/ny"} {
+		c.get(path).mustStatus(t, http.StatusForbidden).mustContain(t, t2Message)
+	}
+	// Users with the right and without UsersManage get no such card or message.
+	d := b.client()
+	d.login("indberetter.101@demo.invalid")
+	r = d.get("/").mustStatus(t, http.StatusOK).mustContain(t, `href="/konto"`)
+	if contains(r.body, `href="/brugere"`) || contains(r.body, t2Message) {
+		t.Error("indberetter's start page has the users card or the T2 message")
 	}
 }
 

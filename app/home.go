@@ -10,13 +10,16 @@ import (
 
 // home is the start page: a card per screen the user may use, led by a call to Angiv
 // kontaktoplysninger while the user's kommune misses contact persons (K2). A user without
-// the right of T2 sees only its message.
+// the right of T2 sees only its message, unless they administer the kommune's users: they
+// get the start page with the message and the cards they may use (the data screens still
+// answer with the T2 message).
 func (a *App) home(c *fiber.Ctx) error {
 	r := reqOf(c)
-	if !access.HasDataRight(r.roles) {
+	manageUsers := r.user.Kommune != "" && a.can(c, access.UsersManage)
+	if !access.HasDataRight(r.roles) && !manageUsers {
 		return a.render(c, fiber.StatusForbidden, views.NoRightPage(a.page(c, "Manglende rettighed")))
 	}
-	var h views.Home
+	h := views.Home{UdenDataret: !access.HasDataRight(r.roles)}
 	if r.user.Kommune != "" { // DST and platform users belong to no kommune: no K2
 		ctx := c.UserContext()
 		var missing []tenant.Kontaktrolle
@@ -37,6 +40,10 @@ func (a *App) home(c *fiber.Ctx) error {
 	if a.can(c, access.KontaktRead) {
 		h.Links = append(h.Links, views.HomeLink{Href: views.KontaktPath, Label: "Kontaktoplysninger",
 			Description: "Fagligt ansvarlig, teknisk ansvarlig og kvitteringsmodtager"})
+	}
+	if manageUsers {
+		h.Links = append(h.Links, views.HomeLink{Href: views.BrugerePath, Label: brugereTitle,
+			Description: "Opret kommunens brugere, og giv dem rettigheder"})
 	}
 	return a.render(c, fiber.StatusOK, views.HomePage(a.page(c, "Forside"), h))
 }

@@ -71,7 +71,8 @@ func (a *App) page(c *fiber.Ctx, title string) views.Page {
 	r := reqOf(c)
 	p := views.Page{Title: title, CSRFToken: csrfToken(r.session), Flash: a.takeFlash(c)}
 	if u := r.user; u != nil {
-		p.User = &views.User{Name: u.Name, Email: u.Email, KommuneKode: u.Kommune, KommuneNavn: a.kommuner[u.Kommune]}
+		p.User = &views.User{Name: u.Name, Email: u.Email, KommuneKode: u.Kommune, KommuneNavn: a.kommuner[u.Kommune],
+			KontoLink: a.can(c, access.AccountSelf)}
 		for _, name := range r.roles {
 			if role, ok := access.RoleByName(name); ok {
 				if p.User.RoleLabel != "" {

@@ -80,5 +80,15 @@ func (a *App) routeTable() []Route {
 		{"GET", "/ydelser/:id/slet", Need(access.SagWrite), a.sletYdelseForm},
 		{"POST", "/ydelser/:id/slet", Need(access.SagWrite), a.sletYdelse},
 		{"POST", "/ydelsesfelter", Need(access.SagWrite), a.ydelsesfelter},
+		// The kommune administrator's users and rights (T2): brugere.go.
+		{"GET", views.BrugerePath, Need(access.UsersManage), a.brugere},
+		{"GET", views.NyBrugerPath, Need(access.UsersManage), a.nyBrugerForm},
+		{"POST", views.NyBrugerPath, Need(access.UsersManage), a.opretBruger},
+		{"GET", "/brugere/:id", Need(access.UsersManage), a.brugerForm},
+		{"POST", "/brugere/:id", Need(access.UsersManage), a.gemBruger},
+		// Min konto: konto.go.
+		{"GET", views.KontoPath, Need(access.AccountSelf), a.konto},
+		{"POST", views.KontoPath, Need(access.AccountSelf), a.skiftAdgangskode},
+		{"POST", views.KontoSessionerPath, Need(access.AccountSelf), a.afslutAndreSessioner},
 	}
 }

@@ -10,3 +10,12 @@ func DateDK(t time.Time) string {
 	}
 	return t.Format("02-01-2006")
 }
+
+// DateTimeDK formats t as a Danish date and time, DD-MM-YYYY HH:MM (e.g. 05-03-2025 14:07),
+// in t's own location (convert to Europe/Copenhagen first). The zero time gives "".
+func DateTimeDK(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("02-01-2006 15:04")
+}

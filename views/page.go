@@ -48,6 +48,7 @@ type User struct {
 	Name, Email              string
 	KommuneKode, KommuneNavn string // empty for DST and platform users
 	RoleLabel                string // Danish, e.g. "Indberetter", "Læser", "Kommuneadministrator", "Danmarks Statistik", "Platformadministrator"
+	KontoLink                bool   // the user may open Min konto: the header links to it
 }
 
 // KommuneLabel is the kommune as the header shows it: "København (101)",
@@ -84,6 +85,9 @@ type Home struct {
 	KontaktMangler bool
 	// KanAngiveKontakt: the user may register them; otherwise the page says who must.
 	KanAngiveKontakt bool
+	// UdenDataret: the user lacks the right of T2 but may administer users, so the page
+	// says why there are no data screens and where the right is given.
+	UdenDataret bool
 }
 
 // HomeLink is one entry (card) on the front page.

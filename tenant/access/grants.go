@@ -61,6 +61,27 @@ func RolesOf(ctx context.Context, tx pgx.Tx, userID int64, kommune string) ([]st
 	return roles, nil
 }
 
+// Holders returns the ids of the users holding role in a kommune (or AllDomains), from the
+// database, in tx, in id order.
+func Holders(ctx context.Context, tx pgx.Tx, role, kommune string) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT v0 FROM casbin_rule WHERE p_type = 'g' AND v1 = $1 AND v2 = $2`, role, Domain(kommune))
+	if err != nil {
+		return nil, fmt.Errorf("holders of %s: %w", role, err)
+	}
+	subjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("holders of %s: %w", role, err)
+	}
+	ids := make([]int64, 0, len(subjects))
+	for _, s := range subjects {
+		if id, err := strconv.ParseInt(strings.TrimPrefix(s, "u:"), 10, 64); err == nil && strings.HasPrefix(s, "u:") {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
 func sortRoles(roles []string) {
 	slices.SortFunc(roles, func(a, b string) int {
 		return slices.IndexFunc(Roles, func(r Role) bool { return r.Name == a }) -

@@ -1,7 +1,9 @@
 // Package accounts is the users of the system: local accounts with argon2id password
 // hashes (T4: built so that an OpenID Connect login can be added beside them), creating
-// users with their first role, logging in with throttling of repeated failures (throttle.go),
-// and deactivating. SQL on the users and login_throttle tables lives here and nowhere else.
+// users with their roles, logging in with throttling of repeated failures (throttle.go),
+// and deactivating; a kommune administrator's management of the kommune's users (admin.go,
+// with the rule that keeps an administrator, rules.go); a user's own password and sessions
+// (self.go). SQL on the users and login_throttle tables lives here and nowhere else.
 package accounts
 
 import (
@@ -11,9 +13,11 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
 	"github.com/jackc/pgx/v5"
@@ -93,32 +97,51 @@ func RandomPassword() string {
 type NewUser struct {
 	Email    string
 	Name     string
-	Kommune  string // required for kommune roles, empty for DST and platform roles
-	Role     string // "" creates a kommune user without any right yet (T2)
+	Kommune  string   // required for kommune roles, empty for DST and platform roles
+	Role     string   // "" creates a kommune user without any right yet (T2)
+	Roles    []string // further roles, granted in the same kommune (or AllDomains) as Role
 	Password string
 	Demo     bool
 }
 
+// MinPasswordLength is the least number of characters of a password.
+const MinPasswordLength = 12
+
 // NormalizeEmail lower-cases and trims an e-mail address.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// roles returns Role and Roles without repeats, in role order.
+func (n NewUser) roles() []string {
+	var out []string
+	for _, r := range append([]string{n.Role}, n.Roles...) {
+		if r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	sortRoles(out)
+	return out
+}
+
 // Validate checks a new user and returns the first problem, or nil.
 func (n NewUser) Validate() error {
-	role, ok := access.RoleByName(n.Role)
-	if n.Role == "" {
-		role, ok = access.Role{NeedsKommune: true}, true
+	for _, name := range n.roles() {
+		role, ok := access.RoleByName(name)
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: unknown role %q", ErrInvalid, name)
+		case role.NeedsKommune && n.Kommune == "":
+			return fmt.Errorf("%w: role %s needs a kommune", ErrInvalid, name)
+		case !role.NeedsKommune && n.Kommune != "":
+			return fmt.Errorf("%w: role %s belongs to no kommune", ErrInvalid, name)
+		}
 	}
 	switch {
-	case !ok:
-		return fmt.Errorf("%w: unknown role %q", ErrInvalid, n.Role)
-	case role.NeedsKommune && n.Kommune == "":
-		return fmt.Errorf("%w: role %s needs a kommune", ErrInvalid, n.Role)
-	case !role.NeedsKommune && n.Kommune != "":
-		return fmt.Errorf("%w: role %s belongs to no kommune", ErrInvalid, n.Role)
+	case len(n.roles()) == 0 && n.Kommune == "":
+		return fmt.Errorf("%w: a user without a role needs a kommune", ErrInvalid)
 	case strings.TrimSpace(n.Name) == "":
 		return fmt.Errorf("%w: name is required", ErrInvalid)
-	case len(n.Password) < 10:
-		return fmt.Errorf("%w: password must have at least 10 characters", ErrInvalid)
+	case utf8.RuneCountInString(n.Password) < MinPasswordLength:
+		return fmt.Errorf("%w: password must have at least %d characters", ErrInvalid, MinPasswordLength)
 	}
 	if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != strings.TrimSpace(n.Email) {
 		return fmt.Errorf("%w: invalid e-mail %q", ErrInvalid, n.Email)
@@ -150,14 +173,15 @@ func (s *Store) Create(ctx context.Context, actor tenant.Actor, n NewUser) (User
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
-		if n.Role != "" {
-			if _, err := access.Grant(ctx, tx.PgxTx(), u.ID, n.Role, n.Kommune); err != nil {
+		roles := n.roles()
+		for _, r := range roles {
+			if _, err := access.Grant(ctx, tx.PgxTx(), u.ID, r, n.Kommune); err != nil {
 				return err
 			}
 		}
 		return tx.Audit(ctx, tenant.AuditEntry{Action: "user.create", Entity: "user",
 			EntityID: strconv.FormatInt(u.ID, 10),
-			After:    map[string]any{"email": u.Email, "name": u.Name, "kommune": u.Kommune, "role": n.Role}})
+			After:    map[string]any{"email": u.Email, "name": u.Name, "kommune": u.Kommune, "roles": roles}})
 	})
 	return u, err
 }
@@ -319,18 +343,22 @@ func (s *Store) SetActive(ctx context.Context, actor tenant.Actor, id int64, act
 		return err
 	}
 	scope := tenant.Scope{Kommune: u.Kommune, AllKommuner: u.Kommune == "", Actor: actor}
-	return s.db.InScope(ctx, scope, func(tx *tenant.Tx) error {
-		if _, err := tx.PgxTx().Exec(ctx, `UPDATE users SET active = $2 WHERE id = $1`, id, active); err != nil {
-			return fmt.Errorf("set active: %w", err)
+	return s.db.InScope(ctx, scope, func(tx *tenant.Tx) error { return setActive(ctx, tx, u, active) })
+}
+
+// setActive writes the user's active flag, ends their sessions when deactivating, and audits,
+// in tx.
+func setActive(ctx context.Context, tx *tenant.Tx, u User, active bool) error {
+	if _, err := tx.PgxTx().Exec(ctx, `UPDATE users SET active = $2 WHERE id = $1`, u.ID, active); err != nil {
+		return fmt.Errorf("set active: %w", err)
+	}
+	if !active {
+		if err := websession.EndUserSessions(ctx, tx.PgxTx(), u.ID); err != nil {
+			return err
 		}
-		if !active {
-			if err := websession.EndUserSessions(ctx, tx.PgxTx(), id); err != nil {
-				return err
-			}
-		}
-		return tx.Audit(ctx, tenant.AuditEntry{Kommune: u.Kommune, Action: "user.set_active", Entity: "user",
-			EntityID: strconv.FormatInt(id, 10), Before: map[string]any{"active": u.Active}, After: map[string]any{"active": active}})
-	})
+	}
+	return tx.Audit(ctx, tenant.AuditEntry{Kommune: u.Kommune, Action: "user.set_active", Entity: "user",
+		EntityID: strconv.FormatInt(u.ID, 10), Before: map[string]any{"active": u.Active}, After: map[string]any{"active": active}})
 }
 
 // PurgeThrottle removes throttle records whose window and lock have passed. Run by a

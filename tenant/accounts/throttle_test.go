@@ -42,7 +42,7 @@ func TestDelay(t *testing.T) {
 }
 
 func TestNewUserValidate(t *testing.T) {
-	ok := NewUser{Email: "a@b.dk", Name: "A", Kommune: "101", Role: "indberetter", Password: "0123456789"}
+	ok := NewUser{Email: "a@b.dk", Name: "A", Kommune: "101", Role: "indberetter", Password: "0123456789ab"}
 	if err := ok.Validate(); err != nil {
 		t.Fatalf("valid user refused: %v", err)
 	}

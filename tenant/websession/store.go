@@ -193,6 +193,47 @@ func EndUserSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
 	return nil
 }
 
+// EndOtherUserSessions ends every session of a user except the one with id keepID (the id
+// the cookie carries, Session.ID), in the caller's transaction (Log ud af alle andre
+// sessioner, a changed password). It reports how many ended.
+func EndOtherUserSessions(ctx context.Context, tx pgx.Tx, userID int64, keepID string) (int64, error) {
+	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, hashID(keepID))
+	if err != nil {
+		return 0, fmt.Errorf("end other sessions of user %d: %w", userID, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// SessionInfo is one session of a user as their account page lists it.
+type SessionInfo struct {
+	Current    bool // the session that asks
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// UserSessions lists the user's sessions that have not expired, the most recently used
+// first; Current marks the one with id currentID.
+func (s *Store) UserSessions(ctx context.Context, userID int64, currentID string) ([]SessionInfo, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id_hash = $3, created_at, last_seen_at, ip, user_agent FROM sessions
+		WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC`,
+		userID, s.Now(), hashID(currentID))
+	if err != nil {
+		return nil, fmt.Errorf("sessions of user %d: %w", userID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (SessionInfo, error) {
+		var i SessionInfo
+		err := row.Scan(&i.Current, &i.CreatedAt, &i.LastSeenAt, &i.IP, &i.UserAgent)
+		return i, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sessions of user %d: %w", userID, err)
+	}
+	return out, nil
+}
+
 // PurgeExpired deletes sessions that ended before now; run by a periodic job.
 func PurgeExpired(ctx context.Context, pool *pgxpool.Pool, now time.Time) (int64, error) {
 	tag, err := pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)

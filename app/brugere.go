@@ -1,0 +1,240 @@
+package app
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/tenant/accounts"
+	"indberet/views"
+)
+
+// The kommune administrator's screens (T2: the kommune's own administrator grants the right
+// *Ret til at administrere data for handicappede*): *Brugere og rettigheder* lists the
+// kommune's users, *Opret bruger* creates one with an initial password shown once, and a
+// user's page changes their rights and deactivates or reactivates them. Only the
+// administrator's own kommune (T1): another kommune's user id is a 404. A change takes effect
+// at the user's next request: every Enforcer reloads when authz_version moves, and
+// deactivating ends the user's sessions.
+
+const brugereTitle = "Brugere og rettigheder"
+
+// Messages of the user screens.
+const (
+	msgEmailTaken     = "Der findes allerede en bruger med denne e-mailadresse."
+	msgLastAdminRoles = "Kommunen skal have mindst én aktiv kommuneadministrator. Giv en anden bruger rettigheden Kommuneadministrator, før du fjerner den fra denne bruger."
+	msgLastAdminAktiv = "Kommunen skal have mindst én aktiv kommuneadministrator. Giv en anden bruger rettigheden Kommuneadministrator, før du deaktiverer denne bruger."
+)
+
+// adminKommune is the kommune whose users the request manages: the user's own. A user of no
+// kommune (the platform administrator, T3) manages kommuner elsewhere: 404 here.
+func adminKommune(c *fiber.Ctx) (string, error) {
+	k := reqOf(c).user.Kommune
+	if k == "" {
+		return "", fiber.ErrNotFound
+	}
+	return k, nil
+}
+
+// brugere is GET /brugere: the kommune's users with their rights, status and last login.
+func (a *App) brugere(c *fiber.Ctx) error {
+	kommune, err := adminKommune(c)
+	if err != nil {
+		return err
+	}
+	users, err := a.deps.Accounts.InKommune(c.UserContext(), kommune)
+	if err != nil {
+		return err
+	}
+	me := reqOf(c).user.ID
+	b := views.Brugere{Kommune: a.kommuneLabel(kommune)}
+	for _, u := range users {
+		b.Rows = append(b.Rows, views.BrugerRow{URL: views.BrugerPath(u.ID), Navn: u.Name, Email: u.Email,
+			Roller: roleLabels(a.deps.Enforcer.Roles(u.ID, kommune)), Aktiv: u.Active,
+			SenesteLogin: dateTime(u.LastLoginAt), Selv: u.ID == me})
+	}
+	return a.render(c, fiber.StatusOK, views.BrugerePage(a.page(c, brugereTitle), b))
+}
+
+// nyBrugerForm is GET /brugere/ny: the empty *Opret bruger* form.
+func (a *App) nyBrugerForm(c *fiber.Ctx) error {
+	if _, err := adminKommune(c); err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, views.NyBrugerPage(a.page(c, "Opret bruger"), views.NyBruger{Roller: rolleValg()}))
+}
+
+// opretBruger is POST /brugere/ny: creates the user in the administrator's kommune with the
+// chosen rights and a random initial password, shown on the page this answers with (never
+// stored in clear, never logged, not cached). A wrong field, or an e-mail in use, brings
+// the form back with the typed values and a message (422).
+func (a *App) opretBruger(c *fiber.Ctx) error {
+	kommune, err := adminKommune(c)
+	if err != nil {
+		return err
+	}
+	f := views.NyBruger{Navn: c.FormValue("navn"), Email: c.FormValue("email"), Roller: rolleValg(), Valgte: formValues(c, "roller")}
+	errs := accounts.CheckNewUser(f.Navn, f.Email, f.Valgte)
+	if errs == nil {
+		password := accounts.RandomPassword()
+		u, err := a.deps.Accounts.Create(c.UserContext(), actor(c), accounts.NewUser{Email: f.Email, Name: f.Navn,
+			Kommune: kommune, Roles: f.Valgte, Password: password})
+		switch {
+		case errors.Is(err, accounts.ErrEmailTaken):
+			errs = accounts.FieldErrors{accounts.FieldEmail: msgEmailTaken}
+		case err != nil:
+			return err
+		default:
+			c.Set(fiber.HeaderCacheControl, "no-store")
+			return a.render(c, fiber.StatusCreated, views.BrugerOprettetPage(a.page(c, "Brugeren er oprettet"),
+				views.BrugerOprettet{URL: views.BrugerPath(u.ID), Navn: u.Name, Email: u.Email,
+					Roller: roleLabels(f.Valgte), Adgangskode: password}))
+		}
+	}
+	f.NavnFejl, f.EmailFejl, f.RolleFejl = errs[accounts.FieldName], errs[accounts.FieldEmail], errs[accounts.FieldRoles]
+	return a.render(c, fiber.StatusUnprocessableEntity, views.NyBrugerPage(a.page(c, "Opret bruger"), f))
+}
+
+// brugerForm is GET /brugere/:id: the user's rights and status.
+func (a *App) brugerForm(c *fiber.Ctx) error {
+	return a.showBruger(c, fiber.StatusOK, nil, "", "")
+}
+
+// showBruger renders a user's page with the stored rights, or with the chosen ones (valgte
+// != nil) and a message.
+func (a *App) showBruger(c *fiber.Ctx, status int, valgte []string, rolleFejl, aktivFejl string) error {
+	kommune, u, err := a.brugerTarget(c)
+	if err != nil {
+		return err
+	}
+	if valgte == nil {
+		valgte = a.deps.Enforcer.Roles(u.ID, kommune)
+	}
+	f := views.RedigerBruger{URL: views.BrugerPath(u.ID), Navn: u.Name, Email: u.Email, Aktiv: u.Active,
+		SenesteLogin: dateTime(u.LastLoginAt), Selv: u.ID == reqOf(c).user.ID, Roller: rolleValg(), Valgte: valgte,
+		RolleFejl: rolleFejl, AktivFejl: aktivFejl}
+	return a.render(c, status, views.BrugerPage(a.page(c, u.Name), f))
+}
+
+// brugerTarget is the user of the route's :id in the administrator's kommune, or a 404.
+func (a *App) brugerTarget(c *fiber.Ctx) (string, accounts.User, error) {
+	kommune, err := adminKommune(c)
+	if err != nil {
+		return "", accounts.User{}, err
+	}
+	id, err := idParam(c)
+	if err != nil {
+		return "", accounts.User{}, err
+	}
+	u, err := a.deps.Accounts.ByIDInKommune(c.UserContext(), kommune, id)
+	if errors.Is(err, tenant.ErrNotFound) {
+		return "", u, fiber.ErrNotFound
+	}
+	return kommune, u, err
+}
+
+// gemBruger is POST /brugere/:id: saves the user's rights (handling=roller, granted and
+// revoked in one transaction), or deactivates or reactivates them. Taking the last active
+// administrator's role is refused with 422 and the chosen rights kept, deactivating them
+// with 409.
+func (a *App) gemBruger(c *fiber.Ctx) error {
+	kommune, u, err := a.brugerTarget(c)
+	if err != nil {
+		return err
+	}
+	ctx, who := c.UserContext(), actor(c)
+	var changed bool
+	var flash string
+	switch c.FormValue("handling", views.HandlingRoller) {
+	case views.HandlingRoller:
+		valgte := formValues(c, "roller")
+		if errs := accounts.CheckRoles(valgte); errs != nil {
+			return a.showBruger(c, fiber.StatusUnprocessableEntity, nonNil(valgte), errs[accounts.FieldRoles], "")
+		}
+		changed, err = a.deps.Accounts.SetRoles(ctx, who, kommune, u.ID, valgte)
+		if errors.Is(err, accounts.ErrLastAdmin) {
+			return a.showBruger(c, fiber.StatusUnprocessableEntity, nonNil(valgte), msgLastAdminRoles, "")
+		}
+		flash = "Rettighederne for " + u.Name + " er gemt."
+	case views.HandlingDeaktiver:
+		changed, err = a.deps.Accounts.SetActiveInKommune(ctx, who, kommune, u.ID, false)
+		if errors.Is(err, accounts.ErrLastAdmin) {
+			return a.showBruger(c, fiber.StatusConflict, nil, "", msgLastAdminAktiv)
+		}
+		flash = u.Name + " er deaktiveret og logget ud."
+	case views.HandlingGenaktiver:
+		changed, err = a.deps.Accounts.SetActiveInKommune(ctx, who, kommune, u.ID, true)
+		flash = u.Name + " er genaktiveret."
+	default:
+		return fiber.ErrBadRequest
+	}
+	if err != nil {
+		return err
+	}
+	if !changed {
+		flash = "Der var ingen ændringer at gemme."
+	}
+	if err := a.setFlash(c, flash); err != nil {
+		return err
+	}
+	if u.ID == reqOf(c).user.ID && changed {
+		return redirect(c, "/") // the administrator changed their own rights: start over from them
+	}
+	return redirect(c, views.BrugerPath(u.ID))
+}
+
+// rolleValg are the rights a kommune administrator grants, as the forms offer them.
+func rolleValg() []views.Option {
+	var out []views.Option
+	for _, r := range accounts.KommuneRoles {
+		out = append(out, views.RolleValg(r))
+	}
+	return out
+}
+
+// roleLabels are the Danish labels of roles, comma separated.
+func roleLabels(roles []string) string {
+	var labels []string
+	for _, name := range roles {
+		if r, ok := access.RoleByName(name); ok {
+			labels = append(labels, r.Label)
+		}
+	}
+	return strings.Join(labels, ", ")
+}
+
+// formValues are every value of a form field sent several times (checkboxes).
+func formValues(c *fiber.Ctx, name string) []string {
+	var out []string
+	for _, v := range c.Request().PostArgs().PeekMulti(name) {
+		out = append(out, string(v))
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// dateTime is a moment as the screens show it, DD-MM-YYYY HH:MM in Copenhagen; "" for nil.
+func dateTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return views.DateTimeDK(t.In(copenhagen))
+}
+
+// kommuneLabel is "København (101)".
+func (a *App) kommuneLabel(kode string) string {
+	if navn := a.kommuner[kode]; navn != "" {
+		return navn + " (" + kode + ")"
+	}
+	return kode
+}
