@@ -88,6 +88,22 @@ func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error)
 		}{l.Periode, l.SHA256, len(l.Document), l.Tal}})
 }
 
+// LockLeverancer waits until no other transaction delivers the scope kommune and keeps
+// others out until this one ends (a transaction-level advisory lock). A delivery takes it
+// first: deliveries of one kommune for two periodes (a retried run beside the next month's)
+// then take turns, and the second reads what the first marked delivered, so no state is
+// delivered twice (I2). Call it before reading anything: in read committed every statement
+// after it sees what the previous delivery committed.
+func (t *Tx) LockLeverancer(ctx context.Context) error {
+	if t.scope.Kommune == "" {
+		return ErrNoScope
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('leverancer'), hashtext($1))`, t.scope.Kommune); err != nil {
+		return fmt.Errorf("lock leverancer: %w", err)
+	}
+	return nil
+}
+
 // LeveranceForPeriode returns the scope kommune's leverance for periode, or ErrNotFound.
 func (t *Tx) LeveranceForPeriode(ctx context.Context, periode string) (Leverance, error) {
 	l, err := scanLeverance(t.tx.QueryRow(ctx, `SELECT `+leveranceColumns+` FROM leverancer

@@ -192,7 +192,7 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 		return err
 	})
 	if errors.Is(err, tenant.ErrLeveranceExists) {
-		// Another job delivered the periode after this one's snapshot; the retry completes
+		// Cannot happen while deliveries take LockLeverancer; should it, the retry completes
 		// doing nothing.
 		return fmt.Errorf("kommune %s periode %s: delivered by a concurrent job: %w", a.Kommune, a.Periode, err)
 	}
@@ -222,6 +222,10 @@ type deliveryResult struct {
 // the existing leverance, or write the document of everything new, changed or neutralised
 // since the last delivery, store it and mark its sager and ydelser delivered.
 func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time.Time) (deliveryResult, error) {
+	// One delivery of a kommune at a time, whatever the periode (I2).
+	if err := tx.LockLeverancer(ctx); err != nil {
+		return deliveryResult{}, err
+	}
 	existing, err := tx.LeveranceForPeriode(ctx, periode)
 	if err == nil {
 		return deliveryResult{leverance: existing, existed: true}, nil

@@ -891,3 +891,26 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 		t.Errorf("101's job after the restart: %+v; want completed at the second attempt or later (rescued)", j)
 	}
 }
+
+// TestDeliveryConcurrentPeriodesDeliverOnce: two periodes of one kommune delivered at the
+// same time (a retried run beside the next month's) still deliver each state once (I2): the
+// deliveries of a kommune take turns, and the second sees what the first marked.
+func TestDeliveryConcurrentPeriodesDeliverOnce(t *testing.T) {
+	t.Parallel()
+	b := setupDelivery(t)
+	ctx := context.Background()
+	_, err := b.client.InsertMany(ctx, []river.InsertManyParams{
+		{Args: DeliveryKommuneArgs{Kommune: "101", Periode: "2026M09"}},
+		{Args: DeliveryKommuneArgs{Kommune: "101", Periode: "2026M10"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.settle(t)
+	a, _ := leverance(t, b.db, "101", "2026M09")
+	c, _ := leverance(t, b.db, "101", "2026M10")
+	if a.Tal.Ydelser+c.Tal.Ydelser != 62 || min(a.Tal.Ydelser, c.Tal.Ydelser) != 0 {
+		t.Errorf("concurrent periodes delivered %+v and %+v; want the 62 ydelser once", a.Tal, c.Tal)
+	}
+	checkMarkedRowsDelivered(t, b.db, "101")
+}
