@@ -2,7 +2,8 @@
 // the operator commands. Wiring only; the logic lives in app/, worker/ and tenant/.
 //
 //	indberet serve [--workers=false]   web server (and River workers unless --workers=false)
-//	indberet worker                    River workers only
+//	indberet worker [--rescue-stuck-after D]  River workers only
+//	indberet deliver [--kommune K]... [--periode 2026M11] [--wait]  start a delivery run
 //	indberet migrate                   apply migrations, load code lists, sync role policies
 //	indberet user add --kommune 101 --email E --name N --role R [--password-stdin]
 //	indberet demo                      load the demo data (idempotent)
@@ -23,6 +24,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -43,7 +46,13 @@ const usage = `Brug: indberet <kommando> [flag]
 
 Kommandoer:
   serve [--workers=false]  webserver og River-workers (--workers=false: kun web)
-  worker                   kun River-workers
+  worker [--rescue-stuck-after 10s]
+                           kun River-workers (--rescue-stuck-after: kun til test)
+  deliver [--kommune K]... [--periode 2026M10] [--wait]
+                           starter en levering til Danmarks Statistik for
+                           perioden (standard: forrige måned) for alle aktive
+                           kommuner eller de angivne; --wait venter og viser
+                           resultatet pr. kommune (og udfører selv jobbene)
   migrate                  migrerer databasen, indlæser kodelister og roller
   user add --kommune 101 --email E --name N --role R [--password-stdin]
                            opretter en bruger (roller: indberetter, laeser,
@@ -78,7 +87,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case "serve":
 		return serve(ctx, cfg, logger, rest)
 	case "worker":
-		return workOnly(ctx, cfg, logger)
+		return workOnly(ctx, cfg, logger, rest)
+	case "deliver":
+		return deliver(ctx, cfg, logger, rest, stdout)
 	case "migrate":
 		return migrate(ctx, cfg, stdout)
 	case "user":
@@ -165,13 +176,20 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	return g.Wait()
 }
 
-func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	rescue := fs.Duration("rescue-stuck-after", 0,
+		"efter hvor lang tid et job, der stadig kører, anses for død og startes igen (standard 1h; kort kun i test)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	s, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.db.Close()
-	c, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger}, worker.Options{Work: true})
+	c, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger},
+		worker.Options{Work: true, RescueStuckJobsAfter: *rescue})
 	if err != nil {
 		return err
 	}
@@ -275,4 +293,86 @@ func localdb(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("ukendt localdb-kommando %q", args[0])
+}
+
+// kommuneFlags collects repeated --kommune flags.
+type kommuneFlags []string
+
+func (k *kommuneFlags) String() string { return strings.Join(*k, ",") }
+
+func (k *kommuneFlags) Set(v string) error {
+	*k = append(*k, strings.TrimSpace(v))
+	return nil
+}
+
+// deliver starts a delivery run (I1: DST starts one by hand). With --wait it also works the
+// jobs in this process (beside any running `indberet worker`; River gives each job to one of
+// them) and prints the result per kommune.
+func deliver(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("deliver", flag.ContinueOnError)
+	var kommuner kommuneFlags
+	fs.Var(&kommuner, "kommune", "kommunekode; kan gentages (standard: alle aktive kommuner)")
+	periode := fs.String("periode", worker.PeriodeBefore(time.Now()), "perioden, fx 2026M10 (standard: forrige måned)")
+	wait := fs.Bool("wait", false, "vent på leveringen, udfør jobbene her, og vis resultatet pr. kommune")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.db.Close()
+	c, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger},
+		worker.Options{Work: *wait, NoPeriodic: true, SoftStopTimeout: 10 * time.Second})
+	if err != nil {
+		return err
+	}
+	d, err := worker.StartDelivery(ctx, c, s.db, *periode, kommuner, time.Now())
+	if err != nil {
+		return err
+	}
+	note := ""
+	if d.Duplicate {
+		note = " (samme kørsel lå allerede i køen)"
+	}
+	fmt.Fprintf(stdout, "Levering for %s sat i kø for %d kommuner, job %d%s.\n", d.Periode, len(d.Kommuner), d.JobID, note)
+	if !*wait {
+		fmt.Fprintln(stdout, "En kørende `indberet worker` udfører den; `indberet deliver --wait` venter på resultatet.")
+		return nil
+	}
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	results, err := worker.WaitForDelivery(ctx, c, s.db, d, time.Second, func(k worker.KommuneDelivery) {
+		if !k.Done && k.Err != "" {
+			fmt.Fprintf(os.Stderr, "kommune %s: forsøg %d fejlede, prøves igen: %s\n", k.Kommune, k.Attempt, k.Err)
+		}
+	})
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if stopErr := c.Stop(stopCtx); stopErr != nil && err == nil {
+		err = stopErr
+	}
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "Kommune\tSager\tYdelser\tNye\tÆndrede\tAfsluttede\tNeutraliserede\tSHA-256")
+	failed := 0
+	for _, r := range results {
+		if l := r.Leverance; l != nil {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Kommune, l.Tal.Sager, l.Tal.Ydelser,
+				l.Tal.Nye, l.Tal.Aendrede, l.Tal.Afsluttede, l.Tal.Neutraliserede, l.SHA256)
+			continue
+		}
+		failed++
+		fmt.Fprintf(tw, "%s\tfejl: %s\n", r.Kommune, r.Err)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("levering fejlede for %d kommuner", failed)
+	}
+	return nil
 }

@@ -117,3 +117,41 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("unknown command: err %v, output %q", err, out.String())
 	}
 }
+
+// TestDeliverWait: `indberet deliver --wait` with no worker running works the run itself and
+// prints every active kommune's result (I1); a second call finds the periode delivered.
+func TestDeliverWait(t *testing.T) {
+	t.Setenv("DATABASE_URL", tenanttest.OwnerURL(t))
+	ctx := context.Background()
+	if err := run(ctx, []string{"demo"}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"deliver", "--periode", "2099M01"},                     // not a past month
+		{"deliver", "--periode", "2026-10"},                     // not a periode
+		{"deliver", "--kommune", "999", "--periode", "2026M01"}, // no such kommune
+		{"deliver", "--kommune", "860", "--periode", "2026M01"}, // not active
+	} {
+		if err := run(ctx, args, nil, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"deliver", "--periode", "2026M01", "--wait"}, nil, &out); err != nil {
+		t.Fatalf("deliver --wait: %v\n%s", err, out.String())
+	}
+	t.Logf("deliver --wait printed:\n%s", out.String())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 5 || !strings.HasPrefix(lines[0], "Levering for 2026M01 sat i kø for 3 kommuner") ||
+		!regexp.MustCompile(`^101 +31 +62 +62 +0 +12 +0 +[0-9a-f]{64}$`).MatchString(lines[2]) ||
+		!regexp.MustCompile(`^751 +0 +0 +0 +0 +0 +0 +[0-9a-f]{64}$`).MatchString(lines[4]) {
+		t.Errorf("deliver --wait printed:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"deliver", "--periode", "2026M01", "--kommune", "101", "--wait"}, nil, &out); err != nil {
+		t.Fatalf("second deliver: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), lines[2]) {
+		t.Errorf("second deliver printed:\n%s\nwant the same line for 101:\n%s", out.String(), lines[2])
+	}
+}

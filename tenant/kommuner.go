@@ -62,3 +62,13 @@ func (t *Tx) ActivateKommune(ctx context.Context, kode string, demo bool) error 
 	return t.Audit(ctx, AuditEntry{Kommune: kode, Action: "kommune.activate", Entity: "kommune", EntityID: kode,
 		After: map[string]any{"aktiv": true, "demo": demo}})
 }
+
+// AktiveKommuner returns the codes of the active kommuner in order: those a delivery run
+// delivers (I1). Read in the transaction, so that jobs enqueued with it see the same list.
+func (t *Tx) AktiveKommuner(ctx context.Context) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT kommune_kode FROM kommuner WHERE aktiv ORDER BY kommune_kode`)
+	if err != nil {
+		return nil, fmt.Errorf("aktive kommuner: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -19,7 +20,8 @@ import (
 // kommuneTables are the tables that hold a kommune's data. TestEveryKommuneTableHasRLS
 // fails when a table with a kommune_kode column is missing here, so a new table cannot
 // escape the tests below.
-var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log"}
+var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log",
+	"leverancer"}
 
 // notKommuneData are tables with a kommune_kode column that are not one kommune's data.
 var notKommuneData = []string{"kommuner", "users"}
@@ -113,9 +115,13 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 	db, _ := setup(t)
 	ctx := context.Background()
 	// Give every table rows in both kommuner (the demo has sager in 101 and 147; a CPR
-	// access record for each).
+	// access record and a leverance for each).
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
+			if _, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<x/>"),
+				SHA256: strings.Repeat("0", 64)}); err != nil {
+				return err
+			}
 			return tx.LogCPRAccess(ctx, "view", []string{demo.NielsHansenCPR}, "test")
 		})
 		if err != nil {

@@ -109,14 +109,21 @@ func scanYdelse(row pgx.Row) (Ydelse, error) {
 	if err != nil {
 		return y, err
 	}
+	y.Maalgrupper = parseMaalgrupper(mgs)
+	return y, nil
+}
+
+// parseMaalgrupper reads the målgrupper aggregated as "scheme:code:primaer" strings.
+func parseMaalgrupper(mgs []string) []Maalgruppe {
+	var out []Maalgruppe
 	for _, s := range mgs {
 		// scheme:code:primaer — codes may contain dots and dashes but no colon.
 		var m Maalgruppe
 		i, j := strings.Index(s, ":"), strings.LastIndex(s, ":")
 		m.Scheme, m.Code, m.Primaer = s[:i], s[i+1:j], s[j+1:] == "true"
-		y.Maalgrupper = append(y.Maalgrupper, m)
+		out = append(out, m)
 	}
-	return y, nil
+	return out
 }
 
 // Ydelse returns the scope kommune's ydelse id with its målgrupper (primary first), or

@@ -37,23 +37,46 @@ type Options struct {
 	MaxWorkers int
 	// SoftStopTimeout is how long a stop waits for running jobs before cancelling them.
 	SoftStopTimeout time.Duration
+	// NoPeriodic makes a working client leave the periodic jobs (the delivery run of the
+	// 14th, the cleanup) to the worker processes: for `indberet deliver --wait`, which works
+	// the jobs of the run it started, and for tests that start runs themselves.
+	NoPeriodic bool
+	// RescueStuckJobsAfter is how long a job may stay running before River's rescuer (on the
+	// leader) takes it for dead and schedules it again; 0: River's default, 1 hour. Only the
+	// kill-and-restart test sets it short (`indberet worker --rescue-stuck-after 10s`). The
+	// jobs' own time limits are cut to it so that no live job is rescued.
+	RescueStuckJobsAfter time.Duration
 }
 
 // NewClient builds the River client.
 func NewClient(d Deps, o Options) (*Client, error) {
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &CleanupWorker{deps: d})
+	delivery := deliveryTimeout
 	cfg := &river.Config{
 		Logger:          d.Logger,
-		Workers:         workers,
 		SoftStopTimeout: o.SoftStopTimeout,
 	}
+	if r := o.RescueStuckJobsAfter; r > 0 {
+		cfg.RescueStuckJobsAfter = r
+		cfg.JobTimeout = min(river.JobTimeoutDefault, r)
+		delivery = min(delivery, r)
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &CleanupWorker{deps: d})
+	river.AddWorker(workers, &DeliveryRunWorker{deps: d})
+	river.AddWorker(workers, &DeliveryKommuneWorker{deps: d, timeout: delivery})
+	river.AddWorker(workers, &ReceiptWorker{deps: d})
+	cfg.Workers = workers
 	if o.Work {
 		if o.MaxWorkers <= 0 {
 			o.MaxWorkers = 10
 		}
-		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.MaxWorkers}}
-		cfg.PeriodicJobs = periodicJobs()
+		cfg.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: o.MaxWorkers},
+			QueueLevering:      {MaxWorkers: deliveryQueueWorkers},
+		}
+		if !o.NoPeriodic {
+			cfg.PeriodicJobs = periodicJobs()
+		}
 	}
 	c, err := river.NewClient(riverpgxv5.New(d.DB.Pool), cfg)
 	if err != nil {
@@ -67,6 +90,7 @@ func periodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
+		deliveryPeriodicJob(),
 	}
 }
 

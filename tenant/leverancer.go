@@ -1,0 +1,264 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// LeveranceTal are the counts of one leverance, what the receipt reports (I3). Ydelser counts
+// the records of the document (one per ydelse); each is new, changed or annulled, so
+// Nye + Aendrede + Neutraliserede = Ydelser.
+type LeveranceTal struct {
+	Sager          int // sager with at least one record in the document
+	Ydelser        int // records in the document
+	Nye            int // records of ydelser never delivered before (*Ny*)
+	Aendrede       int // records of ydelser delivered before whose content changed (*Ændring*)
+	Afsluttede     int // sager in the document that are afsluttet (S6) and were not at their last delivery
+	Neutraliserede int // records of neutralised ydelser, Slutdato = Startdato (*Annullering*, Y2, I6)
+}
+
+// Leverance is one kommune's delivery to DST for one periode (I2, I5), without its document.
+type Leverance struct {
+	ID        int64
+	Kommune   string
+	Periode   string // DST's Period, e.g. "2026M11"
+	CreatedAt time.Time
+	CreatedBy string // the actor that delivered, e.g. "system:levering"
+	SHA256    string // of the document, lower-case hex
+	Bytes     int64  // size of the document
+	Tal       LeveranceTal
+}
+
+// NewLeverance is what InsertLeverance stores.
+type NewLeverance struct {
+	Periode  string
+	Document []byte
+	SHA256   string
+	Tal      LeveranceTal
+}
+
+// ErrLeveranceExists is returned by InsertLeverance when the scope kommune already has a
+// leverance for the periode (I2: a periode is delivered once). The transaction is aborted.
+var ErrLeveranceExists = errors.New("tenant: the kommune already has a leverance for the periode")
+
+// I4: only sager active on or after this date are delivered.
+const leveranceFra = "2013-07-01"
+
+const leveranceColumns = `id, kommune_kode, periode, created_at, created_by, sha256, byte_size,
+	antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede`
+
+func scanLeverance(row pgx.Row) (Leverance, error) {
+	var l Leverance
+	err := row.Scan(&l.ID, &l.Kommune, &l.Periode, &l.CreatedAt, &l.CreatedBy, &l.SHA256, &l.Bytes,
+		&l.Tal.Sager, &l.Tal.Ydelser, &l.Tal.Nye, &l.Tal.Aendrede, &l.Tal.Afsluttede, &l.Tal.Neutraliserede)
+	return l, err
+}
+
+// InsertLeverance stores the scope kommune's leverance for l.Periode with an audit record, and
+// returns its id; ErrLeveranceExists when the periode is delivered already (I2).
+func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error) {
+	var id int64
+	err := t.tx.QueryRow(ctx, `
+		INSERT INTO leverancer (kommune_kode, periode, created_by, document, sha256, byte_size,
+			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		RETURNING id`,
+		t.scope.Kommune, l.Periode, t.scope.Actor.Email, l.Document, l.SHA256, len(l.Document),
+		l.Tal.Sager, l.Tal.Ydelser, l.Tal.Nye, l.Tal.Aendrede, l.Tal.Afsluttede, l.Tal.Neutraliserede,
+	).Scan(&id)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "leverancer_periode_key" {
+		return 0, ErrLeveranceExists
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert leverance: %w", err)
+	}
+	return id, t.Audit(ctx, AuditEntry{Action: "leverance.create", Entity: "leverance", EntityID: strconv.FormatInt(id, 10),
+		After: struct {
+			Periode string
+			SHA256  string
+			Bytes   int
+			Tal     LeveranceTal
+		}{l.Periode, l.SHA256, len(l.Document), l.Tal}})
+}
+
+// LockLeverancer waits until no other transaction delivers the scope kommune and keeps
+// others out until this one ends (a transaction-level advisory lock). A delivery takes it
+// first: deliveries of one kommune for two periodes (a retried run beside the next month's)
+// then take turns, and the second reads what the first marked delivered, so no state is
+// delivered twice (I2). Call it before reading anything: in read committed every statement
+// after it sees what the previous delivery committed.
+func (t *Tx) LockLeverancer(ctx context.Context) error {
+	if t.scope.Kommune == "" {
+		return ErrNoScope
+	}
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('leverancer'), hashtext($1))`, t.scope.Kommune); err != nil {
+		return fmt.Errorf("lock leverancer: %w", err)
+	}
+	return nil
+}
+
+// LeveranceForPeriode returns the scope kommune's leverance for periode, or ErrNotFound.
+func (t *Tx) LeveranceForPeriode(ctx context.Context, periode string) (Leverance, error) {
+	l, err := scanLeverance(t.tx.QueryRow(ctx, `SELECT `+leveranceColumns+` FROM leverancer
+		WHERE kommune_kode = $1 AND periode = $2`, t.scope.Kommune, periode))
+	return l, notFound(err, "leverance for periode")
+}
+
+// Leverancer returns the leverancer the scope may read, newest first, without their
+// documents: the scope kommune's, or every kommune's for DST (T3).
+func (t *Tx) Leverancer(ctx context.Context) ([]Leverance, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+leveranceColumns+` FROM leverancer ORDER BY created_at DESC, id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("leverancer: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Leverance, error) { return scanLeverance(r) })
+}
+
+// LeveranceDocument returns the XML document of leverance id as delivered (I5) and its
+// SHA-256 (hex), or ErrNotFound (also for a leverance the scope may not read: T1). The
+// document holds CPR numbers: a caller that hands it to a user logs that (LogCPRAccess).
+func (t *Tx) LeveranceDocument(ctx context.Context, id int64) ([]byte, string, error) {
+	var doc []byte
+	var sum string
+	err := t.tx.QueryRow(ctx, `SELECT document, sha256 FROM leverancer WHERE id = $1`, id).Scan(&doc, &sum)
+	if err != nil {
+		return nil, "", notFound(err, "leverance document")
+	}
+	return doc, sum, nil
+}
+
+// LeveranceYdelse is one ydelse as a delivery reads it: the ydelse with its målgrupper, the
+// fields of its sag that the record carries, and what was delivered of both last time.
+type LeveranceYdelse struct {
+	SagID                   int64
+	SagVersion              int
+	CPR                     string
+	Funktionsvurdering      string     // "" or A–E (S3)
+	SlutdatoMax             *time.Time // S6: the sag's latest Slutdato when every ydelse has one
+	SagIndberettetAfsluttet bool       // the sag was afsluttet (S6) at its last delivery
+	Ydelse                  Ydelse     // Version and IndberettetAt set; not UpdatedAt, UpdatedBy
+	IndberettetSHA256       []byte     // the content hash of the ydelse's last delivered record; nil: never delivered
+}
+
+// EachLeveranceYdelse calls fn for every ydelse of the scope kommune's sager that are active
+// on or after 2013-07-01 (I4: a sag is included when any of its ydelser has no Slutdato or
+// one on or after that date, i.e. its slutdato_max is NULL or not before it), ordered by sag
+// and ydelse. Rows stream from the database (one statement: one consistent snapshot), so
+// memory does not grow with the kommune.
+func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) error) error {
+	rows, err := t.tx.Query(ctx, `
+		SELECT s.id, s.version, s.cpr, coalesce(s.funktionsvurdering, ''), s.slutdato_max, coalesce(s.indberettet_afsluttet, false),
+			y.id, y.indsatskode, y.varighed, y.bevillingsdato, y.startdato, y.forventet_slutdato, y.slutdato,
+			y.betalingskommune, coalesce(y.tilbudstype_scheme, ''), coalesce(y.tilbudstype, ''), coalesce(y.p_nummer, ''),
+			coalesce(y.afdelings_uuid::text, ''), coalesce(y.tilbuds_uuid::text, ''), coalesce(y.ydelses_uuid::text, ''),
+			y.i_107_botilbud, y.tilbud_navn, y.tilbud_adresse, y.tilbud_postnr, y.version, y.indberettet_at,
+			y.indberettet_sha256, coalesce(m.mgs, '{}')
+		FROM sager s
+		JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
+		LEFT JOIN (
+			SELECT ydelse_id, array_agg(scheme || ':' || code || ':' || primaer::text ORDER BY NOT primaer, scheme, code) AS mgs
+			FROM ydelse_maalgrupper WHERE kommune_kode = $1 GROUP BY ydelse_id
+		) m ON m.ydelse_id = y.id
+		WHERE s.kommune_kode = $1 AND (s.slutdato_max IS NULL OR s.slutdato_max >= $2::date)
+		ORDER BY s.id, y.id`, t.scope.Kommune, leveranceFra)
+	if err != nil {
+		return fmt.Errorf("ydelser to deliver: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r LeveranceYdelse
+		y := &r.Ydelse
+		var mgs []string
+		if err := rows.Scan(&r.SagID, &r.SagVersion, &r.CPR, &r.Funktionsvurdering, &r.SlutdatoMax, &r.SagIndberettetAfsluttet,
+			&y.ID, &y.Indsatskode, &y.Varighed, &y.Bevillingsdato, &y.Startdato, &y.ForventetSlutdato, &y.Slutdato,
+			&y.Betalingskommune, &y.TilbudstypeScheme, &y.Tilbudstype, &y.PNummer,
+			&y.AfdelingsUUID, &y.TilbudsUUID, &y.YdelsesUUID,
+			&y.I107Botilbud, &y.TilbudNavn, &y.TilbudAdresse, &y.TilbudPostnr, &y.Version, &y.IndberettetAt,
+			&r.IndberettetSHA256, &mgs); err != nil {
+			return fmt.Errorf("ydelse to deliver: %w", err)
+		}
+		y.SagID = r.SagID
+		y.Maalgrupper = parseMaalgrupper(mgs)
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("ydelser to deliver: %w", err)
+	}
+	return nil
+}
+
+// IndberettetYdelse is a ydelse put in a leverance: its version as read and the content hash
+// of its record.
+type IndberettetYdelse struct {
+	ID      int64
+	Version int
+	SHA256  []byte
+}
+
+// IndberettetSag is a sag with records in a leverance: its version as read and its status
+// (S6) at delivery.
+type IndberettetSag struct {
+	ID        int64
+	Version   int
+	Afsluttet bool
+}
+
+// ErrChangedDuringDelivery is returned by MarkIndberettet when a sag or ydelse was changed
+// or deleted after the delivery read it. The caller rolls back and tries again.
+var ErrChangedDuringDelivery = errors.New("tenant: a sag or ydelse changed while it was being delivered")
+
+// MarkIndberettet marks the given sager and ydelser of the scope kommune as delivered in
+// leverance leveranceID (I2): indberettet_at = the transaction's time, indberettet_version =
+// the row's version, and the leverance, the record hash (ydelser) and the status (sager).
+// Each row is marked only at the version the delivery read; if any was changed or deleted
+// since (a user saved meanwhile), it returns ErrChangedDuringDelivery and the caller's
+// transaction must roll back: nothing is marked that the document does not hold as it is.
+// The row locks the updates take keep the rows from changing until the transaction ends.
+func (t *Tx) MarkIndberettet(ctx context.Context, leveranceID int64, sager []IndberettetSag, ydelser []IndberettetYdelse) error {
+	yIDs := make([]int64, len(ydelser))
+	yVersions := make([]int32, len(ydelser))
+	hashes := make([][]byte, len(ydelser))
+	for i, y := range ydelser {
+		yIDs[i], yVersions[i], hashes[i] = y.ID, int32(y.Version), y.SHA256
+	}
+	tag, err := t.tx.Exec(ctx, `
+		UPDATE ydelser y SET indberettet_at = now(), indberettet_version = y.version,
+			indberettet_leverance_id = $2, indberettet_sha256 = u.sha256
+		FROM unnest($3::bigint[], $4::integer[], $5::bytea[]) AS u (id, version, sha256)
+		WHERE y.kommune_kode = $1 AND y.id = u.id AND y.version = u.version`,
+		t.scope.Kommune, leveranceID, yIDs, yVersions, hashes)
+	if err != nil {
+		return fmt.Errorf("mark ydelser delivered: %w", err)
+	}
+	if n := tag.RowsAffected(); n != int64(len(ydelser)) {
+		return fmt.Errorf("mark ydelser delivered: %d of %d unchanged: %w", n, len(ydelser), ErrChangedDuringDelivery)
+	}
+	sIDs := make([]int64, len(sager))
+	sVersions := make([]int32, len(sager))
+	closed := make([]bool, len(sager))
+	for i, s := range sager {
+		sIDs[i], sVersions[i], closed[i] = s.ID, int32(s.Version), s.Afsluttet
+	}
+	tag, err = t.tx.Exec(ctx, `
+		UPDATE sager s SET indberettet_at = now(), indberettet_version = s.version,
+			indberettet_leverance_id = $2, indberettet_afsluttet = u.afsluttet
+		FROM unnest($3::bigint[], $4::integer[], $5::boolean[]) AS u (id, version, afsluttet)
+		WHERE s.kommune_kode = $1 AND s.id = u.id AND s.version = u.version`,
+		t.scope.Kommune, leveranceID, sIDs, sVersions, closed)
+	if err != nil {
+		return fmt.Errorf("mark sager delivered: %w", err)
+	}
+	if n := tag.RowsAffected(); n != int64(len(sager)) {
+		return fmt.Errorf("mark sager delivered: %d of %d unchanged: %w", n, len(sager), ErrChangedDuringDelivery)
+	}
+	return nil
+}

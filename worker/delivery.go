@@ -1,0 +1,285 @@
+package worker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"indberet/tenant"
+)
+
+// The delivery (I1–I6) as two job kinds:
+//
+//   - delivery_run (DeliveryRunArgs) enqueues one delivery_kommune job per active kommune,
+//     all in one transaction with its own completion. The periodic schedule starts it on the
+//     14th (I1); `indberet deliver` starts it by hand.
+//   - delivery_kommune (DeliveryKommuneArgs) delivers one kommune for one periode in ONE
+//     transaction: it writes the document, stores the leverance, marks what it holds as
+//     delivered, enqueues the receipt e-mail and completes its own job. A crash
+//     at any point leaves either all of it or none of it (I2); River's rescuer retries a job
+//     whose worker died. River's unique options keep a second job for the same kommune and
+//     periode out of the queue, and the unique key of leverancer makes a second delivery
+//     impossible in the database: a job that finds the periode delivered completes doing
+//     nothing.
+
+// DeliveryActor is the actor of the delivery jobs in the audit log.
+const DeliveryActor = "system:levering"
+
+// QueueLevering is the queue of the kommune jobs. It works few jobs at once: each holds one
+// database connection and one document in memory for its duration.
+const QueueLevering = "levering"
+
+// deliveryQueueWorkers is how many kommuner are delivered at once by one worker process.
+const deliveryQueueWorkers = 2
+
+// deliveryTimeout bounds one kommune's delivery. River's rescuer (RescueStuckJobsAfter,
+// default 1 hour) must be longer, or it would retry a job that still runs.
+const deliveryTimeout = 30 * time.Minute
+
+// deliveryMaxAttempts: a failing kommune is retried with River's backoff (attempt⁴ seconds)
+// for about a day, then given up (discarded) and reported; DST starts it again by hand.
+const deliveryMaxAttempts = 10
+
+// DeliveryRunArgs starts a delivery run for a periode: every active kommune, or only those
+// in Kommuner. Build it with NewDeliveryRun so equal runs have equal args (River's
+// uniqueness compares the encoded args).
+type DeliveryRunArgs struct {
+	Periode  string   `json:"periode"`
+	Kommuner []string `json:"kommuner,omitempty"`
+}
+
+// NewDeliveryRun returns the args of a run of periode for kommuner (none: every active one),
+// sorted and without duplicates.
+func NewDeliveryRun(periode string, kommuner []string) DeliveryRunArgs {
+	k := slices.Clone(kommuner)
+	slices.Sort(k)
+	return DeliveryRunArgs{Periode: periode, Kommuner: slices.Compact(k)}
+}
+
+// Kind is River's name of the job.
+func (DeliveryRunArgs) Kind() string { return "delivery_run" }
+
+// InsertOpts keeps one run per periode and kommune list in the queue (also after it
+// completed, as long as River keeps the completed job: 24 hours).
+func (DeliveryRunArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: deliveryMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// DeliveryKommuneArgs delivers one kommune's data for one periode.
+type DeliveryKommuneArgs struct {
+	Kommune string `json:"kommune"`
+	Periode string `json:"periode"`
+}
+
+// Kind is River's name of the job.
+func (DeliveryKommuneArgs) Kind() string { return "delivery_kommune" }
+
+// InsertOpts makes the job unique per kommune and periode while River keeps it (the database
+// makes it unique for ever: leverancer_periode_key).
+func (DeliveryKommuneArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueLevering, MaxAttempts: deliveryMaxAttempts,
+		UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// DeliveryRunWorker works DeliveryRunArgs.
+type DeliveryRunWorker struct {
+	river.WorkerDefaults[DeliveryRunArgs]
+	deps Deps
+}
+
+// Work enqueues the kommune jobs of the run and completes the run, in one transaction.
+func (w *DeliveryRunWorker) Work(ctx context.Context, job *river.Job[DeliveryRunArgs]) error {
+	if _, _, err := ParsePeriode(job.Args.Periode); err != nil {
+		return river.JobCancel(err)
+	}
+	var enqueued, skipped []string
+	scope := tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: DeliveryActor}}
+	err := w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) error {
+		active, err := tx.AktiveKommuner(ctx)
+		if err != nil {
+			return err
+		}
+		enqueued, skipped = runKommuner(active, job.Args.Kommuner)
+		params := make([]river.InsertManyParams, len(enqueued))
+		for i, k := range enqueued {
+			params[i] = river.InsertManyParams{Args: DeliveryKommuneArgs{Kommune: k, Periode: job.Args.Periode}}
+		}
+		if len(params) > 0 {
+			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertManyTx(ctx, tx.PgxTx(), params); err != nil {
+				return fmt.Errorf("enqueue kommune deliveries: %w", err)
+			}
+		}
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.deps.Logger.InfoContext(ctx, "delivery run enqueued", "job_id", job.ID, "periode", job.Args.Periode,
+		"kommuner", len(enqueued), "skipped_inactive", skipped)
+	return nil
+}
+
+// runKommuner picks the kommuner of a run: every active one when asked is empty, otherwise
+// those asked for that are active; skipped are the asked ones that are not active.
+func runKommuner(active, asked []string) (deliver, skipped []string) {
+	if len(asked) == 0 {
+		return active, nil
+	}
+	for _, k := range asked {
+		if slices.Contains(active, k) {
+			deliver = append(deliver, k)
+		} else {
+			skipped = append(skipped, k)
+		}
+	}
+	return deliver, skipped
+}
+
+// DeliveryKommuneWorker works DeliveryKommuneArgs.
+type DeliveryKommuneWorker struct {
+	river.WorkerDefaults[DeliveryKommuneArgs]
+	deps    Deps
+	timeout time.Duration
+}
+
+// Timeout lets a delivery run longer than River's default of one minute.
+func (w *DeliveryKommuneWorker) Timeout(*river.Job[DeliveryKommuneArgs]) time.Duration {
+	return w.timeout
+}
+
+// Work delivers the kommune for the periode, or completes doing nothing when the leverance
+// exists. See the top of this file.
+func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[DeliveryKommuneArgs]) error {
+	a := job.Args
+	if _, _, err := ParsePeriode(a.Periode); err != nil {
+		return river.JobCancel(err)
+	}
+	if !kommuneKodeOK(a.Kommune) {
+		return river.JobCancel(fmt.Errorf("invalid kommunekode %q", a.Kommune))
+	}
+	started := time.Now()
+	var res deliveryResult
+	scope := tenant.Scope{Kommune: a.Kommune, Actor: tenant.Actor{Email: DeliveryActor}}
+	// Read committed, not repeatable read: the rows come from one statement (one snapshot),
+	// and MarkIndberettet marks each only at the version that was read, failing the job (River
+	// retries it) when a user saved one meanwhile. Repeatable read would also fail the job's
+	// own completion whenever River touched the job row after the snapshot (a duplicate
+	// insert of a unique job updates the existing row).
+	err := w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) error {
+		var err error
+		res, err = deliverKommune(ctx, tx, a.Periode, started)
+		if err != nil {
+			return err
+		}
+		if !res.existed {
+			// I3: the receipt to the Kvitteringsmodtager, enqueued with the leverance so that
+			// it exists exactly when the leverance does.
+			_, err = river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx.PgxTx(),
+				ReceiptArgs{Kommune: a.Kommune, LeveranceID: res.leverance.ID}, nil)
+			if err != nil {
+				return fmt.Errorf("enqueue receipt: %w", err)
+			}
+		}
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		return err
+	})
+	if errors.Is(err, tenant.ErrLeveranceExists) {
+		// Cannot happen while deliveries take LockLeverancer; should it, the retry completes
+		// doing nothing.
+		return fmt.Errorf("kommune %s periode %s: delivered by a concurrent job: %w", a.Kommune, a.Periode, err)
+	}
+	if err != nil {
+		return fmt.Errorf("deliver kommune %s periode %s: %w", a.Kommune, a.Periode, err)
+	}
+	l := res.leverance
+	if res.existed {
+		w.deps.Logger.InfoContext(ctx, "delivery exists, nothing to do", "job_id", job.ID, "kommune", a.Kommune,
+			"periode", a.Periode, "leverance_id", l.ID)
+		return nil
+	}
+	w.deps.Logger.InfoContext(ctx, "delivered", "job_id", job.ID, "kommune", a.Kommune, "periode", a.Periode,
+		"leverance_id", l.ID, "sager", l.Tal.Sager, "ydelser", l.Tal.Ydelser, "nye", l.Tal.Nye,
+		"aendrede", l.Tal.Aendrede, "afsluttede", l.Tal.Afsluttede, "neutraliserede", l.Tal.Neutraliserede,
+		"bytes", l.Bytes, "sha256", l.SHA256, "duration", time.Since(started).String())
+	return nil
+}
+
+// deliveryResult is what deliverKommune did: the leverance it wrote, or the one it found.
+type deliveryResult struct {
+	leverance tenant.Leverance
+	existed   bool
+}
+
+// deliverKommune does the database work of one kommune's delivery for periode in tx: return
+// the existing leverance, or write the document of everything new, changed or neutralised
+// since the last delivery, store it and mark its sager and ydelser delivered.
+func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time.Time) (deliveryResult, error) {
+	// One delivery of a kommune at a time, whatever the periode (I2).
+	if err := tx.LockLeverancer(ctx); err != nil {
+		return deliveryResult{}, err
+	}
+	existing, err := tx.LeveranceForPeriode(ctx, periode)
+	if err == nil {
+		return deliveryResult{leverance: existing, existed: true}, nil
+	}
+	if !errors.Is(err, tenant.ErrNotFound) {
+		return deliveryResult{}, err
+	}
+	contacts, err := tx.Kontaktpersoner(ctx)
+	if err != nil {
+		return deliveryResult{}, err
+	}
+	kommune := tx.Scope().Kommune
+	// The document is built in memory and stored as one bytea: its own size is the bound of
+	// the job's memory (plus the small per-row list of what to mark, see document).
+	var buf bytes.Buffer
+	doc := newDocument(&buf, deliveryHeader{Kommune: kommune, Periode: periode, Created: now, Contacts: contacts})
+	if err := tx.EachLeveranceYdelse(ctx, doc.Add); err != nil {
+		return deliveryResult{}, err
+	}
+	sha, size, err := doc.Close()
+	if err != nil {
+		return deliveryResult{}, err
+	}
+	id, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: periode, Document: buf.Bytes(), SHA256: sha, Tal: doc.Tal})
+	if err != nil {
+		return deliveryResult{}, err
+	}
+	if err := tx.MarkIndberettet(ctx, id, doc.Sager, doc.Ydelser); err != nil {
+		return deliveryResult{}, err
+	}
+	return deliveryResult{leverance: tenant.Leverance{ID: id, Kommune: kommune, Periode: periode, CreatedAt: now,
+		CreatedBy: DeliveryActor, SHA256: sha, Bytes: size, Tal: doc.Tal}}, nil
+}
+
+// kommuneKodeOK tells whether k has the form of a kommunekode (three digits).
+func kommuneKodeOK(k string) bool {
+	if len(k) != 3 {
+		return false
+	}
+	for _, c := range k {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// deliveryPeriodicJob starts the run on the 14th at 02:00 in Copenhagen (I1) for the
+// previous month (PeriodeBefore). River runs periodic jobs on the elected leader only; a
+// schedule missed while no worker runs is not made up (River keeps its schedule in memory):
+// DST starts such a run by hand with `indberet deliver`, which delivers only what is still
+// undelivered for the periode.
+func deliveryPeriodicJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(DeliverySchedule,
+		func() (river.JobArgs, *river.InsertOpts) { return NewDeliveryRun(PeriodeBefore(time.Now()), nil), nil },
+		&river.PeriodicJobOpts{ID: "delivery_run"})
+}

@@ -1,0 +1,186 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"indberet/tenant"
+)
+
+// A run started by hand (I1: DST staff can start a run), for `indberet deliver`.
+
+// StartedDelivery is a delivery run put in the queue by StartDelivery.
+type StartedDelivery struct {
+	Periode   string
+	Kommuner  []string // the kommuner it will deliver
+	JobID     int64    // the delivery_run job
+	Duplicate bool     // an equal run was already queued (or completed within 24 hours): that one is it
+}
+
+// StartDelivery enqueues a delivery run of periode for kommuner (none: every active kommune).
+// It refuses a periode that is not a past month (delivering a month before it has ended
+// would keep the run of the 14th from delivering it) and kommuner that are not active. The
+// messages are Danish: they are for the operator.
+func StartDelivery(ctx context.Context, c *Client, db *tenant.DB, periode string, kommuner []string, now time.Time) (StartedDelivery, error) {
+	year, month, err := ParsePeriode(periode)
+	if err != nil {
+		return StartedDelivery{}, err
+	}
+	if latest := PeriodeBefore(now); Periode(year, month) > latest {
+		return StartedDelivery{}, fmt.Errorf("periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s", periode, latest)
+	}
+	all, err := db.Kommuner(ctx)
+	if err != nil {
+		return StartedDelivery{}, err
+	}
+	var active []string
+	for _, k := range all {
+		if k.Aktiv {
+			active = append(active, k.Kode)
+		}
+	}
+	args := NewDeliveryRun(periode, kommuner)
+	for _, k := range args.Kommuner {
+		if !slices.Contains(active, k) {
+			return StartedDelivery{}, fmt.Errorf("kommune %q findes ikke eller er ikke aktiv", k)
+		}
+	}
+	res, err := c.Insert(ctx, args, nil)
+	if err != nil {
+		return StartedDelivery{}, fmt.Errorf("sæt levering i kø: %w", err)
+	}
+	deliver := args.Kommuner
+	if len(deliver) == 0 {
+		deliver = active
+	}
+	return StartedDelivery{Periode: periode, Kommuner: deliver, JobID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
+}
+
+// KommuneDelivery is where one kommune's delivery of a run stands.
+type KommuneDelivery struct {
+	Kommune   string
+	Leverance *tenant.Leverance // set when delivered
+	Err       string            // the last error of its job, if any
+	Attempt   int               // attempts of its job so far
+	Done      bool              // delivered, or its job gave up (discarded or cancelled)
+
+	errorsSeen int
+}
+
+// WaitForDelivery polls every poll until every kommune of d is delivered or its job has
+// given up, and returns the state of each, in the order of d.Kommuner. It only reads: some
+// worker must work the jobs, a separate `indberet worker` or c itself when it works.
+// progress (may be nil) is called when a kommune finishes and when its job fails an attempt
+// that River will retry. It returns early with an error when the run job itself gives up or
+// ctx ends.
+func WaitForDelivery(ctx context.Context, c *Client, db *tenant.DB, d StartedDelivery, poll time.Duration,
+	progress func(KommuneDelivery)) ([]KommuneDelivery, error) {
+	state := make(map[string]*KommuneDelivery, len(d.Kommuner))
+	for _, k := range d.Kommuner {
+		state[k] = &KommuneDelivery{Kommune: k}
+	}
+	scope := tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: "system:cli"}}
+	for {
+		var leverancer []tenant.Leverance
+		err := db.InScope(ctx, scope, func(tx *tenant.Tx) error {
+			var err error
+			leverancer, err = tx.Leverancer(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for i := range leverancer {
+			l := &leverancer[i]
+			if s := state[l.Kommune]; s != nil && l.Periode == d.Periode && !s.Done {
+				s.Leverance, s.Done, s.Err = l, true, ""
+				if progress != nil {
+					progress(*s)
+				}
+			}
+		}
+		jobs, err := kommuneJobs(ctx, c, d.Periode)
+		if err != nil {
+			return nil, err
+		}
+		for k, s := range state {
+			j := jobs[k]
+			if s.Done || j == nil {
+				continue
+			}
+			s.Attempt = j.Attempt
+			newError := len(j.Errors) > s.errorsSeen
+			if newError {
+				s.errorsSeen = len(j.Errors)
+				s.Err = j.Errors[len(j.Errors)-1].Error
+			}
+			s.Done = j.State == rivertype.JobStateDiscarded || j.State == rivertype.JobStateCancelled
+			if progress != nil && (s.Done || newError) {
+				progress(*s)
+			}
+		}
+		if allDone(state) {
+			break
+		}
+		run, err := c.JobGet(ctx, d.JobID)
+		if err == nil && (run.State == rivertype.JobStateDiscarded || run.State == rivertype.JobStateCancelled) {
+			msg := string(run.State)
+			if n := len(run.Errors); n > 0 {
+				msg = run.Errors[n-1].Error
+			}
+			return nil, fmt.Errorf("leveringskørslen (job %d) blev opgivet: %s", d.JobID, msg)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+	out := make([]KommuneDelivery, 0, len(d.Kommuner))
+	for _, k := range d.Kommuner {
+		out = append(out, *state[k])
+	}
+	return out, nil
+}
+
+func allDone(state map[string]*KommuneDelivery) bool {
+	for _, s := range state {
+		if !s.Done {
+			return false
+		}
+	}
+	return true
+}
+
+// kommuneJobs returns the newest delivery_kommune job of periode per kommune that River
+// still keeps.
+func kommuneJobs(ctx context.Context, c *Client, periode string) (map[string]*rivertype.JobRow, error) {
+	out := map[string]*rivertype.JobRow{}
+	params := river.NewJobListParams().Kinds(DeliveryKommuneArgs{}.Kind()).
+		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(1000)
+	for {
+		res, err := c.JobList(ctx, params)
+		if err != nil {
+			return nil, fmt.Errorf("list delivery jobs: %w", err)
+		}
+		for _, j := range res.Jobs {
+			var a DeliveryKommuneArgs
+			if json.Unmarshal(j.EncodedArgs, &a) != nil || a.Periode != periode {
+				continue
+			}
+			if out[a.Kommune] == nil {
+				out[a.Kommune] = j
+			}
+		}
+		if len(res.Jobs) < 1000 {
+			return out, nil
+		}
+		params = params.After(res.LastCursor)
+	}
+}

@@ -1,0 +1,109 @@
+package worker
+
+import (
+	"bytes"
+	"reflect"
+	"testing"
+	"time"
+
+	"indberet/tenant"
+)
+
+func TestReportingTypeOf(t *testing.T) {
+	t.Parallel()
+	h1, h2 := []byte{1}, []byte{2}
+	for _, c := range []struct {
+		name        string
+		neutralised bool
+		delivered   []byte
+		want        ReportingType
+		included    bool
+	}{
+		{"new", false, nil, Ny, true},
+		{"new, neutralised: DST never had it (I6)", true, nil, "", false},
+		{"delivered, unchanged (I2)", false, h2, "", false},
+		{"delivered, unchanged, neutralised before", true, h2, "", false},
+		{"delivered, changed", false, h1, Aendring, true},
+		{"delivered, neutralised since (Y2, I6)", true, h1, Annullering, true},
+	} {
+		got, ok := ReportingTypeOf(c.neutralised, c.delivered, h2)
+		if got != c.want || ok != c.included {
+			t.Errorf("%s: %q %v, want %q %v", c.name, got, ok, c.want, c.included)
+		}
+	}
+}
+
+func TestNeutraliseret(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
+	same := start
+	later := start.AddDate(0, 0, 1)
+	for _, c := range []struct {
+		varighed string
+		slut     *time.Time
+		want     bool
+	}{
+		{"periode", &same, true}, // Y2
+		{"periode", &later, false},
+		{"periode", nil, false},
+		{"styk", &same, false}, // Y8: a one-off help ends the day it starts
+	} {
+		if got := Neutraliseret(tenant.Ydelse{Varighed: c.varighed, Startdato: start, Slutdato: c.slut}); got != c.want {
+			t.Errorf("%s, slut %v: %v, want %v", c.varighed, c.slut, got, c.want)
+		}
+	}
+}
+
+// TestContentHashCoversEveryField: a change of any field a record carries (but its reporting
+// type) is a new state to deliver (I2), so ContentHash must see every field.
+func TestContentHashCoversEveryField(t *testing.T) {
+	t.Parallel()
+	base := record{YdelseID: 1, SagID: 2, CPR: "1503621235", Indsatskode: "1.3", Varighed: "Periodeydelse",
+		Startdato: "2014-03-01", Betalingskommune: "101",
+		Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}}
+	h := base.ContentHash()
+	v := reflect.ValueOf(&base).Elem()
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		changed := base
+		cv := reflect.ValueOf(&changed).Elem().Field(i)
+		switch cv.Kind() {
+		case reflect.String:
+			cv.SetString(cv.String() + "x")
+		case reflect.Int64:
+			cv.SetInt(cv.Int() + 1)
+		case reflect.Slice:
+			changed.Maalgrupper = append([]tenant.Maalgruppe{}, base.Maalgrupper...)
+			changed.Maalgrupper[0].Code = "1.1.5"
+		default:
+			t.Fatalf("field %s: kind %s not covered by the test", name, cv.Kind())
+		}
+		if same := bytes.Equal(changed.ContentHash(), h); same != (name == "Type") {
+			t.Errorf("field %s: hash unchanged = %v", name, same)
+		}
+	}
+}
+
+func TestRunKommuner(t *testing.T) {
+	t.Parallel()
+	active := []string{"101", "147", "751"}
+	if d, s := runKommuner(active, nil); !reflect.DeepEqual(d, active) || s != nil {
+		t.Errorf("all: %v %v", d, s)
+	}
+	if d, s := runKommuner(active, []string{"147", "999"}); !reflect.DeepEqual(d, []string{"147"}) || !reflect.DeepEqual(s, []string{"999"}) {
+		t.Errorf("asked: %v %v", d, s)
+	}
+	if a := NewDeliveryRun("2026M10", []string{"751", "101", "751"}); !reflect.DeepEqual(a.Kommuner, []string{"101", "751"}) {
+		t.Errorf("NewDeliveryRun kommuner %v", a.Kommuner)
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	t.Parallel()
+	if got := truncate("Søren Ærø", 5); got != "Søren" {
+		t.Errorf("truncate = %q", got)
+	}
+	if got := truncate("Ib", 5); got != "Ib" {
+		t.Errorf("truncate = %q", got)
+	}
+}

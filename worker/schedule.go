@@ -1,0 +1,76 @@
+package worker
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+	_ "time/tzdata" // Europe/Copenhagen also where the system has no zoneinfo
+)
+
+// copenhagen is the time zone of the delivery schedule and of "today" in the rules.
+var copenhagen = mustLoadLocation("Europe/Copenhagen")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// The delivery run starts at DeliveryHour:00 on day DeliveryDay of every month, Danish time
+// (I1: on the 14th).
+const (
+	DeliveryDay  = 14
+	DeliveryHour = 2
+)
+
+// MonthlySchedule is a River PeriodicSchedule that fires at Hour:00 on day Day of every
+// month in Location. Day must be 1–28 so that every month has it.
+type MonthlySchedule struct {
+	Day, Hour int
+	Location  *time.Location
+}
+
+// DeliverySchedule is the schedule of the delivery run (I1): the 14th at 02:00 in Copenhagen.
+// No change between summer and winter time happens on a 14th, so 02:00 always exists once.
+var DeliverySchedule = MonthlySchedule{Day: DeliveryDay, Hour: DeliveryHour, Location: copenhagen}
+
+// Next returns the first firing time strictly after t.
+func (s MonthlySchedule) Next(t time.Time) time.Time {
+	lt := t.In(s.Location)
+	n := time.Date(lt.Year(), lt.Month(), s.Day, s.Hour, 0, 0, 0, s.Location)
+	if !n.After(lt) {
+		n = time.Date(lt.Year(), lt.Month()+1, s.Day, s.Hour, 0, 0, 0, s.Location)
+	}
+	return n
+}
+
+// periodeRE is DST's Period of a monthly delivery: year, "M", two-digit month.
+var periodeRE = regexp.MustCompile(`^([0-9]{4})M(0[1-9]|1[0-2])$`)
+
+// ParsePeriode checks a periode like "2026M11" and returns its year and month.
+func ParsePeriode(p string) (year int, month time.Month, err error) {
+	m := periodeRE.FindStringSubmatch(p)
+	if m == nil {
+		return 0, 0, fmt.Errorf("ugyldig periode %q: skriv år, M og måned, fx 2026M11", p)
+	}
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	return y, time.Month(mo), nil
+}
+
+// Periode writes year and month as DST's Period, e.g. "2026M11".
+func Periode(year int, month time.Month) string {
+	return fmt.Sprintf("%04dM%02d", year, int(month))
+}
+
+// PeriodeBefore is the periode a run at t delivers: the calendar month before t's month in
+// Copenhagen. The run on 2026-12-14 delivers "2026M11": everything registered up to the run
+// that DST has not had, labelled with the month it reports on.
+func PeriodeBefore(t time.Time) string {
+	lt := t.In(copenhagen)
+	first := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, copenhagen).AddDate(0, -1, 0)
+	return Periode(first.Year(), first.Month())
+}

@@ -1,0 +1,60 @@
+package worker
+
+import (
+	"testing"
+	"time"
+)
+
+// TestDeliverySchedule: I1, the run starts on the 14th at 02:00 Danish time, winter and
+// summer, and the next firing is always after the given time.
+func TestDeliverySchedule(t *testing.T) {
+	t.Parallel()
+	cph := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, copenhagen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct{ now, want string }{
+		{"2026-11-23 13:00", "2026-12-14 02:00"},
+		{"2026-12-14 01:59", "2026-12-14 02:00"},
+		{"2026-12-14 02:00", "2027-01-14 02:00"}, // strictly after
+		{"2026-12-31 23:59", "2027-01-14 02:00"},
+		{"2027-06-01 00:00", "2027-06-14 02:00"}, // summer time
+	} {
+		got := DeliverySchedule.Next(cph(c.now))
+		if !got.Equal(cph(c.want)) {
+			t.Errorf("Next(%s) = %s, want %s", c.now, got.In(copenhagen), c.want)
+		}
+	}
+	// Summer time: 02:00 in Copenhagen is 00:00 UTC.
+	if got := DeliverySchedule.Next(time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)); !got.Equal(time.Date(2027, 6, 14, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("June run at %s UTC", got.UTC())
+	}
+}
+
+func TestPeriode(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 14, 1, 0, 0, 0, time.UTC), "2026M11"}, // 02:00 in Copenhagen
+		{time.Date(2027, 1, 14, 1, 0, 0, 0, time.UTC), "2026M12"},
+		{time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC), "2026M11"}, // already 1 December in Copenhagen
+		{time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC), "2026M02"},
+	} {
+		if got := PeriodeBefore(c.at); got != c.want {
+			t.Errorf("PeriodeBefore(%s) = %s, want %s", c.at, got, c.want)
+		}
+	}
+	if y, m, err := ParsePeriode("2026M09"); err != nil || y != 2026 || m != time.September {
+		t.Errorf("ParsePeriode(2026M09) = %d %d %v", y, m, err)
+	}
+	for _, bad := range []string{"", "2026M9", "2026M13", "2026M00", "26M11", "2026-11", "2026m11", "2026M11 "} {
+		if _, _, err := ParsePeriode(bad); err == nil {
+			t.Errorf("ParsePeriode(%q) accepted", bad)
+		}
+	}
+}
