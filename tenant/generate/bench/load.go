@@ -106,6 +106,9 @@ type stats struct {
 	P50      time.Duration
 	P95      time.Duration
 	P99      time.Duration
+	// CPU time over the window per completed request: this process (server and clients)
+	// and PostgreSQL.
+	AppCPU, PgCPU time.Duration
 }
 
 // RPS is the completed requests per second.
@@ -114,14 +117,16 @@ func (s stats) RPS() float64 { return float64(s.N) / s.Elapsed.Seconds() }
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func (s stats) String() string {
-	return fmt.Sprintf("p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %.0f req/s (%d requests, %d errors)",
-		ms(s.P50), ms(s.P95), ms(s.P99), s.RPS(), s.N, s.Errors)
+	return fmt.Sprintf("p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %.0f req/s (%d requests, %d errors); CPU per request: app %.2f ms, PostgreSQL %.2f ms",
+		ms(s.P50), ms(s.P95), ms(s.P99), s.RPS(), s.N, s.Errors, ms(s.AppCPU), ms(s.PgCPU))
 }
 
 // measure runs do on workers goroutines at once, each again and again: for warmup without
 // recording, then for dur recording the latency of every call that starts in the window.
-// do gets the worker number and a sequence number unique over all workers.
-func measure(ctx context.Context, workers int, warmup, dur time.Duration, do func(w int, seq int64) error) stats {
+// do gets the worker number and a sequence number unique over all workers. cpu (optional)
+// reads the CPU times of this process and of PostgreSQL, at the window's start and end.
+func measure(ctx context.Context, workers int, warmup, dur time.Duration, cpu func() (self, pg time.Duration),
+	do func(w int, seq int64) error) stats {
 	var (
 		mu    sync.Mutex
 		all   []time.Duration
@@ -131,6 +136,11 @@ func measure(ctx context.Context, workers int, warmup, dur time.Duration, do fun
 		start = time.Now()
 	)
 	from, until := start.Add(warmup), start.Add(warmup+dur)
+	var self0, pg0 time.Duration
+	cpuStart := make(chan struct{})
+	if cpu != nil {
+		time.AfterFunc(warmup, func() { self0, pg0 = cpu(); close(cpuStart) })
+	}
 	for w := range workers {
 		wg.Add(1)
 		go func() {
@@ -170,6 +180,11 @@ func measure(ctx context.Context, workers int, warmup, dur time.Duration, do fun
 	st.Elapsed = time.Since(from) // the window and the calls that started in it
 	slices.Sort(all)
 	st.N = len(all)
+	if cpu != nil && st.N > 0 {
+		<-cpuStart
+		self1, pg1 := cpu()
+		st.AppCPU, st.PgCPU = (self1-self0)/time.Duration(st.N), (pg1-pg0)/time.Duration(st.N)
+	}
 	if st.N > 0 {
 		pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
 		st.P50, st.P95, st.P99 = pct(0.50), pct(0.95), pct(0.99)

@@ -2,7 +2,7 @@
 // data set of package generate and prints one table of measurement, target, measured figure
 // and whether the target is met, also written as markdown to bench-results.md (git-ignored).
 //
-//	go run ./tenant/generate/bench [-scale 25] [-explain] [-fresh] [-clients 8] [-duration 10s] [-cpuprofile f]
+//	go run ./tenant/generate/bench [-scale 25] [-explain] [-fresh] [-clients 8] [-duration 10s] [-cpuprofile p]
 //
 // It keeps its own throwaway PostgreSQL cluster in .data/bench (package pgcluster, with fsync
 // off and the settings of serverSettings) and generates the data set there once: a later
@@ -86,7 +86,7 @@ func main() {
 	flag.StringVar(&o.out, "out", "bench-results.md", "the markdown file the table is written to")
 	flag.BoolVar(&o.keep, "keep", false, "leave the cluster running afterwards")
 	flag.BoolVar(&o.fresh, "fresh", false, "generate the data set again even when the database holds it (to measure the load)")
-	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurements (server and clients) to this file")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each measurement (server and clients) to <this>.<measurement>.prof")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -273,17 +273,6 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
-	}
 	if err := b.measureAll(ctx); err != nil {
 		return err
 	}
@@ -419,20 +408,40 @@ func listStatements(kommune string, q tenant.ListQuery) ([]generate.Statement, e
 	return []generate.Statement{{SQL: count, Args: countArgs}, {SQL: rows, Args: rowsArgs}}, nil
 }
 
+// measure runs one measurement (see the package function measure), with -cpuprofile
+// writing its CPU profile to <cpuprofile>.<name>.prof.
+func (b *bench) measure(ctx context.Context, name string, do func(w int, seq int64) error) stats {
+	if b.o.cpuprofile != "" {
+		f, err := os.Create(b.o.cpuprofile + "." + name + ".prof")
+		if err == nil {
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+		if err != nil {
+			logf("cpu profile: %v", err)
+		}
+	}
+	return measure(ctx, b.o.clients, b.o.warmup, b.o.duration, func() (time.Duration, time.Duration) {
+		return cpuTimes(b.o.dir)
+	}, do)
+}
+
 // measureAll runs the measurements in turn.
 func (b *bench) measureAll(ctx context.Context) error {
 	o := b.o
 	prefix := func(seq int64) string { return b.prefixes[int(uint64(seq)*2654435761%uint64(len(b.prefixes)))] }
 
 	logf("measuring the CPR search (%d clients, %s)", o.clients, o.duration)
-	search := measure(ctx, o.clients, o.warmup, o.duration, func(w int, seq int64) error {
+	search := b.measure(ctx, "search", func(w int, seq int64) error {
 		_, err := b.clients[w].do("POST", "/indberetninger/egne", searchForm(prefix(seq)), true, 200)
 		return err
 	})
 	logf("  %s", search)
 
 	logf("measuring the same SQL directly with pgx")
-	direct := measure(ctx, o.clients, o.warmup, o.duration, func(w int, seq int64) error {
+	direct := b.measure(ctx, "pgx", func(w int, seq int64) error {
 		stmts, err := listStatements(b.kommune, searchQuery(b.kommune, prefix(seq), b.today))
 		if err != nil {
 			return err
@@ -442,14 +451,14 @@ func (b *bench) measureAll(ctx context.Context) error {
 	logf("  %s", direct)
 
 	logf("measuring the overview, first page")
-	first := measure(ctx, o.clients, o.warmup, o.duration, func(w int, seq int64) error {
+	first := b.measure(ctx, "overview-first", func(w int, seq int64) error {
 		_, err := b.clients[w].do("GET", "/indberetninger/egne?visning=kun-sager&filter=ikke-afsluttede", nil, false, 200)
 		return err
 	})
 	logf("  %s", first)
 
 	logf("measuring the overview, page %d", b.page)
-	page1000 := measure(ctx, o.clients, o.warmup, o.duration, func(w int, seq int64) error {
+	page1000 := b.measure(ctx, "overview-page", func(w int, seq int64) error {
 		_, err := b.clients[w].do("POST", "/indberetninger/egne", url.Values{"cpr": {""},
 			"visning": {string(tenant.VisningKunSager)}, "filter": {string(tenant.FilterIkkeAfsluttede)},
 			"efter": {b.cursor}}, true, 200)
@@ -463,7 +472,7 @@ func (b *bench) measureAll(ctx context.Context) error {
 	for range cap(made) {
 		made = append(made, cprs.Next(time.Date(1940, 3, 2, 0, 0, 0, 0, time.UTC).AddDate(0, 0, len(made)%20000), len(made)%2 == 0))
 	}
-	opret := measure(ctx, o.clients, o.warmup, o.duration, func(w int, seq int64) error {
+	opret := b.measure(ctx, "opret", func(w int, seq int64) error {
 		if seq > int64(len(made)) {
 			return errors.New("out of CPR numbers")
 		}
@@ -483,7 +492,8 @@ func (b *bench) measureAll(ctx context.Context) error {
 	logf("  deleted the %d sager Opret made", n)
 
 	fmtStats := func(s stats) string {
-		out := fmt.Sprintf("p50 %.1f / p95 %.1f / p99 %.1f ms, %.0f req/s", ms(s.P50), ms(s.P95), ms(s.P99), s.RPS())
+		out := fmt.Sprintf("p50 %.1f / p95 %.1f / p99 %.1f ms, %.0f req/s; CPU per request: app %.2f ms, PostgreSQL %.2f ms",
+			ms(s.P50), ms(s.P95), ms(s.P99), s.RPS(), ms(s.AppCPU), ms(s.PgCPU))
 		if s.Errors > 0 {
 			out += fmt.Sprintf(", %d errors (%v)", s.Errors, s.FirstErr)
 		}
