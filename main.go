@@ -259,6 +259,9 @@ func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 		}
 		res, err := generate.Generate(ctx, url, s.db, s.accounts, generate.Options{Scale: *scale, Seed: *seed,
 			Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }})
+		if errors.Is(err, generate.ErrOtherData) {
+			return fmt.Errorf("databasen har allerede demodata i en anden skala; indlæs skala %g i en tom database (%w)", *scale, err)
+		}
 		if err != nil {
 			return err
 		}
