@@ -3,15 +3,18 @@
 #   make test     every test (they start their own throwaway PostgreSQL; browser tests need chromium)
 #   make screenshots  browser tests, saving full-page PNGs of the screens in docs/screens
 #   make db-stop  stop the local PostgreSQL
+#   make bench    measure the real server on the national data set (BENCH_SCALE=25, EXPLAIN=1)
 
 GO      ?= go
 BIN     := bin/indberet
 GOFLAGS ?=
 SCREENS := docs/screens
+BENCH_SCALE ?= 25
+EXPLAIN ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build run test screenshots db-stop generate verify vet fmt
+.PHONY: help build run test screenshots db-stop bench generate verify vet fmt
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +37,9 @@ screenshots: ## run the browser tests, saving full-page PNGs in docs/screens
 
 db-stop: build ## stop the local PostgreSQL cluster in .data/pg
 	./$(BIN) localdb stop
+
+bench: ## measure the server on generated data in .data/bench (BENCH_SCALE=25; EXPLAIN=1 prints the plans); writes bench-results.md
+	$(GO) run $(GOFLAGS) ./tenant/generate/bench -scale $(BENCH_SCALE) $(if $(EXPLAIN),-explain) $(BENCH_FLAGS)
 
 generate: ## regenerate the templ views
 	$(GO) tool templ generate -path views

@@ -6,7 +6,7 @@
 //	indberet deliver [--kommune K]... [--periode 2026M11] [--wait]  start a delivery run
 //	indberet migrate                   apply migrations, load code lists, sync role policies
 //	indberet user add --kommune 101 --email E --name N --role R [--password-stdin]
-//	indberet demo                      load the demo data (idempotent)
+//	indberet demo [--scale N] [--seed S] load the demo data (idempotent); --scale: the national-scale data set
 //	indberet localdb start|stop|url    the local PostgreSQL cluster under .data/pg
 //
 // Without DATABASE_URL every command uses (starting it if needed) the local cluster.
@@ -34,6 +34,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
+	"indberet/tenant/generate"
 	"indberet/tenant/pgcluster"
 	"indberet/tenant/schema"
 	"indberet/worker"
@@ -57,7 +58,9 @@ Kommandoer:
   user add --kommune 101 --email E --name N --role R [--password-stdin]
                            opretter en bruger (roller: indberetter, laeser,
                            kommuneadmin, dst, platformadmin)
-  demo                     indlæser demodata (kan køres flere gange)
+  demo [--scale N] [--seed S]
+                           indlæser demodata (kan køres flere gange); --scale N:
+                           alle 98 kommuner, N × 60.000 sager (til make bench)
   localdb start|stop|url   den lokale PostgreSQL-klynge i .data/pg
 
 Uden DATABASE_URL bruges (og startes) den lokale klynge i .data/pg.
@@ -95,7 +98,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	case "user":
 		return user(ctx, cfg, rest, stdin, stdout)
 	case "demo":
-		return loadDemo(ctx, cfg, stdout)
+		return loadDemo(ctx, cfg, rest, stdout)
 	case "localdb":
 		return localdb(ctx, rest, stdout)
 	case "help", "-h", "--help":
@@ -255,12 +258,34 @@ func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader
 	return nil
 }
 
-func loadDemo(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	scale := fs.Float64("scale", 0, "indlæs det landsdækkende datasæt: N × 60.000 sager i alle 98 kommuner")
+	seed := fs.Uint64("seed", 1, "frø for --scale (samme frø og skala giver samme data)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	s, err := open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer s.db.Close()
+	if *scale > 0 {
+		url, err := databaseURL(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		res, err := generate.Generate(ctx, url, s.db, s.accounts, generate.Options{Scale: *scale, Seed: *seed,
+			Logf: func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) }})
+		if errors.Is(err, generate.ErrOtherData) {
+			return fmt.Errorf("databasen har allerede demodata i en anden skala; indlæs skala %g i en tom database (%w)", *scale, err)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(stdout, generate.Summary(res, cfg.BaseURL))
+		return nil
+	}
 	res, err := demo.Load(ctx, s.db, s.accounts)
 	if err != nil {
 		return err
