@@ -164,6 +164,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
+	deps.Jobs = riverClient
 	web, err := app.New(ctx, deps)
 	if err != nil {
 		return err

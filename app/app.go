@@ -20,6 +20,7 @@ import (
 	"indberet/tenant/accounts"
 	"indberet/tenant/websession"
 	"indberet/views"
+	"indberet/worker"
 )
 
 // Deps is what the app needs, built by main.
@@ -30,6 +31,9 @@ type Deps struct {
 	Enforcer *access.Enforcer
 	Sessions *websession.Store
 	Logger   *slog.Logger
+	// Jobs enqueues background jobs (exports, delivery runs) in the handler's transaction
+	// (InsertTx). Wire makes an insert-only client; `indberet serve` passes its working one.
+	Jobs *worker.Client
 }
 
 // App is the web application.
@@ -129,8 +133,13 @@ func Wire(ctx context.Context, cfg config.Config, db *tenant.DB, logger *slog.Lo
 	if err != nil {
 		return Deps{}, err
 	}
+	acc := accounts.NewStore(db)
+	jobs, err := worker.NewClient(worker.Deps{DB: db, Accounts: acc, Logger: logger}, worker.Options{})
+	if err != nil {
+		return Deps{}, err
+	}
 	return Deps{
-		Config: cfg, DB: db, Accounts: accounts.NewStore(db), Enforcer: enforcer, Logger: logger,
-		Sessions: websession.New(db.Pool, cfg.SessionKeys, cfg.Secure()),
+		Config: cfg, DB: db, Accounts: acc, Enforcer: enforcer, Logger: logger,
+		Sessions: websession.New(db.Pool, cfg.SessionKeys, cfg.Secure()), Jobs: jobs,
 	}, nil
 }
