@@ -21,7 +21,7 @@ import (
 // fails when a table with a kommune_kode column is missing here, so a new table cannot
 // escape the tests below.
 var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log",
-	"leverancer"}
+	"leverancer", "liste_taelling"}
 
 // notKommuneData are tables with a kommune_kode column that are not one kommune's data.
 var notKommuneData = []string{"kommuner", "users"}

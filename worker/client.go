@@ -65,6 +65,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	river.AddWorker(workers, &DeliveryRunWorker{deps: d})
 	river.AddWorker(workers, &DeliveryKommuneWorker{deps: d, timeout: delivery})
 	river.AddWorker(workers, &ReceiptWorker{deps: d})
+	river.AddWorker(workers, &ListCountsWorker{deps: d})
 	cfg.Workers = workers
 	if o.Work {
 		if o.MaxWorkers <= 0 {
@@ -91,6 +92,8 @@ func periodicJobs() []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		deliveryPeriodicJob(),
+		river.NewPeriodicJob(river.PeriodicInterval(listCountsInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return ListCountsArgs{}, nil }, nil),
 	}
 }
 
