@@ -59,7 +59,10 @@ func (s *codeStore) in(fn func(ctx context.Context, tx *tenant.Tx) error) error 
 func (s *codeStore) kode(l codes.Liste, code string) codes.Kode {
 	s.t.Helper()
 	var k codes.Kode
-	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { k, err = codes.KodeByCode(ctx, tx, l, code); return }); err != nil {
+	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		k, err = codes.KodeByCode(ctx, tx, l, code)
+		return
+	}); err != nil {
 		s.t.Fatalf("%s %s: %v", l.Key, code, err)
 	}
 	return k
@@ -208,7 +211,10 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 	if i := snapAt(); !i.ValidAt(day(2026, 6, 30)) || i.ValidAt(day(2026, 7, 1)) {
 		t.Errorf("snapshot: valid to %v", i.ValidTo)
 	}
-	err = s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { changed, err = codes.Reinstate(ctx, tx, l, "1.99"); return })
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		changed, err = codes.Reinstate(ctx, tx, l, "1.99")
+		return
+	})
 	if err != nil || !changed || snapAt().ValidTo != nil {
 		t.Errorf("reinstate: %v %v", changed, err)
 	}
@@ -217,7 +223,10 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 	if err := s.in(func(ctx context.Context, tx *tenant.Tx) error { return codes.DeleteKode(ctx, tx, l, "1.99") }); err != nil {
 		t.Fatal(err)
 	}
-	err = s.in(func(ctx context.Context, tx *tenant.Tx) error { _, err := codes.KodeByCode(ctx, tx, l, "1.99"); return err })
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) error {
+		_, err := codes.KodeByCode(ctx, tx, l, "1.99")
+		return err
+	})
 	if !errors.Is(err, tenant.ErrNotFound) {
 		t.Errorf("after delete: %v", err)
 	}
