@@ -86,6 +86,15 @@ func (a *App) routeTable() []Route {
 		{"POST", views.NyBrugerPath, Need(access.UsersManage), a.opretBruger},
 		{"GET", "/brugere/:id", Need(access.UsersManage), a.brugerForm},
 		{"POST", "/brugere/:id", Need(access.UsersManage), a.gemBruger},
+		// DST's code lists (T3, DOMAIN.md "Code lists"): koder.go.
+		{"GET", views.KoderPath, Need(access.CodesManage), a.kodelister},
+		{"GET", "/koder/:kodeliste", Need(access.CodesManage), a.kodelisteSide},
+		{"GET", "/koder/:kodeliste/ny", Need(access.CodesManage), a.nyKodeForm},
+		{"POST", "/koder/:kodeliste/ny", Need(access.CodesManage), a.opretKode},
+		{"GET", "/koder/:kodeliste/:kode", Need(access.CodesManage), a.kodeSide},
+		{"POST", "/koder/:kodeliste/:kode", Need(access.CodesManage), a.gemKode},
+		{"GET", "/koder/:kodeliste/:kode/slet", Need(access.CodesManage), a.sletKodeForm},
+		{"POST", "/koder/:kodeliste/:kode/slet", Need(access.CodesManage), a.sletKode},
 		// Min konto: konto.go.
 		{"GET", views.KontoPath, Need(access.AccountSelf), a.konto},
 		{"POST", views.KontoPath, Need(access.AccountSelf), a.skiftAdgangskode},
