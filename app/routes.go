@@ -95,6 +95,15 @@ func (a *App) routeTable() []Route {
 		{"POST", "/koder/:kodeliste/:kode", Need(access.CodesManage), a.gemKode},
 		{"GET", "/koder/:kodeliste/:kode/slet", Need(access.CodesManage), a.sletKodeForm},
 		{"POST", "/koder/:kodeliste/:kode/slet", Need(access.CodesManage), a.sletKode},
+		// The platform administrator's kommuner and users (T3): kommuner.go.
+		{"GET", views.KommunerPath, Need(access.KommunerManage), a.kommunerSide},
+		{"GET", "/kommuner/:kommunekode", Need(access.KommunerManage), a.kommuneSide},
+		{"POST", "/kommuner/:kommunekode/aktiver", Need(access.KommunerManage), a.aktiverKommune},
+		{"GET", "/kommuner/:kommunekode/deaktiver", Need(access.KommunerManage), a.deaktiverKommuneForm},
+		{"POST", "/kommuner/:kommunekode/deaktiver", Need(access.KommunerManage), a.deaktiverKommune},
+		{"GET", "/kommuner/:kommunekode/administrator", Need(access.KommunerManage), a.nyKommuneadminForm},
+		{"POST", "/kommuner/:kommunekode/administrator", Need(access.KommunerManage), a.opretKommuneadmin},
+		{"GET", views.AlleBrugerePath, Need(access.KommunerManage), a.alleBrugere},
 		// Min konto: konto.go.
 		{"GET", views.KontoPath, Need(access.AccountSelf), a.konto},
 		{"POST", views.KontoPath, Need(access.AccountSelf), a.skiftAdgangskode},
