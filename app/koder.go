@@ -151,10 +151,7 @@ func (a *App) opretKode(c *fiber.Ctx) error {
 			return err
 		default:
 			a.forgetCodes()
-			if err := a.setFlash(c, "Koden "+k.Code+" er tilføjet "+l.Title+"."); err != nil {
-				return err
-			}
-			return redirect(c, views.KodePath(l.Key, k.Code))
+			return a.saved(c, true, "Koden "+k.Code+" er tilføjet "+l.Title+".", views.KodePath(l.Key, k.Code))
 		}
 	}
 	return a.render(c, fiber.StatusUnprocessableEntity, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, in, errs)))
@@ -282,14 +279,8 @@ func (a *App) gemKode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !changed {
-		flash = "Der var ingen ændringer at gemme."
-	}
 	a.forgetCodes()
-	if err := a.setFlash(c, flash); err != nil {
-		return err
-	}
-	return redirect(c, v.URL)
+	return a.saved(c, changed, flash, v.URL)
 }
 
 // sletKodeForm is GET /koder/:kodeliste/:kode/slet: what will be deleted, or why it cannot.
@@ -332,8 +323,5 @@ func (a *App) sletKode(c *fiber.Ctx) error {
 		return err
 	}
 	a.forgetCodes()
-	if err := a.setFlash(c, "Koden "+k.Code+" er slettet fra "+l.Title+"."); err != nil {
-		return err
-	}
-	return redirect(c, views.KodelistePath(l.Key))
+	return a.saved(c, true, "Koden "+k.Code+" er slettet fra "+l.Title+".", views.KodelistePath(l.Key))
 }

@@ -12,30 +12,6 @@ import (
 	"indberet/tenant/demo"
 )
 
-// platformAudits are the actions of the platform audit records (tenant.PlatformKommune)
-// about entity and id, oldest first.
-func (b *bundle) platformAudits(entity, id string) []string {
-	b.t.Helper()
-	var out []string
-	b.inAll(func(ctx context.Context, tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT action FROM audit_log WHERE kommune_kode = '000' AND entity = $1
-			AND entity_id = $2 ORDER BY id`, entity, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var a string
-			if err := rows.Scan(&a); err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out
-}
-
 // inAll runs fn in a transaction that reads every kommune, failing the test on an error.
 func (b *bundle) inAll(fn func(ctx context.Context, tx *tenant.Tx) error) {
 	b.t.Helper()
@@ -122,7 +98,7 @@ func TestTilfoejKode(t *testing.T) {
 	}
 	c.get("/koder/indsatskoder/1.99").mustStatus(t, http.StatusOK).mustContain(t, "Koden 1.99 er tilføjet Indsatskoder.",
 		"Ny indsats", "SEL § 999", "Stykydelse", "01-01-2026", `href="/koder/indsatskoder/1.99/slet"`)
-	if got := b.platformAudits("kodeliste:indsatskoder", "1.99"); !slices.Equal(got, []string{"code.add"}) {
+	if got := b.auditActions("000", "kodeliste:indsatskoder", "1.99"); !slices.Equal(got, []string{"code.add"}) {
 		t.Errorf("audit %v", got)
 	}
 	// The forms use the new code at once (this process's cache is cleared).
@@ -170,7 +146,7 @@ func TestRetKode(t *testing.T) {
 	c.get(path).mustContain(t, "er genindført", "Gyldig til</th><td>Ingen")
 	c.post(path, url.Values{"handling": {"noget"}}, true).mustStatus(t, http.StatusBadRequest)
 	c.post(path, url.Values{"handling": {"tekster"}, "tekst": {"Uden CSRF"}}, false).mustStatus(t, http.StatusForbidden)
-	if got := b.platformAudits("kodeliste:tilbudstyper", "1.2"); !slices.Equal(got, []string{"code.texts", "code.retire", "code.reinstate"}) {
+	if got := b.auditActions("000", "kodeliste:tilbudstyper", "1.2"); !slices.Equal(got, []string{"code.texts", "code.retire", "code.reinstate"}) {
 		t.Errorf("audit %v", got)
 	}
 
@@ -188,7 +164,7 @@ func TestRetKode(t *testing.T) {
 		t.Errorf("went to %q", loc)
 	}
 	c.get("/koder/indsatskoder/1.99").mustStatus(t, http.StatusNotFound)
-	if got := b.platformAudits("kodeliste:indsatskoder", "1.99"); !slices.Equal(got, []string{"code.add", "code.delete"}) {
+	if got := b.auditActions("000", "kodeliste:indsatskoder", "1.99"); !slices.Equal(got, []string{"code.add", "code.delete"}) {
 		t.Errorf("audit %v", got)
 	}
 }

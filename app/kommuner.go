@@ -127,14 +127,19 @@ func (a *App) setKommuneAktiv(c *fiber.Ctx, aktiv bool, done string) error {
 	if err != nil {
 		return err
 	}
-	msg := k.Navn + done
+	return a.saved(c, changed, k.Navn+done, views.KommunePath(k.Kode))
+}
+
+// saved ends a POST that changed something (or found nothing to change): the flash message
+// for the next page, and the redirect to it.
+func (a *App) saved(c *fiber.Ctx, changed bool, flash, to string) error {
 	if !changed {
-		msg = "Der var ingen ændringer at gemme."
+		flash = "Der var ingen ændringer at gemme."
 	}
-	if err := a.setFlash(c, msg); err != nil {
+	if err := a.setFlash(c, flash); err != nil {
 		return err
 	}
-	return redirect(c, views.KommunePath(k.Kode))
+	return redirect(c, to)
 }
 
 // nyKommuneadminView is the form for the kommune's first administrator.

@@ -6,34 +6,12 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"indberet/tenant"
 )
-
-// kommuneAudits are the actions of kommune's audit records about entity, oldest first.
-func (b *bundle) kommuneAudits(kommune, entity string) []string {
-	b.t.Helper()
-	var out []string
-	b.inAll(func(ctx context.Context, tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT action FROM audit_log WHERE kommune_kode = $1 AND entity = $2 ORDER BY id`,
-			kommune, entity)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var a string
-			if err := rows.Scan(&a); err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out
-}
 
 func TestKommunerList(t *testing.T) {
 	t.Parallel()
@@ -143,10 +121,10 @@ func TestKommuneActivationAndFirstAdministrator(t *testing.T) {
 	p.post("/kommuner/151/deaktiver", nil, true).mustStatus(t, http.StatusSeeOther)
 	p.get("/kommuner/151").mustContain(t, "Der var ingen ændringer at gemme.")
 
-	if got := b.kommuneAudits("151", "kommune"); !slices.Equal(got, []string{"kommune.activate", "kommune.deactivate"}) {
+	if got := b.auditActions("151", "kommune", "151"); !slices.Equal(got, []string{"kommune.activate", "kommune.deactivate"}) {
 		t.Errorf("audit of 151: %v", got)
 	}
-	if got := b.kommuneAudits("151", "user"); !slices.Equal(got, []string{"user.create"}) {
+	if got := b.auditActions("151", "user", strconv.FormatInt(b.userID("bente@ballerup.example"), 10)); !slices.Equal(got, []string{"user.create"}) {
 		t.Errorf("user audit of 151: %v", got)
 	}
 }

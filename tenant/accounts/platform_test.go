@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
@@ -81,15 +83,8 @@ func TestKommuneAktivGovernsLogin(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var a string
-			if err := rows.Scan(&a); err != nil {
-				return err
-			}
-			actions = append(actions, a)
-		}
-		return rows.Err()
+		actions, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
 	})
 	if err != nil || !slices.Equal(actions, []string{"kommune.activate", "kommune.deactivate"}) {
 		t.Errorf("audit of 101: %v %v", actions, err)

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"indberet/tenant"
 	"indberet/tenant/codes"
 	"indberet/tenant/tenanttest"
@@ -78,15 +80,8 @@ func (s *codeStore) audits(l codes.Liste, code string) []string {
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var a string
-			if err := rows.Scan(&a); err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
 	})
 	if err != nil {
 		s.t.Fatal(err)
