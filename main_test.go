@@ -87,19 +87,30 @@ func TestUserAddThenLogin(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	token := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindStringSubmatch(string(body))[1]
 	cookie := res.Header.Get("Set-Cookie")
-	form := url.Values{"_csrf": {token}, "email": {"ny.bruger@aarhus.example"}, "password": {"hemmelig-kode-123"}}
-	req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", strings.SplitN(cookie, ";", 2)[0])
-	res, err = web.Fiber().Test(req, -1)
-	if err != nil {
+	logIn := func() *http.Response {
+		form := url.Values{"_csrf": {token}, "email": {"ny.bruger@aarhus.example"}, "password": {"hemmelig-kode-123"}}
+		req := httptest.NewRequest("POST", "/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", strings.SplitN(cookie, ";", 2)[0])
+		res, err := web.Fiber().Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// T3: the users of a kommune log in once a platform administrator has activated it.
+	if res := logIn(); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("login before 751 is active: %d", res.StatusCode)
+	}
+	if _, err := deps.Accounts.SetKommuneAktiv(ctx, tenant.Actor{Email: "test"}, "751", true); err != nil {
 		t.Fatal(err)
 	}
+	res = logIn()
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 		b, _ := io.ReadAll(res.Body)
 		t.Fatalf("login of the new user: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), b)
 	}
-	req = httptest.NewRequest("GET", "/", nil)
+	req := httptest.NewRequest("GET", "/", nil)
 	req.Header.Set("Cookie", strings.SplitN(res.Header.Get("Set-Cookie"), ";", 2)[0])
 	res, err = web.Fiber().Test(req, -1)
 	if err != nil {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"time"
@@ -80,23 +81,38 @@ func (a *App) opretBruger(c *fiber.Ctx) error {
 	f := views.NyBruger{Navn: c.FormValue("navn"), Email: c.FormValue("email"), Roller: rolleValg(), Valgte: formValues(c, "roller")}
 	errs := accounts.CheckNewUser(f.Navn, f.Email, f.Valgte)
 	if errs == nil {
-		password := accounts.RandomPassword()
-		u, err := a.deps.Accounts.Create(c.UserContext(), actor(c), accounts.NewUser{Email: f.Email, Name: f.Navn,
-			Kommune: kommune, Roles: f.Valgte, Password: password})
-		switch {
-		case errors.Is(err, accounts.ErrEmailTaken):
-			errs = accounts.FieldErrors{accounts.FieldEmail: msgEmailTaken}
-		case err != nil:
+		n := accounts.NewUser{Email: f.Email, Name: f.Navn, Kommune: kommune, Roles: f.Valgte}
+		errs, err = a.createWithPassword(c, n, a.deps.Accounts.Create, func(u accounts.User) []views.HomeLink {
+			return []views.HomeLink{{Href: views.BrugerPath(u.ID), Label: "Gå til brugeren"},
+				{Href: views.NyBrugerPath, Label: "Opret endnu en bruger"}, {Href: views.BrugerePath, Label: "Tilbage til brugerne"}}
+		})
+		if errs == nil {
 			return err
-		default:
-			c.Set(fiber.HeaderCacheControl, "no-store")
-			return a.render(c, fiber.StatusCreated, views.BrugerOprettetPage(a.page(c, "Brugeren er oprettet"),
-				views.BrugerOprettet{URL: views.BrugerPath(u.ID), Navn: u.Name, Email: u.Email,
-					Roller: roleLabels(f.Valgte), Adgangskode: password}))
 		}
 	}
 	f.NavnFejl, f.EmailFejl, f.RolleFejl = errs[accounts.FieldName], errs[accounts.FieldEmail], errs[accounts.FieldRoles]
 	return a.render(c, fiber.StatusUnprocessableEntity, views.NyBrugerPage(a.page(c, "Opret bruger"), f))
+}
+
+// createWithPassword creates the user n with create and a random initial password, and
+// answers with the page that shows the password this once (201, never cached, never stored
+// in clear, never logged) and the links next. An e-mail in use comes back as the field
+// error for the form to show again (and a nil error); any other error of create is returned.
+func (a *App) createWithPassword(c *fiber.Ctx, n accounts.NewUser,
+	create func(context.Context, tenant.Actor, accounts.NewUser) (accounts.User, error),
+	next func(accounts.User) []views.HomeLink) (accounts.FieldErrors, error) {
+	n.Password = accounts.RandomPassword()
+	u, err := create(c.UserContext(), actor(c), n)
+	switch {
+	case errors.Is(err, accounts.ErrEmailTaken):
+		return accounts.FieldErrors{accounts.FieldEmail: msgEmailTaken}, nil
+	case err != nil:
+		return nil, err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return nil, a.render(c, fiber.StatusCreated, views.BrugerOprettetPage(a.page(c, "Brugeren er oprettet"),
+		views.BrugerOprettet{Navn: u.Name, Email: u.Email, Roller: roleLabels(append([]string{n.Role}, n.Roles...)),
+			Adgangskode: n.Password, Links: next(u)}))
 }
 
 // brugerForm is GET /brugere/:id: the user's rights and status.

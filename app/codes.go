@@ -34,6 +34,14 @@ func (a *App) codes(ctx context.Context) (*codes.Snapshot, error) {
 	return snap, nil
 }
 
+// forgetCodes drops the cached code lists after DST changed them (koder.go), so the next
+// form of this process reads the change; other processes see it within codesTTL.
+func (a *App) forgetCodes() {
+	a.codeCache.mu.Lock()
+	defer a.codeCache.mu.Unlock()
+	a.codeCache.snap = nil
+}
+
 var copenhagen = func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Copenhagen")
 	if err != nil {

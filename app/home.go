@@ -45,5 +45,16 @@ func (a *App) home(c *fiber.Ctx) error {
 		h.Links = append(h.Links, views.HomeLink{Href: views.BrugerePath, Label: brugereTitle,
 			Description: "Opret kommunens brugere, og giv dem rettigheder"})
 	}
+	// DST's code lists, the platform administrator's kommuner and users (T3).
+	if a.can(c, access.CodesManage) {
+		h.Links = append(h.Links, views.HomeLink{Href: views.KoderPath, Label: "Kodelister",
+			Description: "Indsatskoder, målgrupper, tilbudstyper og FFB-ydelser: tilføj, ret tekster, lad udgå"})
+	}
+	if a.can(c, access.KommunerManage) {
+		h.Links = append(h.Links, views.HomeLink{Href: views.KommunerPath, Label: "Kommuner",
+			Description: "Aktivér kommuner, og opret deres første kommuneadministrator"},
+			views.HomeLink{Href: views.AlleBrugerePath, Label: "Alle brugere",
+				Description: "Brugerne i alle kommuner med rettigheder og seneste login"})
+	}
 	return a.render(c, fiber.StatusOK, views.HomePage(a.page(c, "Forside"), h))
 }

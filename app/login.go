@@ -46,6 +46,9 @@ func (a *App) login(c *fiber.Ctx) error {
 	case errors.Is(err, accounts.ErrDeactivated):
 		return a.loginFailed(c, fiber.StatusUnprocessableEntity, email,
 			"Din konto er deaktiveret. Kontakt din kommunes administrator.")
+	case errors.Is(err, accounts.ErrKommuneInactive): // T3
+		return a.loginFailed(c, fiber.StatusUnprocessableEntity, email,
+			"Din kommune er ikke aktiveret i løsningen. Kontakt platformens administrator, som aktiverer kommunen.")
 	case err != nil:
 		return err
 	}

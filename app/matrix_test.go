@@ -82,6 +82,12 @@ func (f matrixFixture) path(t *testing.T, route string) (string, bool) {
 			segs[i] = "app.css"
 		case s == ":liste":
 			segs[i] = "egne"
+		case s == ":kodeliste": // DST's code lists: a code the demo data uses, so nothing deletes it
+			segs[i] = "indsatskoder"
+		case s == ":kode":
+			segs[i] = "1.3"
+		case s == ":kommunekode": // the platform administrator's kommuner: one without demo users
+			segs[i] = "151"
 		case s == ":id" && i > 0 && kommuneDataParents[segs[i-1]]:
 			data = true
 			segs[i] = strconv.FormatInt(map[string]int64{"sager": f.sag, "ydelser": f.ydelse, "brugere": f.bruger}[segs[i-1]], 10)

@@ -68,7 +68,7 @@ func (a *App) requestLog(c *fiber.Ctx) error {
 
 // loadSession bridges gorilla/sessions into Fiber once per request: it loads the
 // server-side session named by the cookie and the user it belongs to. A session whose user
-// is gone or deactivated is ended.
+// is gone or deactivated, or whose kommune is deactivated (T3), is ended.
 func (a *App) loadSession(c *fiber.Ctx) error {
 	if isStatic(c) {
 		return c.Next()
@@ -92,7 +92,7 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
 		return err
 	}
-	if err != nil || !u.Active {
+	if err != nil || !u.MayWork() {
 		r.session.Options.MaxAge = -1
 		if err := a.saveSession(c); err != nil {
 			return err

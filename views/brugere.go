@@ -45,8 +45,9 @@ type NyBruger struct {
 // BrugerOprettet is the page after *Opret bruger*: the new user with the initial password,
 // shown this once and never again.
 type BrugerOprettet struct {
-	URL, Navn, Email, Roller string
-	Adgangskode              string
+	Navn, Email, Roller string
+	Adgangskode         string
+	Links               []HomeLink // where to go next (Href, Label)
 }
 
 // RedigerBruger is one user's page: their rights and whether they may log in.

@@ -91,23 +91,35 @@ func sortRoles(roles []string) {
 
 // SyncPolicies makes the role policies in casbin_rule exactly Policies: missing ones are
 // added, ones no longer in Policies removed. Grants ("g" rules) are left alone. Run by
-// `indberet migrate`.
-func SyncPolicies(ctx context.Context, tx pgx.Tx) error {
+// `indberet migrate` (schema.Prepare), the only way policies change; it returns what it
+// added and removed ("role obj:act") for the audit record the caller writes in tx.
+func SyncPolicies(ctx context.Context, tx pgx.Tx) (added, removed []string, err error) {
 	var ids []string
 	for role, perms := range Policies {
 		for _, p := range perms {
 			rule := []string{role, AllDomains, p.Obj, p.Act}
 			id := policyID("p", rule)
 			ids = append(ids, id)
-			if _, err := tx.Exec(ctx, `
+			tag, err := tx.Exec(ctx, `
 				INSERT INTO casbin_rule (id, p_type, v0, v1, v2, v3) VALUES ($1, 'p', $2, $3, $4, $5)
-				ON CONFLICT (id) DO NOTHING`, id, rule[0], rule[1], rule[2], rule[3]); err != nil {
-				return fmt.Errorf("add policy %v: %w", rule, err)
+				ON CONFLICT (id) DO NOTHING`, id, rule[0], rule[1], rule[2], rule[3])
+			if err != nil {
+				return nil, nil, fmt.Errorf("add policy %v: %w", rule, err)
+			}
+			if tag.RowsAffected() > 0 {
+				added = append(added, role+" "+p.String())
 			}
 		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM casbin_rule WHERE p_type = 'p' AND NOT (id = ANY($1))`, ids); err != nil {
-		return fmt.Errorf("remove old policies: %w", err)
+	rows, err := tx.Query(ctx, `DELETE FROM casbin_rule WHERE p_type = 'p' AND NOT (id = ANY($1))
+		RETURNING coalesce(v0, '') || ' ' || coalesce(v2, '') || ':' || coalesce(v3, '')`, ids)
+	if err != nil {
+		return nil, nil, fmt.Errorf("remove old policies: %w", err)
 	}
-	return nil
+	if removed, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return nil, nil, fmt.Errorf("remove old policies: %w", err)
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	return added, removed, nil
 }

@@ -3,7 +3,8 @@
 // users with their roles, logging in with throttling of repeated failures (throttle.go),
 // and deactivating; a kommune administrator's management of the kommune's users (admin.go,
 // with the rule that keeps an administrator, rules.go); a user's own password and sessions
-// (self.go). SQL on the users and login_throttle tables lives here and nowhere else.
+// (self.go); the platform administrator's part: every user, activating kommuner, a
+// kommune's first administrator (platform.go). SQL on the users and login_throttle tables lives here and nowhere else.
 package accounts
 
 import (
@@ -37,7 +38,14 @@ type User struct {
 	Active      bool
 	Demo        bool
 	LastLoginAt *time.Time
+	// KommuneAktiv tells whether the user's kommune is active (T3); true for DST and
+	// platform users. A user of an inactive kommune cannot log in, and their sessions end.
+	KommuneAktiv bool
 }
+
+// MayWork tells whether the user may log in and keep a session: active, in an active
+// kommune (T3) when they belong to one.
+func (u User) MayWork() bool { return u.Active && u.KommuneAktiv }
 
 // Errors of Create and Login. The app turns them into Danish messages.
 var (
@@ -45,6 +53,9 @@ var (
 	ErrDeactivated        = errors.New("accounts: user is deactivated")
 	ErrEmailTaken         = errors.New("accounts: e-mail already in use")
 	ErrInvalid            = errors.New("accounts: invalid user")
+	// ErrKommuneInactive: the user's kommune is not active (T3); returned by Login only
+	// after the password matched.
+	ErrKommuneInactive = errors.New("accounts: the user's kommune is not active")
 )
 
 // ThrottledError is returned by Login while an account or address is locked.
@@ -159,38 +170,49 @@ func (s *Store) Create(ctx context.Context, actor tenant.Actor, n NewUser) (User
 	if err != nil {
 		return User{}, fmt.Errorf("hash password: %w", err)
 	}
-	u := User{Email: NormalizeEmail(n.Email), Name: strings.TrimSpace(n.Name), Kommune: n.Kommune, Active: true, Demo: n.Demo}
 	scope := tenant.Scope{Kommune: n.Kommune, AllKommuner: n.Kommune == "", Actor: actor}
-	err = s.db.InScope(ctx, scope, func(tx *tenant.Tx) error {
-		err := tx.PgxTx().QueryRow(ctx, `
-			INSERT INTO users (email, name, kommune_kode, password_hash, demo)
-			VALUES ($1, $2, NULLIF($3, ''), $4, $5) RETURNING id`,
-			u.Email, u.Name, u.Kommune, hash, u.Demo).Scan(&u.ID)
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.ConstraintName == "users_email_key" {
-			return ErrEmailTaken
-		}
-		if err != nil {
-			return fmt.Errorf("insert user: %w", err)
-		}
-		roles := n.roles()
-		for _, r := range roles {
-			if _, err := access.Grant(ctx, tx.PgxTx(), u.ID, r, n.Kommune); err != nil {
-				return err
-			}
-		}
-		return tx.Audit(ctx, tenant.AuditEntry{Action: "user.create", Entity: "user",
-			EntityID: strconv.FormatInt(u.ID, 10),
-			After:    map[string]any{"email": u.Email, "name": u.Name, "kommune": u.Kommune, "roles": roles}})
+	var u User
+	err = s.db.InScope(ctx, scope, func(tx *tenant.Tx) (err error) {
+		u, err = insertUser(ctx, tx, n, hash)
+		return err
 	})
 	return u, err
 }
 
-const userColumns = `id, email, name, coalesce(kommune_kode, ''), active, demo, last_login_at`
+// insertUser inserts the checked user n with the password hash, grants their roles and
+// writes the audit record, in tx.
+func insertUser(ctx context.Context, tx *tenant.Tx, n NewUser, hash string) (User, error) {
+	u := User{Email: NormalizeEmail(n.Email), Name: strings.TrimSpace(n.Name), Kommune: n.Kommune, Active: true, Demo: n.Demo}
+	err := tx.PgxTx().QueryRow(ctx, `
+		INSERT INTO users (email, name, kommune_kode, password_hash, demo)
+		VALUES ($1, $2, NULLIF($3, ''), $4, $5) RETURNING id, `+kommuneAktiv,
+		u.Email, u.Name, u.Kommune, hash, u.Demo).Scan(&u.ID, &u.KommuneAktiv)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "users_email_key" {
+		return u, ErrEmailTaken
+	}
+	if err != nil {
+		return u, fmt.Errorf("insert user: %w", err)
+	}
+	roles := n.roles()
+	for _, r := range roles {
+		if _, err := access.Grant(ctx, tx.PgxTx(), u.ID, r, n.Kommune); err != nil {
+			return u, err
+		}
+	}
+	return u, tx.Audit(ctx, tenant.AuditEntry{Action: "user.create", Entity: "user",
+		EntityID: strconv.FormatInt(u.ID, 10),
+		After:    map[string]any{"email": u.Email, "name": u.Name, "kommune": u.Kommune, "roles": roles}})
+}
+
+// kommuneAktiv is the column of User.KommuneAktiv in a statement on users.
+const kommuneAktiv = `coalesce((SELECT k.aktiv FROM kommuner k WHERE k.kommune_kode = users.kommune_kode), true)`
+
+const userColumns = `id, email, name, coalesce(kommune_kode, ''), active, demo, last_login_at, ` + kommuneAktiv
 
 func scanUser(row pgx.Row) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt, &u.KommuneAktiv)
 	return u, err
 }
 
@@ -258,6 +280,9 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 	if !u.Active {
 		return User{}, ErrDeactivated
 	}
+	if !u.KommuneAktiv { // T3
+		return User{}, ErrKommuneInactive
+	}
 	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, keys[0]); err != nil {
 		return User{}, fmt.Errorf("clear failures: %w", err)
 	}
@@ -269,7 +294,7 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 
 func scanUserHash(row pgx.Row, hash *string) (User, error) {
 	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt, hash)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt, &u.KommuneAktiv, hash)
 	return u, err
 }
 

@@ -121,21 +121,35 @@ func (s *Store) SetActiveInKommune(ctx context.Context, actor tenant.Actor, komm
 // administrator holds until commit. It returns user id (tenant.ErrNotFound when they are not
 // of the kommune) and the kommune's active administrators.
 func lockKommune(ctx context.Context, tx *tenant.Tx, kommune string, id int64) (User, []int64, error) {
-	rows, err := tx.PgxTx().Query(ctx, `SELECT `+userColumns+` FROM users WHERE kommune_kode = $1 ORDER BY id FOR UPDATE`, kommune)
+	users, admins, err := kommuneUsers(ctx, tx, kommune, true)
 	if err != nil {
-		return User{}, nil, fmt.Errorf("lock users of kommune %s: %w", kommune, err)
-	}
-	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (User, error) { return scanUser(row) })
-	if err != nil {
-		return User{}, nil, fmt.Errorf("lock users of kommune %s: %w", kommune, err)
+		return User{}, nil, err
 	}
 	i := slices.IndexFunc(users, func(u User) bool { return u.ID == id })
 	if i < 0 {
 		return User{}, nil, tenant.ErrNotFound
 	}
+	return users[i], admins, nil
+}
+
+// kommuneUsers returns the kommune's users by id and the ids of its active administrators,
+// in tx; with lock the users stay locked until tx ends.
+func kommuneUsers(ctx context.Context, tx *tenant.Tx, kommune string, lock bool) ([]User, []int64, error) {
+	sql := `SELECT ` + userColumns + ` FROM users WHERE kommune_kode = $1 ORDER BY id`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	rows, err := tx.PgxTx().Query(ctx, sql, kommune)
+	if err != nil {
+		return nil, nil, fmt.Errorf("users of kommune %s: %w", kommune, err)
+	}
+	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (User, error) { return scanUser(row) })
+	if err != nil {
+		return nil, nil, fmt.Errorf("users of kommune %s: %w", kommune, err)
+	}
 	holders, err := access.Holders(ctx, tx.PgxTx(), access.Kommuneadmin, kommune)
 	if err != nil {
-		return User{}, nil, err
+		return nil, nil, err
 	}
 	var admins []int64
 	for _, u := range users {
@@ -143,5 +157,5 @@ func lockKommune(ctx context.Context, tx *tenant.Tx, kommune string, id int64) (
 			admins = append(admins, u.ID)
 		}
 	}
-	return users[i], admins, nil
+	return users, admins, nil
 }

@@ -171,6 +171,7 @@ func TestChangePassword(t *testing.T) {
 	s := accounts.NewStore(db)
 	s.Sleep = func(context.Context, time.Duration) {}
 	sessions := websession.New(db.Pool, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
+	activate(t, s, "101")
 	u := newUser(t, s, "a@kk.dk", "101", access.Indberetter)
 	keep := newSession(t, sessions, u.ID)
 	newSession(t, sessions, u.ID)

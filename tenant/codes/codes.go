@@ -1,8 +1,10 @@
 // Package codes holds the starting content of the code lists (CODES.md): the 98 kommuner,
 // the indsatskoder, målgrupper, tilbudstyper and FFB ydelser, as the CSV files in data/
 // (copied from the specification, embedded in the binary); Load, which puts them into
-// their tables; and Snapshot, an in-memory copy of the lists read from the tables (Read)
-// or from the files (FromCSV).
+// their tables; Snapshot, an in-memory copy of the lists read from the tables (Read) or
+// from the files (FromCSV) (snapshot.go); and DST's management of the lists on the
+// code-list screens: each code with its use, adding, changing texts, retiring from a date,
+// deleting a code added by mistake (manage.go).
 //
 // Load only adds rows that are missing: once a row exists, DST staff own it (they correct
 // texts and retire codes through the code-list screens), and a new release never overwrites

@@ -1,7 +1,8 @@
-// Package rules holds the rules of DOMAIN.md for sager (S) and ydelser (Y) as small pure
-// functions: no SQL, no HTTP, the code lists come in as a codes.Snapshot and "today" as an
-// argument. Handlers call them before they write, and show the returned Danish messages next
-// to the form fields (Y7: nothing typed is lost when validation fails).
+// Package rules holds the rules of DOMAIN.md for sager (S), ydelser (Y) and DST's code
+// lists as small pure functions: no SQL, no HTTP, the code lists come in as a
+// codes.Snapshot and "today" as an argument. Handlers call them before they write, and show
+// the returned Danish messages next to the form fields (Y7: nothing typed is lost when
+// validation fails).
 //
 // Files and the rules they hold:
 //
@@ -15,4 +16,6 @@
 //	status.go  SagStatus and YdelseAfsluttet: derived status (S6)
 //	delete.go  what may be deleted or changed: sag (S7), ydelse (Y8), CPR number (S4),
 //	           indsatskode (Y7)
+//	koder.go   ValidateKode, ValidateTexts, ValidateUdgaar: DST's code-list forms (T3), and
+//	           what retiring a code from a date means for ydelser (Y1, Y3)
 package rules

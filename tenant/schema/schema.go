@@ -7,7 +7,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"indberet/migrations"
 	"indberet/tenant"
@@ -36,9 +36,25 @@ func Prepare(ctx context.Context, ownerURL string) (Result, error) {
 	if r.Codes, err = codes.Load(ctx, pool); err != nil {
 		return r, fmt.Errorf("load code lists: %w", err)
 	}
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return access.SyncPolicies(ctx, tx) })
-	if err != nil {
+	if err := syncPolicies(ctx, pool); err != nil {
 		return r, fmt.Errorf("sync policies: %w", err)
 	}
 	return r, nil
+}
+
+// migrateActor is who changes the role policies: `indberet migrate`.
+var migrateActor = tenant.Actor{Email: "system:migrate"}
+
+// syncPolicies makes the role policies those of access.Policies, with an audit record of the
+// platform (tenant.PlatformKommune) in the same transaction when anything changed.
+func syncPolicies(ctx context.Context, pool *pgxpool.Pool) error {
+	db := &tenant.DB{Pool: pool}
+	return db.InScope(ctx, tenant.Scope{Kommune: tenant.PlatformKommune, Actor: migrateActor}, func(tx *tenant.Tx) error {
+		added, removed, err := access.SyncPolicies(ctx, tx.PgxTx())
+		if err != nil || len(added)+len(removed) == 0 {
+			return err
+		}
+		return tx.Audit(ctx, tenant.AuditEntry{Action: "policy.sync", Entity: "policy",
+			Before: map[string]any{"removed": removed}, After: map[string]any{"added": added}})
+	})
 }

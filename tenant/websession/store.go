@@ -193,6 +193,16 @@ func EndUserSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
 	return nil
 }
 
+// EndKommuneSessions ends every session of the users of a kommune, in the caller's
+// transaction (a deactivated kommune, T3). It reports how many ended.
+func EndKommuneSessions(ctx context.Context, tx pgx.Tx, kommune string) (int64, error) {
+	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE kommune_kode = $1)`, kommune)
+	if err != nil {
+		return 0, fmt.Errorf("end sessions of kommune %s: %w", kommune, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
 // EndOtherUserSessions ends every session of a user except the one with id keepID (the id
 // the cookie carries, Session.ID), in the caller's transaction (Log ud af alle andre
 // sessioner, a changed password). It reports how many ended.

@@ -1,0 +1,327 @@
+package app
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/codes"
+	"indberet/tenant/rules"
+	"indberet/views"
+)
+
+// DST's code lists (T3, DOMAIN.md "Code lists"): *Kodelister* lists them, a list shows its
+// codes with their texts, validity and how many ydelser use them, *Tilføj kode* adds one, a
+// code's page changes its texts, retires it from a date (or takes that back) and deletes a
+// code added by mistake that nothing uses. The store and what retiring means are in
+// tenant/codes (manage.go), the form rules in tenant/rules (koder.go). Every change is
+// audited under tenant.PlatformKommune and clears this process's code cache, so the forms
+// use it at once (other processes within codesTTL).
+
+// kodeliste is the list of the route's :kodeliste, or a 404.
+func kodeliste(c *fiber.Ctx) (codes.Liste, error) {
+	l, ok := codes.ListeByKey(c.Params("kodeliste"))
+	if !ok {
+		return l, fiber.ErrNotFound
+	}
+	return l, nil
+}
+
+// kodelister is GET /koder.
+func (a *App) kodelister(c *fiber.Ctx) error {
+	var k views.Kodelister
+	for _, l := range codes.Lister {
+		k.Lister = append(k.Lister, views.HomeLink{Href: views.KodelistePath(l.Key), Label: l.Title})
+	}
+	return a.render(c, fiber.StatusOK, views.KodelisterPage(a.page(c, "Kodelister"), k))
+}
+
+// kodelisteSide is GET /koder/:kodeliste: the list's codes.
+func (a *App) kodelisteSide(c *fiber.Ctx) error {
+	l, err := kodeliste(c)
+	if err != nil {
+		return err
+	}
+	var ks []codes.Kode
+	if err := a.inScope(c, func(tx *tenant.Tx) (err error) { ks, err = codes.Koder(c.UserContext(), tx, l); return }); err != nil {
+		return err
+	}
+	v := views.Kodeliste{Titel: l.Title, NyURL: views.NyKodePath(l.Key), Kolonner: attributeHeadings(l)}
+	today := a.today()
+	for _, k := range ks {
+		v.Rows = append(v.Rows, views.KodeRow{URL: views.KodePath(l.Key, k.Code), Kode: k.Code, Tekst: k.Path,
+			Attributter: attributes(l, k), GyldigFra: optDate(k.ValidFrom), GyldigTil: optDate(k.ValidTo),
+			Udgaaet: k.ValidTo != nil && k.ValidTo.Before(today), Ydelser: views.TalDK(int(k.Uses))})
+	}
+	return a.render(c, fiber.StatusOK, views.KodelistePage(a.page(c, l.Title), v))
+}
+
+// attributeHeadings are the headings of the list's own attributes, in the order of
+// attributes.
+func attributeHeadings(l codes.Liste) []string {
+	switch {
+	case l.Kind == codes.KindIndsats:
+		return []string{"Paragraf", "FFB", "P-nummer og Afdelings-UUID", "Ophold", "Varighed"}
+	case l.Kind == codes.KindMaalgruppe:
+		return []string{"Kan være primær"}
+	case l.HasParentPath():
+		return []string{"Laveste niveau"}
+	}
+	return nil
+}
+
+// attributes are the values of the list's own attributes of k, as the screens show them.
+func attributes(l codes.Liste, k codes.Kode) []string {
+	switch {
+	case l.Kind == codes.KindIndsats:
+		return []string{k.Paragraph, jaNej(k.FFB), optionLabel(views.TilbudsstedValg, k.RequiresTilbudssted),
+			jaNej(k.Residential), optionLabel(views.VarighedValg, k.VarighedDefault)}
+	case l.Kind == codes.KindMaalgruppe:
+		return []string{jaNej(k.PrimaryAllowed)}
+	case l.HasParentPath():
+		if k.Leaf == nil {
+			return []string{"Ukendt"}
+		}
+		return []string{jaNej(*k.Leaf)}
+	}
+	return nil
+}
+
+func jaNej(b bool) string {
+	if b {
+		return "Ja"
+	}
+	return "Nej"
+}
+
+func optionLabel(opts []views.Option, v string) string {
+	for _, o := range opts {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
+}
+
+func optDate(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return rules.FormatDate(*t)
+}
+
+// nyKodeForm is GET /koder/:kodeliste/ny: the empty *Tilføj kode*.
+func (a *App) nyKodeForm(c *fiber.Ctx) error {
+	l, err := kodeliste(c)
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, rules.KodeInput{}, nil)))
+}
+
+// opretKode is POST /koder/:kodeliste/ny: adds the code (ValidateKode), or shows the form
+// again with the typed values and a message per wrong field (422), also for a code the list
+// already has.
+func (a *App) opretKode(c *fiber.Ctx) error {
+	l, err := kodeliste(c)
+	if err != nil {
+		return err
+	}
+	in := rules.KodeInput{Kode: c.FormValue(rules.FieldKode), Tekst: c.FormValue(rules.FieldTekst),
+		Paragraf: c.FormValue(rules.FieldParagraf), Kilde: c.FormValue(rules.FieldKilde), FFB: c.FormValue(rules.FieldFFB),
+		Tilbudssted: c.FormValue(rules.FieldTilbudssted), Ophold: c.FormValue(rules.FieldOphold),
+		Varighed: c.FormValue(rules.FieldVarighedStd), PrimaerTilladt: c.FormValue(rules.FieldPrimaerTilladt),
+		Overordnet: c.FormValue(rules.FieldOverordnet), Sti: c.FormValue(rules.FieldSti),
+		LavesteNiveau: c.FormValue(rules.FieldLavesteNiveau), GyldigFra: c.FormValue(rules.FieldGyldigFra),
+		UdgaarFra: c.FormValue(rules.FieldUdgaarFra)}
+	snap, err := a.codes(c.UserContext())
+	if err != nil {
+		return err
+	}
+	k, errs := rules.ValidateKode(l, in, snap)
+	if errs.OK() {
+		err = a.inScope(c, func(tx *tenant.Tx) error { return codes.AddKode(c.UserContext(), tx, l, k) })
+		switch {
+		case errors.Is(err, codes.ErrDuplicate):
+			errs.Add(rules.FieldKode, "Koden findes allerede i listen.")
+		case err != nil:
+			return err
+		default:
+			a.forgetCodes()
+			return a.saved(c, true, "Koden "+k.Code+" er tilføjet "+l.Title+".", views.KodePath(l.Key, k.Code))
+		}
+	}
+	return a.render(c, fiber.StatusUnprocessableEntity, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, in, errs)))
+}
+
+func nyKodeView(l codes.Liste, in rules.KodeInput, errs rules.Errors) views.NyKode {
+	values := map[string]string{rules.FieldKode: in.Kode, rules.FieldTekst: in.Tekst, rules.FieldParagraf: in.Paragraf,
+		rules.FieldKilde: in.Kilde, rules.FieldFFB: in.FFB, rules.FieldTilbudssted: in.Tilbudssted, rules.FieldOphold: in.Ophold,
+		rules.FieldVarighedStd: in.Varighed, rules.FieldPrimaerTilladt: in.PrimaerTilladt, rules.FieldOverordnet: in.Overordnet,
+		rules.FieldSti: in.Sti, rules.FieldLavesteNiveau: in.LavesteNiveau, rules.FieldGyldigFra: in.GyldigFra,
+		rules.FieldUdgaarFra: in.UdgaarFra}
+	f := views.NyKode{Liste: l.Title, Action: views.NyKodePath(l.Key), Tilbage: views.KodelistePath(l.Key),
+		Indsats: l.Kind == codes.KindIndsats, Maalgruppe: l.Kind == codes.KindMaalgruppe,
+		Overordnet: l.Kind == codes.KindMaalgruppe && l.UUIDs(), Sti: l.HasParentPath(), UUID: l.UUIDs(),
+		Felter: map[string]views.KodeFelt{}}
+	for name, v := range values {
+		f.Felter[name] = views.KodeFelt{Value: v, Fejl: errs[name]}
+	}
+	return f
+}
+
+// kodeTarget is the route's code in its list, with its use, or a 404.
+func (a *App) kodeTarget(c *fiber.Ctx) (codes.Liste, codes.Kode, error) {
+	l, err := kodeliste(c)
+	if err != nil {
+		return l, codes.Kode{}, err
+	}
+	var k codes.Kode
+	err = a.inScope(c, func(tx *tenant.Tx) (err error) {
+		k, err = codes.KodeByCode(c.UserContext(), tx, l, c.Params("kode"))
+		return err
+	})
+	return l, k, err
+}
+
+// kodeSide is GET /koder/:kodeliste/:kode.
+func (a *App) kodeSide(c *fiber.Ctx) error {
+	l, k, err := a.kodeTarget(c)
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, views.KodePage(a.page(c, "Kode "+k.Code), kodeView(l, k)))
+}
+
+// kodeView is a code's page with the stored texts and retire date.
+func kodeView(l codes.Liste, k codes.Kode) views.KodeSide {
+	v := views.KodeSide{Liste: l.Title, ListeURL: views.KodelistePath(l.Key), URL: views.KodePath(l.Key, k.Code), Kode: k.Code,
+		Tekst: views.KodeFelt{Value: k.Name}, Paragraf: views.KodeFelt{Value: k.Paragraph}, Kilde: views.KodeFelt{Value: k.Source},
+		MedParagraf: l.HasParagraph(), UdgaarFra: views.KodeFelt{Value: optDate(k.UdgaarFra())}, Udgaaet: k.ValidTo != nil}
+	v.Oplysninger = append(v.Oplysninger, [2]string{"Tekst", k.Path})
+	for i, h := range attributeHeadings(l) {
+		v.Oplysninger = append(v.Oplysninger, [2]string{h, attributes(l, k)[i]})
+	}
+	if k.ParentCode != "" {
+		v.Oplysninger = append(v.Oplysninger, [2]string{"Overordnet målgruppe", k.ParentCode})
+	}
+	v.Oplysninger = append(v.Oplysninger, [2]string{"Gyldig fra", orIngen(optDate(k.ValidFrom))},
+		[2]string{"Gyldig til", orIngen(optDate(k.ValidTo))}, [2]string{"Antal ydelser", views.TalDK(int(k.Uses))})
+	switch {
+	case k.Deletable():
+		v.SletURL = views.KodePath(l.Key, k.Code) + "/slet"
+	case k.Uses > 0:
+		v.SletIkke = "Koden bruges af " + views.TalDK(int(k.Uses)) + " ydelser og kan ikke slettes. Lad den udgå fra en dato i stedet."
+	default:
+		v.SletIkke = "Koden stammer fra de oprindelige kodelister og kan ikke slettes. Lad den udgå fra en dato i stedet."
+	}
+	return v
+}
+
+func orIngen(s string) string {
+	if s == "" {
+		return "Ingen"
+	}
+	return s
+}
+
+// gemKode is POST /koder/:kodeliste/:kode: saves the texts (handling=tekster), the day the
+// code is retired from (handling=udgaar) or takes the retirement back (handling=genindfoer).
+// Refused input comes back on the page with the typed values and a message (422).
+func (a *App) gemKode(c *fiber.Ctx) error {
+	l, k, err := a.kodeTarget(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	v := kodeView(l, k)
+	var changed bool
+	var flash string
+	switch c.FormValue("handling") {
+	case views.HandlingTekster:
+		t, errs := rules.ValidateTexts(l, c.FormValue(rules.FieldTekst), c.FormValue(rules.FieldParagraf), c.FormValue(rules.FieldKilde))
+		if !errs.OK() {
+			v.Tekst = views.KodeFelt{Value: c.FormValue(rules.FieldTekst), Fejl: errs[rules.FieldTekst]}
+			v.Paragraf = views.KodeFelt{Value: c.FormValue(rules.FieldParagraf), Fejl: errs[rules.FieldParagraf]}
+			v.Kilde = views.KodeFelt{Value: c.FormValue(rules.FieldKilde), Fejl: errs[rules.FieldKilde]}
+			return a.render(c, fiber.StatusUnprocessableEntity, views.KodePage(a.page(c, "Kode "+k.Code), v))
+		}
+		err = a.inScope(c, func(tx *tenant.Tx) (err error) { changed, err = codes.SetTexts(ctx, tx, l, k.Code, t); return })
+		flash = "Teksterne til koden " + k.Code + " er gemt."
+	case views.HandlingUdgaar:
+		typed := c.FormValue(rules.FieldUdgaarFra)
+		d, errs := rules.ValidateUdgaar(k, typed)
+		if !errs.OK() {
+			v.UdgaarFra = views.KodeFelt{Value: typed, Fejl: errs[rules.FieldUdgaarFra]}
+			return a.render(c, fiber.StatusUnprocessableEntity, views.KodePage(a.page(c, "Kode "+k.Code), v))
+		}
+		var later int64
+		err = a.inScope(c, func(tx *tenant.Tx) (err error) {
+			if changed, err = codes.Retire(ctx, tx, l, k.Code, d); err != nil {
+				return err
+			}
+			later, err = codes.UsesFrom(ctx, tx, l, k.Code, d)
+			return err
+		})
+		flash = "Koden " + k.Code + " udgår fra " + rules.FormatDate(d) + "."
+		if later > 0 {
+			flash += " " + views.TalDK(int(later)) + " ydelser med startdato fra den dag bruger koden; de kan ikke gemmes igen med den."
+		}
+	case views.HandlingGenindfoer:
+		err = a.inScope(c, func(tx *tenant.Tx) (err error) { changed, err = codes.Reinstate(ctx, tx, l, k.Code); return })
+		flash = "Koden " + k.Code + " er genindført og gælder uden slutdato."
+	default:
+		return fiber.ErrBadRequest
+	}
+	if err != nil {
+		return err
+	}
+	a.forgetCodes()
+	return a.saved(c, changed, flash, v.URL)
+}
+
+// sletKodeForm is GET /koder/:kodeliste/:kode/slet: what will be deleted, or why it cannot.
+func (a *App) sletKodeForm(c *fiber.Ctx) error {
+	l, k, err := a.kodeTarget(c)
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, views.ConfirmDeletePage(a.page(c, "Slet kode"), sletKodeView(l, k)))
+}
+
+func sletKodeView(l codes.Liste, k codes.Kode) views.ConfirmDelete {
+	v := kodeView(l, k)
+	f := views.ConfirmDelete{Heading: "Slet kode", CancelTo: v.URL, Instead: v.SletIkke}
+	if k.Deletable() {
+		f.Action = v.URL + "/slet"
+		f.Warning = "Koden " + k.Code + " slettes fra " + l.Title + ". Det kan ikke fortrydes."
+		f.Items = []string{strings.TrimSpace(k.Code + " " + k.Path)}
+	}
+	return f
+}
+
+// sletKode is POST /koder/:kodeliste/:kode/slet: deletes a code DST added that no ydelse
+// uses, checked again under the row's lock; otherwise 409 with the reason.
+func (a *App) sletKode(c *fiber.Ctx) error {
+	l, k, err := a.kodeTarget(c)
+	if err != nil {
+		return err
+	}
+	err = a.inScope(c, func(tx *tenant.Tx) error { return codes.DeleteKode(c.UserContext(), tx, l, k.Code) })
+	if errors.Is(err, codes.ErrInUse) || errors.Is(err, codes.ErrFromSpecification) {
+		f := sletKodeView(l, k)
+		f.Action = ""
+		if f.Instead == "" {
+			f.Instead = "Koden bruges nu og kan ikke slettes. Lad den udgå fra en dato i stedet."
+		}
+		return a.render(c, fiber.StatusConflict, views.ConfirmDeletePage(a.page(c, "Slet kode"), f))
+	}
+	if err != nil {
+		return err
+	}
+	a.forgetCodes()
+	return a.saved(c, true, "Koden "+k.Code+" er slettet fra "+l.Title+".", views.KodelistePath(l.Key))
+}

@@ -1,0 +1,200 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"testing"
+
+	"indberet/tenant"
+	"indberet/tenant/demo"
+)
+
+// inAll runs fn in a transaction that reads every kommune, failing the test on an error.
+func (b *bundle) inAll(fn func(ctx context.Context, tx *tenant.Tx) error) {
+	b.t.Helper()
+	ctx := context.Background()
+	if err := b.db.InScope(ctx, tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: "test"}},
+		func(tx *tenant.Tx) error { return fn(ctx, tx) }); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func nyIndsats() url.Values {
+	return url.Values{"kode": {"1.99"}, "tekst": {"Ny indsats"}, "paragraf": {"SEL § 999"}, "ffb": {"nej"},
+		"tilbudssted": {"no"}, "ophold": {"nej"}, "varighed_standard": {"styk"}, "gyldig_fra": {"01-01-2026"}}
+}
+
+func TestKodelister(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("dst@demo.invalid")
+	c.get("/").mustStatus(t, http.StatusOK).mustContain(t, `href="/koder"`, "Kodelister")
+	c.get("/koder").mustStatus(t, http.StatusOK).mustContain(t, "Indsatskoder", "Målgrupper 2013–2017", "FFB-målgrupper",
+		"Tilbudstyper", "FFB-ydelser (Ydelses-UUID)", `href="/koder/maalgrupper-2018"`)
+	// The demo data's ydelser are counted: Niels Hansen's 1.3 among them.
+	c.get("/koder/indsatskoder").mustStatus(t, http.StatusOK).mustContain(t, "Tilføj kode", "Paragraf", "Gyldig fra",
+		"Gyldig til", "Antal ydelser", `href="/koder/indsatskoder/1.8.1"`, "01-07-2013", "SEL § 108")
+	var uses int
+	b.inAll(func(ctx context.Context, tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM ydelser WHERE indsatskode = '1.3'`).Scan(&uses)
+	})
+	if uses == 0 {
+		t.Fatal("the demo data has no 1.3")
+	}
+	c.get("/koder/indsatskoder/1.3").mustStatus(t, http.StatusOK).mustContain(t, "Kode", "1.3", "Behandling",
+		"Antal ydelser</th><td>"+strconv.Itoa(uses), "bruges af "+strconv.Itoa(uses)+" ydelser og kan ikke slettes")
+	c.get("/koder/maalgrupper-ffb").mustStatus(t, http.StatusOK).mustContain(t, "Kan være primær", "Socialt problem > Hjemløshed")
+	c.get("/koder/ffb-tilbud").mustStatus(t, http.StatusOK).mustContain(t, "Laveste niveau")
+	c.get("/koder/ukendt").mustStatus(t, http.StatusNotFound)
+	c.get("/koder/indsatskoder/9.9").mustStatus(t, http.StatusNotFound)
+	c.get("/koder/ukendt/ny").mustStatus(t, http.StatusNotFound)
+
+	// Only DST (T3).
+	k := b.client()
+	k.login("kommuneadmin.101@demo.invalid")
+	k.get("/koder").mustStatus(t, http.StatusForbidden)
+	k.get("/").mustNotContain(t, `href="/koder"`)
+}
+
+func TestTilfoejKode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("dst@demo.invalid")
+	c.get("/koder/indsatskoder/ny").mustStatus(t, http.StatusOK).mustContain(t, "Tilføj kode", "Paragraf",
+		"Omfattet af FFB fra 01-01-2025", "Ophold", "Varighed som standard", "Gyldig fra", "Udgår fra")
+
+	// Each refusal: 422, the typed values kept, a Danish message, nothing added.
+	for _, tc := range []struct {
+		name string
+		form url.Values
+		msg  string
+		kept string
+	}{
+		{"duplicate", with(nyIndsats(), "kode", "1.3"), "Koden findes allerede i listen.", `value="1.3"`},
+		{"bad date", with(nyIndsats(), "gyldig_fra", "31-02-2026"), "Datoen findes ikke.", `value="31-02-2026"`},
+		{"retire before valid", with(nyIndsats(), "udgaar_fra", "01-12-2025"),
+			"Datoen, koden udgår fra, skal ligge efter den dato, koden gælder fra (01-01-2026).", `value="01-12-2025"`},
+		{"empty text", with(nyIndsats(), "tekst", ""), "Angiv kodens tekst.", `value="SEL § 999"`},
+		{"bad code", with(nyIndsats(), "kode", "x.1"), "Koden skal være tal adskilt af punktum, fx 1.8.3.", `value="x.1"`},
+		{"no answers", with(nyIndsats(), "ffb", "", "ophold", ""), "Svar, om indsatsen er et ophold.", `value="01-01-2026"`},
+	} {
+		r := c.post("/koder/indsatskoder/ny", tc.form, true).mustStatus(t, http.StatusUnprocessableEntity)
+		r.mustContain(t, tc.msg, tc.kept, "Formularen er ikke gemt")
+	}
+	// The duplicate 1.3 left the specification's row as it was.
+	c.get("/koder/indsatskoder/1.3").mustContain(t, "Behandling").mustNotContain(t, "Ny indsats")
+	// Missing CSRF: 403, nothing added.
+	c.post("/koder/indsatskoder/ny", nyIndsats(), false).mustStatus(t, http.StatusForbidden)
+	c.get("/koder/indsatskoder/1.99").mustStatus(t, http.StatusNotFound)
+
+	r := c.post("/koder/indsatskoder/ny", nyIndsats(), true).mustStatus(t, http.StatusSeeOther)
+	if loc := r.header.Get("Location"); loc != "/koder/indsatskoder/1.99" {
+		t.Fatalf("went to %q", loc)
+	}
+	c.get("/koder/indsatskoder/1.99").mustStatus(t, http.StatusOK).mustContain(t, "Koden 1.99 er tilføjet Indsatskoder.",
+		"Ny indsats", "SEL § 999", "Stykydelse", "01-01-2026", `href="/koder/indsatskoder/1.99/slet"`)
+	if got := b.auditActions("000", "kodeliste:indsatskoder", "1.99"); !slices.Equal(got, []string{"code.add"}) {
+		t.Errorf("audit %v", got)
+	}
+	// The forms use the new code at once (this process's cache is cleared).
+	i := b.client()
+	i.login("indberetter.101@demo.invalid")
+	i.get("/sager/ny").mustContain(t, "Ny indsats")
+
+	// FFB lists take UUIDs, lower-case.
+	r = c.post("/koder/ffb-ydelser/ny", url.Values{"kode": {"6F1B2C3D-0000-4000-8000-000000000002"}, "tekst": {"Ny FFB-ydelse"},
+		"sti": {"Ydelse >  Ophold"}, "laveste_niveau": {"ja"}, "gyldig_fra": {"01-01-2026"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get(r.header.Get("Location")).mustStatus(t, http.StatusOK).mustContain(t, "Ydelse > Ophold > Ny FFB-ydelse",
+		"6f1b2c3d-0000-4000-8000-000000000002")
+	c.post("/koder/ffb-ydelser/ny", url.Values{"kode": {"1.2"}, "tekst": {"x"}, "laveste_niveau": {"ja"}, "gyldig_fra": {"01-01-2026"}}, true).
+		mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, "8-4-4-4-12")
+}
+
+func TestRetKode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("dst@demo.invalid")
+	path := "/koder/tilbudstyper/1.2"
+	c.get(path).mustStatus(t, http.StatusOK).mustContain(t, "Tekster", "Kilde", "Udgår fra", "Gem dato",
+		"stammer fra de oprindelige kodelister og kan ikke slettes")
+
+	// Texts: 422 with the typed values, then saved and audited.
+	c.post(path, url.Values{"handling": {"tekster"}, "tekst": {"  "}, "kilde": {"Rettet kilde"}}, true).
+		mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, "Angiv kodens tekst.", "Rettet kilde")
+	c.post(path, url.Values{"handling": {"tekster"}, "tekst": {"Dagbehandling"}, "kilde": {"DST 2026"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get(path).mustContain(t, "Teksterne til koden 1.2 er gemt.", `value="Dagbehandling"`, "DST 2026")
+	c.get("/koder/tilbudstyper").mustContain(t, "Dagbehandling")
+
+	// Retire: bad date, before gyldig fra (01-07-2013), then a date; all 422 keep the value.
+	for form, msg := range map[string]string{
+		"":           "Angiv datoen, koden udgår fra.",
+		"1-13-2020":  "Datoen findes ikke.",
+		"01-07-2013": "Datoen, koden udgår fra, skal ligge efter den dato, koden gælder fra (01-07-2013).",
+	} {
+		r := c.post(path, url.Values{"handling": {"udgaar"}, "udgaar_fra": {form}}, true).mustStatus(t, http.StatusUnprocessableEntity)
+		r.mustContain(t, msg, `value="`+form+`"`, `value="Dagbehandling"`)
+	}
+	c.post(path, url.Values{"handling": {"udgaar"}, "udgaar_fra": {"01-01-2016"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get(path).mustContain(t, "Koden 1.2 udgår fra 01-01-2016.", "Gyldig til</th><td>31-12-2015", `value="01-01-2016"`, "Genindfør koden")
+	c.post(path, url.Values{"handling": {"genindfoer"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get(path).mustContain(t, "er genindført", "Gyldig til</th><td>Ingen")
+	c.post(path, url.Values{"handling": {"noget"}}, true).mustStatus(t, http.StatusBadRequest)
+	c.post(path, url.Values{"handling": {"tekster"}, "tekst": {"Uden CSRF"}}, false).mustStatus(t, http.StatusForbidden)
+	if got := b.auditActions("000", "kodeliste:tilbudstyper", "1.2"); !slices.Equal(got, []string{"code.texts", "code.retire", "code.reinstate"}) {
+		t.Errorf("audit %v", got)
+	}
+
+	// Never delete a code data uses or one of the specification: the page says why, the
+	// POST is refused with 409 and nothing goes.
+	c.get("/koder/indsatskoder/1.3/slet").mustStatus(t, http.StatusOK).mustContain(t, "kan ikke slettes").mustNotContain(t, "Ja, slet")
+	c.post("/koder/indsatskoder/1.3/slet", nil, true).mustStatus(t, http.StatusConflict).mustContain(t, "kan ikke slettes")
+	c.get("/koder/indsatskoder/1.3").mustStatus(t, http.StatusOK)
+	// A code added by mistake goes, after the confirmation.
+	c.post("/koder/indsatskoder/ny", nyIndsats(), true).mustStatus(t, http.StatusSeeOther)
+	c.get("/koder/indsatskoder/1.99/slet").mustStatus(t, http.StatusOK).mustContain(t, "Ja, slet", "Koden 1.99 slettes")
+	c.post("/koder/indsatskoder/1.99/slet", nil, false).mustStatus(t, http.StatusForbidden)
+	r := c.post("/koder/indsatskoder/1.99/slet", nil, true).mustStatus(t, http.StatusSeeOther)
+	if loc := r.header.Get("Location"); loc != "/koder/indsatskoder" {
+		t.Errorf("went to %q", loc)
+	}
+	c.get("/koder/indsatskoder/1.99").mustStatus(t, http.StatusNotFound)
+	if got := b.auditActions("000", "kodeliste:indsatskoder", "1.99"); !slices.Equal(got, []string{"code.add", "code.delete"}) {
+		t.Errorf("audit %v", got)
+	}
+}
+
+// Retiring a code from a date applies to ydelser starting on or after it (Y1) and keeps the
+// existing ones valid: Niels Hansen's 1.3 from 2014 still saves after DST retired 1.3 from
+// 2020, while a new 1.3 starting in 2025 is refused.
+func TestRetiredCodeKeepsOldYdelser(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	d := b.client()
+	d.login("dst@demo.invalid")
+	d.post("/koder/indsatskoder/1.3", url.Values{"handling": {"udgaar"}, "udgaar_fra": {"01-01-2020"}}, true).mustStatus(t, http.StatusSeeOther)
+	d.get("/koder/indsatskoder/1.3").mustContain(t, "Koden 1.3 udgår fra 01-01-2020.")
+
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	_, ys, _ := b.sagByCPR("101", demo.NielsHansenCPR)
+	path := "/ydelser/" + strconv.FormatInt(ys[0].ID, 10) + "/rediger"
+	page := c.get(path).mustStatus(t, http.StatusOK)
+	form := url.Values{"version": {regexpValue(page.body, "version")}, "indsatskode": {"1.3"}, "varighed": {"periode"},
+		"maalgruppe_primaer": {"old_2013:1.1.4"}, "bevillingsdato": {"10-02-2014"}, "startdato": {"01-03-2014"},
+		"slutdato": {"31-08-2016"}, "forventet_slutdato": {"31-12-2016"}, "betalingskommune": {"101"}, "handling": {"gem-og-stop"}}
+	c.post(path, form, true).mustStatus(t, http.StatusSeeOther)
+	if _, after, _ := b.sagByCPR("101", demo.NielsHansenCPR); after[0].ForventetSlutdato == nil {
+		t.Error("the old ydelse was not saved")
+	}
+	c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusUnprocessableEntity).
+		mustContain(t, "Indsatskoden gælder ikke på startdatoen.", `value="280791-4563"`)
+	if _, _, ok := b.sagByCPR("101", newCPR); ok {
+		t.Error("a sag with the retired code was created")
+	}
+}

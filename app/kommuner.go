@@ -1,0 +1,222 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/tenant/accounts"
+	"indberet/views"
+)
+
+// The platform administrator's screens (T3): *Kommuner* lists the 98 kommuner with their
+// status, users and contact persons; a kommune's page activates it, or deactivates it after a
+// confirmation (its users' sessions end at once and they cannot log in until it is active
+// again), and creates its first kommuneadministrator with an initial password shown once
+// (the same createWithPassword as /brugere/ny); *Alle brugere* lists every user of every
+// kommune, read only, filtered by kommune. Every change is audited (tenant and accounts).
+
+// kommuneTarget is the route's :kommunekode, or a 404.
+func (a *App) kommuneTarget(c *fiber.Ctx) (tenant.Kommune, error) {
+	k, err := a.deps.DB.Kommune(c.UserContext(), c.Params("kommunekode"))
+	if errors.Is(err, tenant.ErrNotFound) {
+		return k, fiber.ErrNotFound
+	}
+	return k, err
+}
+
+// kontaktLabel says whether the three contact persons of K1 are registered.
+func kontaktLabel(n int) string {
+	if n >= 3 {
+		return "Angivet"
+	}
+	return "Mangler (" + strconv.Itoa(n) + " af 3)"
+}
+
+// kommunerSide is GET /kommuner.
+func (a *App) kommunerSide(c *fiber.Ctx) error {
+	var ks []tenant.KommuneStatus
+	if err := a.inScope(c, func(tx *tenant.Tx) (err error) { ks, err = tx.KommuneStatuses(c.UserContext()); return }); err != nil {
+		return err
+	}
+	counts, err := a.deps.Accounts.CountByKommune(c.UserContext())
+	if err != nil {
+		return err
+	}
+	var v views.Kommuner
+	for _, k := range ks {
+		v.Rows = append(v.Rows, views.KommuneRow{URL: views.KommunePath(k.Kode), Kode: k.Kode, Navn: k.Navn, Aktiv: k.Aktiv,
+			Demo: k.Demo, Brugere: views.TalDK(counts[k.Kode]), Kontakt: kontaktLabel(k.Kontaktpersoner)})
+	}
+	return a.render(c, fiber.StatusOK, views.KommunerPage(a.page(c, "Kommuner"), v))
+}
+
+// kommuneSide is GET /kommuner/:kommunekode.
+func (a *App) kommuneSide(c *fiber.Ctx) error {
+	k, err := a.kommuneTarget(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	var kontakt int
+	err = a.inScope(c, func(tx *tenant.Tx) error {
+		ks, err := tx.KommuneStatuses(ctx)
+		for _, s := range ks {
+			if s.Kode == k.Kode {
+				kontakt = s.Kontaktpersoner
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	users, err := a.deps.Accounts.All(ctx, k.Kode)
+	if err != nil {
+		return err
+	}
+	admins, err := a.deps.Accounts.ActiveAdministrators(ctx, actor(c), k.Kode)
+	if err != nil {
+		return err
+	}
+	v := views.KommuneSide{URL: views.KommunePath(k.Kode), Kode: k.Kode, Navn: k.Navn, Aktiv: k.Aktiv, Demo: k.Demo,
+		Brugere: views.TalDK(len(users)), BrugereURL: views.AlleBrugerePath + "?kommune=" + k.Kode,
+		Kontakt: kontaktLabel(kontakt), Administratorer: views.TalDK(len(admins))}
+	if len(admins) == 0 {
+		v.AdminURL = v.URL + "/administrator"
+	}
+	return a.render(c, fiber.StatusOK, views.KommunePage(a.page(c, k.Navn), v))
+}
+
+// aktiverKommune is POST /kommuner/:kommunekode/aktiver: its users can log in from now on.
+func (a *App) aktiverKommune(c *fiber.Ctx) error {
+	return a.setKommuneAktiv(c, true, " er aktiveret. Kommunens brugere kan nu logge ind.")
+}
+
+// deaktiverKommuneForm is GET /kommuner/:kommunekode/deaktiver: the confirmation.
+func (a *App) deaktiverKommuneForm(c *fiber.Ctx) error {
+	k, err := a.kommuneTarget(c)
+	if err != nil {
+		return err
+	}
+	users, err := a.deps.Accounts.All(c.UserContext(), k.Kode)
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, views.DeaktiverKommunePage(a.page(c, "Deaktivér "+k.Navn), views.DeaktiverKommune{
+		Action: views.KommunePath(k.Kode) + "/deaktiver", Tilbage: views.KommunePath(k.Kode), Navn: k.Navn,
+		Brugere: views.TalDK(len(users))}))
+}
+
+// deaktiverKommune is POST /kommuner/:kommunekode/deaktiver: the kommune's users are logged
+// out at their next request and cannot log in until it is activated again.
+func (a *App) deaktiverKommune(c *fiber.Ctx) error {
+	return a.setKommuneAktiv(c, false, " er deaktiveret, og kommunens brugere er logget ud.")
+}
+
+func (a *App) setKommuneAktiv(c *fiber.Ctx, aktiv bool, done string) error {
+	k, err := a.kommuneTarget(c)
+	if err != nil {
+		return err
+	}
+	changed, err := a.deps.Accounts.SetKommuneAktiv(c.UserContext(), actor(c), k.Kode, aktiv)
+	if err != nil {
+		return err
+	}
+	return a.saved(c, changed, k.Navn+done, views.KommunePath(k.Kode))
+}
+
+// saved ends a POST that changed something (or found nothing to change): the flash message
+// for the next page, and the redirect to it.
+func (a *App) saved(c *fiber.Ctx, changed bool, flash, to string) error {
+	if !changed {
+		flash = "Der var ingen ændringer at gemme."
+	}
+	if err := a.setFlash(c, flash); err != nil {
+		return err
+	}
+	return redirect(c, to)
+}
+
+// nyKommuneadminView is the form for the kommune's first administrator.
+func nyKommuneadminView(k tenant.Kommune) views.NyKommuneadmin {
+	return views.NyKommuneadmin{Action: views.KommunePath(k.Kode) + "/administrator", Tilbage: views.KommunePath(k.Kode),
+		Kommune: k.Navn}
+}
+
+// nyKommuneadminForm is GET /kommuner/:kommunekode/administrator.
+func (a *App) nyKommuneadminForm(c *fiber.Ctx) error {
+	k, err := a.kommuneTarget(c)
+	if err != nil {
+		return err
+	}
+	return a.render(c, fiber.StatusOK, views.NyKommuneadminPage(a.page(c, "Opret kommuneadministrator"), nyKommuneadminView(k)))
+}
+
+// opretKommuneadmin is POST /kommuner/:kommunekode/administrator: creates the kommune's
+// first administrator with an initial password shown once, like /brugere/ny. A wrong field
+// or an e-mail in use brings the form back with the typed values (422); a kommune that has an
+// active administrator already is refused with 409 (it creates its own users, T1).
+func (a *App) opretKommuneadmin(c *fiber.Ctx) error {
+	k, err := a.kommuneTarget(c)
+	if err != nil {
+		return err
+	}
+	f := nyKommuneadminView(k)
+	f.Navn, f.Email = c.FormValue("navn"), c.FormValue("email")
+	errs := accounts.CheckNewUser(f.Navn, f.Email, []string{access.Kommuneadmin})
+	if errs == nil {
+		n := accounts.NewUser{Email: f.Email, Name: f.Navn, Role: access.Kommuneadmin}
+		create := func(ctx context.Context, who tenant.Actor, n accounts.NewUser) (accounts.User, error) {
+			return a.deps.Accounts.CreateFirstAdmin(ctx, who, k.Kode, n)
+		}
+		errs, err = a.createWithPassword(c, n, create, func(accounts.User) []views.HomeLink {
+			return []views.HomeLink{{Href: views.KommunePath(k.Kode), Label: "Tilbage til " + k.Navn},
+				{Href: views.KommunerPath, Label: "Tilbage til kommunerne"}}
+		})
+		if errors.Is(err, accounts.ErrHasAdministrator) {
+			f.Fejl = k.Navn + " har allerede en aktiv kommuneadministrator, som opretter kommunens brugere."
+			return a.render(c, fiber.StatusConflict, views.NyKommuneadminPage(a.page(c, "Opret kommuneadministrator"), f))
+		}
+		if errs == nil {
+			return err
+		}
+	}
+	f.NavnFejl, f.EmailFejl = errs[accounts.FieldName], errs[accounts.FieldEmail]
+	return a.render(c, fiber.StatusUnprocessableEntity, views.NyKommuneadminPage(a.page(c, "Opret kommuneadministrator"), f))
+}
+
+// alleBrugere is GET /alle-brugere[?kommune=K]: every user, or those of kommune K ("-": of
+// no kommune), with kommune, rights, status and last login. An unknown kommune is a 404.
+func (a *App) alleBrugere(c *fiber.Ctx) error {
+	filter := c.Query("kommune")
+	if _, ok := a.kommuner[filter]; filter != "" && filter != accounts.NoKommune && !ok {
+		return fiber.ErrNotFound
+	}
+	users, err := a.deps.Accounts.All(c.UserContext(), filter)
+	if err != nil {
+		return err
+	}
+	v := views.AlleBrugere{Kommune: filter, Kommuner: []views.Option{{Value: "", Label: "Alle kommuner"},
+		{Value: accounts.NoKommune, Label: "Ingen kommune (Danmarks Statistik og platform)"}}}
+	ks, err := a.deps.DB.Kommuner(c.UserContext())
+	if err != nil {
+		return err
+	}
+	for _, k := range ks {
+		v.Kommuner = append(v.Kommuner, views.Option{Value: k.Kode, Label: k.Navn + " (" + k.Kode + ")"})
+	}
+	for _, u := range users {
+		kommune := "Ingen"
+		if u.Kommune != "" {
+			kommune = a.kommuneLabel(u.Kommune)
+		}
+		v.Rows = append(v.Rows, views.AlleBrugereRow{Navn: u.Name, Email: u.Email, Kommune: kommune,
+			Roller: roleLabels(a.deps.Enforcer.Roles(u.ID, u.Kommune)), Aktiv: u.Active, SenesteLogin: dateTime(u.LastLoginAt)})
+	}
+	return a.render(c, fiber.StatusOK, views.AlleBrugerePage(a.page(c, "Alle brugere"), v))
+}

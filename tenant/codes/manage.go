@@ -1,0 +1,468 @@
+package codes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"indberet/tenant"
+)
+
+// DST's management of the code lists (DOMAIN.md "Code lists", T3): the lists as DST sees
+// them, each code with how many ydelser use it, and the changes DST makes: add a code,
+// change its texts, retire it from a date, delete a code added by mistake. Every change
+// writes an audit record under tenant.PlatformKommune in the caller's transaction, which must
+// read every kommune (tenant.Scope.AllKommuner) to count the ydelser.
+//
+// Retiring: a code retired from day D (*udgår fra*) gets valid_to = D − 1, the last day
+// ValidAt accepts. The rules ask ValidAt about the ydelse's Startdato (Y1, Y3; under the 2013
+// rules a ydelse without Startdato takes its Bevillingsdato as start, Y2), so a ydelse
+// starting on or after D may not use the code, while every ydelse starting before D keeps
+// it and still saves when edited. No code that data uses is ever deleted.
+
+// Kind is the shape of a code list's rows: which table, which attributes.
+type Kind int
+
+// The kinds of code lists.
+const (
+	KindIndsats     Kind = iota // indsatskoder: paragraph, FFB, tilbudssted, ophold, varighed
+	KindMaalgruppe              // maalgrupper of one scheme: primary allowed, FFB parent
+	KindTilbudstype             // tilbudstyper of one scheme: FFB parent path and leaf
+	KindFFBYdelse               // ffb_ydelser: parent path and leaf
+)
+
+// Liste is one code list as DST manages it.
+type Liste struct {
+	Key    string // the address segment: /koder/<Key>
+	Title  string // Danish
+	Kind   Kind
+	Scheme string // the scheme of målgrupper and tilbudstyper ("old_2013", "old_2018", "ffb")
+}
+
+// Lister are the code lists DST manages, in the order the screens show them. Kommuner are
+// not among them: the 98 kommuner are the platform administrator's.
+var Lister = []Liste{
+	{"indsatskoder", "Indsatskoder", KindIndsats, ""},
+	{"maalgrupper-2013", "Målgrupper 2013–2017", KindMaalgruppe, "old_2013"},
+	{"maalgrupper-2018", "Målgrupper 2018–2024", KindMaalgruppe, "old_2018"},
+	{"maalgrupper-ffb", "FFB-målgrupper", KindMaalgruppe, "ffb"},
+	{"tilbudstyper", "Tilbudstyper", KindTilbudstype, "old_2013"},
+	{"ffb-tilbud", "FFB-tilbud (Tilbuds-UUID)", KindTilbudstype, "ffb"},
+	{"ffb-ydelser", "FFB-ydelser (Ydelses-UUID)", KindFFBYdelse, ""},
+}
+
+// ListeByKey returns the list with the key.
+func ListeByKey(key string) (Liste, bool) {
+	i := slices.IndexFunc(Lister, func(l Liste) bool { return l.Key == key })
+	if i < 0 {
+		return Liste{}, false
+	}
+	return Lister[i], true
+}
+
+// UUIDs tells whether the list's codes are FFB concept UUIDs (lower-case).
+func (l Liste) UUIDs() bool { return l.Scheme == "ffb" || l.Kind == KindFFBYdelse }
+
+// HasParagraph tells whether the list's codes carry a paragraph (indsatskoder).
+func (l Liste) HasParagraph() bool { return l.Kind == KindIndsats }
+
+// HasParentPath tells whether the list's codes carry a parent path and a leaf flag (FFB
+// tilbud and FFB ydelser).
+func (l Liste) HasParentPath() bool {
+	return l.Kind == KindFFBYdelse || l.Kind == KindTilbudstype && l.Scheme == "ffb"
+}
+
+// Kode is one code of a Liste as DST manages it: the attributes of every list (each list
+// uses its own), its validity, and how many ydelser use it.
+type Kode struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+	// KindIndsats.
+	Paragraph           string `json:"paragraph,omitempty"`
+	FFB                 bool   `json:"ffb,omitempty"`
+	RequiresTilbudssted string `json:"requires_tilbudssted,omitempty"`
+	Residential         bool   `json:"residential,omitempty"`
+	VarighedDefault     string `json:"varighed_default,omitempty"`
+	// KindMaalgruppe.
+	PrimaryAllowed bool   `json:"primary_allowed,omitempty"`
+	ParentCode     string `json:"parent_code,omitempty"` // FFB målgrupper: the parent's UUID
+	// FFB tilbud and FFB ydelser.
+	ParentPath string `json:"parent_path,omitempty"`
+	Leaf       *bool  `json:"leaf,omitempty"`
+
+	Source    string     `json:"source,omitempty"`
+	ValidFrom *time.Time `json:"valid_from,omitempty"`
+	ValidTo   *time.Time `json:"valid_to,omitempty"` // the last day it may be used; nil: no end
+	// AddedAt is set for a code DST added on the screens (deletable while unused).
+	AddedAt *time.Time `json:"-"`
+	// Uses is the number of ydelser, in every kommune, that use the code.
+	Uses int64 `json:"-"`
+	// Path is the name with its parents' ("Ydelse > Ophold > Længerevarende ophold") for
+	// FFB codes, the name for the others.
+	Path string `json:"-"`
+}
+
+// UdgaarFra is the first day the code may no longer be used (ValidTo + 1 day), or nil.
+func (k Kode) UdgaarFra() *time.Time {
+	if k.ValidTo == nil {
+		return nil
+	}
+	d := dateOf(*k.ValidTo).AddDate(0, 0, 1)
+	return &d
+}
+
+// Deletable tells whether the code may be deleted: added by DST and used by no ydelse.
+func (k Kode) Deletable() bool { return k.AddedAt != nil && k.Uses == 0 }
+
+// Texts are what DST may change of a code after it exists: its name, its paragraph
+// (indsatskoder) and its source.
+type Texts struct {
+	Name      string `json:"name"`
+	Paragraph string `json:"paragraph,omitempty"`
+	Source    string `json:"source"`
+}
+
+// Errors of the changes.
+var (
+	// ErrDuplicate: the list already has the code.
+	ErrDuplicate = errors.New("codes: the list already has the code")
+	// ErrInUse: ydelser use the code, or it is another code's parent; it cannot be deleted.
+	ErrInUse = errors.New("codes: the code is in use")
+	// ErrFromSpecification: the code came from the specification's files; it is retired,
+	// never deleted (Load would add it again).
+	ErrFromSpecification = errors.New("codes: the code is from the specification")
+	// ErrRetireBeforeValid: the retire date is not after the day the code became valid.
+	ErrRetireBeforeValid = errors.New("codes: the retire date is not after valid_from")
+)
+
+// listSQL is a list's SELECT of the columns of Kode (without Path) and the number of
+// ydelser using each code, over the kommuner the transaction reads. $1 is the scheme
+// (unused by lists without one).
+func listSQL(l Liste) string {
+	const tail = `, source, valid_from, valid_to, added_at, coalesce(u.n, 0)`
+	switch l.Kind {
+	case KindIndsats:
+		return `SELECT code, name_da, paragraph, ffb, requires_tilbudssted, residential, varighed_default,
+			false, '', '', NULL::boolean` + tail + `
+			FROM indsatskoder k LEFT JOIN (SELECT indsatskode, count(*) AS n FROM ydelser GROUP BY 1) u
+				ON u.indsatskode = k.code
+			WHERE $1::text IS NOT NULL`
+	case KindMaalgruppe:
+		return `SELECT code, name_da, '', false, '', false, '', primary_allowed, coalesce(parent_code, ''), '',
+			NULL::boolean` + tail + `
+			FROM maalgrupper k LEFT JOIN (SELECT code AS c, count(*) AS n FROM ydelse_maalgrupper WHERE scheme = $1
+				GROUP BY 1) u ON u.c = k.code
+			WHERE k.scheme = $1`
+	case KindTilbudstype:
+		// Old tilbudskoder are used as Tilbudstype; FFB Tilbud also as Tilbuds-UUID (Y4).
+		return `SELECT code, name_da, '', false, '', false, '', false, '', parent_path, leaf` + tail + `
+			FROM tilbudstyper k LEFT JOIN (
+				SELECT x.c, count(*) AS n FROM ydelser y, LATERAL (
+					SELECT y.tilbudstype WHERE y.tilbudstype_scheme = $1
+					UNION SELECT y.tilbuds_uuid::text WHERE $1 = 'ffb' AND y.tilbuds_uuid IS NOT NULL) x (c)
+				GROUP BY 1) u ON u.c = k.code
+			WHERE k.scheme = $1`
+	default:
+		return `SELECT uuid::text, name_da, '', false, '', false, '', false, '', parent_path, leaf` + tail + `
+			FROM ffb_ydelser k LEFT JOIN (SELECT ydelses_uuid AS c, count(*) AS n FROM ydelser
+				WHERE ydelses_uuid IS NOT NULL GROUP BY 1) u ON u.c = k.uuid
+			WHERE $1::text IS NOT NULL`
+	}
+}
+
+// keyWhere is the condition that picks one code of the list: $2 is the code.
+func keyWhere(l Liste) string {
+	if l.Kind == KindFFBYdelse {
+		return ` AND k.uuid::text = $2`
+	}
+	return ` AND k.code = $2`
+}
+
+func table(l Liste) string {
+	switch l.Kind {
+	case KindIndsats:
+		return "indsatskoder"
+	case KindMaalgruppe:
+		return "maalgrupper"
+	case KindTilbudstype:
+		return "tilbudstyper"
+	}
+	return "ffb_ydelser"
+}
+
+// keyColumn is the column and condition of UPDATE and DELETE by code: $1 is the code, $2
+// the scheme.
+func keyColumn(l Liste) string {
+	switch l.Kind {
+	case KindIndsats:
+		return `code = $1 AND $2::text IS NOT NULL`
+	case KindFFBYdelse:
+		return `uuid::text = $1 AND $2::text IS NOT NULL`
+	}
+	return `code = $1 AND scheme = $2`
+}
+
+func scanKode(r pgx.CollectableRow) (Kode, error) {
+	var k Kode
+	err := r.Scan(&k.Code, &k.Name, &k.Paragraph, &k.FFB, &k.RequiresTilbudssted, &k.Residential,
+		&k.VarighedDefault, &k.PrimaryAllowed, &k.ParentCode, &k.ParentPath, &k.Leaf, &k.Source,
+		&k.ValidFrom, &k.ValidTo, &k.AddedAt, &k.Uses)
+	return k, err
+}
+
+// Koder returns the codes of the list with their use, in the order of the Snapshot's lists
+// (natural code order; FFB codes in tree order).
+func Koder(ctx context.Context, tx *tenant.Tx, l Liste) ([]Kode, error) {
+	rows, err := tx.PgxTx().Query(ctx, listSQL(l), l.Scheme)
+	if err != nil {
+		return nil, fmt.Errorf("codes of %s: %w", l.Key, err)
+	}
+	out, err := pgx.CollectRows(rows, scanKode)
+	if err != nil {
+		return nil, fmt.Errorf("codes of %s: %w", l.Key, err)
+	}
+	setPaths(l, out)
+	slices.SortFunc(out, func(a, b Kode) int {
+		return orderIn(schemeOf(l), a.Path, a.Code, b.Path, b.Code)
+	})
+	return out, nil
+}
+
+// schemeOf is "ffb" for the lists ordered as a tree (orderIn).
+func schemeOf(l Liste) string {
+	if l.UUIDs() {
+		return "ffb"
+	}
+	return "old"
+}
+
+// setPaths gives each code its Path: FFB målgrupper by walking ParentCode within the list,
+// FFB tilbud and ydelser from ParentPath.
+func setPaths(l Liste, ks []Kode) {
+	tree := &Snapshot{maalgrupper: map[schemeCode]Maalgruppe{}}
+	for _, k := range ks {
+		tree.maalgrupper[schemeCode{l.Scheme, k.Code}] = Maalgruppe{Scheme: l.Scheme, Code: k.Code, Name: k.Name, ParentCode: k.ParentCode}
+	}
+	for i, k := range ks {
+		switch {
+		case l.Kind == KindMaalgruppe && k.ParentCode != "":
+			ks[i].Path = tree.walkPath(tree.maalgrupper[schemeCode{l.Scheme, k.Code}])
+		case l.HasParentPath():
+			ks[i].Path = joinPath(k.ParentPath, k.Name)
+		default:
+			ks[i].Path = k.Name
+		}
+	}
+}
+
+// KodeByCode returns one code of the list with its use, or tenant.ErrNotFound.
+func KodeByCode(ctx context.Context, tx *tenant.Tx, l Liste, code string) (Kode, error) {
+	rows, err := tx.PgxTx().Query(ctx, listSQL(l)+keyWhere(l), l.Scheme, code)
+	if err != nil {
+		return Kode{}, fmt.Errorf("code %s of %s: %w", code, l.Key, err)
+	}
+	k, err := pgx.CollectExactlyOneRow(rows, scanKode)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return k, tenant.ErrNotFound
+	}
+	if err != nil {
+		return k, fmt.Errorf("code %s of %s: %w", code, l.Key, err)
+	}
+	k.Path = k.Name
+	if l.HasParentPath() {
+		k.Path = joinPath(k.ParentPath, k.Name)
+	}
+	return k, nil
+}
+
+// UsesFrom counts the ydelser that use the code and start on or after day: those a retire
+// date of day leaves with a code they may no longer use when they are saved again.
+func UsesFrom(ctx context.Context, tx *tenant.Tx, l Liste, code string, day time.Time) (int64, error) {
+	var sql string
+	switch l.Kind {
+	case KindIndsats:
+		sql = `SELECT count(*) FROM ydelser WHERE indsatskode = $1 AND startdato >= $3 AND $2::text IS NOT NULL`
+	case KindMaalgruppe:
+		sql = `SELECT count(*) FROM ydelser y WHERE startdato >= $3 AND EXISTS (SELECT FROM ydelse_maalgrupper m
+			WHERE m.kommune_kode = y.kommune_kode AND m.ydelse_id = y.id AND m.scheme = $2 AND m.code = $1)`
+	case KindTilbudstype:
+		sql = `SELECT count(*) FROM ydelser WHERE startdato >= $3
+			AND (tilbudstype_scheme = $2 AND tilbudstype = $1 OR $2 = 'ffb' AND tilbuds_uuid::text = $1)`
+	default:
+		sql = `SELECT count(*) FROM ydelser WHERE ydelses_uuid::text = $1 AND startdato >= $3 AND $2::text IS NOT NULL`
+	}
+	var n int64
+	if err := tx.PgxTx().QueryRow(ctx, sql, code, l.Scheme, day).Scan(&n); err != nil {
+		return 0, fmt.Errorf("uses of %s from %s: %w", code, day.Format(time.DateOnly), err)
+	}
+	return n, nil
+}
+
+func audit(ctx context.Context, tx *tenant.Tx, action string, l Liste, code string, before, after any) error {
+	return tx.Audit(ctx, tenant.AuditEntry{Kommune: tenant.PlatformKommune, Action: action, Entity: "kodeliste:" + l.Key,
+		EntityID: code, Before: before, After: after})
+}
+
+// AddKode adds k to the list as a code DST added (deletable while unused), with the audit
+// record. A code the list has is ErrDuplicate. k is expected checked (rules.ValidateKode).
+func AddKode(ctx context.Context, tx *tenant.Tx, l Liste, k Kode) error {
+	by := tx.Scope().Actor.Email
+	var sql string
+	var args []any
+	switch l.Kind {
+	case KindIndsats:
+		from := time.Date(2013, 7, 1, 0, 0, 0, 0, time.UTC)
+		if k.ValidFrom != nil {
+			from = *k.ValidFrom
+		}
+		sql = `INSERT INTO indsatskoder (code, name_da, paragraph, ffb, requires_tilbudssted, residential, varighed_default,
+			valid_from, valid_to, source, added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11)`
+		args = []any{k.Code, k.Name, k.Paragraph, k.FFB, k.RequiresTilbudssted, k.Residential, k.VarighedDefault,
+			from, k.ValidTo, k.Source, by}
+	case KindMaalgruppe:
+		sql = `INSERT INTO maalgrupper (scheme, code, name_da, parent_code, primary_allowed, valid_from, valid_to, source,
+			added_at, added_by) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, now(), $9)`
+		args = []any{l.Scheme, k.Code, k.Name, k.ParentCode, k.PrimaryAllowed, k.ValidFrom, k.ValidTo, k.Source, by}
+	case KindTilbudstype:
+		sql = `INSERT INTO tilbudstyper (scheme, code, name_da, parent_path, leaf, valid_from, valid_to, source,
+			added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9)`
+		args = []any{l.Scheme, k.Code, k.Name, k.ParentPath, k.Leaf, k.ValidFrom, k.ValidTo, k.Source, by}
+	default:
+		leaf := k.Leaf != nil && *k.Leaf
+		sql = `INSERT INTO ffb_ydelser (uuid, name_da, parent_path, leaf, valid_from, valid_to, source, added_at, added_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)`
+		args = []any{k.Code, k.Name, k.ParentPath, leaf, k.ValidFrom, k.ValidTo, k.Source, by}
+	}
+	if _, err := tx.PgxTx().Exec(ctx, "SAVEPOINT add_kode"); err != nil {
+		return fmt.Errorf("add code: %w", err)
+	}
+	_, err := tx.PgxTx().Exec(ctx, sql, args...)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+		if _, rerr := tx.PgxTx().Exec(ctx, "ROLLBACK TO SAVEPOINT add_kode"); rerr != nil {
+			return fmt.Errorf("add code: %w", rerr)
+		}
+		return ErrDuplicate
+	}
+	if err != nil {
+		return fmt.Errorf("add code %s to %s: %w", k.Code, l.Key, err)
+	}
+	return audit(ctx, tx, "code.add", l, k.Code, nil, k)
+}
+
+// SetTexts changes the name, paragraph (indsatskoder) and source of a code, with the audit
+// record. It reports whether anything changed; an unknown code is tenant.ErrNotFound.
+func SetTexts(ctx context.Context, tx *tenant.Tx, l Liste, code string, t Texts) (bool, error) {
+	k, err := lockKode(ctx, tx, l, code)
+	if err != nil {
+		return false, err
+	}
+	before := Texts{Name: k.Name, Paragraph: k.Paragraph, Source: k.Source}
+	if !l.HasParagraph() {
+		t.Paragraph = ""
+	}
+	if t == before {
+		return false, nil
+	}
+	sql := `UPDATE ` + table(l) + ` SET name_da = $3, source = $4 WHERE ` + keyColumn(l)
+	args := []any{code, l.Scheme, t.Name, t.Source}
+	if l.HasParagraph() {
+		sql = `UPDATE indsatskoder SET name_da = $3, source = $4, paragraph = $5 WHERE ` + keyColumn(l)
+		args = append(args, t.Paragraph)
+	}
+	if _, err := tx.PgxTx().Exec(ctx, sql, args...); err != nil {
+		return false, fmt.Errorf("texts of %s in %s: %w", code, l.Key, err)
+	}
+	return true, audit(ctx, tx, "code.texts", l, code, before, t)
+}
+
+// Retire lets the code be used by no ydelse starting on or after udgaarFra (valid_to becomes
+// the day before), with the audit record. A date not after the code's first valid day is
+// ErrRetireBeforeValid. Retiring again moves the date. It reports whether anything changed.
+func Retire(ctx context.Context, tx *tenant.Tx, l Liste, code string, udgaarFra time.Time) (bool, error) {
+	k, err := lockKode(ctx, tx, l, code)
+	if err != nil {
+		return false, err
+	}
+	udgaarFra = dateOf(udgaarFra)
+	if k.ValidFrom != nil && !udgaarFra.After(dateOf(*k.ValidFrom)) {
+		return false, ErrRetireBeforeValid
+	}
+	validTo := udgaarFra.AddDate(0, 0, -1)
+	if k.ValidTo != nil && dateOf(*k.ValidTo).Equal(validTo) {
+		return false, nil
+	}
+	if _, err := tx.PgxTx().Exec(ctx, `UPDATE `+table(l)+` SET valid_to = $3 WHERE `+keyColumn(l), code, l.Scheme, validTo); err != nil {
+		return false, fmt.Errorf("retire %s in %s: %w", code, l.Key, err)
+	}
+	return true, audit(ctx, tx, "code.retire", l, code, map[string]any{"valid_to": k.ValidTo},
+		map[string]any{"valid_to": validTo, "udgaar_fra": udgaarFra})
+}
+
+// Reinstate takes back a code's retirement (valid_to NULL), with the audit record. It
+// reports whether anything changed.
+func Reinstate(ctx context.Context, tx *tenant.Tx, l Liste, code string) (bool, error) {
+	k, err := lockKode(ctx, tx, l, code)
+	if err != nil || k.ValidTo == nil {
+		return false, err
+	}
+	if _, err := tx.PgxTx().Exec(ctx, `UPDATE `+table(l)+` SET valid_to = NULL WHERE `+keyColumn(l), code, l.Scheme); err != nil {
+		return false, fmt.Errorf("reinstate %s in %s: %w", code, l.Key, err)
+	}
+	return true, audit(ctx, tx, "code.reinstate", l, code, map[string]any{"valid_to": k.ValidTo},
+		map[string]any{"valid_to": nil})
+}
+
+// DeleteKode deletes a code DST added by mistake, with the audit record: ErrInUse while a
+// ydelse uses it (or, for FFB målgrupper, while it is another group's parent),
+// ErrFromSpecification for a code of the specification's files (retire those instead).
+func DeleteKode(ctx context.Context, tx *tenant.Tx, l Liste, code string) error {
+	k, err := lockKode(ctx, tx, l, code)
+	if err != nil {
+		return err
+	}
+	if k.AddedAt == nil {
+		return ErrFromSpecification
+	}
+	if k.Uses > 0 {
+		return ErrInUse
+	}
+	if l.Kind == KindMaalgruppe {
+		var children bool
+		if err := tx.PgxTx().QueryRow(ctx, `SELECT EXISTS (SELECT FROM maalgrupper WHERE scheme = $1 AND parent_code = $2)`,
+			l.Scheme, code).Scan(&children); err != nil {
+			return fmt.Errorf("children of %s: %w", code, err)
+		}
+		if children {
+			return ErrInUse
+		}
+	}
+	// The foreign keys of ydelser and ydelse_maalgrupper refuse it too, should a ydelse of a
+	// kommune this transaction cannot see use it.
+	if _, err := tx.PgxTx().Exec(ctx, `DELETE FROM `+table(l)+` WHERE `+keyColumn(l), code, l.Scheme); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
+			return ErrInUse
+		}
+		return fmt.Errorf("delete %s from %s: %w", code, l.Key, err)
+	}
+	return audit(ctx, tx, "code.delete", l, code, k, nil)
+}
+
+// lockKode locks the code's row for the rest of tx and returns it with its use.
+func lockKode(ctx context.Context, tx *tenant.Tx, l Liste, code string) (Kode, error) {
+	var one int
+	err := tx.PgxTx().QueryRow(ctx, `SELECT 1 FROM `+table(l)+` WHERE `+keyColumn(l)+` FOR UPDATE`, code, l.Scheme).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Kode{}, tenant.ErrNotFound
+	}
+	if err != nil {
+		return Kode{}, fmt.Errorf("lock %s in %s: %w", code, l.Key, err)
+	}
+	return KodeByCode(ctx, tx, l, code)
+}

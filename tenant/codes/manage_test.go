@@ -1,0 +1,312 @@
+package codes_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"indberet/tenant"
+	"indberet/tenant/codes"
+	"indberet/tenant/tenanttest"
+)
+
+func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+var dst = tenant.Scope{AllKommuner: true, Actor: tenant.Actor{UserID: 0, Email: "dst@test.invalid"}}
+
+func liste(t *testing.T, key string) codes.Liste {
+	t.Helper()
+	l, ok := codes.ListeByKey(key)
+	if !ok {
+		t.Fatalf("no list %s", key)
+	}
+	return l
+}
+
+// codeStore is a database with one ydelse in kommune 101 (1.3, målgruppe old_2018 1.1.1,
+// tilbudstype old_2013 1.1, starting 01-03-2024) and a helper to run DST's transactions.
+type codeStore struct {
+	t  *testing.T
+	db *tenant.DB
+}
+
+func newCodeStore(t *testing.T) *codeStore {
+	t.Helper()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	err := db.InScope(ctx, tenant.Scope{Kommune: "101", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
+		sag, err := tx.InsertSag(ctx, tenant.Sag{CPR: "2802871230"})
+		if err != nil {
+			return err
+		}
+		_, err = tx.InsertYdelse(ctx, tenant.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: day(2024, 3, 1),
+			Betalingskommune: "101", TilbudstypeScheme: "old_2013", Tilbudstype: "1.1",
+			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &codeStore{t: t, db: db}
+}
+
+func (s *codeStore) in(fn func(ctx context.Context, tx *tenant.Tx) error) error {
+	ctx := context.Background()
+	return s.db.InScope(ctx, dst, func(tx *tenant.Tx) error { return fn(ctx, tx) })
+}
+
+func (s *codeStore) kode(l codes.Liste, code string) codes.Kode {
+	s.t.Helper()
+	var k codes.Kode
+	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		k, err = codes.KodeByCode(ctx, tx, l, code)
+		return
+	}); err != nil {
+		s.t.Fatalf("%s %s: %v", l.Key, code, err)
+	}
+	return k
+}
+
+// audits are the actions of the platform audit records about the code, oldest first.
+func (s *codeStore) audits(l codes.Liste, code string) []string {
+	s.t.Helper()
+	var out []string
+	err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
+		rows, err := tx.PgxTx().Query(ctx, `SELECT action FROM audit_log WHERE kommune_kode = '000' AND entity = $1
+			AND entity_id = $2 AND user_email = 'dst@test.invalid' ORDER BY id`, "kodeliste:"+l.Key, code)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+func TestCodeListsWithUses(t *testing.T) {
+	t.Parallel()
+	s := newCodeStore(t)
+	uses := map[string]map[string]int64{
+		"indsatskoder":     {"1.3": 1, "1.1": 0},
+		"maalgrupper-2018": {"1.1.1": 1},
+		"maalgrupper-2013": {"1.1.1": 0},
+		"tilbudstyper":     {"1.1": 1, "1.2": 0},
+	}
+	wantLen := map[string]int{"indsatskoder": 21, "ffb-ydelser": 43}
+	for _, l := range codes.Lister {
+		var ks []codes.Kode
+		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { ks, err = codes.Koder(ctx, tx, l); return }); err != nil {
+			t.Fatalf("%s: %v", l.Key, err)
+		}
+		if len(ks) == 0 || wantLen[l.Key] != 0 && len(ks) != wantLen[l.Key] {
+			t.Errorf("%s: %d codes", l.Key, len(ks))
+		}
+		for _, k := range ks {
+			if want, ok := uses[l.Key][k.Code]; ok && k.Uses != want {
+				t.Errorf("%s %s: %d uses, want %d", l.Key, k.Code, k.Uses, want)
+			}
+			if k.Name == "" || k.Path == "" || k.AddedAt != nil || k.Deletable() {
+				t.Errorf("%s %s: %+v", l.Key, k.Code, k)
+			}
+		}
+	}
+	// FFB codes in tree order, with their parents' names.
+	var ks []codes.Kode
+	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		ks, err = codes.Koder(ctx, tx, liste(t, "maalgrupper-ffb"))
+		return
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range ks {
+		if k.ParentCode != "" && (i == 0 || len(k.Path) <= len(k.Name)) {
+			t.Errorf("FFB målgruppe %s: path %q", k.Name, k.Path)
+		}
+	}
+}
+
+func TestAddChangeRetireDeleteCode(t *testing.T) {
+	t.Parallel()
+	s := newCodeStore(t)
+	l := liste(t, "indsatskoder")
+	ny := codes.Kode{Code: "1.99", Name: "Ny indsats", Paragraph: "SEL § 999", RequiresTilbudssted: "no",
+		VarighedDefault: "styk", ValidFrom: new(day(2026, 1, 1))}
+	if err := s.in(func(ctx context.Context, tx *tenant.Tx) error { return codes.AddKode(ctx, tx, l, ny) }); err != nil {
+		t.Fatal(err)
+	}
+	k := s.kode(l, "1.99")
+	if k.Name != "Ny indsats" || k.VarighedDefault != "styk" || k.AddedAt == nil || !k.Deletable() || k.ValidFrom.Year() != 2026 {
+		t.Errorf("added: %+v", k)
+	}
+	// Adding it again is a duplicate, and the transaction stays usable.
+	err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
+		if err := codes.AddKode(ctx, tx, l, ny); !errors.Is(err, codes.ErrDuplicate) {
+			t.Errorf("duplicate: %v", err)
+		}
+		_, err := codes.KodeByCode(ctx, tx, l, "1.99")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Texts.
+	var changed bool
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		changed, err = codes.SetTexts(ctx, tx, l, "1.99", codes.Texts{Name: "Rettet", Paragraph: "SEL § 998", Source: "DST"})
+		return
+	})
+	if err != nil || !changed {
+		t.Fatalf("texts: %v %v", changed, err)
+	}
+	if k := s.kode(l, "1.99"); k.Name != "Rettet" || k.Paragraph != "SEL § 998" || k.Source != "DST" {
+		t.Errorf("texts not saved: %+v", k)
+	}
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		changed, err = codes.SetTexts(ctx, tx, l, "1.99", codes.Texts{Name: "Rettet", Paragraph: "SEL § 998", Source: "DST"})
+		return
+	})
+	if err != nil || changed {
+		t.Errorf("same texts again: changed %v, %v", changed, err)
+	}
+
+	// Retire: not on or before the first valid day; valid_to is the day before.
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) error {
+		_, err := codes.Retire(ctx, tx, l, "1.99", day(2026, 1, 1))
+		return err
+	})
+	if !errors.Is(err, codes.ErrRetireBeforeValid) {
+		t.Errorf("retire on valid_from: %v", err)
+	}
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) error {
+		_, err := codes.Retire(ctx, tx, l, "1.99", day(2026, 7, 1))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k = s.kode(l, "1.99")
+	if !k.ValidTo.Equal(day(2026, 6, 30)) || !k.UdgaarFra().Equal(day(2026, 7, 1)) {
+		t.Errorf("retired: valid_to %v, udgår fra %v", k.ValidTo, k.UdgaarFra())
+	}
+	snapAt := func() codes.Indsats {
+		var snap *codes.Snapshot
+		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { snap, err = codes.Read(ctx, tx.PgxTx()); return }); err != nil {
+			t.Fatal(err)
+		}
+		i, _ := snap.Indsats("1.99")
+		return i
+	}
+	if i := snapAt(); !i.ValidAt(day(2026, 6, 30)) || i.ValidAt(day(2026, 7, 1)) {
+		t.Errorf("snapshot: valid to %v", i.ValidTo)
+	}
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		changed, err = codes.Reinstate(ctx, tx, l, "1.99")
+		return
+	})
+	if err != nil || !changed || snapAt().ValidTo != nil {
+		t.Errorf("reinstate: %v %v", changed, err)
+	}
+
+	// Delete: the code added by mistake goes.
+	if err := s.in(func(ctx context.Context, tx *tenant.Tx) error { return codes.DeleteKode(ctx, tx, l, "1.99") }); err != nil {
+		t.Fatal(err)
+	}
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) error {
+		_, err := codes.KodeByCode(ctx, tx, l, "1.99")
+		return err
+	})
+	if !errors.Is(err, tenant.ErrNotFound) {
+		t.Errorf("after delete: %v", err)
+	}
+	want := []string{"code.add", "code.texts", "code.retire", "code.reinstate", "code.delete"}
+	if got := s.audits(l, "1.99"); len(got) != len(want) || got[0] != want[0] || got[4] != want[4] {
+		t.Errorf("audit %v, want %v", got, want)
+	}
+}
+
+// A code that data uses is never deleted, nor is a code of the specification's files; the
+// refusal changes nothing and writes no audit record.
+func TestUsedCodeIsNeverDeleted(t *testing.T) {
+	t.Parallel()
+	s := newCodeStore(t)
+	for _, c := range []struct {
+		list, code string
+		want       error
+	}{
+		{"indsatskoder", "1.3", codes.ErrFromSpecification},
+		{"indsatskoder", "1.1", codes.ErrFromSpecification},
+		{"maalgrupper-2018", "1.1.1", codes.ErrFromSpecification},
+	} {
+		l := liste(t, c.list)
+		err := s.in(func(ctx context.Context, tx *tenant.Tx) error { return codes.DeleteKode(ctx, tx, l, c.code) })
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s %s: %v, want %v", c.list, c.code, err, c.want)
+		}
+	}
+	// A code DST added and a ydelse then used.
+	l := liste(t, "maalgrupper-2018")
+	err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
+		return codes.AddKode(ctx, tx, l, codes.Kode{Code: "99", Name: "Ny målgruppe", PrimaryAllowed: true, ValidFrom: new(day(2018, 1, 1))})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	err = s.db.InScope(ctx, tenant.Scope{Kommune: "147", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
+		sag, err := tx.InsertSag(ctx, tenant.Sag{CPR: "1503621235"})
+		if err != nil {
+			return err
+		}
+		_, err = tx.InsertYdelse(ctx, tenant.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: day(2024, 3, 1),
+			Betalingskommune: "147", Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "99", Primaer: true}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := s.kode(l, "99"); k.Uses != 1 || k.Deletable() {
+		t.Errorf("used code: %+v", k)
+	}
+	err = s.in(func(ctx context.Context, tx *tenant.Tx) error { return codes.DeleteKode(ctx, tx, l, "99") })
+	if !errors.Is(err, codes.ErrInUse) {
+		t.Errorf("delete used code: %v", err)
+	}
+	if got := s.audits(l, "99"); len(got) != 1 {
+		t.Errorf("audit after refused delete: %v", got)
+	}
+	// Counted from 01-03-2024: the ydelse starts on that day.
+	var n int64
+	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		n, err = codes.UsesFrom(ctx, tx, l, "99", day(2024, 3, 1))
+		return
+	}); err != nil || n != 1 {
+		t.Errorf("uses from 01-03-2024: %d %v", n, err)
+	}
+	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+		n, err = codes.UsesFrom(ctx, tx, l, "99", day(2024, 3, 2))
+		return
+	}); err != nil || n != 0 {
+		t.Errorf("uses from 02-03-2024: %d %v", n, err)
+	}
+}
+
+func TestUnknownCodeIsNotFound(t *testing.T) {
+	t.Parallel()
+	s := newCodeStore(t)
+	for _, l := range codes.Lister {
+		err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
+			_, err := codes.SetTexts(ctx, tx, l, "00000000-0000-0000-0000-000000000000", codes.Texts{Name: "x"})
+			return err
+		})
+		if !errors.Is(err, tenant.ErrNotFound) {
+			t.Errorf("%s: %v", l.Key, err)
+		}
+	}
+}

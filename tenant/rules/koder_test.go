@@ -1,0 +1,211 @@
+package rules_test
+
+import (
+	"maps"
+	"testing"
+	"time"
+
+	"indberet/tenant/codes"
+	"indberet/tenant/rules"
+)
+
+// retired is the CSV snapshot with 1.8.1, the FFB målgruppe socialIsolation and the FFB
+// tilbud ffbTilbud retired from udgaarFra: valid to the day before, as codes.Retire stores it.
+func retired(t *testing.T, udgaarFra time.Time) *codes.Snapshot {
+	t.Helper()
+	s := snapshot(t)
+	validTo := udgaarFra.AddDate(0, 0, -1)
+	ind := s.Indsatser()
+	for i := range ind {
+		if ind[i].Code == "1.8.1" {
+			ind[i].ValidTo = &validTo
+		}
+	}
+	mg := s.Maalgrupper()
+	for i := range mg {
+		if mg[i].Scheme+":"+mg[i].Code == socialIsolation {
+			mg[i].ValidTo = &validTo
+		}
+	}
+	tt := s.Tilbudstyper("")
+	for i := range tt {
+		if tt[i].Scheme == "ffb" && tt[i].Code == ffbTilbud {
+			tt[i].ValidTo = &validTo
+		}
+	}
+	return codes.NewSnapshot(ind, mg, tt, s.FFBYdelser(), s.Kommuner())
+}
+
+// Retiring a code from a date (DOMAIN.md "Code lists") applies to ydelser whose Startdato is
+// on or after that date (Y1 for the indsatskode, Y3 for the målgruppe, Y4 for the
+// Tilbuds-UUID) and keeps every ydelse starting before it valid: such a ydelse, registered
+// before or after the retirement, still saves with the retired code. The Bevillingsdato does
+// not count (Y2: it stands in for the Startdato only under the 2013 rules, where a ydelse had
+// none).
+func TestRetiredCodeRefusedFromItsDate(t *testing.T) {
+	udgaar := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	c := retired(t, udgaar)
+	cases := []struct {
+		name  string
+		mod   func(*rules.YdelseInput)
+		wants []string
+	}{
+		{"old ydelse starting before the date keeps its codes", func(*rules.YdelseInput) {}, nil},
+		{"the last day before the date", func(in *rules.YdelseInput) { in.Startdato = "28-02-2025" }, nil},
+		{"granted after the date, starting before it", func(in *rules.YdelseInput) {
+			in.Bevillingsdato = "15-03-2025"
+		}, nil},
+		{"new ydelse starting on the date", func(in *rules.YdelseInput) { in.Startdato = "01-03-2025" },
+			[]string{rules.FieldIndsatskode, rules.FieldPrimaerMaalgruppe, rules.FieldTilbudsUUID}},
+		{"new ydelse starting after the date", func(in *rules.YdelseInput) { in.Startdato = "01-04-2026" },
+			[]string{rules.FieldIndsatskode, rules.FieldPrimaerMaalgruppe, rules.FieldTilbudsUUID}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := stay2025() // starts 01-02-2025
+			tc.mod(&in)
+			_, errs := rules.ValidateYdelse(in, c, own, today)
+			if len(errs) != len(tc.wants) {
+				t.Fatalf("errors %v, want on %v", errs, tc.wants)
+			}
+			for _, f := range tc.wants {
+				if errs[f] == "" {
+					t.Errorf("no error on %s: %v", f, errs)
+				}
+			}
+			if len(tc.wants) > 0 && errs[rules.FieldIndsatskode] != "Indsatskoden gælder ikke på startdatoen." {
+				t.Errorf("indsatskode: %q", errs[rules.FieldIndsatskode])
+			}
+		})
+	}
+	// Before the retirement the same ydelser pass.
+	in := stay2025()
+	in.Startdato = "01-04-2026"
+	if _, errs := rules.ValidateYdelse(in, snapshot(t), own, today); !errs.OK() {
+		t.Errorf("unretired: %v", errs)
+	}
+}
+
+func kodeInput() rules.KodeInput {
+	return rules.KodeInput{Kode: "1.99", Tekst: "Ny indsats", Paragraf: "SEL  § 999", FFB: "nej", Tilbudssted: "no",
+		Ophold: "nej", Varighed: "periode", GyldigFra: "01-01-2026"}
+}
+
+func TestValidateKode(t *testing.T) {
+	c := snapshot(t)
+	ffbParent := socialIsolation[len("ffb:"):]
+	cases := []struct {
+		name  string
+		list  string
+		mod   func(*rules.KodeInput)
+		field string // "" when valid
+		msg   string
+	}{
+		{"valid indsatskode", "indsatskoder", func(*rules.KodeInput) {}, "", ""},
+		{"no code", "indsatskoder", func(in *rules.KodeInput) { in.Kode = " " }, rules.FieldKode, "Angiv koden."},
+		{"code with letters", "indsatskoder", func(in *rules.KodeInput) { in.Kode = "1.x" }, rules.FieldKode,
+			"Koden skal være tal adskilt af punktum, fx 1.8.3."},
+		{"no text", "indsatskoder", func(in *rules.KodeInput) { in.Tekst = "" }, rules.FieldTekst, "Angiv kodens tekst."},
+		{"no paragraph", "indsatskoder", func(in *rules.KodeInput) { in.Paragraf = "" }, rules.FieldParagraf,
+			"Angiv paragraffen, fx SEL § 108."},
+		{"FFB not answered", "indsatskoder", func(in *rules.KodeInput) { in.FFB = "" }, rules.FieldFFB,
+			"Svar, om indsatsen er omfattet af FFB fra 01-01-2025."},
+		{"unknown tilbudssted", "indsatskoder", func(in *rules.KodeInput) { in.Tilbudssted = "maybe" }, rules.FieldTilbudssted,
+			"Vælg, hvornår P-nummer og Afdelings-UUID skal udfyldes."},
+		{"no varighed", "indsatskoder", func(in *rules.KodeInput) { in.Varighed = "" }, rules.FieldVarighedStd,
+			"Vælg periodeydelse eller stykydelse."},
+		{"no gyldig fra", "indsatskoder", func(in *rules.KodeInput) { in.GyldigFra = "" }, rules.FieldGyldigFra,
+			"Angiv datoen, koden gælder fra."},
+		{"bad gyldig fra", "indsatskoder", func(in *rules.KodeInput) { in.GyldigFra = "31-02-2026" }, rules.FieldGyldigFra,
+			"Datoen findes ikke."},
+		{"udgår before gyldig fra", "indsatskoder", func(in *rules.KodeInput) { in.UdgaarFra = "01-01-2026" }, rules.FieldUdgaarFra,
+			"Datoen, koden udgår fra, skal ligge efter den dato, koden gælder fra (01-01-2026)."},
+		{"udgår after gyldig fra", "indsatskoder", func(in *rules.KodeInput) { in.UdgaarFra = "02-01-2026" }, "", ""},
+		{"bad udgår", "indsatskoder", func(in *rules.KodeInput) { in.UdgaarFra = "2026" }, rules.FieldUdgaarFra,
+			"Skriv datoen som DD-MM-ÅÅÅÅ."},
+		{"målgruppe without primary answer", "maalgrupper-2018", func(*rules.KodeInput) {}, rules.FieldPrimaerTilladt,
+			"Svar, om målgruppen kan være primær."},
+		{"målgruppe", "maalgrupper-2018", func(in *rules.KodeInput) { in.PrimaerTilladt = "ja" }, "", ""},
+		{"FFB målgruppe needs a UUID", "maalgrupper-ffb", func(in *rules.KodeInput) { in.PrimaerTilladt = "ja" }, rules.FieldKode,
+			"Skriv UUID'et som 8-4-4-4-12 hexadecimale tegn."},
+		{"FFB målgruppe with unknown parent", "maalgrupper-ffb", func(in *rules.KodeInput) {
+			in.Kode, in.PrimaerTilladt, in.Overordnet = "6F1B2C3D-0000-4000-8000-000000000001", "nej", afdeling
+		}, rules.FieldOverordnet, "Den overordnede målgruppe findes ikke i listen."},
+		{"FFB målgruppe with parent", "maalgrupper-ffb", func(in *rules.KodeInput) {
+			in.Kode, in.PrimaerTilladt, in.Overordnet = "6F1B2C3D-0000-4000-8000-000000000001", "nej", ffbParent
+		}, "", ""},
+		{"FFB ydelse without leaf answer", "ffb-ydelser", func(in *rules.KodeInput) {
+			in.Kode = "6f1b2c3d-0000-4000-8000-000000000002"
+		}, rules.FieldLavesteNiveau, "Svar, om koden er på laveste niveau."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			l, _ := codes.ListeByKey(tc.list)
+			in := kodeInput()
+			tc.mod(&in)
+			k, errs := rules.ValidateKode(l, in, c)
+			switch {
+			case tc.field == "" && !errs.OK():
+				t.Fatalf("errors %v", errs)
+			case tc.field != "" && (len(errs) != 1 || errs[tc.field] != tc.msg):
+				t.Fatalf("errors %v, want %s: %q", errs, tc.field, tc.msg)
+			}
+			if tc.field == "" && tc.list == "indsatskoder" && (k.Paragraph != "SEL § 999" || k.ValidFrom == nil) {
+				t.Errorf("code %+v", k)
+			}
+		})
+	}
+	// A retire date is stored as the last valid day.
+	in := kodeInput()
+	in.UdgaarFra = "01-07-2026"
+	l, _ := codes.ListeByKey("indsatskoder")
+	if k, _ := rules.ValidateKode(l, in, c); k.ValidTo == nil || k.ValidTo.Format("02-01-2006") != "30-06-2026" {
+		t.Errorf("valid to %v", k.ValidTo)
+	}
+	// FFB UUIDs lower-case, parent kept.
+	fl, _ := codes.ListeByKey("maalgrupper-ffb")
+	in.Kode, in.PrimaerTilladt, in.Overordnet, in.UdgaarFra = "6F1B2C3D-0000-4000-8000-000000000001", "ja", ffbParent, ""
+	if k, errs := rules.ValidateKode(fl, in, c); !errs.OK() || k.Code != "6f1b2c3d-0000-4000-8000-000000000001" || k.ParentCode != ffbParent {
+		t.Errorf("FFB målgruppe %+v %v", k, errs)
+	}
+}
+
+func TestValidateUdgaar(t *testing.T) {
+	from := time.Date(2013, 7, 1, 0, 0, 0, 0, time.UTC)
+	k := codes.Kode{ValidFrom: &from}
+	for in, want := range map[string]string{
+		"":           "Angiv datoen, koden udgår fra.",
+		"1-7-2013":   "Datoen, koden udgår fra, skal ligge efter den dato, koden gælder fra (01-07-2013).",
+		"30-06-2013": "Datoen, koden udgår fra, skal ligge efter den dato, koden gælder fra (01-07-2013).",
+		"32-01-2026": "Datoen findes ikke.",
+		"02-07-2013": "",
+	} {
+		d, errs := rules.ValidateUdgaar(k, in)
+		if got := errs[rules.FieldUdgaarFra]; got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+		if want == "" && !d.Equal(from.AddDate(0, 0, 1)) {
+			t.Errorf("%q: %v", in, d)
+		}
+	}
+	// Without a first valid day any date goes.
+	if _, errs := rules.ValidateUdgaar(codes.Kode{}, "01-01-1990"); !errs.OK() {
+		t.Errorf("no valid_from: %v", errs)
+	}
+}
+
+func TestValidateTexts(t *testing.T) {
+	l, _ := codes.ListeByKey("tilbudstyper")
+	tx, errs := rules.ValidateTexts(l, " Botilbud ", "ignored", " DST ")
+	if !errs.OK() || tx != (codes.Texts{Name: "Botilbud", Source: "DST"}) {
+		t.Errorf("%+v %v", tx, errs)
+	}
+	long := make([]byte, rules.KodeTekstMax+1)
+	for i := range long {
+		long[i] = 'a'
+	}
+	_, errs = rules.ValidateTexts(l, string(long), "", "")
+	if want := map[string]string{rules.FieldTekst: "Teksten må højst være på 300 tegn."}; !maps.Equal(errs, rules.Errors(want)) {
+		t.Errorf("%v", errs)
+	}
+}

@@ -1,0 +1,84 @@
+package views
+
+// KommunerPath is the address of *Kommuner*, the platform administrator's list of the 98
+// kommuner (T3).
+const KommunerPath = "/kommuner"
+
+// AlleBrugerePath is the address of *Alle brugere*, every user of every kommune (T3).
+const AlleBrugerePath = "/alle-brugere"
+
+// KommunePath is the address of one kommune's page.
+func KommunePath(kode string) string { return KommunerPath + "/" + kode }
+
+// Kommuner is the list of the 98 kommuner.
+type Kommuner struct {
+	Rows []KommuneRow
+}
+
+// KommuneRow is one kommune in the list.
+type KommuneRow struct {
+	URL, Kode, Navn string
+	Aktiv, Demo     bool
+	Brugere         string // how many users
+	Kontakt         string // "Angivet", or "Mangler (1 af 3)"
+}
+
+// KommuneSide is one kommune's page: its status, users and contact persons, activating and
+// deactivating it, and creating its first administrator.
+type KommuneSide struct {
+	URL, Kode, Navn string
+	Aktiv, Demo     bool
+	Brugere         string
+	BrugereURL      string // the kommune's users in *Alle brugere*
+	Kontakt         string
+	Administratorer string // how many active administrators
+	// AdminURL is *Opret kommuneadministrator* while the kommune has no active administrator.
+	AdminURL string
+}
+
+// DeaktiverKommune asks before a kommune is deactivated.
+type DeaktiverKommune struct {
+	Action, Tilbage, Navn string
+	Brugere               string
+}
+
+// NyKommuneadmin is the form that creates a kommune's first administrator.
+type NyKommuneadmin struct {
+	Action, Tilbage, Kommune string
+	Navn, Email              string
+	NavnFejl, EmailFejl      string
+	// Fejl is a message about the whole form (the kommune has an administrator).
+	Fejl string
+}
+
+func (f NyKommuneadmin) errors() []FieldError {
+	var errs []FieldError
+	for _, e := range []FieldError{{"admin-navn", f.NavnFejl}, {"admin-email", f.EmailFejl}} {
+		if e.Message != "" {
+			errs = append(errs, e)
+		}
+	}
+	return errs
+}
+
+// AlleBrugere is every user of every kommune, or of the kommune chosen in the filter.
+type AlleBrugere struct {
+	Kommune  string   // the filter's value: "" for all, a kommunekode, or "-" for users of no kommune
+	Kommuner []Option // the filter's choices
+	Rows     []AlleBrugereRow
+}
+
+// AlleBrugereRow is one user in *Alle brugere*.
+type AlleBrugereRow struct {
+	Navn, Email, Kommune string
+	Roller               string
+	Aktiv                bool
+	SenesteLogin         string
+}
+
+func aktivKommune(aktiv bool) string {
+	if aktiv {
+		return "Aktiv"
+	}
+	return "Ikke aktiv"
+}
