@@ -45,5 +45,6 @@ func (a *App) home(c *fiber.Ctx) error {
 		h.Links = append(h.Links, views.HomeLink{Href: views.BrugerePath, Label: brugereTitle,
 			Description: "Opret kommunens brugere, og giv dem rettigheder"})
 	}
+	h.Links = append(h.Links, a.leveringLinks(c)...)
 	return a.render(c, fiber.StatusOK, views.HomePage(a.page(c, "Forside"), h))
 }

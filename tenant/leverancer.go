@@ -128,11 +128,12 @@ type LeveranceMedKvittering struct {
 	Leverance
 	Kvittering     MailStatus // "" while no receipt is recorded yet
 	KvitteringFejl string     // the last error of the receipt, if any
+	KvitteringID   int64      // the receipt in the outbox; 0 while none
 }
 
 const leveranceKvitteringColumns = `l.id, l.kommune_kode, l.periode, l.created_at, l.created_by, l.sha256, l.byte_size,
 	l.antal_sager, l.antal_ydelser, l.antal_nye, l.antal_aendrede, l.antal_afsluttede, l.antal_neutraliserede,
-	coalesce(o.status, ''), coalesce(o.last_error, '')`
+	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.id, 0)`
 
 const leveranceKvitteringFrom = ` FROM leverancer l
 	LEFT JOIN outbox o ON o.kommune_kode = l.kommune_kode AND o.kind = 'kvittering' AND o.leverance_id = l.id`
@@ -142,7 +143,7 @@ func scanLeveranceMedKvittering(row pgx.Row) (LeveranceMedKvittering, error) {
 	l := &m.Leverance
 	err := row.Scan(&l.ID, &l.Kommune, &l.Periode, &l.CreatedAt, &l.CreatedBy, &l.SHA256, &l.Bytes,
 		&l.Tal.Sager, &l.Tal.Ydelser, &l.Tal.Nye, &l.Tal.Aendrede, &l.Tal.Afsluttede, &l.Tal.Neutraliserede,
-		&m.Kvittering, &m.KvitteringFejl)
+		&m.Kvittering, &m.KvitteringFejl, &m.KvitteringID)
 	return m, err
 }
 
@@ -190,6 +191,16 @@ func (t *Tx) SenesteLeverancer(ctx context.Context) ([]LeveranceMedKvittering, e
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (LeveranceMedKvittering, error) {
 		return scanLeveranceMedKvittering(r)
 	})
+}
+
+// DeliveredKommuner returns the kommuner (of those the scope may read) that have their
+// leverance for periode, in order.
+func (t *Tx) DeliveredKommuner(ctx context.Context, periode string) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT kommune_kode FROM leverancer WHERE periode = $1 ORDER BY kommune_kode`, periode)
+	if err != nil {
+		return nil, fmt.Errorf("delivered kommuner: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
 // LeveranceByID returns leverance id with its receipt, or ErrNotFound (also for a leverance
