@@ -40,7 +40,7 @@ func insertReceipt(ctx context.Context, tx *tenant.Tx, periode string) (leveranc
 	m, err := tx.InsertMail(ctx, tenant.NewMail{Kind: tenant.MailKvittering, LeveranceID: leverance, ToName: "Kvittering Demoperson",
 		ToAddress: "kvittering." + k + "@demo.invalid", From: "Indberet <noreply@localhost>",
 		Subject: "Kvittering for indberetning til Danmarks Statistik: " + k + ", " + periode,
-		Text: "Kære Kvittering Demoperson\n\nSager: 1", HTML: "<p>Kære Kvittering Demoperson</p>",
+		Text:    "Kære Kvittering Demoperson\n\nSager: 1", HTML: "<p>Kære Kvittering Demoperson</p>",
 		MessageID: "kvittering-" + k + "-" + periode + "@localhost", Status: tenant.MailGemtLokalt})
 	return leverance, m.ID, err
 }
@@ -80,8 +80,8 @@ func TestLeverancerKommune(t *testing.T) {
 		mustContain(t, "Levering 2026M09", strings.Repeat("c", 64), "Afsluttede sager")
 
 	// T1: 147's leverance does not exist for 101, and its download logs nothing.
-	c.get("/leverancer/" + strconv.FormatInt(lev["147"], 10)).mustStatus(t, http.StatusNotFound)
-	c.get("/leverancer/" + strconv.FormatInt(lev["147"], 10) + "/dokument").mustStatus(t, http.StatusNotFound)
+	c.get("/leverancer/"+strconv.FormatInt(lev["147"], 10)).mustStatus(t, http.StatusNotFound)
+	c.get("/leverancer/"+strconv.FormatInt(lev["147"], 10)+"/dokument").mustStatus(t, http.StatusNotFound)
 	c.get("/leverancer/abc/dokument").mustStatus(t, http.StatusNotFound)
 	if log := tenanttest.CPRAccessLog(t, b.db, "147"); len(log) != 0 {
 		t.Errorf("147's CPR log after 101's attempt: %+v", log)
@@ -89,7 +89,7 @@ func TestLeverancerKommune(t *testing.T) {
 
 	// The download: the document as delivered, an attachment named by kommune and periode,
 	// and a CPR access record of its CPR numbers under 101.
-	r = c.get("/leverancer/" + strconv.FormatInt(lev["101"], 10) + "/dokument").mustStatus(t, http.StatusOK)
+	r = c.get("/leverancer/"+strconv.FormatInt(lev["101"], 10)+"/dokument").mustStatus(t, http.StatusOK)
 	if r.body != string(testDocument("2026M09")) {
 		t.Errorf("document %q", r.body)
 	}
@@ -128,7 +128,7 @@ func TestLeverancerDST(t *testing.T) {
 	c.get("/leverancer?kommune=999&efter=x").mustStatus(t, http.StatusOK) // unknown values are ignored
 
 	// DST's download is recorded under the leverance's kommune.
-	c.get("/leverancer/" + strconv.FormatInt(lev["147"], 10) + "/dokument").mustStatus(t, http.StatusOK)
+	c.get("/leverancer/"+strconv.FormatInt(lev["147"], 10)+"/dokument").mustStatus(t, http.StatusOK)
 	log := tenanttest.CPRAccessLog(t, b.db, "147")
 	if len(log) != 1 || log[0].UserEmail != "dst@demo.invalid" || log[0].Action != "download" {
 		t.Errorf("147's CPR log after DST's download: %+v", log)
@@ -298,13 +298,13 @@ func TestUdbakke(t *testing.T) {
 	id := strconv.FormatInt(mails["101"], 10)
 	admin.get("/udbakke/"+id).mustStatus(t, http.StatusOK).mustContain(t, "Kære Kvittering Demoperson\n\nSager: 1",
 		"<kvittering-101-2026M09@localhost>", "Vis HTML-udgaven", "/leverancer/"+strconv.FormatInt(lev["101"], 10))
-	r = admin.get("/udbakke/" + id + "/html").mustStatus(t, http.StatusOK).mustContain(t, "<p>Kære Kvittering Demoperson</p>")
+	r = admin.get("/udbakke/"+id+"/html").mustStatus(t, http.StatusOK).mustContain(t, "<p>Kære Kvittering Demoperson</p>")
 	if csp := r.header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox;") {
 		t.Errorf("the HTML body's CSP is %q", csp)
 	}
 	// T1: 147's e-mail is not found; a laeser has no Udbakke.
-	admin.get("/udbakke/" + strconv.FormatInt(mails["147"], 10)).mustStatus(t, http.StatusNotFound)
-	admin.get("/udbakke/" + strconv.FormatInt(mails["147"], 10) + "/html").mustStatus(t, http.StatusNotFound)
+	admin.get("/udbakke/"+strconv.FormatInt(mails["147"], 10)).mustStatus(t, http.StatusNotFound)
+	admin.get("/udbakke/"+strconv.FormatInt(mails["147"], 10)+"/html").mustStatus(t, http.StatusNotFound)
 	laeser := b.client()
 	laeser.login("laeser.101@demo.invalid")
 	laeser.get("/udbakke").mustStatus(t, http.StatusForbidden)
@@ -313,7 +313,7 @@ func TestUdbakke(t *testing.T) {
 		c := b.client()
 		c.login(email)
 		c.get("/udbakke").mustStatus(t, http.StatusOK).mustContain(t, "kvittering.101@demo.invalid", "kvittering.147@demo.invalid")
-		c.get("/udbakke/" + strconv.FormatInt(mails["147"], 10)).mustStatus(t, http.StatusOK)
+		c.get("/udbakke/"+strconv.FormatInt(mails["147"], 10)).mustStatus(t, http.StatusOK)
 		c.get("/udbakke?kommune=147").mustStatus(t, http.StatusOK)
 	}
 }
