@@ -173,10 +173,7 @@ func (t *Tx) LeveranceListe(ctx context.Context, q LeveranceQuery) ([]LeveranceM
 	if err != nil {
 		return nil, false, fmt.Errorf("leverancer: %w", err)
 	}
-	more := len(ls) > q.Limit
-	if more {
-		ls = ls[:q.Limit]
-	}
+	ls, more := onePage(ls, q.Limit)
 	return ls, more, nil
 }
 

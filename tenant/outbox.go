@@ -186,11 +186,17 @@ func (t *Tx) Mails(ctx context.Context, q MailQuery) ([]Mail, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("mails: %w", err)
 	}
-	more := len(ms) > q.Limit
-	if more {
-		ms = ms[:q.Limit]
-	}
+	ms, more := onePage(ms, q.Limit)
 	return ms, more, nil
+}
+
+// onePage cuts the limit+1 rows a paged query read to limit, and tells whether there were
+// more.
+func onePage[T any](rows []T, limit int) ([]T, bool) {
+	if len(rows) > limit {
+		return rows[:limit], true
+	}
+	return rows, false
 }
 
 // Mail returns the e-mail id with its bodies, or ErrNotFound (also another kommune's, T1).

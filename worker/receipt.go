@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -53,14 +52,12 @@ func (ReceiptArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: receiptMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// ReceiptWorker works ReceiptArgs.
+// ReceiptWorker works ReceiptArgs. It keeps the client's job timeout (one minute, or less
+// with a short RescueStuckJobsAfter), which holds one SMTP conversation (mailTimeout).
 type ReceiptWorker struct {
 	river.WorkerDefaults[ReceiptArgs]
 	deps Deps
 }
-
-// Timeout gives the job room for one SMTP conversation and its transactions.
-func (w *ReceiptWorker) Timeout(*river.Job[ReceiptArgs]) time.Duration { return 2 * mailTimeout }
 
 // Work records and sends the receipt; see the top of this file.
 func (w *ReceiptWorker) Work(ctx context.Context, job *river.Job[ReceiptArgs]) error {
