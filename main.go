@@ -141,6 +141,12 @@ func open(ctx context.Context, cfg config.Config) (*services, error) {
 	return &services{db: db, accounts: accounts.NewStore(db)}, nil
 }
 
+// workerDeps is what the jobs need, the e-mail settings among them.
+func (s *services) workerDeps(cfg config.Config, logger *slog.Logger) worker.Deps {
+	return worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger,
+		Mail: worker.MailConfig{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, BaseURL: cfg.BaseURL}}
+}
+
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	workers := fs.Bool("workers", true, "kør River-workers i samme proces")
@@ -159,7 +165,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
-	riverClient, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: deps.Accounts, Logger: logger},
+	riverClient, err := worker.NewClient(s.workerDeps(cfg, logger),
 		worker.Options{Work: *workers})
 	if err != nil {
 		return err
@@ -192,7 +198,7 @@ func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 		return err
 	}
 	defer s.db.Close()
-	c, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger},
+	c, err := worker.NewClient(s.workerDeps(cfg, logger),
 		worker.Options{Work: true, RescueStuckJobsAfter: *rescue})
 	if err != nil {
 		return err
@@ -348,7 +354,7 @@ func deliver(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 		return err
 	}
 	defer s.db.Close()
-	c, err := worker.NewClient(worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger},
+	c, err := worker.NewClient(s.workerDeps(cfg, logger),
 		worker.Options{Work: *wait, NoPeriodic: true, SoftStopTimeout: 10 * time.Second})
 	if err != nil {
 		return err

@@ -56,5 +56,6 @@ func (a *App) home(c *fiber.Ctx) error {
 			views.HomeLink{Href: views.AlleBrugerePath, Label: "Alle brugere",
 				Description: "Brugerne i alle kommuner med rettigheder og seneste login"})
 	}
+	h.Links = append(h.Links, a.leveringLinks(c)...)
 	return a.render(c, fiber.StatusOK, views.HomePage(a.page(c, "Forside"), h))
 }

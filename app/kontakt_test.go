@@ -87,7 +87,7 @@ func TestStartPageAsksForKontaktoplysninger(t *testing.T) {
 			[]string{"Se listen over alle indberetninger", `href="/kontaktoplysninger"`},
 			[]string{"Angiv kontaktoplysninger", "mangler kontaktoplysninger"}},
 		{"platform@demo.invalid",
-			[]string{`href="/kommuner"`, `href="/alle-brugere"`},
+			[]string{`href="/kommuner"`, `href="/alle-brugere"`, `href="/udbakke"`},
 			[]string{"Angiv kontaktoplysninger", "Se listen over alle indberetninger", `href="/kontaktoplysninger"`}},
 	}
 	for _, tc := range cases {

@@ -65,11 +65,11 @@ func (u matrixUser) allowed(x Access) bool {
 // matrixFixture holds the real values the matrix puts in for route parameters: kommune 101's
 // data, all delivered (I2) so that no request of the matrix can delete or change it.
 type matrixFixture struct {
-	sag, ydelse, bruger int64
+	sag, ydelse, bruger, leverance, mail int64
 }
 
 // kommuneDataParents are the route segments before an :id of a kommune's data (T1).
-var kommuneDataParents = map[string]bool{"sager": true, "ydelser": true, "brugere": true}
+var kommuneDataParents = map[string]bool{"sager": true, "ydelser": true, "brugere": true, "leverancer": true, "udbakke": true}
 
 // path fills in the route's parameters, and tells whether it names kommune 101's data by id.
 // A route with a parameter the fixture does not know fails the test: add it here.
@@ -90,7 +90,8 @@ func (f matrixFixture) path(t *testing.T, route string) (string, bool) {
 			segs[i] = "151"
 		case s == ":id" && i > 0 && kommuneDataParents[segs[i-1]]:
 			data = true
-			segs[i] = strconv.FormatInt(map[string]int64{"sager": f.sag, "ydelser": f.ydelse, "brugere": f.bruger}[segs[i-1]], 10)
+			segs[i] = strconv.FormatInt(map[string]int64{"sager": f.sag, "ydelser": f.ydelse, "brugere": f.bruger,
+				"leverancer": f.leverance, "udbakke": f.mail}[segs[i-1]], 10)
 		case strings.HasPrefix(s, ":") || strings.Contains(s, "*"):
 			t.Fatalf("route %s: the matrix has no value for %s; add one to matrixFixture.path", route, s)
 		}
@@ -117,7 +118,10 @@ func TestRoleRouteMatrix(t *testing.T) {
 		if _, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id); err != nil {
 			return err
 		}
-		_, err = tx.PgxTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE sag_id = $1`, id)
+		if _, err = tx.PgxTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE sag_id = $1`, id); err != nil {
+			return err
+		}
+		f.leverance, f.mail, err = insertReceipt(ctx, tx, "2026M09")
 		return err
 	})
 	udenRet, err := b.accounts.ByEmail(ctx, "uden-ret.101@demo.invalid")
@@ -237,7 +241,8 @@ func (b *bundle) sessionClient(email string) *client {
 }
 
 // matrixSnapshot is the rows the matrix names by id: the sag with its ydelser and målgrupper,
-// the user with their grants, and the number of sager and ydelser in 101.
+// the user with their grants, the number of sager, ydelser and leverancer in 101, its
+// e-mails, and the number of jobs in River's queue (a delivery run).
 func (b *bundle) matrixSnapshot(f matrixFixture) string {
 	b.t.Helper()
 	var snap string
@@ -247,6 +252,8 @@ func (b *bundle) matrixSnapshot(f matrixFixture) string {
 			(SELECT json_agg(y ORDER BY y.id)::text FROM ydelser y WHERE sag_id = $1),
 			(SELECT json_agg(m ORDER BY m::text)::text FROM ydelse_maalgrupper m),
 			(SELECT count(*) FROM sager), (SELECT count(*) FROM ydelser),
+			(SELECT count(*) FROM leverancer), (SELECT json_agg(o ORDER BY o.id)::text FROM outbox o),
+			(SELECT count(*) FROM river_job),
 			(SELECT row_to_json(u)::text FROM users u WHERE id = $2),
 			(SELECT json_agg(r ORDER BY r.id)::text FROM casbin_rule r WHERE p_type = 'g' AND v0 = 'u:' || $2::text))`,
 			f.sag, f.bruger).Scan(&snap)

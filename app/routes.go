@@ -108,5 +108,14 @@ func (a *App) routeTable() []Route {
 		{"GET", views.KontoPath, Need(access.AccountSelf), a.konto},
 		{"POST", views.KontoPath, Need(access.AccountSelf), a.skiftAdgangskode},
 		{"POST", views.KontoSessionerPath, Need(access.AccountSelf), a.afslutAndreSessioner},
+		// Deliveries and receipts (I1, I3, I5): leverancer.go, levering.go, udbakke.go.
+		{"GET", views.LeverancerPath, Need(access.DeliveryRead), a.leverancer},
+		{"GET", "/leverancer/:id", Need(access.DeliveryRead), a.leverance},
+		{"GET", "/leverancer/:id/dokument", Need(access.DeliveryRead), a.leveranceDokument},
+		{"GET", views.LeveringPath, Need(access.DeliveryRead), a.levering},
+		{"POST", views.LeveringPath, Need(access.DeliveryRun), a.startLevering},
+		{"GET", views.UdbakkePath, Need(access.MailRead), a.udbakke},
+		{"GET", "/udbakke/:id", Need(access.MailRead), a.udbakkeMail},
+		{"GET", "/udbakke/:id/html", Need(access.MailRead), a.udbakkeHTML},
 	}
 }

@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -143,6 +144,117 @@ func (t *Tx) Leverancer(ctx context.Context) ([]Leverance, error) {
 		return nil, fmt.Errorf("leverancer: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Leverance, error) { return scanLeverance(r) })
+}
+
+// LeveranceMedKvittering is a leverance with the state of its receipt (I3), as the lists of
+// deliveries show it.
+type LeveranceMedKvittering struct {
+	Leverance
+	Kvittering     MailStatus // "" while no receipt is recorded yet
+	KvitteringFejl string     // the last error of the receipt, if any
+	KvitteringID   int64      // the receipt in the outbox; 0 while none
+}
+
+const leveranceKvitteringColumns = `l.id, l.kommune_kode, l.periode, l.created_at, l.created_by, l.sha256, l.byte_size,
+	l.antal_sager, l.antal_ydelser, l.antal_nye, l.antal_aendrede, l.antal_afsluttede, l.antal_neutraliserede,
+	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.id, 0)`
+
+const leveranceKvitteringFrom = ` FROM leverancer l
+	LEFT JOIN outbox o ON o.kommune_kode = l.kommune_kode AND o.kind = 'kvittering' AND o.leverance_id = l.id`
+
+func scanLeveranceMedKvittering(row pgx.Row) (LeveranceMedKvittering, error) {
+	var m LeveranceMedKvittering
+	l := &m.Leverance
+	err := row.Scan(&l.ID, &l.Kommune, &l.Periode, &l.CreatedAt, &l.CreatedBy, &l.SHA256, &l.Bytes,
+		&l.Tal.Sager, &l.Tal.Ydelser, &l.Tal.Nye, &l.Tal.Aendrede, &l.Tal.Afsluttede, &l.Tal.Neutraliserede,
+		&m.Kvittering, &m.KvitteringFejl, &m.KvitteringID)
+	return m, err
+}
+
+// LeveranceQuery selects a page of leverancer.
+type LeveranceQuery struct {
+	Kommune string // only this kommune's ("": every kommune the scope reads)
+	Before  int64  // only leverancer with a smaller id (the next page); 0: from the newest
+	Limit   int
+}
+
+// LeveranceListe returns a page of the leverancer the scope may read (the scope kommune's,
+// or every kommune's for DST, T3), newest first, with their receipts, and whether there
+// are more after it: *Hent data fra Danmarks Statistik* (I5).
+func (t *Tx) LeveranceListe(ctx context.Context, q LeveranceQuery) ([]LeveranceMedKvittering, bool, error) {
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+leveranceKvitteringColumns+leveranceKvitteringFrom+`
+		WHERE ($1 = '' OR l.kommune_kode = $1) AND ($2::bigint = 0 OR l.id < $2::bigint)
+		ORDER BY l.id DESC LIMIT $3`, q.Kommune, q.Before, q.Limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("leverancer: %w", err)
+	}
+	ls, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (LeveranceMedKvittering, error) {
+		return scanLeveranceMedKvittering(r)
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("leverancer: %w", err)
+	}
+	ls, more := onePage(ls, q.Limit)
+	return ls, more, nil
+}
+
+// SenesteLeverancer returns the newest leverance of every kommune the scope may read, with
+// its receipt, ordered by kommune: DST's delivery overview.
+func (t *Tx) SenesteLeverancer(ctx context.Context) ([]LeveranceMedKvittering, error) {
+	rows, err := t.tx.Query(ctx, `SELECT DISTINCT ON (l.kommune_kode) `+leveranceKvitteringColumns+leveranceKvitteringFrom+`
+		ORDER BY l.kommune_kode, l.id DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("seneste leverancer: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (LeveranceMedKvittering, error) {
+		return scanLeveranceMedKvittering(r)
+	})
+}
+
+// DeliveredKommuner returns the kommuner (of those the scope may read) that have their
+// leverance for periode, in order.
+func (t *Tx) DeliveredKommuner(ctx context.Context, periode string) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT kommune_kode FROM leverancer WHERE periode = $1 ORDER BY kommune_kode`, periode)
+	if err != nil {
+		return nil, fmt.Errorf("delivered kommuner: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// LeveranceByID returns leverance id with its receipt, or ErrNotFound (also for a leverance
+// the scope may not read: T1).
+func (t *Tx) LeveranceByID(ctx context.Context, id int64) (LeveranceMedKvittering, error) {
+	l, err := scanLeveranceMedKvittering(t.tx.QueryRow(ctx, `SELECT `+leveranceKvitteringColumns+leveranceKvitteringFrom+`
+		WHERE l.id = $1`, id))
+	return l, notFound(err, "leverance")
+}
+
+// LeveranceCPRs returns the CPR numbers a delivery document holds (the content of its CPR
+// elements, each once, in document order): what a download of it shows, for the CPR access
+// log.
+func LeveranceCPRs(doc []byte) []string {
+	const open, closing = "<CPR>", "</CPR>"
+	var out []string
+	seen := map[string]bool{}
+	for {
+		i := bytes.Index(doc, []byte(open))
+		if i < 0 {
+			return out
+		}
+		doc = doc[i+len(open):]
+		j := bytes.Index(doc, []byte(closing))
+		if j < 0 {
+			return out
+		}
+		if cpr := string(doc[:j]); !seen[cpr] {
+			seen[cpr] = true
+			out = append(out, cpr)
+		}
+		doc = doc[j+len(closing):]
+	}
 }
 
 // LeveranceYdelse is one ydelse as a delivery reads it: the ydelse with its målgrupper, the

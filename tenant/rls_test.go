@@ -21,7 +21,7 @@ import (
 // fails when a table with a kommune_kode column is missing here, so a new table cannot
 // escape the tests below.
 var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log",
-	"leverancer", "liste_taelling", "leverance_dele"}
+	"leverancer", "liste_taelling", "leverance_dele", "outbox"}
 
 // notKommuneData are tables with a kommune_kode column that are not one kommune's data.
 var notKommuneData = []string{"kommuner", "users"}
@@ -118,12 +118,17 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 	// access record and a leverance for each).
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
-			if _, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<x/>"),
-				SHA256: strings.Repeat("0", 64)}); err != nil {
+			id, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<x/>"),
+				SHA256: strings.Repeat("0", 64)})
+			if err != nil {
+				return err
+			}
+			if _, err := tx.InsertMail(ctx, tenant.NewMail{Kind: tenant.MailKvittering, LeveranceID: id, From: "a@b.dk",
+				Subject: "s", MessageID: "m"}); err != nil {
 				return err
 			}
 			// and one written in parts (leverance_dele).
-			id, err := tx.ReserveLeveranceID(ctx)
+			id, err = tx.ReserveLeveranceID(ctx)
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,7 @@ type Deps struct {
 	DB       *tenant.DB
 	Accounts *accounts.Store
 	Logger   *slog.Logger
+	Mail     MailConfig // how e-mails are sent (mail.go); zero: recorded, not sent
 }
 
 // Client is the River client of the app.

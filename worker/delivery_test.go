@@ -38,12 +38,18 @@ type deliveryBundle struct {
 
 func setupDelivery(t *testing.T) *deliveryBundle {
 	t.Helper()
+	return setupDeliveryMail(t, MailConfig{})
+}
+
+// setupDeliveryMail is setupDelivery with the jobs sending e-mail as mail says.
+func setupDeliveryMail(t *testing.T, mail MailConfig) *deliveryBundle {
+	t.Helper()
 	ctx := context.Background()
 	db, owner := tenanttest.DB(t)
 	if _, err := demo.Load(ctx, db, accounts.NewStore(db)); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
-	c, err := NewClient(Deps{DB: db, Accounts: accounts.NewStore(db), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+	c, err := NewClient(Deps{DB: db, Accounts: accounts.NewStore(db), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mail: mail},
 		Options{Work: true, NoPeriodic: true, SoftStopTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

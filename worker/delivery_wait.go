@@ -21,20 +21,49 @@ type StartedDelivery struct {
 	Kommuner  []string // the kommuner it will deliver
 	JobID     int64    // the delivery_run job
 	Duplicate bool     // an equal run was already queued (or completed within 24 hours): that one is it
+	// Delivered are the kommuner of the run that have their leverance for the periode already
+	// (StartDeliveryTx only). When that is all of them nothing is enqueued (JobID 0).
+	Delivered []string
 }
 
-// StartDelivery enqueues a delivery run of periode for kommuner (none: every active kommune).
-// It refuses a periode that is not a past month (delivering a month before it has ended
-// would keep the run of the 14th from delivering it) and kommuner that are not active. The
-// messages are Danish: they are for the operator.
-func StartDelivery(ctx context.Context, c *Client, db *tenant.DB, periode string, kommuner []string, now time.Time) (StartedDelivery, error) {
+// DeliveryInputError is a start of a delivery refused for its input, with a Danish message
+// for the operator; Field is "periode" or "kommune".
+type DeliveryInputError struct {
+	Field, Msg string
+}
+
+func (e *DeliveryInputError) Error() string { return e.Msg }
+
+// deliveryRun checks a start of a run of periode for kommuner (none: every active kommune):
+// the periode must be a past month (delivering a month before it has ended would keep the run
+// of the 14th from delivering it) and the kommuner active. It returns the run's args and the
+// kommuner it delivers.
+func deliveryRun(periode string, kommuner, active []string, now time.Time) (DeliveryRunArgs, []string, error) {
 	year, month, err := ParsePeriode(periode)
 	if err != nil {
-		return StartedDelivery{}, err
+		return DeliveryRunArgs{}, nil, &DeliveryInputError{"periode",
+			fmt.Sprintf("Ugyldig periode %q: skriv år, M og måned, fx %s.", periode, PeriodeBefore(now))}
 	}
 	if latest := PeriodeBefore(now); Periode(year, month) > latest {
-		return StartedDelivery{}, fmt.Errorf("periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s", periode, latest)
+		return DeliveryRunArgs{}, nil, &DeliveryInputError{"periode",
+			fmt.Sprintf("Periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s.", periode, latest)}
 	}
+	args := NewDeliveryRun(periode, kommuner)
+	for _, k := range args.Kommuner {
+		if !slices.Contains(active, k) {
+			return DeliveryRunArgs{}, nil, &DeliveryInputError{"kommune", fmt.Sprintf("Kommune %q findes ikke eller er ikke aktiv.", k)}
+		}
+	}
+	deliver := args.Kommuner
+	if len(deliver) == 0 {
+		deliver = active
+	}
+	return args, deliver, nil
+}
+
+// StartDelivery enqueues a delivery run of periode for kommuner (none: every active kommune),
+// for `indberet deliver`. A refused input is a *DeliveryInputError.
+func StartDelivery(ctx context.Context, c *Client, db *tenant.DB, periode string, kommuner []string, now time.Time) (StartedDelivery, error) {
 	all, err := db.Kommuner(ctx)
 	if err != nil {
 		return StartedDelivery{}, err
@@ -45,21 +74,54 @@ func StartDelivery(ctx context.Context, c *Client, db *tenant.DB, periode string
 			active = append(active, k.Kode)
 		}
 	}
-	args := NewDeliveryRun(periode, kommuner)
-	for _, k := range args.Kommuner {
-		if !slices.Contains(active, k) {
-			return StartedDelivery{}, fmt.Errorf("kommune %q findes ikke eller er ikke aktiv", k)
-		}
+	args, deliver, err := deliveryRun(periode, kommuner, active, now)
+	if err != nil {
+		return StartedDelivery{}, err
 	}
 	res, err := c.Insert(ctx, args, nil)
 	if err != nil {
 		return StartedDelivery{}, fmt.Errorf("sæt levering i kø: %w", err)
 	}
-	deliver := args.Kommuner
-	if len(deliver) == 0 {
-		deliver = active
-	}
 	return StartedDelivery{Periode: periode, Kommuner: deliver, JobID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
+}
+
+// StartDeliveryTx is StartDelivery in tx, a transaction in DST's read-all scope, for the
+// screen *Start levering*: it enqueues the run in tx (InsertTx) with an audit record by the
+// scope's actor, so both exist or neither. A run whose kommuner all have their leverance for
+// the periode is not enqueued (I2: nothing to deliver); an equal run in the queue is not
+// enqueued again (Duplicate). Neither writes an audit record.
+func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode string, kommuner []string, now time.Time) (StartedDelivery, error) {
+	active, err := tx.AktiveKommuner(ctx)
+	if err != nil {
+		return StartedDelivery{}, err
+	}
+	args, deliver, err := deliveryRun(periode, kommuner, active, now)
+	if err != nil {
+		return StartedDelivery{}, err
+	}
+	d := StartedDelivery{Periode: periode, Kommuner: deliver}
+	delivered, err := tx.DeliveredKommuner(ctx, periode)
+	if err != nil {
+		return d, err
+	}
+	for _, k := range deliver {
+		if slices.Contains(delivered, k) {
+			d.Delivered = append(d.Delivered, k)
+		}
+	}
+	if len(d.Delivered) == len(deliver) {
+		return d, nil
+	}
+	res, err := c.InsertTx(ctx, tx.PgxTx(), args, nil)
+	if err != nil {
+		return d, fmt.Errorf("sæt levering i kø: %w", err)
+	}
+	d.JobID, d.Duplicate = res.Job.ID, res.UniqueSkippedAsDuplicate
+	if d.Duplicate {
+		return d, nil
+	}
+	return d, tx.Audit(ctx, tenant.AuditEntry{Action: "levering.start", Entity: "levering", EntityID: periode,
+		After: map[string]any{"periode": periode, "kommuner": args.Kommuner, "job_id": d.JobID}})
 }
 
 // KommuneDelivery is where one kommune's delivery of a run stands.

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -30,8 +31,13 @@ type Config struct {
 	SessionKeys [][]byte
 	// SessionKeysGenerated tells that SessionKeys were made up at start.
 	SessionKeysGenerated bool
-	// SMTPURL is SMTP_URL (smtp://user:pass@host:587); empty: e-mails are recorded, not sent.
+	// SMTPURL is SMTP_URL: smtp://user:pass@host:587 (STARTTLS; ?tls=opportunistic or
+	// ?tls=none for a relay without it) or smtps://user:pass@host:465 (implicit TLS); empty:
+	// e-mails are recorded (*gemt lokalt*), not sent.
 	SMTPURL string
+	// MailFrom is MAIL_FROM, the sender of the e-mails (default "Indberet <noreply@HOST>",
+	// HOST from BASE_URL).
+	MailFrom string
 	// LogLevel is LOG_LEVEL: debug, info (default), warn, error.
 	LogLevel slog.Level
 }
@@ -60,9 +66,17 @@ func Parse(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
 	}
 	if s := getenv("SMTP_URL"); s != "" {
-		if u, err := url.Parse(s); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 			return c, fmt.Errorf("SMTP_URL: want smtp://user:password@host:port, got an unparsable value")
 		}
+	}
+	c.MailFrom = getenv("MAIL_FROM")
+	if c.MailFrom == "" {
+		u, _ := url.Parse(c.BaseURL)
+		c.MailFrom = "Indberet <noreply@" + u.Hostname() + ">"
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return c, fmt.Errorf("MAIL_FROM: want an address such as \"Indberet <noreply@example.dk>\": %w", err)
 	}
 	if ks := getenv("SESSION_KEYS"); ks != "" {
 		for _, k := range strings.Split(ks, ",") {

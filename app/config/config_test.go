@@ -14,7 +14,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Port != 8080 || c.BaseURL != "http://localhost:8080" || c.Secure() || c.LogLevel != slog.LevelInfo ||
-		!c.SessionKeysGenerated || len(c.SessionKeys[0]) != 32 || c.DatabaseURL != "" || c.SMTPURL != "" {
+		!c.SessionKeysGenerated || len(c.SessionKeys[0]) != 32 || c.DatabaseURL != "" || c.SMTPURL != "" ||
+		c.MailFrom != "Indberet <noreply@localhost>" {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -23,12 +24,13 @@ func TestValues(t *testing.T) {
 	key := strings.Repeat("k", 40)
 	c, err := Parse(env(map[string]string{"PORT": "9000", "BASE_URL": "https://indberet.example/", "LOG_LEVEL": "debug",
 		"SESSION_KEYS": key + ", " + strings.Repeat("ab", 32), "SMTP_URL": "smtp://u:p@mail.example:587",
-		"DATABASE_URL": "postgres://x@y/z"}))
+		"DATABASE_URL": "postgres://x@y/z", "MAIL_FROM": "DST <indberet@dst.dk>"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Port != 9000 || c.BaseURL != "https://indberet.example" || !c.Secure() || c.LogLevel != slog.LevelDebug ||
-		c.SessionKeysGenerated || len(c.SessionKeys) != 2 || string(c.SessionKeys[0]) != key || len(c.SessionKeys[1]) != 32 {
+		c.SessionKeysGenerated || len(c.SessionKeys) != 2 || string(c.SessionKeys[0]) != key || len(c.SessionKeys[1]) != 32 ||
+		c.MailFrom != "DST <indberet@dst.dk>" || c.SMTPURL != "smtp://u:p@mail.example:587" {
 		t.Errorf("parsed: %+v", c)
 	}
 }
@@ -40,6 +42,8 @@ func TestBadValues(t *testing.T) {
 		"log level": {"LOG_LEVEL": "snak"},
 		"short key": {"SESSION_KEYS": "kort"},
 		"smtp":      {"SMTP_URL": "mail.example"},
+		"smtp http": {"SMTP_URL": "http://mail.example"},
+		"mail from": {"MAIL_FROM": "ikke en adresse"},
 	} {
 		if _, err := Parse(env(m)); err == nil {
 			t.Errorf("%s: accepted %v", name, m)

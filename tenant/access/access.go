@@ -79,15 +79,20 @@ var (
 	KommunerManage = Permission{"kommuner", "manage"}
 	JobsManage     = Permission{"jobs", "manage"}
 	AccountSelf    = Permission{"account", "self"}
+	// MailRead reads the Udbakke, the e-mails the system sent (I3). Administrators only
+	// (kommuneadmin for the kommune, DST and platform administrators for all): the receipts
+	// go to one named person, and failures are theirs to act on; laeser and indberetter do
+	// not read other people's e-mails.
+	MailRead = Permission{"mail", "read"}
 )
 
 // Policies is what each role may do. SyncPolicies makes casbin_rule hold exactly these.
 var Policies = map[string][]Permission{
 	Indberetter:   {HomeView, AccountSelf, SagRead, SagWrite, KontaktRead, KontaktWrite, ExportCreate, DeliveryRead},
 	Laeser:        {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead},
-	Kommuneadmin:  {HomeView, AccountSelf, KontaktRead, KontaktWrite, DeliveryRead, UsersManage, AuditRead},
-	DST:           {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryRun, CodesManage, AuditRead, JobsManage},
-	Platformadmin: {HomeView, AccountSelf, UsersManage, AuditRead, KommunerManage, JobsManage},
+	Kommuneadmin:  {HomeView, AccountSelf, KontaktRead, KontaktWrite, DeliveryRead, UsersManage, AuditRead, MailRead},
+	DST:           {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryRun, CodesManage, AuditRead, JobsManage, MailRead},
+	Platformadmin: {HomeView, AccountSelf, UsersManage, AuditRead, KommunerManage, JobsManage, MailRead},
 }
 
 // HasDataRight tells whether roles include the right to use the system's data screens (T2):

@@ -1,0 +1,177 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/views"
+)
+
+// *Hent data fra Danmarks Statistik* (I5): GET /leverancer lists the leverancer the user may
+// read, newest first (a kommune's users their own, DST every kommune's with a kommune
+// filter); GET /leverancer/:id is one leverance with its counts and receipt (the receipt
+// e-mail links to it); GET /leverancer/:id/dokument downloads its XML document, which holds
+// CPR numbers and is written to the CPR access log under the leverance's kommune. Another
+// kommune's id is a 404 (T1).
+
+const leverancerTitle = "Hent data fra Danmarks Statistik"
+
+// leverancerPerSide is the page size of the lists of leverancer and e-mails.
+const leverancerPerSide = 50
+
+// leverancer is GET /leverancer.
+func (a *App) leverancer(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	s := scope(c)
+	q := tenant.LeveranceQuery{Kommune: a.kommuneFilter(c, s), Before: efterParam(c), Limit: leverancerPerSide}
+	var rows []tenant.LeveranceMedKvittering
+	var more bool
+	err := a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) (err error) {
+		rows, more, err = tx.LeveranceListe(ctx, q)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	v := views.Leverancer{AlleKommuner: s.AllKommuner, Kommune: q.Kommune}
+	if s.AllKommuner {
+		if v.KommuneValg, err = a.kommuneValg(ctx, "Alle kommuner"); err != nil {
+			return err
+		}
+	}
+	canMail := a.can(c, access.MailRead)
+	for _, l := range rows {
+		v.Rows = append(v.Rows, a.leveranceRow(l, canMail))
+	}
+	if more {
+		v.NextURL = views.PageURL(views.LeverancerPath, q.Kommune, rows[len(rows)-1].ID)
+	}
+	return a.render(c, fiber.StatusOK, views.LeverancerPage(a.page(c, leverancerTitle), v))
+}
+
+// leverance is GET /leverancer/:id.
+func (a *App) leverance(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	var l tenant.LeveranceMedKvittering
+	err = a.inScope(c, func(tx *tenant.Tx) (err error) {
+		l, err = tx.LeveranceByID(ctx, id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	v := views.LeveranceSide{LeveranceRow: a.leveranceRow(l, a.can(c, access.MailRead)),
+		Bytes: views.TalDK(int(l.Bytes)) + " bytes", CreatedBy: l.CreatedBy}
+	return a.render(c, fiber.StatusOK, views.LeverancePage(a.page(c, "Levering "+l.Periode), v))
+}
+
+// leveranceDokument is GET /leverancer/:id/dokument: the document as delivered, as an
+// attachment named by kommune and periode, with a CPR access record of every CPR number in
+// it, in the transaction that reads it.
+func (a *App) leveranceDokument(c *fiber.Ctx) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.UserContext()
+	s := scope(c)
+	if s.AllKommuner {
+		// DST reads every kommune's; the record belongs to the leverance's kommune, so the
+		// download runs in that kommune's scope (it only reads and logs).
+		var l tenant.LeveranceMedKvittering
+		err := a.inScope(c, func(tx *tenant.Tx) (err error) {
+			l, err = tx.LeveranceByID(ctx, id)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		s = tenant.Scope{Kommune: l.Kommune, Actor: s.Actor}
+	}
+	var l tenant.LeveranceMedKvittering
+	var doc []byte
+	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
+		var err error
+		if l, err = tx.LeveranceByID(ctx, id); err != nil {
+			return err
+		}
+		if doc, _, err = tx.LeveranceDocument(ctx, id); err != nil {
+			return err
+		}
+		return tx.LogCPRAccess(ctx, "download", tenant.LeveranceCPRs(doc),
+			fmt.Sprintf("leverance=%d periode=%s", l.ID, l.Periode))
+	})
+	if errors.Is(err, tenant.ErrNotFound) {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/xml; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="leverance-%s-%s.xml"`, l.Kommune, l.Periode))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.SendStream(bytes.NewReader(doc), len(doc))
+}
+
+// leveranceRow is a leverance as the screens show it; the receipt links to the Udbakke when
+// the user may read it.
+func (a *App) leveranceRow(l tenant.LeveranceMedKvittering, canMail bool) views.LeveranceRow {
+	r := views.LeveranceRow{URL: views.LeverancePath(l.ID), DokumentURL: views.LeveranceDokumentPath(l.ID),
+		Kommune: a.kommuneLabel(l.Kommune), Periode: l.Periode, Leveret: dateTime(&l.CreatedAt), SHA256: l.SHA256,
+		Tal: views.Tal{Sager: l.Tal.Sager, Ydelser: l.Tal.Ydelser, Nye: l.Tal.Nye, Aendrede: l.Tal.Aendrede,
+			Afsluttede: l.Tal.Afsluttede, Neutraliserede: l.Tal.Neutraliserede}}
+	if l.Kvittering != "" {
+		r.Kvittering = views.Kvittering{Status: l.Kvittering.Label(), Fejlet: l.Kvittering == tenant.MailFejlet,
+			Fejl: l.KvitteringFejl}
+		if canMail {
+			r.Kvittering.URL = views.UdbakkeMailPath(l.KvitteringID)
+		}
+	}
+	return r
+}
+
+// kommuneFilter is the kommune the ?kommune= of a list narrows it to: only for users who read
+// every kommune, and only a known kommune; "" for none.
+func (a *App) kommuneFilter(c *fiber.Ctx, s tenant.Scope) string {
+	k := c.Query("kommune")
+	if !s.AllKommuner || a.kommuner[k] == "" {
+		return ""
+	}
+	return k
+}
+
+// kommuneValg are the active kommuner as choices, after a first choice of none labelled none.
+func (a *App) kommuneValg(ctx context.Context, none string) ([]views.Option, error) {
+	ks, err := a.deps.DB.Kommuner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []views.Option{{Value: "", Label: none}}
+	for _, k := range ks {
+		if k.Aktiv {
+			out = append(out, views.Option{Value: k.Kode, Label: k.Navn + " (" + k.Kode + ")"})
+		}
+	}
+	return out, nil
+}
+
+// efterParam is the cursor of a page (?efter=, the id the page before ended with); 0 for the
+// first page.
+func efterParam(c *fiber.Ctx) int64 {
+	id, err := strconv.ParseInt(c.Query("efter"), 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
+}

@@ -1,0 +1,340 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"indberet/tenant"
+	"indberet/tenant/demo"
+	"indberet/tenant/tenanttest"
+	"indberet/worker"
+)
+
+// The delivery screens: Hent data fra Danmarks Statistik (I5), DST's Leveringsoversigt with
+// Start levering (I1, K1, T3) and the Udbakke (I3).
+
+// testDocument is the document of a leverance made by insertReceipt: two records, one CPR.
+func testDocument(periode string) []byte {
+	return []byte(`<?xml version="1.0" encoding="UTF-8"?><Leverance periode="` + periode + `">` +
+		`<R><CPR>` + demo.NielsHansenCPR + `</CPR></R><R><CPR>` + demo.NielsHansenCPR + `</CPR></R></Leverance>`)
+}
+
+// insertReceipt stores a leverance of periode for tx's kommune and records its receipt (as
+// the receipt job does without SMTP_URL), returning both ids.
+func insertReceipt(ctx context.Context, tx *tenant.Tx, periode string) (leverance, mail int64, err error) {
+	k := tx.Scope().Kommune
+	leverance, err = tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: periode, Document: testDocument(periode),
+		SHA256: strings.Repeat("c", 64), Tal: tenant.LeveranceTal{Sager: 1, Ydelser: 2, Nye: 1, Aendrede: 1, Afsluttede: 1}})
+	if err != nil {
+		return 0, 0, err
+	}
+	m, err := tx.InsertMail(ctx, tenant.NewMail{Kind: tenant.MailKvittering, LeveranceID: leverance, ToName: "Kvittering Demoperson",
+		ToAddress: "kvittering." + k + "@demo.invalid", From: "Indberet <noreply@localhost>",
+		Subject: "Kvittering for indberetning til Danmarks Statistik: " + k + ", " + periode,
+		Text:    "Kære Kvittering Demoperson\n\nSager: 1", HTML: "<p>Kære Kvittering Demoperson</p>",
+		MessageID: "kvittering-" + k + "-" + periode + "@localhost", Status: tenant.MailGemtLokalt})
+	return leverance, m.ID, err
+}
+
+// deliveries gives 101 and 147 a leverance each with its receipt, and returns their ids by
+// kommune.
+func (b *bundle) deliveries() (leverancer, mails map[string]int64) {
+	leverancer, mails = map[string]int64{}, map[string]int64{}
+	for _, k := range []string{"101", "147"} {
+		b.in(k, func(ctx context.Context, tx *tenant.Tx) (err error) {
+			leverancer[k], mails[k], err = insertReceipt(ctx, tx, "2026M09")
+			return err
+		})
+	}
+	return leverancer, mails
+}
+
+func TestLeverancerKommune(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	lev, _ := b.deliveries()
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+
+	// I5: the kommune's own leverancer with counts and receipt, none of 147's.
+	r := c.get("/leverancer").mustStatus(t, http.StatusOK).
+		mustContain(t, "<h1>Hent data fra Danmarks Statistik</h1>", "2026M09", "Gemt lokalt", "Hent XML",
+			`href="/leverancer/`+strconv.FormatInt(lev["101"], 10)+`/dokument"`)
+	if contains(r.body, "/leverancer/"+strconv.FormatInt(lev["147"], 10)) || contains(r.body, `id="leverancer-kommune"`) {
+		t.Errorf("101's list shows 147's leverance or the kommune filter")
+	}
+	// An indberetter does not read e-mails: the receipt's state is shown without a link.
+	if contains(r.body, "/udbakke/") {
+		t.Errorf("the list links to the Udbakke for an indberetter")
+	}
+	c.get("/leverancer/"+strconv.FormatInt(lev["101"], 10)).mustStatus(t, http.StatusOK).
+		mustContain(t, "Levering 2026M09", strings.Repeat("c", 64), "Afsluttede sager")
+
+	// T1: 147's leverance does not exist for 101, and its download logs nothing.
+	c.get("/leverancer/"+strconv.FormatInt(lev["147"], 10)).mustStatus(t, http.StatusNotFound)
+	c.get("/leverancer/"+strconv.FormatInt(lev["147"], 10)+"/dokument").mustStatus(t, http.StatusNotFound)
+	c.get("/leverancer/abc/dokument").mustStatus(t, http.StatusNotFound)
+	if log := tenanttest.CPRAccessLog(t, b.db, "147"); len(log) != 0 {
+		t.Errorf("147's CPR log after 101's attempt: %+v", log)
+	}
+
+	// The download: the document as delivered, an attachment named by kommune and periode,
+	// and a CPR access record of its CPR numbers under 101.
+	r = c.get("/leverancer/"+strconv.FormatInt(lev["101"], 10)+"/dokument").mustStatus(t, http.StatusOK)
+	if r.body != string(testDocument("2026M09")) {
+		t.Errorf("document %q", r.body)
+	}
+	if got := r.header.Get("Content-Disposition"); got != `attachment; filename="leverance-101-2026M09.xml"` {
+		t.Errorf("Content-Disposition %q", got)
+	}
+	if got := r.header.Get("Content-Type"); !strings.HasPrefix(got, "application/xml") {
+		t.Errorf("Content-Type %q", got)
+	}
+	want := tenanttest.CPRAccess{UserEmail: "indberetter.101@demo.invalid", Action: "download",
+		Detail: fmt.Sprintf("leverance=%d periode=2026M09", lev["101"]), CPRs: []string{demo.NielsHansenCPR}}
+	if log := tenanttest.CPRAccessLog(t, b.db, "101"); !slices.ContainsFunc(log, func(a tenanttest.CPRAccess) bool {
+		return a.UserEmail == want.UserEmail && a.Action == want.Action && a.Detail == want.Detail && slices.Equal(a.CPRs, want.CPRs)
+	}) {
+		t.Errorf("101's CPR log %+v lacks %+v", log, want)
+	}
+}
+
+func TestLeverancerDST(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	lev, mails := b.deliveries()
+	c := b.client()
+	c.login("dst@demo.invalid")
+	// T3: every kommune's, with the kommune and a filter; the receipt links to the Udbakke.
+	r := c.get("/leverancer").mustStatus(t, http.StatusOK).mustContain(t, `id="leverancer-kommune"`,
+		"/leverancer/"+strconv.FormatInt(lev["101"], 10), "/leverancer/"+strconv.FormatInt(lev["147"], 10),
+		`href="/udbakke/`+strconv.FormatInt(mails["101"], 10)+`"`)
+	if !contains(r.body, "(101)") || !contains(r.body, "(147)") {
+		t.Errorf("kommune column missing")
+	}
+	r = c.get("/leverancer?kommune=147").mustStatus(t, http.StatusOK)
+	if contains(r.body, "/leverancer/"+strconv.FormatInt(lev["101"], 10)) || !contains(r.body, "/leverancer/"+strconv.FormatInt(lev["147"], 10)) {
+		t.Errorf("the filter on 147 shows: %s", r.body)
+	}
+	c.get("/leverancer?kommune=999&efter=x").mustStatus(t, http.StatusOK) // unknown values are ignored
+
+	// DST's download is recorded under the leverance's kommune.
+	c.get("/leverancer/"+strconv.FormatInt(lev["147"], 10)+"/dokument").mustStatus(t, http.StatusOK)
+	log := tenanttest.CPRAccessLog(t, b.db, "147")
+	if len(log) != 1 || log[0].UserEmail != "dst@demo.invalid" || log[0].Action != "download" {
+		t.Errorf("147's CPR log after DST's download: %+v", log)
+	}
+	c.get("/leverancer/999999/dokument").mustStatus(t, http.StatusNotFound)
+}
+
+// Paging: 50 a page, newest first, the next page from the last id.
+func TestLeverancerPaging(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+		for i := range 52 {
+			if _, _, err := insertReceipt(ctx, tx, fmt.Sprintf("%04dM01", 1970+i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	c := b.client()
+	c.login("kommuneadmin.101@demo.invalid")
+	for _, path := range []string{"/leverancer", "/udbakke"} {
+		r := c.get(path).mustStatus(t, http.StatusOK).mustContain(t, "2021M01")
+		if contains(r.body, "1971M01") {
+			t.Errorf("%s: the first page holds the second oldest", path)
+		}
+		i := strings.Index(r.body, path+"?efter=")
+		if i < 0 {
+			t.Fatalf("%s: no next page link", path)
+		}
+		next := r.body[i : i+strings.IndexByte(r.body[i:], '"')]
+		r = c.get(next).mustStatus(t, http.StatusOK).mustContain(t, "1970M01", "1971M01")
+		if contains(r.body, "2021M01") || contains(r.body, "?efter=") {
+			t.Errorf("%s: second page %s", path, next)
+		}
+	}
+}
+
+func TestLeveringOverview(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.deliveries()
+	c := b.client()
+	c.login("dst@demo.invalid")
+	r := c.get("/levering").mustStatus(t, http.StatusOK).mustContain(t, "<h1>Leveringsoversigt</h1>", "Start levering",
+		`value="`+worker.PeriodeBefore(time.Now())+`"`, "Alle aktive kommuner", "2026M09", "Gemt lokalt",
+		"1 kommune mangler kontaktpersoner",
+		"Mangler: Fagligt ansvarlig, Teknisk ansvarlig og Kvitteringsmodtager", "Ikke leveret endnu")
+	// 751 has no contact persons and no delivery; 101 and 147 have both.
+	row := func(kode string) string {
+		i := strings.Index(r.body, "("+kode+")</th>")
+		if i < 0 {
+			t.Fatalf("no row of %s", kode)
+		}
+		return r.body[i : i+strings.Index(r.body[i:], "</tr>")]
+	}
+	if !contains(row("751"), "Mangler") || !contains(row("751"), "Ikke leveret endnu") {
+		t.Errorf("751's row: %s", row("751"))
+	}
+	if !contains(row("101"), "Angivet") || !contains(row("101"), "2026M09") {
+		t.Errorf("101's row: %s", row("101"))
+	}
+
+	// A kommune's user is sent to the kommune's own deliveries.
+	k := b.client()
+	k.login("laeser.101@demo.invalid")
+	if r := k.get("/levering"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/leverancer" {
+		t.Errorf("laeser on /levering: %d %q", r.status, r.header.Get("Location"))
+	}
+}
+
+func TestStartLevering(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.deliveries()
+	c := b.client()
+	c.login("dst@demo.invalid")
+	c.get("/levering")
+	latest := worker.PeriodeBefore(time.Now())
+
+	// Bad input: 422 with a Danish message and the typed values kept; nothing enqueued.
+	for _, tc := range []struct{ periode, kommune, msg string }{
+		{"", "", "Angiv en periode, fx " + latest + "."},
+		{"2026-08", "", `Ugyldig periode "2026-08"`},
+		{"2999M01", "", "Periode 2999M01 er ikke afsluttet"},
+		{"2026M08", "999", `Kommune "999" findes ikke eller er ikke aktiv.`},
+	} {
+		r := c.post("/levering", url.Values{"periode": {tc.periode}, "kommune": {tc.kommune}}, true).
+			mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, tc.msg, "Leveringsoversigt")
+		if tc.periode != "" && !contains(r.body, `value="`+tc.periode+`"`) {
+			t.Errorf("%q: the typed periode is not kept", tc.periode)
+		}
+	}
+	if n := b.runJobs(t); n != 0 {
+		t.Fatalf("%d runs enqueued by refused starts", n)
+	}
+	// Missing CSRF: 403, nothing enqueued.
+	c.post("/levering", url.Values{"periode": {"2026M08"}}, false).mustStatus(t, http.StatusForbidden)
+
+	// A start enqueues the run with its audit record, and says so.
+	r := c.post("/levering", url.Values{"periode": {"2026M08"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusSeeOther)
+	if r.header.Get("Location") != "/levering" {
+		t.Errorf("redirect to %q", r.header.Get("Location"))
+	}
+	c.get("/levering").mustContain(t, "Leveringen af 2026M08 er sat i kø for København (101)")
+	if n := b.runJobs(t); n != 1 {
+		t.Errorf("%d runs enqueued, want 1", n)
+	}
+	if n := b.auditCount("levering.start"); n != 1 {
+		t.Errorf("%d audit records levering.start, want 1", n)
+	}
+	// The same start again: it is queued already, not an error and not a second run.
+	c.post("/levering", url.Values{"periode": {"2026M08"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get("/levering").mustContain(t, "Leveringen af 2026M08 for København (101) er allerede sat i kø")
+	if n := b.runJobs(t); n != 1 {
+		t.Errorf("%d runs after the second start, want 1", n)
+	}
+	// A periode the kommune has delivered: nothing to do (I2).
+	c.post("/levering", url.Values{"periode": {"2026M09"}, "kommune": {"147"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get("/levering").mustContain(t, "Perioden 2026M09 er allerede leveret for")
+	if n := b.runJobs(t); n != 1 || b.auditCount("levering.start") != 1 {
+		t.Errorf("%d runs after starting a delivered periode, want 1", n)
+	}
+	// All kommuner of a periode partly delivered: enqueued, and it says which are delivered.
+	c.post("/levering", url.Values{"periode": {"2026M09"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get("/levering").mustContain(t, "Leveringen af 2026M09 er sat i kø for 3 kommuner", "2 af dem har allerede leveret perioden")
+}
+
+// runJobs is the number of delivery runs in River's queue.
+func (b *bundle) runJobs(t *testing.T) int {
+	t.Helper()
+	res, err := b.app.deps.Jobs.JobList(context.Background(), river.NewJobListParams().Kinds(worker.DeliveryRunArgs{}.Kind()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(res.Jobs)
+}
+
+// auditCount is the number of audit records with action (any kommune).
+func (b *bundle) auditCount(action string) int {
+	var n int
+	err := b.db.InScope(context.Background(), tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1`, action).Scan(&n)
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return n
+}
+
+func TestUdbakke(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	lev, mails := b.deliveries()
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+		return tx.SetMailStatus(ctx, mails["101"], tenant.MailAttempt{Status: tenant.MailFejlet, Attempted: true,
+			Error: "550 5.1.1 Mailbox does not exist"})
+	})
+	admin := b.client()
+	admin.login("kommuneadmin.101@demo.invalid")
+	// The kommune's own e-mails, with the failure visible; without SMTP_URL the page says so.
+	r := admin.get("/udbakke").mustStatus(t, http.StatusOK).mustContain(t, "<h1>Udbakke</h1>", "Fejlet",
+		"550 5.1.1 Mailbox does not exist", "Kvittering Demoperson <kvittering.101@demo.invalid>", "SMTP_URL")
+	if contains(r.body, "kvittering.147@demo.invalid") {
+		t.Errorf("101's Udbakke shows 147's e-mail")
+	}
+	id := strconv.FormatInt(mails["101"], 10)
+	admin.get("/udbakke/"+id).mustStatus(t, http.StatusOK).mustContain(t, "Kære Kvittering Demoperson\n\nSager: 1",
+		"<kvittering-101-2026M09@localhost>", "Vis HTML-udgaven", "/leverancer/"+strconv.FormatInt(lev["101"], 10))
+	r = admin.get("/udbakke/"+id+"/html").mustStatus(t, http.StatusOK).mustContain(t, "<p>Kære Kvittering Demoperson</p>")
+	if csp := r.header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox;") {
+		t.Errorf("the HTML body's CSP is %q", csp)
+	}
+	// T1: 147's e-mail is not found; a laeser has no Udbakke.
+	admin.get("/udbakke/"+strconv.FormatInt(mails["147"], 10)).mustStatus(t, http.StatusNotFound)
+	admin.get("/udbakke/"+strconv.FormatInt(mails["147"], 10)+"/html").mustStatus(t, http.StatusNotFound)
+	laeser := b.client()
+	laeser.login("laeser.101@demo.invalid")
+	laeser.get("/udbakke").mustStatus(t, http.StatusForbidden)
+	// DST and the platform administrator read every kommune's.
+	for _, email := range []string{"dst@demo.invalid", "platform@demo.invalid"} {
+		c := b.client()
+		c.login(email)
+		c.get("/udbakke").mustStatus(t, http.StatusOK).mustContain(t, "kvittering.101@demo.invalid", "kvittering.147@demo.invalid")
+		c.get("/udbakke/"+strconv.FormatInt(mails["147"], 10)).mustStatus(t, http.StatusOK)
+		c.get("/udbakke?kommune=147").mustStatus(t, http.StatusOK)
+	}
+}
+
+// The start page has a card for each delivery screen the user may use.
+func TestLeveringHomeLinks(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for email, want := range map[string][]bool{ // Hent data, Leveringsoversigt, Udbakke
+		"indberetter.101@demo.invalid":  {true, false, false},
+		"kommuneadmin.101@demo.invalid": {true, false, true},
+		"dst@demo.invalid":              {true, true, true},
+		"platform@demo.invalid":         {false, false, true},
+	} {
+		c := b.client()
+		c.login(email)
+		r := c.get("/")
+		for i, href := range []string{`href="/leverancer"`, `href="/levering"`, `href="/udbakke"`} {
+			if contains(r.body, href) != want[i] {
+				t.Errorf("%s: link %s shown %v, want %v", email, href, !want[i], want[i])
+			}
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/views"
+	"indberet/worker"
+)
+
+// DST's *Leveringsoversigt* (T3, I1): GET /levering shows every active kommune's newest
+// leverance, its counts and receipt, and which contact persons it misses (K1); POST /levering
+// is *Start levering*: a periode (the previous month by default) and all active kommuner or
+// one, enqueued as a delivery run in the transaction that writes its audit record. A second
+// start of the same run says that it is queued or delivered already; a bad periode or
+// kommune comes back with a Danish message (422). Kommune users hold DeliveryRead for their
+// own deliveries and are sent to those.
+
+const leveringTitle = "Leveringsoversigt"
+
+// Messages of the delivery overview.
+const msgAngivPeriode = "Angiv en periode, fx %s."
+
+// levering is GET /levering.
+func (a *App) levering(c *fiber.Ctx) error {
+	if !scope(c).AllKommuner {
+		return c.Redirect(views.LeverancerPath, fiber.StatusSeeOther)
+	}
+	f := views.StartLevering{Periode: worker.PeriodeBefore(a.clock())}
+	return a.showLevering(c, fiber.StatusOK, f)
+}
+
+// startLevering is POST /levering.
+func (a *App) startLevering(c *fiber.Ctx) error {
+	s := scope(c)
+	if !s.AllKommuner {
+		return fiber.ErrNotFound
+	}
+	f := views.StartLevering{Periode: strings.TrimSpace(c.FormValue("periode")), Kommune: c.FormValue("kommune")}
+	if f.Periode == "" {
+		f.PeriodeFejl = fmt.Sprintf(msgAngivPeriode, worker.PeriodeBefore(a.clock()))
+		return a.showLevering(c, fiber.StatusUnprocessableEntity, f)
+	}
+	var kommuner []string
+	if f.Kommune != "" {
+		kommuner = []string{f.Kommune}
+	}
+	ctx := c.UserContext()
+	var d worker.StartedDelivery
+	err := a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) (err error) {
+		d, err = worker.StartDeliveryTx(ctx, a.deps.Jobs, tx, f.Periode, kommuner, a.clock())
+		return err
+	})
+	var bad *worker.DeliveryInputError
+	if errors.As(err, &bad) {
+		if bad.Field == "kommune" {
+			f.KommuneFejl = bad.Msg
+		} else {
+			f.PeriodeFejl = bad.Msg
+		}
+		return a.showLevering(c, fiber.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.setFlash(c, a.startetTekst(d)); err != nil {
+		return err
+	}
+	return redirect(c, views.LeveringPath)
+}
+
+// startetTekst tells what Start levering did.
+func (a *App) startetTekst(d worker.StartedDelivery) string {
+	hvem := fmt.Sprintf("%d kommuner", len(d.Kommuner))
+	if len(d.Kommuner) == 1 {
+		hvem = a.kommuneLabel(d.Kommuner[0])
+	}
+	switch {
+	case d.JobID == 0:
+		return fmt.Sprintf("Perioden %s er allerede leveret for %s. Der er intet at levere.", d.Periode, hvem)
+	case d.Duplicate:
+		return fmt.Sprintf("Leveringen af %s for %s er allerede sat i kø (job %d). Den er ikke startet igen.", d.Periode, hvem, d.JobID)
+	}
+	msg := fmt.Sprintf("Leveringen af %s er sat i kø for %s (job %d).", d.Periode, hvem, d.JobID)
+	if n := len(d.Delivered); n > 0 {
+		msg += fmt.Sprintf(" %d af dem har allerede leveret perioden; de leveres ikke igen.", n)
+	}
+	return msg
+}
+
+// showLevering renders the overview with the form f.
+func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) error {
+	ctx := c.UserContext()
+	ks, err := a.deps.DB.Kommuner(ctx)
+	if err != nil {
+		return err
+	}
+	var seneste []tenant.LeveranceMedKvittering
+	var kontakter []tenant.KommuneKontaktperson
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) (err error) {
+		if seneste, err = tx.SenesteLeverancer(ctx); err != nil {
+			return err
+		}
+		kontakter, err = tx.AlleKontaktpersoner(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if f.KommuneValg, err = a.kommuneValg(ctx, "Alle aktive kommuner"); err != nil {
+		return err
+	}
+	v := views.Levering{KanStarte: a.can(c, access.DeliveryRun), Form: f}
+	byKommune := map[string]tenant.LeveranceMedKvittering{}
+	for _, l := range seneste {
+		byKommune[l.Kommune] = l
+	}
+	mangler := manglendeKontakter(kontakter)
+	canMail := a.can(c, access.MailRead)
+	for _, k := range ks {
+		if !k.Aktiv {
+			continue
+		}
+		row := views.LeveringRow{Kommune: a.kommuneLabel(k.Kode)}
+		if l, ok := byKommune[k.Kode]; ok {
+			r := a.leveranceRow(l, canMail)
+			row.Seneste = &r
+		}
+		for _, rolle := range mangler(k.Kode) {
+			row.Mangler = append(row.Mangler, views.KontaktLegend(string(rolle)))
+		}
+		if len(row.Mangler) > 0 {
+			v.Mangler++
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return a.render(c, status, views.LeveringPage(a.page(c, leveringTitle), v))
+}
+
+// manglendeKontakter tells, from every kommune's contact persons, which roles of K1 a
+// kommune misses, in the order of tenant.Kontaktroller.
+func manglendeKontakter(all []tenant.KommuneKontaktperson) func(kommune string) []tenant.Kontaktrolle {
+	have := map[string]map[tenant.Kontaktrolle]bool{}
+	for _, k := range all {
+		if have[k.Kommune] == nil {
+			have[k.Kommune] = map[tenant.Kontaktrolle]bool{}
+		}
+		have[k.Kommune][k.Rolle] = true
+	}
+	return func(kommune string) []tenant.Kontaktrolle {
+		var missing []tenant.Kontaktrolle
+		for _, r := range tenant.Kontaktroller {
+			if !have[kommune][r] {
+				missing = append(missing, r)
+			}
+		}
+		return missing
+	}
+}
+
+// leveringLinks are the start page's cards of the delivery screens the user may use.
+func (a *App) leveringLinks(c *fiber.Ctx) []views.HomeLink {
+	var out []views.HomeLink
+	if a.can(c, access.DeliveryRead) {
+		out = append(out, views.HomeLink{Href: views.LeverancerPath, Label: leverancerTitle,
+			Description: "Se og hent de data, der er indberettet til Danmarks Statistik"})
+		if scope(c).AllKommuner {
+			out = append(out, views.HomeLink{Href: views.LeveringPath, Label: leveringTitle,
+				Description: "Kommunernes seneste levering og kvittering, og start en levering"})
+		}
+	}
+	if a.can(c, access.MailRead) {
+		out = append(out, views.HomeLink{Href: views.UdbakkePath, Label: "Udbakke",
+			Description: "Kvitteringer og andre e-mails, løsningen har sendt"})
+	}
+	return out
+}
+
+// clock is the time now; tests fix it with a.now.
+func (a *App) clock() time.Time {
+	if a.now != nil {
+		return a.now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,139 @@
+package tenant_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"indberet/tenant"
+)
+
+// TestOutboxStore: e-mails are recorded with their state (I3), listed newest first a page at
+// a time, one receipt per leverance, read by scope (T1, T3), and their content cannot be
+// changed by the application: only the state moves.
+func TestOutboxStore(t *testing.T) {
+	t.Parallel()
+	db, _ := setup(t)
+	ctx := context.Background()
+	sum := strings.Repeat("b", 64)
+	var ids, levs []int64
+	for i, k := range []string{"101", "147", "101"} {
+		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
+			lev, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: fmt.Sprintf("2026M0%d", i+1), Document: []byte("<a/>"), SHA256: sum})
+			if err != nil {
+				return err
+			}
+			m, err := tx.InsertMail(ctx, tenant.NewMail{Kind: tenant.MailKvittering, LeveranceID: lev, ToAddress: "k@" + k + ".dk",
+				From: "noreply@dst.dk", Subject: "Kvittering " + k, Text: "tekst", HTML: "<p>html</p>", MessageID: "m" + k})
+			if m.Status != tenant.MailAfventer || m.Kommune != k || m.Text != "tekst" {
+				t.Errorf("stored %+v", m)
+			}
+			ids, levs = append(ids, m.ID), append(levs, lev)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One receipt per leverance.
+	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+		_, err := tx.InsertMail(ctx, tenant.NewMail{Kind: tenant.MailKvittering, LeveranceID: levs[0], From: "x@y.dk",
+			Subject: "igen", MessageID: "m"})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "outbox_leverance_key") {
+		t.Errorf("a second receipt of a leverance: %v, want outbox_leverance_key", err)
+	}
+	err = db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+		if err := tx.SetMailStatus(ctx, ids[0], tenant.MailAttempt{Status: tenant.MailAfventer, Attempted: true, Error: "451 senere"}); err != nil {
+			return err
+		}
+		if err := tx.SetMailStatus(ctx, ids[0], tenant.MailAttempt{Status: tenant.MailSendt, Attempted: true}); err != nil {
+			return err
+		}
+		m, err := tx.ReceiptMail(ctx, levs[0], true)
+		if err != nil {
+			return err
+		}
+		if m.Status != tenant.MailSendt || m.Attempts != 2 || m.SentAt == nil || m.LastError != "" {
+			t.Errorf("after two attempts: %+v", m)
+		}
+		// 147's e-mail is not 101's to change or read.
+		if err := tx.SetMailStatus(ctx, ids[1], tenant.MailAttempt{Status: tenant.MailFejlet}); err == nil {
+			t.Errorf("101 changed 147's e-mail")
+		}
+		if _, err := tx.Mail(ctx, ids[1]); err != tenant.ErrNotFound {
+			t.Errorf("101 reads 147's e-mail: %v", err)
+		}
+		// The content is history: no UPDATE of it, no DELETE.
+		for _, stmt := range []string{`UPDATE outbox SET subject = 'x'`, `DELETE FROM outbox`} {
+			err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+				_, err := tx.PgxTx().Exec(ctx, stmt)
+				return err
+			})
+			if !isDenied(err) {
+				t.Errorf("%s: %v, want permission denied", stmt, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// DST reads every kommune's, newest first, a page at a time; a kommune filter narrows it.
+	err = db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
+		page, more, err := tx.Mails(ctx, tenant.MailQuery{Limit: 2})
+		if err != nil {
+			return err
+		}
+		if got := []int64{page[0].ID, page[1].ID}; !slices.Equal(got, []int64{ids[2], ids[1]}) || !more || page[0].Text != "" {
+			t.Errorf("first page %v more %v, want %v and more, without bodies", got, more, []int64{ids[2], ids[1]})
+		}
+		rest, more, err := tx.Mails(ctx, tenant.MailQuery{Before: page[1].ID, Limit: 2})
+		if err != nil {
+			return err
+		}
+		if len(rest) != 1 || rest[0].ID != ids[0] || more {
+			t.Errorf("second page %+v more %v", rest, more)
+		}
+		only, _, err := tx.Mails(ctx, tenant.MailQuery{Kommune: "147"})
+		if err != nil {
+			return err
+		}
+		if len(only) != 1 || only[0].ID != ids[1] {
+			t.Errorf("147's: %+v", only)
+		}
+		// The leverancer with their receipts, and the newest per kommune.
+		ls, _, err := tx.LeveranceListe(ctx, tenant.LeveranceQuery{Kommune: "101"})
+		if err != nil {
+			return err
+		}
+		if len(ls) != 2 || ls[0].ID != levs[2] || ls[1].Kvittering != tenant.MailSendt || ls[0].Kvittering != tenant.MailAfventer {
+			t.Errorf("101's leverancer: %+v", ls)
+		}
+		seneste, err := tx.SenesteLeverancer(ctx)
+		if err != nil {
+			return err
+		}
+		if len(seneste) != 2 || seneste[0].Kommune != "101" || seneste[0].ID != levs[2] || seneste[1].ID != levs[1] {
+			t.Errorf("seneste: %+v", seneste)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLeveranceCPRs(t *testing.T) {
+	t.Parallel()
+	doc := []byte("<a><R><CPR>0101011234</CPR></R><R><CPR>0202025678</CPR></R><R><CPR>0101011234</CPR></R><CPR>brok")
+	if got := tenant.LeveranceCPRs(doc); !slices.Equal(got, []string{"0101011234", "0202025678"}) {
+		t.Errorf("LeveranceCPRs = %v", got)
+	}
+	if got := tenant.LeveranceCPRs(nil); got != nil {
+		t.Errorf("LeveranceCPRs(nil) = %v", got)
+	}
+}

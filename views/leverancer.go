@@ -1,0 +1,175 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// The delivery screens (leverancer.templ): *Hent data fra Danmarks Statistik* (I5: a
+// kommune's leverancer, each with its document to download), DST's *Leveringsoversigt* (the
+// newest leverance of every kommune, contact persons missing, *Start levering*, I1) and the
+// *Udbakke* (every e-mail the system sent or recorded, I3).
+
+// Addresses of the delivery screens.
+const (
+	LeverancerPath = "/leverancer"
+	LeveringPath   = "/levering"
+	UdbakkePath    = "/udbakke"
+)
+
+// LeverancePath is the address of one leverance's page.
+func LeverancePath(id int64) string { return LeverancerPath + "/" + strconv.FormatInt(id, 10) }
+
+// LeveranceDokumentPath is the download of a leverance's XML document.
+func LeveranceDokumentPath(id int64) string { return LeverancePath(id) + "/dokument" }
+
+// UdbakkeMailPath is the address of one e-mail in the Udbakke.
+func UdbakkeMailPath(id int64) string { return UdbakkePath + "/" + strconv.FormatInt(id, 10) }
+
+// UdbakkeHTMLPath is the HTML body of an e-mail, shown as the receiver sees it.
+func UdbakkeHTMLPath(id int64) string { return UdbakkeMailPath(id) + "/html" }
+
+// PageURL is path with the kommune filter and the cursor of the next page (the id the
+// page before it ends with).
+func PageURL(path, kommune string, efter int64) string {
+	q := url.Values{}
+	if kommune != "" {
+		q.Set("kommune", kommune)
+	}
+	if efter != 0 {
+		q.Set("efter", strconv.FormatInt(efter, 10))
+	}
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// Tal are the counts of a leverance (I3).
+type Tal struct {
+	Sager, Ydelser, Nye, Aendrede, Afsluttede, Neutraliserede int
+}
+
+// Kvittering is the state of a leverance's receipt (I3).
+type Kvittering struct {
+	Status string // "Sendt", "Fejlet", "Gemt lokalt", "Afventer"; "" when none is recorded yet
+	Fejlet bool
+	Fejl   string // the last error
+	URL    string // the e-mail in the Udbakke; "" when the user may not read it
+}
+
+// LeveranceRow is one leverance.
+type LeveranceRow struct {
+	URL, DokumentURL string
+	Kommune          string // "København (101)"
+	Periode          string // "2026M10"
+	Leveret          string // DD-MM-YYYY HH:MM
+	Tal              Tal
+	SHA256           string
+	Kvittering       Kvittering
+}
+
+// Leverancer is *Hent data fra Danmarks Statistik*: the leverancer the user may read.
+type Leverancer struct {
+	AlleKommuner bool     // DST: every kommune's, with a kommune column and filter
+	Kommune      string   // the filter ("" : all)
+	KommuneValg  []Option // the filter's choices
+	Rows         []LeveranceRow
+	NextURL      string // the next page; "" on the last
+}
+
+// LeveranceSide is one leverance's page.
+type LeveranceSide struct {
+	LeveranceRow
+	Bytes     string // the document's size, e.g. "12.345 bytes"
+	CreatedBy string
+}
+
+// Levering is DST's *Leveringsoversigt*: per active kommune its newest leverance and its
+// missing contact persons (K1), and the form *Start levering* (I1).
+type Levering struct {
+	Rows      []LeveringRow
+	Mangler   int  // kommuner that miss contact persons
+	KanStarte bool // the user may start a delivery
+	Form      StartLevering
+}
+
+// LeveringRow is one kommune of the overview.
+type LeveringRow struct {
+	Kommune string
+	Seneste *LeveranceRow // nil: never delivered
+	Mangler []string      // the names of the missing contact persons (K1)
+}
+
+// StartLevering is the form *Start levering*: the periode and optionally one kommune, kept
+// with a message per wrong field when refused (422).
+type StartLevering struct {
+	Periode, Kommune         string
+	KommuneValg              []Option
+	PeriodeFejl, KommuneFejl string
+}
+
+func (f StartLevering) errors() []FieldError {
+	var errs []FieldError
+	for _, e := range []FieldError{{"levering-periode", f.PeriodeFejl}, {"levering-kommune", f.KommuneFejl}} {
+		if e.Message != "" {
+			errs = append(errs, e)
+		}
+	}
+	return errs
+}
+
+// Udbakke is the list of e-mails, newest first.
+type Udbakke struct {
+	AlleKommuner bool // DST and platform administrators: every kommune's, with a kommune column
+	Lokalt       bool // no SMTP_URL: e-mails are recorded, not sent
+	Rows         []UdbakkeRow
+	NextURL      string
+}
+
+// UdbakkeRow is one e-mail.
+type UdbakkeRow struct {
+	URL      string
+	Kommune  string
+	Til      string // "Navn <adresse>", or "Ingen modtager"
+	Emne     string
+	Status   string
+	Fejlet   bool
+	Fejl     string
+	Forsoeg  int
+	Oprettet string // DD-MM-YYYY HH:MM
+	Sendt    string // DD-MM-YYYY HH:MM; "" when not sent
+}
+
+// UdbakkeMail is one e-mail as sent.
+type UdbakkeMail struct {
+	UdbakkeRow
+	Fra          string
+	MessageID    string
+	Tekst        string // the plain-text body
+	HTMLURL      string // the HTML body
+	LeveranceURL string // the leverance it is the receipt of; "" for none or when the user may not see it
+}
+
+// kommuneOrd is "kommune" or "kommuner" after a number.
+func kommuneOrd(n int) string {
+	if n == 1 {
+		return "kommune"
+	}
+	return "kommuner"
+}
+
+// joinDK joins words as Danish does: "a, b og c".
+func joinDK(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " og " + words[len(words)-1]
+}
+
+// KontaktLegend is the name of a contact person's role (K1), e.g. "Kvitteringsmodtager".
+func KontaktLegend(rolle string) string { return kontaktLegend(rolle) }
