@@ -57,8 +57,12 @@ func (f Filter) Valid() bool {
 // ListPageSize is the number of rows of a page of a list unless a query asks for fewer.
 const ListPageSize = 50
 
-// ListQuery asks for one page of a list of the scope kommune.
+// ListQuery asks for one page of a list of a kommune.
 type ListQuery struct {
+	// Kommune is the kommune whose list it is: "" (or the same kommune) in a kommune's scope,
+	// where another kommune is ErrNotFound (T1); a read-all scope names the kommune (T3: DST
+	// reads a kommune's lists, without writing in it).
+	Kommune   string
 	Liste     Liste
 	Visning   Visning
 	Filter    Filter    // "" is FilterAlle
@@ -129,12 +133,15 @@ func (t *Tx) ListCounts(ctx context.Context) (ListCounts, error) {
 	return n, nil
 }
 
-// List returns one page of a list of the scope kommune (S8, S9) and the size of the whole
-// list. Pages are keyset pages: Kun sager is ordered by CPR, Sager og ydelser by CPR and
+// List returns one page of a list of a kommune (S8, S9) and the size of the whole list. Pages are keyset pages: Kun sager is ordered by CPR, Sager og ydelser by CPR and
 // ydelse id, Ydelser ved sag by Startdato and ydelse id. The caller records the CPR
 // numbers shown (LogCPRAccess).
 func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
-	if t.scope.Kommune == "" {
+	kommune, err := t.readKommune(q.Kommune)
+	if err != nil {
+		return ListPage{}, err
+	}
+	if kommune == "" {
 		return ListPage{}, ErrNoScope
 	}
 	if !q.Liste.Valid() || !q.Visning.Valid() {
@@ -161,7 +168,7 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		return ListPage{}, nil
 	}
 
-	stmt := listSQL(t.scope.Kommune, q, today, cur)
+	stmt := listSQL(kommune, q, today, cur)
 	var page ListPage
 	page.Offset = cur.offset
 	if err := t.tx.QueryRow(ctx, stmt.count, stmt.countArgs...).Scan(&page.Total); err != nil {
