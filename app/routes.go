@@ -90,5 +90,9 @@ func (a *App) routeTable() []Route {
 		{"GET", views.KontoPath, Need(access.AccountSelf), a.konto},
 		{"POST", views.KontoPath, Need(access.AccountSelf), a.skiftAdgangskode},
 		{"POST", views.KontoSessionerPath, Need(access.AccountSelf), a.afslutAndreSessioner},
+		// The logs and the read-only sag (branch logs): the audit log and the CPR access log
+		// (revision.go; the CPR filter only in POST bodies), the sag for readers (sagvisning.go).
+		// DST's choice of kommune is GET /indberetninger (lister.go).
+		{"GET", "/sager/:id", Need(access.SagRead), a.visSag},
 	}
 }

@@ -216,11 +216,8 @@ func (t *Tx) SagVisning(ctx context.Context, kommune string, id int64) (Sag, []Y
 	if err != nil {
 		return s, nil, err
 	}
-	onlyDelivered := t.scope.Kommune == ""
-	if onlyDelivered && s.IndberettetAt == nil {
-		return Sag{}, nil, ErrNotFound
-	}
-	k, _ := t.readKommune(kommune) // SagIn checked it
+	onlyDelivered := t.scope.Kommune == "" // and SagIn found the sag only if it was delivered
+	k, _ := t.readKommune(kommune)         // SagIn checked it
 	rows, err := t.tx.Query(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
 		WHERE y.kommune_kode = $1 AND y.sag_id = $2 AND (NOT $3 OR y.indberettet_at IS NOT NULL)
 		ORDER BY y.startdato, y.id`, k, id, onlyDelivered)

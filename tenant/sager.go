@@ -84,14 +84,15 @@ func (t *Tx) SagIDByCPR(ctx context.Context, cpr string) (int64, error) {
 func (t *Tx) Sag(ctx context.Context, id int64) (Sag, error) { return t.SagIn(ctx, "", id) }
 
 // SagIn returns sag id of kommune, named as in ListQuery.Kommune ("" for the scope's own;
-// a read-all scope names one), or ErrNotFound.
+// a read-all scope names one and sees only delivered sager, as All (read only) shows them:
+// S9, T3), or ErrNotFound.
 func (t *Tx) SagIn(ctx context.Context, kommune string, id int64) (Sag, error) {
 	k, err := t.readKommune(kommune)
 	if err != nil || k == "" {
 		return Sag{}, ErrNotFound
 	}
 	s, err := scanSag(t.tx.QueryRow(ctx, `SELECT `+sagColumns+` FROM `+sagFrom+`
-		WHERE s.kommune_kode = $1 AND s.id = $2`, k, id))
+		WHERE s.kommune_kode = $1 AND s.id = $2 AND ($3 OR s.indberettet_at IS NOT NULL)`, k, id, t.scope.Kommune != ""))
 	return s, notFound(err, "sag")
 }
 
