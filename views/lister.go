@@ -33,11 +33,11 @@ type Liste struct {
 	Kommune     string
 	KommuneNavn string
 	Liste       string // "egne" or "alle"
-	Visning string // "sager-og-ydelser", "kun-sager" or "ydelser-ved-sag"
-	Filter  string // "alle", "afsluttede" or "ikke-afsluttede"
-	SagID   int64  // the sag of Ydelser ved sag; 0 for none
-	SagCPR  string // the CPR number (10 digits) and name of that sag, for the heading
-	SagNavn string
+	Visning     string // "sager-og-ydelser", "kun-sager" or "ydelser-ved-sag"
+	Filter      string // "alle", "afsluttede" or "ikke-afsluttede"
+	SagID       int64  // the sag of Ydelser ved sag; 0 for none
+	SagCPR      string // the CPR number (10 digits) and name of that sag, for the heading
+	SagNavn     string
 
 	CPR      string // the search field as the user typed it
 	Prefix   string // the digits searched for (what the page buttons send)
