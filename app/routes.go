@@ -93,6 +93,10 @@ func (a *App) routeTable() []Route {
 		// The logs and the read-only sag (branch logs): the audit log and the CPR access log
 		// (revision.go; the CPR filter only in POST bodies), the sag for readers (sagvisning.go).
 		// DST's choice of kommune is GET /indberetninger (lister.go).
+		{"GET", views.RevisionPath, Need(access.AuditRead), a.revision},
+		{"POST", views.RevisionPath, Need(access.AuditRead), a.revision},
+		{"GET", views.CPRAdgangPath, Need(access.AuditRead), a.cprAdgang},
+		{"POST", views.CPRAdgangPath, Need(access.AuditRead), a.cprAdgang},
 		{"GET", "/sager/:id", Need(access.SagRead), a.visSag},
 	}
 }
