@@ -114,38 +114,58 @@ type AuditPage struct {
 // AuditLog returns one page of the audit log in the scope (T1, T3), newest first, by
 // (at, id): keyset pages that each read a range of an index of 00011, however long the log.
 func (t *Tx) AuditLog(ctx context.Context, q AuditQuery) (AuditPage, error) {
-	kommune, err := t.readKommune(q.Kommune)
+	recs, offset, next, err := readLogPage(ctx, t, q.Kommune, q.After, q.Limit,
+		func(kommune string, cur logCursor, limit int) (string, []any, bool) {
+			q.Limit = limit
+			return auditSQL(kommune, q, cur)
+		},
+		func(r pgx.CollectableRow) (AuditRecord, error) {
+			var x AuditRecord
+			err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Entity, &x.EntityID, &x.Before, &x.After)
+			return x, err
+		},
+		func(x AuditRecord) (time.Time, int64) { return x.At, x.ID })
 	if err != nil {
-		return AuditPage{}, err
+		return AuditPage{}, fmt.Errorf("audit log: %w", err)
 	}
-	cur, err := decodeLogCursor(q.After)
+	return AuditPage{Records: recs, Offset: offset, Next: next}, nil
+}
+
+// readLogPage reads one keyset page of a log, newest first, in the kommune named as in
+// AuditQuery.Kommune: query makes the page's statement for the kommune, the cursor and the
+// limit (ok false: nothing can match), scan reads a record, and key gives a record's (at, id)
+// for the next page's cursor.
+func readLogPage[R any](ctx context.Context, t *Tx, kommune, after string, limit int,
+	query func(kommune string, cur logCursor, limit int) (stmt string, args []any, ok bool),
+	scan func(pgx.CollectableRow) (R, error), key func(R) (time.Time, int64),
+) (recs []R, offset int, next string, err error) {
+	kommune, err = t.readKommune(kommune)
 	if err != nil {
-		return AuditPage{}, err
+		return nil, 0, "", err
 	}
-	q.Limit = logLimit(q.Limit)
-	stmt, args, ok := auditSQL(kommune, q, cur)
+	cur, err := decodeLogCursor(after)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	limit = logLimit(limit)
+	stmt, args, ok := query(kommune, cur, limit)
 	if !ok {
-		return AuditPage{Offset: cur.offset}, nil
+		return nil, cur.offset, "", nil
 	}
 	rows, err := t.tx.Query(ctx, stmt, args...)
 	if err != nil {
-		return AuditPage{}, fmt.Errorf("audit log: %w", err)
+		return nil, 0, "", err
 	}
-	recs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (AuditRecord, error) {
-		var x AuditRecord
-		err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Entity, &x.EntityID, &x.Before, &x.After)
-		return x, err
-	})
+	recs, err = pgx.CollectRows(rows, scan)
 	if err != nil {
-		return AuditPage{}, fmt.Errorf("audit log: %w", err)
+		return nil, 0, "", err
 	}
-	page := AuditPage{Records: recs, Offset: cur.offset}
-	if len(recs) > q.Limit {
-		page.Records = recs[:q.Limit]
-		last := page.Records[q.Limit-1]
-		page.Next = encodeLogCursor(cur.offset+q.Limit, last.At, last.ID)
+	if len(recs) > limit {
+		recs = recs[:limit]
+		at, id := key(recs[limit-1])
+		next = encodeLogCursor(cur.offset+limit, at, id)
 	}
-	return page, nil
+	return recs, cur.offset, next, nil
 }
 
 // auditSQL is the page query of q in kommune ("" for every kommune). ok is false when no

@@ -81,35 +81,22 @@ type CPRAccessPage struct {
 // (per kommune); the others a range of an index of cpr_access_log (00011). The caller
 // records the look-up itself when it names a CPR number (LogCPRAccess).
 func (t *Tx) CPRAccessLog(ctx context.Context, q CPRAccessQuery) (CPRAccessPage, error) {
-	kommune, err := t.readKommune(q.Kommune)
-	if err != nil {
-		return CPRAccessPage{}, err
-	}
-	cur, err := decodeLogCursor(q.After)
-	if err != nil {
-		return CPRAccessPage{}, err
-	}
-	q.Limit = logLimit(q.Limit)
-	stmt, args := cprAccessSQL(kommune, q, cur)
-	rows, err := t.tx.Query(ctx, stmt, args...)
-	if err != nil {
-		return CPRAccessPage{}, fmt.Errorf("cpr access log: %w", err)
-	}
-	recs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CPRAccessRecord, error) {
-		var x CPRAccessRecord
-		err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Detail, &x.AntalCPR)
-		return x, err
-	})
+	recs, offset, next, err := readLogPage(ctx, t, q.Kommune, q.After, q.Limit,
+		func(kommune string, cur logCursor, limit int) (string, []any, bool) {
+			q.Limit = limit
+			stmt, args := cprAccessSQL(kommune, q, cur)
+			return stmt, args, true
+		},
+		func(r pgx.CollectableRow) (CPRAccessRecord, error) {
+			var x CPRAccessRecord
+			err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Detail, &x.AntalCPR)
+			return x, err
+		},
+		func(x CPRAccessRecord) (time.Time, int64) { return x.At, x.ID })
 	if err != nil {
 		return CPRAccessPage{}, fmt.Errorf("cpr access log: %w", err)
 	}
-	page := CPRAccessPage{Records: recs, Offset: cur.offset}
-	if len(recs) > q.Limit {
-		page.Records = recs[:q.Limit]
-		last := page.Records[q.Limit-1]
-		page.Next = encodeLogCursor(cur.offset+q.Limit, last.At, last.ID)
-	}
-	return page, nil
+	return CPRAccessPage{Records: recs, Offset: offset, Next: next}, nil
 }
 
 // cprAccessSQL is the page query of q in kommune ("" for every kommune).
