@@ -33,7 +33,11 @@ func (a *App) home(c *fiber.Ctx) error {
 		h.KontaktMangler = len(missing) > 0
 		h.KanAngiveKontakt = a.can(c, access.KontaktWrite)
 	}
-	if a.can(c, access.SagRead) {
+	switch {
+	case a.can(c, access.SagRead) && r.user.Kommune == "": // DST picks a kommune (T3)
+		h.Links = append(h.Links, views.HomeLink{Href: "/indberetninger", Label: "Se en kommunes indberetninger",
+			Description: "Vælg en kommune, og se dens indberettede data i All (read only)"})
+	case a.can(c, access.SagRead):
 		h.Links = append(h.Links, views.HomeLink{Href: "/indberetninger", Label: "Se listen over alle indberetninger",
 			Description: "Egne IDEP og All (read only): opret, ret og find sager og ydelser"})
 	}
@@ -57,5 +61,10 @@ func (a *App) home(c *fiber.Ctx) error {
 				Description: "Brugerne i alle kommuner med rettigheder og seneste login"})
 	}
 	h.Links = append(h.Links, a.leveringLinks(c)...)
+	if a.can(c, access.AuditRead) {
+		h.Links = append(h.Links,
+			views.HomeLink{Href: views.RevisionPath, Label: "Revisionslog", Description: "Hvem ændrede hvad og hvornår, med værdierne før og efter"},
+			views.HomeLink{Href: views.CPRAdgangPath, Label: "CPR-adgangslog", Description: "Hvem har set eller eksporteret et CPR-nummer og hvornår"})
+	}
 	return a.render(c, fiber.StatusOK, views.HomePage(a.page(c, "Forside"), h))
 }

@@ -82,12 +82,12 @@ func TestStartPageAsksForKontaktoplysninger(t *testing.T) {
 			[]string{"Angiv kontaktoplysninger"}},
 		{"indberetter.101@demo.invalid",
 			[]string{`href="/indberetninger"`, "Se listen over alle indberetninger", `href="/kontaktoplysninger"`, "Kontaktoplysninger"},
-			[]string{"Angiv kontaktoplysninger", "mangler kontaktoplysninger"}},
+			[]string{"Angiv kontaktoplysninger", "mangler kontaktoplysninger", `href="/revision"`, `href="/cpr-adgang"`}},
 		{"dst@demo.invalid",
-			[]string{"Se listen over alle indberetninger", `href="/kontaktoplysninger"`},
+			[]string{"Se en kommunes indberetninger", `href="/kontaktoplysninger"`, `href="/revision"`, `href="/cpr-adgang"`},
 			[]string{"Angiv kontaktoplysninger", "mangler kontaktoplysninger"}},
 		{"platform@demo.invalid",
-			[]string{`href="/kommuner"`, `href="/alle-brugere"`, `href="/udbakke"`},
+			[]string{`href="/kommuner"`, `href="/alle-brugere"`, `href="/udbakke"`, "Revisionslog", "CPR-adgangslog"},
 			[]string{"Angiv kontaktoplysninger", "Se listen over alle indberetninger", `href="/kontaktoplysninger"`}},
 	}
 	for _, tc := range cases {

@@ -3,7 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
-	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	_ "time/tzdata" // the Danish date does not depend on the host's time zone files
@@ -21,19 +21,26 @@ import (
 // nor a prefix of one nor the cursor (which holds one) ever appears in a URL, the request log
 // or the browser history; GET /indberetninger/:liste/valgt, the toolbar acting on the row
 // with a hak (ids only).
+//
+// DST (a read-all scope, T3) picks a kommune on GET /indberetninger and reads its All (read
+// only) list, the only list it has (S9): the kommune is the parameter kommune of each of these
+// URLs and forms; the CPR numbers it is shown are logged under that kommune, where the
+// kommune's administrators see them (LogCPRAccessIn). Egne IDEP does not exist for DST.
 
 // Messages of the list screens.
 const (
 	msgCPRPrefix = "Skriv kun cifre (CPR-nummer eller begyndelsen af det)."
 	msgSaetHak   = "Sæt hak ud for en sag eller ydelse først."
+	// msgVaelgKommune: DST opened All (read only) without one of the 98 kommuner.
+	msgVaelgKommune = "Vælg en af de 98 kommuner på listen."
 )
 
 // indberetninger is *Se listen over alle indberetninger*: Egne IDEP and All (read only) with
-// their numbers of sager (S9).
+// their numbers of sager (S9); for DST the choice of the kommune whose All to read.
 func (a *App) indberetninger(c *fiber.Ctx) error {
 	s := scope(c)
 	if s.Kommune == "" {
-		return fiber.ErrNotFound // the lists are a kommune's; DST has no kommune chooser yet
+		return a.vaelgKommune(c, fiber.StatusOK, "", "")
 	}
 	ctx := c.UserContext()
 	var n tenant.ListCounts
@@ -50,6 +57,7 @@ func (a *App) indberetninger(c *fiber.Ctx) error {
 
 // listeState is what a list shows: from the URL (GET) or the form (POST).
 type listeState struct {
+	kommune string // the kommune DST reads; "" for a kommune's own users
 	liste   tenant.Liste
 	visning tenant.Visning
 	filter  tenant.Filter
@@ -59,12 +67,19 @@ type listeState struct {
 	after   string // the cursor (POST only)
 }
 
-// listeFrom reads the list from the path and view, filter and sag from get (the query or the
-// form); unknown values fall back to the defaults, an unknown list is 404.
-func listeFrom(c *fiber.Ctx, get func(string) string) (listeState, error) {
-	st := listeState{liste: tenant.Liste(c.Params("liste"))}
+// listeFrom reads the list from the path and kommune, view, filter and sag from get (the
+// query or the form); unknown values fall back to the defaults. An unknown list is 404, and
+// so is for DST a kommune that is not one of the 98 or a list other than All (S9, T3); a
+// kommune user naming another kommune gets 404 from the store (T1).
+func (a *App) listeFrom(c *fiber.Ctx, get func(string) string) (listeState, error) {
+	st := listeState{liste: tenant.Liste(c.Params("liste")), kommune: get("kommune")}
 	if !st.liste.Valid() {
 		return st, fiber.ErrNotFound
+	}
+	if scope(c).Kommune == "" {
+		if _, ok := a.kommuner[st.kommune]; !ok || st.liste != tenant.ListeAlle {
+			return st, fiber.ErrNotFound
+		}
 	}
 	st.visning = tenant.Visning(get("visning"))
 	if !st.visning.Valid() {
@@ -90,9 +105,18 @@ func cprPrefix(typed string) (prefix string, ok bool) {
 	return p, true
 }
 
+// vaelgKommune is DST's choice of kommune, with value chosen and a message (422) when the
+// choice was not one of the 98.
+func (a *App) vaelgKommune(c *fiber.Ctx, status int, value, fejl string) error {
+	return a.render(c, status, views.VaelgKommunePage(a.page(c, "Vælg kommune"), a.kommuneOptions(), value, fejl))
+}
+
 // liste shows a list in the view and filter of the URL (GET).
 func (a *App) liste(c *fiber.Ctx) error {
-	st, err := listeFrom(c, func(k string) string { return c.Query(k) })
+	if k := c.Query("kommune"); scope(c).Kommune == "" && c.Params("liste") == string(tenant.ListeAlle) && a.kommuner[k] == "" {
+		return a.vaelgKommune(c, fiber.StatusUnprocessableEntity, k, msgVaelgKommune)
+	}
+	st, err := a.listeFrom(c, func(k string) string { return c.Query(k) })
 	if err != nil {
 		return err
 	}
@@ -102,7 +126,7 @@ func (a *App) liste(c *fiber.Ctx) error {
 // listeSoeg is the CPR search and the page buttons (POST): htmx gets the part it targets,
 // a browser without JavaScript the whole page.
 func (a *App) listeSoeg(c *fiber.Ctx) error {
-	st, err := listeFrom(c, func(k string) string { return c.FormValue(k) })
+	st, err := a.listeFrom(c, func(k string) string { return c.FormValue(k) })
 	if err != nil {
 		return err
 	}
@@ -127,12 +151,10 @@ func (a *App) listeSoeg(c *fiber.Ctx) error {
 // message (the search is then left out), message one above the table.
 func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, message string) error {
 	s := scope(c)
-	if s.Kommune == "" {
-		return fiber.ErrNotFound
-	}
 	ctx := c.UserContext()
 	today := a.today()
 	v := views.Liste{
+		Kommune: st.kommune, KommuneNavn: a.kommuner[st.kommune],
 		Liste: string(st.liste), Visning: string(st.visning), Filter: string(st.filter), SagID: st.sagID,
 		CPR: st.cpr, Prefix: st.prefix, CPRError: cprError, Message: message,
 		CanWrite:  st.liste == tenant.ListeEgne && a.can(c, access.SagWrite),
@@ -141,7 +163,7 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 	err := a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
 		var shown []string
 		if st.visning == tenant.VisningYdelserVedSag && st.sagID != 0 {
-			sag, err := tx.Sag(ctx, st.sagID)
+			sag, err := tx.SagIn(ctx, st.kommune, st.sagID)
 			if errors.Is(err, tenant.ErrNotFound) {
 				return fiber.ErrNotFound // T1: another kommune's sag does not exist here
 			}
@@ -151,17 +173,19 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 			v.SagCPR, v.SagNavn = sag.CPR, sag.Navn
 			shown = append(shown, sag.CPR)
 		}
-		page, err := tx.List(ctx, tenant.ListQuery{Liste: st.liste, Visning: st.visning, Filter: st.filter,
-			CPRPrefix: st.prefix, SagID: st.sagID, After: st.after, Today: today})
-		if errors.Is(err, tenant.ErrBadCursor) {
+		page, err := tx.List(ctx, tenant.ListQuery{Kommune: st.kommune, Liste: st.liste, Visning: st.visning,
+			Filter: st.filter, CPRPrefix: st.prefix, SagID: st.sagID, After: st.after, Today: today})
+		switch {
+		case errors.Is(err, tenant.ErrBadCursor):
 			return fiber.ErrBadRequest
-		}
-		if err != nil {
+		case errors.Is(err, tenant.ErrNotFound):
+			return fiber.ErrNotFound // T1: another kommune's list
+		case err != nil:
 			return err
 		}
 		v.Total, v.Offset, v.Next = page.Total, page.Offset, page.Next
 		for _, r := range page.Rows {
-			v.Rows = append(v.Rows, listeRow(r, v.CanWrite))
+			v.Rows = append(v.Rows, listeRow(r, v.CanWrite, st.kommune))
 			if len(shown) == 0 || shown[len(shown)-1] != r.CPR { // rows come by CPR, or of one sag
 				shown = append(shown, r.CPR)
 			}
@@ -181,7 +205,7 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		if page.Offset > 0 {
 			detail += fmt.Sprintf(" fra=%d", page.Offset+1)
 		}
-		return tx.LogCPRAccess(ctx, action, shown, detail)
+		return tx.LogCPRAccessIn(ctx, logKommune(s, st.kommune), action, shown, detail)
 	})
 	if err != nil {
 		return err
@@ -195,9 +219,29 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 	return a.render(c, status, views.ListePage(a.page(c, views.ListeNavn(string(st.liste))), v))
 }
 
+// logKommune is the kommune under which a CPR access goes: the user's own, or the kommune
+// DST reads (T3), so the kommune's administrators see who saw its citizens' numbers.
+func logKommune(s tenant.Scope, kommune string) string {
+	if s.Kommune != "" {
+		return s.Kommune
+	}
+	return kommune
+}
+
+// kommuneOptions are the 98 kommuner for a searchable select, by code with their names.
+func (a *App) kommuneOptions() []views.Option {
+	opts := make([]views.Option, 0, len(a.kommuner))
+	for kode, navn := range a.kommuner {
+		opts = append(opts, views.Option{Value: kode, Label: kode + " " + navn})
+	}
+	slices.SortFunc(opts, func(x, y views.Option) int { return strings.Compare(x.Value, y.Value) })
+	return opts
+}
+
 // listeRow is a row as the table shows it. Edit and delete links are there only for a user
-// who may write in Egne IDEP, and delete only while nothing of the row is delivered (S7, Y8).
-func listeRow(r tenant.ListRow, canWrite bool) views.ListeRow {
+// who may write in Egne IDEP, and delete only while nothing of the row is delivered (S7, Y8);
+// anyone else gets a link to the read-only view of the sag (of DST's kommune).
+func listeRow(r tenant.ListRow, canWrite bool, kommune string) views.ListeRow {
 	row := views.ListeRow{CPR: r.CPR, Navn: r.Navn, AntalYdelser: r.AntalYdelser, Afsluttet: r.Afsluttet}
 	if r.IndberettetAt != nil {
 		row.Indberettet = views.DateDK(r.IndberettetAt.In(copenhagen))
@@ -213,6 +257,9 @@ func listeRow(r tenant.ListRow, canWrite bool) views.ListeRow {
 		row.Betalingskommune = strings.TrimSpace(r.Betalingskommune + " " + r.BetalingskommuneNavn)
 	}
 	row.Valgt = kind + ":" + strconv.FormatInt(id, 10)
+	if !canWrite {
+		row.ViewURL = views.SagVisningURL(r.SagID, kommune)
+	}
 	if canWrite {
 		base := "/sager/"
 		if kind == "ydelse" {
@@ -230,7 +277,7 @@ func listeRow(r tenant.ListRow, canWrite bool) views.ListeRow {
 // ydelse:<id>): *Tilføj ydelse* and *Redigér* (writing, Egne IDEP only) and *Ydelser ved
 // sag*. Nothing selected is answered with the list again and a message (422).
 func (a *App) listeValgt(c *fiber.Ctx) error {
-	st, err := listeFrom(c, func(k string) string { return c.Query(k) })
+	st, err := a.listeFrom(c, func(k string) string { return c.Query(k) })
 	if err != nil {
 		return err
 	}
@@ -253,20 +300,19 @@ func (a *App) listeValgt(c *fiber.Ctx) error {
 		}
 		return a.showListe(c, st, fiber.StatusUnprocessableEntity, "", msgSaetHak)
 	}
-	s := scope(c)
-	if s.Kommune == "" {
-		return fiber.ErrNotFound
-	}
 	ctx := c.UserContext()
 	var sagID int64
-	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
-		if kind == "sag" {
-			sag, err := tx.Sag(ctx, id)
-			sagID = sag.ID
-			return err
+	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
+		sagOf := id
+		if kind == "ydelse" {
+			y, err := tx.YdelseIn(ctx, st.kommune, id)
+			if err != nil {
+				return err
+			}
+			sagOf = y.SagID
 		}
-		y, err := tx.Ydelse(ctx, id)
-		sagID = y.SagID
+		sag, err := tx.SagIn(ctx, st.kommune, sagOf)
+		sagID = sag.ID
 		return err
 	})
 	if errors.Is(err, tenant.ErrNotFound) {
@@ -283,8 +329,8 @@ func (a *App) listeValgt(c *fiber.Ctx) error {
 		return c.Redirect("/"+map[string]string{"sag": "sager", "ydelse": "ydelser"}[kind]+"/"+
 			strconv.FormatInt(id, 10)+"/rediger", fiber.StatusSeeOther)
 	}
-	q := url.Values{"visning": {string(tenant.VisningYdelserVedSag)}, "sag": {sag}, "filter": {string(st.filter)}}
-	return c.Redirect("/indberetninger/"+string(st.liste)+"?"+q.Encode(), fiber.StatusSeeOther)
+	return c.Redirect(views.ListeURL(st.kommune, string(st.liste), string(tenant.VisningYdelserVedSag), string(st.filter), sagID),
+		fiber.StatusSeeOther)
 }
 
 // forbidden is the 403 page of a user whose role does not allow the action.

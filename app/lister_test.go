@@ -259,12 +259,13 @@ func TestListeViewsAndFilters(t *testing.T) {
 		{fmt.Sprintf("/indberetninger/egne?visning=ydelser-ved-sag&sag=%d&filter=alle", f.sagB), []string{
 			"050281-1234 | Bo Lukket | 1.3 Behandling | 01-02-2024 | 14-06-2025 | 751 Aarhus | Afsluttet | Ikke indberettet | Redigér 050281-1234 1.3 Behandling Slet ydelse",
 		}},
-		// S9: All shows what was delivered, of any kilde, read only (no links in the rows).
+		// S9: All shows what was delivered, of any kilde, read only (the rows link to the
+		// read-only view of the sag, nothing to edit or delete).
 		{"/indberetninger/alle?visning=kun-sager", []string{
-			"311285-1234 | Dorte System | 1 | Ikke afsluttet | 14-05-2025 |",
+			"311285-1234 | Dorte System | 1 | Ikke afsluttet | 14-05-2025 | Vis sag 311285-1234",
 		}},
 		{"/indberetninger/alle", []string{
-			"311285-1234 | Dorte System | 1.3 Behandling | 01-02-2024 | | 751 Aarhus | Ikke afsluttet | 14-05-2025 |",
+			"311285-1234 | Dorte System | 1.3 Behandling | 01-02-2024 | | 751 Aarhus | Ikke afsluttet | 14-05-2025 | Vis sag 311285-1234",
 		}},
 		{"/indberetninger/alle?visning=kun-sager&filter=afsluttede", []string{"Ingen poster"}},
 	} {
@@ -381,6 +382,7 @@ func TestListeLaeserReadsOnly(t *testing.T) {
 	r := c.get("/indberetninger/egne").mustStatus(t, http.StatusOK).mustContain(t, "150362-1235", "Niels Hansen", `value="ydelser-ved-sag"`)
 	r.mustNotContain(t, ">Opret<", "Tilføj sag", "Tilføj ydelse", `value="rediger"`, "/rediger", "/slet", "Slet ydelse")
 	niels := sagIDByCPR(t, b, "101", demo.NielsHansenCPR)
+	r.mustContain(t, fmt.Sprintf(`<a href="/sager/%d">Vis sag`, niels)) // the read-only view
 	c.get(fmt.Sprintf("/indberetninger/egne/valgt?handling=tilfoej-ydelse&valgt=sag:%d", niels)).mustStatus(t, http.StatusForbidden)
 	c.get(fmt.Sprintf("/indberetninger/egne/valgt?handling=rediger&valgt=sag:%d", niels)).mustStatus(t, http.StatusForbidden)
 	c.get("/indberetninger/egne/valgt?handling=tilfoej-ydelse").mustStatus(t, http.StatusForbidden)
@@ -485,11 +487,12 @@ func TestListeUnknownIs404(t *testing.T) {
 	c.get("/indberetninger/foo/valgt?handling=ydelser-ved-sag&valgt=sag:1").mustStatus(t, http.StatusNotFound)
 	c.post("/indberetninger/foo", url.Values{"cpr": {"1"}}, true).mustStatus(t, http.StatusNotFound)
 	c.get("/indberetninger/egne/valgt?handling=ydelser-ved-sag&valgt=sag:999999").mustStatus(t, http.StatusNotFound)
-	// DST has SagRead but no kommune: the lists are a kommune's.
+	// DST has SagRead but no kommune: it picks one, and has no Egne IDEP (S9, T3).
 	d := b.client()
 	d.login("dst@demo.invalid")
-	d.get("/indberetninger").mustStatus(t, http.StatusNotFound)
+	d.get("/indberetninger").mustStatus(t, http.StatusOK).mustContain(t, "Vælg kommune", `<option value="147">147 Frederiksberg</option>`)
 	d.get("/indberetninger/egne").mustStatus(t, http.StatusNotFound)
+	d.get("/indberetninger/egne?kommune=101").mustStatus(t, http.StatusNotFound)
 	// Without a login, the login page.
 	if r := b.client().get("/indberetninger/egne"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/login" {
 		t.Errorf("anonymous: %d to %q", r.status, r.header.Get("Location"))

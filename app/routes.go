@@ -117,5 +117,13 @@ func (a *App) routeTable() []Route {
 		{"GET", views.UdbakkePath, Need(access.MailRead), a.udbakke},
 		{"GET", "/udbakke/:id", Need(access.MailRead), a.udbakkeMail},
 		{"GET", "/udbakke/:id/html", Need(access.MailRead), a.udbakkeHTML},
+		// The logs and the read-only sag (branch logs): the audit log and the CPR access log
+		// (revision.go; the CPR filter only in POST bodies), the sag for readers (sagvisning.go).
+		// DST's choice of kommune is GET /indberetninger (lister.go).
+		{"GET", views.RevisionPath, Need(access.AuditRead), a.revision},
+		{"POST", views.RevisionPath, Need(access.AuditRead), a.revision},
+		{"GET", views.CPRAdgangPath, Need(access.AuditRead), a.cprAdgang},
+		{"POST", views.CPRAdgangPath, Need(access.AuditRead), a.cprAdgang},
+		{"GET", "/sager/:id", Need(access.SagRead), a.visSag},
 	}
 }

@@ -2,8 +2,15 @@ package tenant
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // PlatformKommune is the kommune_kode of audit records about the platform itself (a DST user
@@ -50,27 +57,6 @@ func (t *Tx) Audit(ctx context.Context, e AuditEntry) error {
 	return nil
 }
 
-// LogCPRAccess records that the actor saw or exported the given CPR numbers (action: list,
-// search, view, export, download), in this transaction.
-func (t *Tx) LogCPRAccess(ctx context.Context, action string, cprs []string, detail string) error {
-	if cprs == nil {
-		cprs = []string{}
-	}
-	a := t.scope.Actor
-	kommune := t.scope.Kommune
-	if kommune == "" {
-		kommune = PlatformKommune
-	}
-	_, err := t.tx.Exec(ctx, `
-		INSERT INTO cpr_access_log (kommune_kode, user_id, user_email, ip, action, cprs, detail)
-		VALUES ($1, NULLIF($2, 0), $3, $4, $5, $6, $7)`,
-		kommune, a.UserID, a.Email, a.IP, action, cprs, detail)
-	if err != nil {
-		return fmt.Errorf("write cpr access record: %w", err)
-	}
-	return nil
-}
-
 func jsonOrNil(v any) ([]byte, error) {
 	if v == nil {
 		return nil, nil
@@ -80,4 +66,237 @@ func jsonOrNil(v any) ([]byte, error) {
 		return nil, fmt.Errorf("audit value: %w", err)
 	}
 	return b, nil
+}
+
+// LogPageSize is the number of records of a page of the audit log and the CPR access log
+// unless a query asks for fewer.
+const LogPageSize = 50
+
+// AuditQuery asks for one page of the audit log, newest first. Every filter is optional.
+type AuditQuery struct {
+	// Kommune is the kommune whose records to show: in a kommune's scope that kommune (""
+	// means the same; another is ErrNotFound, T1), in a read-all scope any kommune or
+	// PlatformKommune, or "" for every one (T3).
+	Kommune   string
+	UserEmail string // who did it (exact)
+	Action    string // e.g. "sag.update"
+	// Entity and EntityID name one thing, e.g. "user" and "17". Entity "sag" takes the sag's
+	// own records and those of its ydelser.
+	Entity   string
+	EntityID string
+	CPR      string    // 10 digits: the records of the sager with this CPR number and of their ydelser
+	From, To time.Time // at in [From, To); a zero time leaves that end open
+	After    string    // the cursor of AuditPage.Next; "" for the first page
+	Limit    int       // 0 or more than LogPageSize is LogPageSize
+}
+
+// AuditRecord is one record of the audit log.
+type AuditRecord struct {
+	ID        int64
+	Kommune   string
+	At        time.Time
+	UserEmail string
+	IP        string
+	Action    string
+	Entity    string
+	EntityID  string
+	Before    []byte // the JSON of the state before; nil where there is none
+	After     []byte // and after
+}
+
+// AuditPage is one page of the audit log.
+type AuditPage struct {
+	Records []AuditRecord
+	Offset  int    // records on the pages before this one
+	Next    string // the cursor of the next page; "" on the last page
+}
+
+// AuditLog returns one page of the audit log in the scope (T1, T3), newest first, by
+// (at, id): keyset pages that each read a range of an index of 00011, however long the log.
+func (t *Tx) AuditLog(ctx context.Context, q AuditQuery) (AuditPage, error) {
+	recs, offset, next, err := readLogPage(ctx, t, q.Kommune, q.After, q.Limit,
+		func(kommune string, cur logCursor, limit int) (string, []any, bool) {
+			q.Limit = limit
+			return auditSQL(kommune, q, cur)
+		},
+		func(r pgx.CollectableRow) (AuditRecord, error) {
+			var x AuditRecord
+			err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Entity, &x.EntityID, &x.Before, &x.After)
+			return x, err
+		},
+		func(x AuditRecord) (time.Time, int64) { return x.At, x.ID })
+	if err != nil {
+		return AuditPage{}, fmt.Errorf("audit log: %w", err)
+	}
+	return AuditPage{Records: recs, Offset: offset, Next: next}, nil
+}
+
+// readLogPage reads one keyset page of a log, newest first, in the kommune named as in
+// AuditQuery.Kommune: query makes the page's statement for the kommune, the cursor and the
+// limit (ok false: nothing can match), scan reads a record, and key gives a record's (at, id)
+// for the next page's cursor.
+func readLogPage[R any](ctx context.Context, t *Tx, kommune, after string, limit int,
+	query func(kommune string, cur logCursor, limit int) (stmt string, args []any, ok bool),
+	scan func(pgx.CollectableRow) (R, error), key func(R) (time.Time, int64),
+) (recs []R, offset int, next string, err error) {
+	kommune, err = t.readKommune(kommune)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	cur, err := decodeLogCursor(after)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	limit = logLimit(limit)
+	stmt, args, ok := query(kommune, cur, limit)
+	if !ok {
+		return nil, cur.offset, "", nil
+	}
+	rows, err := t.tx.Query(ctx, stmt, args...)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	recs, err = pgx.CollectRows(rows, scan)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if len(recs) > limit {
+		recs = recs[:limit]
+		at, id := key(recs[limit-1])
+		next = encodeLogCursor(cur.offset+limit, at, id)
+	}
+	return recs, cur.offset, next, nil
+}
+
+// auditSQL is the page query of q in kommune ("" for every kommune). ok is false when no
+// record can match (an entity id that is not a number where the entity's ids are numbers).
+func auditSQL(kommune string, q AuditQuery, cur logCursor) (stmt string, args []any, ok bool) {
+	b := &sqlArgs{}
+	w := []string{"true"}
+	if kommune != "" {
+		w = append(w, "kommune_kode = "+b.add(kommune))
+	}
+	if q.UserEmail != "" {
+		w = append(w, "user_email = "+b.add(q.UserEmail))
+	}
+	if q.Action != "" {
+		w = append(w, "action = "+b.add(q.Action))
+	}
+	switch {
+	case q.Entity == "sag":
+		id, err := strconv.ParseInt(q.EntityID, 10, 64)
+		if err != nil || id <= 0 {
+			return "", nil, false
+		}
+		w = append(w, "sag_id = "+b.add(id))
+	case q.Entity != "":
+		w = append(w, "entity = "+b.add(q.Entity), "entity_id = "+b.add(q.EntityID))
+	}
+	if q.CPR != "" {
+		// The sager with the CPR number: those whose records name it (also deleted ones)
+		// and those that exist (also ones that came without a record).
+		c := b.add(q.CPR)
+		inLog, inSager := "", " AND s.kommune_kode = ANY("+allKommunerSQL+")"
+		if kommune != "" {
+			k := b.add(kommune)
+			inLog, inSager = " AND a.kommune_kode = "+k, " AND s.kommune_kode = "+k
+		}
+		w = append(w, `sag_id IS NOT NULL AND sag_id = ANY(ARRAY(
+			SELECT a.sag_id FROM audit_log a WHERE a.sag_cpr = `+c+inLog+`
+			UNION SELECT s.id FROM sager s WHERE s.cpr = `+c+inSager+`))`)
+	}
+	w = append(w, timeRangeSQL(b, "at", q.From, q.To)...)
+	if cur.set {
+		w = append(w, "(at, id) < ("+b.add(cur.at)+"::timestamptz, "+b.add(cur.id)+"::bigint)")
+	}
+	stmt = `SELECT kommune_kode, id, at, user_email, ip, action, entity, entity_id, before, after
+		FROM audit_log WHERE ` + strings.Join(w, " AND ") + `
+		ORDER BY at DESC, id DESC LIMIT ` + b.add(q.Limit+1)
+	return stmt, b.args, true
+}
+
+// AuditActions returns the actions the audit log of kommune ("" for every kommune of a
+// read-all scope) holds, in order: what the action filter offers. A loose index scan, one
+// probe of an action index per action, however long the log.
+func (t *Tx) AuditActions(ctx context.Context, kommune string) ([]string, error) {
+	kommune, err := t.readKommune(kommune)
+	if err != nil {
+		return nil, err
+	}
+	in, args := "", []any{}
+	if kommune != "" {
+		in, args = " AND kommune_kode = $1", []any{kommune}
+	}
+	rows, err := t.tx.Query(ctx, `
+		WITH RECURSIVE a (action) AS (
+			(SELECT action FROM audit_log WHERE true`+in+` ORDER BY action LIMIT 1)
+			UNION ALL
+			SELECT (SELECT l.action FROM audit_log l WHERE l.action > a.action`+in+` ORDER BY l.action LIMIT 1)
+			FROM a WHERE a.action IS NOT NULL)
+		SELECT action FROM a WHERE action IS NOT NULL`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit actions: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// allKommunerSQL is every kommunekode and PlatformKommune, as an array. A condition
+// kommune_kode = ANY(allKommunerSQL) lets an index led by kommune_kode serve a query across
+// every kommune: one range per kommune.
+const allKommunerSQL = `ARRAY(SELECT kommune_kode FROM kommuner) || '` + PlatformKommune + `'::text`
+
+// timeRangeSQL is the conditions col >= from and col < to, for the ends that are set.
+func timeRangeSQL(b *sqlArgs, col string, from, to time.Time) []string {
+	var w []string
+	if !from.IsZero() {
+		w = append(w, col+" >= "+b.add(from)+"::timestamptz")
+	}
+	if !to.IsZero() {
+		w = append(w, col+" < "+b.add(to)+"::timestamptz")
+	}
+	return w
+}
+
+func logLimit(n int) int {
+	if n <= 0 || n > LogPageSize {
+		return LogPageSize
+	}
+	return n
+}
+
+// ErrBadLogCursor is returned for a cursor the log readers did not make.
+var ErrBadLogCursor = errors.New("tenant: invalid log cursor")
+
+// logCursor is the key (at, id) of the last record of a page and the records shown up to
+// it. Encoded it is opaque and holds no CPR number: it may go in a URL.
+type logCursor struct {
+	set    bool
+	offset int
+	at     time.Time
+	id     int64
+}
+
+func encodeLogCursor(offset int, at time.Time, id int64) string {
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d|%d|%d", offset, at.UnixMicro(), id))
+}
+
+func decodeLogCursor(s string) (logCursor, error) {
+	if s == "" {
+		return logCursor{}, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return logCursor{}, ErrBadLogCursor
+	}
+	parts := strings.Split(string(raw), "|")
+	if len(parts) != 3 {
+		return logCursor{}, ErrBadLogCursor
+	}
+	offset, err1 := strconv.Atoi(parts[0])
+	micros, err2 := strconv.ParseInt(parts[1], 10, 64)
+	id, err3 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || offset < 0 {
+		return logCursor{}, ErrBadLogCursor
+	}
+	return logCursor{set: true, offset: offset, at: time.UnixMicro(micros), id: id}, nil
 }

@@ -57,8 +57,12 @@ func (f Filter) Valid() bool {
 // ListPageSize is the number of rows of a page of a list unless a query asks for fewer.
 const ListPageSize = 50
 
-// ListQuery asks for one page of a list of the scope kommune.
+// ListQuery asks for one page of a list of a kommune.
 type ListQuery struct {
+	// Kommune is the kommune whose list it is: "" (or the same kommune) in a kommune's scope,
+	// where another kommune is ErrNotFound (T1); a read-all scope names the kommune (T3: DST
+	// reads a kommune's lists, without writing in it).
+	Kommune   string
 	Liste     Liste
 	Visning   Visning
 	Filter    Filter    // "" is FilterAlle
@@ -113,13 +117,20 @@ var ErrBadCursor = errors.New("tenant: invalid list cursor")
 // ErrBadPrefix is returned by List for a CPR prefix that is not 0–10 digits.
 var ErrBadPrefix = errors.New("tenant: a cpr prefix is up to 10 digits")
 
-// List returns one page of a list of the scope kommune (S8, S9) and the size of the whole
-// list. Pages are keyset pages: Kun sager is ordered by CPR, Sager og ydelser by CPR and
-// ydelse id, Ydelser ved sag by Startdato and ydelse id. The caller records the CPR
-// numbers shown (LogCPRAccess).
+// List returns one page of a list of a kommune (S8, S9) and the size of the whole list; a
+// read-all scope reads only All (read only), else ErrNotFound. Pages are keyset pages: Kun
+// sager is ordered by CPR, Sager og ydelser by CPR and ydelse id, Ydelser ved sag by
+// Startdato and ydelse id. The caller records the CPR numbers shown (LogCPRAccessIn).
 func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
-	if t.scope.Kommune == "" {
+	kommune, err := t.readKommune(q.Kommune)
+	if err != nil {
+		return ListPage{}, err
+	}
+	if kommune == "" {
 		return ListPage{}, ErrNoScope
+	}
+	if t.scope.Kommune == "" && q.Liste != ListeAlle {
+		return ListPage{}, ErrNotFound // T3, S9: a read-all scope reads only what was delivered
 	}
 	if !q.Liste.Valid() || !q.Visning.Valid() {
 		return ListPage{}, fmt.Errorf("tenant: list %q view %q", q.Liste, q.Visning)
@@ -145,7 +156,7 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		return ListPage{}, nil
 	}
 
-	stmt := listSQL(t.scope.Kommune, q, today, cur)
+	stmt := listSQL(kommune, q, today, cur)
 	var page ListPage
 	page.Offset = cur.offset
 	if err := t.tx.QueryRow(ctx, stmt.count, stmt.countArgs...).Scan(&page.Total); err != nil {
@@ -178,6 +189,27 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		page.Next = encodeCursor(q.Visning, last, cur.offset+len(page.Rows))
 	}
 	return page, nil
+}
+
+// SagVisning returns sag id of kommune (named as in ListQuery.Kommune) with its ydelser by
+// start date, for the read-only view of a sag. A read-all scope sees what All (read only)
+// shows (S9, T3): a delivered sag with its delivered ydelser; any other is ErrNotFound. The
+// caller records the CPR number shown (LogCPRAccessIn).
+func (t *Tx) SagVisning(ctx context.Context, kommune string, id int64) (Sag, []Ydelse, error) {
+	s, err := t.SagIn(ctx, kommune, id)
+	if err != nil {
+		return s, nil, err
+	}
+	onlyDelivered := t.scope.Kommune == "" // and SagIn found the sag only if it was delivered
+	k, _ := t.readKommune(kommune)         // SagIn checked it
+	rows, err := t.tx.Query(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
+		WHERE y.kommune_kode = $1 AND y.sag_id = $2 AND (NOT $3 OR y.indberettet_at IS NOT NULL)
+		ORDER BY y.startdato, y.id`, k, id, onlyDelivered)
+	if err != nil {
+		return s, nil, fmt.Errorf("ydelser of sag: %w", err)
+	}
+	ydelser, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Ydelse, error) { return scanYdelse(r) })
+	return s, ydelser, err
 }
 
 // listStatements are the two queries of a page of a list: the count of the whole list and

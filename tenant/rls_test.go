@@ -21,7 +21,7 @@ import (
 // fails when a table with a kommune_kode column is missing here, so a new table cannot
 // escape the tests below.
 var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log",
-	"leverancer", "liste_taelling", "leverance_dele", "outbox"}
+	"cpr_access_log_cprs", "leverancer", "liste_taelling", "leverance_dele", "outbox"}
 
 // notKommuneData are tables with a kommune_kode column that are not one kommune's data.
 var notKommuneData = []string{"kommuner", "users"}
@@ -301,7 +301,8 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 	db, _ := setup(t)
 	ctx := context.Background()
 	for _, sql := range []string{`UPDATE audit_log SET action = 'x'`, `DELETE FROM audit_log`,
-		`UPDATE cpr_access_log SET action = 'x'`, `DELETE FROM cpr_access_log`} {
+		`UPDATE cpr_access_log SET action = 'x'`, `DELETE FROM cpr_access_log`,
+		`UPDATE cpr_access_log_cprs SET cpr = 'x'`, `DELETE FROM cpr_access_log_cprs`} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
 			_, err := tx.PgxTx().Exec(ctx, sql)
 			return err

@@ -13,7 +13,7 @@ import (
 // Sag is one citizen's case in one kommune (S1–S3).
 type Sag struct {
 	ID                 int64
-	CPR                string // 10 digits, no dash (S5)
+	CPR                string // 10 digits, no dash (S5); audit_log.sag_cpr reads it as "CPR" (00011)
 	Navn               string
 	Funktionsvurdering string // "", or A–E
 	Bemaerkninger      string
@@ -81,9 +81,18 @@ func (t *Tx) SagIDByCPR(ctx context.Context, cpr string) (int64, error) {
 }
 
 // Sag returns the scope kommune's sag id, or ErrNotFound (also for another kommune's id: T1).
-func (t *Tx) Sag(ctx context.Context, id int64) (Sag, error) {
+func (t *Tx) Sag(ctx context.Context, id int64) (Sag, error) { return t.SagIn(ctx, "", id) }
+
+// SagIn returns sag id of kommune, named as in ListQuery.Kommune ("" for the scope's own;
+// a read-all scope names one and sees only delivered sager, as All (read only) shows them:
+// S9, T3), or ErrNotFound.
+func (t *Tx) SagIn(ctx context.Context, kommune string, id int64) (Sag, error) {
+	k, err := t.readKommune(kommune)
+	if err != nil || k == "" {
+		return Sag{}, ErrNotFound
+	}
 	s, err := scanSag(t.tx.QueryRow(ctx, `SELECT `+sagColumns+` FROM `+sagFrom+`
-		WHERE s.kommune_kode = $1 AND s.id = $2`, t.scope.Kommune, id))
+		WHERE s.kommune_kode = $1 AND s.id = $2 AND ($3 OR s.indberettet_at IS NOT NULL)`, k, id, t.scope.Kommune != ""))
 	return s, notFound(err, "sag")
 }
 

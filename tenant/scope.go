@@ -66,3 +66,22 @@ func (db *DB) InScope(ctx context.Context, s Scope, fn func(tx *Tx) error) error
 		return fn(&Tx{tx: tx, scope: s})
 	})
 }
+
+// readKommune is the kommune a read asks for, checked against the scope: in a kommune's
+// scope its own kommune (k "" or that kommune; another kommune is ErrNotFound, T1), in a
+// read-all scope k, which is "" for every kommune (T3).
+func (t *Tx) readKommune(k string) (string, error) {
+	switch {
+	case t.scope.Kommune != "":
+		if k != "" && k != t.scope.Kommune {
+			return "", ErrNotFound
+		}
+		return t.scope.Kommune, nil
+	case t.scope.AllKommuner:
+		if k != "" && !kommuneKodeRE.MatchString(k) {
+			return "", fmt.Errorf("tenant: invalid kommunekode %q", k)
+		}
+		return k, nil
+	}
+	return "", ErrNoScope
+}

@@ -21,7 +21,7 @@ type Maalgruppe struct {
 // Ydelse is one benefit of a sag (Y1).
 type Ydelse struct {
 	ID                int64
-	SagID             int64
+	SagID             int64 // audit_log.sag_id reads it as "SagID" (00011)
 	Indsatskode       string
 	Varighed          string // "periode" or "styk"
 	Bevillingsdato    *time.Time
@@ -128,9 +128,17 @@ func parseMaalgrupper(mgs []string) []Maalgruppe {
 
 // Ydelse returns the scope kommune's ydelse id with its målgrupper (primary first), or
 // ErrNotFound (also for another kommune's id: T1).
-func (t *Tx) Ydelse(ctx context.Context, id int64) (Ydelse, error) {
+func (t *Tx) Ydelse(ctx context.Context, id int64) (Ydelse, error) { return t.YdelseIn(ctx, "", id) }
+
+// YdelseIn returns ydelse id of kommune, named as in ListQuery.Kommune ("" for the scope's
+// own; a read-all scope names one), or ErrNotFound.
+func (t *Tx) YdelseIn(ctx context.Context, kommune string, id int64) (Ydelse, error) {
+	k, err := t.readKommune(kommune)
+	if err != nil || k == "" {
+		return Ydelse{}, ErrNotFound
+	}
 	y, err := scanYdelse(t.tx.QueryRow(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
-		WHERE y.kommune_kode = $1 AND y.id = $2`, t.scope.Kommune, id))
+		WHERE y.kommune_kode = $1 AND y.id = $2`, k, id))
 	return y, notFound(err, "ydelse")
 }
 

@@ -28,12 +28,16 @@ const (
 
 // Liste is a list page (S8, S9).
 type Liste struct {
-	Liste   string // "egne" or "alle"
-	Visning string // "sager-og-ydelser", "kun-sager" or "ydelser-ved-sag"
-	Filter  string // "alle", "afsluttede" or "ikke-afsluttede"
-	SagID   int64  // the sag of Ydelser ved sag; 0 for none
-	SagCPR  string // the CPR number (10 digits) and name of that sag, for the heading
-	SagNavn string
+	// Kommune is the kommune DST reads (T3), kept in every link and form of the page; "" for
+	// a kommune's own users. KommuneNavn is its name, for the heading.
+	Kommune     string
+	KommuneNavn string
+	Liste       string // "egne" or "alle"
+	Visning     string // "sager-og-ydelser", "kun-sager" or "ydelser-ved-sag"
+	Filter      string // "alle", "afsluttede" or "ikke-afsluttede"
+	SagID       int64  // the sag of Ydelser ved sag; 0 for none
+	SagCPR      string // the CPR number (10 digits) and name of that sag, for the heading
+	SagNavn     string
 
 	CPR      string // the search field as the user typed it
 	Prefix   string // the digits searched for (what the page buttons send)
@@ -66,6 +70,7 @@ type ListeRow struct {
 
 	EditURL   string // "" when the user may not edit
 	DeleteURL string // "" when the row may not be deleted (S7, Y8) or the user may not
+	ViewURL   string // the read-only view of the sag, for users who may not edit
 }
 
 // ListeNavn is the name of a list as the manual writes it (S9).
@@ -76,10 +81,13 @@ func ListeNavn(liste string) string {
 	return "Egne IDEP"
 }
 
-// listeURL is the address of a list in a view and filter: real and bookmarkable, never with
-// a CPR number.
-func listeURL(liste, visning, filter string, sag int64) string {
+// ListeURL is the address of a list (of DST's kommune, or "" for the user's own) in a view
+// and filter: real and bookmarkable, never with a CPR number.
+func ListeURL(kommune, liste, visning, filter string, sag int64) string {
 	q := url.Values{}
+	if kommune != "" {
+		q.Set("kommune", kommune)
+	}
 	q.Set("visning", visning)
 	q.Set("filter", filter)
 	if visning == "ydelser-ved-sag" && sag != 0 {
@@ -88,8 +96,33 @@ func listeURL(liste, visning, filter string, sag int64) string {
 	return "/indberetninger/" + liste + "?" + q.Encode()
 }
 
+// listeURL is ListeURL of the page's kommune.
+func (l Liste) listeURL(visning, filter string, sag int64) string {
+	return ListeURL(l.Kommune, l.Liste, visning, filter, sag)
+}
+
+// Heading is the list's name, with the kommune's for DST.
+func (l Liste) Heading() string {
+	if l.Kommune == "" {
+		return ListeNavn(l.Liste)
+	}
+	return ListeNavn(l.Liste) + " – " + strings.TrimSpace(l.KommuneNavn+" ("+l.Kommune+")")
+}
+
+// SagVisningURL is the read-only view of a sag (of DST's kommune, or "" for the user's own).
+func SagVisningURL(sag int64, kommune string) string {
+	u := "/sager/" + strconv.FormatInt(sag, 10)
+	if kommune != "" {
+		u += "?kommune=" + url.QueryEscape(kommune)
+	}
+	return u
+}
+
 // listePostURL is where the search and the pages of a list are POSTed.
 func listePostURL(liste string) string { return "/indberetninger/" + liste }
+
+// listeValgtKommuneURL is the list DST's choice of kommune opens.
+const listeValgtKommuneURL = "/indberetninger/alle"
 
 // listeValgtURL is where the toolbar sends the selected row (a GET form: ids only).
 func listeValgtURL(liste string) string { return "/indberetninger/" + liste + "/valgt" }
@@ -136,14 +169,15 @@ func filterLinks(l Liste) []switchLink {
 }
 
 func switchAttrs(l Liste, visning, filter string) templ.Attributes {
-	vals, _ := json.Marshal(map[string]string{"visning": visning, "filter": filter, "sag": strconv.FormatInt(l.SagID, 10)})
+	vals, _ := json.Marshal(map[string]string{"kommune": l.Kommune, "visning": visning, "filter": filter,
+		"sag": strconv.FormatInt(l.SagID, 10)})
 	return templ.Attributes{
 		"hx-post":     listePostURL(l.Liste),
 		"hx-vals":     string(vals),
 		"hx-include":  "#liste-cpr",
 		"hx-target":   "#" + ListeIndholdID,
 		"hx-swap":     "outerHTML",
-		"hx-push-url": listeURL(l.Liste, visning, filter, l.SagID),
+		"hx-push-url": l.listeURL(visning, filter, l.SagID),
 	}
 }
 

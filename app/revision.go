@@ -1,0 +1,495 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"indberet/tenant"
+	"indberet/tenant/rules"
+	"indberet/views"
+)
+
+// The log viewers (access.AuditRead: a kommune administrator for the kommune, DST and
+// platform administrators for every kommune, T1, T3): GET/POST /revision, the audit log, and
+// GET/POST /cpr-adgang, the CPR access log. Their filters (user, action, sag, date range,
+// kommune) and the cursor may be in the URL (GET); a CPR number only in a POST body, so it
+// never lands in a URL, a log line or the browser history. What the viewers show of CPR
+// numbers, and every look-up of one, is itself a CPR access record.
+
+// Messages of the log filters.
+const (
+	msgLogKommune = "Vælg en kommune på listen."
+	msgLogSag     = "Skriv sagens nummer med cifre."
+	msgLogDatoer  = "Til-datoen må ikke ligge før fra-datoen."
+	msgLogBruger  = "Skriv brugerens e-mailadresse."
+)
+
+// logFilter is a filter of a log viewer: as typed (views.LogFilter) and as the store reads it.
+type logFilter struct {
+	form     views.LogFilter
+	kommune  string // "" for every kommune the scope reads
+	cpr      string
+	sagID    int64
+	from, to time.Time
+	after    string
+}
+
+// readLogFilter reads the filter from the query (GET) or the form (POST); the CPR number
+// only from a form. Messages go in form.Errors (nil when all is well).
+func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
+	get := c.Query
+	if c.Method() == fiber.MethodPost {
+		get = func(k string, _ ...string) string { return c.FormValue(k) }
+	}
+	f := logFilter{after: get(views.LogFeltEfter)}
+	in := views.LogFilter{Path: path, CSRFToken: csrfToken(reqOf(c).session),
+		Kommune: strings.TrimSpace(get(views.LogFeltKommune)), Bruger: strings.TrimSpace(get(views.LogFeltBruger)),
+		Handling: get(views.LogFeltHandling), Sag: strings.TrimSpace(get(views.LogFeltSag)),
+		Fra: strings.TrimSpace(get(views.LogFeltFra)), Til: strings.TrimSpace(get(views.LogFeltTil))}
+	if c.Method() == fiber.MethodPost {
+		in.CPR = strings.TrimSpace(c.FormValue(views.LogFeltCPR))
+	}
+	errs := map[string]string{}
+	if scope(c).Kommune == "" {
+		if _, ok := a.kommuner[in.Kommune]; !ok && in.Kommune != "" && in.Kommune != tenant.PlatformKommune {
+			errs[views.LogFeltKommune] = msgLogKommune
+		}
+		f.kommune = in.Kommune
+	}
+	if strings.ContainsAny(in.Bruger, " \t<>") {
+		errs[views.LogFeltBruger] = msgLogBruger
+	}
+	if in.CPR != "" {
+		cpr, err := rules.ParseCPR(in.CPR)
+		if err != nil {
+			errs[views.LogFeltCPR] = err.Error()
+		}
+		f.cpr = cpr
+	}
+	if in.Sag != "" {
+		id, err := strconv.ParseInt(in.Sag, 10, 64)
+		if err != nil || id <= 0 {
+			errs[views.LogFeltSag] = msgLogSag
+		}
+		f.sagID = id
+	}
+	day := func(field, s string) (time.Time, bool) {
+		if s == "" {
+			return time.Time{}, false
+		}
+		d, err := rules.ParseDate(s)
+		if err != nil {
+			errs[field] = err.Error()
+			return time.Time{}, false
+		}
+		y, m, dd := d.Date()
+		return time.Date(y, m, dd, 0, 0, 0, 0, copenhagen), true
+	}
+	from, okFrom := day(views.LogFeltFra, in.Fra)
+	to, okTo := day(views.LogFeltTil, in.Til)
+	if okFrom {
+		f.from = from
+	}
+	if okTo {
+		f.to = to.AddDate(0, 0, 1) // the day Til counts
+	}
+	if okFrom && okTo && to.Before(from) {
+		errs[views.LogFeltTil] = msgLogDatoer
+	}
+	if len(errs) > 0 {
+		in.Errors = errs
+	}
+	f.form = in
+	return f
+}
+
+// kommuneFilterOptions are the choices of the kommune filter of DST and platform
+// administrators: every kommune, the platform's own records, or one kommune.
+func (a *App) kommuneFilterOptions() []views.Option {
+	return append([]views.Option{{Value: "", Label: "Alle kommuner"}, {Value: tenant.PlatformKommune, Label: tenant.PlatformKommune + " Platformen"}},
+		a.kommuneOptions()...)
+}
+
+// recordKommune is the kommune of a log record as the viewers show it.
+func (a *App) recordKommune(k string) string {
+	if k == tenant.PlatformKommune {
+		return "Platformen (" + k + ")"
+	}
+	return a.kommuneLabel(k)
+}
+
+// renderLog renders a log viewer: the page, or for htmx the part it swaps; 422 when the
+// filter was refused.
+func (a *App) renderLog(c *fiber.Ctx, f views.LogFilter, page, part func() templ.Component) error {
+	status := fiber.StatusOK
+	if f.Errors != nil {
+		status = fiber.StatusUnprocessableEntity
+	}
+	if hx := hxRequest(c); hx.Enabled && hx.Target == views.LogIndholdID {
+		return a.render(c, status, part())
+	}
+	return a.render(c, status, page())
+}
+
+// logCPRs records the CPR numbers a log viewer showed, per kommune of the records (so each
+// kommune's administrators see them), and the CPR number looked up, under the kommune the
+// filter names (the platform's when DST looks across every kommune).
+func logCPRs(ctx context.Context, tx *tenant.Tx, s tenant.Scope, f logFilter, shown map[string][]string, detail string) error {
+	if f.cpr != "" {
+		k := logKommune(s, f.kommune)
+		if k == "" {
+			k = tenant.PlatformKommune
+		}
+		if !slices.Contains(shown[k], f.cpr) {
+			shown[k] = append(shown[k], f.cpr)
+		}
+	}
+	kommuner := make([]string, 0, len(shown))
+	for k := range shown {
+		kommuner = append(kommuner, k)
+	}
+	slices.Sort(kommuner)
+	action := "view"
+	if f.cpr != "" {
+		action = "search"
+	}
+	for _, k := range kommuner {
+		if err := tx.LogCPRAccessIn(ctx, k, action, shown[k], detail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// revision is GET and POST /revision: the audit log viewer.
+func (a *App) revision(c *fiber.Ctx) error {
+	s := scope(c)
+	f := a.readLogFilter(c, views.RevisionPath)
+	f.form.MedSag = true
+	if s.Kommune == "" {
+		f.form.Kommuner = a.kommuneFilterOptions()
+	}
+	v := views.Revision{AlleKommuner: s.Kommune == "" && f.kommune == ""}
+	ctx := c.UserContext()
+	err := a.inScope(c, func(tx *tenant.Tx) error {
+		actions, err := tx.AuditActions(ctx, f.kommune)
+		if err != nil {
+			return err
+		}
+		f.form.Handlinger = []views.Option{{Value: "", Label: "Alle handlinger"}}
+		for _, act := range actions {
+			f.form.Handlinger = append(f.form.Handlinger, views.Option{Value: act, Label: auditActionLabel(act)})
+		}
+		if f.form.Errors != nil {
+			return nil
+		}
+		q := tenant.AuditQuery{Kommune: f.kommune, UserEmail: strings.ToLower(f.form.Bruger), Action: f.form.Handling,
+			CPR: f.cpr, From: f.from, To: f.to, After: f.after}
+		if f.sagID != 0 {
+			q.Entity, q.EntityID = "sag", strconv.FormatInt(f.sagID, 10)
+		}
+		page, err := tx.AuditLog(ctx, q)
+		if err != nil {
+			return err
+		}
+		v.Side = views.LogSide{Offset: page.Offset, Antal: len(page.Records), Next: page.Next}
+		shown := map[string][]string{}
+		for _, r := range page.Records {
+			rec, cprs := a.revisionRecord(r)
+			v.Records = append(v.Records, rec)
+			for _, cpr := range cprs {
+				if !slices.Contains(shown[r.Kommune], cpr) {
+					shown[r.Kommune] = append(shown[r.Kommune], cpr)
+				}
+			}
+		}
+		return logCPRs(ctx, tx, s, f, shown, "revisionslog")
+	})
+	if errors.Is(err, tenant.ErrBadLogCursor) {
+		return fiber.ErrBadRequest
+	}
+	if err != nil {
+		return err
+	}
+	v.Filter = f.form
+	return a.renderLog(c, f.form, func() templ.Component { return views.RevisionPage(a.page(c, "Revisionslog"), v) },
+		func() templ.Component { return views.RevisionIndhold(v) })
+}
+
+// cprAdgang is GET and POST /cpr-adgang: the CPR access log viewer.
+func (a *App) cprAdgang(c *fiber.Ctx) error {
+	s := scope(c)
+	f := a.readLogFilter(c, views.CPRAdgangPath)
+	if s.Kommune == "" {
+		f.form.Kommuner = a.kommuneFilterOptions()
+	}
+	v := views.CPRAdgang{AlleKommuner: s.Kommune == "" && f.kommune == ""}
+	ctx := c.UserContext()
+	err := a.inScope(c, func(tx *tenant.Tx) error {
+		if f.form.Errors != nil {
+			return nil
+		}
+		page, err := tx.CPRAccessLog(ctx, tenant.CPRAccessQuery{Kommune: f.kommune, CPR: f.cpr,
+			UserEmail: strings.ToLower(f.form.Bruger), From: f.from, To: f.to, After: f.after})
+		if err != nil {
+			return err
+		}
+		v.Side = views.LogSide{Offset: page.Offset, Antal: len(page.Records), Next: page.Next}
+		for _, r := range page.Records {
+			v.Records = append(v.Records, views.CPRAdgangRecord{Tid: views.DateTimeDK(r.At.In(copenhagen)),
+				Kommune: a.recordKommune(r.Kommune), Bruger: r.UserEmail, IP: r.IP, Handling: cprActionLabel(r.Action),
+				Detalje: r.Detail, AntalCPR: r.AntalCPR})
+		}
+		return logCPRs(ctx, tx, s, f, map[string][]string{}, "cpr-adgangslog") // the look-up itself (page read first)
+	})
+	if errors.Is(err, tenant.ErrBadLogCursor) {
+		return fiber.ErrBadRequest
+	}
+	if err != nil {
+		return err
+	}
+	v.Filter = f.form
+	return a.renderLog(c, f.form, func() templ.Component { return views.CPRAdgangPage(a.page(c, "CPR-adgangslog"), v) },
+		func() templ.Component { return views.CPRAdgangIndhold(v) })
+}
+
+// auditActionLabels name the actions of the audit log in Danish.
+var auditActionLabels = map[string]string{
+	"sag.create": "Sag oprettet", "sag.update": "Sag ændret", "sag.delete": "Sag slettet",
+	"ydelse.create": "Ydelse oprettet", "ydelse.update": "Ydelse ændret", "ydelse.delete": "Ydelse slettet",
+	"kontaktperson.save": "Kontaktperson gemt", "leverance.create": "Indberetning leveret",
+	"kommune.activate": "Kommune aktiveret", "user.create": "Bruger oprettet", "user.roles": "Brugerens roller ændret",
+	"user.set_active": "Bruger aktiveret eller deaktiveret", "user.password": "Adgangskode skiftet",
+	"user.end_sessions": "Sessioner afsluttet",
+}
+
+func auditActionLabel(action string) string {
+	if l, ok := auditActionLabels[action]; ok {
+		return l + " (" + action + ")"
+	}
+	return action
+}
+
+func cprActionLabel(action string) string {
+	if l, ok := map[string]string{"list": "Liste vist", "search": "Søgning", "view": "Visning", "export": "Eksport",
+		"download": "Hentning"}[action]; ok {
+		return l
+	}
+	return action
+}
+
+var entityLabels = map[string]string{"sag": "Sag", "ydelse": "Ydelse", "user": "Bruger", "kontaktperson": "Kontaktperson",
+	"leverance": "Indberetning", "kommune": "Kommune"}
+
+// revisionRecord is an audit record as the viewer shows it, and the CPR numbers it shows.
+func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []string) {
+	ting := strings.TrimSpace(entityLabels[r.Entity] + " " + r.EntityID)
+	if entityLabels[r.Entity] == "" {
+		ting = strings.TrimSpace(r.Entity + " " + r.EntityID)
+	}
+	felter, cprs := auditDiff(r.Before, r.After)
+	if r.Entity == "ydelse" {
+		for _, f := range felter {
+			if f.key == "SagID" {
+				ting += " (sag " + f.efterOrFoer() + ")"
+			}
+		}
+	}
+	rec := views.RevisionRecord{Tid: views.DateTimeDK(r.At.In(copenhagen)), Kommune: a.recordKommune(r.Kommune),
+		Bruger: r.UserEmail, IP: r.IP, Handling: auditActionLabel(r.Action), Ting: ting}
+	for _, f := range felter {
+		rec.Felter = append(rec.Felter, f.DiffFelt)
+	}
+	return rec, cprs
+}
+
+// diffFelt is a field of a change with its JSON key (the last of its path).
+type diffFelt struct {
+	views.DiffFelt
+	key string
+}
+
+func (f diffFelt) efterOrFoer() string {
+	if f.Efter != "" {
+		return f.Efter
+	}
+	return f.Foer
+}
+
+// auditFieldLabels are the Danish labels of the JSON fields of the audit records, as the
+// forms write them (the Go field names of tenant.Sag, tenant.Ydelse, tenant.Kontaktperson …).
+var auditFieldLabels = map[string]string{
+	"ID": "Id", "SagID": "Sag", "CPR": "CPR-nummer", "Navn": "Navn", "Funktionsvurdering": "Funktionsvurdering",
+	"Bemaerkninger": "Bemærkninger", "Kilde": "Kilde", "Indsatskode": "Indsatskode", "Varighed": "Varighed",
+	"Bevillingsdato": "Bevillingsdato", "Startdato": "Startdato", "ForventetSlutdato": "Forventet slutdato",
+	"Slutdato": "Slutdato", "Betalingskommune": "Betalingskommune", "TilbudstypeScheme": "Tilbudstype (kodeliste)",
+	"Tilbudstype": "Tilbudstype", "PNummer": "P-nummer", "AfdelingsUUID": "Afdelings-UUID", "TilbudsUUID": "Tilbuds-UUID",
+	"YdelsesUUID": "Ydelses-UUID", "I107Botilbud": "Botilbud efter § 107", "TilbudNavn": "Tilbuddets navn",
+	"TilbudAdresse": "Adresse", "TilbudPostnr": "Postnr.", "Maalgrupper": "Målgrupper", "Sag": "Sag", "Ydelser": "Ydelse",
+	"Rolle": "Rolle", "Telefon": "Telefonnr.", "Email": "Email-adresse",
+}
+
+// auditFieldOrder is the order of the fields: as on the forms, the others after, by name.
+var auditFieldOrder = []string{"ID", "SagID", "CPR", "Navn", "Funktionsvurdering", "Bemaerkninger", "Kilde", "Indsatskode",
+	"Varighed", "Bevillingsdato", "Startdato", "ForventetSlutdato", "Slutdato", "Maalgrupper", "Betalingskommune",
+	"I107Botilbud", "PNummer", "AfdelingsUUID", "TilbudstypeScheme", "Tilbudstype", "TilbudNavn", "TilbudAdresse",
+	"TilbudPostnr", "TilbudsUUID", "YdelsesUUID"}
+
+// auditDiff turns the JSON of the state before and after a change into its fields, each with
+// its value before and after (dates DD-MM-YYYY, CPR numbers DDMMYY-SSSS), changed ones
+// marked, and returns the CPR numbers among them. Nested objects and lists are flattened
+// ("Sag › Navn", "Ydelse 2 › Startdato"); a list of målgrupper is one field.
+func auditDiff(before, after []byte) ([]diffFelt, []string) {
+	b, bKeys := flattenAudit(before)
+	f, fKeys := flattenAudit(after)
+	keys := bKeys
+	for _, k := range fKeys {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	var out []diffFelt
+	var cprs []string
+	for _, k := range keys {
+		x, inBefore := b[k]
+		y := f[k]
+		field := x // the label and key, from whichever state has the field
+		if !inBefore {
+			field = y
+		}
+		out = append(out, diffFelt{DiffFelt: views.DiffFelt{Felt: field.label, Foer: x.text, Efter: y.text, Aendret: x.text != y.text},
+			key: field.key})
+		for _, v := range []flatValue{x, y} {
+			if v.cpr != "" && !slices.Contains(cprs, v.cpr) {
+				cprs = append(cprs, v.cpr)
+			}
+		}
+	}
+	return out, cprs
+}
+
+// flatValue is one field of a flattened audit JSON.
+type flatValue struct {
+	label, text, key string
+	cpr              string // the CPR number when the field is one
+}
+
+// flattenAudit reads an audit JSON object into its fields by path, in the order of
+// auditFieldOrder. Nil or invalid JSON has no fields.
+func flattenAudit(raw []byte) (map[string]flatValue, []string) {
+	out := map[string]flatValue{}
+	var keys []string
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return out, nil
+	}
+	var walk func(path, label string, v any)
+	walk = func(path, label string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range sortedAuditKeys(x) {
+				l := auditFieldLabels[k]
+				if l == "" {
+					l = k
+				}
+				if label != "" {
+					l = label + " › " + l
+				}
+				if k == "Maalgrupper" {
+					keys = append(keys, path+"/"+k)
+					out[path+"/"+k] = flatValue{label: l, text: maalgrupperText(x[k]), key: k}
+					continue
+				}
+				walk(path+"/"+k, l, x[k])
+			}
+		case []any:
+			for i, e := range x {
+				walk(path+"/"+strconv.Itoa(i), label+" "+strconv.Itoa(i+1), e)
+			}
+		default:
+			key := path[strings.LastIndex(path, "/")+1:]
+			fv := flatValue{label: label, text: auditValueText(key, x), key: key}
+			if key == "CPR" {
+				fv.cpr, _ = x.(string)
+			}
+			keys = append(keys, path)
+			out[path] = fv
+		}
+	}
+	walk("", "", v)
+	return out, keys
+}
+
+func sortedAuditKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	rank := func(k string) int {
+		if i := slices.Index(auditFieldOrder, k); i >= 0 {
+			return i
+		}
+		return len(auditFieldOrder)
+	}
+	slices.SortFunc(keys, func(x, y string) int {
+		if d := rank(x) - rank(y); d != 0 {
+			return d
+		}
+		return strings.Compare(x, y)
+	})
+	return keys
+}
+
+var midnightRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T00:00:00Z$`)
+
+// auditValueText is a JSON value as the viewer shows it.
+func auditValueText(key string, v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case bool:
+		if x {
+			return "Ja"
+		}
+		return "Nej"
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case string:
+		if key == "CPR" {
+			return rules.FormatCPR(x)
+		}
+		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			if midnightRE.MatchString(x) {
+				return rules.FormatDate(t) // a date (Startdato …)
+			}
+			return views.DateTimeDK(t.In(copenhagen))
+		}
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// maalgrupperText is the målgrupper of a ydelse in one line: "ffb:1.2 (primær), ffb:3.4".
+func maalgrupperText(v any) string {
+	list, _ := v.([]any)
+	var parts []string
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		s := fmt.Sprint(m["Scheme"]) + ":" + fmt.Sprint(m["Code"])
+		if p, _ := m["Primaer"].(bool); p {
+			s += " (primær)"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}

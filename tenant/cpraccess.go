@@ -1,0 +1,138 @@
+package tenant
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The CPR access log (cpr_access_log, and cpr_access_log_cprs that a trigger fills with one
+// row per CPR number of a record): who saw or exported which CPR numbers, when and from
+// where. Append-only for the application.
+
+// LogCPRAccess records that the actor saw or exported the given CPR numbers (action: list,
+// search, view, export, download), in this transaction, under the scope's kommune
+// (PlatformKommune in a read-all scope).
+func (t *Tx) LogCPRAccess(ctx context.Context, action string, cprs []string, detail string) error {
+	kommune := t.scope.Kommune
+	if kommune == "" {
+		kommune = PlatformKommune
+	}
+	return t.LogCPRAccessIn(ctx, kommune, action, cprs, detail)
+}
+
+// LogCPRAccessIn is LogCPRAccess under the named kommune: a read-all scope (DST) records what
+// it saw of a kommune's data under that kommune, where the kommune's administrators see it.
+// In a kommune's scope only its own kommune is allowed (row-level security refuses others).
+func (t *Tx) LogCPRAccessIn(ctx context.Context, kommune, action string, cprs []string, detail string) error {
+	if !kommuneKodeRE.MatchString(kommune) {
+		return fmt.Errorf("tenant: invalid kommunekode %q", kommune)
+	}
+	if cprs == nil {
+		cprs = []string{}
+	}
+	a := t.scope.Actor
+	_, err := t.tx.Exec(ctx, `
+		INSERT INTO cpr_access_log (kommune_kode, user_id, user_email, ip, action, cprs, detail)
+		VALUES ($1, NULLIF($2, 0), $3, $4, $5, $6, $7)`,
+		kommune, a.UserID, a.Email, a.IP, action, cprs, detail)
+	if err != nil {
+		return fmt.Errorf("write cpr access record: %w", err)
+	}
+	return nil
+}
+
+// CPRAccessQuery asks for one page of the CPR access log, newest first. Every filter is
+// optional.
+type CPRAccessQuery struct {
+	Kommune   string    // as AuditQuery.Kommune
+	CPR       string    // 10 digits: the records that include this CPR number
+	UserEmail string    // who (exact)
+	From, To  time.Time // at in [From, To); a zero time leaves that end open
+	After     string    // the cursor of CPRAccessPage.Next; "" for the first page
+	Limit     int       // 0 or more than LogPageSize is LogPageSize
+}
+
+// CPRAccessRecord is one record of the CPR access log. It tells how many CPR numbers the
+// record covers, not which: a list of them would itself be a CPR access.
+type CPRAccessRecord struct {
+	ID        int64
+	Kommune   string
+	At        time.Time
+	UserEmail string
+	IP        string
+	Action    string // list, search, view, export, download
+	Detail    string
+	AntalCPR  int
+}
+
+// CPRAccessPage is one page of the CPR access log.
+type CPRAccessPage struct {
+	Records []CPRAccessRecord
+	Offset  int    // records on the pages before this one
+	Next    string // the cursor of the next page; "" on the last page
+}
+
+// CPRAccessLog returns one page of the CPR access log in the scope (T1, T3), newest first,
+// by (at, id). The records of a CPR number are a range of cpr_access_log_cprs' primary key
+// (per kommune); the others a range of an index of cpr_access_log (00011). The caller
+// records the look-up itself when it names a CPR number (LogCPRAccess).
+func (t *Tx) CPRAccessLog(ctx context.Context, q CPRAccessQuery) (CPRAccessPage, error) {
+	recs, offset, next, err := readLogPage(ctx, t, q.Kommune, q.After, q.Limit,
+		func(kommune string, cur logCursor, limit int) (string, []any, bool) {
+			q.Limit = limit
+			stmt, args := cprAccessSQL(kommune, q, cur)
+			return stmt, args, true
+		},
+		func(r pgx.CollectableRow) (CPRAccessRecord, error) {
+			var x CPRAccessRecord
+			err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Detail, &x.AntalCPR)
+			return x, err
+		},
+		func(x CPRAccessRecord) (time.Time, int64) { return x.At, x.ID })
+	if err != nil {
+		return CPRAccessPage{}, fmt.Errorf("cpr access log: %w", err)
+	}
+	return CPRAccessPage{Records: recs, Offset: offset, Next: next}, nil
+}
+
+// cprAccessSQL is the page query of q in kommune ("" for every kommune).
+func cprAccessSQL(kommune string, q CPRAccessQuery, cur logCursor) (string, []any) {
+	b := &sqlArgs{}
+	const columns = `l.kommune_kode, l.id, l.at, l.user_email, l.ip, l.action, l.detail, cardinality(l.cprs)`
+	if q.CPR != "" {
+		w := []string{"c.cpr = " + b.add(q.CPR)}
+		if kommune != "" {
+			w = append(w, "c.kommune_kode = "+b.add(kommune))
+		} else {
+			w = append(w, "c.kommune_kode = ANY("+allKommunerSQL+")")
+		}
+		if q.UserEmail != "" {
+			w = append(w, "l.user_email = "+b.add(q.UserEmail))
+		}
+		w = append(w, timeRangeSQL(b, "c.at", q.From, q.To)...)
+		if cur.set {
+			w = append(w, "(c.at, c.access_id) < ("+b.add(cur.at)+"::timestamptz, "+b.add(cur.id)+"::bigint)")
+		}
+		return `SELECT ` + columns + `
+			FROM cpr_access_log_cprs c JOIN cpr_access_log l ON l.kommune_kode = c.kommune_kode AND l.id = c.access_id
+			WHERE ` + strings.Join(w, " AND ") + `
+			ORDER BY c.at DESC, c.access_id DESC LIMIT ` + b.add(q.Limit+1), b.args
+	}
+	w := []string{"true"}
+	if kommune != "" {
+		w = append(w, "l.kommune_kode = "+b.add(kommune))
+	}
+	if q.UserEmail != "" {
+		w = append(w, "l.user_email = "+b.add(q.UserEmail))
+	}
+	w = append(w, timeRangeSQL(b, "l.at", q.From, q.To)...)
+	if cur.set {
+		w = append(w, "(l.at, l.id) < ("+b.add(cur.at)+"::timestamptz, "+b.add(cur.id)+"::bigint)")
+	}
+	return `SELECT ` + columns + ` FROM cpr_access_log l WHERE ` + strings.Join(w, " AND ") + `
+		ORDER BY l.at DESC, l.id DESC LIMIT ` + b.add(q.Limit+1), b.args
+}
