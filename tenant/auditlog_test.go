@@ -162,8 +162,9 @@ func TestAuditLogFilters(t *testing.T) {
 			t.Errorf("%s: got\n%q\nwant\n%q", c.name, got, c.want)
 		}
 	}
-	if got, _ := auditPage(t, db, dst, tenant.AuditQuery{}); len(got) != 9 {
-		t.Errorf("dst, every kommune: %d records, want 9: %q", len(got), got)
+	// Every kommune's and the platform's: the migration's policy.sync record under 000 too.
+	if got, _ := auditPage(t, db, dst, tenant.AuditQuery{}); len(got) != 10 || got[9] != "000 policy.sync policy:" {
+		t.Errorf("dst, every kommune: %d records, want 10 ending with the policy sync: %q", len(got), got)
 	}
 
 	// A kommune naming another is refused (T1), also for the action list.
@@ -189,7 +190,7 @@ func TestAuditLogFilters(t *testing.T) {
 	}
 	err = db.InScope(ctx, dst, func(tx *tenant.Tx) error {
 		acts, err := tx.AuditActions(ctx, "")
-		want := []string{"sag.create", "sag.delete", "sag.update", "ydelse.create", "ydelse.update"}
+		want := []string{"policy.sync", "sag.create", "sag.delete", "sag.update", "ydelse.create", "ydelse.update"}
 		if !slices.Equal(acts, want) {
 			t.Errorf("dst's actions = %q, %v; want %q", acts, err, want)
 		}
