@@ -270,7 +270,12 @@ var auditActionLabels = map[string]string{
 	"kontaktperson.save": "Kontaktperson gemt", "leverance.create": "Indberetning leveret",
 	"kommune.activate": "Kommune aktiveret", "user.create": "Bruger oprettet", "user.roles": "Brugerens roller ændret",
 	"user.set_active": "Bruger aktiveret eller deaktiveret", "user.password": "Adgangskode skiftet",
-	"user.end_sessions": "Sessioner afsluttet",
+	"user.end_sessions": "Sessioner afsluttet", "kommune.deactivate": "Kommune deaktiveret",
+	"levering.start": "Levering startet", "policy.sync": "Rollernes rettigheder opdateret",
+	"code.add": "Kode tilføjet", "code.texts": "Kodens tekster ændret", "code.retire": "Kode udgår",
+	"code.reinstate": "Kode genindført", "code.delete": "Kode slettet",
+	"mail.create": "E-mail registreret", "mail.sendt": "E-mail sendt", "mail.fejlet": "E-mail fejlet",
+	"mail.gemt_lokalt": "E-mail gemt lokalt",
 }
 
 func auditActionLabel(action string) string {
@@ -289,7 +294,7 @@ func cprActionLabel(action string) string {
 }
 
 var entityLabels = map[string]string{"sag": "Sag", "ydelse": "Ydelse", "user": "Bruger", "kontaktperson": "Kontaktperson",
-	"leverance": "Indberetning", "kommune": "Kommune"}
+	"leverance": "Indberetning", "kommune": "Kommune", "mail": "E-mail", "policy": "Rettigheder", "levering": "Levering"}
 
 // revisionRecord is an audit record as the viewer shows it, and the CPR numbers it shows.
 func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []string) {
