@@ -50,7 +50,7 @@ type Options struct {
 
 // NewClient builds the River client.
 func NewClient(d Deps, o Options) (*Client, error) {
-	delivery := deliveryTimeout
+	delivery, eksport := deliveryTimeout, eksportTimeout
 	cfg := &river.Config{
 		Logger:          d.Logger,
 		SoftStopTimeout: o.SoftStopTimeout,
@@ -58,13 +58,16 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	if r := o.RescueStuckJobsAfter; r > 0 {
 		cfg.RescueStuckJobsAfter = r
 		cfg.JobTimeout = min(river.JobTimeoutDefault, r)
-		delivery = min(delivery, r)
+		delivery, eksport = min(delivery, r), min(eksport, r)
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &CleanupWorker{deps: d})
 	river.AddWorker(workers, &DeliveryRunWorker{deps: d})
 	river.AddWorker(workers, &DeliveryKommuneWorker{deps: d, timeout: delivery})
 	river.AddWorker(workers, &ReceiptWorker{deps: d})
+	// The exports (E1, E2): export.go, export_cleanup.go.
+	river.AddWorker(workers, &EksportWorker{deps: d, timeout: eksport})
+	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
 	cfg.Workers = workers
 	if o.Work {
 		if o.MaxWorkers <= 0 {
@@ -91,6 +94,7 @@ func periodicJobs() []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		deliveryPeriodicJob(),
+		eksportCleanupPeriodicJob(),
 	}
 }
 
