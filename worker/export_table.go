@@ -136,7 +136,6 @@ func newXLSXWriter(w io.Writer, sheet string, header []string) (*xlsxWriter, err
 	return x, nil
 }
 
-
 func (x *xlsxWriter) Row(cells []cell) error {
 	x.row++
 	x.buf = x.buf[:0]

@@ -406,5 +406,3 @@ func TestEksportCleanup(t *testing.T) {
 		t.Errorf("after cleanup: exports %v, %d parts of others, %d audit records; want [%d], 0, 2", ids, parts, audits, fresh.ID)
 	}
 }
-
-
