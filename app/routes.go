@@ -90,5 +90,15 @@ func (a *App) routeTable() []Route {
 		{"GET", views.KontoPath, Need(access.AccountSelf), a.konto},
 		{"POST", views.KontoPath, Need(access.AccountSelf), a.skiftAdgangskode},
 		{"POST", views.KontoSessionerPath, Need(access.AccountSelf), a.afslutAndreSessioner},
+		// Exports (E1, E2): eksport.go. River UI for DST and platform administrators: jobs.go.
+		{"GET", views.EksporterPath, Need(access.ExportCreate), a.eksporter},
+		{"POST", views.EksporterPath, Need(access.ExportCreate), a.bestilEksport},
+		{"GET", "/eksporter/:id", Need(access.ExportCreate), a.eksport},
+		{"GET", "/eksporter/:id/fil", Need(access.ExportCreate), a.hentEksport},
+		{"GET", jobsRoute, Need(access.JobsManage), a.jobs},
+		{"POST", jobsRoute, Need(access.JobsManage), a.jobs},
+		{"PUT", jobsRoute, Need(access.JobsManage), a.jobs},
+		{"PATCH", jobsRoute, Need(access.JobsManage), a.jobs},
+		{"DELETE", jobsRoute, Need(access.JobsManage), a.jobs},
 	}
 }
