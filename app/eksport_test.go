@@ -169,7 +169,6 @@ func TestEksporterPosterEndToEnd(t *testing.T) {
 	c.get(views.EksporterPath).mustStatus(t, http.StatusOK).mustContain(t, "Eksporter", `href="`+page+`"`, "Hent")
 }
 
-
 // Who may fetch an export (T1–T3): a kommune's users with the export right, DST for any
 // kommune; another kommune's users get 404, users without the right 403.
 func TestEksportAccess(t *testing.T) {

@@ -112,4 +112,3 @@ func jobState(t *testing.T, b *bundle, id int64) rivertype.JobState {
 	}
 	return j.State
 }
-
