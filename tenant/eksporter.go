@@ -171,7 +171,7 @@ func (t *Tx) StartEksport(ctx context.Context, id int64, sagerIAlt int) error {
 		return fmt.Errorf("start export: %w", err)
 	}
 	return t.setEksport(ctx, id, `status = 'i-gang', sager_gennemgaaet = 0, sager_i_alt = $3, antal_raekker = 0,
-		byte_size = 0, cprs = '{}', startet_at = now(), faerdig_at = NULL`, sagerIAlt)
+		byte_size = 0, cprs = '{}', startet_at = clock_timestamp(), faerdig_at = NULL`, sagerIAlt)
 }
 
 // EksportProgress records that done sager of the export have been read. The job calls it in
@@ -194,7 +194,7 @@ func (t *Tx) FinishEksport(ctx context.Context, id int64, r EksportResultat) err
 		r.CPRs = []string{}
 	}
 	err := t.setEksport(ctx, id, `status = 'faerdig', sager_gennemgaaet = sager_i_alt, antal_raekker = $3,
-		byte_size = $4, cprs = $5, faerdig_at = now(), udloeber_at = now() + $6::interval, fejl = ''`,
+		byte_size = $4, cprs = $5, faerdig_at = clock_timestamp(), udloeber_at = clock_timestamp() + $6::interval, fejl = ''`,
 		r.Raekker, r.Bytes, r.CPRs, EksportLevetid.String())
 	if err != nil {
 		return err
@@ -328,7 +328,8 @@ func (t *Tx) SletUdloebneEksporter(ctx context.Context, now time.Time) (int, err
 }
 
 // EksportSag is a sag with the ydelser an export reads of it: in All (read only) the
-// delivered ones (S9), in Egne IDEP all of them.
+// delivered ones (S9), in Egne IDEP all of them. Neither carries who changed it last
+// (UpdatedBy); the ydelser carry their målgrupper only when asked for.
 type EksportSag struct {
 	Sag     Sag
 	Ydelser []Ydelse // by start date for Ydelser ved sag, otherwise by id (as the lists show them)
@@ -345,11 +346,35 @@ func (t *Tx) CountEksportSager(ctx context.Context, p EksportParametre, today ti
 	return n, nil
 }
 
-// EachEksportBatch calls fn with the sager of the export of p (the list, view filter and sag
+// eksportSagColumns are sagColumns without the join on users (who changed it last, which no
+// export shows), in the order scanSag reads them.
+const eksportSagColumns = `s.id, s.cpr, s.navn, coalesce(s.funktionsvurdering, ''), s.bemaerkninger, s.kilde, s.version,
+	s.antal_ydelser, s.slutdato_max, s.indberettet_at, s.updated_at, ''`
+
+// eksportYdelseColumns are ydelseColumns without the join on users, and with the målgrupper
+// (a lookup per ydelse, half the time of the read) only when maalgrupper, in the order
+// scanYdelse reads them.
+func eksportYdelseColumns(maalgrupper bool) string {
+	mg := `'{}'::text[]`
+	if maalgrupper {
+		mg = `coalesce((SELECT array_agg(m.scheme || ':' || m.code || ':' || m.primaer::text ORDER BY NOT m.primaer, m.scheme, m.code)
+		FROM ydelse_maalgrupper m WHERE m.kommune_kode = y.kommune_kode AND m.ydelse_id = y.id), '{}')`
+	}
+	return `y.id, y.sag_id, y.indsatskode, y.varighed, y.bevillingsdato, y.startdato, y.forventet_slutdato,
+	y.slutdato, y.betalingskommune, coalesce(y.tilbudstype_scheme, ''), coalesce(y.tilbudstype, ''),
+	coalesce(y.p_nummer, ''), coalesce(y.afdelings_uuid::text, ''), coalesce(y.tilbuds_uuid::text, ''),
+	coalesce(y.ydelses_uuid::text, ''), y.i_107_botilbud, y.tilbud_navn, y.tilbud_adresse, y.tilbud_postnr,
+	y.version, y.indberettet_at, y.updated_at, '', ` + mg
+}
+
+// EachEksportBatch calls fn with the sager of the export of p (the list, view, filter and sag
 // of S8, S9; status against today, S6) in batches of up to size sager by CPR number, each
-// with its ydelser. It reads one batch at a time (keyset on the CPR number), so memory holds
-// one batch whatever the size of the kommune. The caller records the CPR numbers it hands on.
-func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today time.Time, size int,
+// with its ydelser (with their målgrupper when maalgrupper). The sager come from a cursor
+// (DECLARE … ORDER BY cpr, FETCH size at a time: one walk of the kommune's CPR index, no sort,
+// whatever the size of the kommune), the ydelser of each batch from one lookup; memory holds
+// one batch. The transaction stays free for other statements between batches (the export's
+// file). The caller records the CPR numbers it hands on.
+func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today time.Time, size int, maalgrupper bool,
 	fn func([]EksportSag) error) error {
 	if t.scope.Kommune == "" {
 		return ErrNoScope
@@ -365,21 +390,26 @@ func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today tim
 	if p.Liste == ListeAlle {
 		delivered = ` AND y.indberettet_at IS NOT NULL` // S9: All shows what was delivered
 	}
-	after := ""
+	b := &sqlArgs{}
+	where := sagWhere(b, t.scope.Kommune, p.listQuery(), dateOnly(today))
+	if _, err := t.tx.Exec(ctx, `DECLARE eksport_sager NO SCROLL CURSOR FOR SELECT `+eksportSagColumns+`
+		FROM sager s WHERE `+where+` ORDER BY s.cpr`, b.args...); err != nil {
+		return fmt.Errorf("export sager: %w", err)
+	}
+	fetch := `FETCH FORWARD ` + strconv.Itoa(size) + ` FROM eksport_sager`
+	ydelser := `SELECT ` + eksportYdelseColumns(maalgrupper) + ` FROM ydelser y
+		WHERE y.kommune_kode = $1 AND y.sag_id = ANY($2)` + delivered + ` ORDER BY y.sag_id, ` + order
 	for {
-		b := &sqlArgs{}
-		where := sagWhere(b, t.scope.Kommune, p.listQuery(), dateOnly(today))
-		if after != "" {
-			where += ` AND s.cpr > ` + b.add(after)
-		}
-		rows, err := t.tx.Query(ctx, `SELECT `+sagColumns+` FROM `+sagFrom+` WHERE `+where+`
-			ORDER BY s.cpr LIMIT `+b.add(size), b.args...)
+		rows, err := t.tx.Query(ctx, fetch)
 		if err != nil {
 			return fmt.Errorf("export sager: %w", err)
 		}
 		sager, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Sag, error) { return scanSag(r) })
-		if err != nil || len(sager) == 0 {
-			return err
+		if err != nil {
+			return fmt.Errorf("export sager: %w", err)
+		}
+		if len(sager) == 0 {
+			break
 		}
 		batch := make([]EksportSag, len(sager))
 		index := make(map[int64]int, len(sager))
@@ -387,9 +417,7 @@ func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today tim
 		for i, s := range sager {
 			batch[i].Sag, index[s.ID], ids[i] = s, i, s.ID
 		}
-		rows, err = t.tx.Query(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
-			WHERE y.kommune_kode = $1 AND y.sag_id = ANY($2)`+delivered+` ORDER BY y.sag_id, `+order,
-			t.scope.Kommune, ids)
+		rows, err = t.tx.Query(ctx, ydelser, t.scope.Kommune, ids)
 		if err != nil {
 			return fmt.Errorf("export ydelser: %w", err)
 		}
@@ -409,10 +437,13 @@ func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today tim
 			return err
 		}
 		if len(sager) < size {
-			return nil
+			break
 		}
-		after = sager[len(sager)-1].CPR
 	}
+	if _, err := t.tx.Exec(ctx, `CLOSE eksport_sager`); err != nil {
+		return fmt.Errorf("export sager: %w", err)
+	}
+	return nil
 }
 
 // listQuery is the list query whose sager an export of p reads.

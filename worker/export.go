@@ -137,7 +137,7 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 			return err
 		}
 		done := 0
-		err = tx.EachEksportBatch(ctx, e.Parametre, today, cmp.Or(w.batch, eksportBatch), func(batch []tenant.EksportSag) error {
+		err = tx.EachEksportBatch(ctx, e.Parametre, today, cmp.Or(w.batch, eksportBatch), e.Art == tenant.EksportFejl, func(batch []tenant.EksportSag) error {
 			for _, s := range batch {
 				rows := tabel.rows(s)
 				for _, r := range rows {
