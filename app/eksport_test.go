@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"indberet/tenant"
 	"indberet/tenant/demo"
 	"indberet/views"
@@ -68,18 +70,10 @@ func (b *bundle) cprLog(kommune, action string) []string {
 	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error {
 		rows, err := tx.PgxTx().Query(ctx, `SELECT user_email || ' ' || cardinality(cprs) || ' ' || detail
 			FROM cpr_access_log WHERE action = $1 ORDER BY id`, action)
-		if err != nil {
-			return err
+		if err == nil {
+			out, err = pgx.CollectRows(rows, pgx.RowTo[string])
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				return err
-			}
-			out = append(out, s)
-		}
-		return rows.Err()
+		return err
 	})
 	return out
 }

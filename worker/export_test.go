@@ -163,6 +163,10 @@ func rowsOf(recs [][]string, cpr string) [][]string {
 	return out
 }
 
+// egneSagerOgYdelser is the biggest list: Egne IDEP, a row per ydelse, every sag.
+var egneSagerOgYdelser = tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser,
+	Filter: tenant.FilterAlle}
+
 // demoSager101 is the number of demo sager of kommune 101: Niels Hansen and 30 generated.
 const demoSager101 = 31
 
@@ -174,7 +178,7 @@ func TestEksportCSVSagerOgYdelser(t *testing.T) {
 	t.Parallel()
 	b := setupEksport(t, nil)
 	e, file := b.run(t, "101", tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
-		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser, Filter: tenant.FilterAlle}})
+		Parametre: egneSagerOgYdelser})
 	recs := readCSV(t, file)
 	want := []string{"CPR-nummer", "Navn", "Status", "Indsatskode", "Indsats", "Startdato", "Slutdato", "Indberettet"}
 	if !slices.Equal(recs[0], want) {
@@ -282,7 +286,7 @@ func TestEksportFejlopgoerelse(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, file := b.run(t, "101", tenant.NewEksport{Art: tenant.EksportFejl, Format: tenant.FormatCSV,
-		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser, Filter: tenant.FilterAlle}})
+		Parametre: egneSagerOgYdelser})
 	recs := readCSV(t, file)
 	want := []string{"CPR-nummer", "Navn", "Niveau", "Indsatskode", "Startdato", "Slutdato", "Indberettet", "Regel", "Felt", "Forklaring"}
 	if !slices.Equal(recs[0], want) {
@@ -304,7 +308,7 @@ func TestEksportTabel3(t *testing.T) {
 	t.Parallel()
 	b := setupEksport(t, nil)
 	_, file := b.run(t, "101", tenant.NewEksport{Art: tenant.EksportTabel3, Format: tenant.FormatCSV,
-		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser, Filter: tenant.FilterAlle}})
+		Parametre: egneSagerOgYdelser})
 	recs := readCSV(t, file)
 	if len(recs) < 3 {
 		t.Fatalf("%d rows, want the demo's stays", len(recs)-1)
