@@ -35,10 +35,14 @@ type Leverance struct {
 	Tal       LeveranceTal
 }
 
-// NewLeverance is what InsertLeverance stores.
+// NewLeverance is what InsertLeverance stores: a leverance whose document was written with
+// NewLeveranceDocument (ID, Bytes and GzipSize set), or, small and whole, in Document.
 type NewLeverance struct {
+	ID       int64 // reserved with ReserveLeveranceID; 0 with Document
 	Periode  string
 	Document []byte
+	Bytes    int64 // the size of the document written in parts
+	GzipSize int64 // the size of its stored parts (LeveranceDocumentWriter.GzipSize)
 	SHA256   string
 	Tal      LeveranceTal
 }
@@ -63,13 +67,25 @@ func scanLeverance(row pgx.Row) (Leverance, error) {
 // InsertLeverance stores the scope kommune's leverance for l.Periode with an audit record, and
 // returns its id; ErrLeveranceExists when the periode is delivered already (I2).
 func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error) {
+	var doc []byte
+	var gzipSize *int64
+	switch {
+	case l.ID != 0 && l.Document == nil && l.GzipSize > 0:
+		gzipSize = &l.GzipSize
+	case l.ID == 0 && l.Document != nil:
+		doc, l.Bytes = l.Document, int64(len(l.Document))
+	default:
+		return 0, errNoDocument
+	}
 	var id int64
 	err := t.tx.QueryRow(ctx, `
-		INSERT INTO leverancer (kommune_kode, periode, created_by, document, sha256, byte_size,
+		INSERT INTO leverancer (id, kommune_kode, periode, created_by, document, gzip_size, sha256, byte_size,
 			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		OVERRIDING SYSTEM VALUE
+		VALUES (coalesce($1, nextval(pg_get_serial_sequence('leverancer', 'id'))), $2, $3, $4, $5, $6, $7, $8,
+			$9, $10, $11, $12, $13, $14)
 		RETURNING id`,
-		t.scope.Kommune, l.Periode, t.scope.Actor.Email, l.Document, l.SHA256, len(l.Document),
+		nullID(l.ID), t.scope.Kommune, l.Periode, t.scope.Actor.Email, doc, gzipSize, l.SHA256, l.Bytes,
 		l.Tal.Sager, l.Tal.Ydelser, l.Tal.Nye, l.Tal.Aendrede, l.Tal.Afsluttede, l.Tal.Neutraliserede,
 	).Scan(&id)
 	var pgErr *pgconn.PgError
@@ -83,9 +99,17 @@ func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error)
 		After: struct {
 			Periode string
 			SHA256  string
-			Bytes   int
+			Bytes   int64
 			Tal     LeveranceTal
-		}{l.Periode, l.SHA256, len(l.Document), l.Tal}})
+		}{l.Periode, l.SHA256, l.Bytes, l.Tal}})
+}
+
+// nullID is id, or NULL for 0.
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
 }
 
 // LockLeverancer waits until no other transaction delivers the scope kommune and keeps
@@ -119,19 +143,6 @@ func (t *Tx) Leverancer(ctx context.Context) ([]Leverance, error) {
 		return nil, fmt.Errorf("leverancer: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Leverance, error) { return scanLeverance(r) })
-}
-
-// LeveranceDocument returns the XML document of leverance id as delivered (I5) and its
-// SHA-256 (hex), or ErrNotFound (also for a leverance the scope may not read: T1). The
-// document holds CPR numbers: a caller that hands it to a user logs that (LogCPRAccess).
-func (t *Tx) LeveranceDocument(ctx context.Context, id int64) ([]byte, string, error) {
-	var doc []byte
-	var sum string
-	err := t.tx.QueryRow(ctx, `SELECT document, sha256 FROM leverancer WHERE id = $1`, id).Scan(&doc, &sum)
-	if err != nil {
-		return nil, "", notFound(err, "leverance document")
-	}
-	return doc, sum, nil
 }
 
 // LeveranceYdelse is one ydelse as a delivery reads it: the ydelse with its målgrupper, the

@@ -113,22 +113,6 @@ var ErrBadCursor = errors.New("tenant: invalid list cursor")
 // ErrBadPrefix is returned by List for a CPR prefix that is not 0–10 digits.
 var ErrBadPrefix = errors.New("tenant: a cpr prefix is up to 10 digits")
 
-// ListCounts counts the scope kommune's sager in each list (S9): Egne IDEP (kilde 'egne')
-// and All (delivered).
-func (t *Tx) ListCounts(ctx context.Context) (ListCounts, error) {
-	if t.scope.Kommune == "" {
-		return ListCounts{}, ErrNoScope
-	}
-	var n ListCounts
-	err := t.tx.QueryRow(ctx, `
-		SELECT count(*) FILTER (WHERE kilde = 'egne'), count(*) FILTER (WHERE indberettet_at IS NOT NULL)
-		FROM sager WHERE kommune_kode = $1`, t.scope.Kommune).Scan(&n.Egne, &n.Alle)
-	if err != nil {
-		return n, fmt.Errorf("list counts: %w", err)
-	}
-	return n, nil
-}
-
 // List returns one page of a list of the scope kommune (S8, S9) and the size of the whole
 // list. Pages are keyset pages: Kun sager is ordered by CPR, Sager og ydelser by CPR and
 // ydelse id, Ydelser ved sag by Startdato and ydelse id. The caller records the CPR
@@ -278,6 +262,9 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 			ORDER BY y.startdato, y.id LIMIT ` + b.add(q.Limit+1)
 	}
 	st.countArgs, st.rowsArgs = b.args[:nWhere], b.args
+	if c, args, ok := keptCountSQL(kommune, q, today); ok {
+		st.count, st.countArgs = c, args // 00015: a sum of kept counts, not a count of sager
+	}
 	return st
 }
 

@@ -21,7 +21,7 @@ import (
 // fails when a table with a kommune_kode column is missing here, so a new table cannot
 // escape the tests below.
 var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log",
-	"leverancer", "eksporter", "eksport_dele"}
+	"leverancer", "liste_taelling", "leverance_dele", "eksporter", "eksport_dele"}
 
 // notKommuneData are tables with a kommune_kode column that are not one kommune's data.
 var notKommuneData = []string{"kommuner", "users"}
@@ -119,6 +119,19 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
 			if _, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<x/>"),
+				SHA256: strings.Repeat("0", 64)}); err != nil {
+				return err
+			}
+			// and one written in parts (leverance_dele).
+			id, err := tx.ReserveLeveranceID(ctx)
+			if err != nil {
+				return err
+			}
+			w := tx.NewLeveranceDocument(ctx, id)
+			if _, err := w.Write([]byte("<x/>")); err != nil || w.Close() != nil {
+				return fmt.Errorf("write parts: %v", err)
+			}
+			if _, err := tx.InsertLeverance(ctx, tenant.NewLeverance{ID: id, Periode: "2026M11", Bytes: 4, GzipSize: w.GzipSize(),
 				SHA256: strings.Repeat("0", 64)}); err != nil {
 				return err
 			}

@@ -65,6 +65,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	river.AddWorker(workers, &DeliveryRunWorker{deps: d})
 	river.AddWorker(workers, &DeliveryKommuneWorker{deps: d, timeout: delivery})
 	river.AddWorker(workers, &ReceiptWorker{deps: d})
+	river.AddWorker(workers, &ListCountsWorker{deps: d})
 	// The exports (E1, E2): export.go, export_cleanup.go.
 	river.AddWorker(workers, &EksportWorker{deps: d, timeout: eksport})
 	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
@@ -94,6 +95,8 @@ func periodicJobs() []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		deliveryPeriodicJob(),
+		river.NewPeriodicJob(river.PeriodicInterval(listCountsInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return ListCountsArgs{}, nil }, nil),
 		eksportCleanupPeriodicJob(),
 	}
 }

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -238,10 +237,15 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 		return deliveryResult{}, err
 	}
 	kommune := tx.Scope().Kommune
-	// The document is built in memory and stored as one bytea: its own size is the bound of
-	// the job's memory (plus the small per-row list of what to mark, see document).
-	var buf bytes.Buffer
-	doc := newDocument(&buf, deliveryHeader{Kommune: kommune, Periode: periode, Created: now, Contacts: contacts})
+	// The document streams into the database as it is written (gzip parts of 1 MiB): the
+	// job's memory is a part and the per-row list of what to mark (see document), not the
+	// document.
+	id, err := tx.ReserveLeveranceID(ctx)
+	if err != nil {
+		return deliveryResult{}, err
+	}
+	out := tx.NewLeveranceDocument(ctx, id)
+	doc := newDocument(out, deliveryHeader{Kommune: kommune, Periode: periode, Created: now, Contacts: contacts})
 	if err := tx.EachLeveranceYdelse(ctx, doc.Add); err != nil {
 		return deliveryResult{}, err
 	}
@@ -249,8 +253,11 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 	if err != nil {
 		return deliveryResult{}, err
 	}
-	id, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: periode, Document: buf.Bytes(), SHA256: sha, Tal: doc.Tal})
-	if err != nil {
+	if err := out.Close(); err != nil {
+		return deliveryResult{}, err
+	}
+	if _, err := tx.InsertLeverance(ctx, tenant.NewLeverance{ID: id, Periode: periode, Bytes: size, GzipSize: out.GzipSize(),
+		SHA256: sha, Tal: doc.Tal}); err != nil {
 		return deliveryResult{}, err
 	}
 	if err := tx.MarkIndberettet(ctx, id, doc.Sager, doc.Ydelser); err != nil {

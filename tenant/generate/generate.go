@@ -171,7 +171,7 @@ func Generate(ctx context.Context, ownerURL string, db *tenant.DB, users *accoun
 			return err
 		}
 		phase("copy")
-		if err := l.finish(ctx, phase); err != nil {
+		if err := l.finish(ctx, o.Today, phase); err != nil {
 			return err
 		}
 		res.Sager, res.Ydelser, res.Maalgrupper = l.sager, l.ydelser, l.maalgr

@@ -132,6 +132,28 @@ func TestGenerate(t *testing.T) {
 			if page.Total > len(ids) {
 				t.Errorf("%s: %d in Egne IDEP of %d sager", k.Kode, page.Total, len(ids))
 			}
+			// The kept counts of the load (00015) are those of the sager loaded.
+			var egne, alle int
+			if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE kilde = 'egne'),
+				count(*) FILTER (WHERE indberettet_at IS NOT NULL) FROM sager`).Scan(&egne, &alle); err != nil {
+				return err
+			}
+			if n, err := tx.ListCounts(ctx); err != nil || n.Egne != egne || n.Alle != alle || page.Total != egne {
+				t.Errorf("%s: kept counts %+v (%v), Egne IDEP's total %d; counted egne %d, alle %d", k.Kode, n, err, page.Total, egne, alle)
+			}
+			open, err := tx.List(ctx, tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager,
+				Filter: tenant.FilterIkkeAfsluttede, Today: today})
+			if err != nil {
+				return err
+			}
+			var openCounted int
+			if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM sager WHERE kilde = 'egne'
+				AND (slutdato_max IS NULL OR slutdato_max >= $1)`, today).Scan(&openCounted); err != nil {
+				return err
+			}
+			if open.Total != openCounted {
+				t.Errorf("%s: Ikke afsluttede sager %d by the kept counts, %d counted", k.Kode, open.Total, openCounted)
+			}
 			seen := map[string]bool{}
 			for _, id := range ids {
 				s, ys, err := tx.SagMedYdelser(ctx, id)

@@ -16,7 +16,8 @@ import (
 //     again from their own definitions (pg_get_constraintdef), so each is checked by one join
 //     instead of a lookup per row;
 //   - the statement trigger that keeps Antal ydelser and the latest Slutdato on the sag
-//     (00003, 00004) is disabled, and one UPDATE computes both for the new sager;
+//     (00003, 00004) is disabled, and one UPDATE computes both for the new sager; so are the
+//     triggers that keep the lists' counts (00015), and one INSERT adds the new sager's;
 //   - COPY FROM refuses tables with row-level security in force, so FORCE is lifted for the
 //     owner while the transaction holds the tables' ACCESS EXCLUSIVE locks; nobody else
 //     ever sees the tables without it.
@@ -27,6 +28,9 @@ var loadTables = []string{"sager", "ydelser", "ydelse_maalgrupper"}
 
 // aggregateTrigger is the trigger on ydelser that keeps the sag's aggregates (00003).
 const aggregateTrigger = "ydelser_aggregates_ins"
+
+// countTriggers are the triggers on sager that keep the lists' counts (00015).
+var countTriggers = []string{"sager_liste_taelling_ins", "sager_liste_taelling_upd"}
 
 // foreignKey is a foreign key constraint as the catalog writes it.
 type foreignKey struct{ table, name, def string }
@@ -73,10 +77,13 @@ func begin(ctx context.Context, tx pgx.Tx) (*loader, error) {
 	for _, fk := range l.fks {
 		ddl = append(ddl, fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s", fk.table, pgx.Identifier{fk.name}.Sanitize()))
 	}
-	for _, t := range loadTables {
+	for _, t := range append(loadTables, "liste_taelling") {
 		ddl = append(ddl, "ALTER TABLE "+t+" NO FORCE ROW LEVEL SECURITY")
 	}
 	ddl = append(ddl, "ALTER TABLE ydelser DISABLE TRIGGER "+aggregateTrigger)
+	for _, tr := range countTriggers {
+		ddl = append(ddl, "ALTER TABLE sager DISABLE TRIGGER "+tr)
+	}
 	for _, q := range ddl {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return nil, fmt.Errorf("prepare load: %s: %w", q, err)
@@ -141,9 +148,10 @@ func (l *loader) copyBatch(ctx context.Context, b *batch) error {
 }
 
 // finish moves the id sequences past the new rows, computes the aggregates of the new sager
-// in one UPDATE (what the trigger would have written), and puts the trigger, FORCE and the
-// foreign keys back; adding a foreign key checks every row once.
-func (l *loader) finish(ctx context.Context, phase func(string)) error {
+// in one UPDATE (what the trigger would have written) and their kept counts, and puts the
+// triggers, FORCE and the foreign keys back; adding a foreign key checks every row once.
+// today is the generated data's today.
+func (l *loader) finish(ctx context.Context, today time.Time, phase func(string)) error {
 	tx := l.tx
 	if _, err := tx.Exec(ctx, `SELECT setval(pg_get_serial_sequence('sager', 'id'), $1),
 		setval(pg_get_serial_sequence('ydelser', 'id'), $2)`, l.sagBase-1, l.ydelseBase-1); err != nil {
@@ -160,9 +168,26 @@ func (l *loader) finish(ctx context.Context, phase func(string)) error {
 		WHERE s.kommune_kode = a.kommune_kode AND s.id = a.sag_id AND s.id >= $1`, l.firstSag); err != nil {
 		return fmt.Errorf("sag aggregates: %w", err)
 	}
+	// S8, S9: the new sager's kept counts, as liste_taelling_delta (00015) inserts them and
+	// the compaction job (worker/listecounts.go) folds them: latest Slutdatoer four weeks
+	// before today in one row.
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
+		SELECT s.kommune_kode, l.liste,
+			CASE WHEN s.slutdato_max < $2::date - 28 THEN '-infinity'::date ELSE s.slutdato_max END,
+			count(*), sum(l.ydelser)
+		FROM sager s CROSS JOIN LATERAL (VALUES
+			('egne', s.kilde = 'egne', s.antal_ydelser), ('alle', s.indberettet_at IS NOT NULL, 0)) l (liste, inn, ydelser)
+		WHERE s.id >= $1 AND l.inn
+		GROUP BY 1, 2, 3`, l.firstSag, today); err != nil {
+		return fmt.Errorf("list counts: %w", err)
+	}
 	phase("aggregates")
 	ddl := []string{"ALTER TABLE ydelser ENABLE TRIGGER " + aggregateTrigger}
-	for _, t := range loadTables {
+	for _, tr := range countTriggers {
+		ddl = append(ddl, "ALTER TABLE sager ENABLE TRIGGER "+tr)
+	}
+	for _, t := range append(loadTables, "liste_taelling") {
 		ddl = append(ddl, "ALTER TABLE "+t+" FORCE ROW LEVEL SECURITY")
 	}
 	for _, fk := range l.fks {

@@ -2,7 +2,7 @@
 // data set of package generate and prints one table of measurement, target, measured figure
 // and whether the target is met, also written as markdown to bench-results.md (git-ignored).
 //
-//	go run ./tenant/generate/bench [-scale 25] [-explain] [-fresh] [-clients 8] [-duration 10s] [-cpuprofile p]
+//	go run ./tenant/generate/bench [-scale 25] [-explain] [-fresh] [-delivery=false] [-only-export] [-clients 8] [-duration 10s] [-cpuprofile p]
 //
 // It keeps its own throwaway PostgreSQL cluster in .data/bench (package pgcluster, with fsync
 // off and the settings of serverSettings) and generates the data set there once: a later
@@ -24,6 +24,8 @@
 //     itself renders;
 //   - *Opret* of a sag with one ydelse (validation, audit, CPR log), each with a new CPR
 //     number; the sager made are deleted afterwards, so the data set stays as generated;
+//   - first of all (unless -delivery=false), the delivery run of every kommune: `indberet
+//     deliver --wait` in a process of its own on a copy of the data set (delivery.go);
 //   - the CPR-list export (E1) of the kommune, CSV and XLSX, each in a worker process of its
 //     own for its peak RSS (export.go); -only-export measures only this.
 //
@@ -74,6 +76,7 @@ type options struct {
 	out        string
 	keep       bool
 	fresh      bool
+	delivery   bool
 	cpuprofile string
 	onlyExport bool
 }
@@ -89,9 +92,10 @@ func main() {
 	flag.BoolVar(&o.explain, "explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of the search and overview statements")
 	flag.StringVar(&o.out, "out", "bench-results.md", "the markdown file the table is written to")
 	flag.BoolVar(&o.keep, "keep", false, "leave the cluster running afterwards")
+	flag.BoolVar(&o.delivery, "delivery", true, "measure the delivery run of every kommune (on a copy of the data set)")
 	flag.BoolVar(&o.fresh, "fresh", false, "generate the data set again even when the database holds it (to measure the load)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each measurement (server and clients) to <this>.<measurement>.prof")
-	flag.BoolVar(&o.onlyExport, "only-export", false, "measure only the CPR-list export (not the HTTP measurements)")
+	flag.BoolVar(&o.onlyExport, "only-export", false, "measure only the CPR-list export (not the HTTP measurements nor the delivery)")
 	if len(os.Args) == 4 && os.Args[1] == exportChildArg { // the export's worker process (export.go)
 		id, _ := strconv.ParseInt(os.Args[3], 10, 64)
 		os.Exit(exportChild(os.Args[2], id))
@@ -239,6 +243,17 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	// The delivery first: its copy of the data set needs a database nobody is connected to.
+	var delivery *result
+	if o.delivery && !o.onlyExport {
+		logf("measuring the delivery run of every kommune")
+		r, err := measureDelivery(ctx, c)
+		if err != nil {
+			return fmt.Errorf("delivery: %w", err)
+		}
+		logf("  %s", r.measured)
+		delivery = &r
+	}
 
 	// The server: the app as `indberet serve --workers=false` builds it, logging as it does
 	// (one JSON line per request), into io.Discard.
@@ -289,6 +304,9 @@ func run(ctx context.Context, o options) error {
 	}
 	if err := b.measureExports(ctx, ownerURL, deps.Jobs); err != nil {
 		return err
+	}
+	if delivery != nil {
+		b.results = append(b.results, *delivery)
 	}
 	report := b.report(ctx)
 	fmt.Print(report)
@@ -599,8 +617,6 @@ func (b *bench) report(ctx context.Context) string {
 		}
 		fmt.Fprintf(&s, "| %s | %s | %s | %s |\n", r.name, r.target, r.measured, met)
 	}
-	s.WriteString("\nNot measured yet (TODO, built on another branch): the delivery run of all 98 kommuner " +
-		"(≤ 120 s, worker peak RSS ≤ 300 MB).\n")
 	if !b.data.Reused && len(b.data.Phases) > 0 {
 		s.WriteString("\nLoad phases:")
 		for _, p := range b.data.Phases {

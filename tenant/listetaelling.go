@@ -1,0 +1,85 @@
+package tenant
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The kept counts of the lists (liste_taelling, migration 00015): per kommune, list and latest
+// Slutdato the number of sager and of their ydelser, as deltas the triggers on sager insert.
+// A list without a CPR prefix counts by summing them instead of counting its sager (S8, S9);
+// the compaction (CompactListCounts, run by a periodic job) keeps the sums short.
+
+// keptCountSQL is the count of the list of q in kommune from liste_taelling, when the kept
+// counts hold it: a list without a CPR prefix, in Kun sager (sager) or Egne IDEP's Sager og
+// ydelser (ydelser). With a prefix the count is a short range of an index anyway.
+func keptCountSQL(kommune string, q ListQuery, today time.Time) (string, []any, bool) {
+	if q.CPRPrefix != "" {
+		return "", nil, false
+	}
+	col := "sager"
+	switch {
+	case q.Visning == VisningKunSager:
+	case q.Visning == VisningSagerOgYdelser && q.Liste == ListeEgne:
+		col = "ydelser"
+	default:
+		return "", nil, false
+	}
+	b := &sqlArgs{}
+	stmt := `SELECT coalesce(sum(` + col + `), 0)::bigint FROM liste_taelling
+		WHERE kommune_kode = ` + b.add(kommune) + ` AND liste = ` + b.add(string(q.Liste))
+	// S6, as sagWhere: afsluttet when the latest Slutdato is before today.
+	switch q.Filter {
+	case FilterAfsluttede:
+		stmt += ` AND slutdato_max < ` + b.add(today) + `::date`
+	case FilterIkkeAfsluttede:
+		stmt += ` AND (slutdato_max IS NULL OR slutdato_max >= ` + b.add(today) + `::date)`
+	}
+	return stmt, b.args, true
+}
+
+// ListCounts counts the scope kommune's sager in each list (S9): Egne IDEP (kilde 'egne')
+// and All (delivered).
+func (t *Tx) ListCounts(ctx context.Context) (ListCounts, error) {
+	if t.scope.Kommune == "" {
+		return ListCounts{}, ErrNoScope
+	}
+	var n ListCounts
+	err := t.tx.QueryRow(ctx, `
+		SELECT coalesce(sum(sager) FILTER (WHERE liste = 'egne'), 0)::bigint,
+			coalesce(sum(sager) FILTER (WHERE liste = 'alle'), 0)::bigint
+		FROM liste_taelling WHERE kommune_kode = $1`, t.scope.Kommune).Scan(&n.Egne, &n.Alle)
+	if err != nil {
+		return n, fmt.Errorf("list counts: %w", err)
+	}
+	return n, nil
+}
+
+// CompactListCounts sums the scope kommune's kept counts into one row per list and latest
+// Slutdato, and folds every Slutdato before cutoff into one row (those sager are afsluttet
+// on every day from cutoff on, S6). cutoff must be no later than any today the lists will be
+// asked for: the job passes some weeks before today. Rows that concurrent transactions insert
+// meanwhile are not touched and keep counting.
+func (t *Tx) CompactListCounts(ctx context.Context, cutoff time.Time) (rowsBefore, rowsAfter int64, err error) {
+	if t.scope.Kommune == "" {
+		return 0, 0, ErrNoScope
+	}
+	err = t.tx.QueryRow(ctx, `
+		WITH gone AS (
+			DELETE FROM liste_taelling WHERE kommune_kode = $1
+			RETURNING liste, slutdato_max, sager, ydelser),
+		kept AS (
+			INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
+			SELECT $1, liste, CASE WHEN slutdato_max < $2::date THEN '-infinity'::date ELSE slutdato_max END,
+				sum(sager), sum(ydelser)
+			FROM gone GROUP BY 2, 3
+			HAVING sum(sager) <> 0 OR sum(ydelser) <> 0
+			RETURNING 1)
+		SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM kept)`,
+		t.scope.Kommune, dateOnly(cutoff)).Scan(&rowsBefore, &rowsAfter)
+	if err != nil {
+		return 0, 0, fmt.Errorf("compact list counts: %w", err)
+	}
+	return rowsBefore, rowsAfter, nil
+}

@@ -1,0 +1,213 @@
+package tenant_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"indberet/tenant"
+	"indberet/tenant/tenanttest"
+)
+
+// TestKeptListCounts checks the kept counts of 00015 (S6, S8, S9) against counting the
+// sager themselves, after each of a few hundred random changes of every kind the triggers
+// see — new sager of both kilder, ydelser with and without Slutdato, Slutdatoer changed and
+// cleared, ydelser and sager deleted, many sager delivered in one statement — and after
+// compactions, for every list, view and filter, on days before, on and after the
+// Slutdatoer.
+func TestKeptListCounts(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	base := date(2025, 6, 1)
+	day := func() time.Time { return base.AddDate(0, 0, rnd.IntN(60)-40) }
+	todays := []time.Time{base.AddDate(0, 0, -30), base.AddDate(0, 0, -29), base.AddDate(0, 0, -5), base, base.AddDate(0, 0, 1), base.AddDate(0, 0, 30)}
+	var sager []int64
+	var ydelser []int64
+	nextCPR := 100
+
+	check := func(tx *tenant.Tx, step string) {
+		t.Helper()
+		for _, today := range todays {
+			for _, q := range []tenant.ListQuery{
+				{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager},
+				{Liste: tenant.ListeAlle, Visning: tenant.VisningKunSager},
+				{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser},
+			} {
+				for _, f := range []tenant.Filter{tenant.FilterAlle, tenant.FilterAfsluttede, tenant.FilterIkkeAfsluttede} {
+					q.Filter, q.Today, q.Limit = f, today, 1
+					page, err := tx.List(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					which := "kilde = 'egne'"
+					if q.Liste == tenant.ListeAlle {
+						which = "indberettet_at IS NOT NULL"
+					}
+					what := "count(*)"
+					if q.Visning == tenant.VisningSagerOgYdelser {
+						what = "coalesce(sum(antal_ydelser), 0)"
+					}
+					cond := map[tenant.Filter]string{
+						tenant.FilterAlle:           "$2::date IS NOT NULL",
+						tenant.FilterAfsluttede:     "slutdato_max < $2",
+						tenant.FilterIkkeAfsluttede: "(slutdato_max IS NULL OR slutdato_max >= $2)",
+					}[f]
+					var want int
+					if err := tx.PgxTx().QueryRow(ctx, `SELECT `+what+` FROM sager WHERE kommune_kode = $1 AND `+which+
+						` AND `+cond, "751", today).Scan(&want); err != nil {
+						t.Fatal(err)
+					}
+					if page.Total != want {
+						t.Fatalf("after %s: %s %s %s on %s: kept count %d, counted %d", step, q.Liste, q.Visning, f,
+							today.Format(time.DateOnly), page.Total, want)
+					}
+				}
+			}
+		}
+		n, err := tx.ListCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var egne, alle int
+		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE kilde = 'egne'),
+			count(*) FILTER (WHERE indberettet_at IS NOT NULL) FROM sager WHERE kommune_kode = '751'`).Scan(&egne, &alle); err != nil {
+			t.Fatal(err)
+		}
+		if n.Egne != egne || n.Alle != alle {
+			t.Fatalf("after %s: ListCounts %+v, counted egne %d alle %d", step, n, egne, alle)
+		}
+	}
+
+	for i := range 300 {
+		err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
+			exec := func(sql string, args ...any) {
+				if _, err := tx.PgxTx().Exec(ctx, sql, args...); err != nil {
+					t.Fatalf("%s: %v", sql, err)
+				}
+			}
+			var step string
+			switch op := rnd.IntN(10); {
+			case op < 3 || len(sager) == 0:
+				kilde := []string{"egne", "egne", "system"}[rnd.IntN(3)]
+				nextCPR++
+				id, err := tx.InsertSag(ctx, tenant.Sag{CPR: fmt.Sprintf("01017%05d", nextCPR), Navn: "N", Kilde: kilde})
+				if err != nil {
+					return err
+				}
+				sager = append(sager, id)
+				step = "a new sag (" + kilde + ")"
+			case op < 6:
+				var slut *time.Time
+				if rnd.IntN(2) == 0 {
+					s := day()
+					slut = &s
+				}
+				y := newYdelse(sager[rnd.IntN(len(sager))], base.AddDate(-1, 0, 0), slut)
+				id, err := tx.InsertYdelse(ctx, y)
+				if err != nil {
+					return err
+				}
+				ydelser = append(ydelser, id)
+				step = "a new ydelse"
+			case op == 6 && len(ydelser) > 0:
+				var slut any
+				if rnd.IntN(3) > 0 {
+					slut = day()
+				}
+				exec(`UPDATE ydelser SET slutdato = $1 WHERE id = $2`, slut, ydelser[rnd.IntN(len(ydelser))])
+				step = "a Slutdato changed"
+			case op == 7 && len(ydelser) > 0:
+				j := rnd.IntN(len(ydelser))
+				exec(`DELETE FROM ydelse_maalgrupper WHERE ydelse_id = $1`, ydelser[j])
+				exec(`DELETE FROM ydelser WHERE id = $1`, ydelser[j])
+				ydelser = append(ydelser[:j], ydelser[j+1:]...)
+				step = "a ydelse deleted"
+			case op == 8:
+				j := rnd.IntN(len(sager))
+				exec(`DELETE FROM ydelse_maalgrupper WHERE ydelse_id IN (SELECT id FROM ydelser WHERE sag_id = $1)`, sager[j])
+				exec(`DELETE FROM ydelser WHERE sag_id = $1`, sager[j])
+				exec(`DELETE FROM sager WHERE id = $1`, sager[j])
+				sager = append(sager[:j], sager[j+1:]...)
+				if err := tx.PgxTx().QueryRow(ctx, `SELECT array_agg(id) FROM ydelser WHERE kommune_kode = '751'`).Scan(&ydelser); err != nil {
+					return err
+				}
+				step = "a sag deleted"
+			default:
+				exec(`UPDATE sager SET indberettet_at = CASE WHEN indberettet_at IS NULL THEN now() END
+					WHERE kommune_kode = '751' AND id % $1 = 0`, 2+rnd.IntN(3))
+				step = "sager delivered and undelivered in one statement"
+			}
+			if i%50 == 49 {
+				// The job's cut-off is weeks before today: before every today checked.
+				before, after, err := tx.CompactListCounts(ctx, todays[0])
+				if err != nil {
+					return err
+				}
+				if after > before || after > 2*(60+2) {
+					t.Errorf("compaction: %d rows to %d", before, after)
+				}
+				step += ", compacted"
+			}
+			check(tx, step)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestCompactListCountsOnlyOwnKommune: the compaction of one kommune leaves another's kept
+// counts alone (T1).
+func TestCompactListCountsOnlyOwnKommune(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	rows := func(k string) (n int) {
+		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
+			return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM liste_taelling`).Scan(&n)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, k := range []string{"101", "147"} {
+		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
+			for _, cpr := range []string{"0101801234", "0101811234"} {
+				if _, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr, Navn: "N", Kilde: "egne"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := rows("147")
+	if before != 2 {
+		t.Fatalf("147's kept counts: %d rows, want a delta row per new sag", before)
+	}
+	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+		_, _, err := tx.CompactListCounts(ctx, time.Now().AddDate(0, -1, 0))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := rows("147"); after != before {
+		t.Errorf("147's kept counts: %d rows before 101's compaction, %d after", before, after)
+	}
+	err = db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
+		_, _, err := tx.CompactListCounts(ctx, time.Now())
+		return err
+	})
+	if err != tenant.ErrNoScope {
+		t.Errorf("compaction in the read-all scope: %v, want ErrNoScope", err)
+	}
+}

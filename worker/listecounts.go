@@ -1,0 +1,68 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"indberet/tenant"
+)
+
+// ListCountsArgs is the compaction of the lists' kept counts (liste_taelling, 00015): every
+// few minutes each kommune's delta rows are summed into one row per list and latest
+// Slutdato, so that the overview's "af N" stays a sum of a few hundred rows however much is
+// registered (S8).
+type ListCountsArgs struct{}
+
+// Kind is River's name of the job.
+func (ListCountsArgs) Kind() string { return "list_counts_compact" }
+
+// InsertOpts keeps one compaction at a time in the queue.
+func (ListCountsArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: listCountsInterval}}
+}
+
+// listCountsInterval is how often the kept counts are compacted.
+const listCountsInterval = 5 * time.Minute
+
+// listCountsCutoff is how far before today a latest Slutdato must be for its sager to be
+// folded into the row of those afsluttet for good (S6). Weeks, not a day: an instance whose
+// clock or time zone is off, or a list asked for a day before today, still counts right.
+const listCountsCutoff = 28 * 24 * time.Hour
+
+// ListCountsWorker works ListCountsArgs.
+type ListCountsWorker struct {
+	river.WorkerDefaults[ListCountsArgs]
+	deps Deps
+	now  func() time.Time // nil: time.Now
+}
+
+// Work compacts every kommune's kept counts, one kommune per transaction (T1: in its own
+// scope), so a kommune's registering never waits for the whole country.
+func (w *ListCountsWorker) Work(ctx context.Context, job *river.Job[ListCountsArgs]) error {
+	now := time.Now
+	if w.now != nil {
+		now = w.now
+	}
+	t := now().In(copenhagen)
+	cutoff := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Add(-listCountsCutoff)
+	ks, err := w.deps.DB.Kommuner(ctx)
+	if err != nil {
+		return err
+	}
+	var before, after int64
+	for _, k := range ks {
+		err := w.deps.DB.InScope(ctx, tenant.Scope{Kommune: k.Kode, Actor: tenant.Actor{Email: "system"}}, func(tx *tenant.Tx) error {
+			b, a, err := tx.CompactListCounts(ctx, cutoff)
+			before, after = before+b, after+a
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("kommune %s: %w", k.Kode, err)
+		}
+	}
+	w.deps.Logger.InfoContext(ctx, "list counts compacted", "job_id", job.ID, "rows_before", before, "rows_after", after)
+	return nil
+}
