@@ -40,7 +40,11 @@ func finishedEksport(ctx context.Context, tx *tenant.Tx, file string, cprs ...st
 	if err := fil.Close(); err != nil {
 		return 0, err
 	}
-	return e.ID, tx.FinishEksport(ctx, e.ID, tenant.EksportResultat{Raekker: len(cprs), Bytes: fil.Size(), CPRs: cprs})
+	r := tenant.EksportResultat{Raekker: len(cprs), Bytes: fil.Size()}
+	for _, c := range cprs {
+		r.CPRs.Add(c)
+	}
+	return e.ID, tx.FinishEksport(ctx, e.ID, r)
 }
 
 // startWorkers works the jobs of b's database (the export job) until the test ends.

@@ -184,23 +184,41 @@ func (t *Tx) EksportProgress(ctx context.Context, id int64, done int) error {
 type EksportResultat struct {
 	Raekker int      // rows of the file
 	Bytes   int64    // size of the file
-	CPRs    []string // the distinct CPR numbers in the file
+	CPRs    CPRListe // the distinct CPR numbers in the file
 }
+
+// CPRListe collects CPR numbers packed in one byte slice ("cpr,cpr,…"): the largest
+// kommune's 150,000 take 1.6 MB, not 150,000 strings for the garbage collector.
+type CPRListe struct {
+	b []byte
+	n int
+}
+
+// Add appends cpr.
+func (l *CPRListe) Add(cpr string) {
+	if l.n > 0 {
+		l.b = append(l.b, ',')
+	}
+	l.b = append(l.b, cpr...)
+	l.n++
+}
+
+// Len is the number of CPR numbers.
+func (l *CPRListe) Len() int { return l.n }
 
 // FinishEksport marks the export done with its file (written by EksportFil in this
 // transaction) and keeps it EksportLevetid from now, with an audit record.
 func (t *Tx) FinishEksport(ctx context.Context, id int64, r EksportResultat) error {
-	if r.CPRs == nil {
-		r.CPRs = []string{}
-	}
+	// The CPR numbers go as one text, split into the array by the server (in one pass).
 	err := t.setEksport(ctx, id, `status = 'faerdig', sager_gennemgaaet = sager_i_alt, antal_raekker = $3,
-		byte_size = $4, cprs = $5, faerdig_at = clock_timestamp(), udloeber_at = clock_timestamp() + $6::interval, fejl = ''`,
-		r.Raekker, r.Bytes, r.CPRs, EksportLevetid.String())
+		byte_size = $4, cprs = string_to_array($5, ','),
+		faerdig_at = clock_timestamp(), udloeber_at = clock_timestamp() + $6::interval, fejl = ''`,
+		r.Raekker, r.Bytes, string(r.CPRs.b), EksportLevetid.String())
 	if err != nil {
 		return err
 	}
 	return t.Audit(ctx, AuditEntry{Action: "eksport.finish", Entity: "eksport", EntityID: strconv.FormatInt(id, 10),
-		After: map[string]any{"raekker": r.Raekker, "bytes": r.Bytes, "cpr": len(r.CPRs)}})
+		After: map[string]any{"raekker": r.Raekker, "bytes": r.Bytes, "cpr": r.CPRs.Len()}})
 }
 
 // EksportFejlede records why an attempt of the export failed: status is EksportIKoe while

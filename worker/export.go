@@ -101,7 +101,7 @@ func (w *EksportWorker) Work(ctx context.Context, job *river.Job[EksportArgs]) e
 		return errors.Join(fmt.Errorf("export %d of kommune %s: %w", a.EksportID, a.Kommune, err), ferr)
 	}
 	w.deps.Logger.InfoContext(ctx, "export done", "job_id", job.ID, "kommune", a.Kommune, "eksport_id", a.EksportID,
-		"rows", res.Raekker, "cprs", len(res.CPRs), "bytes", res.Bytes, "duration", time.Since(started).String())
+		"rows", res.Raekker, "cprs", res.CPRs.Len(), "bytes", res.Bytes, "duration", time.Since(started).String())
 	return nil
 }
 
@@ -147,7 +147,7 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 				}
 				res.Raekker += len(rows)
 				if len(rows) > 0 { // sager come by CPR number: each once
-					res.CPRs = append(res.CPRs, s.Sag.CPR)
+					res.CPRs.Add(s.Sag.CPR)
 				}
 			}
 			done += len(batch)
