@@ -44,6 +44,7 @@ type App struct {
 	kommuner  map[string]string // kommunekode → name, for the header
 	codeCache codeCache         // the code lists (codes.go)
 	now       func() time.Time  // the clock; nil: time.Now (tests fix it)
+	jobsUI    *jobsUI           // River UI under /jobs/ (jobs.go)
 }
 
 // New builds the app and registers every route of the route table.
@@ -56,7 +57,7 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{deps: d, kommuner: map[string]string{}}
+	a := &App{deps: d, kommuner: map[string]string{}, jobsUI: newJobsUI(ctx)}
 	for _, k := range ks {
 		a.kommuner[k.Kode] = k.Navn
 	}

@@ -125,5 +125,15 @@ func (a *App) routeTable() []Route {
 		{"GET", views.CPRAdgangPath, Need(access.AuditRead), a.cprAdgang},
 		{"POST", views.CPRAdgangPath, Need(access.AuditRead), a.cprAdgang},
 		{"GET", "/sager/:id", Need(access.SagRead), a.visSag},
+		// Exports (E1, E2): eksport.go. River UI for DST and platform administrators: jobs.go.
+		{"GET", views.EksporterPath, Need(access.ExportCreate), a.eksporter},
+		{"POST", views.EksporterPath, Need(access.ExportCreate), a.bestilEksport},
+		{"GET", "/eksporter/:id", Need(access.ExportCreate), a.eksport},
+		{"GET", "/eksporter/:id/fil", Need(access.ExportCreate), a.hentEksport},
+		{"GET", jobsRoute, Need(access.JobsManage), a.jobs},
+		{"POST", jobsRoute, Need(access.JobsManage), a.jobs},
+		{"PUT", jobsRoute, Need(access.JobsManage), a.jobs},
+		{"PATCH", jobsRoute, Need(access.JobsManage), a.jobs},
+		{"DELETE", jobsRoute, Need(access.JobsManage), a.jobs},
 	}
 }

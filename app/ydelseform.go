@@ -94,38 +94,7 @@ func dateValue(t *time.Time) string {
 }
 
 // inputFromYdelse is a stored ydelse as form values (Redigér, and the copy of Y4).
-func inputFromYdelse(y tenant.Ydelse) rules.YdelseInput {
-	in := rules.YdelseInput{
-		Indsatskode:       y.Indsatskode,
-		Varighed:          y.Varighed,
-		Bevillingsdato:    dateValue(y.Bevillingsdato),
-		Startdato:         rules.FormatDate(y.Startdato),
-		ForventetSlutdato: dateValue(y.ForventetSlutdato),
-		Slutdato:          dateValue(y.Slutdato),
-		Betalingskommune:  y.Betalingskommune,
-		PNummer:           y.PNummer,
-		AfdelingsUUID:     y.AfdelingsUUID,
-		TilbudsUUID:       y.TilbudsUUID,
-		YdelsesUUID:       y.YdelsesUUID,
-		TilbudNavn:        y.TilbudNavn,
-		TilbudAdresse:     y.TilbudAdresse,
-		TilbudPostnr:      y.TilbudPostnr,
-	}
-	if y.Tilbudstype != "" {
-		in.Tilbudstype = y.TilbudstypeScheme + ":" + y.Tilbudstype
-	}
-	if y.I107Botilbud != nil {
-		in.I107Botilbud = map[bool]string{true: "ja", false: "nej"}[*y.I107Botilbud]
-	}
-	for _, m := range y.Maalgrupper {
-		if m.Primaer {
-			in.PrimaerMaalgruppe = m.Scheme + ":" + m.Code
-		} else {
-			in.SekundaereMaalgrupper = append(in.SekundaereMaalgrupper, m.Scheme+":"+m.Code)
-		}
-	}
-	return in
-}
+func inputFromYdelse(y tenant.Ydelse) rules.YdelseInput { return rules.YdelseInputOf(y) }
 
 // indsatsLabel is how an indsatskode is shown: "1.8.1 Længerevarende botilbud … (SEL § 108)".
 func indsatsLabel(snap *codes.Snapshot, code string) string {

@@ -21,7 +21,7 @@ import (
 // fails when a table with a kommune_kode column is missing here, so a new table cannot
 // escape the tests below.
 var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log",
-	"cpr_access_log_cprs", "leverancer", "liste_taelling", "leverance_dele", "outbox"}
+	"cpr_access_log_cprs", "leverancer", "liste_taelling", "leverance_dele", "outbox", "eksporter", "eksport_dele"}
 
 // notKommuneData are tables with a kommune_kode column that are not one kommune's data.
 var notKommuneData = []string{"kommuner", "users"}
@@ -115,7 +115,7 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 	db, _ := setup(t)
 	ctx := context.Background()
 	// Give every table rows in both kommuner (the demo has sager in 101 and 147; a CPR
-	// access record and a leverance for each).
+	// access record, a leverance and an export with its file for each).
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
 			id, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<x/>"),
@@ -140,7 +140,19 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 				SHA256: strings.Repeat("0", 64)}); err != nil {
 				return err
 			}
-			return tx.LogCPRAccess(ctx, "view", []string{demo.NielsHansenCPR}, "test")
+			if err := tx.LogCPRAccess(ctx, "view", []string{demo.NielsHansenCPR}, "test"); err != nil {
+				return err
+			}
+			e, err := tx.CreateEksport(ctx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+				Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
+			if err != nil {
+				return err
+			}
+			fil := tx.EksportFil(ctx, e.ID)
+			if _, err := fil.Write([]byte("CPR-nummer\r\n")); err != nil {
+				return err
+			}
+			return fil.Close()
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -51,7 +51,7 @@ type Options struct {
 
 // NewClient builds the River client.
 func NewClient(d Deps, o Options) (*Client, error) {
-	delivery := deliveryTimeout
+	delivery, eksport := deliveryTimeout, eksportTimeout
 	cfg := &river.Config{
 		Logger:          d.Logger,
 		SoftStopTimeout: o.SoftStopTimeout,
@@ -59,7 +59,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	if r := o.RescueStuckJobsAfter; r > 0 {
 		cfg.RescueStuckJobsAfter = r
 		cfg.JobTimeout = min(river.JobTimeoutDefault, r)
-		delivery = min(delivery, r)
+		delivery, eksport = min(delivery, r), min(eksport, r)
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &CleanupWorker{deps: d})
@@ -67,6 +67,9 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	river.AddWorker(workers, &DeliveryKommuneWorker{deps: d, timeout: delivery})
 	river.AddWorker(workers, &ReceiptWorker{deps: d})
 	river.AddWorker(workers, &ListCountsWorker{deps: d})
+	// The exports (E1, E2): export.go, export_cleanup.go.
+	river.AddWorker(workers, &EksportWorker{deps: d, timeout: eksport})
+	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
 	cfg.Workers = workers
 	if o.Work {
 		if o.MaxWorkers <= 0 {
@@ -95,6 +98,7 @@ func periodicJobs() []*river.PeriodicJob {
 		deliveryPeriodicJob(),
 		river.NewPeriodicJob(river.PeriodicInterval(listCountsInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return ListCountsArgs{}, nil }, nil),
+		eksportCleanupPeriodicJob(),
 	}
 }
 

@@ -235,8 +235,12 @@ func (s *Store) ByEmail(ctx context.Context, email string) (User, error) {
 }
 
 // dummyHash is compared against when the e-mail is unknown, so that an unknown user takes
-// as long to refuse as a wrong password and the answer time does not reveal accounts.
-var dummyHash, _ = HashPassword("no such user, no such password")
+// as long to refuse as a wrong password and the answer time does not reveal accounts. It is
+// a constant (HashPassword of a random phrase, with HashPassword's parameters; a test checks
+// that they stay the same), not computed at start: hashing allocates argon2id's 64 MB, which
+// every process importing this package (the workers too) would otherwise carry as its first
+// garbage-collection target.
+const dummyHash = "$argon2id$v=19$m=65536,t=1,p=2$2Bjd2gCmTjfyWp93Lv8QJw$jrYAJ35Yl6kqFqL5afqiKZYcJIikvtyxIkXoEtgO3+A"
 
 // Login checks e-mail and password from the client address ip. While the account or the
 // address is locked it returns *ThrottledError without looking at the password. A failure is

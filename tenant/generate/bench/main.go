@@ -2,7 +2,7 @@
 // data set of package generate and prints one table of measurement, target, measured figure
 // and whether the target is met, also written as markdown to bench-results.md (git-ignored).
 //
-//	go run ./tenant/generate/bench [-scale 25] [-explain] [-fresh] [-delivery=false] [-clients 8] [-duration 10s] [-cpuprofile p]
+//	go run ./tenant/generate/bench [-scale 25] [-explain] [-fresh] [-delivery=false] [-only-export] [-clients 8] [-duration 10s] [-cpuprofile p]
 //
 // It keeps its own throwaway PostgreSQL cluster in .data/bench (package pgcluster, with fsync
 // off and the settings of serverSettings) and generates the data set there once: a later
@@ -25,7 +25,9 @@
 //   - *Opret* of a sag with one ydelse (validation, audit, CPR log), each with a new CPR
 //     number; the sager made are deleted afterwards, so the data set stays as generated;
 //   - first of all (unless -delivery=false), the delivery run of every kommune: `indberet
-//     deliver --wait` in a process of its own on a copy of the data set (delivery.go).
+//     deliver --wait` in a process of its own on a copy of the data set (delivery.go);
+//   - the CPR-list export (E1) of the kommune, CSV and XLSX, each in a worker process of its
+//     own for its peak RSS (export.go); -only-export measures only this.
 //
 // With -explain (make bench EXPLAIN=1) it prints EXPLAIN (ANALYZE, BUFFERS) of the search
 // and the overview statements and checks that none scans sager sequentially.
@@ -44,6 +46,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -75,6 +78,7 @@ type options struct {
 	fresh      bool
 	delivery   bool
 	cpuprofile string
+	onlyExport bool
 }
 
 func main() {
@@ -91,6 +95,11 @@ func main() {
 	flag.BoolVar(&o.delivery, "delivery", true, "measure the delivery run of every kommune (on a copy of the data set)")
 	flag.BoolVar(&o.fresh, "fresh", false, "generate the data set again even when the database holds it (to measure the load)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each measurement (server and clients) to <this>.<measurement>.prof")
+	flag.BoolVar(&o.onlyExport, "only-export", false, "measure only the CPR-list export (not the HTTP measurements nor the delivery)")
+	if len(os.Args) == 4 && os.Args[1] == exportChildArg { // the export's worker process (export.go)
+		id, _ := strconv.ParseInt(os.Args[3], 10, 64)
+		os.Exit(exportChild(os.Args[2], id))
+	}
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -236,7 +245,7 @@ func run(ctx context.Context, o options) error {
 	}
 	// The delivery first: its copy of the data set needs a database nobody is connected to.
 	var delivery *result
-	if o.delivery {
+	if o.delivery && !o.onlyExport {
 		logf("measuring the delivery run of every kommune")
 		r, err := measureDelivery(ctx, c)
 		if err != nil {
@@ -288,7 +297,12 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	if err := b.measureAll(ctx); err != nil {
+	if !o.onlyExport {
+		if err := b.measureAll(ctx); err != nil {
+			return err
+		}
+	}
+	if err := b.measureExports(ctx, ownerURL, deps.Jobs); err != nil {
 		return err
 	}
 	if delivery != nil {
@@ -603,8 +617,6 @@ func (b *bench) report(ctx context.Context) string {
 		}
 		fmt.Fprintf(&s, "| %s | %s | %s | %s |\n", r.name, r.target, r.measured, met)
 	}
-	s.WriteString("\nNot measured yet: the CPR-list export of the largest kommune, CSV and XLSX " +
-		"(≤ 5 s each, peak RSS ≤ 150 MB).\n")
 	if !b.data.Reused && len(b.data.Phases) > 0 {
 		s.WriteString("\nLoad phases:")
 		for _, p := range b.data.Phases {

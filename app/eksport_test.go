@@ -1,0 +1,271 @@
+package app
+
+import (
+	"context"
+	"encoding/csv"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"indberet/tenant"
+	"indberet/tenant/demo"
+	"indberet/views"
+	"indberet/worker"
+)
+
+// finishedEksport stores a finished CSV export of the transaction's kommune with file as its
+// file and cprs as its CPR numbers, as the export job leaves one, and returns its id.
+func finishedEksport(ctx context.Context, tx *tenant.Tx, file string, cprs ...string) (int64, error) {
+	e, err := tx.CreateEksport(ctx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.StartEksport(ctx, e.ID, len(cprs)); err != nil {
+		return 0, err
+	}
+	fil := tx.EksportFil(ctx, e.ID)
+	if _, err := io.WriteString(fil, file); err != nil {
+		return 0, err
+	}
+	if err := fil.Close(); err != nil {
+		return 0, err
+	}
+	r := tenant.EksportResultat{Raekker: len(cprs), Bytes: fil.Size()}
+	for _, c := range cprs {
+		r.CPRs.Add(c)
+	}
+	return e.ID, tx.FinishEksport(ctx, e.ID, r)
+}
+
+// startWorkers works the jobs of b's database (the export job) until the test ends.
+func (b *bundle) startWorkers() {
+	b.t.Helper()
+	c, err := worker.NewClient(worker.Deps{DB: b.db, Accounts: b.accounts, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		worker.Options{Work: true, NoPeriodic: true, SoftStopTimeout: 5 * time.Second})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- worker.Run(ctx, c) }()
+	b.t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			b.t.Errorf("stop workers: %v", err)
+		}
+	})
+}
+
+// cprLog returns the CPR access records of action in kommune: user, number of CPR numbers,
+// detail.
+func (b *bundle) cprLog(kommune, action string) []string {
+	b.t.Helper()
+	var out []string
+	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error {
+		rows, err := tx.PgxTx().Query(ctx, `SELECT user_email || ' ' || cardinality(cprs) || ' ' || detail
+			FROM cpr_access_log WHERE action = $1 ORDER BY id`, action)
+		if err == nil {
+			out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		return err
+	})
+	return out
+}
+
+var eksportLocationRE = regexp.MustCompile(`^/eksporter/([0-9]+)$`)
+
+// E1 end to end: *Eksporter poster* on Egne IDEP orders the CPR list of the view (Kun
+// sager), the page polls its progress until the job is done, the file is a CSV Danish
+// Excel opens, and the download is in the CPR access log with the number of CPR numbers.
+func TestEksporterPosterEndToEnd(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	list := c.get("/indberetninger/egne?visning=kun-sager&filter=alle").mustStatus(t, http.StatusOK)
+	list.mustContain(t, "Eksporter poster", `action="/eksporter"`, `name="visning" value="kun-sager"`)
+
+	r := c.post(views.EksporterPath, url.Values{"art": {"liste"}, "liste": {"egne"}, "visning": {"kun-sager"},
+		"filter": {"alle"}, "format": {"csv"}}, true).mustStatus(t, http.StatusSeeOther)
+	m := eksportLocationRE.FindStringSubmatch(r.header.Get("Location"))
+	if m == nil {
+		t.Fatalf("order went to %q, want the export's page", r.header.Get("Location"))
+	}
+	page := m[0]
+	c.get(page).mustStatus(t, http.StatusOK).mustContain(t, "CPR-liste", "Egne IDEP, Kun sager, Alle sager", "I kø",
+		`hx-trigger="every 1s"`, `hx-get="`+page+`"`, "<progress")
+	// The order, its audit record and its job are one transaction: all three are there.
+	var jobs, audits int
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM river_job WHERE kind = 'eksport' AND args->>'eksport_id' = $1),
+			(SELECT count(*) FROM audit_log WHERE action = 'eksport.create' AND entity_id = $1)`, m[1]).Scan(&jobs, &audits)
+	})
+	if jobs != 1 || audits != 1 {
+		t.Fatalf("%d jobs and %d audit records for the export, want 1 and 1", jobs, audits)
+	}
+
+	b.startWorkers()
+	poll := func() response {
+		req := httptest.NewRequest("GET", page, nil)
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Target", "eksport-status")
+		return c.do(req).mustStatus(t, http.StatusOK)
+	}
+	var last response
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		last = poll()
+		if strings.Contains(last.body, "<html") {
+			t.Fatalf("the polling answer is a whole page:\n%s", last.body)
+		}
+		if strings.Contains(last.body, "Eksporten er færdig") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("export not done:\n%s", last.body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	last.mustContain(t, "31 rækker med 31 CPR-numre", `href="`+page+`/fil"`)
+	if strings.Contains(last.body, "hx-trigger") {
+		t.Error("a finished export still polls")
+	}
+
+	file := c.get(page+"/fil").mustStatus(t, http.StatusOK)
+	today := time.Now().In(copenhagen).Format("2006-01-02")
+	if cd := file.header.Get("Content-Disposition"); cd != `attachment; filename="indberet-101-cpr-liste-`+today+`.csv"` {
+		t.Errorf("Content-Disposition %q", cd)
+	}
+	if ct := file.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if !strings.HasPrefix(file.body, "\uFEFF") {
+		t.Fatal("the file does not start with the byte order mark")
+	}
+	rd := csv.NewReader(strings.NewReader(strings.TrimPrefix(file.body, "\uFEFF")))
+	rd.Comma = ';'
+	recs, err := rd.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 32 || strings.Join(recs[0], ";") != "CPR-nummer;Navn;Antal ydelser;Status;Indberettet" {
+		t.Errorf("%d records, header %q; want 31 sager and the Kun sager header", len(recs)-1, recs[0])
+	}
+	if log := b.cprLog("101", "download"); len(log) != 1 ||
+		log[0] != "indberetter.101@demo.invalid 31 eksport="+m[1]+" art=liste format=csv antal=31" {
+		t.Errorf("CPR access records of the download: %q", log)
+	}
+	c.get(views.EksporterPath).mustStatus(t, http.StatusOK).mustContain(t, "Eksporter", `href="`+page+`"`, "Hent")
+}
+
+// Who may fetch an export (T1–T3): a kommune's users with the export right, DST for any
+// kommune; another kommune's users get 404, users without the right 403.
+func TestEksportAccess(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var id int64
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) (err error) {
+		id, err = finishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)
+		return err
+	})
+	page := "/eksporter/" + strconv.FormatInt(id, 10)
+	for _, tc := range []struct {
+		email      string
+		page, file int
+	}{
+		{"indberetter.147@demo.invalid", http.StatusNotFound, http.StatusNotFound},
+		{"laeser.101@demo.invalid", http.StatusOK, http.StatusOK},
+		{"uden-ret.101@demo.invalid", http.StatusForbidden, http.StatusForbidden},
+		{"kommuneadmin.101@demo.invalid", http.StatusForbidden, http.StatusForbidden},
+		{"dst@demo.invalid", http.StatusOK, http.StatusOK},
+	} {
+		c := b.sessionClient(tc.email)
+		if r := c.get(page); r.status != tc.page {
+			t.Errorf("%s GET %s: %d, want %d", tc.email, page, r.status, tc.page)
+		}
+		r := c.get(page + "/fil")
+		if r.status != tc.file {
+			t.Errorf("%s GET %s/fil: %d, want %d", tc.email, page, r.status, tc.file)
+		}
+		if r.status == http.StatusOK && r.body != "CPR-nummer\r\n150362-1235\r\n" {
+			t.Errorf("%s: file %q", tc.email, r.body)
+		}
+	}
+	// Both downloads are in 101's CPR access log, DST's too; 147 learnt nothing.
+	log := b.cprLog("101", "download")
+	want := []string{"laeser.101@demo.invalid 1 eksport=" + strconv.FormatInt(id, 10) + " art=liste format=csv antal=1",
+		"dst@demo.invalid 1 eksport=" + strconv.FormatInt(id, 10) + " art=liste format=csv antal=1"}
+	if strings.Join(log, "|") != strings.Join(want, "|") {
+		t.Errorf("CPR access records: %q, want %q", log, want)
+	}
+	// 147's list of exports does not show 101's; DST's shows it with the kommune.
+	if r := b.sessionClient("indberetter.147@demo.invalid").get("/eksporter"); strings.Contains(r.body, page) {
+		t.Error("147's list of exports shows 101's export")
+	}
+	b.sessionClient("dst@demo.invalid").get("/eksporter").mustStatus(t, http.StatusOK).mustContain(t, page, "København (101)")
+	// Not an id, or none.
+	c := b.sessionClient("indberetter.101@demo.invalid")
+	c.get("/eksporter/abc").mustStatus(t, http.StatusNotFound)
+	c.get("/eksporter/0/fil").mustStatus(t, http.StatusNotFound)
+}
+
+// A refused order comes back with Danish messages (422) and orders nothing; a sag of another
+// kommune is 404; a file not made yet leads to the export's page; DST orders for a kommune
+// it names.
+func TestEksportOrderErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.sessionClient("indberetter.101@demo.invalid")
+	r := c.post("/eksporter", url.Values{"art": {"liste"}, "liste": {"egne"}, "format": {"pdf"}}, true)
+	r.mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, msgEksportFormat)
+	r = c.post("/eksporter", url.Values{"art": {"alt"}, "liste": {"andre"}, "format": {"csv"}}, true)
+	r.mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, msgEksportArt, msgEksportListe)
+	var sag147 int64
+	b.in("147", func(ctx context.Context, tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT min(id) FROM sager`).Scan(&sag147)
+	})
+	c.post("/eksporter", url.Values{"art": {"liste"}, "liste": {"egne"}, "visning": {"ydelser-ved-sag"},
+		"sag": {strconv.FormatInt(sag147, 10)}, "format": {"csv"}}, true).mustStatus(t, http.StatusNotFound)
+	if n := b.count("101", `SELECT count(*) FROM eksporter`); n != 0 {
+		t.Errorf("refused orders made %d exports", n)
+	}
+	// Queued: the file is not there yet.
+	r = c.post("/eksporter", url.Values{"art": {"fejl"}, "liste": {"egne"}, "format": {"xlsx"}}, true).mustStatus(t, http.StatusSeeOther)
+	loc := r.header.Get("Location")
+	if r := c.get(loc + "/fil"); r.status != http.StatusSeeOther || r.header.Get("Location") != loc {
+		t.Errorf("file of a queued export: %d to %q, want the export's page", r.status, r.header.Get("Location"))
+	}
+	c.get(loc).mustStatus(t, http.StatusOK).mustContain(t, "Fejlopgørelse", "Excel (XLSX)")
+
+	dst := b.sessionClient("dst@demo.invalid")
+	dst.post("/eksporter", url.Values{"art": {"tabel3"}, "liste": {"alle"}, "format": {"csv"}}, true).
+		mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, msgEksportKommune)
+	dst.post("/eksporter", url.Values{"art": {"tabel3"}, "liste": {"alle"}, "format": {"csv"}, "kommune": {"147"}}, true).
+		mustStatus(t, http.StatusSeeOther)
+	if n := b.count("147", `SELECT count(*) FROM eksporter WHERE bestilt_af_email = 'dst@demo.invalid' AND art = 'tabel3'`); n != 1 {
+		t.Errorf("DST's order for 147: %d exports there, want 1", n)
+	}
+	// A kommune's user cannot order for another kommune: the field is ignored.
+	c.post("/eksporter", url.Values{"art": {"liste"}, "liste": {"egne"}, "format": {"csv"}, "kommune": {"147"}}, true).
+		mustStatus(t, http.StatusSeeOther)
+	if n := b.count("147", `SELECT count(*) FROM eksporter WHERE bestilt_af_email = 'indberetter.101@demo.invalid'`); n != 0 {
+		t.Errorf("101's user ordered %d exports in 147", n)
+	}
+}
+
+// count runs a count query in kommune's scope.
+func (b *bundle) count(kommune, sql string) int {
+	b.t.Helper()
+	var n int
+	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error { return tx.PgxTx().QueryRow(ctx, sql).Scan(&n) })
+	return n
+}

@@ -1,0 +1,470 @@
+package tenant
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The exports of E1–E2 (*Eksporter poster*): a row per ordered export in eksporter with its
+// status and progress, the file in eksport_dele as numbered parts (migration 00013 says
+// why). The export job (worker/export.go) reads the sager batch by batch (EachEksportBatch),
+// writes the file through an EksportFil in its own transaction and finishes the export in
+// that same transaction, so an export is either done with its whole file or not done.
+
+// EksportArt is what an export holds (E1, E2).
+type EksportArt string
+
+// The kinds of export.
+const (
+	// EksportListe is E1: the CPR list of a list (S9) in its view and filter (S8).
+	EksportListe EksportArt = "liste"
+	// EksportTabel3 is E2's CPR list behind table 3 (worker/export.go says which rows).
+	EksportTabel3 EksportArt = "tabel3"
+	// EksportFejl is E2's *fejlopgørelser*: the sager and ydelser that break a rule.
+	EksportFejl EksportArt = "fejl"
+)
+
+// Valid tells whether a is one of the kinds.
+func (a EksportArt) Valid() bool {
+	return a == EksportListe || a == EksportTabel3 || a == EksportFejl
+}
+
+// EksportFormat is the file format of an export.
+type EksportFormat string
+
+// The formats.
+const (
+	FormatCSV  EksportFormat = "csv"
+	FormatXLSX EksportFormat = "xlsx"
+)
+
+// Valid tells whether f is one of the formats.
+func (f EksportFormat) Valid() bool { return f == FormatCSV || f == FormatXLSX }
+
+// EksportStatus is where an export is.
+type EksportStatus string
+
+// The statuses: queued, running, done (the file can be downloaded), failed.
+const (
+	EksportIKoe    EksportStatus = "i-koe"
+	EksportIGang   EksportStatus = "i-gang"
+	EksportFaerdig EksportStatus = "faerdig"
+	EksportFejlet  EksportStatus = "fejlet"
+)
+
+// EksportLevetid is how long an export and its file are kept after it is done (or ordered):
+// the cleanup job removes it then.
+const EksportLevetid = 14 * 24 * time.Hour
+
+// EksportParametre is which rows an export reads: a list (S9), a view and a filter (S8) and,
+// for Ydelser ved sag, the sag. Never a CPR number or a prefix of one: the parameters are
+// stored and shown.
+type EksportParametre struct {
+	Liste   Liste   `json:"liste"`
+	Visning Visning `json:"visning"`
+	Filter  Filter  `json:"filter"`
+	SagID   int64   `json:"sag,omitempty"`
+}
+
+// Eksport is one ordered export.
+type Eksport struct {
+	ID               int64
+	Kommune          string
+	Art              EksportArt
+	Format           EksportFormat
+	Parametre        EksportParametre
+	BestiltAfEmail   string
+	BestiltAt        time.Time
+	Status           EksportStatus
+	SagerGennemgaaet int // progress: sager read so far
+	SagerIAlt        int // of this many
+	AntalRaekker     int // rows of the file
+	AntalCPR         int // distinct CPR numbers in the file
+	Bytes            int64
+	StartetAt        *time.Time
+	FaerdigAt        *time.Time
+	UdloeberAt       time.Time
+	Fejl             string // why the last attempt failed
+}
+
+// NewEksport is what CreateEksport stores.
+type NewEksport struct {
+	Art       EksportArt
+	Format    EksportFormat
+	Parametre EksportParametre
+}
+
+const eksportColumns = `id, kommune_kode, art, format, parametre, bestilt_af_email, bestilt_at, status,
+	sager_gennemgaaet, sager_i_alt, antal_raekker, cardinality(cprs), byte_size, startet_at, faerdig_at, udloeber_at, fejl`
+
+func scanEksport(row pgx.Row) (Eksport, error) {
+	var e Eksport
+	var params []byte
+	err := row.Scan(&e.ID, &e.Kommune, &e.Art, &e.Format, &params, &e.BestiltAfEmail, &e.BestiltAt, &e.Status,
+		&e.SagerGennemgaaet, &e.SagerIAlt, &e.AntalRaekker, &e.AntalCPR, &e.Bytes, &e.StartetAt, &e.FaerdigAt,
+		&e.UdloeberAt, &e.Fejl)
+	if err != nil {
+		return e, err
+	}
+	return e, json.Unmarshal(params, &e.Parametre)
+}
+
+// CreateEksport orders an export of the scope kommune's data, with an audit record, and
+// returns it (queued). The caller enqueues its job in the same transaction.
+func (t *Tx) CreateEksport(ctx context.Context, n NewEksport) (Eksport, error) {
+	if t.scope.Kommune == "" {
+		return Eksport{}, ErrNoScope
+	}
+	if !n.Art.Valid() || !n.Format.Valid() || !n.Parametre.Liste.Valid() || !n.Parametre.Visning.Valid() ||
+		!n.Parametre.Filter.Valid() {
+		return Eksport{}, fmt.Errorf("tenant: export %q %q %+v", n.Art, n.Format, n.Parametre)
+	}
+	params, err := json.Marshal(n.Parametre)
+	if err != nil {
+		return Eksport{}, err
+	}
+	a := t.scope.Actor
+	e, err := scanEksport(t.tx.QueryRow(ctx, `
+		INSERT INTO eksporter (kommune_kode, art, format, parametre, bestilt_af, bestilt_af_email, udloeber_at)
+		VALUES ($1, $2, $3, $4, NULLIF($5, 0), $6, now() + $7::interval)
+		RETURNING `+eksportColumns,
+		t.scope.Kommune, n.Art, n.Format, params, a.UserID, a.Email, EksportLevetid.String()))
+	if err != nil {
+		return Eksport{}, fmt.Errorf("create export: %w", err)
+	}
+	return e, t.Audit(ctx, AuditEntry{Action: "eksport.create", Entity: "eksport", EntityID: strconv.FormatInt(e.ID, 10),
+		After: n})
+}
+
+// Eksport returns the export id as the scope sees it (a kommune its own, DST every kommune's),
+// or ErrNotFound (also for another kommune's id: T1).
+func (t *Tx) Eksport(ctx context.Context, id int64) (Eksport, error) {
+	e, err := scanEksport(t.tx.QueryRow(ctx, `SELECT `+eksportColumns+` FROM eksporter WHERE id = $1`, id))
+	return e, notFound(err, "export")
+}
+
+// eksporterShown is how many exports Eksporter returns at most: 14 days of a busy kommune.
+const eksporterShown = 200
+
+// Eksporter returns the exports the scope sees, newest first (at most eksporterShown).
+func (t *Tx) Eksporter(ctx context.Context) ([]Eksport, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+eksportColumns+` FROM eksporter
+		ORDER BY bestilt_at DESC, id DESC LIMIT $1`, eksporterShown)
+	if err != nil {
+		return nil, fmt.Errorf("exports: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Eksport, error) { return scanEksport(r) })
+}
+
+// StartEksport marks the export running with sagerIAlt sager to read, and removes the parts
+// of an earlier attempt (there are none unless one committed them, which the job never does
+// without finishing: this is belt and braces for a retry from scratch).
+func (t *Tx) StartEksport(ctx context.Context, id int64, sagerIAlt int) error {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM eksport_dele WHERE kommune_kode = $1 AND eksport_id = $2`,
+		t.scope.Kommune, id); err != nil {
+		return fmt.Errorf("start export: %w", err)
+	}
+	return t.setEksport(ctx, id, `status = 'i-gang', sager_gennemgaaet = 0, sager_i_alt = $3, antal_raekker = 0,
+		byte_size = 0, cprs = '{}', startet_at = clock_timestamp(), faerdig_at = NULL`, sagerIAlt)
+}
+
+// EksportProgress records that done sager of the export have been read. The job calls it in
+// a transaction of its own, beside the one that writes the file, so the progress page sees it.
+func (t *Tx) EksportProgress(ctx context.Context, id int64, done int) error {
+	return t.setEksport(ctx, id, `sager_gennemgaaet = least($3, sager_i_alt)`, done)
+}
+
+// EksportResultat is what a finished export holds.
+type EksportResultat struct {
+	Raekker int      // rows of the file
+	Bytes   int64    // size of the file
+	CPRs    CPRListe // the distinct CPR numbers in the file
+}
+
+// CPRListe collects CPR numbers packed in one byte slice ("cpr,cpr,…"): the largest
+// kommune's 150,000 take 1.6 MB, not 150,000 strings for the garbage collector.
+type CPRListe struct {
+	b []byte
+	n int
+}
+
+// Add appends cpr.
+func (l *CPRListe) Add(cpr string) {
+	if l.n > 0 {
+		l.b = append(l.b, ',')
+	}
+	l.b = append(l.b, cpr...)
+	l.n++
+}
+
+// Len is the number of CPR numbers.
+func (l *CPRListe) Len() int { return l.n }
+
+// FinishEksport marks the export done with its file (written by EksportFil in this
+// transaction) and keeps it EksportLevetid from now, with an audit record.
+func (t *Tx) FinishEksport(ctx context.Context, id int64, r EksportResultat) error {
+	// The CPR numbers go as one text, split into the array by the server (in one pass).
+	err := t.setEksport(ctx, id, `status = 'faerdig', sager_gennemgaaet = sager_i_alt, antal_raekker = $3,
+		byte_size = $4, cprs = string_to_array($5, ','),
+		faerdig_at = clock_timestamp(), udloeber_at = clock_timestamp() + $6::interval, fejl = ''`,
+		r.Raekker, r.Bytes, string(r.CPRs.b), EksportLevetid.String())
+	if err != nil {
+		return err
+	}
+	return t.Audit(ctx, AuditEntry{Action: "eksport.finish", Entity: "eksport", EntityID: strconv.FormatInt(id, 10),
+		After: map[string]any{"raekker": r.Raekker, "bytes": r.Bytes, "cpr": r.CPRs.Len()}})
+}
+
+// EksportFejlede records why an attempt of the export failed: status is EksportIKoe while
+// the job will try again, EksportFejlet when it has given up.
+func (t *Tx) EksportFejlede(ctx context.Context, id int64, status EksportStatus, fejl string) error {
+	return t.setEksport(ctx, id, `status = $3, fejl = $4`, status, fejl)
+}
+
+// setEksport updates the scope kommune's export id with set, whose arguments start at $3.
+func (t *Tx) setEksport(ctx context.Context, id int64, set string, args ...any) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE eksporter SET `+set+` WHERE kommune_kode = $1 AND id = $2`,
+		append([]any{t.scope.Kommune, id}, args...)...)
+	if err != nil {
+		return fmt.Errorf("update export %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// eksportDelStoerrelse is the size of a part of an export's file: what an EksportFil holds
+// in memory at most (plus one Write).
+const eksportDelStoerrelse = 256 << 10
+
+// EksportFil writes the file of an export as parts in the transaction: an io.Writer that
+// holds at most one part in memory. Close writes the last part.
+type EksportFil struct {
+	ctx  context.Context
+	t    *Tx
+	id   int64
+	buf  []byte
+	nr   int
+	size int64
+}
+
+// EksportFil returns a writer of the file of the scope kommune's export id.
+func (t *Tx) EksportFil(ctx context.Context, id int64) *EksportFil {
+	return &EksportFil{ctx: ctx, t: t, id: id, buf: make([]byte, 0, eksportDelStoerrelse)}
+}
+
+// Write adds p to the file, storing a part whenever one is full.
+func (f *EksportFil) Write(p []byte) (int, error) {
+	f.buf = append(f.buf, p...)
+	f.size += int64(len(p))
+	if len(f.buf) >= eksportDelStoerrelse {
+		if err := f.flush(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// Close stores what is left of the file.
+func (f *EksportFil) Close() error {
+	if len(f.buf) == 0 {
+		return nil
+	}
+	return f.flush()
+}
+
+// Size is the number of bytes written.
+func (f *EksportFil) Size() int64 { return f.size }
+
+func (f *EksportFil) flush() error {
+	_, err := f.t.tx.Exec(f.ctx, `INSERT INTO eksport_dele (kommune_kode, eksport_id, nr, data) VALUES ($1, $2, $3, $4)`,
+		f.t.scope.Kommune, f.id, f.nr, f.buf)
+	if err != nil {
+		return fmt.Errorf("write export %d part %d: %w", f.id, f.nr, err)
+	}
+	f.nr++
+	f.buf = f.buf[:0]
+	return nil
+}
+
+// WriteEksportFil writes the file of export e to w, part by part (one part in memory at a
+// time). The file holds CPR numbers: the caller records the download (LogCPRAccess).
+func (t *Tx) WriteEksportFil(ctx context.Context, e Eksport, w io.Writer) error {
+	rows, err := t.tx.Query(ctx, `SELECT data FROM eksport_dele WHERE kommune_kode = $1 AND eksport_id = $2 ORDER BY nr`,
+		e.Kommune, e.ID)
+	if err != nil {
+		return fmt.Errorf("read export %d: %w", e.ID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		// RawValues is the row as received: no copy of the part.
+		if _, err := w.Write(rows.RawValues()[0]); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EksportCPRs returns the distinct CPR numbers in the file of export e, for the CPR access
+// record of a download.
+func (t *Tx) EksportCPRs(ctx context.Context, e Eksport) ([]string, error) {
+	var cprs []string
+	err := t.tx.QueryRow(ctx, `SELECT cprs FROM eksporter WHERE kommune_kode = $1 AND id = $2`, e.Kommune, e.ID).Scan(&cprs)
+	return cprs, notFound(err, "export cprs")
+}
+
+// UdloebneEksportKommuner returns the kommuner that have exports past their expiry at now:
+// for the cleanup, in a read-all scope.
+func (t *Tx) UdloebneEksportKommuner(ctx context.Context, now time.Time) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT DISTINCT kommune_kode FROM eksporter WHERE udloeber_at < $1 ORDER BY 1`, now)
+	if err != nil {
+		return nil, fmt.Errorf("expired exports: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
+// SletUdloebneEksporter deletes the scope kommune's exports past their expiry at now, with
+// their files, and writes an audit record; it returns how many.
+func (t *Tx) SletUdloebneEksporter(ctx context.Context, now time.Time) (int, error) {
+	rows, err := t.tx.Query(ctx, `DELETE FROM eksporter WHERE kommune_kode = $1 AND udloeber_at < $2 RETURNING id`,
+		t.scope.Kommune, now)
+	if err != nil {
+		return 0, fmt.Errorf("delete expired exports: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return len(ids), t.Audit(ctx, AuditEntry{Action: "eksport.expire", Entity: "eksport", Before: map[string]any{"ids": ids}})
+}
+
+// EksportSag is a sag with the ydelser an export reads of it: in All (read only) the
+// delivered ones (S9), in Egne IDEP all of them. Neither carries who changed it last
+// (UpdatedBy); the ydelser carry their målgrupper only when asked for.
+type EksportSag struct {
+	Sag     Sag
+	Ydelser []Ydelse // by start date for Ydelser ved sag, otherwise by id (as the lists show them)
+}
+
+// CountEksportSager counts the sager an export of p reads (its progress's total).
+func (t *Tx) CountEksportSager(ctx context.Context, p EksportParametre, today time.Time) (int, error) {
+	b := &sqlArgs{}
+	where := sagWhere(b, t.scope.Kommune, p.listQuery(), dateOnly(today))
+	var n int
+	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM sager s WHERE `+where, b.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count export: %w", err)
+	}
+	return n, nil
+}
+
+// eksportSagColumns are sagColumns without the join on users (who changed it last, which no
+// export shows), in the order scanSag reads them.
+const eksportSagColumns = `s.id, s.cpr, s.navn, coalesce(s.funktionsvurdering, ''), s.bemaerkninger, s.kilde, s.version,
+	s.antal_ydelser, s.slutdato_max, s.indberettet_at, s.updated_at, ''`
+
+// eksportYdelseColumns are ydelseColumns without the join on users, and with the målgrupper
+// (a lookup per ydelse, half the time of the read) only when maalgrupper, in the order
+// scanYdelse reads them.
+func eksportYdelseColumns(maalgrupper bool) string {
+	mg := `'{}'::text[]`
+	if maalgrupper {
+		mg = `coalesce((SELECT array_agg(m.scheme || ':' || m.code || ':' || m.primaer::text ORDER BY NOT m.primaer, m.scheme, m.code)
+		FROM ydelse_maalgrupper m WHERE m.kommune_kode = y.kommune_kode AND m.ydelse_id = y.id), '{}')`
+	}
+	return `y.id, y.sag_id, y.indsatskode, y.varighed, y.bevillingsdato, y.startdato, y.forventet_slutdato,
+	y.slutdato, y.betalingskommune, coalesce(y.tilbudstype_scheme, ''), coalesce(y.tilbudstype, ''),
+	coalesce(y.p_nummer, ''), coalesce(y.afdelings_uuid::text, ''), coalesce(y.tilbuds_uuid::text, ''),
+	coalesce(y.ydelses_uuid::text, ''), y.i_107_botilbud, y.tilbud_navn, y.tilbud_adresse, y.tilbud_postnr,
+	y.version, y.indberettet_at, y.updated_at, '', ` + mg
+}
+
+// EachEksportBatch calls fn with the sager of the export of p (the list, view, filter and sag
+// of S8, S9; status against today, S6) in batches of up to size sager by CPR number, each
+// with its ydelser (with their målgrupper when maalgrupper). The sager come from a cursor
+// (DECLARE … ORDER BY cpr, FETCH size at a time: one walk of the kommune's CPR index, no sort,
+// whatever the size of the kommune), the ydelser of each batch from one lookup; memory holds
+// one batch. The transaction stays free for other statements between batches (the export's
+// file). The caller records the CPR numbers it hands on.
+func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today time.Time, size int, maalgrupper bool,
+	fn func([]EksportSag) error) error {
+	if t.scope.Kommune == "" {
+		return ErrNoScope
+	}
+	if p.Visning == VisningYdelserVedSag && p.SagID == 0 {
+		return nil // as List: no sag, no rows
+	}
+	order := `y.id`
+	if p.Visning == VisningYdelserVedSag {
+		order = `y.startdato, y.id`
+	}
+	delivered := ``
+	if p.Liste == ListeAlle {
+		delivered = ` AND y.indberettet_at IS NOT NULL` // S9: All shows what was delivered
+	}
+	b := &sqlArgs{}
+	where := sagWhere(b, t.scope.Kommune, p.listQuery(), dateOnly(today))
+	if _, err := t.tx.Exec(ctx, `DECLARE eksport_sager NO SCROLL CURSOR FOR SELECT `+eksportSagColumns+`
+		FROM sager s WHERE `+where+` ORDER BY s.cpr`, b.args...); err != nil {
+		return fmt.Errorf("export sager: %w", err)
+	}
+	fetch := `FETCH FORWARD ` + strconv.Itoa(size) + ` FROM eksport_sager`
+	ydelser := `SELECT ` + eksportYdelseColumns(maalgrupper) + ` FROM ydelser y
+		WHERE y.kommune_kode = $1 AND y.sag_id = ANY($2)` + delivered + ` ORDER BY y.sag_id, ` + order
+	for {
+		rows, err := t.tx.Query(ctx, fetch)
+		if err != nil {
+			return fmt.Errorf("export sager: %w", err)
+		}
+		sager, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Sag, error) { return scanSag(r) })
+		if err != nil {
+			return fmt.Errorf("export sager: %w", err)
+		}
+		if len(sager) == 0 {
+			break
+		}
+		batch := make([]EksportSag, len(sager))
+		index := make(map[int64]int, len(sager))
+		ids := make([]int64, len(sager))
+		for i, s := range sager {
+			batch[i].Sag, index[s.ID], ids[i] = s, i, s.ID
+		}
+		rows, err = t.tx.Query(ctx, ydelser, t.scope.Kommune, ids)
+		if err != nil {
+			return fmt.Errorf("export ydelser: %w", err)
+		}
+		for rows.Next() {
+			y, err := scanYdelse(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("export ydelser: %w", err)
+			}
+			i := index[y.SagID]
+			batch[i].Ydelser = append(batch[i].Ydelser, y)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("export ydelser: %w", err)
+		}
+		if err := fn(batch); err != nil {
+			return err
+		}
+		if len(sager) < size {
+			break
+		}
+	}
+	if _, err := t.tx.Exec(ctx, `CLOSE eksport_sager`); err != nil {
+		return fmt.Errorf("export sager: %w", err)
+	}
+	return nil
+}
+
+// listQuery is the list query whose sager an export of p reads.
+func (p EksportParametre) listQuery() ListQuery {
+	return ListQuery{Liste: p.Liste, Visning: p.Visning, Filter: p.Filter, SagID: p.SagID}
+}

@@ -1,0 +1,184 @@
+package worker
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"indberet/tenant"
+	"indberet/tenant/codes"
+)
+
+// The export job (E1, E2): eksport (EksportArgs) writes the file of one ordered export
+// (tenant.Eksport, enqueued by the screen in the transaction that orders it).
+//
+// It works in two transactions of the kommune's scope:
+//
+//  1. a short one marks the export running with the number of sager to read (its progress
+//     total) and removes anything of an earlier attempt;
+//  2. a long one reads the sager batch by batch (tenant.EachEksportBatch: a keyset walk by
+//     CPR number, one batch in memory), writes the table as it goes into the export's file
+//     (tenant.EksportFil: parts of 256 KB), then marks the export done and completes the
+//     job (JobCompleteTx), all in one commit.
+//
+// Progress is written after each batch in short transactions of their own, beside the long
+// one, so the progress page sees it move. A worker killed mid-export leaves transaction 2
+// uncommitted: no part of the file and no "done"; River's rescuer runs the job again, and
+// step 1 starts it from scratch. An error marks the export queued again with the error
+// (River retries with backoff) and, at the last attempt, failed.
+
+// EksportActor is the actor of the export jobs in the audit log.
+const EksportActor = "system:eksport"
+
+// eksportBatch is how many sager one batch of an export reads: each batch is one query for
+// the sager and one for their ydelser, and one progress update.
+const eksportBatch = 2000
+
+// eksportTimeout bounds one attempt of an export (the largest kommune takes seconds).
+const eksportTimeout = 15 * time.Minute
+
+// eksportMaxAttempts: an export that fails three times is marked failed; the user orders it
+// again.
+const eksportMaxAttempts = 3
+
+// EksportArgs makes the file of the export EksportID of Kommune.
+type EksportArgs struct {
+	Kommune   string `json:"kommune"`
+	EksportID int64  `json:"eksport_id"`
+}
+
+// Kind is River's name of the job.
+func (EksportArgs) Kind() string { return "eksport" }
+
+// InsertOpts keeps one job per export in the queue.
+func (EksportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: eksportMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// EksportWorker works EksportArgs.
+type EksportWorker struct {
+	river.WorkerDefaults[EksportArgs]
+	deps    Deps
+	timeout time.Duration
+	// batch is the sager per batch; 0: eksportBatch (tests make it small).
+	batch int
+	// afterBatch, when set (by a test only), runs after each batch with the sager done; its
+	// error fails the attempt there, as a worker that dies mid-export.
+	afterBatch func(done int) error
+}
+
+// Timeout lets an export run longer than River's default of one minute.
+func (w *EksportWorker) Timeout(*river.Job[EksportArgs]) time.Duration { return w.timeout }
+
+// Work writes the export's file; see the top of this file.
+func (w *EksportWorker) Work(ctx context.Context, job *river.Job[EksportArgs]) error {
+	a := job.Args
+	if !kommuneKodeOK(a.Kommune) {
+		return river.JobCancel(fmt.Errorf("invalid kommunekode %q", a.Kommune))
+	}
+	started := time.Now()
+	scope := tenant.Scope{Kommune: a.Kommune, Actor: tenant.Actor{Email: EksportActor}}
+	res, err := w.export(ctx, scope, job)
+	if errors.Is(err, tenant.ErrNotFound) {
+		// Deleted (expired) before it ran: nothing to make.
+		return river.JobCancel(fmt.Errorf("export %d of kommune %s: %w", a.EksportID, a.Kommune, err))
+	}
+	if err != nil {
+		status := tenant.EksportIKoe
+		if job.Attempt >= job.MaxAttempts {
+			status = tenant.EksportFejlet
+		}
+		// In a transaction of its own: the export's own has rolled back.
+		fctx := context.WithoutCancel(ctx)
+		ferr := w.deps.DB.InScope(fctx, scope, func(tx *tenant.Tx) error {
+			return tx.EksportFejlede(fctx, a.EksportID, status, "Eksporten mislykkedes. Der er ikke hentet nogen fil.")
+		})
+		return errors.Join(fmt.Errorf("export %d of kommune %s: %w", a.EksportID, a.Kommune, err), ferr)
+	}
+	w.deps.Logger.InfoContext(ctx, "export done", "job_id", job.ID, "kommune", a.Kommune, "eksport_id", a.EksportID,
+		"rows", res.Raekker, "cprs", res.CPRs.Len(), "bytes", res.Bytes, "duration", time.Since(started).String())
+	return nil
+}
+
+// export does both transactions of the export and returns what the file holds.
+func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *river.Job[EksportArgs]) (tenant.EksportResultat, error) {
+	id := job.Args.EksportID
+	today := Today(time.Now())
+	var e tenant.Eksport
+	err := w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) error {
+		var err error
+		if e, err = tx.Eksport(ctx, id); err != nil {
+			return err
+		}
+		total, err := tx.CountEksportSager(ctx, e.Parametre, today)
+		if err != nil {
+			return err
+		}
+		return tx.StartEksport(ctx, id, total)
+	})
+	if err != nil {
+		return tenant.EksportResultat{}, err
+	}
+	snap, err := codes.Read(ctx, w.deps.DB.Pool)
+	if err != nil {
+		return tenant.EksportResultat{}, err
+	}
+	tabel := eksportTabelFor(e, snap, today)
+	var res tenant.EksportResultat
+	err = w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) error {
+		fil := tx.EksportFil(ctx, id)
+		tw, err := newTableWriter(e.Format, fil, tabel.sheet, tabel.header)
+		if err != nil {
+			return err
+		}
+		done := 0
+		err = tx.EachEksportBatch(ctx, e.Parametre, today, cmp.Or(w.batch, eksportBatch), e.Art == tenant.EksportFejl, func(batch []tenant.EksportSag) error {
+			for _, s := range batch {
+				rows := tabel.rows(s)
+				for _, r := range rows {
+					if err := tw.Row(r); err != nil {
+						return err
+					}
+				}
+				res.Raekker += len(rows)
+				if len(rows) > 0 { // sager come by CPR number: each once
+					res.CPRs.Add(s.Sag.CPR)
+				}
+			}
+			done += len(batch)
+			err := w.deps.DB.InScope(ctx, scope, func(p *tenant.Tx) error { return p.EksportProgress(ctx, id, done) })
+			if err == nil && w.afterBatch != nil {
+				err = w.afterBatch(done)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if err := tw.Close(); err != nil {
+			return err
+		}
+		if err := fil.Close(); err != nil {
+			return err
+		}
+		res.Bytes = fil.Size()
+		if err := tx.FinishEksport(ctx, id, res); err != nil {
+			return err
+		}
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		return err
+	})
+	return res, err
+}
+
+// Today is the date in Denmark at now, as a UTC midnight like the dates the rules compare
+// with (S6).
+func Today(now time.Time) time.Time {
+	y, m, d := now.In(copenhagen).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,210 @@
+package worker
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"indberet/tenant"
+	"indberet/tenant/codes"
+	"indberet/tenant/rules"
+)
+
+// The tables of the three kinds of export: their header (Danish, the lists' words) and the
+// rows each sag gives.
+//
+//   - liste (E1): the list's rows in the chosen view, as the list screen shows them: a row
+//     per ydelse (Sager og ydelser, Ydelser ved sag) or per sag (Kun sager).
+//   - tabel3 (E2): the CPR list behind table 3 of DST's report. The manuals do not say what
+//     table 3 is (the 2025 manual only says it is still ordered by e-mail). ASSUMPTION: it is
+//     the table of the citizens in a stay (*ophold*) – the residential ydelser of Y6
+//     (`residential` in the code list: §107, §108 and §85 in a housing-like offer) – with
+//     the place of the stay (P-nummer, Afdelings-UUID). The help text of the export says so;
+//     should DST define it otherwise, only eksportTabel3 changes.
+//   - fejl (E2, *fejlopgørelser*): every sag and ydelse that breaks a rule of DOMAIN.md S/Y
+//     as the forms check them (tenant/rules: ValidateSag, ValidateYdelse, CheckOphold), a row
+//     per broken rule with its id and the rule's Danish message.
+
+// eksportTabel is the table of an export.
+type eksportTabel struct {
+	sheet  string                             // the XLSX sheet's name
+	header []string                           // the header row
+	rows   func(s tenant.EksportSag) [][]cell // the rows of one sag; none leaves its CPR out
+}
+
+// eksportTabelFor returns the table of export e; snap names the indsatser, today is the date
+// the status is derived against (S6) and the rules check with.
+func eksportTabelFor(e tenant.Eksport, snap *codes.Snapshot, today time.Time) eksportTabel {
+	switch e.Art {
+	case tenant.EksportTabel3:
+		return eksportTabel3(snap, today)
+	case tenant.EksportFejl:
+		return eksportFejl(snap, e.Kommune, today)
+	}
+	if e.Parametre.Visning == tenant.VisningKunSager {
+		return eksportTabel{
+			sheet:  "CPR-liste",
+			header: []string{"CPR-nummer", "Navn", "Antal ydelser", "Status", "Indberettet"},
+			rows: func(s tenant.EksportSag) [][]cell {
+				return [][]cell{{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, len(s.Ydelser), sagStatus(s, today),
+					indberettet(s.Sag.IndberettetAt)}}
+			},
+		}
+	}
+	return eksportTabel{
+		sheet:  "CPR-liste",
+		header: []string{"CPR-nummer", "Navn", "Status", "Indsatskode", "Indsats", "Startdato", "Slutdato", "Indberettet"},
+		rows: func(s tenant.EksportSag) [][]cell {
+			out := make([][]cell, 0, len(s.Ydelser))
+			for _, y := range s.Ydelser {
+				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, ydelseStatus(y, today), y.Indsatskode,
+					indsatsNavn(snap, y.Indsatskode), y.Startdato, date(y.Slutdato), indberettet(y.IndberettetAt)})
+			}
+			return out
+		},
+	}
+}
+
+// eksportTabel3 is the CPR list behind table 3: the stays (see the top of this file).
+func eksportTabel3(snap *codes.Snapshot, today time.Time) eksportTabel {
+	return eksportTabel{
+		sheet: "Tabel 3 (ophold)",
+		header: []string{"CPR-nummer", "Navn", "Indsatskode", "Indsats", "Startdato", "Slutdato", "P-nummer",
+			"Afdelings-UUID", "Status", "Indberettet"},
+		rows: func(s tenant.EksportSag) [][]cell {
+			var out [][]cell
+			for _, y := range s.Ydelser {
+				if i, ok := snap.Indsats(y.Indsatskode); !ok || !i.Residential {
+					continue
+				}
+				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, y.Indsatskode, indsatsNavn(snap, y.Indsatskode),
+					y.Startdato, date(y.Slutdato), y.PNummer, y.AfdelingsUUID, ydelseStatus(y, today), indberettet(y.IndberettetAt)})
+			}
+			return out
+		},
+	}
+}
+
+// regel is the rule of DOMAIN.md a field's message comes from, and the field's label.
+type regel struct{ id, felt string }
+
+// feltRegler maps the fields of tenant/rules' messages to their rules (S3, S5, Y1–Y5).
+var feltRegler = map[string]regel{
+	rules.FieldCPR:                   {"S5", "CPR-nummer"},
+	rules.FieldNavn:                  {"S3", "Navn"},
+	rules.FieldFunktionsvurdering:    {"S3", "Samlet funktionsvurdering"},
+	rules.FieldBemaerkninger:         {"S3", "Bemærkninger"},
+	rules.FieldIndsatskode:           {"Y1", "Indsatskode"},
+	rules.FieldVarighed:              {"Y1", "Varighed"},
+	rules.FieldBevillingsdato:        {"Y1", "Bevillingsdato"},
+	rules.FieldStartdato:             {"Y1", "Startdato"},
+	rules.FieldBetalingskommune:      {"Y1", "Betalingskommune"},
+	rules.FieldTilbudstype:           {"Y1", "Tilbudstype"},
+	rules.FieldForventetSlutdato:     {"Y2", "Forventet slutdato"},
+	rules.FieldSlutdato:              {"Y2", "Slutdato"},
+	rules.FieldPrimaerMaalgruppe:     {"Y3", "Målgruppe"},
+	rules.FieldSekundaereMaalgrupper: {"Y3", "Sekundære målgrupper"},
+	rules.FieldTilbudsUUID:           {"Y4", "Tilbuds-UUID"},
+	rules.FieldYdelsesUUID:           {"Y4", "Ydelses-UUID"},
+	rules.FieldPNummer:               {"Y5", "P-nummer"},
+	rules.FieldAfdelingsUUID:         {"Y5", "Afdelings-UUID"},
+	rules.FieldI107Botilbud:          {"Y5", "Støtte i botilbud efter § 107"},
+	rules.FieldTilbudNavn:            {"Y5", "Tilbuddets navn"},
+	rules.FieldTilbudAdresse:         {"Y5", "Tilbuddets adresse"},
+	rules.FieldTilbudPostnr:          {"Y5", "Tilbuddets postnummer"},
+}
+
+// eksportFejl is the fejlopgørelse: a row per rule a sag or ydelse breaks.
+func eksportFejl(snap *codes.Snapshot, kommune string, today time.Time) eksportTabel {
+	return eksportTabel{
+		sheet: "Fejlopgørelse",
+		header: []string{"CPR-nummer", "Navn", "Niveau", "Indsatskode", "Startdato", "Slutdato", "Indberettet",
+			"Regel", "Felt", "Forklaring"},
+		rows: func(s tenant.EksportSag) [][]cell {
+			var out [][]cell
+			for _, f := range SagFejl(s, snap, kommune, today) {
+				row := []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, "Sag", nil, nil, nil, indberettet(s.Sag.IndberettetAt),
+					f.Regel, f.Felt, f.Forklaring}
+				if y := f.Ydelse; y != nil {
+					row[2], row[3], row[4], row[5], row[6] = "Ydelse", y.Indsatskode, y.Startdato, date(y.Slutdato),
+						indberettet(y.IndberettetAt)
+				}
+				out = append(out, row)
+			}
+			return out
+		},
+	}
+}
+
+// Fejl is one rule a stored sag or ydelse breaks.
+type Fejl struct {
+	Ydelse     *tenant.Ydelse // nil: the sag itself
+	Regel      string         // the rule's id in DOMAIN.md, e.g. "Y6"
+	Felt       string         // the field's label
+	Forklaring string         // the rule's Danish message, as the form shows it
+}
+
+// SagFejl checks a stored sag and its ydelser with the rules the forms use (S3, S5,
+// Y1–Y6; tenant/rules) as of today, kommune being the sag's (the default Betalingskommune).
+// The fields of each are in a fixed order, so the fejlopgørelse is the same every time.
+func SagFejl(s tenant.EksportSag, snap *codes.Snapshot, kommune string, today time.Time) []Fejl {
+	var out []Fejl
+	add := func(y *tenant.Ydelse, errs rules.Errors) {
+		for _, field := range slices.Sorted(maps.Keys(errs)) {
+			r, ok := feltRegler[field]
+			if !ok {
+				r = regel{"Y1", field}
+			}
+			out = append(out, Fejl{Ydelse: y, Regel: r.id, Felt: r.felt, Forklaring: errs[field]})
+		}
+	}
+	_, errs := rules.ValidateSag(rules.SagInputOf(s.Sag))
+	add(nil, errs)
+	for i := range s.Ydelser {
+		y := &s.Ydelser[i]
+		_, errs := rules.ValidateYdelse(rules.YdelseInputOf(*y), snap, kommune, today)
+		add(y, errs)
+		if msg, ok := rules.CheckOphold(*y, s.Ydelser, snap); !ok { // Y6
+			out = append(out, Fejl{Ydelse: y, Regel: "Y6", Felt: "Startdato", Forklaring: msg})
+		}
+	}
+	return out
+}
+
+// sagStatus is the sag's status (S6) as the lists show it: from the latest Slutdato of all
+// its ydelser (set only when every one has one).
+func sagStatus(s tenant.EksportSag, today time.Time) string {
+	return rules.SagStatus([]*time.Time{s.Sag.SlutdatoMax}, today).Label()
+}
+
+// ydelseStatus is a ydelse's own status (S6), as the lists show it.
+func ydelseStatus(y tenant.Ydelse, today time.Time) string {
+	if rules.YdelseAfsluttet(y.Slutdato, today) {
+		return rules.Afsluttet.Label()
+	}
+	return rules.IkkeAfsluttet.Label()
+}
+
+func indsatsNavn(snap *codes.Snapshot, code string) string {
+	if i, ok := snap.Indsats(code); ok {
+		return i.Name
+	}
+	return ""
+}
+
+// date is an optional date as a cell.
+func date(t *time.Time) cell {
+	if t == nil {
+		return nil
+	}
+	return *t
+}
+
+// indberettet is when a row was delivered (I2), as a date in Denmark.
+func indberettet(t *time.Time) cell {
+	if t == nil {
+		return nil
+	}
+	y, m, d := t.In(copenhagen).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
