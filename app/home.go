@@ -41,6 +41,10 @@ func (a *App) home(c *fiber.Ctx) error {
 		h.Links = append(h.Links, views.HomeLink{Href: "/indberetninger", Label: "Se listen over alle indberetninger",
 			Description: "Egne IDEP og All (read only): opret, ret og find sager og ydelser"})
 	}
+	if a.can(c, access.ExportCreate) { // E1, E2
+		h.Links = append(h.Links, views.HomeLink{Href: views.EksporterPath, Label: "Cpr. lister",
+			Description: "Eksporter poster, cpr. liste til tabel 3 og fejlopgørelser som CSV eller Excel"})
+	}
 	if a.can(c, access.KontaktRead) {
 		h.Links = append(h.Links, views.HomeLink{Href: views.KontaktPath, Label: "Kontaktoplysninger",
 			Description: "Fagligt ansvarlig, teknisk ansvarlig og kvitteringsmodtager"})

@@ -81,14 +81,15 @@ func TestStartPageAsksForKontaktoplysninger(t *testing.T) {
 				`href="/kontaktoplysninger"`},
 			[]string{"Angiv kontaktoplysninger"}},
 		{"indberetter.101@demo.invalid",
-			[]string{`href="/indberetninger"`, "Se listen over alle indberetninger", `href="/kontaktoplysninger"`, "Kontaktoplysninger"},
+			[]string{`href="/indberetninger"`, "Se listen over alle indberetninger", `href="/kontaktoplysninger"`, "Kontaktoplysninger",
+				`href="/eksporter"`},
 			[]string{"Angiv kontaktoplysninger", "mangler kontaktoplysninger", `href="/revision"`, `href="/cpr-adgang"`}},
 		{"dst@demo.invalid",
 			[]string{"Se en kommunes indberetninger", `href="/kontaktoplysninger"`, `href="/revision"`, `href="/cpr-adgang"`},
 			[]string{"Angiv kontaktoplysninger", "mangler kontaktoplysninger"}},
 		{"platform@demo.invalid",
 			[]string{`href="/kommuner"`, `href="/alle-brugere"`, `href="/udbakke"`, "Revisionslog", "CPR-adgangslog"},
-			[]string{"Angiv kontaktoplysninger", "Se listen over alle indberetninger", `href="/kontaktoplysninger"`}},
+			[]string{"Angiv kontaktoplysninger", "Se listen over alle indberetninger", `href="/kontaktoplysninger"`, `href="/eksporter"`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.email, func(t *testing.T) {
