@@ -1,11 +1,12 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -99,18 +100,21 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 		}
 		s = tenant.Scope{Kommune: l.Kommune, Actor: s.Actor}
 	}
+	// First the CPR access record, with the CPR numbers of the document read through a
+	// scanner (its memory is the CPR numbers, not the document); then the document streams
+	// to the client in a transaction of its own, gzip-compressed as stored when the browser
+	// takes it (I5: a first delivery of a large kommune is some hundred MB of XML).
 	var l tenant.LeveranceMedKvittering
-	var doc []byte
 	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
 		var err error
 		if l, err = tx.LeveranceByID(ctx, id); err != nil {
 			return err
 		}
-		if doc, _, err = tx.LeveranceDocument(ctx, id); err != nil {
+		var sc tenant.CPRScanner
+		if _, err = tx.WriteLeveranceDocument(ctx, id, false, &sc); err != nil {
 			return err
 		}
-		return tx.LogCPRAccess(ctx, "download", tenant.LeveranceCPRs(doc),
-			fmt.Sprintf("leverance=%d periode=%s", l.ID, l.Periode))
+		return tx.LogCPRAccess(ctx, "download", sc.CPRs(), fmt.Sprintf("leverance=%d periode=%s", l.ID, l.Periode))
 	})
 	if errors.Is(err, tenant.ErrNotFound) {
 		return fiber.ErrNotFound
@@ -121,7 +125,24 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/xml; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="leverance-%s-%s.xml"`, l.Kommune, l.Periode))
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.SendStream(bytes.NewReader(doc), len(doc))
+	c.Vary(fiber.HeaderAcceptEncoding)
+	gzipped := strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip")
+	size := int(l.Bytes)
+	if gzipped {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		size = -1 // chunked: an old leverance stored whole is compressed on the way
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		// Ends when the document is written or the client is gone (fasthttp closes pr).
+		bg := context.WithoutCancel(ctx)
+		pw.CloseWithError(a.deps.DB.InScope(bg, s, func(tx *tenant.Tx) error {
+			_, err := tx.WriteLeveranceDocument(bg, id, gzipped, pw)
+			return err
+		}))
+	}()
+	c.Response().SetBodyStream(pr, size)
+	return nil
 }
 
 // leveranceRow is a leverance as the screens show it; the receipt links to the Udbakke when

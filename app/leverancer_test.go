@@ -1,9 +1,15 @@
 package app
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -336,5 +342,70 @@ func TestLeveringHomeLinks(t *testing.T) {
 				t.Errorf("%s: link %s shown %v, want %v", email, href, !want[i], want[i])
 			}
 		}
+	}
+}
+
+// TestLeveranceDokumentStreamed: a document stored in gzip parts (00016) downloads as the
+// XML it is, and with Accept-Encoding: gzip as the stored gzip stream; the CPR access record
+// holds every CPR number of it, found while streaming (I5).
+func TestLeveranceDokumentStreamed(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var doc bytes.Buffer
+	doc.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<L>")
+	var cprs []string
+	for i := range 40000 { // some 3 MB: several parts of gzip
+		cpr := fmt.Sprintf("01018%05d", i)
+		cprs = append(cprs, cpr)
+		fmt.Fprintf(&doc, "<R><CPR>%s</CPR><X>%x</X></R>\n", cpr, sha256.Sum256([]byte(cpr)))
+	}
+	doc.WriteString("</L>\n")
+	sum := sha256.Sum256(doc.Bytes())
+	var id int64
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) (err error) {
+		if id, err = tx.ReserveLeveranceID(ctx); err != nil {
+			return err
+		}
+		w := tx.NewLeveranceDocument(ctx, id)
+		if _, err := w.Write(doc.Bytes()); err != nil {
+			return err
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+		_, err = tx.InsertLeverance(ctx, tenant.NewLeverance{ID: id, Periode: "2026M08", Bytes: int64(doc.Len()),
+			GzipSize: w.GzipSize(), SHA256: hex.EncodeToString(sum[:])})
+		return err
+	})
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	path := "/leverancer/" + strconv.FormatInt(id, 10) + "/dokument"
+	if r := c.get(path).mustStatus(t, http.StatusOK); r.body != doc.String() {
+		t.Errorf("document: %d bytes, want %d", len(r.body), doc.Len())
+	}
+	req := httptest.NewRequest("GET", path, nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+	r := c.do(req)
+	if r.status != http.StatusOK || r.header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("gzip download: %d, Content-Encoding %q", r.status, r.header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(strings.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(zr); err != nil || !bytes.Equal(got, doc.Bytes()) {
+		t.Errorf("gzip download: %d bytes unzipped (%v), want %d", len(got), err, doc.Len())
+	}
+	n := 0
+	for _, a := range tenanttest.CPRAccessLog(t, b.db, "101") {
+		if a.Action == "download" && a.Detail == fmt.Sprintf("leverance=%d periode=2026M08", id) {
+			n++
+			if !slices.Equal(a.CPRs, cprs) {
+				t.Errorf("CPR record of the download: %d CPR numbers, want the %d of the document", len(a.CPRs), len(cprs))
+			}
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d CPR records of the two downloads", n)
 	}
 }

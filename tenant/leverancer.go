@@ -234,28 +234,68 @@ func (t *Tx) LeveranceByID(ctx context.Context, id int64) (LeveranceMedKvitterin
 
 // LeveranceCPRs returns the CPR numbers a delivery document holds (the content of its CPR
 // elements, each once, in document order): what a download of it shows, for the CPR access
-// log.
+// log. CPRScanner finds the same in a document streamed through it.
 func LeveranceCPRs(doc []byte) []string {
-	const open, closing = "<CPR>", "</CPR>"
-	var out []string
-	seen := map[string]bool{}
+	var sc CPRScanner
+	sc.Write(doc)
+	return sc.CPRs()
+}
+
+// CPRScanner is an io.Writer that collects the CPR numbers of the delivery document written
+// through it (the content of its <CPR> elements, each once, in order), however the document
+// is cut into writes: memory is the CPR numbers, not the document.
+type CPRScanner struct {
+	tail []byte // an unfinished <CPR>…</CPR> or a tag cut at the end of the last write
+	seen map[string]bool
+	out  []string
+}
+
+const cprOpen, cprClose = "<CPR>", "</CPR>"
+
+// cprMax is the longest content of a <CPR> element taken for a CPR number.
+const cprMax = 64
+
+// Write scans p; it never fails.
+func (s *CPRScanner) Write(p []byte) (int, error) {
+	n := len(p)
+	buf := p
+	if len(s.tail) > 0 {
+		buf = append(s.tail, p...)
+		s.tail = nil
+	}
 	for {
-		i := bytes.Index(doc, []byte(open))
+		i := bytes.Index(buf, []byte(cprOpen))
 		if i < 0 {
-			return out
+			// Keep what could be the start of a tag cut by the end of this write.
+			if k := len(buf) - (len(cprOpen) - 1); k > 0 {
+				buf = buf[k:]
+			}
+			s.tail = append([]byte(nil), buf...)
+			return n, nil
 		}
-		doc = doc[i+len(open):]
-		j := bytes.Index(doc, []byte(closing))
+		rest := buf[i+len(cprOpen):]
+		j := bytes.Index(rest, []byte(cprClose))
+		if j > cprMax || j < 0 && len(rest) > cprMax { // not a CPR number: skip it
+			buf = rest
+			continue
+		}
 		if j < 0 {
-			return out
+			s.tail = append([]byte(nil), buf[i:]...)
+			return n, nil
 		}
-		if cpr := string(doc[:j]); !seen[cpr] {
-			seen[cpr] = true
-			out = append(out, cpr)
+		if cpr := string(rest[:j]); !s.seen[cpr] {
+			if s.seen == nil {
+				s.seen = map[string]bool{}
+			}
+			s.seen[cpr] = true
+			s.out = append(s.out, cpr)
 		}
-		doc = doc[j+len(closing):]
+		buf = rest[j+len(cprClose):]
 	}
 }
+
+// CPRs are the CPR numbers found so far, in order.
+func (s *CPRScanner) CPRs() []string { return s.out }
 
 // LeveranceYdelse is one ydelse as a delivery reads it: the ydelse with its målgrupper, the
 // fields of its sag that the record carries, and what was delivered of both last time.
