@@ -244,72 +244,28 @@ func (t *Tx) setEksport(ctx context.Context, id int64, set string, args ...any) 
 // in memory at most (plus one Write).
 const eksportDelStoerrelse = 256 << 10
 
-// EksportFil writes the file of an export as parts in the transaction: an io.Writer that
-// holds at most one part in memory. Close writes the last part.
-type EksportFil struct {
-	ctx  context.Context
-	t    *Tx
-	id   int64
-	buf  []byte
-	nr   int
-	size int64
-}
+// EksportFil writes the file of an export as parts in the transaction (parts.go): an
+// io.WriteCloser that holds at most one part in memory. Close writes the last part.
+type EksportFil struct{ *partsWriter }
 
 // EksportFil returns a writer of the file of the scope kommune's export id.
-func (t *Tx) EksportFil(ctx context.Context, id int64) *EksportFil {
-	return &EksportFil{ctx: ctx, t: t, id: id, buf: make([]byte, 0, eksportDelStoerrelse)}
-}
-
-// Write adds p to the file, storing a part whenever one is full.
-func (f *EksportFil) Write(p []byte) (int, error) {
-	f.buf = append(f.buf, p...)
-	f.size += int64(len(p))
-	if len(f.buf) >= eksportDelStoerrelse {
-		if err := f.flush(); err != nil {
-			return 0, err
-		}
-	}
-	return len(p), nil
-}
-
-// Close stores what is left of the file.
-func (f *EksportFil) Close() error {
-	if len(f.buf) == 0 {
-		return nil
-	}
-	return f.flush()
+func (t *Tx) EksportFil(ctx context.Context, id int64) EksportFil {
+	return EksportFil{t.newParts(ctx, "eksport_dele", "eksport_id", id, eksportDelStoerrelse, fmt.Sprintf("export %d", id))}
 }
 
 // Size is the number of bytes written.
-func (f *EksportFil) Size() int64 { return f.size }
-
-func (f *EksportFil) flush() error {
-	_, err := f.t.tx.Exec(f.ctx, `INSERT INTO eksport_dele (kommune_kode, eksport_id, nr, data) VALUES ($1, $2, $3, $4)`,
-		f.t.scope.Kommune, f.id, f.nr, f.buf)
-	if err != nil {
-		return fmt.Errorf("write export %d part %d: %w", f.id, f.nr, err)
-	}
-	f.nr++
-	f.buf = f.buf[:0]
-	return nil
-}
+func (f EksportFil) Size() int64 { return f.written }
 
 // WriteEksportFil writes the file of export e to w, part by part (one part in memory at a
 // time). The file holds CPR numbers: the caller records the download (LogCPRAccess).
 func (t *Tx) WriteEksportFil(ctx context.Context, e Eksport, w io.Writer) error {
-	rows, err := t.tx.Query(ctx, `SELECT data FROM eksport_dele WHERE kommune_kode = $1 AND eksport_id = $2 ORDER BY nr`,
-		e.Kommune, e.ID)
+	r, done, err := t.readParts(ctx, "eksport_dele", "eksport_id", e.Kommune, e.ID)
 	if err != nil {
 		return fmt.Errorf("read export %d: %w", e.ID, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		// RawValues is the row as received: no copy of the part.
-		if _, err := w.Write(rows.RawValues()[0]); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	defer done()
+	_, err = io.Copy(w, r)
+	return err
 }
 
 // EksportCPRs returns the distinct CPR numbers in the file of export e, for the CPR access

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // A leverance's document (I5) is stored as the parts of its gzip stream (leverance_dele,
@@ -29,89 +27,36 @@ func (t *Tx) ReserveLeveranceID(ctx context.Context) (int64, error) {
 }
 
 // LeveranceDocumentWriter writes the document of leverance id (reserved with
-// ReserveLeveranceID) into the database: gzip-compressed, a part at a time. Close it before
-// InsertLeverance, with the document's size; the parts commit with the leverance or not at all.
+// ReserveLeveranceID) into the database: gzip-compressed, a part at a time (parts.go). Close
+// it before InsertLeverance, with the document's size; the parts commit with the leverance or
+// not at all.
 type LeveranceDocumentWriter struct {
-	ctx  context.Context
-	t    *Tx
-	id   int64
-	gz   *gzip.Writer
-	part bytes.Buffer
-	nr   int
-	size int64 // of the gzip stream written so far
-	err  error
+	gz    *gzip.Writer
+	parts *partsWriter
 }
 
 // NewLeveranceDocument starts the document of leverance id of the scope kommune.
 func (t *Tx) NewLeveranceDocument(ctx context.Context, id int64) *LeveranceDocumentWriter {
-	w := &LeveranceDocumentWriter{ctx: ctx, t: t, id: id}
-	w.part.Grow(leveranceDelSize)
+	parts := t.newParts(ctx, "leverance_dele", "leverance_id", id, leveranceDelSize, fmt.Sprintf("leverance %d", id))
 	// BestSpeed: XML compresses well at any level, and the delivery of every kommune is
 	// bound by time (make bench).
-	w.gz, _ = gzip.NewWriterLevel(partWriter{w}, gzip.BestSpeed)
-	return w
+	gz, _ := gzip.NewWriterLevel(parts, gzip.BestSpeed)
+	return &LeveranceDocumentWriter{gz: gz, parts: parts}
 }
 
-// Write compresses p into the current part, storing each part as it fills.
-func (w *LeveranceDocumentWriter) Write(p []byte) (int, error) {
-	if w.err != nil {
-		return 0, w.err
-	}
-	n, err := w.gz.Write(p)
-	if err != nil && w.err == nil {
-		w.err = err
-	}
-	return n, w.err
-}
+// Write compresses p, storing each part as it fills.
+func (w *LeveranceDocumentWriter) Write(p []byte) (int, error) { return w.gz.Write(p) }
 
-// Close ends the gzip stream and stores the last part. GzipSize is then the stored size.
+// Close ends the gzip stream and stores the last part.
 func (w *LeveranceDocumentWriter) Close() error {
-	if w.err != nil {
-		return w.err
-	}
 	if err := w.gz.Close(); err != nil {
 		return err
 	}
-	if w.part.Len() > 0 || w.nr == 0 {
-		w.store()
-	}
-	return w.err
+	return w.parts.Close()
 }
 
 // GzipSize is the size of the stored gzip stream (after Close).
-func (w *LeveranceDocumentWriter) GzipSize() int64 { return w.size }
-
-// partWriter is where the gzip stream goes: the current part, stored when full.
-type partWriter struct{ w *LeveranceDocumentWriter }
-
-func (p partWriter) Write(b []byte) (int, error) {
-	w := p.w
-	n := len(b)
-	for len(b) > 0 && w.err == nil {
-		k := min(len(b), leveranceDelSize-w.part.Len())
-		w.part.Write(b[:k])
-		b = b[k:]
-		if w.part.Len() == leveranceDelSize {
-			w.store()
-		}
-	}
-	if w.err != nil {
-		return 0, w.err
-	}
-	return n, nil
-}
-
-func (w *LeveranceDocumentWriter) store() {
-	_, err := w.t.tx.Exec(w.ctx, `INSERT INTO leverance_dele (kommune_kode, leverance_id, nr, data) VALUES ($1, $2, $3, $4)`,
-		w.t.scope.Kommune, w.id, w.nr, w.part.Bytes())
-	if err != nil {
-		w.err = fmt.Errorf("store part %d of leverance %d: %w", w.nr, w.id, err)
-		return
-	}
-	w.size += int64(w.part.Len())
-	w.nr++
-	w.part.Reset()
-}
+func (w *LeveranceDocumentWriter) GzipSize() int64 { return w.parts.written }
 
 // LeveranceFil is what a download of a leverance's document needs to know before it starts.
 type LeveranceFil struct {
@@ -146,13 +91,11 @@ func (t *Tx) WriteLeveranceDocument(ctx context.Context, id int64, gzipped bool,
 		return f, err
 	}
 	f.GzipSize = *gzipSize
-	rows, err := t.tx.Query(ctx, `SELECT data FROM leverance_dele WHERE kommune_kode = $1 AND leverance_id = $2 ORDER BY nr`,
-		f.Kommune, f.ID)
+	parts, done, err := t.readParts(ctx, "leverance_dele", "leverance_id", f.Kommune, f.ID)
 	if err != nil {
 		return f, fmt.Errorf("leverance document: %w", err)
 	}
-	defer rows.Close()
-	parts := &partReader{rows: rows}
+	defer done()
 	if gzipped {
 		_, err = io.Copy(w, parts)
 	} else {
@@ -165,31 +108,6 @@ func (t *Tx) WriteLeveranceDocument(ctx context.Context, id int64, gzipped bool,
 		return f, fmt.Errorf("leverance document %d: %w", f.ID, err)
 	}
 	return f, nil
-}
-
-// partReader reads the parts of a gzip stream one row at a time.
-type partReader struct {
-	rows pgx.Rows
-	cur  []byte
-}
-
-func (r *partReader) Read(p []byte) (int, error) {
-	for len(r.cur) == 0 {
-		if !r.rows.Next() {
-			if err := r.rows.Err(); err != nil {
-				return 0, err
-			}
-			return 0, io.EOF
-		}
-		var raw []byte
-		if err := r.rows.Scan(&raw); err != nil {
-			return 0, err
-		}
-		r.cur = raw
-	}
-	n := copy(p, r.cur)
-	r.cur = r.cur[n:]
-	return n, nil
 }
 
 // LeveranceDocument returns the XML document of leverance id as delivered (I5) and its

@@ -213,7 +213,7 @@ func checkSag(t *testing.T, snap *codes.Snapshot, kommune string, today time.Tim
 		t.Errorf("sag %d: %d ydelser, Antal ydelser %d", s.ID, len(ys), s.AntalYdelser)
 	}
 	for _, y := range ys {
-		got, errs := rules.ValidateYdelse(input(y), snap, kommune, today)
+		got, errs := rules.ValidateYdelse(rules.YdelseInputOf(y), snap, kommune, today)
 		if !errs.OK() {
 			t.Errorf("sag %d ydelse %d (%s from %s) fails the rules: %v", s.ID, y.ID, y.Indsatskode,
 				y.Startdato.Format(time.DateOnly), errs)
@@ -231,34 +231,6 @@ func checkSag(t *testing.T, snap *codes.Snapshot, kommune string, today time.Tim
 	}
 }
 
-// input is the form a user would send for y.
-func input(y tenant.Ydelse) rules.YdelseInput {
-	date := func(d *time.Time) string {
-		if d == nil {
-			return ""
-		}
-		return rules.FormatDate(*d)
-	}
-	in := rules.YdelseInput{Indsatskode: y.Indsatskode, Varighed: y.Varighed, Bevillingsdato: date(y.Bevillingsdato),
-		Startdato: rules.FormatDate(y.Startdato), ForventetSlutdato: date(y.ForventetSlutdato), Slutdato: date(y.Slutdato),
-		Betalingskommune: y.Betalingskommune, PNummer: y.PNummer, AfdelingsUUID: y.AfdelingsUUID,
-		TilbudsUUID: y.TilbudsUUID, YdelsesUUID: y.YdelsesUUID,
-		TilbudNavn: y.TilbudNavn, TilbudAdresse: y.TilbudAdresse, TilbudPostnr: y.TilbudPostnr}
-	if y.Tilbudstype != "" {
-		in.Tilbudstype = y.TilbudstypeScheme + ":" + y.Tilbudstype
-	}
-	if y.I107Botilbud != nil {
-		in.I107Botilbud = map[bool]string{true: "ja", false: "nej"}[*y.I107Botilbud]
-	}
-	for _, m := range y.Maalgrupper {
-		if m.Primaer {
-			in.PrimaerMaalgruppe = m.Scheme + ":" + m.Code
-		} else {
-			in.SekundaereMaalgrupper = append(in.SekundaereMaalgrupper, m.Scheme+":"+m.Code)
-		}
-	}
-	return in
-}
 
 func slutdatoer(ys []tenant.Ydelse) []*time.Time {
 	var out []*time.Time
