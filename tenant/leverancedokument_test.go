@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -112,5 +113,38 @@ func TestLeveranceDocumentInParts(t *testing.T) {
 	})
 	if err == nil || !strings.Contains(err.Error(), "leverance_dele") {
 		t.Errorf("parts without their leverance: commit %v, want the foreign key violation", err)
+	}
+}
+
+// TestEachLeveranceYdelseLetsFnUseTheTransaction: the delivery stores its document's parts
+// while it reads the ydelser (I5), so fn must be able to use the transaction; with the rows
+// of one open statement it could not ("conn busy" at scale, once a part was full).
+func TestEachLeveranceYdelseLetsFnUseTheTransaction(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
+		for i := range 2500 { // more than a batch
+			id, err := tx.InsertSag(ctx, tenant.Sag{CPR: fmt.Sprintf("0101%06d", i), Navn: "N", Kilde: "egne"})
+			if err != nil {
+				return err
+			}
+			if _, err := tx.InsertYdelse(ctx, newYdelse(id, date(2020, 1, 1), nil)); err != nil {
+				return err
+			}
+		}
+		n := 0
+		err := tx.EachLeveranceYdelse(ctx, func(r tenant.LeveranceYdelse) error {
+			n++
+			_, err := tx.PgxTx().Exec(ctx, `SELECT 1`)
+			return err
+		})
+		if n != 2500 {
+			t.Errorf("%d ydelser, want 2500", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -313,11 +313,12 @@ type LeveranceYdelse struct {
 // EachLeveranceYdelse calls fn for every ydelse of the scope kommune's sager that are active
 // on or after 2013-07-01 (I4: a sag is included when any of its ydelser has no Slutdato or
 // one on or after that date, i.e. its slutdato_max is NULL or not before it), ordered by sag
-// and ydelse. Rows stream from the database (one statement: one consistent snapshot), so
-// memory does not grow with the kommune.
+// and ydelse. The rows come from one cursor (one statement: one consistent snapshot),
+// fetched leveranceBatch at a time, so memory does not grow with the kommune and fn may use
+// the transaction between batches (the delivery stores its document's parts as it goes).
 func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) error) error {
-	rows, err := t.tx.Query(ctx, `
-		SELECT s.id, s.version, s.cpr, coalesce(s.funktionsvurdering, ''), s.slutdato_max, coalesce(s.indberettet_afsluttet, false),
+	_, err := t.tx.Exec(ctx, `
+		DECLARE leverance_ydelser NO SCROLL CURSOR FOR SELECT s.id, s.version, s.cpr, coalesce(s.funktionsvurdering, ''), s.slutdato_max, coalesce(s.indberettet_afsluttet, false),
 			y.id, y.indsatskode, y.varighed, y.bevillingsdato, y.startdato, y.forventet_slutdato, y.slutdato,
 			y.betalingskommune, coalesce(y.tilbudstype_scheme, ''), coalesce(y.tilbudstype, ''), coalesce(y.p_nummer, ''),
 			coalesce(y.afdelings_uuid::text, ''), coalesce(y.tilbuds_uuid::text, ''), coalesce(y.ydelses_uuid::text, ''),
@@ -338,29 +339,48 @@ func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) e
 	if err != nil {
 		return fmt.Errorf("ydelser to deliver: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var r LeveranceYdelse
-		y := &r.Ydelse
-		var mgs []string
-		if err := rows.Scan(&r.SagID, &r.SagVersion, &r.CPR, &r.Funktionsvurdering, &r.SlutdatoMax, &r.SagIndberettetAfsluttet,
-			&y.ID, &y.Indsatskode, &y.Varighed, &y.Bevillingsdato, &y.Startdato, &y.ForventetSlutdato, &y.Slutdato,
-			&y.Betalingskommune, &y.TilbudstypeScheme, &y.Tilbudstype, &y.PNummer,
-			&y.AfdelingsUUID, &y.TilbudsUUID, &y.YdelsesUUID,
-			&y.I107Botilbud, &y.TilbudNavn, &y.TilbudAdresse, &y.TilbudPostnr, &y.Version, &y.IndberettetAt,
-			&r.IndberettetSHA256, &mgs); err != nil {
+	for {
+		rows, err := t.tx.Query(ctx, `FETCH FORWARD `+strconv.Itoa(leveranceBatch)+` FROM leverance_ydelser`)
+		if err != nil {
+			return fmt.Errorf("ydelser to deliver: %w", err)
+		}
+		batch, err := pgx.CollectRows(rows, scanLeveranceYdelse)
+		if err != nil {
 			return fmt.Errorf("ydelse to deliver: %w", err)
 		}
-		y.SagID = r.SagID
-		y.Maalgrupper = parseMaalgrupper(mgs)
-		if err := fn(r); err != nil {
-			return err
+		for _, r := range batch {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(batch) < leveranceBatch {
+			break
 		}
 	}
-	if err := rows.Err(); err != nil {
+	if _, err := t.tx.Exec(ctx, `CLOSE leverance_ydelser`); err != nil {
 		return fmt.Errorf("ydelser to deliver: %w", err)
 	}
 	return nil
+}
+
+// leveranceBatch is the number of ydelser a delivery fetches at a time.
+const leveranceBatch = 2000
+
+func scanLeveranceYdelse(row pgx.CollectableRow) (LeveranceYdelse, error) {
+	var r LeveranceYdelse
+	y := &r.Ydelse
+	var mgs []string
+	if err := row.Scan(&r.SagID, &r.SagVersion, &r.CPR, &r.Funktionsvurdering, &r.SlutdatoMax, &r.SagIndberettetAfsluttet,
+		&y.ID, &y.Indsatskode, &y.Varighed, &y.Bevillingsdato, &y.Startdato, &y.ForventetSlutdato, &y.Slutdato,
+		&y.Betalingskommune, &y.TilbudstypeScheme, &y.Tilbudstype, &y.PNummer,
+		&y.AfdelingsUUID, &y.TilbudsUUID, &y.YdelsesUUID,
+		&y.I107Botilbud, &y.TilbudNavn, &y.TilbudAdresse, &y.TilbudPostnr, &y.Version, &y.IndberettetAt,
+		&r.IndberettetSHA256, &mgs); err != nil {
+		return r, err
+	}
+	y.SagID = r.SagID
+	y.Maalgrupper = parseMaalgrupper(mgs)
+	return r, nil
 }
 
 // IndberettetYdelse is a ydelse put in a leverance: its version as read and the content hash

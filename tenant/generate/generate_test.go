@@ -231,7 +231,6 @@ func checkSag(t *testing.T, snap *codes.Snapshot, kommune string, today time.Tim
 	}
 }
 
-
 func slutdatoer(ys []tenant.Ydelse) []*time.Time {
 	var out []*time.Time
 	for _, y := range ys {
