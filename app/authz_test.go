@@ -9,6 +9,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
+	"indberet/views"
 )
 
 // t2Message is the message of rule T2, verbatim from the 2013 manual.
@@ -148,6 +149,13 @@ func TestHealthAndStatic(t *testing.T) {
 		t.Errorf("app.css served as %q", ct)
 	}
 	c.get("/static/vendor/htmx/htmx.min.js").mustStatus(t, http.StatusOK)
+	// The icon every page links (no request for a missing /favicon.ico).
+	if r := c.get(views.FaviconPath).mustStatus(t, http.StatusOK); !contains(r.header.Get("Content-Type"), "image/svg+xml") {
+		t.Errorf("favicon served as %q", r.header.Get("Content-Type"))
+	}
+	if r := c.get("/login"); !contains(r.body, `rel="icon"`) {
+		t.Error("the login page links no icon")
+	}
 	b.db.Close()
 	c.get("/readyz").mustStatus(t, http.StatusServiceUnavailable)
 }

@@ -3,5 +3,5 @@ package static
 
 import "embed"
 
-//go:embed app.css app.js vendor
+//go:embed app.css app.js favicon.svg vendor
 var FS embed.FS

@@ -19,6 +19,7 @@ const (
 	DKFDSJSPath  = "/static/vendor/dkfds/js/dkfds.min.js"
 	HtmxJSPath   = "/static/vendor/htmx/htmx.min.js"
 	AppCSSPath   = "/static/app.css"
+	FaviconPath  = "/static/favicon.svg"
 	AppJSPath    = "/static/app.js"
 )
 
