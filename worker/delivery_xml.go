@@ -188,7 +188,8 @@ type document struct {
 func newDocument(w io.Writer, h deliveryHeader) *document {
 	d := &document{sum: sha256.New(), today: h.Created.In(copenhagen)}
 	d.enc = xml.NewEncoder(io.MultiWriter(w, d.sum, (*countWriter)(&d.size)))
-	d.enc.Indent("", "  ")
+	// Not indented: a line per record instead (below), a quarter less XML to write, hash and
+	// compress at national scale (make bench's delivery row) and still readable line by line.
 	d.token(xml.ProcInst{Target: "xml", Inst: []byte(`version="1.0" encoding="UTF-8"`)})
 	d.token(xml.CharData("\n"))
 	d.start("HandicapVoksneLeveranceStruktur",
@@ -230,6 +231,7 @@ func newDocument(w io.Writer, h deliveryHeader) *document {
 	d.leaf("FormVersion", formVersion)
 	d.end("DeliveryMetadataNewStructure")
 	d.start("HandicapVoksneYdelseStrukturSamling")
+	d.token(xml.CharData("\n"))
 	return d
 }
 
@@ -313,6 +315,7 @@ func (d *document) record(r record) {
 	d.optLeaf("TILBUDSSTED_ADRESSE", r.TilbudAdresse)
 	d.optLeaf("TILBUDSSTED_POSTNR", r.TilbudPostnr)
 	d.end("HandicapVoksneYdelseStruktur")
+	d.token(xml.CharData("\n"))
 }
 
 func (d *document) code(name, scheme, code string) {
