@@ -87,34 +87,21 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	s := scope(c)
-	if s.AllKommuner {
-		// DST reads every kommune's; the record belongs to the leverance's kommune, so the
-		// download runs in that kommune's scope (it only reads and logs).
-		var l tenant.LeveranceMedKvittering
-		err := a.inScope(c, func(tx *tenant.Tx) (err error) {
-			l, err = tx.LeveranceByID(ctx, id)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		s = tenant.Scope{Kommune: l.Kommune, Actor: s.Actor}
-	}
-	// First the CPR access record, with the CPR numbers of the document read through a
-	// scanner (its memory is the CPR numbers, not the document); then the document streams
-	// to the client in a transaction of its own, gzip-compressed as stored when the browser
-	// takes it (I5: a first delivery of a large kommune is some hundred MB of XML).
+	// First the CPR access record, with the CPR numbers the delivery stored beside the
+	// document (under the leverance's kommune, also when DST downloads); then the document
+	// streams to the client in a transaction of its own, gzip-compressed as stored when the
+	// browser takes it (I5: a first delivery of a large kommune is some hundred MB of XML).
 	var l tenant.LeveranceMedKvittering
 	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
 		var err error
 		if l, err = tx.LeveranceByID(ctx, id); err != nil {
 			return err
 		}
-		var sc tenant.CPRScanner
-		if _, err = tx.WriteLeveranceDocument(ctx, id, false, &sc); err != nil {
+		cprs, err := tx.LeveranceCPRs(ctx, id)
+		if err != nil {
 			return err
 		}
-		return tx.LogCPRAccess(ctx, "download", sc.CPRs(), fmt.Sprintf("leverance=%d periode=%s", l.ID, l.Periode))
+		return tx.LogCPRAccessIn(ctx, l.Kommune, "download", cprs, fmt.Sprintf("leverance=%d periode=%s", l.ID, l.Periode))
 	})
 	if errors.Is(err, tenant.ErrNotFound) {
 		return fiber.ErrNotFound

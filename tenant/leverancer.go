@@ -1,7 +1,6 @@
 package tenant
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +45,7 @@ type NewLeverance struct {
 	GzipSize int64 // the size of its stored parts (LeveranceDocumentWriter.GzipSize)
 	SHA256   string
 	Tal      LeveranceTal
+	CPRs     []string // the CPR numbers the document holds, for the CPR access record of a download
 }
 
 // ErrLeveranceExists is returned by InsertLeverance when the scope kommune already has a
@@ -81,13 +81,13 @@ func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error)
 	var id int64
 	err := t.tx.QueryRow(ctx, `
 		INSERT INTO leverancer (id, kommune_kode, periode, created_by, document, gzip_size, sha256, byte_size,
-			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
+			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede, cprs)
 		OVERRIDING SYSTEM VALUE
-		VALUES (coalesce($1, nextval(pg_get_serial_sequence('leverancer', 'id'))), $2, $3, $4, $5, $6, $7, $8,
-			$9, $10, $11, $12, $13, $14)
+		VALUES (coalesce(NULLIF($1, 0), nextval(pg_get_serial_sequence('leverancer', 'id'))), $2, $3, $4, $5, $6, $7, $8,
+			$9, $10, $11, $12, $13, $14, $15)
 		RETURNING id`,
-		nullID(l.ID), t.scope.Kommune, l.Periode, t.scope.Actor.Email, doc, gzipSize, l.SHA256, l.Bytes,
-		l.Tal.Sager, l.Tal.Ydelser, l.Tal.Nye, l.Tal.Aendrede, l.Tal.Afsluttede, l.Tal.Neutraliserede,
+		l.ID, t.scope.Kommune, l.Periode, t.scope.Actor.Email, doc, gzipSize, l.SHA256, l.Bytes,
+		l.Tal.Sager, l.Tal.Ydelser, l.Tal.Nye, l.Tal.Aendrede, l.Tal.Afsluttede, l.Tal.Neutraliserede, nonNil(l.CPRs),
 	).Scan(&id)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "leverancer_periode_key" {
@@ -105,12 +105,21 @@ func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error)
 		}{l.Periode, l.SHA256, l.Bytes, l.Tal}})
 }
 
-// nullID is id, or NULL for 0.
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
+// nonNil is s, or an empty list for nil (the column is NOT NULL).
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
 	}
-	return &id
+	return s
+}
+
+// LeveranceCPRs returns the CPR numbers leverance id's document holds, or ErrNotFound (also
+// for a leverance the scope may not read: T1): what a download of it shows, for the CPR
+// access log.
+func (t *Tx) LeveranceCPRs(ctx context.Context, id int64) ([]string, error) {
+	var cprs []string
+	err := t.tx.QueryRow(ctx, `SELECT cprs FROM leverancer WHERE id = $1`, id).Scan(&cprs)
+	return cprs, notFound(err, "leverance cprs")
 }
 
 // LockLeverancer waits until no other transaction delivers the scope kommune and keeps
@@ -231,71 +240,6 @@ func (t *Tx) LeveranceByID(ctx context.Context, id int64) (LeveranceMedKvitterin
 		WHERE l.id = $1`, id))
 	return l, notFound(err, "leverance")
 }
-
-// LeveranceCPRs returns the CPR numbers a delivery document holds (the content of its CPR
-// elements, each once, in document order): what a download of it shows, for the CPR access
-// log. CPRScanner finds the same in a document streamed through it.
-func LeveranceCPRs(doc []byte) []string {
-	var sc CPRScanner
-	sc.Write(doc)
-	return sc.CPRs()
-}
-
-// CPRScanner is an io.Writer that collects the CPR numbers of the delivery document written
-// through it (the content of its <CPR> elements, each once, in order), however the document
-// is cut into writes: memory is the CPR numbers, not the document.
-type CPRScanner struct {
-	tail []byte // an unfinished <CPR>…</CPR> or a tag cut at the end of the last write
-	seen map[string]bool
-	out  []string
-}
-
-const cprOpen, cprClose = "<CPR>", "</CPR>"
-
-// cprMax is the longest content of a <CPR> element taken for a CPR number.
-const cprMax = 64
-
-// Write scans p; it never fails.
-func (s *CPRScanner) Write(p []byte) (int, error) {
-	n := len(p)
-	buf := p
-	if len(s.tail) > 0 {
-		buf = append(s.tail, p...)
-		s.tail = nil
-	}
-	for {
-		i := bytes.Index(buf, []byte(cprOpen))
-		if i < 0 {
-			// Keep what could be the start of a tag cut by the end of this write.
-			if k := len(buf) - (len(cprOpen) - 1); k > 0 {
-				buf = buf[k:]
-			}
-			s.tail = append([]byte(nil), buf...)
-			return n, nil
-		}
-		rest := buf[i+len(cprOpen):]
-		j := bytes.Index(rest, []byte(cprClose))
-		if j > cprMax || j < 0 && len(rest) > cprMax { // not a CPR number: skip it
-			buf = rest
-			continue
-		}
-		if j < 0 {
-			s.tail = append([]byte(nil), buf[i:]...)
-			return n, nil
-		}
-		if cpr := string(rest[:j]); !s.seen[cpr] {
-			if s.seen == nil {
-				s.seen = map[string]bool{}
-			}
-			s.seen[cpr] = true
-			s.out = append(s.out, cpr)
-		}
-		buf = rest[j+len(cprClose):]
-	}
-}
-
-// CPRs are the CPR numbers found so far, in order.
-func (s *CPRScanner) CPRs() []string { return s.out }
 
 // LeveranceYdelse is one ydelse as a delivery reads it: the ydelse with its målgrupper, the
 // fields of its sag that the record carries, and what was delivered of both last time.

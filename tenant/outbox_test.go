@@ -126,30 +126,3 @@ func TestOutboxStore(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-func TestLeveranceCPRs(t *testing.T) {
-	t.Parallel()
-	doc := []byte("<a><R><CPR>0101011234</CPR></R><R><CPR>0202025678</CPR></R><R><CPR>0101011234</CPR></R><CPR>brok")
-	if got := tenant.LeveranceCPRs(doc); !slices.Equal(got, []string{"0101011234", "0202025678"}) {
-		t.Errorf("LeveranceCPRs = %v", got)
-	}
-	if got := tenant.LeveranceCPRs(nil); got != nil {
-		t.Errorf("LeveranceCPRs(nil) = %v", got)
-	}
-}
-
-// TestCPRScannerAcrossWrites: the CPR numbers are found however the document is cut.
-func TestCPRScannerAcrossWrites(t *testing.T) {
-	t.Parallel()
-	doc := []byte("<a><R><CPR>0101011234</CPR></R><CPR>" + strings.Repeat("x", 100) + "</CPR><R><CPR>0202025678</CPR></R>" +
-		"<R><CPR>0101011234</CPR></R><CPR>brok")
-	for size := 1; size <= len(doc); size++ {
-		var sc tenant.CPRScanner
-		for chunk := range slices.Chunk(doc, size) {
-			sc.Write(chunk)
-		}
-		if got := sc.CPRs(); !slices.Equal(got, []string{"0101011234", "0202025678"}) {
-			t.Fatalf("writes of %d bytes: %v", size, got)
-		}
-	}
-}

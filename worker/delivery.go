@@ -257,7 +257,7 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 		return deliveryResult{}, err
 	}
 	if _, err := tx.InsertLeverance(ctx, tenant.NewLeverance{ID: id, Periode: periode, Bytes: size, GzipSize: out.GzipSize(),
-		SHA256: sha, Tal: doc.Tal}); err != nil {
+		SHA256: sha, Tal: doc.Tal, CPRs: doc.CPRs}); err != nil {
 		return deliveryResult{}, err
 	}
 	if err := tx.MarkIndberettet(ctx, id, doc.Sager, doc.Ydelser); err != nil {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"syscall"
 	"testing"
@@ -141,6 +142,16 @@ func leverance(t *testing.T, db *tenant.DB, kommune, periode string) (tenant.Lev
 		h := sha256.Sum256(doc)
 		if got := hex.EncodeToString(h[:]); got != sum || sum != l.SHA256 || int64(len(doc)) != l.Bytes {
 			t.Errorf("leverance %d: stored sha %s size %d, document sha %s size %d", l.ID, l.SHA256, l.Bytes, got, len(doc))
+		}
+		// The CPR numbers stored for a download's CPR access record are the document's.
+		var inDoc []string
+		for _, m := range regexp.MustCompile(`<CPR>([0-9]{10})</CPR>`).FindAllSubmatch(doc, -1) {
+			if !slices.Contains(inDoc, string(m[1])) {
+				inDoc = append(inDoc, string(m[1]))
+			}
+		}
+		if stored, err := tx.LeveranceCPRs(ctx, l.ID); err != nil || !slices.Equal(stored, inDoc) {
+			t.Errorf("leverance %d: stored CPR numbers %v (%v), the document's %v", l.ID, stored, err, inDoc)
 		}
 		return nil
 	})

@@ -180,6 +180,7 @@ type document struct {
 	Tal     tenant.LeveranceTal
 	Sager   []tenant.IndberettetSag
 	Ydelser []tenant.IndberettetYdelse
+	CPRs    []string // of the sager in the document, each once: the CPR access record of a download
 	lastSag int64
 }
 
@@ -262,6 +263,7 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 		// SlutdatoMax is that latest date, NULL while one is open.
 		afsluttet := rules.YdelseAfsluttet(r.SlutdatoMax, d.today)
 		d.Sager = append(d.Sager, tenant.IndberettetSag{ID: r.SagID, Version: r.SagVersion, Afsluttet: afsluttet})
+		d.CPRs = append(d.CPRs, r.CPR)
 		d.Tal.Sager++
 		if afsluttet && !r.SagIndberettetAfsluttet {
 			d.Tal.Afsluttede++
