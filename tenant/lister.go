@@ -325,18 +325,24 @@ func sagWhere(b *sqlArgs, kommune string, q ListQuery, today time.Time) string {
 	case ListeAlle:
 		w += ` AND s.indberettet_at IS NOT NULL`
 	}
-	// S6: afsluttet when the latest Slutdato (set only when every ydelse has one) is before
-	// today; compared at query time, never stored.
-	switch q.Filter {
-	case FilterAfsluttede:
-		w += ` AND s.slutdato_max < ` + b.add(today) + `::date`
-	case FilterIkkeAfsluttede:
-		w += ` AND (s.slutdato_max IS NULL OR s.slutdato_max >= ` + b.add(today) + `::date)`
-	}
+	w += statusFilterSQL(b, "s.slutdato_max", q.Filter, today)
 	if q.Visning == VisningYdelserVedSag {
 		w += ` AND s.id = ` + b.add(q.SagID)
 	}
 	return w
+}
+
+// statusFilterSQL is the condition of filter on a latest Slutdato column (S6: afsluttet when
+// the latest Slutdato, set only when every ydelse has one, is before today; compared at query
+// time, never stored), "" for Alle sager.
+func statusFilterSQL(b *sqlArgs, col string, filter Filter, today time.Time) string {
+	switch filter {
+	case FilterAfsluttede:
+		return ` AND ` + col + ` < ` + b.add(today) + `::date`
+	case FilterIkkeAfsluttede:
+		return ` AND (` + col + ` IS NULL OR ` + col + ` >= ` + b.add(today) + `::date)`
+	}
+	return ""
 }
 
 // afsluttet is the status of S6 for the latest (sag) or own (ydelse) Slutdato.

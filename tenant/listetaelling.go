@@ -29,13 +29,7 @@ func keptCountSQL(kommune string, q ListQuery, today time.Time) (string, []any, 
 	b := &sqlArgs{}
 	stmt := `SELECT coalesce(sum(` + col + `), 0)::bigint FROM liste_taelling
 		WHERE kommune_kode = ` + b.add(kommune) + ` AND liste = ` + b.add(string(q.Liste))
-	// S6, as sagWhere: afsluttet when the latest Slutdato is before today.
-	switch q.Filter {
-	case FilterAfsluttede:
-		stmt += ` AND slutdato_max < ` + b.add(today) + `::date`
-	case FilterIkkeAfsluttede:
-		stmt += ` AND (slutdato_max IS NULL OR slutdato_max >= ` + b.add(today) + `::date)`
-	}
+	stmt += statusFilterSQL(b, "slutdato_max", q.Filter, today)
 	return stmt, b.args, true
 }
 
@@ -56,15 +50,20 @@ func (t *Tx) ListCounts(ctx context.Context) (ListCounts, error) {
 	return n, nil
 }
 
+// ListCountsCutoff is the latest Slutdato from which the kept counts keep their own row, for
+// today: every Slutdato before it is folded into one row of sager afsluttet for good (S6).
+// Weeks before today, not a day: an instance whose clock or time zone is off, or a list
+// asked for a day before today, still counts right.
+func ListCountsCutoff(today time.Time) time.Time { return dateOnly(today).AddDate(0, 0, -28) }
+
 // CompactListCounts sums the scope kommune's kept counts into one row per list and latest
-// Slutdato, and folds every Slutdato before cutoff into one row (those sager are afsluttet
-// on every day from cutoff on, S6). cutoff must be no later than any today the lists will be
-// asked for: the job passes some weeks before today. Rows that concurrent transactions insert
-// meanwhile are not touched and keep counting.
-func (t *Tx) CompactListCounts(ctx context.Context, cutoff time.Time) (rowsBefore, rowsAfter int64, err error) {
+// Slutdato, and folds every Slutdato before ListCountsCutoff(today) into one row. Rows that
+// concurrent transactions insert meanwhile are not touched and keep counting.
+func (t *Tx) CompactListCounts(ctx context.Context, today time.Time) (rowsBefore, rowsAfter int64, err error) {
 	if t.scope.Kommune == "" {
 		return 0, 0, ErrNoScope
 	}
+	cutoff := ListCountsCutoff(today)
 	err = t.tx.QueryRow(ctx, `
 		WITH gone AS (
 			DELETE FROM liste_taelling WHERE kommune_kode = $1
@@ -77,7 +76,7 @@ func (t *Tx) CompactListCounts(ctx context.Context, cutoff time.Time) (rowsBefor
 			HAVING sum(sager) <> 0 OR sum(ydelser) <> 0
 			RETURNING 1)
 		SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM kept)`,
-		t.scope.Kommune, dateOnly(cutoff)).Scan(&rowsBefore, &rowsAfter)
+		t.scope.Kommune, cutoff).Scan(&rowsBefore, &rowsAfter)
 	if err != nil {
 		return 0, 0, fmt.Errorf("compact list counts: %w", err)
 	}

@@ -27,11 +27,6 @@ func (ListCountsArgs) InsertOpts() river.InsertOpts {
 // listCountsInterval is how often the kept counts are compacted.
 const listCountsInterval = 5 * time.Minute
 
-// listCountsCutoff is how far before today a latest Slutdato must be for its sager to be
-// folded into the row of those afsluttet for good (S6). Weeks, not a day: an instance whose
-// clock or time zone is off, or a list asked for a day before today, still counts right.
-const listCountsCutoff = 28 * 24 * time.Hour
-
 // ListCountsWorker works ListCountsArgs.
 type ListCountsWorker struct {
 	river.WorkerDefaults[ListCountsArgs]
@@ -47,7 +42,7 @@ func (w *ListCountsWorker) Work(ctx context.Context, job *river.Job[ListCountsAr
 		now = w.now
 	}
 	t := now().In(copenhagen)
-	cutoff := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Add(-listCountsCutoff)
+	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	ks, err := w.deps.DB.Kommuner(ctx)
 	if err != nil {
 		return err
@@ -55,7 +50,7 @@ func (w *ListCountsWorker) Work(ctx context.Context, job *river.Job[ListCountsAr
 	var before, after int64
 	for _, k := range ks {
 		err := w.deps.DB.InScope(ctx, tenant.Scope{Kommune: k.Kode, Actor: tenant.Actor{Email: "system"}}, func(tx *tenant.Tx) error {
-			b, a, err := tx.CompactListCounts(ctx, cutoff)
+			b, a, err := tx.CompactListCounts(ctx, today)
 			before, after = before+b, after+a
 			return err
 		})

@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"indberet/tenant"
 )
 
 // The bulk load runs in one transaction of the tables' owner. Per-row work that a plain COPY
@@ -169,17 +171,17 @@ func (l *loader) finish(ctx context.Context, today time.Time, phase func(string)
 		return fmt.Errorf("sag aggregates: %w", err)
 	}
 	// S8, S9: the new sager's kept counts, as liste_taelling_delta (00015) inserts them and
-	// the compaction job (worker/listecounts.go) folds them: latest Slutdatoer four weeks
-	// before today in one row.
+	// the compaction job (worker/listecounts.go) folds them: latest Slutdatoer before
+	// tenant.ListCountsCutoff in one row.
 	if _, err := tx.Exec(ctx, `
 		INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
 		SELECT s.kommune_kode, l.liste,
-			CASE WHEN s.slutdato_max < $2::date - 28 THEN '-infinity'::date ELSE s.slutdato_max END,
+			CASE WHEN s.slutdato_max < $2::date THEN '-infinity'::date ELSE s.slutdato_max END,
 			count(*), sum(l.ydelser)
 		FROM sager s CROSS JOIN LATERAL (VALUES
 			('egne', s.kilde = 'egne', s.antal_ydelser), ('alle', s.indberettet_at IS NOT NULL, 0)) l (liste, inn, ydelser)
 		WHERE s.id >= $1 AND l.inn
-		GROUP BY 1, 2, 3`, l.firstSag, today); err != nil {
+		GROUP BY 1, 2, 3`, l.firstSag, tenant.ListCountsCutoff(today)); err != nil {
 		return fmt.Errorf("list counts: %w", err)
 	}
 	phase("aggregates")
