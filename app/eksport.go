@@ -175,13 +175,12 @@ func (a *App) hentEksport(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	// DST's record goes in the log of the kommune whose citizens it is.
 	s := scope(c)
-	s.Kommune = e.Kommune
 	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
 		cprs, err := tx.EksportCPRs(ctx, e)
 		if err != nil {
 			return err
 		}
-		return tx.LogCPRAccess(ctx, "download", cprs, fmt.Sprintf("eksport=%d art=%s format=%s antal=%d",
+		return tx.LogCPRAccessIn(ctx, e.Kommune, "download", cprs, fmt.Sprintf("eksport=%d art=%s format=%s antal=%d",
 			e.ID, e.Art, e.Format, len(cprs)))
 	})
 	if err != nil {
@@ -219,19 +218,15 @@ func eksportFilnavn(e tenant.Eksport) string {
 // findEksport reads the export of the route's :id as the user's scope sees it: 404 for an id
 // of another kommune (T1) or none.
 func (a *App) findEksport(c *fiber.Ctx) (tenant.Eksport, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return tenant.Eksport{}, fiber.ErrNotFound
-	}
-	ctx := c.UserContext()
 	var e tenant.Eksport
-	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) (err error) {
-		e, err = tx.Eksport(ctx, id)
+	id, err := idParam(c)
+	if err != nil {
+		return e, err
+	}
+	err = a.inScope(c, func(tx *tenant.Tx) (err error) {
+		e, err = tx.Eksport(c.UserContext(), id)
 		return err
 	})
-	if errors.Is(err, tenant.ErrNotFound) {
-		return e, fiber.ErrNotFound
-	}
 	return e, err
 }
 

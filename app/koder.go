@@ -3,7 +3,6 @@ package app
 import (
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -53,7 +52,7 @@ func (a *App) kodelisteSide(c *fiber.Ctx) error {
 	today := a.today()
 	for _, k := range ks {
 		v.Rows = append(v.Rows, views.KodeRow{URL: views.KodePath(l.Key, k.Code), Kode: k.Code, Tekst: k.Path,
-			Attributter: attributes(l, k), GyldigFra: optDate(k.ValidFrom), GyldigTil: optDate(k.ValidTo),
+			Attributter: attributes(l, k), GyldigFra: rules.FormatOptDate(k.ValidFrom), GyldigTil: rules.FormatOptDate(k.ValidTo),
 			Udgaaet: k.ValidTo != nil && k.ValidTo.Before(today), Ydelser: views.TalDK(int(k.Uses))})
 	}
 	return a.render(c, fiber.StatusOK, views.KodelistePage(a.page(c, l.Title), v))
@@ -104,13 +103,6 @@ func optionLabel(opts []views.Option, v string) string {
 		}
 	}
 	return v
-}
-
-func optDate(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return rules.FormatDate(*t)
 }
 
 // nyKodeForm is GET /koder/:kodeliste/ny: the empty *Tilføj kode*.
@@ -200,7 +192,7 @@ func (a *App) kodeSide(c *fiber.Ctx) error {
 func kodeView(l codes.Liste, k codes.Kode) views.KodeSide {
 	v := views.KodeSide{Liste: l.Title, ListeURL: views.KodelistePath(l.Key), URL: views.KodePath(l.Key, k.Code), Kode: k.Code,
 		Tekst: views.KodeFelt{Value: k.Name}, Paragraf: views.KodeFelt{Value: k.Paragraph}, Kilde: views.KodeFelt{Value: k.Source},
-		MedParagraf: l.HasParagraph(), UdgaarFra: views.KodeFelt{Value: optDate(k.UdgaarFra())}, Udgaaet: k.ValidTo != nil}
+		MedParagraf: l.HasParagraph(), UdgaarFra: views.KodeFelt{Value: rules.FormatOptDate(k.UdgaarFra())}, Udgaaet: k.ValidTo != nil}
 	v.Oplysninger = append(v.Oplysninger, [2]string{"Tekst", k.Path})
 	for i, h := range attributeHeadings(l) {
 		v.Oplysninger = append(v.Oplysninger, [2]string{h, attributes(l, k)[i]})
@@ -208,8 +200,8 @@ func kodeView(l codes.Liste, k codes.Kode) views.KodeSide {
 	if k.ParentCode != "" {
 		v.Oplysninger = append(v.Oplysninger, [2]string{"Overordnet målgruppe", k.ParentCode})
 	}
-	v.Oplysninger = append(v.Oplysninger, [2]string{"Gyldig fra", orIngen(optDate(k.ValidFrom))},
-		[2]string{"Gyldig til", orIngen(optDate(k.ValidTo))}, [2]string{"Antal ydelser", views.TalDK(int(k.Uses))})
+	v.Oplysninger = append(v.Oplysninger, [2]string{"Gyldig fra", orIngen(rules.FormatOptDate(k.ValidFrom))},
+		[2]string{"Gyldig til", orIngen(rules.FormatOptDate(k.ValidTo))}, [2]string{"Antal ydelser", views.TalDK(int(k.Uses))})
 	switch {
 	case k.Deletable():
 		v.SletURL = views.KodePath(l.Key, k.Code) + "/slet"

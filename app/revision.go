@@ -276,6 +276,7 @@ var auditActionLabels = map[string]string{
 	"code.reinstate": "Kode genindført", "code.delete": "Kode slettet",
 	"mail.create": "E-mail registreret", "mail.sendt": "E-mail sendt", "mail.fejlet": "E-mail fejlet",
 	"mail.gemt_lokalt": "E-mail gemt lokalt",
+	"eksport.create":   "Eksport bestilt", "eksport.finish": "Eksport færdig", "eksport.expire": "Eksporter slettet efter 14 dage",
 }
 
 func auditActionLabel(action string) string {
@@ -294,7 +295,7 @@ func cprActionLabel(action string) string {
 }
 
 var entityLabels = map[string]string{"sag": "Sag", "ydelse": "Ydelse", "user": "Bruger", "kontaktperson": "Kontaktperson",
-	"leverance": "Indberetning", "kommune": "Kommune", "mail": "E-mail", "policy": "Rettigheder", "levering": "Levering"}
+	"leverance": "Indberetning", "kommune": "Kommune", "mail": "E-mail", "policy": "Rettigheder", "levering": "Levering", "eksport": "Eksport"}
 
 // revisionRecord is an audit record as the viewer shows it, and the CPR numbers it shows.
 func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []string) {

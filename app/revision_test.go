@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -328,5 +330,38 @@ func TestAuditDiff(t *testing.T) {
 	}
 	if got, _ := auditDiff(nil, []byte("not json")); len(got) != 0 {
 		t.Errorf("invalid JSON: %v", got)
+	}
+}
+
+// TestEveryAuditActionHasALabel: every action the code writes to the audit log
+// (`Action: "x.y"`, and the code lists' audit(ctx, tx, "x.y", …)) has its Danish label in the
+// Revisionslog, so none shows raw.
+func TestEveryAuditActionHasALabel(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`(?:Action: *|audit\(ctx, tx, )"([a-z_]+\.[a-z_]+)"`)
+	found := 0
+	for _, dir := range []string{"../tenant", "../tenant/codes", "../tenant/accounts", "../tenant/access", "../tenant/schema", "../worker", "."} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range re.FindAllSubmatch(src, -1) {
+				found++
+				if _, ok := auditActionLabels[string(m[1])]; !ok {
+					t.Errorf("%s writes the audit action %q, which auditActionLabels does not name", f, m[1])
+				}
+			}
+		}
+	}
+	if found < 20 {
+		t.Errorf("found %d audit actions in the source; the pattern no longer matches how they are written", found)
 	}
 }

@@ -222,7 +222,7 @@ func (a *App) redigerSagView(c *fiber.Ctx, snap *codes.Snapshot, s tenant.Sag, y
 	delivered := 0
 	for _, y := range ydelser {
 		row := views.YdelseRow{ID: y.ID, Indsats: indsatsLabel(snap, y.Indsatskode), Startdato: rules.FormatDate(y.Startdato),
-			Slutdato: dateValue(y.Slutdato), Status: ydelseStatus(y, today), EditURL: ydelseURL(y.ID, "/rediger")}
+			Slutdato: rules.FormatOptDate(y.Slutdato), Status: rules.YdelseStatus(y.Slutdato, today).Label(), EditURL: ydelseURL(y.ID, "/rediger")}
 		if y.IndberettetAt != nil {
 			delivered++
 			row.Leveret = views.DateDK(y.IndberettetAt.In(copenhagen))
@@ -238,14 +238,6 @@ func (a *App) redigerSagView(c *fiber.Ctx, snap *codes.Snapshot, s tenant.Sag, y
 		f.Delete.Instead = instead
 	}
 	return f
-}
-
-// ydelseStatus is a ydelse's status by date (S6).
-func ydelseStatus(y tenant.Ydelse, today time.Time) string {
-	if rules.YdelseAfsluttet(y.Slutdato, today) {
-		return rules.Afsluttet.Label()
-	}
-	return rules.IkkeAfsluttet.Label()
 }
 
 // redigerSag is POST /sager/:id/rediger: saves Navn, Funktionsvurdering and Bemærkninger

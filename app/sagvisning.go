@@ -83,7 +83,7 @@ func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Yd
 
 // ydelseFelter are the fields of a ydelse (Y1–Y5) in the order of the form.
 func ydelseFelter(snap *codes.Snapshot, y tenant.Ydelse, today time.Time) []views.Felt {
-	in := inputFromYdelse(y)
+	in := rules.YdelseInputOf(y)
 	felt := func(field, value string) views.Felt { return views.Felt{Label: fieldLabels[field], Value: value} }
 	var primaer string
 	var sekundaere []string
@@ -144,6 +144,6 @@ func ydelseFelter(snap *codes.Snapshot, y tenant.Ydelse, today time.Time) []view
 	return append(fs,
 		felt(rules.FieldTilbudsUUID, tilbudsUUID),
 		felt(rules.FieldYdelsesUUID, ydelsesUUID),
-		views.Felt{Label: "Status", Value: ydelseStatus(y, today)},
+		views.Felt{Label: "Status", Value: rules.YdelseStatus(y.Slutdato, today).Label()},
 		views.Felt{Label: "Indberettet", Value: indberettet})
 }

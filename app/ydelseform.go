@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"indberet/tenant"
 	"indberet/tenant/codes"
 	"indberet/tenant/rules"
 	"indberet/views"
@@ -85,16 +84,6 @@ func ydelseInput(c *fiber.Ctx) rules.YdelseInput {
 		TilbudPostnr:          c.FormValue(rules.FieldTilbudPostnr),
 	}
 }
-
-func dateValue(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return rules.FormatDate(*t)
-}
-
-// inputFromYdelse is a stored ydelse as form values (Redigér, and the copy of Y4).
-func inputFromYdelse(y tenant.Ydelse) rules.YdelseInput { return rules.YdelseInputOf(y) }
 
 // indsatsLabel is how an indsatskode is shown: "1.8.1 Længerevarende botilbud … (SEL § 108)".
 func indsatsLabel(snap *codes.Snapshot, code string) string {

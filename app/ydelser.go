@@ -51,7 +51,7 @@ func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
 			if err != nil || src.SagID != id {
 				return tenant.ErrNotFound
 			}
-			in = inputFromYdelse(src)
+			in = rules.YdelseInputOf(src)
 			in.YdelsesUUID = ""
 			f.Kopi = true
 		}
@@ -161,7 +161,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors,
 			return err
 		}
 		f = a.ydelseView(c, snap, s, y, all)
-		values := inputFromYdelse(y)
+		values := rules.YdelseInputOf(y)
 		if in != nil {
 			values = *in
 			values.Indsatskode = y.Indsatskode // Y7

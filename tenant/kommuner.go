@@ -48,19 +48,16 @@ func (db *DB) Kommuner(ctx context.Context) ([]Kommune, error) {
 	})
 }
 
-// ActivateKommune marks a kommune as active (and as demo data when demo is true), writing
-// the change to the audit log of that kommune. T3.
+// ActivateKommune marks a kommune as active (SetKommuneAktiv, audited), and as holding demo
+// data when demo is true: for the demo loaders. T3.
 func (t *Tx) ActivateKommune(ctx context.Context, kode string, demo bool) error {
-	tag, err := t.tx.Exec(ctx,
-		`UPDATE kommuner SET aktiv = true, demo = demo OR $2 WHERE kommune_kode = $1 AND NOT aktiv`, kode, demo)
-	if err != nil {
-		return fmt.Errorf("activate kommune %s: %w", kode, err)
+	if demo {
+		if _, err := t.tx.Exec(ctx, `UPDATE kommuner SET demo = true WHERE kommune_kode = $1`, kode); err != nil {
+			return fmt.Errorf("mark kommune %s demo: %w", kode, err)
+		}
 	}
-	if tag.RowsAffected() == 0 {
-		return nil
-	}
-	return t.Audit(ctx, AuditEntry{Kommune: kode, Action: "kommune.activate", Entity: "kommune", EntityID: kode,
-		After: map[string]any{"aktiv": true, "demo": demo}})
+	_, err := t.SetKommuneAktiv(ctx, kode, true)
+	return err
 }
 
 // AktiveKommuner returns the codes of the active kommuner in order: those a delivery run

@@ -80,13 +80,7 @@ func RolleValg(role string) Option {
 }
 
 func (f NyBruger) errors() []FieldError {
-	var errs []FieldError
-	for _, e := range []FieldError{{"bruger-navn", f.NavnFejl}, {"bruger-email", f.EmailFejl}, {"bruger-roller", f.RolleFejl}} {
-		if e.Message != "" {
-			errs = append(errs, e)
-		}
-	}
-	return errs
+	return presentErrors(FieldError{"bruger-navn", f.NavnFejl}, FieldError{"bruger-email", f.EmailFejl}, FieldError{"bruger-roller", f.RolleFejl})
 }
 
 func orIngen(roller string) string {

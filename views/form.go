@@ -77,6 +77,18 @@ type FieldError struct {
 	FieldID, Message string
 }
 
+// presentErrors is the errors of a form for its ErrorSummary: those of es that have a
+// message, in order.
+func presentErrors(es ...FieldError) []FieldError {
+	var out []FieldError
+	for _, e := range es {
+		if e.Message != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func (x Input) inputType() string {
 	if x.Type == "" {
 		return "text"

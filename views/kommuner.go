@@ -52,13 +52,7 @@ type NyKommuneadmin struct {
 }
 
 func (f NyKommuneadmin) errors() []FieldError {
-	var errs []FieldError
-	for _, e := range []FieldError{{"admin-navn", f.NavnFejl}, {"admin-email", f.EmailFejl}} {
-		if e.Message != "" {
-			errs = append(errs, e)
-		}
-	}
-	return errs
+	return presentErrors(FieldError{"admin-navn", f.NavnFejl}, FieldError{"admin-email", f.EmailFejl})
 }
 
 // AlleBrugere is every user of every kommune, or of the kommune chosen in the filter.

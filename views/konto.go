@@ -34,13 +34,7 @@ func (k Konto) andre() bool {
 }
 
 func (k Konto) errors() []FieldError {
-	var errs []FieldError
-	for _, e := range []FieldError{{"konto-adgangskode", k.AdgangskodeFejl}, {"konto-ny", k.NyFejl}, {"konto-gentag", k.GentagFejl}} {
-		if e.Message != "" {
-			errs = append(errs, e)
-		}
-	}
-	return errs
+	return presentErrors(FieldError{"konto-adgangskode", k.AdgangskodeFejl}, FieldError{"konto-ny", k.NyFejl}, FieldError{"konto-gentag", k.GentagFejl})
 }
 
 // BrowserLabel names the browser and system of a User-Agent header in a few words

@@ -111,13 +111,7 @@ type StartLevering struct {
 }
 
 func (f StartLevering) errors() []FieldError {
-	var errs []FieldError
-	for _, e := range []FieldError{{"levering-periode", f.PeriodeFejl}, {"levering-kommune", f.KommuneFejl}} {
-		if e.Message != "" {
-			errs = append(errs, e)
-		}
-	}
-	return errs
+	return presentErrors(FieldError{"levering-periode", f.PeriodeFejl}, FieldError{"levering-kommune", f.KommuneFejl})
 }
 
 // Udbakke is the list of e-mails, newest first.

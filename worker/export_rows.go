@@ -57,7 +57,7 @@ func eksportTabelFor(e tenant.Eksport, snap *codes.Snapshot, today time.Time) ek
 		rows: func(s tenant.EksportSag) [][]cell {
 			out := make([][]cell, 0, len(s.Ydelser))
 			for _, y := range s.Ydelser {
-				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, ydelseStatus(y, today), y.Indsatskode,
+				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, rules.YdelseStatus(y.Slutdato, today).Label(), y.Indsatskode,
 					indsatsNavn(snap, y.Indsatskode), y.Startdato, date(y.Slutdato), indberettet(y.IndberettetAt)})
 			}
 			return out
@@ -78,7 +78,7 @@ func eksportTabel3(snap *codes.Snapshot, today time.Time) eksportTabel {
 					continue
 				}
 				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, y.Indsatskode, indsatsNavn(snap, y.Indsatskode),
-					y.Startdato, date(y.Slutdato), y.PNummer, y.AfdelingsUUID, ydelseStatus(y, today), indberettet(y.IndberettetAt)})
+					y.Startdato, date(y.Slutdato), y.PNummer, y.AfdelingsUUID, rules.YdelseStatus(y.Slutdato, today).Label(), indberettet(y.IndberettetAt)})
 			}
 			return out
 		},
@@ -175,14 +175,6 @@ func SagFejl(s tenant.EksportSag, snap *codes.Snapshot, kommune string, today ti
 // its ydelser (set only when every one has one).
 func sagStatus(s tenant.EksportSag, today time.Time) string {
 	return rules.SagStatus([]*time.Time{s.Sag.SlutdatoMax}, today).Label()
-}
-
-// ydelseStatus is a ydelse's own status (S6), as the lists show it.
-func ydelseStatus(y tenant.Ydelse, today time.Time) string {
-	if rules.YdelseAfsluttet(y.Slutdato, today) {
-		return rules.Afsluttet.Label()
-	}
-	return rules.IkkeAfsluttet.Label()
 }
 
 func indsatsNavn(snap *codes.Snapshot, code string) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"indberet/tenant"
+	"indberet/tenant/rules"
 )
 
 // The two file formats of an export (E1, E2), as tables with a header row. Both write as
@@ -79,7 +80,7 @@ func cellText(v cell) string {
 	case int:
 		return strconv.Itoa(v)
 	case time.Time:
-		return v.Format("02-01-2006")
+		return rules.FormatDate(v)
 	}
 	return fmt.Sprint(v)
 }

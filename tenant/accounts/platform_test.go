@@ -118,13 +118,22 @@ func TestCreateFirstAdmin(t *testing.T) {
 	if _, err := s.ByEmail(ctx, "anden@bal.dk"); !errors.Is(err, tenant.ErrNotFound) {
 		t.Errorf("the refused administrator exists: %v", err)
 	}
-	// A deactivated administrator does not count.
+	// The last administrator cannot be deactivated through the kommune's screen; deactivated
+	// otherwise, they no longer count, and a new first administrator can be made.
 	if _, err := s.SetActiveInKommune(ctx, actor, "151", u.ID, false); !errors.Is(err, accounts.ErrLastAdmin) {
 		t.Fatalf("deactivating the last administrator: %v", err)
 	}
+	if err := s.SetActive(ctx, actor, u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	n.Email = "igen@bal.dk"
+	if _, err := s.CreateFirstAdmin(ctx, actor, "151", n); err != nil {
+		t.Errorf("an administrator after the only one was deactivated: %v", err)
+	}
+	// A taken e-mail is refused as such.
 	n.Email = "admin@bal.dk"
-	if _, err := s.CreateFirstAdmin(ctx, actor, "152", n); err == nil {
-		t.Error("unknown kommune or taken e-mail accepted")
+	if _, err := s.CreateFirstAdmin(ctx, actor, "147", n); !errors.Is(err, accounts.ErrEmailTaken) {
+		t.Errorf("taken e-mail: %v, want ErrEmailTaken", err)
 	}
 	n.Email = "ny@bal.dk"
 	if _, err := s.CreateFirstAdmin(ctx, actor, "147", n); err != nil {

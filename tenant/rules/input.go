@@ -13,10 +13,10 @@ func YdelseInputOf(y tenant.Ydelse) YdelseInput {
 	in := YdelseInput{
 		Indsatskode:       y.Indsatskode,
 		Varighed:          y.Varighed,
-		Bevillingsdato:    dateValue(y.Bevillingsdato),
+		Bevillingsdato:    FormatOptDate(y.Bevillingsdato),
 		Startdato:         FormatDate(y.Startdato),
-		ForventetSlutdato: dateValue(y.ForventetSlutdato),
-		Slutdato:          dateValue(y.Slutdato),
+		ForventetSlutdato: FormatOptDate(y.ForventetSlutdato),
+		Slutdato:          FormatOptDate(y.Slutdato),
 		Betalingskommune:  y.Betalingskommune,
 		PNummer:           y.PNummer,
 		AfdelingsUUID:     y.AfdelingsUUID,
@@ -47,7 +47,8 @@ func SagInputOf(s tenant.Sag) SagInput {
 	return SagInput{CPR: s.CPR, Navn: s.Navn, Funktionsvurdering: s.Funktionsvurdering, Bemaerkninger: s.Bemaerkninger}
 }
 
-func dateValue(t *time.Time) string {
+// FormatOptDate is FormatDate of t, or "" for no date.
+func FormatOptDate(t *time.Time) string {
 	if t == nil {
 		return ""
 	}

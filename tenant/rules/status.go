@@ -38,3 +38,11 @@ func SagStatus(slutdatoer []*time.Time, today time.Time) Status {
 func YdelseAfsluttet(slut *time.Time, today time.Time) bool {
 	return slut != nil && dateOf(*slut).Before(dateOf(today))
 }
+
+// YdelseStatus is a ydelse's own status by its Slutdato (S6).
+func YdelseStatus(slut *time.Time, today time.Time) Status {
+	if YdelseAfsluttet(slut, today) {
+		return Afsluttet
+	}
+	return IkkeAfsluttet
+}
