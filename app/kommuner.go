@@ -3,7 +3,7 @@ package app
 import (
 	"context"
 	"errors"
-	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -29,18 +29,40 @@ func (a *App) kommuneTarget(c *fiber.Ctx) (tenant.Kommune, error) {
 	return k, err
 }
 
-// kontaktLabel says whether the three contact persons of K1 are registered.
-func kontaktLabel(n int) string {
-	if n >= 3 {
+// kontaktLabel says whether the contact persons of K1 are registered, and which miss.
+func kontaktLabel(missing []tenant.Kontaktrolle) string {
+	if len(missing) == 0 {
 		return "Angivet"
 	}
-	return "Mangler (" + strconv.Itoa(n) + " af 3)"
+	return "Mangler: " + strings.Join(kontaktLegends(missing), ", ")
+}
+
+// kontaktLegends are the Danish names of the roles of K1.
+func kontaktLegends(roller []tenant.Kontaktrolle) []string {
+	out := make([]string, len(roller))
+	for i, r := range roller {
+		out[i] = views.KontaktLegend(string(r))
+	}
+	return out
+}
+
+// kontaktMangler returns which roles of K1 each kommune misses (tenant.KontaktpersonerManglerAlle).
+func (a *App) kontaktMangler(c *fiber.Ctx) (m map[string][]tenant.Kontaktrolle, err error) {
+	err = a.inScope(c, func(tx *tenant.Tx) error {
+		m, err = tx.KontaktpersonerManglerAlle(c.UserContext())
+		return err
+	})
+	return m, err
 }
 
 // kommunerSide is GET /kommuner.
 func (a *App) kommunerSide(c *fiber.Ctx) error {
-	var ks []tenant.KommuneStatus
-	if err := a.inScope(c, func(tx *tenant.Tx) (err error) { ks, err = tx.KommuneStatuses(c.UserContext()); return }); err != nil {
+	ks, err := a.deps.DB.Kommuner(c.UserContext())
+	if err != nil {
+		return err
+	}
+	mangler, err := a.kontaktMangler(c)
+	if err != nil {
 		return err
 	}
 	counts, err := a.deps.Accounts.CountByKommune(c.UserContext())
@@ -50,7 +72,7 @@ func (a *App) kommunerSide(c *fiber.Ctx) error {
 	var v views.Kommuner
 	for _, k := range ks {
 		v.Rows = append(v.Rows, views.KommuneRow{URL: views.KommunePath(k.Kode), Kode: k.Kode, Navn: k.Navn, Aktiv: k.Aktiv,
-			Demo: k.Demo, Brugere: views.TalDK(counts[k.Kode]), Kontakt: kontaktLabel(k.Kontaktpersoner)})
+			Demo: k.Demo, Brugere: views.TalDK(counts[k.Kode]), Kontakt: kontaktLabel(mangler[k.Kode])})
 	}
 	return a.render(c, fiber.StatusOK, views.KommunerPage(a.page(c, "Kommuner"), v))
 }
@@ -62,16 +84,7 @@ func (a *App) kommuneSide(c *fiber.Ctx) error {
 		return err
 	}
 	ctx := c.UserContext()
-	var kontakt int
-	err = a.inScope(c, func(tx *tenant.Tx) error {
-		ks, err := tx.KommuneStatuses(ctx)
-		for _, s := range ks {
-			if s.Kode == k.Kode {
-				kontakt = s.Kontaktpersoner
-			}
-		}
-		return err
-	})
+	mangler, err := a.kontaktMangler(c)
 	if err != nil {
 		return err
 	}
@@ -85,7 +98,7 @@ func (a *App) kommuneSide(c *fiber.Ctx) error {
 	}
 	v := views.KommuneSide{URL: views.KommunePath(k.Kode), Kode: k.Kode, Navn: k.Navn, Aktiv: k.Aktiv, Demo: k.Demo,
 		Brugere: views.TalDK(len(users)), BrugereURL: views.AlleBrugerePath + "?kommune=" + k.Kode,
-		Kontakt: kontaktLabel(kontakt), Administratorer: views.TalDK(len(admins))}
+		Kontakt: kontaktLabel(mangler[k.Kode]), Administratorer: views.TalDK(len(admins))}
 	if len(admins) == 0 {
 		v.AdminURL = v.URL + "/administrator"
 	}

@@ -21,7 +21,7 @@ func TestKommunerList(t *testing.T) {
 	c.get("/").mustStatus(t, http.StatusOK).mustContain(t, `href="/kommuner"`, `href="/alle-brugere"`).
 		mustNotContain(t, `href="/koder"`)
 	r := c.get("/kommuner").mustStatus(t, http.StatusOK).mustContain(t, "Kommuner", "Kontaktoplysninger",
-		`href="/kommuner/101"`, "København", "(demo)", "Ikke aktiv", "Mangler (0 af 3)", "Angivet")
+		`href="/kommuner/101"`, "København", "(demo)", "Ikke aktiv", "Mangler: Fagligt ansvarlig, Teknisk ansvarlig, Kvitteringsmodtager", "Angivet")
 	if n := strings.Count(r.body, `<a href="/kommuner/`); n != 98 {
 		t.Errorf("%d kommuner listed, want 98", n)
 	}
@@ -30,7 +30,7 @@ func TestKommunerList(t *testing.T) {
 		"Aktive kommuneadministratorer</th><td>1", `href="/alle-brugere?kommune=101">4<`).
 		mustNotContain(t, "Opret kommuneadministrator")
 	c.get("/kommuner/151").mustStatus(t, http.StatusOK).mustContain(t, "Ballerup (151)", "Ikke aktiv", "Aktivér kommunen",
-		"Opret kommuneadministrator", "Mangler (0 af 3)")
+		"Opret kommuneadministrator", "Mangler: Fagligt ansvarlig, Teknisk ansvarlig, Kvitteringsmodtager")
 	c.get("/kommuner/999").mustStatus(t, http.StatusNotFound)
 	c.get("/kommuner/abc/deaktiver").mustStatus(t, http.StatusNotFound)
 

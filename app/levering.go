@@ -102,12 +102,12 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 		return err
 	}
 	var seneste []tenant.LeveranceMedKvittering
-	var kontakter []tenant.KommuneKontaktperson
+	var mangler map[string][]tenant.Kontaktrolle
 	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) (err error) {
 		if seneste, err = tx.SenesteLeverancer(ctx); err != nil {
 			return err
 		}
-		kontakter, err = tx.AlleKontaktpersoner(ctx)
+		mangler, err = tx.KontaktpersonerManglerAlle(ctx)
 		return err
 	})
 	if err != nil {
@@ -121,7 +121,6 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 	for _, l := range seneste {
 		byKommune[l.Kommune] = l
 	}
-	mangler := manglendeKontakter(kontakter)
 	canMail := a.can(c, access.MailRead)
 	for _, k := range ks {
 		if !k.Aktiv {
@@ -132,36 +131,13 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 			r := a.leveranceRow(l, canMail)
 			row.Seneste = &r
 		}
-		for _, rolle := range mangler(k.Kode) {
-			row.Mangler = append(row.Mangler, views.KontaktLegend(string(rolle)))
-		}
+		row.Mangler = kontaktLegends(mangler[k.Kode])
 		if len(row.Mangler) > 0 {
 			v.Mangler++
 		}
 		v.Rows = append(v.Rows, row)
 	}
 	return a.render(c, status, views.LeveringPage(a.page(c, leveringTitle), v))
-}
-
-// manglendeKontakter tells, from every kommune's contact persons, which roles of K1 a
-// kommune misses, in the order of tenant.Kontaktroller.
-func manglendeKontakter(all []tenant.KommuneKontaktperson) func(kommune string) []tenant.Kontaktrolle {
-	have := map[string]map[tenant.Kontaktrolle]bool{}
-	for _, k := range all {
-		if have[k.Kommune] == nil {
-			have[k.Kommune] = map[tenant.Kontaktrolle]bool{}
-		}
-		have[k.Kommune][k.Rolle] = true
-	}
-	return func(kommune string) []tenant.Kontaktrolle {
-		var missing []tenant.Kontaktrolle
-		for _, r := range tenant.Kontaktroller {
-			if !have[kommune][r] {
-				missing = append(missing, r)
-			}
-		}
-		return missing
-	}
 }
 
 // leveringLinks are the start page's cards of the delivery screens the user may use.

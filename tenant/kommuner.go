@@ -70,31 +70,6 @@ func (t *Tx) AktiveKommuner(ctx context.Context) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
-// KommuneStatus is a kommune as the platform administrator's list shows it (T3).
-type KommuneStatus struct {
-	Kommune
-	// Kontaktpersoner is how many of the three contact persons of K1 are registered.
-	Kontaktpersoner int
-}
-
-// KommuneStatuses returns every kommune with its contact persons counted, by code. The
-// transaction must read every kommune (Scope.AllKommuner) to count them.
-func (t *Tx) KommuneStatuses(ctx context.Context) ([]KommuneStatus, error) {
-	rows, err := t.tx.Query(ctx, `
-		SELECT k.kommune_kode, k.navn, k.aktiv, k.demo, coalesce(p.n, 0)
-		FROM kommuner k LEFT JOIN (SELECT kommune_kode, count(*) AS n FROM kontaktpersoner GROUP BY 1) p
-			ON p.kommune_kode = k.kommune_kode
-		ORDER BY k.kommune_kode`)
-	if err != nil {
-		return nil, fmt.Errorf("kommune statuses: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (KommuneStatus, error) {
-		var k KommuneStatus
-		err := r.Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.Demo, &k.Kontaktpersoner)
-		return k, err
-	})
-}
-
 // SetKommuneAktiv activates or deactivates a kommune (T3: only the users of an active
 // kommune can log in), writing the change to that kommune's audit log. It reports whether
 // anything changed; an unknown kommune is ErrNotFound. Ending the sessions of a deactivated

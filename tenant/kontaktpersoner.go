@@ -90,13 +90,44 @@ func (t *Tx) KontaktpersonerMangler(ctx context.Context) ([]Kontaktrolle, error)
 	if err != nil {
 		return nil, fmt.Errorf("kontaktpersoner mangler: %w", err)
 	}
+	return missingRoles(have), nil
+}
+
+// KontaktpersonerManglerAlle returns, for every kommune the scope may read (DST and platform
+// administrators: all), the roles of K1 it has not registered yet, in the order of
+// Kontaktroller; a kommune that has all three is not in the map.
+func (t *Tx) KontaktpersonerManglerAlle(ctx context.Context) (map[string][]Kontaktrolle, error) {
+	rows, err := t.tx.Query(ctx, `
+		SELECT k.kommune_kode, array_remove(array_agg(p.rolle), NULL)
+		FROM kommuner k LEFT JOIN kontaktpersoner p ON p.kommune_kode = k.kommune_kode
+		GROUP BY k.kommune_kode`)
+	if err != nil {
+		return nil, fmt.Errorf("kontaktpersoner mangler: %w", err)
+	}
+	out := map[string][]Kontaktrolle{}
+	var kommune string
+	var have []Kontaktrolle
+	_, err = pgx.ForEachRow(rows, []any{&kommune, &have}, func() error {
+		if m := missingRoles(have); len(m) > 0 {
+			out[kommune] = m
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kontaktpersoner mangler: %w", err)
+	}
+	return out, nil
+}
+
+// missingRoles are the roles of Kontaktroller that have does not hold, in that order (K1).
+func missingRoles(have []Kontaktrolle) []Kontaktrolle {
 	var missing []Kontaktrolle
 	for _, r := range Kontaktroller {
 		if !slices.Contains(have, r) {
 			missing = append(missing, r)
 		}
 	}
-	return missing, nil
+	return missing
 }
 
 // SaveKontaktperson creates or replaces the scope kommune's contact person for k.Rolle, with

@@ -139,6 +139,19 @@ func TestKontaktpersonerMangler(t *testing.T) {
 	if !errors.Is(err, tenant.ErrNoScope) {
 		t.Errorf("without a kommune: %v, want ErrNoScope", err)
 	}
+	// Every kommune at once, for DST and the platform administrator: the same answer.
+	var all map[string][]tenant.Kontaktrolle
+	err = db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) (err error) {
+		all, err = tx.KontaktpersonerManglerAlle(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := all["101"]; ok || !slices.Equal(all["751"], mangler("751")) || !slices.Equal(all["825"], tenant.Kontaktroller) ||
+		len(all) != 96 { // all but the demo kommuner 101 and 147
+		t.Errorf("every kommune: 101 %v, 751 %v, 825 %v, %d kommuner missing some", all["101"], all["751"], all["825"], len(all))
+	}
 }
 
 // TestSaveKontaktpersonVersion: a save names the version it read; a stale one is a conflict,
