@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -140,10 +138,7 @@ func (a *App) showEksporter(c *fiber.Ctx, status int, form views.EksportBestilli
 		v.Rows = append(v.Rows, a.eksportView(e))
 	}
 	if s.Kommune == "" {
-		v.KommuneValg = []views.Option{{Value: "", Label: "Vælg kommune"}}
-		for _, k := range slices.Sorted(maps.Keys(a.kommuner)) {
-			v.KommuneValg = append(v.KommuneValg, views.Option{Value: k, Label: a.kommuneLabel(k), Search: k})
-		}
+		v.KommuneValg = a.kommuneOptions(views.Option{Value: "", Label: "Vælg kommune"})
 	}
 	return a.render(c, status, views.EksporterPage(a.page(c, "Eksporter"), v))
 }

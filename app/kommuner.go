@@ -214,15 +214,8 @@ func (a *App) alleBrugere(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := views.AlleBrugere{Kommune: filter, Kommuner: []views.Option{{Value: "", Label: "Alle kommuner"},
-		{Value: accounts.NoKommune, Label: "Ingen kommune (Danmarks Statistik og platform)"}}}
-	ks, err := a.deps.DB.Kommuner(c.UserContext())
-	if err != nil {
-		return err
-	}
-	for _, k := range ks {
-		v.Kommuner = append(v.Kommuner, views.Option{Value: k.Kode, Label: k.Navn + " (" + k.Kode + ")"})
-	}
+	v := views.AlleBrugere{Kommune: filter, Kommuner: a.kommuneOptions(views.Option{Value: "", Label: "Alle kommuner"},
+		views.Option{Value: accounts.NoKommune, Label: "Ingen kommune (Danmarks Statistik og platform)"})}
 	for _, u := range users {
 		kommune := "Ingen"
 		if u.Kommune != "" {

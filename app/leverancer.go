@@ -168,7 +168,7 @@ func (a *App) kommuneValg(ctx context.Context, none string) ([]views.Option, err
 	out := []views.Option{{Value: "", Label: none}}
 	for _, k := range ks {
 		if k.Aktiv {
-			out = append(out, views.Option{Value: k.Kode, Label: k.Navn + " (" + k.Kode + ")"})
+			out = append(out, views.Option{Value: k.Kode, Label: a.kommuneLabel(k.Kode), Search: k.Kode})
 		}
 	}
 	return out, nil

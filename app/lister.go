@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -229,12 +230,11 @@ func logKommune(s tenant.Scope, kommune string) string {
 }
 
 // kommuneOptions are the 98 kommuner for a searchable select, by code with their names.
-func (a *App) kommuneOptions() []views.Option {
-	opts := make([]views.Option, 0, len(a.kommuner))
-	for kode, navn := range a.kommuner {
-		opts = append(opts, views.Option{Value: kode, Label: kode + " " + navn})
+func (a *App) kommuneOptions(first ...views.Option) []views.Option {
+	opts := slices.Clip(first)
+	for _, kode := range slices.Sorted(maps.Keys(a.kommuner)) {
+		opts = append(opts, views.Option{Value: kode, Label: a.kommuneLabel(kode), Search: kode})
 	}
-	slices.SortFunc(opts, func(x, y views.Option) int { return strings.Compare(x.Value, y.Value) })
 	return opts
 }
 

@@ -490,7 +490,7 @@ func TestListeUnknownIs404(t *testing.T) {
 	// DST has SagRead but no kommune: it picks one, and has no Egne IDEP (S9, T3).
 	d := b.client()
 	d.login("dst@demo.invalid")
-	d.get("/indberetninger").mustStatus(t, http.StatusOK).mustContain(t, "Vælg kommune", `<option value="147">147 Frederiksberg</option>`)
+	d.get("/indberetninger").mustStatus(t, http.StatusOK).mustContain(t, "Vælg kommune", `<option value="147" data-search="147">Frederiksberg (147)</option>`)
 	d.get("/indberetninger/egne").mustStatus(t, http.StatusNotFound)
 	d.get("/indberetninger/egne?kommune=101").mustStatus(t, http.StatusNotFound)
 	// Without a login, the login page.

@@ -32,11 +32,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 // securityHeaders sets the security headers on every response.
 func (a *App) securityHeaders(c *fiber.Ctx) error {
 	h := &c.Response().Header
-	if isJobsPath(c.Path()) {
-		h.Set("Content-Security-Policy", jobsContentSecurityPolicy) // River UI needs inline styles: jobs.go
-	} else {
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-	}
+	h.Set("Content-Security-Policy", contentSecurityPolicy) // River UI sets its own (jobs.go)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")

@@ -116,8 +116,8 @@ func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
 // kommuneFilterOptions are the choices of the kommune filter of DST and platform
 // administrators: every kommune, the platform's own records, or one kommune.
 func (a *App) kommuneFilterOptions() []views.Option {
-	return append([]views.Option{{Value: "", Label: "Alle kommuner"}, {Value: tenant.PlatformKommune, Label: tenant.PlatformKommune + " Platformen"}},
-		a.kommuneOptions()...)
+	return a.kommuneOptions(views.Option{Value: "", Label: "Alle kommuner"},
+		views.Option{Value: tenant.PlatformKommune, Label: a.recordKommune(tenant.PlatformKommune)})
 }
 
 // recordKommune is the kommune of a log record as the viewers show it.

@@ -222,7 +222,7 @@ func TestRevisionDST(t *testing.T) {
 	c.login("dst@demo.invalid")
 	r := c.get("/revision").mustStatus(t, http.StatusOK)
 	r.mustContain(t, `<th scope="col">Kommune</th>`, "København (101)", "Frederiksberg (147)", "hemmelig@147.invalid",
-		`<option value="147">147 Frederiksberg</option>`, `<option value="000">000 Platformen</option>`)
+		`<option value="147" data-search="147">Frederiksberg (147)</option>`, `<option value="000">Platformen (000)</option>`)
 	r = c.get("/revision?kommune=147").mustStatus(t, http.StatusOK).mustContain(t, "hemmelig@147.invalid")
 	r.mustNotContain(t, "indberetter.101@demo.invalid", `<th scope="col">Kommune</th>`)
 

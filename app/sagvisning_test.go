@@ -57,7 +57,7 @@ func TestDSTReadsAKommunesList(t *testing.T) {
 
 	// The choice: one of the 98, else the picker again with a message (422).
 	c.get("/indberetninger").mustStatus(t, http.StatusOK).mustContain(t, `action="/indberetninger/alle"`, `name="kommune"`,
-		`<option value="751">751 Aarhus</option>`)
+		`<option value="751" data-search="751">Aarhus (751)</option>`)
 	c.get("/indberetninger/alle").mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, "Vælg en af de 98 kommuner på listen.")
 	c.get("/indberetninger/alle?kommune=999").mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, "Vælg en af de 98 kommuner på listen.")
 	c.get("/indberetninger/egne?kommune=751").mustStatus(t, http.StatusNotFound) // no Egne IDEP for DST
