@@ -4,9 +4,9 @@ import (
 	"context"
 	"sync"
 	"time"
-	_ "time/tzdata" // Europe/Copenhagen also where the system has no zoneinfo
 
 	"indberet/tenant/codes"
+	"indberet/tenant/rules"
 )
 
 // codeCache keeps the code lists in memory (a few hundred rows read on every form would be
@@ -42,21 +42,18 @@ func (a *App) forgetCodes() {
 	a.codeCache.snap = nil
 }
 
-var copenhagen = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		return time.FixedZone("CET", 3600)
-	}
-	return loc
-}()
+var copenhagen = rules.Copenhagen
 
 // today is the date in Denmark, as a UTC midnight like the dates the rules compare with.
 // Tests set a.now to fix it.
 func (a *App) today() time.Time {
-	now := time.Now
+	return rules.Today(a.clock())
+}
+
+// clock is the time now; tests fix it with a.now.
+func (a *App) clock() time.Time {
 	if a.now != nil {
-		now = a.now
+		return a.now()
 	}
-	y, m, d := now().In(copenhagen).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return time.Now()
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -156,12 +155,4 @@ func (a *App) leveringLinks(c *fiber.Ctx) []views.HomeLink {
 			Description: "Kvitteringer og andre e-mails, løsningen har sendt"})
 	}
 	return out
-}
-
-// clock is the time now; tests fix it with a.now.
-func (a *App) clock() time.Time {
-	if a.now != nil {
-		return a.now()
-	}
-	return time.Now()
 }

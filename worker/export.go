@@ -12,6 +12,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/codes"
+	"indberet/tenant/rules"
 )
 
 // The export job (E1, E2): eksport (EksportArgs) writes the file of one ordered export
@@ -108,7 +109,7 @@ func (w *EksportWorker) Work(ctx context.Context, job *river.Job[EksportArgs]) e
 // export does both transactions of the export and returns what the file holds.
 func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *river.Job[EksportArgs]) (tenant.EksportResultat, error) {
 	id := job.Args.EksportID
-	today := Today(time.Now())
+	today := rules.Today(time.Now())
 	var e tenant.Eksport
 	err := w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) error {
 		var err error
@@ -174,11 +175,4 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 		return err
 	})
 	return res, err
-}
-
-// Today is the date in Denmark at now, as a UTC midnight like the dates the rules compare
-// with (S6).
-func Today(now time.Time) time.Time {
-	y, m, d := now.In(copenhagen).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"indberet/tenant"
+	"indberet/tenant/rules"
 )
 
 // ListCountsArgs is the compaction of the lists' kept counts (liste_taelling, 00015): every
@@ -41,8 +42,7 @@ func (w *ListCountsWorker) Work(ctx context.Context, job *river.Job[ListCountsAr
 	if w.now != nil {
 		now = w.now
 	}
-	t := now().In(copenhagen)
-	today := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	today := rules.Today(now())
 	ks, err := w.deps.DB.Kommuner(ctx)
 	if err != nil {
 		return err

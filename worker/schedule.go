@@ -5,19 +5,12 @@ import (
 	"regexp"
 	"strconv"
 	"time"
-	_ "time/tzdata" // Europe/Copenhagen also where the system has no zoneinfo
+
+	"indberet/tenant/rules"
 )
 
 // copenhagen is the time zone of the delivery schedule and of "today" in the rules.
-var copenhagen = mustLoadLocation("Europe/Copenhagen")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
+var copenhagen = rules.Copenhagen
 
 // The delivery run starts at DeliveryHour:00 on day DeliveryDay of every month, Danish time
 // (I1: on the 14th).

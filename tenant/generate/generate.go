@@ -35,6 +35,7 @@ import (
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
 	"indberet/tenant/codes"
+	"indberet/tenant/rules"
 )
 
 // Version is the version of the generated data: it changes whenever the generator makes
@@ -200,14 +201,7 @@ func Generate(ctx context.Context, ownerURL string, db *tenant.DB, users *accoun
 }
 
 // Today is today's date in Copenhagen, as UTC midnight.
-func Today() time.Time {
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		loc = time.UTC
-	}
-	y, m, d := time.Now().In(loc).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
+func Today() time.Time { return rules.Today(time.Now()) }
 
 // generateInto generates the kommuner on two goroutines, kommune by kommune, and copies them
 // into l in kommune order while the next ones are made.
