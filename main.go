@@ -363,11 +363,14 @@ func deliver(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	if err != nil {
 		return err
 	}
-	note := ""
-	if d.Duplicate {
-		note = " (samme kørsel lå allerede i køen)"
+	switch {
+	case d.JobID == 0:
+		fmt.Fprintf(stdout, "Levering for %s er allerede leveret for alle %d kommuner.\n", d.Periode, len(d.Kommuner))
+	case d.Duplicate:
+		fmt.Fprintf(stdout, "Levering for %s lå allerede i kø for %d kommuner, job %d.\n", d.Periode, len(d.Kommuner), d.JobID)
+	default:
+		fmt.Fprintf(stdout, "Levering for %s sat i kø for %d kommuner, job %d.\n", d.Periode, len(d.Kommuner), d.JobID)
 	}
-	fmt.Fprintf(stdout, "Levering for %s sat i kø for %d kommuner, job %d%s.\n", d.Periode, len(d.Kommuner), d.JobID, note)
 	if !*wait {
 		fmt.Fprintln(stdout, "En kørende `indberet worker` udfører den; `indberet deliver --wait` venter på resultatet.")
 		return nil

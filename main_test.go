@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"indberet/app/config"
 	"indberet/tenant"
 	"indberet/tenant/tenanttest"
+	"indberet/worker"
 )
 
 // These tests set DATABASE_URL, so they do not run in parallel.
@@ -162,7 +164,21 @@ func TestDeliverWait(t *testing.T) {
 	if err := run(ctx, []string{"deliver", "--periode", "2026M01", "--kommune", "101", "--wait"}, nil, &out); err != nil {
 		t.Fatalf("second deliver: %v\n%s", err, out.String())
 	}
-	if !strings.Contains(out.String(), lines[2]) {
-		t.Errorf("second deliver printed:\n%s\nwant the same line for 101:\n%s", out.String(), lines[2])
+	if !strings.Contains(out.String(), lines[2]) || !strings.Contains(out.String(), "allerede leveret") {
+		t.Errorf("second deliver printed:\n%s\nwant 'allerede leveret' and the same line for 101:\n%s", out.String(), lines[2])
+	}
+	// The start is in the audit log, by the operator; the second, which started nothing, is not.
+	db, err := tenant.Open(ctx, os.Getenv("DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var starts int
+	err = db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'levering.start' AND user_email = $1`,
+			worker.CLIActor).Scan(&starts)
+	})
+	if err != nil || starts != 1 {
+		t.Errorf("%d levering.start records by %s (%v), want 1", starts, worker.CLIActor, err)
 	}
 }

@@ -62,31 +62,22 @@ func deliveryRun(periode string, kommuner, active []string, now time.Time) (Deli
 }
 
 // StartDelivery enqueues a delivery run of periode for kommuner (none: every active kommune),
-// for `indberet deliver`. A refused input is a *DeliveryInputError.
+// for `indberet deliver`: StartDeliveryTx in a read-all transaction of its own, with the
+// operator (CLIActor) in the audit record. A refused input is a *DeliveryInputError.
 func StartDelivery(ctx context.Context, c *Client, db *tenant.DB, periode string, kommuner []string, now time.Time) (StartedDelivery, error) {
-	all, err := db.Kommuner(ctx)
-	if err != nil {
-		return StartedDelivery{}, err
-	}
-	var active []string
-	for _, k := range all {
-		if k.Aktiv {
-			active = append(active, k.Kode)
-		}
-	}
-	args, deliver, err := deliveryRun(periode, kommuner, active, now)
-	if err != nil {
-		return StartedDelivery{}, err
-	}
-	res, err := c.Insert(ctx, args, nil)
-	if err != nil {
-		return StartedDelivery{}, fmt.Errorf("sæt levering i kø: %w", err)
-	}
-	return StartedDelivery{Periode: periode, Kommuner: deliver, JobID: res.Job.ID, Duplicate: res.UniqueSkippedAsDuplicate}, nil
+	var d StartedDelivery
+	err := db.InScope(ctx, tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: CLIActor}}, func(tx *tenant.Tx) (err error) {
+		d, err = StartDeliveryTx(ctx, c, tx, periode, kommuner, now)
+		return err
+	})
+	return d, err
 }
 
-// StartDeliveryTx is StartDelivery in tx, a transaction in DST's read-all scope, for the
-// screen *Start levering*: it enqueues the run in tx (InsertTx) with an audit record by the
+// CLIActor is who the audit log names for what an operator does with the indberet command.
+const CLIActor = "system:cli"
+
+// StartDeliveryTx starts a run in tx, a transaction in DST's read-all scope (the screen
+// *Start levering*, and StartDelivery): it enqueues the run in tx (InsertTx) with an audit record by the
 // scope's actor, so both exist or neither. A run whose kommuner all have their leverance for
 // the periode is not enqueued (I2: nothing to deliver); an equal run in the queue is not
 // enqueued again (Duplicate). Neither writes an audit record.
