@@ -51,6 +51,12 @@ type Options struct {
 
 // NewClient builds the River client.
 func NewClient(d Deps, o Options) (*Client, error) {
+	// A mistyped SMTP_URL stops the process at its start, not each receipt after its retries.
+	if d.Mail.SMTPURL != "" {
+		if _, err := d.Mail.smtpClient(); err != nil {
+			return nil, err
+		}
+	}
 	delivery, eksport := deliveryTimeout, eksportTimeout
 	cfg := &river.Config{
 		Logger:          d.Logger,

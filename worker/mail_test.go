@@ -496,6 +496,10 @@ func TestSMTPURL(t *testing.T) {
 		if _, err := (MailConfig{SMTPURL: u}).smtpClient(); err == nil {
 			t.Errorf("%s: accepted", u)
 		}
+		// …and refused when the process starts, before any receipt is sent.
+		if _, err := NewClient(Deps{Mail: MailConfig{SMTPURL: u}}, Options{}); err == nil {
+			t.Errorf("%s: NewClient accepted it", u)
+		}
 	}
 }
 
