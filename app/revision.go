@@ -332,24 +332,56 @@ func (f diffFelt) efterOrFoer() string {
 	return f.Foer
 }
 
-// auditFieldLabels are the Danish labels of the JSON fields of the audit records, as the
-// forms write them (the Go field names of tenant.Sag, tenant.Ydelse, tenant.Kontaktperson …).
-var auditFieldLabels = map[string]string{
-	"ID": "Id", "SagID": "Sag", "CPR": "CPR-nummer", "Navn": "Navn", "Funktionsvurdering": "Funktionsvurdering",
-	"Bemaerkninger": "Bemærkninger", "Kilde": "Kilde", "Indsatskode": "Indsatskode", "Varighed": "Varighed",
-	"Bevillingsdato": "Bevillingsdato", "Startdato": "Startdato", "ForventetSlutdato": "Forventet slutdato",
-	"Slutdato": "Slutdato", "Betalingskommune": "Betalingskommune", "TilbudstypeScheme": "Tilbudstype (kodeliste)",
-	"Tilbudstype": "Tilbudstype", "PNummer": "P-nummer", "AfdelingsUUID": "Afdelings-UUID", "TilbudsUUID": "Tilbuds-UUID",
-	"YdelsesUUID": "Ydelses-UUID", "I107Botilbud": "Botilbud efter § 107", "TilbudNavn": "Tilbuddets navn",
-	"TilbudAdresse": "Adresse", "TilbudPostnr": "Postnr.", "Maalgrupper": "Målgrupper", "Sag": "Sag", "Ydelser": "Ydelse",
-	"Rolle": "Rolle", "Telefon": "Telefonnr.", "Email": "Email-adresse",
+// auditFormFields are the JSON fields of the audit records (the Go field names of tenant.Sag
+// and tenant.Ydelse) that are fields of the forms: their labels and order are the forms'
+// (rules.Fields).
+var auditFormFields = map[string]string{
+	"CPR": rules.FieldCPR, "Navn": rules.FieldNavn, "Funktionsvurdering": rules.FieldFunktionsvurdering,
+	"Bemaerkninger": rules.FieldBemaerkninger, "Indsatskode": rules.FieldIndsatskode, "Varighed": rules.FieldVarighed,
+	"Bevillingsdato": rules.FieldBevillingsdato, "Startdato": rules.FieldStartdato,
+	"ForventetSlutdato": rules.FieldForventetSlutdato, "Slutdato": rules.FieldSlutdato,
+	"Betalingskommune": rules.FieldBetalingskommune, "Tilbudstype": rules.FieldTilbudstype, "PNummer": rules.FieldPNummer,
+	"AfdelingsUUID": rules.FieldAfdelingsUUID, "TilbudsUUID": rules.FieldTilbudsUUID, "YdelsesUUID": rules.FieldYdelsesUUID,
+	"I107Botilbud": rules.FieldI107Botilbud, "TilbudNavn": rules.FieldTilbudNavn, "TilbudAdresse": rules.FieldTilbudAdresse,
+	"TilbudPostnr": rules.FieldTilbudPostnr,
 }
 
-// auditFieldOrder is the order of the fields: as on the forms, the others after, by name.
-var auditFieldOrder = []string{"ID", "SagID", "CPR", "Navn", "Funktionsvurdering", "Bemaerkninger", "Kilde", "Indsatskode",
-	"Varighed", "Bevillingsdato", "Startdato", "ForventetSlutdato", "Slutdato", "Maalgrupper", "Betalingskommune",
-	"I107Botilbud", "PNummer", "AfdelingsUUID", "TilbudstypeScheme", "Tilbudstype", "TilbudNavn", "TilbudAdresse",
-	"TilbudPostnr", "TilbudsUUID", "YdelsesUUID"}
+// auditOtherLabels are the labels of the other JSON fields of the audit records.
+var auditOtherLabels = map[string]string{
+	"ID": "Id", "SagID": "Sag", "Kilde": "Kilde", "TilbudstypeScheme": "Tilbudstype (kodeliste)", "Maalgrupper": "Målgrupper",
+	"Sag": "Sag", "Ydelser": "Ydelse", "Rolle": "Rolle", "Telefon": "Telefonnr.", "Email": "Email-adresse",
+}
+
+// auditFieldLabel is the Danish label of a JSON field of the audit records (the name itself
+// for one neither list knows).
+func auditFieldLabel(k string) string {
+	if f, ok := auditFormFields[k]; ok {
+		return rules.FieldLabel(f)
+	}
+	if l, ok := auditOtherLabels[k]; ok {
+		return l
+	}
+	return k
+}
+
+// auditFieldRank orders the JSON fields: the record's ids first, then as on the forms, the
+// others after (by name).
+func auditFieldRank(k string) int {
+	switch k {
+	case "ID":
+		return 0
+	case "SagID":
+		return 1
+	}
+	f, ok := auditFormFields[k]
+	if k == "Maalgrupper" { // where the forms have the målgrupper
+		f, ok = rules.FieldPrimaerMaalgruppe, true
+	}
+	if ok {
+		return 2 + slices.IndexFunc(rules.Fields, func(x rules.FieldInfo) bool { return x.Name == f })
+	}
+	return 2 + len(rules.Fields)
+}
 
 // auditDiff turns the JSON of the state before and after a change into its fields, each with
 // its value before and after (dates DD-MM-YYYY, CPR numbers DDMMYY-SSSS), changed ones
@@ -391,7 +423,7 @@ type flatValue struct {
 }
 
 // flattenAudit reads an audit JSON object into its fields by path, in the order of
-// auditFieldOrder. Nil or invalid JSON has no fields.
+// auditFieldRank. Nil or invalid JSON has no fields.
 func flattenAudit(raw []byte) (map[string]flatValue, []string) {
 	out := map[string]flatValue{}
 	var keys []string
@@ -404,10 +436,7 @@ func flattenAudit(raw []byte) (map[string]flatValue, []string) {
 		switch x := v.(type) {
 		case map[string]any:
 			for _, k := range sortedAuditKeys(x) {
-				l := auditFieldLabels[k]
-				if l == "" {
-					l = k
-				}
+				l := auditFieldLabel(k)
 				if label != "" {
 					l = label + " › " + l
 				}
@@ -441,14 +470,8 @@ func sortedAuditKeys(m map[string]any) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	rank := func(k string) int {
-		if i := slices.Index(auditFieldOrder, k); i >= 0 {
-			return i
-		}
-		return len(auditFieldOrder)
-	}
 	slices.SortFunc(keys, func(x, y string) int {
-		if d := rank(x) - rank(y); d != 0 {
+		if d := auditFieldRank(x) - auditFieldRank(y); d != 0 {
 			return d
 		}
 		return strings.Compare(x, y)

@@ -50,7 +50,7 @@ func (a *App) visSag(c *fiber.Ctx) error {
 }
 
 // sagVisning is the sag and its ydelser as the read-only view shows them, with the labels of
-// the forms (fieldLabels) and dates DD-MM-YYYY.
+// the forms (rules.Fields) and dates DD-MM-YYYY.
 func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) views.SagVisning {
 	today := a.today()
 	fv := s.Funktionsvurdering
@@ -64,10 +64,10 @@ func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Yd
 	v := views.SagVisning{
 		Heading: "Sag " + rules.FormatCPR(s.CPR),
 		Sag: []views.Felt{
-			{Label: fieldLabels[rules.FieldCPR], Value: rules.FormatCPR(s.CPR)},
-			{Label: fieldLabels[rules.FieldNavn], Value: s.Navn},
-			{Label: fieldLabels[rules.FieldFunktionsvurdering], Value: fv},
-			{Label: fieldLabels[rules.FieldBemaerkninger], Value: s.Bemaerkninger},
+			{Label: rules.FieldLabel(rules.FieldCPR), Value: rules.FormatCPR(s.CPR)},
+			{Label: rules.FieldLabel(rules.FieldNavn), Value: s.Navn},
+			{Label: rules.FieldLabel(rules.FieldFunktionsvurdering), Value: fv},
+			{Label: rules.FieldLabel(rules.FieldBemaerkninger), Value: s.Bemaerkninger},
 			{Label: "Status", Value: rules.SagStatus([]*time.Time{s.SlutdatoMax}, today).Label()},
 			{Label: "Indberettet", Value: indberettet},
 		},
@@ -84,7 +84,7 @@ func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Yd
 // ydelseFelter are the fields of a ydelse (Y1–Y5) in the order of the form.
 func ydelseFelter(snap *codes.Snapshot, y tenant.Ydelse, today time.Time) []views.Felt {
 	in := rules.YdelseInputOf(y)
-	felt := func(field, value string) views.Felt { return views.Felt{Label: fieldLabels[field], Value: value} }
+	felt := func(field, value string) views.Felt { return views.Felt{Label: rules.FieldLabel(field), Value: value} }
 	var primaer string
 	var sekundaere []string
 	for _, m := range y.Maalgrupper {

@@ -15,35 +15,13 @@ import (
 // ydelse back into form values, and building the view of the ydelse fields with the picker
 // options and the fields the chosen indsatskode requires (Y3–Y5).
 
-// fieldOrder is the order of the fields on the forms, for the error summary.
-var fieldOrder = []string{
-	rules.FieldCPR, rules.FieldNavn, rules.FieldFunktionsvurdering, rules.FieldBemaerkninger,
-	rules.FieldIndsatskode, rules.FieldVarighed, rules.FieldBevillingsdato, rules.FieldStartdato,
-	rules.FieldForventetSlutdato, rules.FieldSlutdato, rules.FieldPrimaerMaalgruppe, rules.FieldSekundaereMaalgrupper,
-	rules.FieldBetalingskommune, rules.FieldI107Botilbud, rules.FieldPNummer, rules.FieldAfdelingsUUID,
-	rules.FieldTilbudstype, rules.FieldTilbudNavn, rules.FieldTilbudAdresse, rules.FieldTilbudPostnr,
-	rules.FieldTilbudsUUID, rules.FieldYdelsesUUID,
-}
-
-// fieldLabels are the labels of the fields, as the error summary names them.
-var fieldLabels = map[string]string{
-	rules.FieldCPR: "CPR-nummer", rules.FieldNavn: "Navn", rules.FieldFunktionsvurdering: "Funktionsvurdering",
-	rules.FieldBemaerkninger: "Bemærkninger", rules.FieldIndsatskode: "Indsatskode", rules.FieldVarighed: "Varighed",
-	rules.FieldBevillingsdato: "Bevillingsdato", rules.FieldStartdato: "Startdato", rules.FieldForventetSlutdato: "Forventet slutdato",
-	rules.FieldSlutdato: "Slutdato", rules.FieldPrimaerMaalgruppe: "Primær målgruppe", rules.FieldSekundaereMaalgrupper: "Sekundære målgrupper",
-	rules.FieldBetalingskommune: "Betalingskommune", rules.FieldI107Botilbud: "Botilbud efter § 107", rules.FieldPNummer: "P-nummer",
-	rules.FieldAfdelingsUUID: "Afdelings-UUID", rules.FieldTilbudstype: "Tilbudstype", rules.FieldTilbudNavn: "Tilbuddets navn",
-	rules.FieldTilbudAdresse: "Adresse", rules.FieldTilbudPostnr: "Postnr.", rules.FieldTilbudsUUID: "Tilbuds-UUID",
-	rules.FieldYdelsesUUID: "Ydelses-UUID",
-}
-
 // summary lists errs in form order, each named by its field's label and linking to it (the
 // field ids are the names).
 func summary(errs rules.Errors) []views.FieldError {
 	var out []views.FieldError
-	for _, f := range fieldOrder {
-		if msg, ok := errs[f]; ok {
-			out = append(out, views.FieldError{FieldID: f, Message: fieldLabels[f] + ": " + msg})
+	for _, f := range rules.Fields {
+		if msg, ok := errs[f.Name]; ok {
+			out = append(out, views.FieldError{FieldID: f.Name, Message: f.Label + ": " + msg})
 		}
 	}
 	return out

@@ -85,35 +85,6 @@ func eksportTabel3(snap *codes.Snapshot, today time.Time) eksportTabel {
 	}
 }
 
-// regel is the rule of DOMAIN.md a field's message comes from, and the field's label.
-type regel struct{ id, felt string }
-
-// feltRegler maps the fields of tenant/rules' messages to their rules (S3, S5, Y1–Y5).
-var feltRegler = map[string]regel{
-	rules.FieldCPR:                   {"S5", "CPR-nummer"},
-	rules.FieldNavn:                  {"S3", "Navn"},
-	rules.FieldFunktionsvurdering:    {"S3", "Samlet funktionsvurdering"},
-	rules.FieldBemaerkninger:         {"S3", "Bemærkninger"},
-	rules.FieldIndsatskode:           {"Y1", "Indsatskode"},
-	rules.FieldVarighed:              {"Y1", "Varighed"},
-	rules.FieldBevillingsdato:        {"Y1", "Bevillingsdato"},
-	rules.FieldStartdato:             {"Y1", "Startdato"},
-	rules.FieldBetalingskommune:      {"Y1", "Betalingskommune"},
-	rules.FieldTilbudstype:           {"Y1", "Tilbudstype"},
-	rules.FieldForventetSlutdato:     {"Y2", "Forventet slutdato"},
-	rules.FieldSlutdato:              {"Y2", "Slutdato"},
-	rules.FieldPrimaerMaalgruppe:     {"Y3", "Målgruppe"},
-	rules.FieldSekundaereMaalgrupper: {"Y3", "Sekundære målgrupper"},
-	rules.FieldTilbudsUUID:           {"Y4", "Tilbuds-UUID"},
-	rules.FieldYdelsesUUID:           {"Y4", "Ydelses-UUID"},
-	rules.FieldPNummer:               {"Y5", "P-nummer"},
-	rules.FieldAfdelingsUUID:         {"Y5", "Afdelings-UUID"},
-	rules.FieldI107Botilbud:          {"Y5", "Støtte i botilbud efter § 107"},
-	rules.FieldTilbudNavn:            {"Y5", "Tilbuddets navn"},
-	rules.FieldTilbudAdresse:         {"Y5", "Tilbuddets adresse"},
-	rules.FieldTilbudPostnr:          {"Y5", "Tilbuddets postnummer"},
-}
-
 // eksportFejl is the fejlopgørelse: a row per rule a sag or ydelse breaks.
 func eksportFejl(snap *codes.Snapshot, kommune string, today time.Time) eksportTabel {
 	return eksportTabel{
@@ -150,12 +121,15 @@ type Fejl struct {
 func SagFejl(s tenant.EksportSag, snap *codes.Snapshot, kommune string, today time.Time) []Fejl {
 	var out []Fejl
 	add := func(y *tenant.Ydelse, errs rules.Errors) {
-		for _, field := range slices.Sorted(maps.Keys(errs)) {
-			r, ok := feltRegler[field]
-			if !ok {
-				r = regel{"Y1", field}
+		for _, f := range rules.Fields { // the forms' order, labels and rules
+			if msg, ok := errs[f.Name]; ok {
+				out = append(out, Fejl{Ydelse: y, Regel: f.Rule, Felt: f.Label, Forklaring: msg})
 			}
-			out = append(out, Fejl{Ydelse: y, Regel: r.id, Felt: r.felt, Forklaring: errs[field]})
+		}
+		for _, field := range slices.Sorted(maps.Keys(errs)) { // none, while Fields is complete
+			if rules.FieldLabel(field) == "" {
+				out = append(out, Fejl{Ydelse: y, Felt: field, Forklaring: errs[field]})
+			}
 		}
 	}
 	_, errs := rules.ValidateSag(rules.SagInputOf(s.Sag))
@@ -165,7 +139,7 @@ func SagFejl(s tenant.EksportSag, snap *codes.Snapshot, kommune string, today ti
 		_, errs := rules.ValidateYdelse(rules.YdelseInputOf(*y), snap, kommune, today)
 		add(y, errs)
 		if msg, ok := rules.CheckOphold(*y, s.Ydelser, snap); !ok { // Y6
-			out = append(out, Fejl{Ydelse: y, Regel: "Y6", Felt: "Startdato", Forklaring: msg})
+			out = append(out, Fejl{Ydelse: y, Regel: "Y6", Felt: rules.FieldLabel(rules.FieldStartdato), Forklaring: msg})
 		}
 	}
 	return out
