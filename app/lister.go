@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/tenant"
+	"indberet/tenant/codes"
 	"indberet/tenant/access"
 	"indberet/views"
 )
@@ -161,7 +162,11 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		CanWrite:  st.liste == tenant.ListeEgne && a.can(c, access.SagWrite),
 		CSRFToken: csrfToken(reqOf(c).session),
 	}
-	err := a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
+	snap, err := a.codes(ctx) // names the rows' indsatskoder and betalingskommuner
+	if err != nil {
+		return err
+	}
+	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
 		var shown []string
 		if st.visning == tenant.VisningYdelserVedSag && st.sagID != 0 {
 			sag, err := tx.SagIn(ctx, st.kommune, st.sagID)
@@ -186,7 +191,7 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		}
 		v.Total, v.Offset, v.Next = page.Total, page.Offset, page.Next
 		for _, r := range page.Rows {
-			v.Rows = append(v.Rows, listeRow(r, v.CanWrite, st.kommune))
+			v.Rows = append(v.Rows, listeRow(r, snap, v.CanWrite, st.kommune))
 			if len(shown) == 0 || shown[len(shown)-1] != r.CPR { // rows come by CPR, or of one sag
 				shown = append(shown, r.CPR)
 			}
@@ -241,7 +246,7 @@ func (a *App) kommuneOptions(first ...views.Option) []views.Option {
 // listeRow is a row as the table shows it. Edit and delete links are there only for a user
 // who may write in Egne IDEP, and delete only while nothing of the row is delivered (S7, Y8);
 // anyone else gets a link to the read-only view of the sag (of DST's kommune).
-func listeRow(r tenant.ListRow, canWrite bool, kommune string) views.ListeRow {
+func listeRow(r tenant.ListRow, snap *codes.Snapshot, canWrite bool, kommune string) views.ListeRow {
 	row := views.ListeRow{CPR: r.CPR, Navn: r.Navn, AntalYdelser: r.AntalYdelser, Afsluttet: r.Afsluttet}
 	if r.IndberettetAt != nil {
 		row.Indberettet = views.DateDK(r.IndberettetAt.In(copenhagen))
@@ -249,12 +254,12 @@ func listeRow(r tenant.ListRow, canWrite bool, kommune string) views.ListeRow {
 	kind, id := "sag", r.SagID
 	if r.YdelseID != 0 {
 		kind, id = "ydelse", r.YdelseID
-		row.Indsats = strings.TrimSpace(r.Indsatskode + " " + r.IndsatsNavn)
+		row.Indsats = strings.TrimSpace(r.Indsatskode + " " + snap.IndsatsNavn(r.Indsatskode))
 		row.Startdato = views.DateDK(r.Startdato)
 		if r.Slutdato != nil {
 			row.Slutdato = views.DateDK(*r.Slutdato)
 		}
-		row.Betalingskommune = strings.TrimSpace(r.Betalingskommune + " " + r.BetalingskommuneNavn)
+		row.Betalingskommune = strings.TrimSpace(r.Betalingskommune + " " + snap.KommuneNavn(r.Betalingskommune))
 	}
 	row.Valgt = kind + ":" + strconv.FormatInt(id, 10)
 	if !canWrite {

@@ -81,12 +81,11 @@ type ListRow struct {
 	Navn         string
 	AntalYdelser int // Kun sager: the sag's ydelser (in ListeAlle the delivered ones)
 
-	Indsatskode          string // ydelse rows only, as are the fields down to BetalingskommuneNavn
-	IndsatsNavn          string
-	Startdato            time.Time
-	Slutdato             *time.Time
-	Betalingskommune     string
-	BetalingskommuneNavn string
+	// Ydelse rows only: the codes, which the screen names from the code lists (codes.Snapshot).
+	Indsatskode      string
+	Startdato        time.Time
+	Slutdato         *time.Time
+	Betalingskommune string
 
 	// Afsluttet is the status (S6): in a sag row the sag's (the latest Slutdato of its ydelser,
 	// all of them ended, before today), in a ydelse row the ydelse's (Slutdato before today).
@@ -174,8 +173,8 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 			x.Afsluttet = afsluttet(slutMax, today)
 			return x, err
 		}
-		err := r.Scan(&x.SagID, &x.CPR, &x.Navn, &x.YdelseID, &x.Indsatskode, &x.IndsatsNavn, &x.Startdato,
-			&x.Slutdato, &x.Betalingskommune, &x.BetalingskommuneNavn, &x.IndberettetAt)
+		err := r.Scan(&x.SagID, &x.CPR, &x.Navn, &x.YdelseID, &x.Indsatskode, &x.Startdato,
+			&x.Slutdato, &x.Betalingskommune, &x.IndberettetAt)
 		x.Afsluttet = afsluttet(x.Slutdato, today)
 		x.Deletable = x.IndberettetAt == nil // Y8
 		return x, err
@@ -262,8 +261,11 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 		}
 		// Ordered by (cpr, ydelse id), which no index holds: first the sager of the page by an
 		// index walk on sager_cpr_key (each has a ydelse to show, so limit + 1 sager after the
-		// cursor's own give limit + 1 rows), then their ydelser, sorted. Without the inner
-		// limit the planner may join and sort every sag of the kommune.
+		// cursor's own give limit + 1 rows), then the ydelser of each by ydelser_sag_idx,
+		// sorted. Without the inner limit the planner may join and sort every sag of the
+		// kommune; the ydelser are a LATERAL sub-select that OFFSET 0 keeps from being pulled
+		// up into a join, so that no estimate can turn them into a hash of all the kommune's
+		// ydelser (the planner did, in All, on a small kommune).
 		sagAfter, rowAfter := ``, ``
 		if cur.set {
 			c := b.add(cur.cpr)
@@ -278,8 +280,9 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 		st.rows = `SELECT ` + ydelseRowColumns + `
 			FROM (SELECT s.kommune_kode, s.id, s.cpr, s.navn FROM sager s
 				WHERE ` + where + has + sagAfter + ` ORDER BY s.cpr LIMIT ` + limit + ` + 1) s
-			JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
-			WHERE true` + ydelseWhere + rowAfter + `
+			CROSS JOIN LATERAL (SELECT ` + listYdelseColumns + ` FROM ydelser y
+				WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + ` OFFSET 0) y
+			WHERE true` + rowAfter + `
 			ORDER BY s.cpr, y.id LIMIT ` + limit
 	default: // VisningYdelserVedSag: one sag, a few ydelser
 		st.count = `SELECT count(*) FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
@@ -301,24 +304,24 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 }
 
 // ydelseRowColumns are the columns of a ydelse row of the sag s, in the order List scans them.
-const ydelseRowColumns = `s.id, s.cpr, s.navn, y.id, y.indsatskode,
-	coalesce((SELECT i.name_da FROM indsatskoder i WHERE i.code = y.indsatskode), ''),
-	y.startdato, y.slutdato, y.betalingskommune,
-	coalesce((SELECT k.navn FROM kommuner k WHERE k.kommune_kode = y.betalingskommune), ''),
-	y.indberettet_at`
+const ydelseRowColumns = `s.id, s.cpr, s.navn, ` + listYdelseColumns
+
+// listYdelseColumns are the ydelse's own columns of a list's ydelse row.
+const listYdelseColumns = `y.id, y.indsatskode, y.startdato, y.slutdato, y.betalingskommune, y.indberettet_at`
 
 // sagWhere is the condition on the sager s of a list: the kommune (T1, beside row-level
 // security), the list (S9), the CPR prefix (S8), the status filter (S6) and, for Ydelser ved
 // sag, the sag.
 func sagWhere(b *sqlArgs, kommune string, q ListQuery, today time.Time) string {
-	// S8: the prefix as LIKE and as the range [prefix, prefix + ':') (':' follows '9' in
-	// collation C, and a CPR is digits only), so that the unique index sager_cpr_key
-	// (kommune_kode, cpr) serves the search also in a generic plan of the prepared statement,
-	// where the planner cannot turn LIKE $2 || '%' into an index range itself.
+	// S8: the sager whose CPR number starts with the prefix, as the range [prefix, prefix +
+	// ':') of the unique index sager_cpr_key (kommune_kode, cpr) (':' follows '9' in collation
+	// C, and a CPR number and a prefix are digits only, checked by List). A range, not LIKE,
+	// also in the generic plan of the prepared statement, where the planner cannot turn
+	// LIKE $2 || '%' into an index range and would test the pattern on every row it reads.
 	w := `s.kommune_kode = ` + b.add(kommune)
-	p := b.add(q.CPRPrefix)
-	w += ` AND s.cpr LIKE ` + p + ` || '%' AND s.cpr >= ` + p +
-		` AND s.cpr < ` + b.add(q.CPRPrefix+":")
+	if q.CPRPrefix != "" {
+		w += ` AND s.cpr >= ` + b.add(q.CPRPrefix) + ` AND s.cpr < ` + b.add(q.CPRPrefix+":")
+	}
 	switch q.Liste {
 	case ListeEgne:
 		w += ` AND s.kilde = 'egne'`

@@ -88,9 +88,7 @@ func TestListPlans(t *testing.T) {
 				}
 				for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
 					plan := explain(t, inKommune, mode, rows, args)
-					// The 98 rows of kommuner (the name of the betalingskommune) are one page,
-					// which the planner reads whole once autovacuum has analysed the table.
-					if strings.Contains(strings.ReplaceAll(plan, "Seq Scan on kommuner k", ""), "Seq Scan") || !strings.Contains(plan, "Index") ||
+					if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "Index") ||
 						v != tenant.VisningKunSager && !strings.Contains(plan, "ydelser_sag_idx") {
 						t.Errorf("%s/%s/%s (%s): plan\n%s", liste, v, c.name, mode, plan)
 					}

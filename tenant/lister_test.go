@@ -204,9 +204,9 @@ func TestListRowFields(t *testing.T) {
 		}
 	}
 	y2 := byYdelse[f.y2]
-	if y2.SagID != f.sagA || y2.CPR != "0502801234" || y2.Indsatskode != "1.3" || y2.IndsatsNavn == "" ||
+	if y2.SagID != f.sagA || y2.CPR != "0502801234" || y2.Indsatskode != "1.3" ||
 		!y2.Startdato.Equal(date(2023, 1, 1)) || y2.Slutdato == nil || !y2.Slutdato.Equal(date(2024, 5, 1)) ||
-		y2.Betalingskommune != "751" || y2.BetalingskommuneNavn != "Aarhus" {
+		y2.Betalingskommune != "751" {
 		t.Errorf("ydelse row %+v", y2)
 	}
 }

@@ -78,6 +78,40 @@ func TestEveryKommuneTableHasRLS(t *testing.T) {
 	}
 }
 
+// TestPoliciesReadSettingsOnce: every policy reads the scope's settings through a scalar
+// sub-select (00018), which PostgreSQL computes once per statement; a bare current_setting()
+// in a policy runs for every row a scan reads. A table of a later migration whose policies
+// copy an older migration's block fails here.
+func TestPoliciesReadSettingsOnce(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	rows, err := db.Pool.Query(context.Background(), `
+		SELECT tablename || '.' || policyname, coalesce(qual, ''), coalesce(with_check, '')
+		FROM pg_policies WHERE schemaname = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([3]string, error) {
+		var p [3]string
+		return p, r.Scan(&p[0], &p[1], &p[2])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(policies) < 2*len(kommuneTables) {
+		t.Fatalf("%d policies, want at least two per kommune table", len(policies))
+	}
+	for _, p := range policies {
+		for _, expr := range p[1:] {
+			calls := strings.Count(expr, "current_setting(")
+			once := strings.Count(expr, "( SELECT current_setting(")
+			if calls != once {
+				t.Errorf("policy %s: %d of %d current_setting() calls not in a scalar sub-select: %s", p[0], calls-once, calls, expr)
+			}
+		}
+	}
+}
+
 func TestAppRoleIsNotOwnerNorSuperuser(t *testing.T) {
 	t.Parallel()
 	db, _ := tenanttest.DB(t)

@@ -58,7 +58,7 @@ func eksportTabelFor(e tenant.Eksport, snap *codes.Snapshot, today time.Time) ek
 			out := make([][]cell, 0, len(s.Ydelser))
 			for _, y := range s.Ydelser {
 				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, rules.YdelseStatus(y.Slutdato, today).Label(), y.Indsatskode,
-					indsatsNavn(snap, y.Indsatskode), y.Startdato, date(y.Slutdato), indberettet(y.IndberettetAt)})
+					snap.IndsatsNavn(y.Indsatskode), y.Startdato, date(y.Slutdato), indberettet(y.IndberettetAt)})
 			}
 			return out
 		},
@@ -77,7 +77,7 @@ func eksportTabel3(snap *codes.Snapshot, today time.Time) eksportTabel {
 				if i, ok := snap.Indsats(y.Indsatskode); !ok || !i.Residential {
 					continue
 				}
-				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, y.Indsatskode, indsatsNavn(snap, y.Indsatskode),
+				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, y.Indsatskode, snap.IndsatsNavn(y.Indsatskode),
 					y.Startdato, date(y.Slutdato), y.PNummer, y.AfdelingsUUID, rules.YdelseStatus(y.Slutdato, today).Label(), indberettet(y.IndberettetAt)})
 			}
 			return out
@@ -149,13 +149,6 @@ func SagFejl(s tenant.EksportSag, snap *codes.Snapshot, kommune string, today ti
 // its ydelser (set only when every one has one).
 func sagStatus(s tenant.EksportSag, today time.Time) string {
 	return rules.SagStatus([]*time.Time{s.Sag.SlutdatoMax}, today).Label()
-}
-
-func indsatsNavn(snap *codes.Snapshot, code string) string {
-	if i, ok := snap.Indsats(code); ok {
-		return i.Name
-	}
-	return ""
 }
 
 // date is an optional date as a cell.

@@ -223,6 +223,9 @@ func (s *Snapshot) Indsats(code string) (Indsats, bool) {
 	return i, ok
 }
 
+// IndsatsNavn is the name of the indsats with the code, "" when the lists do not have it.
+func (s *Snapshot) IndsatsNavn(code string) string { return s.indsatser[code].Name }
+
 // Maalgruppe returns the målgruppe with the code in the scheme.
 func (s *Snapshot) Maalgruppe(scheme, code string) (Maalgruppe, bool) {
 	m, ok := s.maalgrupper[schemeCode{scheme, code}]
@@ -246,6 +249,9 @@ func (s *Snapshot) Kommune(kode string) (Kommune, bool) {
 	k, ok := s.kommuner[kode]
 	return k, ok
 }
+
+// KommuneNavn is the name of the kommune with the 3-digit code, "" when unknown.
+func (s *Snapshot) KommuneNavn(kode string) string { return s.kommuner[kode].Navn }
 
 // Indsatser returns the indsatser by code in natural order (1.8.2 before 1.12.0.1).
 func (s *Snapshot) Indsatser() []Indsats { return slices.Clone(s.indsatsList) }
