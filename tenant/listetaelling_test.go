@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"indberet/tenant"
 	"indberet/tenant/tenanttest"
@@ -210,4 +213,72 @@ func TestCompactListCountsOnlyOwnKommune(t *testing.T) {
 	if err != tenant.ErrNoScope {
 		t.Errorf("compaction in the read-all scope: %v, want ErrNoScope", err)
 	}
+}
+
+// TestCompactListCountsLeavesCompactKeys: a compaction rewrites only the keys that need it; a
+// second one with nothing new deletes and inserts nothing (the rows keep their ids), and after
+// one more sag only that sag's key gets a new row.
+func TestCompactListCountsLeavesCompactKeys(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	ids := func() (out []int64) {
+		err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
+			rows, err := tx.PgxTx().Query(ctx, `SELECT id FROM liste_taelling ORDER BY id`)
+			if err != nil {
+				return err
+			}
+			out, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	in147 := func(fn func(tx *tenant.Tx) error) {
+		t.Helper()
+		if err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compact := func() (before, after int64) {
+		t.Helper()
+		in147(func(tx *tenant.Tx) error {
+			var err error
+			before, after, err = tx.CompactListCounts(ctx, today)
+			return err
+		})
+		return before, after
+	}
+	in147(func(tx *tenant.Tx) error {
+		for _, cpr := range []string{"0101801234", "0101811234", "0101821234"} {
+			if _, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr, Navn: "N", Kilde: "egne"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if b, a := compact(); b != 3 || a != 1 {
+		t.Fatalf("first compaction: %d rows to %d, want 3 to 1 (one key: egne, no Slutdato)", b, a)
+	}
+	first := ids()
+	if b, a := compact(); b != 1 || a != 1 || !slices.Equal(ids(), first) {
+		t.Errorf("second compaction: %d rows to %d, ids %v then %v; want the row left as it was", b, a, first, ids())
+	}
+	in147(func(tx *tenant.Tx) error {
+		_, err := tx.InsertSag(ctx, tenant.Sag{CPR: "0101831234", Navn: "N", Kilde: "egne"})
+		return err
+	})
+	if b, a := compact(); b != 2 || a != 1 || slices.Equal(ids(), first) {
+		t.Errorf("after one more sag: %d rows to %d, ids %v; want 2 to 1 in a new row", b, a, ids())
+	}
+	in147(func(tx *tenant.Tx) error {
+		n, err := tx.ListCounts(ctx)
+		if err == nil && n.Egne != 4 {
+			t.Errorf("Egne IDEP counts %d sager after the compactions, want 4", n.Egne)
+		}
+		return err
+	})
 }
