@@ -275,12 +275,7 @@ func TestCPRAccessLogFilters(t *testing.T) {
 	}
 
 	now := time.Now()
-	cases := []struct {
-		name  string
-		scope tenant.Scope
-		q     tenant.CPRAccessQuery
-		want  []string
-	}{
+	cases := []cprAccessCase{
 		{"kommune sees its own, newest first", anna, tenant.CPRAccessQuery{},
 			[]string{"101 anna@101.invalid view f 1", "101 bo@101.invalid view b 1", "101 anna@101.invalid list a 3"}},
 		{"cpr", anna, tenant.CPRAccessQuery{CPR: logCPR},
@@ -305,13 +300,56 @@ func TestCPRAccessLogFilters(t *testing.T) {
 		{"dst: user", dst, tenant.CPRAccessQuery{UserEmail: "dst@dst.invalid"},
 			[]string{"000 dst@dst.invalid search e 1", "147 dst@dst.invalid list d 2"}},
 	}
+	// The same answers while every record waits for its index rows (00019), when only 101's
+	// are written (IndexCPRAccess: the job), and when all are.
+	index := func(k string, wantRecords, wantRows int64) {
+		t.Helper()
+		err := db.InScope(ctx, scopeAs(k, "system"), func(tx *tenant.Tx) error {
+			records, err := tx.IndexCPRAccess(ctx)
+			if err != nil {
+				return err
+			}
+			var rows int64 // the kommune's index rows now
+			if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM cpr_access_log_cprs`).Scan(&rows); err != nil {
+				return err
+			}
+			if records != wantRecords || rows != wantRows {
+				t.Errorf("index %s: %d records, %d index rows; want %d, %d", k, records, rows, wantRecords, wantRows)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, state := range []string{"waiting", "101 indexed", "all indexed"} {
+		switch state {
+		case "101 indexed":
+			index("101", 3, 5)
+			index("101", 0, 5) // nothing twice
+		case "all indexed":
+			index("147", 2, 3)
+			index(tenant.PlatformKommune, 1, 1)
+		}
+		checkCPRAccessCases(t, db, state, cases, karl, dst)
+	}
+	if err := db.InScope(ctx, dst, func(tx *tenant.Tx) error { _, err := tx.IndexCPRAccess(ctx); return err }); err != tenant.ErrNoScope {
+		t.Errorf("indexing in the read-all scope: %v, want ErrNoScope", err)
+	}
+}
+
+// checkCPRAccessCases checks the CPR access log's answers to cases, and that pages of one
+// give the same records as one page.
+func checkCPRAccessCases(t *testing.T, db *tenant.DB, state string, cases []cprAccessCase, karl, dst tenant.Scope) {
+	t.Helper()
+	ctx := context.Background()
 	for _, c := range cases {
 		got, _ := cprAccessPage(t, db, c.scope, c.q)
 		if !slices.Equal(got, c.want) {
-			t.Errorf("%s: got\n%q\nwant\n%q", c.name, got, c.want)
+			t.Errorf("%s, %s: got\n%q\nwant\n%q", state, c.name, got, c.want)
 		}
 	}
-	err = db.InScope(ctx, karl, func(tx *tenant.Tx) error {
+	err := db.InScope(ctx, karl, func(tx *tenant.Tx) error {
 		if _, err := tx.CPRAccessLog(ctx, tenant.CPRAccessQuery{Kommune: "101"}); !errors.Is(err, tenant.ErrNotFound) {
 			t.Errorf("147 reading 101's CPR access log: err = %v, want ErrNotFound", err)
 		}
@@ -334,9 +372,17 @@ func TestCPRAccessLogFilters(t *testing.T) {
 			q.After = p.Next
 		}
 		if !slices.Equal(paged, whole) {
-			t.Errorf("pages of one (cpr %q): got\n%q\nwant\n%q", q.CPR, paged, whole)
+			t.Errorf("%s, pages of one (cpr %q): got\n%q\nwant\n%q", state, q.CPR, paged, whole)
 		}
 	}
+}
+
+// cprAccessCase is a query of the CPR access log and the records it should give.
+type cprAccessCase struct {
+	name  string
+	scope tenant.Scope
+	q     tenant.CPRAccessQuery
+	want  []string
 }
 
 // TestReadAllScopeReadsDeliveredOnly: DST names a kommune and reads its All (read only)

@@ -9,9 +9,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The CPR access log (cpr_access_log, and cpr_access_log_cprs that a trigger fills with one
-// row per CPR number of a record): who saw or exported which CPR numbers, when and from
-// where. Append-only for the application.
+// The CPR access log (cpr_access_log): who saw or exported which CPR numbers, when and from
+// where. Append-only for the application. Its index by CPR number, cpr_access_log_cprs (one
+// row per CPR number of a record), is written a minute later by IndexCPRAccess (the job
+// worker/cpr_index.go); meanwhile a record waits in cpr_access_log_nye, which its trigger
+// fills, and the look-up by CPR number reads those records too (00019).
 
 // LogCPRAccess records that the actor saw or exported the given CPR numbers (action: list,
 // search, view, export, download), in this transaction, under the scope's kommune
@@ -104,21 +106,34 @@ func cprAccessSQL(kommune string, q CPRAccessQuery, cur logCursor) (string, []an
 	b := &sqlArgs{}
 	const columns = `l.kommune_kode, l.id, l.at, l.user_email, l.ip, l.action, l.detail, cardinality(l.cprs)`
 	if q.CPR != "" {
-		w := []string{"c.cpr = " + b.add(q.CPR)}
+		// The records of the CPR number: those in its index rows, and those still waiting for
+		// them (IndexCPRAccess moves a record from one to the other in one statement, so a
+		// snapshot sees it in exactly one).
+		cpr, inKommune := b.add(q.CPR), "= ANY("+allKommunerSQL+")"
 		if kommune != "" {
-			w = append(w, "c.kommune_kode = "+b.add(kommune))
-		} else {
-			w = append(w, "c.kommune_kode = ANY("+allKommunerSQL+")")
+			inKommune = "= " + b.add(kommune)
 		}
+		indexed := []string{"c.cpr = " + cpr, "c.kommune_kode " + inKommune}
+		waiting := []string{"n.kommune_kode " + inKommune, cpr + " = ANY(l.cprs)"}
+		indexed = append(indexed, timeRangeSQL(b, "c.at", q.From, q.To)...)
+		waiting = append(waiting, timeRangeSQL(b, "l.at", q.From, q.To)...)
+		if cur.set {
+			at, id := b.add(cur.at), b.add(cur.id)
+			indexed = append(indexed, "(c.at, c.access_id) < ("+at+"::timestamptz, "+id+"::bigint)")
+			waiting = append(waiting, "(l.at, l.id) < ("+at+"::timestamptz, "+id+"::bigint)")
+		}
+		w := []string{"true"}
 		if q.UserEmail != "" {
 			w = append(w, "l.user_email = "+b.add(q.UserEmail))
 		}
-		w = append(w, timeRangeSQL(b, "c.at", q.From, q.To)...)
-		if cur.set {
-			w = append(w, "(c.at, c.access_id) < ("+b.add(cur.at)+"::timestamptz, "+b.add(cur.id)+"::bigint)")
-		}
 		return `SELECT ` + columns + `
-			FROM cpr_access_log_cprs c JOIN cpr_access_log l ON l.kommune_kode = c.kommune_kode AND l.id = c.access_id
+			FROM (SELECT c.kommune_kode, c.at, c.access_id FROM cpr_access_log_cprs c
+					WHERE ` + strings.Join(indexed, " AND ") + `
+				UNION ALL
+				SELECT n.kommune_kode, l.at, l.id FROM cpr_access_log_nye n
+					JOIN cpr_access_log l ON l.kommune_kode = n.kommune_kode AND l.id = n.access_id
+					WHERE ` + strings.Join(waiting, " AND ") + `) c
+			JOIN cpr_access_log l ON l.kommune_kode = c.kommune_kode AND l.id = c.access_id
 			WHERE ` + strings.Join(w, " AND ") + `
 			ORDER BY c.at DESC, c.access_id DESC LIMIT ` + b.add(q.Limit+1), b.args
 	}
@@ -135,4 +150,19 @@ func cprAccessSQL(kommune string, q CPRAccessQuery, cur logCursor) (string, []an
 	}
 	return `SELECT ` + columns + ` FROM cpr_access_log l WHERE ` + strings.Join(w, " AND ") + `
 		ORDER BY l.at DESC, l.id DESC LIMIT ` + b.add(q.Limit+1), b.args
+}
+
+// IndexCPRAccess writes the index rows (cpr_access_log_cprs: one per CPR number) of the scope
+// kommune's CPR access records that wait for them: it takes them off cpr_access_log_nye, and
+// that delete writes their rows, in index order (00019). It returns how many records it
+// indexed. A record committed meanwhile waits for the next run.
+func (t *Tx) IndexCPRAccess(ctx context.Context) (records int64, err error) {
+	if t.scope.Kommune == "" {
+		return 0, ErrNoScope
+	}
+	tag, err := t.tx.Exec(ctx, `DELETE FROM cpr_access_log_nye WHERE kommune_kode = $1`, t.scope.Kommune)
+	if err != nil {
+		return 0, fmt.Errorf("index cpr access records: %w", err)
+	}
+	return tag.RowsAffected(), nil
 }

@@ -21,7 +21,7 @@ import (
 // fails when a table with a kommune_kode column is missing here, so a new table cannot
 // escape the tests below.
 var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log",
-	"cpr_access_log_cprs", "leverancer", "liste_taelling", "leverance_dele", "outbox", "eksporter", "eksport_dele"}
+	"cpr_access_log_cprs", "cpr_access_log_nye", "leverancer", "liste_taelling", "leverance_dele", "outbox", "eksporter", "eksport_dele"}
 
 // notKommuneData are tables with a kommune_kode column that are not one kommune's data.
 var notKommuneData = []string{"kommuner", "users"}
@@ -148,8 +148,8 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 	t.Parallel()
 	db, _ := setup(t)
 	ctx := context.Background()
-	// Give every table rows in both kommuner (the demo has sager in 101 and 147; a CPR
-	// access record, a leverance and an export with its file for each).
+	// Give every table rows in both kommuner (the demo has sager in 101 and 147; CPR access
+	// records, a leverance and an export with its file for each).
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
 			id, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<x/>"),
@@ -174,8 +174,16 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 				SHA256: strings.Repeat("0", 64)}); err != nil {
 				return err
 			}
-			if err := tx.LogCPRAccess(ctx, "view", []string{demo.NielsHansenCPR}, "test"); err != nil {
-				return err
+			// A CPR access record with its index rows (the job's), and one still waiting for them.
+			for i := range 2 {
+				if err := tx.LogCPRAccess(ctx, "view", []string{demo.NielsHansenCPR}, "test"); err != nil {
+					return err
+				}
+				if i == 0 {
+					if _, err := tx.IndexCPRAccess(ctx); err != nil {
+						return err
+					}
+				}
 			}
 			e, err := tx.CreateEksport(ctx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
 				Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})

@@ -73,6 +73,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	river.AddWorker(workers, &DeliveryKommuneWorker{deps: d, timeout: delivery})
 	river.AddWorker(workers, &ReceiptWorker{deps: d})
 	river.AddWorker(workers, &ListCountsWorker{deps: d})
+	river.AddWorker(workers, &CPRIndexWorker{deps: d})
 	// The exports (E1, E2): export.go, export_cleanup.go.
 	river.AddWorker(workers, &EksportWorker{deps: d, timeout: eksport})
 	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
@@ -104,6 +105,8 @@ func periodicJobs() []*river.PeriodicJob {
 		deliveryPeriodicJob(),
 		river.NewPeriodicJob(river.PeriodicInterval(listCountsInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return ListCountsArgs{}, nil }, nil),
+		river.NewPeriodicJob(river.PeriodicInterval(cprIndexInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return CPRIndexArgs{}, nil }, nil),
 		eksportCleanupPeriodicJob(),
 	}
 }

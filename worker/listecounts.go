@@ -43,21 +43,38 @@ func (w *ListCountsWorker) Work(ctx context.Context, job *river.Job[ListCountsAr
 		now = w.now
 	}
 	today := rules.Today(now())
-	ks, err := w.deps.DB.Kommuner(ctx)
+	var before, after int64
+	err := eachKommune(ctx, w.deps, false, func(tx *tenant.Tx) error {
+		b, a, err := tx.CompactListCounts(ctx, today)
+		before, after = before+b, after+a
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	var before, after int64
+	w.deps.Logger.InfoContext(ctx, "list counts compacted", "job_id", job.ID, "rows_before", before, "rows_after", after)
+	return nil
+}
+
+// eachKommune runs fn for every kommune (and, with platform, for the platform's own records,
+// tenant.PlatformKommune), each in a transaction of its own scope (T1) as the system, so
+// that one kommune never waits for the whole country. The first error stops it.
+func eachKommune(ctx context.Context, deps Deps, platform bool, fn func(tx *tenant.Tx) error) error {
+	ks, err := deps.DB.Kommuner(ctx)
+	if err != nil {
+		return err
+	}
+	koder := make([]string, 0, len(ks)+1)
 	for _, k := range ks {
-		err := w.deps.DB.InScope(ctx, tenant.Scope{Kommune: k.Kode, Actor: tenant.Actor{Email: "system"}}, func(tx *tenant.Tx) error {
-			b, a, err := tx.CompactListCounts(ctx, today)
-			before, after = before+b, after+a
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("kommune %s: %w", k.Kode, err)
+		koder = append(koder, k.Kode)
+	}
+	if platform {
+		koder = append(koder, tenant.PlatformKommune)
+	}
+	for _, k := range koder {
+		if err := deps.DB.InScope(ctx, tenant.Scope{Kommune: k, Actor: tenant.Actor{Email: "system"}}, fn); err != nil {
+			return fmt.Errorf("kommune %s: %w", k, err)
 		}
 	}
-	w.deps.Logger.InfoContext(ctx, "list counts compacted", "job_id", job.ID, "rows_before", before, "rows_after", after)
 	return nil
 }
