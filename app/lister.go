@@ -12,8 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/tenant"
-	"indberet/tenant/codes"
 	"indberet/tenant/access"
+	"indberet/tenant/codes"
 	"indberet/views"
 )
 
