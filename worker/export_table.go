@@ -7,16 +7,13 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"indberet/tenant"
 	"indberet/tenant/rules"
 )
 
 // The two file formats of an export (E1, E2), as tables with a header row. Both write as
-// they go: CSV straight to the export's file, XLSX through excelize's StreamWriter (which
-// keeps at most excelize.StreamChunkSize of the sheet in memory and the rest in a temporary
-// file) and zipped into the file at Close.
+// they go, straight to the export's file: CSV here, XLSX by xlsxWriter (xlsx.go), which
+// zips the sheet while the rows come.
 
 // cell is a value of a table: a string, an int, a date (time.Time, shown DD-MM-YYYY) or nil
 // for an empty cell.
@@ -83,83 +80,4 @@ func cellText(v cell) string {
 		return rules.FormatDate(v)
 	}
 	return fmt.Sprint(v)
-}
-
-// datoFormat is how the XLSX shows dates: DD-MM-YYYY, as the screens.
-var datoFormat = "dd-mm-yyyy"
-
-// xlsxWriter writes one sheet with a bold header row, real dates shown DD-MM-YYYY, and the
-// header frozen.
-type xlsxWriter struct {
-	out       io.Writer
-	f         *excelize.File
-	sw        *excelize.StreamWriter
-	row       int
-	dateStyle int
-	buf       []any
-}
-
-func newXLSXWriter(w io.Writer, sheet string, header []string) (*xlsxWriter, error) {
-	f := excelize.NewFile()
-	x := &xlsxWriter{out: w, f: f}
-	err := func() error {
-		if err := f.SetSheetName("Sheet1", sheet); err != nil {
-			return err
-		}
-		var err error
-		if x.sw, err = f.NewStreamWriter(sheet); err != nil {
-			return err
-		}
-		if x.dateStyle, err = f.NewStyle(&excelize.Style{CustomNumFmt: &datoFormat}); err != nil {
-			return err
-		}
-		bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-		if err != nil {
-			return err
-		}
-		if err := x.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-			return err
-		}
-		if err := x.sw.SetColWidth(1, len(header), 16); err != nil {
-			return err
-		}
-		cells := make([]any, len(header))
-		for i, h := range header {
-			cells[i] = excelize.Cell{StyleID: bold, Value: h}
-		}
-		x.row = 1
-		return x.sw.SetRow("A1", cells)
-	}()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("xlsx: %w", err)
-	}
-	return x, nil
-}
-
-func (x *xlsxWriter) Row(cells []cell) error {
-	x.row++
-	x.buf = x.buf[:0]
-	for _, v := range cells {
-		if t, ok := v.(time.Time); ok {
-			v = excelize.Cell{StyleID: x.dateStyle, Value: t}
-		}
-		x.buf = append(x.buf, v)
-	}
-	name, err := excelize.CoordinatesToCellName(1, x.row)
-	if err != nil {
-		return err
-	}
-	return x.sw.SetRow(name, x.buf)
-}
-
-func (x *xlsxWriter) Close() error {
-	defer x.f.Close() // removes the stream's temporary file
-	if err := x.sw.Flush(); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	if err := x.f.Write(x.out); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	return nil
 }
