@@ -245,11 +245,12 @@ func status(afsluttet bool) string {
 	return "Ikke afsluttet"
 }
 
-func indberettet(date string) string {
-	if date == "" {
-		return "Ikke indberettet"
+// label names the row for a screen reader: the CPR number and, in a ydelse row, the indsats.
+func (r ListeRow) label() string {
+	if r.Indsats == "" {
+		return FormatCPR(r.CPR)
 	}
-	return date
+	return FormatCPR(r.CPR) + " " + r.Indsats
 }
 
 func currentIf(on bool) string {
