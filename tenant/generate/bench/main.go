@@ -24,10 +24,13 @@
 //     itself renders;
 //   - *Opret* of a sag with one ydelse (validation, audit, CPR log), each with a new CPR
 //     number; the sager made are deleted afterwards, so the data set stays as generated;
-//   - first of all (unless -delivery=false), the delivery run of every kommune: `indberet
-//     deliver --wait` in a process of its own on a copy of the data set (delivery.go);
 //   - the CPR-list export (E1) of the kommune, CSV and XLSX, each in a worker process of its
-//     own for its peak RSS (export.go); -only-export measures only this.
+//     own for its peak RSS (export.go); -only-export measures only this;
+//   - last (unless -delivery=false), with the server stopped, the delivery run of every
+//     kommune: `indberet deliver --wait` in a process of its own on a copy of the data set
+//     (delivery.go), so that the copy's writing does not run under the latency rows.
+//
+// -only search,overview-first,... measures only those HTTP rows (no export, no delivery).
 //
 // With -explain (make bench EXPLAIN=1) it prints EXPLAIN (ANALYZE, BUFFERS) of the search
 // and the overview statements and checks that none scans sager sequentially.
@@ -246,8 +249,13 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	// The delivery first: its copy of the data set needs a database nobody is connected to.
-	var delivery *result
+	b, err := measureServer(ctx, c, o, data)
+	if err != nil {
+		return err
+	}
+	// The delivery last, with the server and its connections gone: its copy of the data set
+	// needs a database nobody is connected to, and the copy (gigabytes written, then a
+	// checkpoint) must not run under the latency measurements.
 	if o.delivery && !o.onlyExport && o.only == "" {
 		logf("measuring the delivery run of every kommune")
 		r, err := measureDelivery(ctx, c)
@@ -255,33 +263,44 @@ func run(ctx context.Context, o options) error {
 			return fmt.Errorf("delivery: %w", err)
 		}
 		logf("  %s", r.measured)
-		delivery = &r
+		b.results = append(b.results, r)
 	}
+	report := b.report()
+	fmt.Print(report)
+	if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {
+		return err
+	}
+	logf("written to %s", o.out)
+	return nil
+}
 
+// measureServer serves the app on the data set and measures the HTTP rows and the exports;
+// the server and its connections are gone when it returns.
+func measureServer(ctx context.Context, c *pgcluster.Cluster, o options, data generate.Result) (*bench, error) {
 	// The server: the app as `indberet serve --workers=false` builds it, logging as it does
 	// (one JSON line per request), into io.Discard.
 	ownerURL := c.URL(pgcluster.Database)
 	db, err := tenant.Open(ctx, ownerURL)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
 	cfg, err := config.Parse(func(string) string { return "" })
 	if err != nil {
-		return err
+		return nil, err
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	deps, err := app.Wire(ctx, cfg, db, logger)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	web, err := app.New(ctx, deps)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	go func() {
 		if err := web.Serve(ln); err != nil {
@@ -293,33 +312,25 @@ func run(ctx context.Context, o options) error {
 
 	b := &bench{o: o, db: db, base: base, kommune: largestKommune(), today: generate.Today(), data: data}
 	if err := b.prepare(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	if o.explain {
 		if err := b.explain(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if !o.onlyExport {
 		if err := b.measureAll(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if o.only == "" {
 		if err := b.measureExports(ctx, ownerURL, deps.Jobs); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if delivery != nil {
-		b.results = append(b.results, *delivery)
-	}
-	report := b.report(ctx)
-	fmt.Print(report)
-	if err := os.WriteFile(o.out, []byte(report), 0o644); err != nil {
-		return err
-	}
-	logf("written to %s", o.out)
-	return nil
+	b.version = b.serverVersion(ctx)
+	return b, nil
 }
 
 // bench holds one run's state.
@@ -340,6 +351,7 @@ type bench struct {
 	ffbCode  string
 
 	results []result
+	version string // PostgreSQL's
 	plans   []string
 	planOK  bool
 }
@@ -628,11 +640,11 @@ func (b *bench) explain(ctx context.Context) error {
 }
 
 // report is the markdown of the run: the machine, the table and, with -explain, the plans.
-func (b *bench) report(ctx context.Context) string {
+func (b *bench) report() string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "# make bench, %s\n\n", time.Now().Format("2006-01-02 15:04"))
 	fmt.Fprintf(&s, "Machine: %d cores (`nproc`), %s; %s; PostgreSQL %s (pgcluster, fsync off, shared_buffers 1GB).  \n",
-		runtime.NumCPU(), cpuModel(), runtime.Version(), b.serverVersion(ctx))
+		runtime.NumCPU(), cpuModel(), runtime.Version(), b.version)
 	fmt.Fprintf(&s, "Data: scale %g, seed %d: %d kommuner, %d sager, %d ydelser, %d målgrupper; measured in kommune %s "+
 		"(%d sager); %d clients, %s warm-up, %s per measurement.\n\n",
 		b.data.Scale, b.data.Seed, b.data.Kommuner, b.data.Sager, b.data.Ydelser, b.data.Maalgrupper, b.kommune,
