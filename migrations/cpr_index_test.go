@@ -4,12 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
-	"indberet/migrations"
 	"indberet/tenant"
-	"indberet/tenant/tenanttest"
 )
 
 // TestCPRIndexLaterDownAndUp: 00019's Down writes the index rows of the records still
@@ -18,18 +13,7 @@ import (
 func TestCPRIndexLaterDownAndUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, ownerURL := tenanttest.DB(t)
-	owner, err := tenant.OpenOwner(ctx, ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	sqlDB := stdlib.OpenDBFromPool(owner)
-	defer sqlDB.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _, provider := migrationDB(t)
 	logIn := func(s tenant.Scope, cprs ...string) {
 		t.Helper()
 		if err := db.InScope(ctx, s, func(tx *tenant.Tx) error { return tx.LogCPRAccess(ctx, "view", cprs, "") }); err != nil {

@@ -6,12 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
-	"indberet/migrations"
 	"indberet/tenant"
-	"indberet/tenant/tenanttest"
 )
 
 // TestLeveranceCPRsOfExistingLeverancer: 00017 gives a leverance delivered before it the CPR
@@ -19,24 +14,13 @@ import (
 func TestLeveranceCPRsOfExistingLeverancer(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, ownerURL := tenanttest.DB(t)
-	owner, err := tenant.OpenOwner(ctx, ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	sqlDB := stdlib.OpenDBFromPool(owner)
-	defer sqlDB.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _, provider := migrationDB(t)
 	if _, err := provider.ApplyVersion(ctx, 17, false); err != nil {
 		t.Fatalf("down 00017: %v", err)
 	}
 	doc := []byte("<L><R><CPR>0101801234</CPR></R><R><CPR>0202815678</CPR></R><R><CPR>0101801234</CPR></R></L>")
 	var id int64
-	err = db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
+	err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
 		return tx.PgxTx().QueryRow(ctx, `INSERT INTO leverancer (kommune_kode, periode, document, sha256, byte_size,
 			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
 			VALUES ('147', '2026M09', $1, $2, $3, 2, 3, 3, 0, 0, 0) RETURNING id`, doc, strings.Repeat("a", 64), len(doc)).Scan(&id)

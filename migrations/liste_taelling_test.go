@@ -4,12 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
-	"indberet/migrations"
 	"indberet/tenant"
-	"indberet/tenant/tenanttest"
 )
 
 // TestListeTaellingCountsExistingSager: 00015 applied to a database that already holds
@@ -18,18 +13,7 @@ import (
 func TestListeTaellingCountsExistingSager(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, ownerURL := tenanttest.DB(t)
-	owner, err := tenant.OpenOwner(ctx, ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	sqlDB := stdlib.OpenDBFromPool(owner)
-	defer sqlDB.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _, provider := migrationDB(t)
 	if _, err := provider.ApplyVersion(ctx, 15, false); err != nil {
 		t.Fatalf("down 00015: %v", err)
 	}

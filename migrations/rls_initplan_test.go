@@ -4,13 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-
-	"indberet/migrations"
-	"indberet/tenant"
-	"indberet/tenant/tenanttest"
 )
 
 // TestRLSInitPlanDownAndUp: 00018 wraps every policy's current_setting() in a scalar
@@ -19,18 +12,7 @@ import (
 func TestRLSInitPlanDownAndUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	_, ownerURL := tenanttest.DB(t)
-	owner, err := tenant.OpenOwner(ctx, ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	sqlDB := stdlib.OpenDBFromPool(owner)
-	defer sqlDB.Close()
-	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.Files)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, owner, provider := migrationDB(t)
 	// policies is every policy's expressions; gin whether the GIN index exists.
 	state := func() (exprs string, gin bool) {
 		t.Helper()
