@@ -344,7 +344,7 @@ func eksportYdelseColumns(maalgrupper bool) string {
 // EachEksportBatch calls fn with the sager of the export of p (the list, view, filter and sag
 // of S8, S9; status against today, S6) in batches of up to size sager by CPR number, each
 // with its ydelser (with their målgrupper when maalgrupper). The sager come from a cursor
-// (DECLARE … ORDER BY cpr, FETCH size at a time: one walk of the kommune's CPR index, no sort,
+// (eachBatch: ORDER BY cpr, size at a time: one walk of the kommune's CPR index, no sort,
 // whatever the size of the kommune), the ydelser of each batch from one lookup; memory holds
 // one batch. The transaction stays free for other statements between batches (the export's
 // file). The caller records the CPR numbers it hands on.
@@ -366,56 +366,37 @@ func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today tim
 	}
 	b := &sqlArgs{}
 	where := sagWhere(b, t.scope.Kommune, p.listQuery(), dateOnly(today))
-	if _, err := t.tx.Exec(ctx, `DECLARE eksport_sager NO SCROLL CURSOR FOR SELECT `+eksportSagColumns+`
-		FROM sager s WHERE `+where+` ORDER BY s.cpr`, b.args...); err != nil {
-		return fmt.Errorf("export sager: %w", err)
-	}
-	fetch := `FETCH FORWARD ` + strconv.Itoa(size) + ` FROM eksport_sager`
 	ydelser := `SELECT ` + eksportYdelseColumns(maalgrupper) + ` FROM ydelser y
 		WHERE y.kommune_kode = $1 AND y.sag_id = ANY($2)` + delivered + ` ORDER BY y.sag_id, ` + order
-	for {
-		rows, err := t.tx.Query(ctx, fetch)
-		if err != nil {
-			return fmt.Errorf("export sager: %w", err)
-		}
-		sager, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Sag, error) { return scanSag(r) })
-		if err != nil {
-			return fmt.Errorf("export sager: %w", err)
-		}
-		if len(sager) == 0 {
-			break
-		}
-		batch := make([]EksportSag, len(sager))
-		index := make(map[int64]int, len(sager))
-		ids := make([]int64, len(sager))
-		for i, s := range sager {
-			batch[i].Sag, index[s.ID], ids[i] = s, i, s.ID
-		}
-		rows, err = t.tx.Query(ctx, ydelser, t.scope.Kommune, ids)
-		if err != nil {
-			return fmt.Errorf("export ydelser: %w", err)
-		}
-		for rows.Next() {
-			y, err := scanYdelse(rows)
+	err := eachBatch(ctx, t.tx, "eksport_sager", `SELECT `+eksportSagColumns+` FROM sager s WHERE `+where+` ORDER BY s.cpr`,
+		b.args, size, func(r pgx.CollectableRow) (Sag, error) { return scanSag(r) },
+		func(sager []Sag) error {
+			batch := make([]EksportSag, len(sager))
+			index := make(map[int64]int, len(sager))
+			ids := make([]int64, len(sager))
+			for i, s := range sager {
+				batch[i].Sag, index[s.ID], ids[i] = s, i, s.ID
+			}
+			rows, err := t.tx.Query(ctx, ydelser, t.scope.Kommune, ids)
 			if err != nil {
-				rows.Close()
 				return fmt.Errorf("export ydelser: %w", err)
 			}
-			i := index[y.SagID]
-			batch[i].Ydelser = append(batch[i].Ydelser, y)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("export ydelser: %w", err)
-		}
-		if err := fn(batch); err != nil {
-			return err
-		}
-		if len(sager) < size {
-			break
-		}
-	}
-	if _, err := t.tx.Exec(ctx, `CLOSE eksport_sager`); err != nil {
-		return fmt.Errorf("export sager: %w", err)
+			for rows.Next() {
+				y, err := scanYdelse(rows)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("export ydelser: %w", err)
+				}
+				i := index[y.SagID]
+				batch[i].Ydelser = append(batch[i].Ydelser, y)
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("export ydelser: %w", err)
+			}
+			return fn(batch)
+		})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	return nil
 }

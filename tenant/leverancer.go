@@ -261,8 +261,7 @@ type LeveranceYdelse struct {
 // fetched leveranceBatch at a time, so memory does not grow with the kommune and fn may use
 // the transaction between batches (the delivery stores its document's parts as it goes).
 func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) error) error {
-	_, err := t.tx.Exec(ctx, `
-		DECLARE leverance_ydelser NO SCROLL CURSOR FOR SELECT s.id, s.version, s.cpr, coalesce(s.funktionsvurdering, ''), s.slutdato_max, coalesce(s.indberettet_afsluttet, false),
+	err := eachBatch(ctx, t.tx, "leverance_ydelser", `SELECT s.id, s.version, s.cpr, coalesce(s.funktionsvurdering, ''), s.slutdato_max, coalesce(s.indberettet_afsluttet, false),
 			y.id, y.indsatskode, y.varighed, y.bevillingsdato, y.startdato, y.forventet_slutdato, y.slutdato,
 			y.betalingskommune, coalesce(y.tilbudstype_scheme, ''), coalesce(y.tilbudstype, ''), coalesce(y.p_nummer, ''),
 			coalesce(y.afdelings_uuid::text, ''), coalesce(y.tilbuds_uuid::text, ''), coalesce(y.ydelses_uuid::text, ''),
@@ -279,29 +278,17 @@ func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) e
 			FROM ydelse_maalgrupper ym WHERE ym.kommune_kode = y.kommune_kode AND ym.ydelse_id = y.id
 		) m
 		WHERE s.kommune_kode = $1 AND (s.slutdato_max IS NULL OR s.slutdato_max >= $2::date)
-		ORDER BY s.id, y.id`, t.scope.Kommune, leveranceFra)
-	if err != nil {
-		return fmt.Errorf("ydelser to deliver: %w", err)
-	}
-	for {
-		rows, err := t.tx.Query(ctx, `FETCH FORWARD `+strconv.Itoa(leveranceBatch)+` FROM leverance_ydelser`)
-		if err != nil {
-			return fmt.Errorf("ydelser to deliver: %w", err)
-		}
-		batch, err := pgx.CollectRows(rows, scanLeveranceYdelse)
-		if err != nil {
-			return fmt.Errorf("ydelse to deliver: %w", err)
-		}
-		for _, r := range batch {
-			if err := fn(r); err != nil {
-				return err
+		ORDER BY s.id, y.id`,
+		[]any{t.scope.Kommune, leveranceFra}, leveranceBatch, scanLeveranceYdelse,
+		func(batch []LeveranceYdelse) error {
+			for _, r := range batch {
+				if err := fn(r); err != nil {
+					return err
+				}
 			}
-		}
-		if len(batch) < leveranceBatch {
-			break
-		}
-	}
-	if _, err := t.tx.Exec(ctx, `CLOSE leverance_ydelser`); err != nil {
+			return nil
+		})
+	if err != nil {
 		return fmt.Errorf("ydelser to deliver: %w", err)
 	}
 	return nil
