@@ -409,6 +409,9 @@ func TestReadAllScopeReadsDeliveredOnly(t *testing.T) {
 		if _, _, err := tx.SagVisning(ctx, "101", f.sag101); !errors.Is(err, tenant.ErrNotFound) {
 			t.Errorf("dst viewing an undelivered sag: err = %v, want ErrNotFound", err)
 		}
+		if _, err := tx.YdelseIn(ctx, "101", f.ydelse101); !errors.Is(err, tenant.ErrNotFound) {
+			t.Errorf("dst reading an undelivered ydelse: err = %v, want ErrNotFound", err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -443,6 +446,16 @@ func TestReadAllScopeReadsDeliveredOnly(t *testing.T) {
 	deliver(`UPDATE ydelser SET indberettet_at = now() WHERE sag_id = $1`)
 	if n, err := view(dst, "101"); err != nil || n != 1 {
 		t.Errorf("dst viewing the delivered sag: %d ydelser, %v; want 1", n, err)
+	}
+	err = db.InScope(ctx, dst, func(tx *tenant.Tx) error {
+		y, err := tx.YdelseIn(ctx, "101", f.ydelse101)
+		if err != nil || y.ID != f.ydelse101 {
+			t.Errorf("dst reading the delivered ydelse: %d, %v", y.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if _, err := view(dst, "147"); !errors.Is(err, tenant.ErrNotFound) {
 		t.Errorf("dst viewing 101's sag as 147's: err = %v, want ErrNotFound", err)

@@ -191,12 +191,16 @@ type LeveranceQuery struct {
 // or every kommune's for DST, T3), newest first, with their receipts, and whether there
 // are more after it: *Hent data fra Danmarks Statistik* (I5).
 func (t *Tx) LeveranceListe(ctx context.Context, q LeveranceQuery) ([]LeveranceMedKvittering, bool, error) {
+	k, err := t.readKommune(q.Kommune) // T1: a kommune reads its own; T3: DST any or all
+	if err != nil {
+		return nil, false, err
+	}
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	rows, err := t.tx.Query(ctx, `SELECT `+leveranceKvitteringColumns+leveranceKvitteringFrom+`
 		WHERE ($1 = '' OR l.kommune_kode = $1) AND ($2::bigint = 0 OR l.id < $2::bigint)
-		ORDER BY l.id DESC LIMIT $3`, q.Kommune, q.Before, q.Limit+1)
+		ORDER BY l.id DESC LIMIT $3`, k, q.Before, q.Limit+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("leverancer: %w", err)
 	}

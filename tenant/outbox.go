@@ -173,12 +173,16 @@ type MailQuery struct {
 // Mails returns a page of the e-mails the scope may read, newest first, without their
 // bodies, and whether there are more after it.
 func (t *Tx) Mails(ctx context.Context, q MailQuery) ([]Mail, bool, error) {
+	k, err := t.readKommune(q.Kommune) // T1: a kommune reads its own; T3: DST any or all
+	if err != nil {
+		return nil, false, err
+	}
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
 	rows, err := t.tx.Query(ctx, `SELECT `+mailListColumns+` FROM outbox
 		WHERE ($1 = '' OR kommune_kode = $1) AND ($2::bigint = 0 OR id < $2::bigint)
-		ORDER BY id DESC LIMIT $3`, q.Kommune, q.Before, q.Limit+1)
+		ORDER BY id DESC LIMIT $3`, k, q.Before, q.Limit+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("mails: %w", err)
 	}

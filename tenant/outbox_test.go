@@ -67,6 +67,16 @@ func TestOutboxStore(t *testing.T) {
 		if _, err := tx.Mail(ctx, ids[1]); err != tenant.ErrNotFound {
 			t.Errorf("101 reads 147's e-mail: %v", err)
 		}
+		// Nor does a kommune list another's e-mails or leverancer by naming it (T1).
+		if _, _, err := tx.Mails(ctx, tenant.MailQuery{Kommune: "147"}); err != tenant.ErrNotFound {
+			t.Errorf("101 lists 147's e-mails: %v, want ErrNotFound", err)
+		}
+		if _, _, err := tx.LeveranceListe(ctx, tenant.LeveranceQuery{Kommune: "147"}); err != tenant.ErrNotFound {
+			t.Errorf("101 lists 147's leverancer: %v, want ErrNotFound", err)
+		}
+		if own, _, err := tx.Mails(ctx, tenant.MailQuery{Kommune: "101"}); err != nil || len(own) == 0 {
+			t.Errorf("101 lists its own e-mails by name: %d, %v", len(own), err)
+		}
 		// The content is history: no UPDATE of it, no DELETE.
 		for _, stmt := range []string{`UPDATE outbox SET subject = 'x'`, `DELETE FROM outbox`} {
 			err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {

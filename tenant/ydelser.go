@@ -131,14 +131,15 @@ func parseMaalgrupper(mgs []string) []Maalgruppe {
 func (t *Tx) Ydelse(ctx context.Context, id int64) (Ydelse, error) { return t.YdelseIn(ctx, "", id) }
 
 // YdelseIn returns ydelse id of kommune, named as in ListQuery.Kommune ("" for the scope's
-// own; a read-all scope names one), or ErrNotFound.
+// own; a read-all scope names one, and finds only a delivered ydelse, as SagIn: S9, T3), or
+// ErrNotFound.
 func (t *Tx) YdelseIn(ctx context.Context, kommune string, id int64) (Ydelse, error) {
 	k, err := t.readKommune(kommune)
 	if err != nil || k == "" {
 		return Ydelse{}, ErrNotFound
 	}
 	y, err := scanYdelse(t.tx.QueryRow(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
-		WHERE y.kommune_kode = $1 AND y.id = $2`, k, id))
+		WHERE y.kommune_kode = $1 AND y.id = $2 AND ($3 OR y.indberettet_at IS NOT NULL)`, k, id, t.scope.Kommune != ""))
 	return y, notFound(err, "ydelse")
 }
 
