@@ -20,6 +20,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
+	"indberet/tenant/rules"
 )
 
 // Password is the password of every demo user.
@@ -332,17 +333,8 @@ func demoCPR(n int, woman bool) string {
 			continue
 		}
 		cpr := fmt.Sprintf("%s%04d", base, seq)
-		if !mod11OK(cpr) {
+		if !rules.PassesMod11(cpr) {
 			return cpr
 		}
 	}
-}
-
-func mod11OK(cpr string) bool {
-	weights := []int{4, 3, 2, 7, 6, 5, 4, 3, 2, 1}
-	sum := 0
-	for i, w := range weights {
-		sum += int(cpr[i]-'0') * w
-	}
-	return sum%11 == 0
 }

@@ -3,6 +3,8 @@ package generate
 import (
 	"math/rand/v2"
 	"time"
+
+	"indberet/tenant/rules"
 )
 
 // CPRs makes unique made-up CPR numbers for one kommune, as CODES.md asks of test and demo
@@ -60,20 +62,10 @@ func (c *CPRs) number(birth time.Time, woman bool) string {
 		last++
 	}
 	b[9] = byte('0' + last)
-	if mod11OK(b[:]) {
+	if rules.PassesMod11(b[:]) {
 		// Exactly one last digit passes the check for the nine before it, so the next digit
 		// of the same parity fails it.
 		b[9] = byte('0' + (last+2)%10)
 	}
 	return string(b[:])
-}
-
-// mod11OK tells whether the ten digits pass the modulus-11 check (weights 4,3,2,7,6,5,4,3,2,1).
-func mod11OK(cpr []byte) bool {
-	weights := [10]int{4, 3, 2, 7, 6, 5, 4, 3, 2, 1}
-	sum := 0
-	for i, w := range weights {
-		sum += int(cpr[i]-'0') * w
-	}
-	return sum%11 == 0
 }

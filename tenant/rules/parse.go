@@ -226,3 +226,15 @@ func num(s string) int {
 	}
 	return n
 }
+
+// PassesMod11 tells whether the ten digits of a CPR number pass the modulus-11 check
+// (weights 4,3,2,7,6,5,4,3,2,1). The forms do not check it (S5: numbers failing it have been
+// issued since 2007); test and demo data use numbers that fail it, so that none is a real
+// person's (CODES.md).
+func PassesMod11[T ~string | ~[]byte](cpr T) bool {
+	sum := 0
+	for i, w := range [10]int{4, 3, 2, 7, 6, 5, 4, 3, 2, 1} {
+		sum += int(cpr[i]-'0') * w
+	}
+	return sum%11 == 0
+}

@@ -8,16 +8,6 @@ import (
 	"indberet/tenant/rules"
 )
 
-// Test CPR numbers are demo-safe (CODES.md): never 1 January, and failing modulus 11 so no
-// real person has them. passesMod11 guards the valid ones used here.
-func passesMod11(cpr string) bool {
-	sum := 0
-	for i, w := range []int{4, 3, 2, 7, 6, 5, 4, 3, 2, 1} {
-		sum += int(cpr[i]-'0') * w
-	}
-	return sum%11 == 0
-}
-
 const (
 	msgCPRFormat  = "CPR-nummeret skal have 10 cifre (DDMMÅÅ-LLLL)."
 	msgCPRDate    = "CPR-nummerets første seks cifre er ikke en gyldig dato."
@@ -90,7 +80,7 @@ func TestS5_ParseCPR(t *testing.T) {
 			if c.msg != "" {
 				return
 			}
-			if passesMod11(got) {
+			if rules.PassesMod11(got) {
 				t.Errorf("%s passes modulus 11: not demo-safe", got)
 			}
 			if !born.Equal(day(c.born)) {
@@ -321,4 +311,12 @@ func FuzzParseUUID(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPassesMod11: 070761-4285, the textbook example, passes; its neighbour does not; a
+// []byte is checked as its string.
+func TestPassesMod11(t *testing.T) {
+	if !rules.PassesMod11("0707614285") || rules.PassesMod11("0707614286") || !rules.PassesMod11([]byte("0707614285")) {
+		t.Error("modulus 11 of 0707614285 (passes) and 0707614286 (fails) wrong")
+	}
 }
