@@ -38,8 +38,7 @@ func testDocument(periode string) []byte {
 // the receipt job does without SMTP_URL), returning both ids.
 func insertReceipt(ctx context.Context, tx *tenant.Tx, periode string) (leverance, mail int64, err error) {
 	k := tx.Scope().Kommune
-	leverance, err = tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: periode, Document: testDocument(periode),
-		CPRs: []string{demo.NielsHansenCPR}, SHA256: strings.Repeat("c", 64), Tal: tenant.LeveranceTal{Sager: 1, Ydelser: 2, Nye: 1, Aendrede: 1, Afsluttede: 1}})
+	leverance, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: periode, CPRs: []string{demo.NielsHansenCPR}, SHA256: strings.Repeat("c", 64), Tal: tenant.LeveranceTal{Sager: 1, Ydelser: 2, Nye: 1, Aendrede: 1, Afsluttede: 1}}, testDocument(periode))
 	if err != nil {
 		return 0, 0, err
 	}

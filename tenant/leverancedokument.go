@@ -124,6 +124,6 @@ func (t *Tx) LeveranceDocument(ctx context.Context, id int64) ([]byte, string, e
 	return buf.Bytes(), f.SHA256, nil
 }
 
-// errNoDocument is returned by InsertLeverance for a leverance with neither a document nor
+// errNoDocument is returned by InsertLeverance for a leverance without its reserved id and
 // written parts.
-var errNoDocument = errors.New("tenant: a leverance needs its document or its written parts")
+var errNoDocument = errors.New("tenant: a leverance needs its reserved id and its document's written parts")

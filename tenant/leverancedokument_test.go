@@ -148,3 +148,48 @@ func TestEachLeveranceYdelseLetsFnUseTheTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLeveranceDocumentStoredWhole: a leverance stored before 00016, its document whole in
+// leverancer.document, is read back as it was, as XML and as gzip; a new leverance without
+// its reserved id and written parts is refused.
+func TestLeveranceDocumentStoredWhole(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	doc := []byte("<L><R><CPR>0101801234</CPR></R></L>")
+	sum := sha256.Sum256(doc)
+	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+		var id int64
+		if err := tx.PgxTx().QueryRow(ctx, `INSERT INTO leverancer (kommune_kode, periode, created_by, document, sha256,
+			byte_size, antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
+			VALUES ('101', '2026M09', 'old', $1, $2, $3, 1, 1, 1, 0, 0, 0) RETURNING id`,
+			doc, hex.EncodeToString(sum[:]), len(doc)).Scan(&id); err != nil {
+			return err
+		}
+		got, gotSum, err := tx.LeveranceDocument(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(got, doc) || gotSum != hex.EncodeToString(sum[:]) {
+			t.Errorf("document stored whole read back as %q (%s)", got, gotSum)
+		}
+		var gz bytes.Buffer
+		if _, err := tx.WriteLeveranceDocument(ctx, id, true, &gz); err != nil {
+			return err
+		}
+		zr, err := gzip.NewReader(&gz)
+		if err != nil {
+			return err
+		}
+		if unzipped, err := io.ReadAll(zr); err != nil || !bytes.Equal(unzipped, doc) {
+			t.Errorf("document stored whole as gzip: %q, %v", unzipped, err)
+		}
+		if _, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", SHA256: hex.EncodeToString(sum[:])}); err == nil {
+			t.Error("a leverance without its written parts was stored")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -38,10 +38,9 @@ type Leverance struct {
 // NewLeverance is what InsertLeverance stores: a leverance whose document was written with
 // NewLeveranceDocument (ID, Bytes and GzipSize set), or, small and whole, in Document.
 type NewLeverance struct {
-	ID       int64 // reserved with ReserveLeveranceID; 0 with Document
+	ID       int64 // reserved with ReserveLeveranceID, its document's parts written with it
 	Periode  string
-	Document []byte
-	Bytes    int64 // the size of the document written in parts
+	Bytes    int64 // the size of the document
 	GzipSize int64 // the size of its stored parts (LeveranceDocumentWriter.GzipSize)
 	SHA256   string
 	Tal      LeveranceTal
@@ -65,28 +64,21 @@ func scanLeverance(row pgx.Row) (Leverance, error) {
 	return l, err
 }
 
-// InsertLeverance stores the scope kommune's leverance for l.Periode with an audit record, and
-// returns its id; ErrLeveranceExists when the periode is delivered already (I2).
+// InsertLeverance stores the scope kommune's leverance for l.Periode, whose document's parts
+// are written (NewLeveranceDocument), with an audit record, and returns its id;
+// ErrLeveranceExists when the periode is delivered already (I2).
 func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error) {
-	var doc []byte
-	var gzipSize *int64
-	switch {
-	case l.ID != 0 && l.Document == nil && l.GzipSize > 0:
-		gzipSize = &l.GzipSize
-	case l.ID == 0 && l.Document != nil:
-		doc, l.Bytes = l.Document, int64(len(l.Document))
-	default:
+	if l.ID == 0 || l.GzipSize <= 0 {
 		return 0, errNoDocument
 	}
 	var id int64
 	err := t.tx.QueryRow(ctx, `
-		INSERT INTO leverancer (id, kommune_kode, periode, created_by, document, gzip_size, sha256, byte_size,
+		INSERT INTO leverancer (id, kommune_kode, periode, created_by, gzip_size, sha256, byte_size,
 			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede, cprs)
 		OVERRIDING SYSTEM VALUE
-		VALUES (coalesce(NULLIF($1, 0), nextval(pg_get_serial_sequence('leverancer', 'id'))), $2, $3, $4, $5, $6, $7, $8,
-			$9, $10, $11, $12, $13, $14, $15)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		RETURNING id`,
-		l.ID, t.scope.Kommune, l.Periode, t.scope.Actor.Email, doc, gzipSize, l.SHA256, l.Bytes,
+		l.ID, t.scope.Kommune, l.Periode, t.scope.Actor.Email, l.GzipSize, l.SHA256, l.Bytes,
 		l.Tal.Sager, l.Tal.Ydelser, l.Tal.Nye, l.Tal.Aendrede, l.Tal.Afsluttede, l.Tal.Neutraliserede, nonNil(l.CPRs),
 	).Scan(&id)
 	var pgErr *pgconn.PgError

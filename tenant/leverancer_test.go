@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"indberet/tenant"
+	"indberet/tenant/tenanttest"
 )
 
 // TestLeverancerStore: one leverance per kommune and periode (I2), the read API for the later
@@ -19,11 +20,11 @@ func TestLeverancerStore(t *testing.T) {
 	sum := strings.Repeat("a", 64)
 	var first, second int64
 	err := db.InScope(ctx, kbh, func(tx *tenant.Tx) (err error) {
-		if first, err = tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M09", Document: []byte("<a/>"), SHA256: sum,
-			Tal: tenant.LeveranceTal{Sager: 1, Ydelser: 2, Nye: 2}}); err != nil {
+		if first, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M09", SHA256: sum,
+			Tal: tenant.LeveranceTal{Sager: 1, Ydelser: 2, Nye: 2}}, []byte("<a/>")); err != nil {
 			return err
 		}
-		second, err = tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<bb/>"), SHA256: sum})
+		second, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M10", SHA256: sum}, []byte("<bb/>"))
 		return err
 	})
 	if err != nil {
@@ -31,7 +32,7 @@ func TestLeverancerStore(t *testing.T) {
 	}
 	// I2: the same periode again fails, and rolls back.
 	err = db.InScope(ctx, kbh, func(tx *tenant.Tx) error {
-		_, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<c/>"), SHA256: sum})
+		_, err := tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M10", SHA256: sum}, []byte("<c/>"))
 		return err
 	})
 	if !errors.Is(err, tenant.ErrLeveranceExists) {
@@ -124,7 +125,7 @@ func TestMarkIndberettetRefusesChangedRows(t *testing.T) {
 	}
 	mark := func(rows ...tenant.LeveranceYdelse) error {
 		return db.InScope(ctx, kbh, func(tx *tenant.Tx) error {
-			id, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<a/>"), SHA256: strings.Repeat("b", 64)})
+			id, err := tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M10", SHA256: strings.Repeat("b", 64)}, []byte("<a/>"))
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"indberet/tenant"
+	"indberet/tenant/tenanttest"
 )
 
 // TestOutboxStore: e-mails are recorded with their state (I3), listed newest first a page at
@@ -21,7 +22,7 @@ func TestOutboxStore(t *testing.T) {
 	var ids, levs []int64
 	for i, k := range []string{"101", "147", "101"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
-			lev, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: fmt.Sprintf("2026M0%d", i+1), Document: []byte("<a/>"), SHA256: sum})
+			lev, err := tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: fmt.Sprintf("2026M0%d", i+1), SHA256: sum}, []byte("<a/>"))
 			if err != nil {
 				return err
 			}

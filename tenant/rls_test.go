@@ -152,8 +152,7 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 	// records, a leverance and an export with its file for each).
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
-			id, err := tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M10", Document: []byte("<x/>"),
-				SHA256: strings.Repeat("0", 64)})
+			id, err := tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M10", SHA256: strings.Repeat("0", 64)}, []byte("<x/>"))
 			if err != nil {
 				return err
 			}

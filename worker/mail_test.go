@@ -27,6 +27,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"indberet/tenant"
+	"indberet/tenant/tenanttest"
 )
 
 // The receipt e-mails (I3, K1, K3) sent through a real SMTP server on a port of 127.0.0.1
@@ -452,8 +453,7 @@ func TestReceiptPermanentFailureVisible(t *testing.T) {
 	ctx := context.Background()
 	var id int64
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) (err error) {
-		id, err = tx.InsertLeverance(ctx, tenant.NewLeverance{Periode: "2026M09", Document: []byte("<x/>"),
-			SHA256: strings.Repeat("0", 64)})
+		id, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M09", SHA256: strings.Repeat("0", 64)}, []byte("<x/>"))
 		return err
 	})
 	if err != nil {

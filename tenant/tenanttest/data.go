@@ -64,3 +64,22 @@ func CPRAccessLog(t testing.TB, db *tenant.DB, kommune string) []CPRAccess {
 	}
 	return out
 }
+
+// Leverance stores doc as a leverance of tx's kommune the way a delivery does
+// (ReserveLeveranceID, the document's gzip parts, InsertLeverance), with l's other fields;
+// l.ID, l.Bytes and l.GzipSize are set here. It returns the leverance's id.
+func Leverance(ctx context.Context, tx *tenant.Tx, l tenant.NewLeverance, doc []byte) (int64, error) {
+	id, err := tx.ReserveLeveranceID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	w := tx.NewLeveranceDocument(ctx, id)
+	if _, err := w.Write(doc); err != nil {
+		return 0, err
+	}
+	if err := w.Close(); err != nil {
+		return 0, err
+	}
+	l.ID, l.Bytes, l.GzipSize = id, int64(len(doc)), w.GzipSize()
+	return tx.InsertLeverance(ctx, l)
+}
