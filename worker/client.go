@@ -85,6 +85,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.MaxWorkers},
 			QueueLevering:      {MaxWorkers: deliveryQueueWorkers},
+			QueueEksport:       {MaxWorkers: eksportQueueWorkers},
 		}
 		if !o.NoPeriodic {
 			cfg.PeriodicJobs = periodicJobs()

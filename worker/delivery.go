@@ -32,7 +32,7 @@ import (
 const DeliveryActor = "system:levering"
 
 // QueueLevering is the queue of the kommune jobs. It works few jobs at once: each holds one
-// database connection and one document in memory for its duration.
+// database connection for its duration, and the part of its document being compressed.
 const QueueLevering = "levering"
 
 // deliveryQueueWorkers is how many kommuner are delivered at once by one worker process.

@@ -56,10 +56,23 @@ type EksportArgs struct {
 // Kind is River's name of the job.
 func (EksportArgs) Kind() string { return "eksport" }
 
-// InsertOpts keeps one job per export in the queue.
+// InsertOpts keeps one job per export in the queue, QueueEksport.
 func (EksportArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: eksportMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{Queue: QueueEksport, MaxAttempts: eksportMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
+
+// QueueEksport is the queue of the exports. Like the deliveries' (QueueLevering) it works few
+// jobs at once: each holds a database connection for its whole long transaction, and
+// together with the deliveries they must leave the pool's other connections (pgxpool's
+// default is 4 on 2 cores) to the short jobs and to their own progress updates.
+const QueueEksport = "eksport"
+
+// eksportQueueWorkers is how many exports one worker process writes at once.
+const eksportQueueWorkers = 2
+
+// eksportProgressTimeout bounds the wait for a connection to write an export's progress: the
+// progress is for the progress page only, and the export goes on without it.
+const eksportProgressTimeout = 2 * time.Second
 
 // EksportWorker works EksportArgs.
 type EksportWorker struct {
@@ -152,11 +165,11 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 				}
 			}
 			done += len(batch)
-			err := w.deps.DB.InScope(ctx, scope, func(p *tenant.Tx) error { return p.EksportProgress(ctx, id, done) })
-			if err == nil && w.afterBatch != nil {
-				err = w.afterBatch(done)
+			w.progress(ctx, scope, id, done)
+			if w.afterBatch != nil {
+				return w.afterBatch(done)
 			}
-			return err
+			return nil
 		})
 		if err != nil {
 			return err
@@ -175,4 +188,17 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 		return err
 	})
 	return res, err
+}
+
+// progress writes that done sager of export id are read, in a short transaction of its own
+// beside the export's long one, so the progress page sees it move. It is best-effort: when no
+// connection is free within eksportProgressTimeout, or the write fails, the export goes on
+// and the next batch tries again.
+func (w *EksportWorker) progress(ctx context.Context, scope tenant.Scope, id int64, done int) {
+	ctx, cancel := context.WithTimeout(ctx, eksportProgressTimeout)
+	defer cancel()
+	err := w.deps.DB.InScope(ctx, scope, func(p *tenant.Tx) error { return p.EksportProgress(ctx, id, done) })
+	if err != nil {
+		w.deps.Logger.WarnContext(ctx, "export progress not written", "eksport_id", id, "done", done, "error", err)
+	}
 }

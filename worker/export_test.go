@@ -25,15 +25,16 @@ import (
 // eksportBundle is a test database with the demo data and a River client working the
 // export jobs with w (its batch size and hook set by the test).
 type eksportBundle struct {
-	db     *tenant.DB
-	client *Client
-	events <-chan *river.Event
+	db       *tenant.DB
+	ownerURL string
+	client   *Client
+	events   <-chan *river.Event
 }
 
 func setupEksport(t *testing.T, w *EksportWorker) *eksportBundle {
 	t.Helper()
 	ctx := context.Background()
-	db, _ := tenanttest.DB(t)
+	db, ownerURL := tenanttest.DB(t)
 	if _, err := demo.Load(ctx, db, accounts.NewStore(db)); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
@@ -47,7 +48,7 @@ func setupEksport(t *testing.T, w *EksportWorker) *eksportBundle {
 	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
 	c, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
 		Logger: d.Logger, Workers: workers, SoftStopTimeout: 5 * time.Second,
-		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}},
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, QueueEksport: {MaxWorkers: eksportQueueWorkers}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func setupEksport(t *testing.T, w *EksportWorker) *eksportBundle {
 			t.Errorf("stop client: %v", err)
 		}
 	})
-	return &eksportBundle{db: db, client: c, events: events}
+	return &eksportBundle{db: db, ownerURL: ownerURL, client: c, events: events}
 }
 
 // order orders an export in kommune as the screen does: the row and its job in one
@@ -408,5 +409,34 @@ func TestEksportCleanup(t *testing.T) {
 	}
 	if !slices.Equal(ids, []int64{fresh.ID}) || parts != 0 || audits != 2 {
 		t.Errorf("after cleanup: exports %v, %d parts of others, %d audit records; want [%d], 0, 2", ids, parts, audits, fresh.ID)
+	}
+}
+
+// TestEksportWithoutAFreeConnection: an export whose worker finds no free connection for its
+// progress (a pool of one, held by the export's own transaction, as when exports and
+// deliveries hold every connection of the pool) finishes all the same; the progress is
+// best-effort and never waits longer than eksportProgressTimeout.
+func TestEksportWithoutAFreeConnection(t *testing.T) {
+	t.Parallel()
+	w := &EksportWorker{batch: 10} // the demo's 31 sager of 101: 4 batches, 4 progress writes
+	b := setupEksport(t, w)
+	sep := "?"
+	if strings.Contains(b.ownerURL, "?") {
+		sep = "&"
+	}
+	one, err := tenant.Open(context.Background(), b.ownerURL+sep+"pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(one.Close)
+	w.deps.DB = one // before the order: the job reads it only when it runs
+	start := time.Now()
+	e, file := b.run(t, "101", tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
+	if e.Status != tenant.EksportFaerdig || len(file) == 0 {
+		t.Fatalf("export %+v, %d bytes: want it finished", e, len(file))
+	}
+	if took, most := time.Since(start), time.Duration(e.SagerIAlt/10+3)*eksportProgressTimeout; took > most {
+		t.Errorf("the export took %s, more than a progress timeout per batch (%s)", took, most)
 	}
 }
