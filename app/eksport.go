@@ -29,6 +29,7 @@ const (
 	msgEksportFormat  = "Vælg CSV eller Excel (XLSX)."
 	msgEksportListe   = "Vælg Egne IDEP eller All (read only)."
 	msgEksportKommune = "Vælg kommunen, der skal eksporteres."
+	msgEksportAlle    = "Danmarks Statistik eksporterer fra All (read only): det, kommunen har indberettet."
 )
 
 // eksportOrder is an order as the form sends it, checked.
@@ -69,8 +70,11 @@ func (a *App) readEksportOrder(c *fiber.Ctx) eksportOrder {
 	if !o.n.Art.Valid() {
 		f.Fejl = append(f.Fejl, views.FieldError{FieldID: "eksport-art", Message: msgEksportArt})
 	}
-	if !p.Liste.Valid() {
+	switch {
+	case !p.Liste.Valid():
 		f.Fejl = append(f.Fejl, views.FieldError{FieldID: "eksport-liste", Message: msgEksportListe})
+	case scope(c).AllKommuner && p.Liste != tenant.ListeAlle:
+		f.Fejl = append(f.Fejl, views.FieldError{FieldID: "eksport-liste", Message: msgEksportAlle})
 	}
 	if !o.n.Format.Valid() {
 		f.Fejl = append(f.Fejl, views.FieldError{FieldID: "eksport-format", Message: msgEksportFormat})
@@ -92,13 +96,8 @@ func (a *App) bestilEksport(c *fiber.Ctx) error {
 	s.Kommune = o.kommune
 	var e tenant.Eksport
 	err := a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
-		if id := o.n.Parametre.SagID; id != 0 {
-			if _, err := tx.Sag(ctx, id); err != nil {
-				return err // T1: another kommune's sag is not found
-			}
-		}
 		var err error
-		if e, err = tx.CreateEksport(ctx, o.n); err != nil {
+		if e, err = tx.CreateEksport(ctx, o.n); err != nil { // checks the sag and DST's list
 			return err
 		}
 		_, err = a.deps.Jobs.InsertTx(ctx, tx.PgxTx(), worker.EksportArgs{Kommune: e.Kommune, EksportID: e.ID}, nil)

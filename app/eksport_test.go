@@ -254,6 +254,16 @@ func TestEksportOrderErrors(t *testing.T) {
 	if n := b.count("147", `SELECT count(*) FROM eksporter WHERE bestilt_af_email = 'dst@demo.invalid' AND art = 'tabel3'`); n != 1 {
 		t.Errorf("DST's order for 147: %d exports there, want 1", n)
 	}
+	// DST exports only what was delivered (S9, T3): not Egne IDEP, nor an undelivered sag;
+	// its form offers All only.
+	dst.post("/eksporter", url.Values{"art": {"liste"}, "liste": {"egne"}, "format": {"csv"}, "kommune": {"147"}}, true).
+		mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, msgEksportAlle, `value="147"`)
+	dst.post("/eksporter", url.Values{"art": {"liste"}, "liste": {"alle"}, "visning": {"ydelser-ved-sag"},
+		"sag": {strconv.FormatInt(sag147, 10)}, "format": {"csv"}, "kommune": {"147"}}, true).mustStatus(t, http.StatusNotFound)
+	if n := b.count("147", `SELECT count(*) FROM eksporter WHERE bestilt_af_email = 'dst@demo.invalid'`); n != 1 {
+		t.Errorf("DST's refused orders for 147: %d exports there, want only the tabel3", n)
+	}
+	dst.get("/eksporter").mustStatus(t, http.StatusOK).mustContain(t, `value="alle"`).mustNotContain(t, `<option value="egne"`)
 	// A kommune's user cannot order for another kommune: the field is ignored.
 	c.post("/eksporter", url.Values{"art": {"liste"}, "liste": {"egne"}, "format": {"csv"}, "kommune": {"147"}}, true).
 		mustStatus(t, http.StatusSeeOther)

@@ -417,6 +417,21 @@ func TestReadAllScopeReadsDeliveredOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// DST ordering an export for 101 (in 101's scope, reading all): only All, and no
+	// undelivered sag.
+	dstIn101 := tenant.Scope{Kommune: "101", AllKommuner: true, Actor: dst.Actor}
+	for name, p := range map[string]tenant.EksportParametre{
+		"Egne IDEP":          {Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle},
+		"an undelivered sag": {Liste: tenant.ListeAlle, Visning: tenant.VisningYdelserVedSag, Filter: tenant.FilterAlle, SagID: f.sag101},
+	} {
+		err := db.InScope(ctx, dstIn101, func(tx *tenant.Tx) error {
+			_, err := tx.CreateEksport(ctx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV, Parametre: p})
+			return err
+		})
+		if !errors.Is(err, tenant.ErrNotFound) {
+			t.Errorf("dst exporting %s: err = %v, want ErrNotFound", name, err)
+		}
+	}
 	// Deliver the sag but not its ydelse... then the ydelse too.
 	deliver := func(sql string) {
 		t.Helper()

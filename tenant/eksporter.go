@@ -125,6 +125,14 @@ func (t *Tx) CreateEksport(ctx context.Context, n NewEksport) (Eksport, error) {
 		!n.Parametre.Filter.Valid() {
 		return Eksport{}, fmt.Errorf("tenant: export %q %q %+v", n.Art, n.Format, n.Parametre)
 	}
+	if t.readsDeliveredOnly() && n.Parametre.Liste != ListeAlle {
+		return Eksport{}, ErrNotFound // T3, S9: DST exports what was delivered, All (read only)
+	}
+	if id := n.Parametre.SagID; id != 0 {
+		if _, err := t.SagIn(ctx, "", id); err != nil {
+			return Eksport{}, err // T1: another kommune's sag; T3: an undelivered one
+		}
+	}
 	params, err := json.Marshal(n.Parametre)
 	if err != nil {
 		return Eksport{}, err

@@ -128,7 +128,7 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if kommune == "" {
 		return ListPage{}, ErrNoScope
 	}
-	if t.scope.Kommune == "" && q.Liste != ListeAlle {
+	if t.readsDeliveredOnly() && q.Liste != ListeAlle {
 		return ListPage{}, ErrNotFound // T3, S9: a read-all scope reads only what was delivered
 	}
 	if !q.Liste.Valid() || !q.Visning.Valid() {
@@ -199,11 +199,10 @@ func (t *Tx) SagVisning(ctx context.Context, kommune string, id int64) (Sag, []Y
 	if err != nil {
 		return s, nil, err
 	}
-	onlyDelivered := t.scope.Kommune == "" // and SagIn found the sag only if it was delivered
-	k, _ := t.readKommune(kommune)         // SagIn checked it
+	k, _ := t.readKommune(kommune) // SagIn checked it, and found the sag only if the scope may read it
 	rows, err := t.tx.Query(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
 		WHERE y.kommune_kode = $1 AND y.sag_id = $2 AND (NOT $3 OR y.indberettet_at IS NOT NULL)
-		ORDER BY y.startdato, y.id`, k, id, onlyDelivered)
+		ORDER BY y.startdato, y.id`, k, id, t.readsDeliveredOnly())
 	if err != nil {
 		return s, nil, fmt.Errorf("ydelser of sag: %w", err)
 	}

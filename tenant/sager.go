@@ -92,7 +92,7 @@ func (t *Tx) SagIn(ctx context.Context, kommune string, id int64) (Sag, error) {
 		return Sag{}, ErrNotFound
 	}
 	s, err := scanSag(t.tx.QueryRow(ctx, `SELECT `+sagColumns+` FROM `+sagFrom+`
-		WHERE s.kommune_kode = $1 AND s.id = $2 AND ($3 OR s.indberettet_at IS NOT NULL)`, k, id, t.scope.Kommune != ""))
+		WHERE s.kommune_kode = $1 AND s.id = $2 AND (NOT $3 OR s.indberettet_at IS NOT NULL)`, k, id, t.readsDeliveredOnly()))
 	return s, notFound(err, "sag")
 }
 

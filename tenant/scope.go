@@ -67,6 +67,11 @@ func (db *DB) InScope(ctx context.Context, s Scope, fn func(tx *Tx) error) error
 	})
 }
 
+// readsDeliveredOnly tells whether the scope reads only what All (read only) shows, the
+// delivered sager and ydelser (S9, T3): a scope that reads every kommune (DST, platform
+// administrators), also when it acts in one kommune (an export DST orders for it).
+func (t *Tx) readsDeliveredOnly() bool { return t.scope.AllKommuner }
+
 // readKommune is the kommune a read asks for, checked against the scope: in a kommune's
 // scope its own kommune (k "" or that kommune; another kommune is ErrNotFound, T1), in a
 // read-all scope k, which is "" for every kommune (T3).

@@ -139,7 +139,7 @@ func (t *Tx) YdelseIn(ctx context.Context, kommune string, id int64) (Ydelse, er
 		return Ydelse{}, ErrNotFound
 	}
 	y, err := scanYdelse(t.tx.QueryRow(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
-		WHERE y.kommune_kode = $1 AND y.id = $2 AND ($3 OR y.indberettet_at IS NOT NULL)`, k, id, t.scope.Kommune != ""))
+		WHERE y.kommune_kode = $1 AND y.id = $2 AND (NOT $3 OR y.indberettet_at IS NOT NULL)`, k, id, t.readsDeliveredOnly()))
 	return y, notFound(err, "ydelse")
 }
 

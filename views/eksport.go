@@ -127,3 +127,13 @@ const Tabel3Hjaelp = "Vejledningen siger ikke, hvad tabel 3 i Danmarks Statistik
 // FejlHjaelp says what the fejlopgørelse holds.
 const FejlHjaelp = "Sager og ydelser, der bryder en af reglerne for indberetning (de samme regler, som formularerne " +
 	"tjekker), med reglens nummer og en forklaring."
+
+// lister are the lists the order form offers: DST (who chooses a kommune) only All (read
+// only), the delivered data (S9, T3); a kommune's user both.
+func (v Eksporter) lister() []Option {
+	alle := Option{Value: "alle", Label: ListeNavn("alle")}
+	if v.KommuneValg != nil {
+		return []Option{alle}
+	}
+	return []Option{alle, {Value: "egne", Label: ListeNavn("egne")}}
+}

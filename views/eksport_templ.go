@@ -897,8 +897,7 @@ func EksporterPage(p Page, v Eksporter) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = SelectInput(Select{ID: "eksport-liste", Name: "liste", Label: "Liste", Value: v.Bestilling.Liste,
-				Error: v.Bestilling.fejlFor("eksport-liste"), Required: true,
-				Options: []Option{{Value: "alle", Label: ListeNavn("alle")}, {Value: "egne", Label: ListeNavn("egne")}}}).Render(ctx, templ_7745c5c3_Buffer)
+				Error: v.Bestilling.fejlFor("eksport-liste"), Required: true, Options: v.lister()}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
