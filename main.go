@@ -252,7 +252,7 @@ func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader
 		return err
 	}
 	defer s.db.Close()
-	u, err := s.accounts.Create(ctx, tenant.Actor{Email: "system:cli"}, accounts.NewUser{
+	u, err := s.accounts.Create(ctx, tenant.Actor{Email: worker.CLIActor}, accounts.NewUser{
 		Email: *email, Name: *name, Kommune: *kommune, Role: *role, Password: password,
 	})
 	if err != nil {

@@ -37,8 +37,12 @@ type CPRIndexWorker struct {
 // transaction: a record leaves the waiting list in the statement that writes its rows, so a
 // worker killed midway leaves it waiting for the next run, never half indexed.
 func (w *CPRIndexWorker) Work(ctx context.Context, job *river.Job[CPRIndexArgs]) error {
+	koder, err := kommuneKoder(ctx, w.deps, true)
+	if err != nil {
+		return err
+	}
 	var records int64
-	err := eachKommune(ctx, w.deps, true, func(tx *tenant.Tx) error {
+	err = eachKommune(ctx, w.deps, koder, systemActor, func(tx *tenant.Tx) error {
 		n, err := tx.IndexCPRAccess(ctx)
 		records += n
 		return err

@@ -49,14 +49,9 @@ func deliveryRun(periode string, kommuner, active []string, now time.Time) (Deli
 			fmt.Sprintf("Periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s.", periode, latest)}
 	}
 	args := NewDeliveryRun(periode, kommuner)
-	for _, k := range args.Kommuner {
-		if !slices.Contains(active, k) {
-			return DeliveryRunArgs{}, nil, &DeliveryInputError{"kommune", fmt.Sprintf("Kommune %q findes ikke eller er ikke aktiv.", k)}
-		}
-	}
-	deliver := args.Kommuner
-	if len(deliver) == 0 {
-		deliver = active
+	deliver, skipped := runKommuner(active, args.Kommuner)
+	if len(skipped) > 0 {
+		return DeliveryRunArgs{}, nil, &DeliveryInputError{"kommune", fmt.Sprintf("Kommune %q findes ikke eller er ikke aktiv.", skipped[0])}
 	}
 	return args, deliver, nil
 }
@@ -138,7 +133,7 @@ func WaitForDelivery(ctx context.Context, c *Client, db *tenant.DB, d StartedDel
 	for _, k := range d.Kommuner {
 		state[k] = &KommuneDelivery{Kommune: k}
 	}
-	scope := tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: "system:cli"}}
+	scope := tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: CLIActor}}
 	for {
 		var leverancer []tenant.Leverance
 		err := db.InScope(ctx, scope, func(tx *tenant.Tx) error {

@@ -41,15 +41,13 @@ func (w *EksportCleanupWorker) Work(ctx context.Context, job *river.Job[EksportC
 		return err
 	}
 	deleted := 0
-	for _, k := range kommuner {
-		err := w.deps.DB.InScope(ctx, tenant.Scope{Kommune: k, Actor: actor}, func(tx *tenant.Tx) error {
-			n, err := tx.SletUdloebneEksporter(ctx, now)
-			deleted += n
-			return err
-		})
-		if err != nil {
-			return err
-		}
+	err = eachKommune(ctx, w.deps, kommuner, actor, func(tx *tenant.Tx) error {
+		n, err := tx.SletUdloebneEksporter(ctx, now)
+		deleted += n
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	w.deps.Logger.InfoContext(ctx, "export cleanup done", "job_id", job.ID, "exports_deleted", deleted, "kommuner", len(kommuner))
 	return nil

@@ -164,6 +164,5 @@ func indberettet(t *time.Time) cell {
 	if t == nil {
 		return nil
 	}
-	y, m, d := t.In(copenhagen).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	return rules.Today(*t)
 }

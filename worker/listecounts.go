@@ -43,8 +43,12 @@ func (w *ListCountsWorker) Work(ctx context.Context, job *river.Job[ListCountsAr
 		now = w.now
 	}
 	today := rules.Today(now())
+	koder, err := kommuneKoder(ctx, w.deps, false)
+	if err != nil {
+		return err
+	}
 	var before, after int64
-	err := eachKommune(ctx, w.deps, false, func(tx *tenant.Tx) error {
+	err = eachKommune(ctx, w.deps, koder, systemActor, func(tx *tenant.Tx) error {
 		b, a, err := tx.CompactListCounts(ctx, today)
 		before, after = before+b, after+a
 		return err
@@ -56,13 +60,15 @@ func (w *ListCountsWorker) Work(ctx context.Context, job *river.Job[ListCountsAr
 	return nil
 }
 
-// eachKommune runs fn for every kommune (and, with platform, for the platform's own records,
-// tenant.PlatformKommune), each in a transaction of its own scope (T1) as the system, so
-// that one kommune never waits for the whole country. The first error stops it.
-func eachKommune(ctx context.Context, deps Deps, platform bool, fn func(tx *tenant.Tx) error) error {
+// systemActor is the actor of the maintenance jobs (kept counts, CPR index) in the audit log.
+var systemActor = tenant.Actor{Email: "system"}
+
+// kommuneKoder are the codes of every kommune and, with platform, tenant.PlatformKommune (the
+// platform's own records).
+func kommuneKoder(ctx context.Context, deps Deps, platform bool) ([]string, error) {
 	ks, err := deps.DB.Kommuner(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	koder := make([]string, 0, len(ks)+1)
 	for _, k := range ks {
@@ -71,8 +77,15 @@ func eachKommune(ctx context.Context, deps Deps, platform bool, fn func(tx *tena
 	if platform {
 		koder = append(koder, tenant.PlatformKommune)
 	}
+	return koder, nil
+}
+
+// eachKommune runs fn for each of the kommuner koder, each in a transaction of its own scope
+// (T1) as actor, so that one kommune never waits for the whole country. The first error
+// stops it.
+func eachKommune(ctx context.Context, deps Deps, koder []string, actor tenant.Actor, fn func(tx *tenant.Tx) error) error {
 	for _, k := range koder {
-		if err := deps.DB.InScope(ctx, tenant.Scope{Kommune: k, Actor: tenant.Actor{Email: "system"}}, fn); err != nil {
+		if err := deps.DB.InScope(ctx, tenant.Scope{Kommune: k, Actor: actor}, fn); err != nil {
 			return fmt.Errorf("kommune %s: %w", k, err)
 		}
 	}

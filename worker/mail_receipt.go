@@ -8,6 +8,7 @@ import (
 	texttemplate "text/template"
 
 	"indberet/tenant"
+	"indberet/views"
 )
 
 // The receipt e-mail (I3): what a kommune's Kvitteringsmodtager (K1) receives when the
@@ -46,9 +47,9 @@ func periodeDK(p string) string {
 	return danishMonths[m-1] + " " + strconv.Itoa(y)
 }
 
-// leveranceLink is the address of the leverance's page in the app.
+// leveranceLink is the address of the leverance's page in the app (its route: views).
 func leveranceLink(baseURL string, id int64) string {
-	return strings.TrimRight(baseURL, "/") + "/leverancer/" + strconv.FormatInt(id, 10)
+	return strings.TrimRight(baseURL, "/") + views.LeverancePath(id)
 }
 
 // receiptMail builds the receipt of leverance l of kommune k for its Kvitteringsmodtager to
