@@ -122,7 +122,7 @@ func (a *App) deaktiverKommuneForm(c *fiber.Ctx) error {
 	}
 	return a.render(c, fiber.StatusOK, views.DeaktiverKommunePage(a.page(c, "Deaktivér "+k.Navn), views.DeaktiverKommune{
 		Action: views.KommunePath(k.Kode) + "/deaktiver", Tilbage: views.KommunePath(k.Kode), Navn: k.Navn,
-		Brugere: views.TalDK(len(users))}))
+		Brugere: len(users)}))
 }
 
 // deaktiverKommune is POST /kommuner/:kommunekode/deaktiver: the kommune's users are logged

@@ -107,7 +107,7 @@ func TestKommuneActivationAndFirstAdministrator(t *testing.T) {
 	// Deactivation asks first, then ends Bente's session at her next request; 101 goes on.
 	kbh := b.client()
 	kbh.login("indberetter.101@demo.invalid")
-	p.get("/kommuner/151/deaktiver").mustStatus(t, http.StatusOK).mustContain(t, "Er du sikker?", "Kommunens 1 brugere",
+	p.get("/kommuner/151/deaktiver").mustStatus(t, http.StatusOK).mustContain(t, "Er du sikker?", "Kommunens 1 bruger bliver",
 		"Ja, deaktivér")
 	p.post("/kommuner/151/deaktiver", nil, false).mustStatus(t, http.StatusForbidden)
 	bente.get("/brugere").mustStatus(t, http.StatusOK)

@@ -43,9 +43,7 @@ func (a *App) leverancer(c *fiber.Ctx) error {
 	}
 	v := views.Leverancer{AlleKommuner: s.AllKommuner, Kommune: q.Kommune}
 	if s.AllKommuner {
-		if v.KommuneValg, err = a.kommuneValg(ctx, "Alle kommuner"); err != nil {
-			return err
-		}
+		v.KommuneValg = a.kommuneOptions(views.Option{Value: "", Label: "Alle kommuner"})
 	}
 	canMail := a.can(c, access.MailRead)
 	for _, l := range rows {
@@ -73,7 +71,7 @@ func (a *App) leverance(c *fiber.Ctx) error {
 		return err
 	}
 	v := views.LeveranceSide{LeveranceRow: a.leveranceRow(l, a.can(c, access.MailRead)),
-		Bytes: views.TalDK(int(l.Bytes)) + " bytes", CreatedBy: l.CreatedBy}
+		Bytes: stoerrelse(l.Bytes)}
 	return a.render(c, fiber.StatusOK, views.LeverancePage(a.page(c, "Levering "+l.Periode), v))
 }
 
@@ -157,21 +155,6 @@ func (a *App) kommuneFilter(c *fiber.Ctx, s tenant.Scope) string {
 		return ""
 	}
 	return k
-}
-
-// kommuneValg are the active kommuner as choices, after a first choice of none labelled none.
-func (a *App) kommuneValg(ctx context.Context, none string) ([]views.Option, error) {
-	ks, err := a.deps.DB.Kommuner(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := []views.Option{{Value: "", Label: none}}
-	for _, k := range ks {
-		if k.Aktiv {
-			out = append(out, views.Option{Value: k.Kode, Label: a.kommuneLabel(k.Kode), Search: k.Kode})
-		}
-	}
-	return out, nil
 }
 
 // efterParam is the cursor of a page (?efter=, the id the page before ended with); 0 for the

@@ -112,9 +112,13 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 	if err != nil {
 		return err
 	}
-	if f.KommuneValg, err = a.kommuneValg(ctx, "Alle aktive kommuner"); err != nil {
-		return err
+	var aktive []string
+	for _, k := range ks {
+		if k.Aktiv {
+			aktive = append(aktive, k.Kode)
+		}
 	}
+	f.KommuneValg = a.kommuneOptionsOf(aktive, views.Option{Value: "", Label: "Alle aktive kommuner"})
 	v := views.Levering{KanStarte: a.can(c, access.DeliveryRun), Form: f}
 	byKommune := map[string]tenant.LeveranceMedKvittering{}
 	for _, l := range seneste {

@@ -236,8 +236,13 @@ func logKommune(s tenant.Scope, kommune string) string {
 
 // kommuneOptions are the 98 kommuner for a searchable select, by code with their names.
 func (a *App) kommuneOptions(first ...views.Option) []views.Option {
+	return a.kommuneOptionsOf(slices.Sorted(maps.Keys(a.kommuner)), first...)
+}
+
+// kommuneOptionsOf are the kommuner koder, in their order, for a searchable select.
+func (a *App) kommuneOptionsOf(koder []string, first ...views.Option) []views.Option {
 	opts := slices.Clip(first)
-	for _, kode := range slices.Sorted(maps.Keys(a.kommuner)) {
+	for _, kode := range koder {
 		opts = append(opts, views.Option{Value: kode, Label: a.kommuneLabel(kode), Search: kode})
 	}
 	return opts

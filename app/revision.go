@@ -277,6 +277,7 @@ var auditActionLabels = map[string]string{
 	"mail.create": "E-mail registreret", "mail.sendt": "E-mail sendt", "mail.fejlet": "E-mail fejlet",
 	"mail.gemt_lokalt": "E-mail gemt lokalt",
 	"eksport.create":   "Eksport bestilt", "eksport.finish": "Eksport færdig", "eksport.expire": "Eksporter slettet efter 14 dage",
+	"demo.generate": "Testdata genereret", "demo.generate.done": "Testdata færdiggenereret",
 }
 
 func auditActionLabel(action string) string {

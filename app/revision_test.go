@@ -334,13 +334,15 @@ func TestAuditDiff(t *testing.T) {
 }
 
 // TestEveryAuditActionHasALabel: every action the code writes to the audit log
-// (`Action: "x.y"`, and the code lists' audit(ctx, tx, "x.y", …)) has its Danish label in the
-// Revisionslog, so none shows raw.
+// (`Action: "x.y"`, the code lists' audit(ctx, tx, "x.y", …), the generator's
+// writeAudit/writeMarker(…, "x.y.z", …)) has its Danish label in the Revisionslog, so none
+// shows raw.
 func TestEveryAuditActionHasALabel(t *testing.T) {
 	t.Parallel()
-	re := regexp.MustCompile(`(?:Action: *|audit\(ctx, tx, )"([a-z_]+\.[a-z_]+)"`)
+	re := regexp.MustCompile(`(?:Action: *|audit\(ctx, tx, |writeMarker\(ctx, tx, |writeAudit\([a-z.]+, [a-z.]+, [a-z.]+, )"([a-z_]+(?:\.[a-z_]+)+)"`)
 	found := 0
-	for _, dir := range []string{"../tenant", "../tenant/codes", "../tenant/accounts", "../tenant/access", "../tenant/schema", "../worker", "."} {
+	for _, dir := range []string{"../tenant", "../tenant/codes", "../tenant/accounts", "../tenant/access", "../tenant/schema",
+		"../tenant/generate", "../worker", "."} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)

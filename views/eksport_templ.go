@@ -930,11 +930,4 @@ func EksporterPage(p Page, v Eksporter) templ.Component {
 	})
 }
 
-func flertal(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 var _ = templruntime.GeneratedTemplate

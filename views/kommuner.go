@@ -39,7 +39,7 @@ type KommuneSide struct {
 // DeaktiverKommune asks before a kommune is deactivated.
 type DeaktiverKommune struct {
 	Action, Tilbage, Navn string
-	Brugere               string
+	Brugere               int // how many users it has
 }
 
 // NyKommuneadmin is the form that creates a kommune's first administrator.

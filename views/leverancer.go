@@ -82,8 +82,7 @@ type Leverancer struct {
 // LeveranceSide is one leverance's page.
 type LeveranceSide struct {
 	LeveranceRow
-	Bytes     string // the document's size, e.g. "12.345 bytes"
-	CreatedBy string
+	Bytes string // the document's size, e.g. "12 kB"
 }
 
 // Levering is DST's *Leveringsoversigt*: per active kommune its newest leverance and its
@@ -147,11 +146,14 @@ type UdbakkeMail struct {
 }
 
 // kommuneOrd is "kommune" or "kommuner" after a number.
-func kommuneOrd(n int) string {
+func kommuneOrd(n int) string { return flertal(n, "kommune", "kommuner") }
+
+// flertal is one when n is 1, otherwise many: "1 række", "2 rækker".
+func flertal(n int, one, many string) string {
 	if n == 1 {
-		return "kommune"
+		return one
 	}
-	return "kommuner"
+	return many
 }
 
 // joinDK joins words as Danish does: "a, b og c".
