@@ -95,8 +95,13 @@ func (t *Tx) KontaktpersonerMangler(ctx context.Context) ([]Kontaktrolle, error)
 
 // KontaktpersonerManglerAlle returns, for every kommune the scope may read (DST and platform
 // administrators: all), the roles of K1 it has not registered yet, in the order of
-// Kontaktroller; a kommune that has all three is not in the map.
+// Kontaktroller; a kommune that has all three is not in the map. Only a read-all scope asks:
+// in a kommune's scope the other kommuners' contact persons are hidden, and they would seem
+// to miss all three (ErrNoScope).
 func (t *Tx) KontaktpersonerManglerAlle(ctx context.Context) (map[string][]Kontaktrolle, error) {
+	if !t.scope.AllKommuner {
+		return nil, ErrNoScope
+	}
 	rows, err := t.tx.Query(ctx, `
 		SELECT k.kommune_kode, array_remove(array_agg(p.rolle), NULL)
 		FROM kommuner k LEFT JOIN kontaktpersoner p ON p.kommune_kode = k.kommune_kode

@@ -152,6 +152,14 @@ func TestKontaktpersonerMangler(t *testing.T) {
 		len(all) != 96 { // all but the demo kommuner 101 and 147
 		t.Errorf("every kommune: 101 %v, 751 %v, 825 %v, %d kommuner missing some", all["101"], all["751"], all["825"], len(all))
 	}
+	// A kommune's scope does not ask for every kommune: it sees only its own contact persons.
+	err = db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+		_, err := tx.KontaktpersonerManglerAlle(ctx)
+		return err
+	})
+	if !errors.Is(err, tenant.ErrNoScope) {
+		t.Errorf("every kommune in 101's scope: %v, want ErrNoScope", err)
+	}
 }
 
 // TestSaveKontaktpersonVersion: a save names the version it read; a stale one is a conflict,

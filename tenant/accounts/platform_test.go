@@ -59,11 +59,11 @@ func TestKommuneAktivGovernsLogin(t *testing.T) {
 	if err != nil || !changed {
 		t.Fatalf("deactivate: %v %v", changed, err)
 	}
-	if list, _ := sessions.UserSessions(ctx, u.ID, uSession); len(list) != 0 {
-		t.Errorf("sessions of the deactivated kommune left: %+v", list)
+	if list, err := sessions.UserSessions(ctx, u.ID, uSession); err != nil || len(list) != 0 {
+		t.Errorf("sessions of the deactivated kommune left: %+v, %v", list, err)
 	}
-	if list, _ := sessions.UserSessions(ctx, other.ID, otherSession); len(list) != 1 {
-		t.Errorf("another kommune's session ended: %+v", list)
+	if list, err := sessions.UserSessions(ctx, other.ID, otherSession); err != nil || len(list) != 1 {
+		t.Errorf("another kommune's session ended: %+v, %v", list, err)
 	}
 	if got, err := s.ByID(ctx, u.ID); err != nil || got.MayWork() || !got.Active {
 		t.Errorf("user of the deactivated kommune: %v %+v", err, got)
