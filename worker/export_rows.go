@@ -1,8 +1,6 @@
 package worker
 
 import (
-	"maps"
-	"slices"
 	"time"
 
 	"indberet/tenant"
@@ -93,7 +91,7 @@ func eksportFejl(snap *codes.Snapshot, kommune string, today time.Time) eksportT
 			"Regel", "Felt", "Forklaring"},
 		rows: func(s tenant.EksportSag) [][]cell {
 			var out [][]cell
-			for _, f := range SagFejl(s, snap, kommune, today) {
+			for _, f := range rules.SagFejl(s.Sag, s.Ydelser, snap, kommune, today) {
 				row := []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, "Sag", nil, nil, nil, indberettet(s.Sag.IndberettetAt),
 					f.Regel, f.Felt, f.Forklaring}
 				if y := f.Ydelse; y != nil {
@@ -105,44 +103,6 @@ func eksportFejl(snap *codes.Snapshot, kommune string, today time.Time) eksportT
 			return out
 		},
 	}
-}
-
-// Fejl is one rule a stored sag or ydelse breaks.
-type Fejl struct {
-	Ydelse     *tenant.Ydelse // nil: the sag itself
-	Regel      string         // the rule's id in DOMAIN.md, e.g. "Y6"
-	Felt       string         // the field's label
-	Forklaring string         // the rule's Danish message, as the form shows it
-}
-
-// SagFejl checks a stored sag and its ydelser with the rules the forms use (S3, S5,
-// Y1–Y6; tenant/rules) as of today, kommune being the sag's (the default Betalingskommune).
-// The fields of each are in a fixed order, so the fejlopgørelse is the same every time.
-func SagFejl(s tenant.EksportSag, snap *codes.Snapshot, kommune string, today time.Time) []Fejl {
-	var out []Fejl
-	add := func(y *tenant.Ydelse, errs rules.Errors) {
-		for _, f := range rules.Fields { // the forms' order, labels and rules
-			if msg, ok := errs[f.Name]; ok {
-				out = append(out, Fejl{Ydelse: y, Regel: f.Rule, Felt: f.Label, Forklaring: msg})
-			}
-		}
-		for _, field := range slices.Sorted(maps.Keys(errs)) { // none, while Fields is complete
-			if rules.FieldLabel(field) == "" {
-				out = append(out, Fejl{Ydelse: y, Felt: field, Forklaring: errs[field]})
-			}
-		}
-	}
-	_, errs := rules.ValidateSag(rules.SagInputOf(s.Sag))
-	add(nil, errs)
-	for i := range s.Ydelser {
-		y := &s.Ydelser[i]
-		_, errs := rules.ValidateYdelse(rules.YdelseInputOf(*y), snap, kommune, today)
-		add(y, errs)
-		if msg, ok := rules.CheckOphold(*y, s.Ydelser, snap); !ok { // Y6
-			out = append(out, Fejl{Ydelse: y, Regel: "Y6", Felt: rules.FieldLabel(rules.FieldStartdato), Forklaring: msg})
-		}
-	}
-	return out
 }
 
 // sagStatus is the sag's status (S6) as the lists show it: from the latest Slutdato of all
