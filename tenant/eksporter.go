@@ -101,7 +101,7 @@ type NewEksport struct {
 }
 
 const eksportColumns = `id, kommune_kode, art, format, parametre, bestilt_af_email, bestilt_at, status,
-	sager_gennemgaaet, sager_i_alt, antal_raekker, cardinality(cprs), byte_size, startet_at, faerdig_at, udloeber_at, fejl`
+	sager_gennemgaaet, sager_i_alt, antal_raekker, antal_cpr, byte_size, startet_at, faerdig_at, udloeber_at, fejl`
 
 func scanEksport(row pgx.Row) (Eksport, error) {
 	var e Eksport
