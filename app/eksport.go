@@ -184,17 +184,8 @@ func (a *App) hentEksport(c *fiber.Ctx) error {
 	if e.Format == tenant.FormatXLSX {
 		contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
-	c.Set(fiber.HeaderContentType, contentType)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+eksportFilnavn(e)+`"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	pr, pw := io.Pipe()
-	go func() {
-		// Ends when the file is written or the client is gone (fasthttp closes pr).
-		bg := context.WithoutCancel(ctx)
-		pw.CloseWithError(a.deps.DB.InScope(bg, s, func(tx *tenant.Tx) error { return tx.WriteEksportFil(bg, e, pw) }))
-	}()
-	c.Response().SetBodyStream(pr, int(e.Bytes))
-	return nil
+	return a.streamAttachment(c, s, contentType, eksportFilnavn(e), int(e.Bytes),
+		func(ctx context.Context, tx *tenant.Tx, w io.Writer) error { return tx.WriteEksportFil(ctx, e, w) })
 }
 
 // eksportFilnavn is the file's name: kommune, kind and the day it was made, e.g.

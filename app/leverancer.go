@@ -107,9 +107,6 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "application/xml; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="leverance-%s-%s.xml"`, l.Kommune, l.Periode))
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Vary(fiber.HeaderAcceptEncoding)
 	gzipped := strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip")
 	size := int(l.Bytes)
@@ -117,14 +114,26 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 		size = -1 // chunked: an old leverance stored whole is compressed on the way
 	}
-	pr, pw := io.Pipe()
-	go func() {
-		// Ends when the document is written or the client is gone (fasthttp closes pr).
-		bg := context.WithoutCancel(ctx)
-		pw.CloseWithError(a.deps.DB.InScope(bg, s, func(tx *tenant.Tx) error {
-			_, err := tx.WriteLeveranceDocument(bg, id, gzipped, pw)
+	return a.streamAttachment(c, s, "application/xml; charset=utf-8", fmt.Sprintf("leverance-%s-%s.xml", l.Kommune, l.Periode),
+		size, func(ctx context.Context, tx *tenant.Tx, w io.Writer) error {
+			_, err := tx.WriteLeveranceDocument(ctx, id, gzipped, w)
 			return err
-		}))
+		})
+}
+
+// streamAttachment sends a file of size bytes (-1: unknown, chunked) as an attachment, written
+// by write in a transaction of scope s of its own while the client reads it: a document of
+// hundreds of MB never sits in memory. It ends when the file is written or the client is
+// gone (fasthttp then closes the pipe, and write's next Write fails).
+func (a *App) streamAttachment(c *fiber.Ctx, s tenant.Scope, contentType, filename string, size int,
+	write func(ctx context.Context, tx *tenant.Tx, w io.Writer) error) error {
+	c.Set(fiber.HeaderContentType, contentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	pr, pw := io.Pipe()
+	bg := context.WithoutCancel(c.UserContext()) // the response outlives the handler
+	go func() {
+		pw.CloseWithError(a.deps.DB.InScope(bg, s, func(tx *tenant.Tx) error { return write(bg, tx, pw) }))
 	}()
 	c.Response().SetBodyStream(pr, size)
 	return nil
