@@ -53,18 +53,22 @@ func (db *DB) InScope(ctx context.Context, s Scope, fn func(tx *Tx) error) error
 	if s.Kommune != "" && !kommuneKodeRE.MatchString(s.Kommune) {
 		return fmt.Errorf("tenant: invalid kommunekode %q", s.Kommune)
 	}
-	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-		alle := ""
-		if s.AllKommuner {
-			alle = "read"
-		}
-		if _, err := tx.Exec(ctx,
-			"SELECT set_config('indberet.kommune', $1, true), set_config('indberet.alle', $2, true)",
-			s.Kommune, alle); err != nil {
-			return fmt.Errorf("set scope: %w", err)
-		}
+	return pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{BeginQuery: beginInScope(s)}, func(tx pgx.Tx) error {
 		return fn(&Tx{tx: tx, scope: s})
 	})
+}
+
+// beginInScope is the statement that begins a transaction of scope s and sets its settings,
+// one round trip for both (a multi-statement simple query). The values are literals, safe
+// as such: the kommunekode is three digits (InScope checks it) and the read-all setting is
+// a constant.
+func beginInScope(s Scope) string {
+	alle := ""
+	if s.AllKommuner {
+		alle = "read"
+	}
+	return "BEGIN; SELECT set_config('indberet.kommune', '" + s.Kommune + "', true), set_config('indberet.alle', '" +
+		alle + "', true)"
 }
 
 // readsDeliveredOnly tells whether the scope reads only what All (read only) shows, the
