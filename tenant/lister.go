@@ -158,10 +158,16 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	stmt := listSQL(kommune, q, today, cur)
 	var page ListPage
 	page.Offset = cur.offset
-	if err := t.tx.QueryRow(ctx, stmt.count, stmt.countArgs...).Scan(&page.Total); err != nil {
+	// The count and the page in one round trip.
+	batch := &pgx.Batch{}
+	batch.Queue(stmt.count, stmt.countArgs...)
+	batch.Queue(stmt.rows, stmt.rowsArgs...)
+	br := t.tx.SendBatch(ctx, batch)
+	defer br.Close()
+	if err := br.QueryRow().Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("count list: %w", err)
 	}
-	rows, err := t.tx.Query(ctx, stmt.rows, stmt.rowsArgs...)
+	rows, err := br.Query()
 	if err != nil {
 		return page, fmt.Errorf("list: %w", err)
 	}
@@ -180,6 +186,9 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		return x, err
 	})
 	if err != nil {
+		return page, fmt.Errorf("list: %w", err)
+	}
+	if err := br.Close(); err != nil {
 		return page, fmt.Errorf("list: %w", err)
 	}
 	if len(page.Rows) > q.Limit {
