@@ -12,9 +12,11 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gorilla/sessions"
+	"github.com/jackc/pgx/v5"
 
 	"indberet/tenant"
 	"indberet/tenant/access"
+	"indberet/tenant/accounts"
 	"indberet/tenant/websession"
 	"indberet/views"
 )
@@ -88,7 +90,13 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 	if uid == 0 {
 		return c.Next()
 	}
-	u, err := a.deps.Accounts.ByID(c.UserContext(), uid)
+	// The user and the policies' version in one round trip.
+	var u accounts.User
+	var version int64
+	b := &pgx.Batch{}
+	a.deps.Accounts.QueueByID(b, uid, &u)
+	access.QueueVersion(b, &version)
+	err = a.deps.DB.Pool.SendBatch(c.UserContext(), b).Close()
 	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
 		return err
 	}
@@ -102,7 +110,7 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 		r.session.Options = &a.deps.Sessions.Options
 		return c.Next()
 	}
-	if err := a.deps.Enforcer.Refresh(c.UserContext()); err != nil {
+	if err := a.deps.Enforcer.RefreshTo(version); err != nil {
 		return err
 	}
 	r.user = &u

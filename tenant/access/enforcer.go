@@ -8,6 +8,7 @@ import (
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxadapter "github.com/pckhoi/casbin-pgx-adapter/v3"
 )
@@ -51,9 +52,28 @@ func NewEnforcer(ctx context.Context, pool *pgxpool.Pool) (*Enforcer, error) {
 // once per request before asking; it costs one indexed read.
 func (enf *Enforcer) Refresh(ctx context.Context) error {
 	var v int64
-	if err := enf.pool.QueryRow(ctx, `SELECT version FROM authz_version`).Scan(&v); err != nil {
-		return fmt.Errorf("authz version: %w", err)
+	b := &pgx.Batch{}
+	QueueVersion(b, &v)
+	if err := enf.pool.SendBatch(ctx, b).Close(); err != nil {
+		return err
 	}
+	return enf.RefreshTo(v)
+}
+
+// QueueVersion adds the read of the policies' version to b, to be sent with other reads in
+// one round trip (app.loadSession); running b sets *v. Pass it to RefreshTo after b has run
+// and released its connection (a reload reads the policies through the pool).
+func QueueVersion(b *pgx.Batch, v *int64) {
+	b.Queue(`SELECT version FROM authz_version`).QueryRow(func(row pgx.Row) error {
+		if err := row.Scan(v); err != nil {
+			return fmt.Errorf("authz version: %w", err)
+		}
+		return nil
+	})
+}
+
+// RefreshTo reloads the policies unless version v (read by QueueVersion) is the one loaded.
+func (enf *Enforcer) RefreshTo(v int64) error {
 	enf.mu.Lock()
 	defer enf.mu.Unlock()
 	if v == enf.version {

@@ -218,11 +218,24 @@ func scanUser(row pgx.Row) (User, error) {
 
 // ByID returns the user with the given id, or tenant.ErrNotFound.
 func (s *Store) ByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return u, tenant.ErrNotFound
-	}
-	return u, err
+	var u User
+	b := &pgx.Batch{}
+	s.QueueByID(b, id, &u)
+	return u, s.db.Pool.SendBatch(ctx, b).Close()
+}
+
+// QueueByID adds ByID's read of user id to b, to be sent with other reads in one round trip
+// (a request's user and the policies' version, app.loadSession). Running b sets *u, or fails
+// with tenant.ErrNotFound.
+func (s *Store) QueueByID(b *pgx.Batch, id int64, u *User) {
+	b.Queue(`SELECT `+userColumns+` FROM users WHERE id = $1`, id).QueryRow(func(row pgx.Row) error {
+		var err error
+		*u, err = scanUser(row)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return tenant.ErrNotFound
+		}
+		return err
+	})
 }
 
 // ByEmail returns the user with the given e-mail, or tenant.ErrNotFound.
