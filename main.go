@@ -153,6 +153,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if !*workers {
+		app.TuneGC(os.Getenv) // a web process only: the workers' exports and deliveries keep Go's defaults
+	}
 	s, err := open(ctx, cfg)
 	if err != nil {
 		return err
