@@ -67,22 +67,27 @@ func (t *Tx) CompactListCounts(ctx context.Context, today time.Time) (rowsBefore
 	// Only the keys that need it are rewritten (more than one row, a Slutdato to fold, or a
 	// sum of nothing): a kommune whose counts did not change since the last run is left as it
 	// is, and the index-only scans of the lists' counts do not meet a page of dead rows per run.
+	// Whether a row's key is due is a window over its key, not a join of the rows with the
+	// due keys: that join (on a Slutdato that may be NULL, so not hashable) became a nested
+	// loop whenever the table had no statistics yet (as after a migration's fill) and took
+	// 40 s for a kommune of 45,000 rows in a test.
 	err = t.tx.QueryRow(ctx, `
 		WITH rows AS (
-			SELECT id, liste, slutdato_max, sager, ydelser,
-				CASE WHEN slutdato_max < $2::date THEN '-infinity'::date ELSE slutdato_max END AS key
-			FROM liste_taelling WHERE kommune_kode = $1),
-		due AS (
-			SELECT liste, key FROM rows GROUP BY liste, key
-			HAVING count(*) > 1 OR bool_or(slutdato_max IS DISTINCT FROM key) OR (sum(sager) = 0 AND sum(ydelser) = 0)),
+			SELECT id, liste, key, sager, ydelser,
+				count(*) OVER w > 1 OR bool_or(slutdato_max IS DISTINCT FROM key) OVER w
+					OR (sum(sager) OVER w = 0 AND sum(ydelser) OVER w = 0) AS due
+			FROM (SELECT id, liste, slutdato_max, sager, ydelser,
+					CASE WHEN slutdato_max < $2::date THEN '-infinity'::date ELSE slutdato_max END AS key
+				FROM liste_taelling WHERE kommune_kode = $1) r
+			WINDOW w AS (PARTITION BY liste, key)),
 		gone AS (
-			DELETE FROM liste_taelling t USING rows r JOIN due d ON d.liste = r.liste AND d.key IS NOT DISTINCT FROM r.key
-			WHERE t.kommune_kode = $1 AND t.id = r.id
-			RETURNING r.liste, r.key, t.sager, t.ydelser),
+			DELETE FROM liste_taelling t USING rows r
+			WHERE r.due AND t.kommune_kode = $1 AND t.id = r.id
+			RETURNING r.*),
 		kept AS (
 			INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
 			SELECT $1, liste, key, sum(sager), sum(ydelser)
-			FROM gone GROUP BY 2, 3
+			FROM gone GROUP BY liste, key
 			HAVING sum(sager) <> 0 OR sum(ydelser) <> 0
 			RETURNING 1)
 		SELECT (SELECT count(*) FROM rows), (SELECT count(*) FROM rows) - (SELECT count(*) FROM gone) + (SELECT count(*) FROM kept)`,
