@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,12 +15,13 @@ import (
 	"indberet/tenant/tenanttest"
 )
 
-// TestKeptListCounts checks the kept counts of 00015 (S6, S8, S9) against counting the
-// sager themselves, after each of a few hundred random changes of every kind the triggers
-// see — new sager of both kilder, ydelser with and without Slutdato, Slutdatoer changed and
-// cleared, ydelser and sager deleted, many sager delivered in one statement — and after
-// compactions, for every list, view and filter, on days before, on and after the
-// Slutdatoer.
+// TestKeptListCounts checks the kept counts of 00015 and 00021 (S6, S8, S9) against counting
+// the sager themselves, after each of a few hundred random changes of every kind the
+// triggers see — new sager of both kilder, ydelser with and without Slutdato, Slutdatoer
+// changed and cleared, ydelser and sager deleted, many sager delivered in one statement, CPR
+// numbers moved to another prefix — and after compactions, for every list, view and filter,
+// without a CPR prefix and with every prefix of 1–3 digits of the sager (and some of none),
+// on days before, on and after the Slutdatoer.
 func TestKeptListCounts(t *testing.T) {
 	t.Parallel()
 	db, _ := tenanttest.DB(t)
@@ -31,9 +33,29 @@ func TestKeptListCounts(t *testing.T) {
 	var sager []int64
 	var ydelser []int64
 	nextCPR := 100
+	// The CPR numbers' first three digits: some share their first one or two digits.
+	starts := []string{"010", "011", "012", "020", "101", "310"}
+	cpr := func() string { nextCPR++; return fmt.Sprintf("%s%07d", starts[rnd.IntN(len(starts))], nextCPR) }
+	// Every prefix of 1–3 digits of starts, and some that match no sag.
+	prefixes := []string{"", "4", "03", "013", "0100"}
+	for _, s := range starts {
+		for n := 1; n <= 3; n++ {
+			if !slices.Contains(prefixes, s[:n]) {
+				prefixes = append(prefixes, s[:n])
+			}
+		}
+	}
 
 	check := func(tx *tenant.Tx, step string) {
 		t.Helper()
+		// Each count as List runs it (tenant.ListStatements) beside the count of the sager
+		// themselves, all in one batch (some 1,500 statements a step).
+		type count struct {
+			q         tenant.ListQuery
+			kept, got int
+		}
+		var counts []*count
+		batch := &pgx.Batch{}
 		for _, today := range todays {
 			for _, q := range []tenant.ListQuery{
 				{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager},
@@ -41,35 +63,51 @@ func TestKeptListCounts(t *testing.T) {
 				{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser},
 			} {
 				for _, f := range []tenant.Filter{tenant.FilterAlle, tenant.FilterAfsluttede, tenant.FilterIkkeAfsluttede} {
-					q.Filter, q.Today, q.Limit = f, today, 1
-					page, err := tx.List(ctx, q)
-					if err != nil {
-						t.Fatal(err)
-					}
-					which := "kilde = 'egne'"
-					if q.Liste == tenant.ListeAlle {
-						which = "indberettet_at IS NOT NULL"
-					}
-					what := "count(*)"
-					if q.Visning == tenant.VisningSagerOgYdelser {
-						what = "coalesce(sum(antal_ydelser), 0)"
-					}
-					cond := map[tenant.Filter]string{
-						tenant.FilterAlle:           "$2::date IS NOT NULL",
-						tenant.FilterAfsluttede:     "slutdato_max < $2",
-						tenant.FilterIkkeAfsluttede: "(slutdato_max IS NULL OR slutdato_max >= $2)",
-					}[f]
-					var want int
-					if err := tx.PgxTx().QueryRow(ctx, `SELECT `+what+` FROM sager WHERE kommune_kode = $1 AND `+which+
-						` AND `+cond, "751", today).Scan(&want); err != nil {
-						t.Fatal(err)
-					}
-					if page.Total != want {
-						t.Fatalf("after %s: %s %s %s on %s: kept count %d, counted %d", step, q.Liste, q.Visning, f,
-							today.Format(time.DateOnly), page.Total, want)
+					for _, prefix := range prefixes {
+						q.Filter, q.Today, q.CPRPrefix = f, today, prefix
+						stmt, args, _, _, err := tenant.ListStatements("751", q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if kept := strings.Contains(stmt, "liste_taelling"); kept != (len(prefix) <= 3) {
+							t.Fatalf("%+v: count from the kept counts %v: %s", q, kept, stmt)
+						}
+						c := &count{q: q}
+						counts = append(counts, c)
+						batch.Queue(stmt, args...).QueryRow(func(r pgx.Row) error { return r.Scan(&c.kept) })
+						which := "kilde = 'egne'"
+						if q.Liste == tenant.ListeAlle {
+							which = "indberettet_at IS NOT NULL"
+						}
+						what := "count(*)"
+						if q.Visning == tenant.VisningSagerOgYdelser {
+							what = "coalesce(sum(antal_ydelser), 0)"
+						}
+						cond := map[tenant.Filter]string{
+							tenant.FilterAlle:           "$2::date IS NOT NULL",
+							tenant.FilterAfsluttede:     "slutdato_max < $2",
+							tenant.FilterIkkeAfsluttede: "(slutdato_max IS NULL OR slutdato_max >= $2)",
+						}[f]
+						batch.Queue(`SELECT `+what+` FROM sager WHERE kommune_kode = $1 AND `+which+` AND `+cond+
+							` AND cpr LIKE $3 || '%'`, "751", today, prefix).QueryRow(func(r pgx.Row) error { return r.Scan(&c.got) })
 					}
 				}
 			}
+		}
+		if err := tx.PgxTx().SendBatch(ctx, batch).Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range counts {
+			if c.kept != c.got {
+				t.Fatalf("after %s: %s %s %s prefix %q on %s: kept count %d, counted %d", step, c.q.Liste, c.q.Visning,
+					c.q.Filter, c.q.CPRPrefix, c.q.Today.Format(time.DateOnly), c.kept, c.got)
+			}
+		}
+		// List reports that count as the total.
+		c := counts[rnd.IntN(len(counts))]
+		c.q.Limit = 1
+		if page, err := tx.List(ctx, c.q); err != nil || page.Total != c.got {
+			t.Fatalf("after %s: List %+v: total %d (%v), counted %d", step, c.q, page.Total, err, c.got)
 		}
 		n, err := tx.ListCounts(ctx)
 		if err != nil {
@@ -93,11 +131,10 @@ func TestKeptListCounts(t *testing.T) {
 				}
 			}
 			var step string
-			switch op := rnd.IntN(10); {
+			switch op := rnd.IntN(11); {
 			case op < 3 || len(sager) == 0:
 				kilde := []string{"egne", "egne", "system"}[rnd.IntN(3)]
-				nextCPR++
-				id, err := tx.InsertSag(ctx, tenant.Sag{CPR: fmt.Sprintf("01017%05d", nextCPR), Navn: "N", Kilde: kilde})
+				id, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr(), Navn: "N", Kilde: kilde})
 				if err != nil {
 					return err
 				}
@@ -139,6 +176,14 @@ func TestKeptListCounts(t *testing.T) {
 					return err
 				}
 				step = "a sag deleted"
+			case op == 9:
+				// The application never changes a CPR number, but the table allows it. The
+				// last seven digits are unique among the sager (nextCPR), so the new numbers
+				// are too; some sager keep their prefix, and some are also delivered.
+				exec(`UPDATE sager SET cpr = $1 || substr(cpr, 4),
+						indberettet_at = CASE WHEN $3 AND indberettet_at IS NULL THEN now() ELSE indberettet_at END
+					WHERE kommune_kode = '751' AND id % $2 = 0`, starts[rnd.IntN(len(starts))], 2+rnd.IntN(5), rnd.IntN(2) == 0)
+				step = "CPR numbers moved to another prefix in one statement"
 			default:
 				exec(`UPDATE sager SET indberettet_at = CASE WHEN indberettet_at IS NULL THEN now() END
 					WHERE kommune_kode = '751' AND id % $1 = 0`, 2+rnd.IntN(3))
@@ -150,7 +195,9 @@ func TestKeptListCounts(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if after > before || after > 2*(60+2) {
+				// At most a row per list, prefix (or none) and latest Slutdato: 60 days, none, and
+				// the row of every date before the cut-off.
+				if after > before || after > int64(2*(60+2)*(1+len(starts))) {
 					t.Errorf("compaction: %d rows to %d", before, after)
 				}
 				step += ", compacted"
@@ -172,7 +219,7 @@ func TestCompactListCountsOnlyOwnKommune(t *testing.T) {
 	ctx := context.Background()
 	rows := func(k string) (n int) {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM liste_taelling`).Scan(&n)
+			return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM liste_taelling) + (SELECT count(*) FROM liste_taelling_cpr)`).Scan(&n)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -193,8 +240,8 @@ func TestCompactListCountsOnlyOwnKommune(t *testing.T) {
 		}
 	}
 	before := rows("147")
-	if before != 2 {
-		t.Fatalf("147's kept counts: %d rows, want a delta row per new sag", before)
+	if before != 4 {
+		t.Fatalf("147's kept counts: %d rows, want two delta rows per new sag (the whole list's, the CPR prefix's)", before)
 	}
 	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
 		_, _, err := tx.CompactListCounts(ctx, time.Now().AddDate(0, -1, 0))
@@ -223,13 +270,17 @@ func TestCompactListCountsLeavesCompactKeys(t *testing.T) {
 	db, _ := tenanttest.DB(t)
 	ctx := context.Background()
 	today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	ids := func() (out []int64) {
+	// ids are the rows' ids: ":<id>" for each of liste_taelling, then "<prefix>:<id>" for each
+	// of liste_taelling_cpr.
+	ids := func() (out []string) {
 		err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-			rows, err := tx.PgxTx().Query(ctx, `SELECT id FROM liste_taelling ORDER BY id`)
+			rows, err := tx.PgxTx().Query(ctx, `SELECT x FROM (
+				SELECT 1 AS t, ':' || id AS x FROM liste_taelling UNION ALL SELECT 2, cpr3 || ':' || id FROM liste_taelling_cpr) r
+				ORDER BY t, x`)
 			if err != nil {
 				return err
 			}
-			out, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			out, err = pgx.CollectRows(rows, pgx.RowTo[string])
 			return err
 		})
 		if err != nil {
@@ -260,24 +311,35 @@ func TestCompactListCountsLeavesCompactKeys(t *testing.T) {
 		}
 		return nil
 	})
-	if b, a := compact(); b != 3 || a != 1 {
-		t.Fatalf("first compaction: %d rows to %d, want 3 to 1 (one key: egne, no Slutdato)", b, a)
+	if b, a := compact(); b != 6 || a != 2 {
+		t.Fatalf("first compaction: %d rows to %d, want 6 to 2 (egne, no Slutdato: the whole list's and prefix 010's)", b, a)
 	}
 	first := ids()
-	if b, a := compact(); b != 1 || a != 1 || !slices.Equal(ids(), first) {
-		t.Errorf("second compaction: %d rows to %d, ids %v then %v; want the row left as it was", b, a, first, ids())
+	if b, a := compact(); b != 2 || a != 2 || !slices.Equal(ids(), first) {
+		t.Errorf("second compaction: %d rows to %d, ids %v then %v; want the rows left as they were", b, a, first, ids())
 	}
 	in147(func(tx *tenant.Tx) error {
-		_, err := tx.InsertSag(ctx, tenant.Sag{CPR: "0101831234", Navn: "N", Kilde: "egne"})
+		_, err := tx.InsertSag(ctx, tenant.Sag{CPR: "2101831234", Navn: "N", Kilde: "egne"})
 		return err
 	})
-	if b, a := compact(); b != 2 || a != 1 || slices.Equal(ids(), first) {
-		t.Errorf("after one more sag: %d rows to %d, ids %v; want 2 to 1 in a new row", b, a, ids())
+	// first is [":<id of the list's row>", "010:<id>"].
+	if b, a := compact(); b != 4 || a != 3 || slices.Contains(ids(), first[0]) || !slices.Contains(ids(), first[1]) {
+		t.Errorf("after one more sag: %d rows to %d, ids %v (before %v); want 4 to 3: the list's rows in a new one, "+
+			"prefix 010's left as it was, prefix 210's own", b, a, ids(), first)
 	}
 	in147(func(tx *tenant.Tx) error {
 		n, err := tx.ListCounts(ctx)
 		if err == nil && n.Egne != 4 {
 			t.Errorf("Egne IDEP counts %d sager after the compactions, want 4", n.Egne)
+		}
+		for prefix, want := range map[string]int{"": 4, "0": 3, "01": 3, "010": 3, "2": 1, "210": 1, "21": 1, "1": 0, "211": 0} {
+			page, err := tx.List(ctx, tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, CPRPrefix: prefix, Today: today})
+			if err != nil {
+				return err
+			}
+			if page.Total != want {
+				t.Errorf("prefix %q: %d sager after the compactions, want %d", prefix, page.Total, want)
+			}
 		}
 		return err
 	})

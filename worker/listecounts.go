@@ -11,10 +11,10 @@ import (
 	"indberet/tenant/rules"
 )
 
-// ListCountsArgs is the compaction of the lists' kept counts (liste_taelling, 00015): every
-// few minutes each kommune's delta rows are summed into one row per list and latest
-// Slutdato, so that the overview's "af N" stays a sum of a few hundred rows however much is
-// registered (S8).
+// ListCountsArgs is the compaction of the lists' kept counts (liste_taelling, 00015, and per
+// CPR prefix liste_taelling_cpr, 00021): every few minutes each kommune's delta rows are
+// summed into one row per list (and prefix) and latest Slutdato, so that the overview's
+// "af N" and a CPR search's stay sums of a few hundred rows however much is registered (S8).
 type ListCountsArgs struct{}
 
 // Kind is River's name of the job.

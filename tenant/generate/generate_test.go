@@ -154,6 +154,13 @@ func TestGenerate(t *testing.T) {
 			if open.Total != openCounted {
 				t.Errorf("%s: Ikke afsluttede sager %d by the kept counts, %d counted", k.Kode, open.Total, openCounted)
 			}
+			// And per CPR prefix of 1–3 digits (liste_taelling_cpr, 00021), here those of the
+			// kommune's first sag.
+			if len(ids) > 0 {
+				if err := checkPrefixCounts(ctx, t, tx, k.Kode, ids[0], today); err != nil {
+					return err
+				}
+			}
 			seen := map[string]bool{}
 			for _, id := range ids {
 				s, ys, err := tx.SagMedYdelser(ctx, id)
@@ -200,6 +207,51 @@ func TestGenerate(t *testing.T) {
 	if _, err := Generate(ctx, owner, db, users, Options{Scale: 0.02, Seed: 7, Today: today}); !errors.Is(err, ErrOtherData) {
 		t.Errorf("another scale: %v, want ErrOtherData", err)
 	}
+}
+
+// checkPrefixCounts compares, in kommune, the counts of the lists with a CPR prefix of 1–3
+// digits, those of sag's CPR number, from the load's kept counts with counting the sager,
+// for each list and view the kept counts answer and each status filter (S6, S8, S9).
+func checkPrefixCounts(ctx context.Context, t *testing.T, tx *tenant.Tx, kommune string, sag int64, today time.Time) error {
+	t.Helper()
+	var cpr string
+	if err := tx.PgxTx().QueryRow(ctx, `SELECT cpr FROM sager WHERE id = $1`, sag).Scan(&cpr); err != nil {
+		return err
+	}
+	cond := map[tenant.Filter]string{
+		tenant.FilterAlle:           "$2::date IS NOT NULL",
+		tenant.FilterAfsluttede:     "slutdato_max < $2",
+		tenant.FilterIkkeAfsluttede: "(slutdato_max IS NULL OR slutdato_max >= $2)",
+	}
+	for _, c := range []struct {
+		q         tenant.ListQuery
+		what, min string
+	}{
+		{tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager}, "count(*)", "kilde = 'egne'"},
+		{tenant.ListQuery{Liste: tenant.ListeAlle, Visning: tenant.VisningKunSager}, "count(*)", "indberettet_at IS NOT NULL"},
+		{tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser}, "coalesce(sum(antal_ydelser), 0)", "kilde = 'egne'"},
+	} {
+		for _, f := range []tenant.Filter{tenant.FilterAlle, tenant.FilterAfsluttede, tenant.FilterIkkeAfsluttede} {
+			for n := 1; n <= 3; n++ {
+				q := c.q
+				q.Filter, q.CPRPrefix, q.Today, q.Limit = f, cpr[:n], today, 1
+				page, err := tx.List(ctx, q)
+				if err != nil {
+					return err
+				}
+				var want int
+				if err := tx.PgxTx().QueryRow(ctx, `SELECT `+c.what+` FROM sager WHERE `+c.min+` AND `+cond[f]+
+					` AND cpr LIKE $1 || '%'`, q.CPRPrefix, today).Scan(&want); err != nil {
+					return err
+				}
+				if page.Total != want {
+					t.Errorf("%s: %s %s %s prefix %s: %d by the kept counts, %d counted", kommune, q.Liste, q.Visning, f,
+						q.CPRPrefix, page.Total, want)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // checkSag checks one generated sag and its ydelser against the rules.
@@ -292,7 +344,7 @@ func schemaState(t *testing.T, owner string) string {
 				SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' ' || convalidated::text AS x
 				FROM pg_constraint WHERE contype = 'f'
 				UNION ALL SELECT relname || ' force rls ' || relforcerowsecurity::text FROM pg_class
-				WHERE relname IN ('sager', 'ydelser', 'ydelse_maalgrupper', 'liste_taelling')
+				WHERE relname IN ('sager', 'ydelser', 'ydelse_maalgrupper', 'liste_taelling', 'liste_taelling_cpr')
 				UNION ALL SELECT tgname || ' ' || tgenabled::text FROM pg_trigger WHERE NOT tgisinternal
 			) t`).Scan(&s)
 	})

@@ -19,7 +19,8 @@ import (
 //     instead of a lookup per row;
 //   - the statement trigger that keeps Antal ydelser and the latest Slutdato on the sag
 //     (00003, 00004) is disabled, and one UPDATE computes both for the new sager; so are the
-//     triggers that keep the lists' counts (00015), and one INSERT adds the new sager's;
+//     triggers that keep the lists' counts (00015, 00021), and one statement adds the new
+//     sager's;
 //   - COPY FROM refuses tables with row-level security in force, so FORCE is lifted for the
 //     owner while the transaction holds the tables' ACCESS EXCLUSIVE locks; nobody else
 //     ever sees the tables without it.
@@ -28,10 +29,14 @@ import (
 // loadTables are the tables the load writes; their foreign keys are set aside meanwhile.
 var loadTables = []string{"sager", "ydelser", "ydelse_maalgrupper"}
 
+// countTables are the tables of the lists' kept counts (00015, 00021), which the load also
+// writes, with FORCE lifted as for loadTables.
+var countTables = []string{"liste_taelling", "liste_taelling_cpr"}
+
 // aggregateTrigger is the trigger on ydelser that keeps the sag's aggregates (00003).
 const aggregateTrigger = "ydelser_aggregates_ins"
 
-// countTriggers are the triggers on sager that keep the lists' counts (00015).
+// countTriggers are the triggers on sager that keep the lists' counts (00015, 00021).
 var countTriggers = []string{"sager_liste_taelling_ins", "sager_liste_taelling_upd"}
 
 // foreignKey is a foreign key constraint as the catalog writes it.
@@ -79,7 +84,7 @@ func begin(ctx context.Context, tx pgx.Tx) (*loader, error) {
 	for _, fk := range l.fks {
 		ddl = append(ddl, fmt.Sprintf("ALTER TABLE %s DROP CONSTRAINT %s", fk.table, pgx.Identifier{fk.name}.Sanitize()))
 	}
-	for _, t := range append(loadTables, "liste_taelling") {
+	for _, t := range append(loadTables, countTables...) {
 		ddl = append(ddl, "ALTER TABLE "+t+" NO FORCE ROW LEVEL SECURITY")
 	}
 	ddl = append(ddl, "ALTER TABLE ydelser DISABLE TRIGGER "+aggregateTrigger)
@@ -170,18 +175,24 @@ func (l *loader) finish(ctx context.Context, today time.Time, phase func(string)
 		WHERE s.kommune_kode = a.kommune_kode AND s.id = a.sag_id AND s.id >= $1`, l.firstSag); err != nil {
 		return fmt.Errorf("sag aggregates: %w", err)
 	}
-	// S8, S9: the new sager's kept counts, as liste_taelling_delta (00015) inserts them and
-	// the compaction job (worker/listecounts.go) folds them: latest Slutdatoer before
-	// tenant.ListCountsCutoff in one row.
+	// S8, S9: the new sager's kept counts, as liste_taelling_delta (00015, 00021) inserts
+	// them (per CPR prefix in liste_taelling_cpr, their sums in liste_taelling) and the
+	// compaction job (worker/listecounts.go) folds them: latest Slutdatoer before
+	// tenant.ListCountsCutoff in one row per key.
 	if _, err := tx.Exec(ctx, `
+		WITH d AS (
+			INSERT INTO liste_taelling_cpr (kommune_kode, liste, cpr3, slutdato_max, sager, ydelser)
+			SELECT s.kommune_kode, l.liste, substr(s.cpr, 1, 3),
+				CASE WHEN s.slutdato_max < $2::date THEN '-infinity'::date ELSE s.slutdato_max END,
+				count(*), sum(l.ydelser)
+			FROM sager s CROSS JOIN LATERAL (VALUES
+				('egne', s.kilde = 'egne', s.antal_ydelser), ('alle', s.indberettet_at IS NOT NULL, 0)) l (liste, inn, ydelser)
+			WHERE s.id >= $1 AND l.inn
+			GROUP BY 1, 2, 3, 4
+			RETURNING kommune_kode, liste, slutdato_max, sager, ydelser)
 		INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
-		SELECT s.kommune_kode, l.liste,
-			CASE WHEN s.slutdato_max < $2::date THEN '-infinity'::date ELSE s.slutdato_max END,
-			count(*), sum(l.ydelser)
-		FROM sager s CROSS JOIN LATERAL (VALUES
-			('egne', s.kilde = 'egne', s.antal_ydelser), ('alle', s.indberettet_at IS NOT NULL, 0)) l (liste, inn, ydelser)
-		WHERE s.id >= $1 AND l.inn
-		GROUP BY 1, 2, 3`, l.firstSag, tenant.ListCountsCutoff(today)); err != nil {
+		SELECT kommune_kode, liste, slutdato_max, sum(sager), sum(ydelser) FROM d GROUP BY 1, 2, 3`,
+		l.firstSag, tenant.ListCountsCutoff(today)); err != nil {
 		return fmt.Errorf("list counts: %w", err)
 	}
 	phase("aggregates")
@@ -189,7 +200,7 @@ func (l *loader) finish(ctx context.Context, today time.Time, phase func(string)
 	for _, tr := range countTriggers {
 		ddl = append(ddl, "ALTER TABLE sager ENABLE TRIGGER "+tr)
 	}
-	for _, t := range append(loadTables, "liste_taelling") {
+	for _, t := range append(loadTables, countTables...) {
 		ddl = append(ddl, "ALTER TABLE "+t+" FORCE ROW LEVEL SECURITY")
 	}
 	for _, fk := range l.fks {
