@@ -191,6 +191,9 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if err := br.Close(); err != nil {
 		return page, fmt.Errorf("list: %w", err)
 	}
+	if !rowsInOrder(q.Visning, page.Rows) {
+		return ListPage{}, errors.New("tenant: list rows out of order") // listSQL's Sager og ydelser relies on it
+	}
 	if len(page.Rows) > q.Limit {
 		page.Rows = page.Rows[:q.Limit]
 		last := page.Rows[len(page.Rows)-1]
@@ -270,10 +273,14 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 		// Ordered by (cpr, ydelse id), which no index holds: first the sager of the page by an
 		// index walk on sager_cpr_key (each has a ydelse to show, so limit + 1 sager after the
 		// cursor's own give limit + 1 rows), then the ydelser of each by ydelser_sag_idx,
-		// sorted. Without the inner limit the planner may join and sort every sag of the
-		// kommune; the ydelser are a LATERAL sub-select that OFFSET 0 keeps from being pulled
-		// up into a join, so that no estimate can turn them into a hash of all the kommune's
-		// ydelser (the planner did, in All, on a small kommune).
+		// sorted by id. Without the inner limit the planner may join and sort every sag of
+		// the kommune. The ydelser are a LATERAL sub-select, which PostgreSQL can only run as
+		// the inner side of a nested loop over the sager in their order, so the rows come in
+		// (cpr, id) order and the outer limit stops the walk at the page's last sag. An outer
+		// ORDER BY would say the same, but in the prepared statement's generic plan (the
+		// prefix unknown, one sag estimated) the planner sorts instead of stopping: it
+		// fetched every one of the limit + 1 sager and their ydelser, twice the work. List
+		// checks the order of what comes back (rowsInOrder).
 		sagAfter, rowAfter := ``, ``
 		if cur.set {
 			c := b.add(cur.cpr)
@@ -289,9 +296,9 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 			FROM (SELECT s.kommune_kode, s.id, s.cpr, s.navn FROM sager s
 				WHERE ` + where + has + sagAfter + ` ORDER BY s.cpr LIMIT ` + limit + ` + 1) s
 			CROSS JOIN LATERAL (SELECT ` + listYdelseColumns + ` FROM ydelser y
-				WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + ` OFFSET 0) y
+				WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + ` ORDER BY y.id) y
 			WHERE true` + rowAfter + `
-			ORDER BY s.cpr, y.id LIMIT ` + limit
+			LIMIT ` + limit
 	default: // VisningYdelserVedSag: one sag, a few ydelser
 		st.count = `SELECT count(*) FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
 			WHERE ` + where + ydelseWhere
@@ -439,4 +446,20 @@ func decodeCursor(v Visning, s string) (cursor, error) {
 		return cursor{}, ErrBadCursor
 	}
 	return c, nil
+}
+
+// rowsInOrder tells whether the rows of a page of Sager og ydelser come by CPR number and
+// ydelse id, as its statement (listSQL) gets them from the nested loop rather than by a sort.
+// Other views are sorted by an ORDER BY and always are.
+func rowsInOrder(v Visning, rows []ListRow) bool {
+	if v != VisningSagerOgYdelser {
+		return true
+	}
+	for i := 1; i < len(rows); i++ {
+		a, b := rows[i-1], rows[i]
+		if a.CPR > b.CPR || a.CPR == b.CPR && a.YdelseID >= b.YdelseID {
+			return false
+		}
+	}
+	return true
 }
