@@ -1,8 +1,7 @@
 package tenant
 
 // ListStatements returns the count and rows statements List runs for q in kommune, with
-// their arguments, so that the plan test and the benchmark (make bench: EXPLAIN and the
-// same SQL run directly with pgx) use exactly those.
+// their arguments, so that the plan tests and make bench's EXPLAIN use exactly those.
 func ListStatements(kommune string, q ListQuery) (count string, countArgs []any, rows string, rowsArgs []any, err error) {
 	if q.Limit <= 0 || q.Limit > ListPageSize {
 		q.Limit = ListPageSize

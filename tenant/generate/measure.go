@@ -31,26 +31,6 @@ type Statement struct {
 	Args []any
 }
 
-// RunScoped runs the statements in one transaction scoped to kommune, reading every row of
-// each: what the app's store does for a list page, without the app around it.
-func RunScoped(ctx context.Context, db *tenant.DB, kommune string, stmts ...Statement) error {
-	return inKommune(ctx, db, kommune, func(tx pgx.Tx) error {
-		for _, s := range stmts {
-			rows, err := tx.Query(ctx, s.SQL, s.Args...)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 // Explain returns EXPLAIN (ANALYZE, BUFFERS) of the statement run in kommune's scope.
 func Explain(ctx context.Context, db *tenant.DB, kommune string, s Statement) (string, error) {
 	var lines []string

@@ -15,9 +15,10 @@
 // What is measured, each after a warm-up (-warmup) for -duration with -clients clients:
 //   - the CPR prefix search: the htmx partial POST /indberetninger/egne with 3 digits (the
 //     beginnings of the kommune's own CPR numbers, at random) in the list's default view;
-//   - the same SQL run directly with pgx (the scope transaction with the count and the page
-//     statements of tenant.List, from tenant.ListStatements), right after, on as many
-//     goroutines: the ratio of the two medians;
+//   - the same SQL run directly with pgx, right after, on as many goroutines: every
+//     statement of the search request in the same round trips, through the stores the
+//     handler calls, without HTTP, middleware or rendering (direct.go): the ratio of the
+//     two medians;
 //   - the overview *Kun sager* / *Ikke afsluttede sager*: the first page (the whole page, GET)
 //     and page 1,000 (the page button's htmx POST with its cursor). The cursor of page 1,000
 //     is reached by walking 999 pages with the store (tenant.Tx.List), the cursor the page
@@ -311,7 +312,7 @@ func measureServer(ctx context.Context, c *pgcluster.Cluster, o options, data ge
 	defer web.Fiber().Shutdown()
 	base := "http://" + ln.Addr().String()
 
-	b := &bench{o: o, db: db, superuserURL: c.SuperuserURL(pgcluster.Database), base: base, kommune: largestKommune(), today: generate.Today(), data: data}
+	b := &bench{o: o, db: db, deps: deps, superuserURL: c.SuperuserURL(pgcluster.Database), base: base, kommune: largestKommune(), today: generate.Today(), data: data}
 	if err := b.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -338,6 +339,7 @@ func measureServer(ctx context.Context, c *pgcluster.Cluster, o options, data ge
 type bench struct {
 	o            options
 	db           *tenant.DB
+	deps         app.Deps
 	superuserURL string
 	base         string
 	kommune      string
@@ -541,11 +543,7 @@ func (b *bench) measureAll(ctx context.Context) error {
 
 	logf("measuring the same SQL directly with pgx")
 	direct := b.measure(ctx, "pgx", func(w int, seq int64) error {
-		stmts, err := listStatements(b.kommune, searchQuery(b.kommune, prefix(seq), b.today))
-		if err != nil {
-			return err
-		}
-		return generate.RunScoped(ctx, b.db, b.kommune, stmts...)
+		return b.directSearch(ctx, b.clients[w], prefix(seq))
 	})
 	logf("  %s", direct)
 

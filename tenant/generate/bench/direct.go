@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/jackc/pgx/v5"
+
+	"indberet/app"
+	"indberet/tenant"
+	"indberet/tenant/access"
+	"indberet/tenant/accounts"
+	"indberet/tenant/websession"
+)
+
+// The denominator of the ratio row: a CPR search's SQL without the app around it. Every
+// statement the endpoint runs, in the same round trips, through the same stores the
+// handler and the middleware call, each for the client's own session: the session
+// (websession), the user and the policies' version in one batch (accounts, access), then
+// the scope transaction with the list's count and page in one batch (tenant.List) and the
+// CPR access record (LogCPRAccessIn). What the endpoint adds on top is HTTP, Fiber, the
+// middleware's Go, the handler and the rendering.
+
+// directSearch is one CPR search of prefix by the client's session, as pgx runs it.
+func (b *bench) directSearch(ctx context.Context, c *client, prefix string) error {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, "/indberetninger/egne", nil)
+	if err != nil {
+		return err
+	}
+	r.Header.Set("Cookie", c.cookie)
+	sess, err := b.deps.Sessions.New(r, app.SessionCookie)
+	if err != nil {
+		return err
+	}
+	if sess.IsNew {
+		return errors.New("direct search: the client's session is not found")
+	}
+	var uid int64
+	if _, err := fmt.Sscan(sess.Values[websession.UserIDKey].(string), &uid); err != nil {
+		return err
+	}
+	var u accounts.User
+	var version int64
+	batch := &pgx.Batch{}
+	b.deps.Accounts.QueueByID(batch, uid, &u)
+	access.QueueVersion(batch, &version)
+	if err := b.db.Pool.SendBatch(ctx, batch).Close(); err != nil {
+		return err
+	}
+	s := tenant.Scope{Kommune: u.Kommune, Actor: tenant.Actor{UserID: u.ID, Email: u.Email, IP: "127.0.0.1"}}
+	return b.db.InScope(ctx, s, func(tx *tenant.Tx) error {
+		page, err := tx.List(ctx, searchQuery(b.kommune, prefix, b.today))
+		if err != nil {
+			return err
+		}
+		var shown []string
+		for _, row := range page.Rows {
+			if len(shown) == 0 || shown[len(shown)-1] != row.CPR {
+				shown = append(shown, row.CPR)
+			}
+		}
+		return tx.LogCPRAccessIn(ctx, u.Kommune, "search", shown, "liste=egne visning=sager-og-ydelser filter=alle")
+	})
+}
