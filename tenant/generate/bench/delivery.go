@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,14 +66,35 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) (result, error) 
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start = time.Now()
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return res, fmt.Errorf("indberet deliver: %w", err)
+	}
+	// The peak RSS is the process's VmHWM, read from /proc every 10 ms while it runs (the
+	// last reading before it exits): its ru_maxrss would be at least this process's own
+	// peak, which a child inherits across exec, and this process holds the server's heap.
+	var rss int64
+	done := make(chan struct{})
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		for {
+			if kb := vmHWM(status); kb > 0 {
+				rss = kb << 10
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	err = cmd.Wait()
+	close(done)
+	<-polled
 	wall := time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("indberet deliver: %v\n%s", err, tail(out.String(), 2000))
-	}
-	rss := int64(0)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024 // kilobytes on Linux
 	}
 
 	owner, err := tenant.OpenOwner(ctx, url)

@@ -72,14 +72,23 @@ func exportChild(dbURL string, id int64) int {
 	// The peak RSS of this process since its exec: VmHWM of /proc/self/status. (The parent's
 	// getrusage of its child would count the parent's own memory at the fork: Linux keeps
 	// ru_maxrss across exec.)
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				fmt.Println(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			}
+	fmt.Println(vmHWM("/proc/self/status"))
+	return status
+}
+
+// vmHWM is the peak RSS in kB (VmHWM) in the /proc status file path; 0 when it cannot be read.
+func vmHWM(path string) int64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb
 		}
 	}
-	return status
+	return 0
 }
 
 // measureExports orders the two exports, works each in a child process and adds their rows.
