@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"indberet/tenant"
+	"indberet/tenant/tenanttest"
 )
 
 // TestListeTaellingCPRDownAndUp: 00021 taken down and up again on a database with sager
@@ -198,33 +199,17 @@ func prefixCounts(t *testing.T, db *tenant.DB, today time.Time) string {
 	var out strings.Builder
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
-			for _, c := range []struct {
-				q         tenant.ListQuery
-				what, min string
-			}{
-				{tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager}, "count(*)", "kilde = 'egne'"},
-				{tenant.ListQuery{Liste: tenant.ListeAlle, Visning: tenant.VisningKunSager}, "count(*)", "indberettet_at IS NOT NULL"},
-				{tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser}, "coalesce(sum(antal_ydelser), 0)", "kilde = 'egne'"},
-			} {
-				for _, fc := range []struct {
-					f    tenant.Filter
-					cond string
-				}{
-					{tenant.FilterAlle, "$2::date IS NOT NULL"},
-					{tenant.FilterAfsluttede, "slutdato_max < $2"},
-					{tenant.FilterIkkeAfsluttede, "(slutdato_max IS NULL OR slutdato_max >= $2)"},
-				} {
-					f, cond := fc.f, fc.cond
+			for _, c := range tenanttest.KeptLists {
+				for _, f := range []tenant.Filter{tenant.FilterAlle, tenant.FilterAfsluttede, tenant.FilterIkkeAfsluttede} {
 					for _, prefix := range []string{"", "0", "01", "010", "011", "02", "020", "1", "10", "101", "3", "310", "4", "012", "7", "77", "777"} {
-						q := c.q
+						q := c
 						q.Filter, q.CPRPrefix, q.Today, q.Limit = f, prefix, today, 1
 						page, err := tx.List(ctx, q)
 						if err != nil {
 							return err
 						}
 						var want int
-						if err := tx.PgxTx().QueryRow(ctx, `SELECT `+c.what+` FROM sager WHERE `+c.min+` AND `+cond+
-							` AND cpr LIKE $1 || '%'`, prefix, today).Scan(&want); err != nil {
+						if err := tx.PgxTx().QueryRow(ctx, tenanttest.CountedSQL(q), k, today, prefix).Scan(&want); err != nil {
 							return err
 						}
 						if page.Total != want {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"indberet/tenant"
 	"indberet/tenant/tenanttest"
@@ -23,23 +24,7 @@ func TestListPlans(t *testing.T) {
 	t.Parallel()
 	db, owner := tenanttest.DB(t)
 	ctx := context.Background()
-	inKommune := func(fn func(tx pgx.Tx) error) {
-		t.Helper()
-		err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', '751', true)"); err != nil {
-				return err
-			}
-			return fn(tx)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	opool, err := tenant.OpenOwner(ctx, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer opool.Close()
+	inKommune, opool := planDB(t, db, owner)
 	analyze := func() {
 		t.Helper()
 		if _, err := opool.Exec(ctx, "ANALYZE sager, ydelser"); err != nil {
@@ -103,6 +88,32 @@ func TestListPlans(t *testing.T) {
 	}
 }
 
+// planDB is what a plan test works with on the throwaway database db: inKommune runs fn in a
+// transaction in kommune 751's scope (failing the test on an error), and the owner's pool
+// (at URL owner) may ANALYZE and VACUUM; it closes with the test.
+func planDB(t *testing.T, db *tenant.DB, owner string) (inKommune func(fn func(tx pgx.Tx) error), opool *pgxpool.Pool) {
+	t.Helper()
+	ctx := context.Background()
+	inKommune = func(fn func(tx pgx.Tx) error) {
+		t.Helper()
+		err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', '751', true)"); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	opool, err := tenant.OpenOwner(ctx, owner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(opool.Close)
+	return inKommune, opool
+}
+
 // explain returns the plan of the prepared statement sql run with args under plan_cache_mode.
 func explain(t *testing.T, inKommune func(func(pgx.Tx) error), mode, sql string, args []any) string {
 	t.Helper()
@@ -147,23 +158,7 @@ func TestKeptPrefixCountPlan(t *testing.T) {
 	db, owner := tenanttest.DB(t)
 	ctx := context.Background()
 	today := date(2026, 1, 1)
-	inKommune := func(fn func(tx pgx.Tx) error) {
-		t.Helper()
-		err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', '751', true)"); err != nil {
-				return err
-			}
-			return fn(tx)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	opool, err := tenant.OpenOwner(ctx, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer opool.Close()
+	inKommune, opool := planDB(t, db, owner)
 	analyze := func() {
 		t.Helper()
 		if _, err := opool.Exec(ctx, "ANALYZE sager, ydelser"); err != nil {
@@ -190,7 +185,7 @@ func TestKeptPrefixCountPlan(t *testing.T) {
 	addYdelser("s.id % 50 = 0")
 	analyze()
 	addYdelser("s.id % 50 <> 0")
-	err = db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
+	err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
 		before, after, err := tx.CompactListCounts(ctx, today)
 		t.Logf("kept counts compacted: %d rows to %d", before, after)
 		return err

@@ -57,11 +57,7 @@ func TestKeptListCounts(t *testing.T) {
 		var counts []*count
 		batch := &pgx.Batch{}
 		for _, today := range todays {
-			for _, q := range []tenant.ListQuery{
-				{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager},
-				{Liste: tenant.ListeAlle, Visning: tenant.VisningKunSager},
-				{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser},
-			} {
+			for _, q := range tenanttest.KeptLists {
 				for _, f := range []tenant.Filter{tenant.FilterAlle, tenant.FilterAfsluttede, tenant.FilterIkkeAfsluttede} {
 					for _, prefix := range prefixes {
 						q.Filter, q.Today, q.CPRPrefix = f, today, prefix
@@ -75,21 +71,7 @@ func TestKeptListCounts(t *testing.T) {
 						c := &count{q: q}
 						counts = append(counts, c)
 						batch.Queue(stmt, args...).QueryRow(func(r pgx.Row) error { return r.Scan(&c.kept) })
-						which := "kilde = 'egne'"
-						if q.Liste == tenant.ListeAlle {
-							which = "indberettet_at IS NOT NULL"
-						}
-						what := "count(*)"
-						if q.Visning == tenant.VisningSagerOgYdelser {
-							what = "coalesce(sum(antal_ydelser), 0)"
-						}
-						cond := map[tenant.Filter]string{
-							tenant.FilterAlle:           "$2::date IS NOT NULL",
-							tenant.FilterAfsluttede:     "slutdato_max < $2",
-							tenant.FilterIkkeAfsluttede: "(slutdato_max IS NULL OR slutdato_max >= $2)",
-						}[f]
-						batch.Queue(`SELECT `+what+` FROM sager WHERE kommune_kode = $1 AND `+which+` AND `+cond+
-							` AND cpr LIKE $3 || '%'`, "751", today, prefix).QueryRow(func(r pgx.Row) error { return r.Scan(&c.got) })
+						batch.Queue(tenanttest.CountedSQL(q), "751", today, prefix).QueryRow(func(r pgx.Row) error { return r.Scan(&c.got) })
 					}
 				}
 			}

@@ -218,30 +218,17 @@ func checkPrefixCounts(ctx context.Context, t *testing.T, tx *tenant.Tx, kommune
 	if err := tx.PgxTx().QueryRow(ctx, `SELECT cpr FROM sager WHERE id = $1`, sag).Scan(&cpr); err != nil {
 		return err
 	}
-	cond := map[tenant.Filter]string{
-		tenant.FilterAlle:           "$2::date IS NOT NULL",
-		tenant.FilterAfsluttede:     "slutdato_max < $2",
-		tenant.FilterIkkeAfsluttede: "(slutdato_max IS NULL OR slutdato_max >= $2)",
-	}
-	for _, c := range []struct {
-		q         tenant.ListQuery
-		what, min string
-	}{
-		{tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager}, "count(*)", "kilde = 'egne'"},
-		{tenant.ListQuery{Liste: tenant.ListeAlle, Visning: tenant.VisningKunSager}, "count(*)", "indberettet_at IS NOT NULL"},
-		{tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser}, "coalesce(sum(antal_ydelser), 0)", "kilde = 'egne'"},
-	} {
+	for _, c := range tenanttest.KeptLists {
 		for _, f := range []tenant.Filter{tenant.FilterAlle, tenant.FilterAfsluttede, tenant.FilterIkkeAfsluttede} {
 			for n := 1; n <= 3; n++ {
-				q := c.q
+				q := c
 				q.Filter, q.CPRPrefix, q.Today, q.Limit = f, cpr[:n], today, 1
 				page, err := tx.List(ctx, q)
 				if err != nil {
 					return err
 				}
 				var want int
-				if err := tx.PgxTx().QueryRow(ctx, `SELECT `+c.what+` FROM sager WHERE `+c.min+` AND `+cond[f]+
-					` AND cpr LIKE $1 || '%'`, q.CPRPrefix, today).Scan(&want); err != nil {
+				if err := tx.PgxTx().QueryRow(ctx, tenanttest.CountedSQL(q), kommune, today, q.CPRPrefix).Scan(&want); err != nil {
 					return err
 				}
 				if page.Total != want {

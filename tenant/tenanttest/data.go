@@ -83,3 +83,32 @@ func Leverance(ctx context.Context, tx *tenant.Tx, l tenant.NewLeverance, doc []
 	l.ID, l.Bytes, l.GzipSize = id, int64(len(doc)), w.GzipSize()
 	return tx.InsertLeverance(ctx, l)
 }
+
+// KeptLists are the lists and views whose counts are kept (00015, 00021), each to be asked
+// with a status filter, a day and a CPR prefix: Kun sager of both lists (S9) and Egne IDEP's
+// Sager og ydelser.
+var KeptLists = []tenant.ListQuery{
+	{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager},
+	{Liste: tenant.ListeAlle, Visning: tenant.VisningKunSager},
+	{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser},
+}
+
+// CountedSQL counts the list of q (one of KeptLists with its status filter) by counting the
+// sager themselves, the figure its kept count must equal: $1 the kommune, $2 the day the
+// status is of (S6), $3 the CPR prefix (S8).
+func CountedSQL(q tenant.ListQuery) string {
+	which := "kilde = 'egne'"
+	if q.Liste == tenant.ListeAlle {
+		which = "indberettet_at IS NOT NULL"
+	}
+	what := "count(*)"
+	if q.Visning == tenant.VisningSagerOgYdelser {
+		what = "coalesce(sum(antal_ydelser), 0)"
+	}
+	cond := map[tenant.Filter]string{
+		tenant.FilterAlle:           "$2::date IS NOT NULL",
+		tenant.FilterAfsluttede:     "slutdato_max < $2",
+		tenant.FilterIkkeAfsluttede: "(slutdato_max IS NULL OR slutdato_max >= $2)",
+	}[q.Filter]
+	return `SELECT ` + what + ` FROM sager WHERE kommune_kode = $1 AND ` + which + ` AND ` + cond + ` AND cpr LIKE $3 || '%'`
+}
