@@ -167,7 +167,6 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		return err
 	}
 	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
-		var shown []string
 		if st.visning == tenant.VisningYdelserVedSag && st.sagID != 0 {
 			sag, err := tx.SagIn(ctx, st.kommune, st.sagID)
 			if errors.Is(err, tenant.ErrNotFound) {
@@ -177,7 +176,6 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 				return err
 			}
 			v.SagCPR, v.SagNavn = sag.CPR, sag.Navn
-			shown = append(shown, sag.CPR)
 		}
 		page, err := tx.List(ctx, tenant.ListQuery{Kommune: st.kommune, Liste: st.liste, Visning: st.visning,
 			Filter: st.filter, CPRPrefix: st.prefix, SagID: st.sagID, After: st.after, Today: today})
@@ -192,9 +190,10 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		v.Total, v.Offset, v.Next = page.Total, page.Offset, page.Next
 		for _, r := range page.Rows {
 			v.Rows = append(v.Rows, listeRow(r, snap, v.CanWrite, st.kommune))
-			if len(shown) == 0 || shown[len(shown)-1] != r.CPR { // rows come by CPR, or of one sag
-				shown = append(shown, r.CPR)
-			}
+		}
+		shown := page.CPRs()
+		if len(shown) == 0 && v.SagCPR != "" {
+			shown = []string{v.SagCPR} // Ydelser ved sag shows the sag's CPR number without rows too
 		}
 		if len(shown) == 0 {
 			return nil

@@ -12,11 +12,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gorilla/sessions"
-	"github.com/jackc/pgx/v5"
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/accounts"
 	"indberet/tenant/websession"
 	"indberet/views"
 )
@@ -90,13 +88,7 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 	if uid == 0 {
 		return c.Next()
 	}
-	// The user and the policies' version in one round trip.
-	var u accounts.User
-	var version int64
-	b := &pgx.Batch{}
-	a.deps.Accounts.QueueByID(b, uid, &u)
-	access.QueueVersion(b, &version)
-	err = a.deps.DB.Pool.SendBatch(c.UserContext(), b).Close()
+	u, version, err := a.deps.Accounts.ForRequest(c.UserContext(), uid)
 	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
 		return err
 	}

@@ -104,6 +104,18 @@ type ListPage struct {
 	Next   string // the cursor of the next page; "" on the last page
 }
 
+// CPRs are the CPR numbers the page shows, each once (its rows come by CPR number, or are of
+// one sag): what the caller records as seen (LogCPRAccessIn).
+func (p ListPage) CPRs() []string {
+	var cprs []string
+	for _, r := range p.Rows {
+		if len(cprs) == 0 || cprs[len(cprs)-1] != r.CPR {
+			cprs = append(cprs, r.CPR)
+		}
+	}
+	return cprs
+}
+
 // ListCounts is the number of sager in each list of the kommune (S9).
 type ListCounts struct {
 	Egne int

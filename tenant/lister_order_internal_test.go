@@ -25,3 +25,14 @@ func TestRowsInOrder(t *testing.T) {
 		t.Error("Kun sager is ordered by its ORDER BY and not checked")
 	}
 }
+
+// TestListPageCPRs: a page's CPR numbers are each of its sager once, in order.
+func TestListPageCPRs(t *testing.T) {
+	p := ListPage{Rows: []ListRow{{CPR: "0101010001"}, {CPR: "0101010001"}, {CPR: "0101010002"}}}
+	if got := p.CPRs(); len(got) != 2 || got[0] != "0101010001" || got[1] != "0101010002" {
+		t.Errorf("CPRs %v", got)
+	}
+	if got := (ListPage{}).CPRs(); len(got) != 0 {
+		t.Errorf("CPRs of an empty page %v", got)
+	}
+}

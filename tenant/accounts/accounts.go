@@ -218,24 +218,32 @@ func scanUser(row pgx.Row) (User, error) {
 
 // ByID returns the user with the given id, or tenant.ErrNotFound.
 func (s *Store) ByID(ctx context.Context, id int64) (User, error) {
-	var u User
-	b := &pgx.Batch{}
-	s.QueueByID(b, id, &u)
-	return u, s.db.Pool.SendBatch(ctx, b).Close()
+	u, err := scanUser(s.db.Pool.QueryRow(ctx, userByIDSQL, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, tenant.ErrNotFound
+	}
+	return u, err
 }
 
-// QueueByID adds ByID's read of user id to b, to be sent with other reads in one round trip
-// (a request's user and the policies' version, app.loadSession). Running b sets *u, or fails
-// with tenant.ErrNotFound.
-func (s *Store) QueueByID(b *pgx.Batch, id int64, u *User) {
-	b.Queue(`SELECT `+userColumns+` FROM users WHERE id = $1`, id).QueryRow(func(row pgx.Row) error {
-		var err error
-		*u, err = scanUser(row)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tenant.ErrNotFound
-		}
+const userByIDSQL = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
+
+// ForRequest returns the user with the given id (as ByID, tenant.ErrNotFound when there is
+// none) and the policies' version (access.QueueVersion) in one round trip: what every request
+// of a logged-in user reads before the Enforcer answers it (app.loadSession).
+func (s *Store) ForRequest(ctx context.Context, id int64) (User, int64, error) {
+	var u User
+	var version int64
+	b := &pgx.Batch{}
+	b.Queue(userByIDSQL, id).QueryRow(func(row pgx.Row) (err error) {
+		u, err = scanUser(row)
 		return err
 	})
+	access.QueueVersion(b, &version)
+	err := s.db.Pool.SendBatch(ctx, b).Close()
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, version, tenant.ErrNotFound
+	}
+	return u, version, err
 }
 
 // ByEmail returns the user with the given e-mail, or tenant.ErrNotFound.

@@ -6,12 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/jackc/pgx/v5"
-
 	"indberet/app"
 	"indberet/tenant"
-	"indberet/tenant/access"
-	"indberet/tenant/accounts"
 	"indberet/tenant/websession"
 )
 
@@ -41,12 +37,8 @@ func (b *bench) directSearch(ctx context.Context, c *client, prefix string) erro
 	if _, err := fmt.Sscan(sess.Values[websession.UserIDKey].(string), &uid); err != nil {
 		return err
 	}
-	var u accounts.User
-	var version int64
-	batch := &pgx.Batch{}
-	b.deps.Accounts.QueueByID(batch, uid, &u)
-	access.QueueVersion(batch, &version)
-	if err := b.db.Pool.SendBatch(ctx, batch).Close(); err != nil {
+	u, _, err := b.deps.Accounts.ForRequest(ctx, uid)
+	if err != nil {
 		return err
 	}
 	s := tenant.Scope{Kommune: u.Kommune, Actor: tenant.Actor{UserID: u.ID, Email: u.Email, IP: "127.0.0.1"}}
@@ -55,12 +47,6 @@ func (b *bench) directSearch(ctx context.Context, c *client, prefix string) erro
 		if err != nil {
 			return err
 		}
-		var shown []string
-		for _, row := range page.Rows {
-			if len(shown) == 0 || shown[len(shown)-1] != row.CPR {
-				shown = append(shown, row.CPR)
-			}
-		}
-		return tx.LogCPRAccessIn(ctx, u.Kommune, "search", shown, "liste=egne visning=sager-og-ydelser filter=alle")
+		return tx.LogCPRAccessIn(ctx, u.Kommune, "search", page.CPRs(), "liste=egne visning=sager-og-ydelser filter=alle")
 	})
 }
