@@ -682,7 +682,6 @@ func (b *bench) explain(ctx context.Context) error {
 				verdict, b.planOK = "SEQUENTIAL SCAN OF SAGER", false
 			}
 			text := fmt.Sprintf("### %s: %s statement (%s)\n\n```\n%s\n\n%s\n```\n", c.name, what, verdict, s.SQL, plan)
-			fmt.Println(text)
 			b.plans = append(b.plans, text)
 		}
 	}
