@@ -1,10 +1,11 @@
 package worker
 
 import (
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"indberet/tenant"
@@ -36,17 +37,22 @@ func newTableWriter(f tenant.EksportFormat, w io.Writer, sheet string, header []
 // csvWriter writes what Danish Excel opens as it is: UTF-8 with a byte order mark (or Excel
 // reads it as Windows-1252), ';' between fields (the list separator of the Danish locale),
 // CRLF line ends, dates DD-MM-YYYY.
+//
+// Against formula injection (issue 14 #2, OWASP's "CSV Injection") text cells go through
+// spreadsheetText, and every field is quoted with its quotes doubled: a value holding a
+// separator (';', or the ',' or tab of a spreadsheet set to split on those) or a quote then
+// cannot end its field early and start a cell of its own, behind the neutralising '.
+// encoding/csv quotes only fields that hold its own separator, so the fields are written
+// here.
 type csvWriter struct {
-	w   *csv.Writer
-	buf []string
+	w *bufio.Writer
 }
 
 func newCSVWriter(w io.Writer, header []string) (*csvWriter, error) {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+	c := &csvWriter{w: bufio.NewWriter(w)}
+	if _, err := c.w.WriteString("\uFEFF"); err != nil {
 		return nil, err
 	}
-	c := &csvWriter{w: csv.NewWriter(w)}
-	c.w.Comma, c.w.UseCRLF = ';', true
 	cells := make([]cell, len(header))
 	for i, h := range header {
 		cells[i] = h
@@ -55,16 +61,47 @@ func newCSVWriter(w io.Writer, header []string) (*csvWriter, error) {
 }
 
 func (c *csvWriter) Row(cells []cell) error {
-	c.buf = c.buf[:0]
-	for _, v := range cells {
-		c.buf = append(c.buf, cellText(v))
+	for i, v := range cells {
+		if i > 0 {
+			c.w.WriteByte(';')
+		}
+		text := cellText(v)
+		if s, ok := v.(string); ok {
+			text = spreadsheetText(s)
+		}
+		c.w.WriteByte('"')
+		for {
+			j := strings.IndexByte(text, '"')
+			if j < 0 {
+				break
+			}
+			c.w.WriteString(text[:j+1])
+			c.w.WriteByte('"')
+			text = text[j+1:]
+		}
+		c.w.WriteString(text)
+		c.w.WriteByte('"')
 	}
-	return c.w.Write(c.buf)
+	_, err := c.w.WriteString("\r\n") // a bufio.Writer keeps its first error
+	return err
 }
 
-func (c *csvWriter) Close() error {
-	c.w.Flush()
-	return c.w.Error()
+func (c *csvWriter) Close() error { return c.w.Flush() }
+
+// spreadsheetText is text as a spreadsheet must show it, never run it (issue 14 #2): text a
+// spreadsheet would read as a formula – OWASP's rule: it begins with = + - @ tab or CR –
+// gets a ' in front, which Excel and LibreOffice take as "this is text". Leading spaces and
+// line feeds are looked past, as some spreadsheets skip them. Only text cells go through it:
+// the exports' numbers are counts and their dates are dates, which never start with these;
+// among the texts the CPR numbers (DDMMYY-SSSS), codes, UUIDs and rule ids begin with a
+// digit or a letter, so only typed text such as a Navn can change. A value changed so shows
+// its ' in the spreadsheet: the price of opening it safely.
+func spreadsheetText(s string) string {
+	t := strings.TrimLeft(s, " \n")
+	if t != "" && strings.IndexByte("=+-@\t\r", t[0]) >= 0 {
+		return "'" + s
+	}
+	return s
 }
 
 // cellText is a cell as text: a date DD-MM-YYYY.
