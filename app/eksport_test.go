@@ -5,10 +5,12 @@ import (
 	"encoding/csv"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,11 +24,18 @@ import (
 	"indberet/worker"
 )
 
-// finishedEksport stores a finished CSV export of the transaction's kommune with file as its
-// file and cprs as its CPR numbers, as the export job leaves one, and returns its id.
+// finishedEksport stores a finished CSV export (the CPR list of Egne IDEP, Kun sager) of the
+// transaction's kommune with file as its file and cprs as its CPR numbers, as the export job
+// leaves one, and returns its id.
 func finishedEksport(ctx context.Context, tx *tenant.Tx, file string, cprs ...string) (int64, error) {
-	e, err := tx.CreateEksport(ctx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
-		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
+	return finishedEksportOf(ctx, tx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}},
+		file, cprs...)
+}
+
+// finishedEksportOf is finishedEksport of the export n.
+func finishedEksportOf(ctx context.Context, tx *tenant.Tx, n tenant.NewEksport, file string, cprs ...string) (int64, error) {
+	e, err := tx.CreateEksport(ctx, n)
 	if err != nil {
 		return 0, err
 	}
@@ -167,51 +176,93 @@ func TestEksporterPosterEndToEnd(t *testing.T) {
 	c.get(views.EksporterPath).mustStatus(t, http.StatusOK).mustContain(t, "Eksporter", `href="`+page+`"`, "Hent")
 }
 
-// Who may fetch an export (T1–T3): a kommune's users with the export right, DST for any
-// kommune; another kommune's users get 404, users without the right 403.
+// Who may fetch an export (T1–T3, issue 14 #4): a kommune's users with the export right,
+// every export of their kommune; DST the exports of All (read only) of any kommune, the
+// delivered data, and none of Egne IDEP, whichever kind (its page, its progress and its file
+// are 404, as for an id of another kommune); another kommune's users get 404, users without
+// the right 403.
 func TestEksportAccess(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	var id int64
-	b.in("101", func(ctx context.Context, tx *tenant.Tx) (err error) {
-		id, err = finishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)
-		return err
+	const file = "CPR-nummer\r\n150362-1235\r\n"
+	exports := map[string]int64{}
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+		for _, n := range []tenant.NewEksport{
+			{Art: tenant.EksportListe, Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne}},
+			{Art: tenant.EksportTabel3, Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne}},
+			{Art: tenant.EksportFejl, Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne}},
+			{Art: tenant.EksportListe, Parametre: tenant.EksportParametre{Liste: tenant.ListeAlle}},
+		} {
+			n.Format, n.Parametre.Visning, n.Parametre.Filter = tenant.FormatCSV, tenant.VisningKunSager, tenant.FilterAlle
+			id, err := finishedEksportOf(ctx, tx, n, file, demo.NielsHansenCPR)
+			if err != nil {
+				return err
+			}
+			exports[string(n.Art)+" "+string(n.Parametre.Liste)] = id
+		}
+		return nil
 	})
-	page := "/eksporter/" + strconv.FormatInt(id, 10)
+	var want []string
 	for _, tc := range []struct {
-		email      string
-		page, file int
+		email  string
+		status func(name string) int
 	}{
-		{"indberetter.147@demo.invalid", http.StatusNotFound, http.StatusNotFound},
-		{"laeser.101@demo.invalid", http.StatusOK, http.StatusOK},
-		{"uden-ret.101@demo.invalid", http.StatusForbidden, http.StatusForbidden},
-		{"kommuneadmin.101@demo.invalid", http.StatusForbidden, http.StatusForbidden},
-		{"dst@demo.invalid", http.StatusOK, http.StatusOK},
+		{"indberetter.147@demo.invalid", func(string) int { return http.StatusNotFound }},
+		{"laeser.101@demo.invalid", func(string) int { return http.StatusOK }},
+		{"uden-ret.101@demo.invalid", func(string) int { return http.StatusForbidden }},
+		{"kommuneadmin.101@demo.invalid", func(string) int { return http.StatusForbidden }},
+		{"dst@demo.invalid", func(name string) int {
+			if strings.HasSuffix(name, " alle") {
+				return http.StatusOK
+			}
+			return http.StatusNotFound
+		}},
 	} {
 		c := b.sessionClient(tc.email)
-		if r := c.get(page); r.status != tc.page {
-			t.Errorf("%s GET %s: %d, want %d", tc.email, page, r.status, tc.page)
-		}
-		r := c.get(page + "/fil")
-		if r.status != tc.file {
-			t.Errorf("%s GET %s/fil: %d, want %d", tc.email, page, r.status, tc.file)
-		}
-		if r.status == http.StatusOK && r.body != "CPR-nummer\r\n150362-1235\r\n" {
-			t.Errorf("%s: file %q", tc.email, r.body)
+		for _, name := range slices.Sorted(maps.Keys(exports)) {
+			id := exports[name]
+			page := "/eksporter/" + strconv.FormatInt(id, 10)
+			status := tc.status(name)
+			if r := c.get(page); r.status != status {
+				t.Errorf("%s GET %s (%s): %d, want %d", tc.email, page, name, r.status, status)
+			}
+			req := httptest.NewRequest("GET", page, nil)
+			req.Header.Set("HX-Request", "true")
+			req.Header.Set("HX-Target", views.EksportStatusID)
+			if r := c.do(req); r.status != status {
+				t.Errorf("%s GET %s (%s, progress): %d, want %d", tc.email, page, name, r.status, status)
+			}
+			r := c.get(page + "/fil")
+			if r.status != status {
+				t.Errorf("%s GET %s/fil (%s): %d, want %d", tc.email, page, name, r.status, status)
+			}
+			if r.status == http.StatusOK {
+				if r.body != file {
+					t.Errorf("%s: file %q", tc.email, r.body)
+				}
+				want = append(want, strings.Split(tc.email, "@")[0]+"@demo.invalid 1 eksport="+strconv.FormatInt(id, 10)+
+					" art="+strings.Fields(name)[0]+" format=csv antal=1")
+			}
 		}
 	}
-	// Both downloads are in 101's CPR access log, DST's too; 147 learnt nothing.
-	log := b.cprLog("101", "download")
-	want := []string{"laeser.101@demo.invalid 1 eksport=" + strconv.FormatInt(id, 10) + " art=liste format=csv antal=1",
-		"dst@demo.invalid 1 eksport=" + strconv.FormatInt(id, 10) + " art=liste format=csv antal=1"}
-	if strings.Join(log, "|") != strings.Join(want, "|") {
-		t.Errorf("CPR access records: %q, want %q", log, want)
+	// Every download is in 101's CPR access log, DST's too; 147 learnt nothing.
+	if log := b.cprLog("101", "download"); strings.Join(log, "|") != strings.Join(want, "|") {
+		t.Errorf("CPR access records:\n%q\nwant\n%q", log, want)
 	}
-	// 147's list of exports does not show 101's; DST's shows it with the kommune.
-	if r := b.sessionClient("indberetter.147@demo.invalid").get("/eksporter"); strings.Contains(r.body, page) {
-		t.Error("147's list of exports shows 101's export")
+	// 147's list of exports does not show 101's; DST's shows the export of All with the
+	// kommune, and none of Egne IDEP.
+	if r := b.sessionClient("indberetter.147@demo.invalid").get("/eksporter"); strings.Contains(r.body, "/eksporter/") {
+		t.Error("147's list of exports shows 101's exports")
 	}
-	b.sessionClient("dst@demo.invalid").get("/eksporter").mustStatus(t, http.StatusOK).mustContain(t, page, "København (101)")
+	r := b.sessionClient("dst@demo.invalid").get("/eksporter").mustStatus(t, http.StatusOK)
+	r.mustContain(t, "/eksporter/"+strconv.FormatInt(exports["liste alle"], 10), "København (101)")
+	for name, id := range exports {
+		if !strings.HasSuffix(name, " alle") && strings.Contains(r.body, `"/eksporter/`+strconv.FormatInt(id, 10)+`"`) {
+			t.Errorf("DST's list of exports shows 101's export of Egne IDEP (%s)", name)
+		}
+	}
+	b.sessionClient("laeser.101@demo.invalid").get("/eksporter").mustStatus(t, http.StatusOK).
+		mustContain(t, `"/eksporter/`+strconv.FormatInt(exports["fejl egne"], 10)+`"`)
 	// Not an id, or none.
 	c := b.sessionClient("indberetter.101@demo.invalid")
 	c.get("/eksporter/abc").mustStatus(t, http.StatusNotFound)

@@ -125,7 +125,7 @@ func (t *Tx) CreateEksport(ctx context.Context, n NewEksport) (Eksport, error) {
 		!n.Parametre.Filter.Valid() {
 		return Eksport{}, fmt.Errorf("tenant: export %q %q %+v", n.Art, n.Format, n.Parametre)
 	}
-	if t.readsDeliveredOnly() && n.Parametre.Liste != ListeAlle {
+	if !t.screenIndsigt().SerListe(n.Parametre.Liste) {
 		return Eksport{}, ErrNotFound // T3, S9: DST exports what was delivered, All (read only)
 	}
 	if id := n.Parametre.SagID; id != 0 {
@@ -150,20 +150,31 @@ func (t *Tx) CreateEksport(ctx context.Context, n NewEksport) (Eksport, error) {
 		After: n})
 }
 
-// Eksport returns the export id as the scope sees it (a kommune its own, DST every kommune's),
-// or ErrNotFound (also for another kommune's id: T1).
+// Eksport returns the export id as the scope sees it (a kommune its own, DST every kommune's
+// of All (read only)), or ErrNotFound (also for another kommune's id, T1, and for DST an
+// export of Egne IDEP, which holds what was not delivered: T3, S9, issue 14 #4).
 func (t *Tx) Eksport(ctx context.Context, id int64) (Eksport, error) {
 	e, err := scanEksport(t.tx.QueryRow(ctx, `SELECT `+eksportColumns+` FROM eksporter WHERE id = $1`, id))
+	if err == nil && !t.screenIndsigt().SerListe(e.Parametre.Liste) {
+		return Eksport{}, ErrNotFound
+	}
 	return e, notFound(err, "export")
 }
 
 // eksporterShown is how many exports Eksporter returns at most: 14 days of a busy kommune.
 const eksporterShown = 200
 
-// Eksporter returns the exports the scope sees, newest first (at most eksporterShown).
+// Eksporter returns the exports the scope sees, as Eksport does, newest first (at most
+// eksporterShown).
 func (t *Tx) Eksporter(ctx context.Context) ([]Eksport, error) {
-	rows, err := t.tx.Query(ctx, `SELECT `+eksportColumns+` FROM eksporter
-		ORDER BY bestilt_at DESC, id DESC LIMIT $1`, eksporterShown)
+	var lister []string
+	for _, l := range []Liste{ListeEgne, ListeAlle} {
+		if t.screenIndsigt().SerListe(l) {
+			lister = append(lister, string(l))
+		}
+	}
+	rows, err := t.tx.Query(ctx, `SELECT `+eksportColumns+` FROM eksporter WHERE parametre->>'liste' = ANY($2)
+		ORDER BY bestilt_at DESC, id DESC LIMIT $1`, eksporterShown, lister)
 	if err != nil {
 		return nil, fmt.Errorf("exports: %w", err)
 	}

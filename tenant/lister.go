@@ -140,11 +140,11 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if kommune == "" {
 		return ListPage{}, ErrNoScope
 	}
-	if t.readsDeliveredOnly() && q.Liste != ListeAlle {
-		return ListPage{}, ErrNotFound // T3, S9: a read-all scope reads only what was delivered
-	}
 	if !q.Liste.Valid() || !q.Visning.Valid() {
 		return ListPage{}, fmt.Errorf("tenant: list %q view %q", q.Liste, q.Visning)
+	}
+	if !t.screenIndsigt().SerListe(q.Liste) {
+		return ListPage{}, ErrNotFound // T3, S9: a read-all scope reads only what was delivered
 	}
 	if q.Filter == "" {
 		q.Filter = FilterAlle
