@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/tenant"
+	"indberet/tenant/access"
 	"indberet/tenant/rules"
 	"indberet/views"
 )
@@ -25,6 +26,14 @@ import (
 // kommune) and the cursor may be in the URL (GET); a CPR number only in a POST body, so it
 // never lands in a URL, a log line or the browser history. What the viewers show of CPR
 // numbers, and every look-up of one, is itself a CPR access record.
+//
+// The logs show every reader who did what, when, to which sag or ydelse; the state of a sag
+// or ydelse (CPR-nummer, Navn, Bemærkninger …) only where the reader may open it on the
+// screens (tenant.Indsigt, issue 14 #3): a kommune's users with the data right (T2) their
+// kommune's, DST the delivered ones, nobody else any. The CPR filter is for readers who may
+// see sager, and finds only those they may see: it is refused (422) for the others, and for
+// DST it finds nothing of a sag that is not delivered, in either log, so that a search is no
+// oracle of what the screens do not show.
 
 // Messages of the log filters.
 const (
@@ -32,12 +41,15 @@ const (
 	msgLogSag     = "Skriv sagens nummer med cifre."
 	msgLogDatoer  = "Til-datoen må ikke ligge før fra-datoen."
 	msgLogBruger  = "Skriv brugerens e-mailadresse."
+	// msgLogCPRIngenAdgang refuses the CPR filter of a reader who may see no sag (issue 14 #3).
+	msgLogCPRIngenAdgang = "Du kan ikke søge på CPR-nummer, fordi du ikke har adgang til sagernes indhold."
 )
 
 // logFilter is a filter of a log viewer: as typed (views.LogFilter) and as the store reads it.
 type logFilter struct {
 	form     views.LogFilter
-	kommune  string // "" for every kommune the scope reads
+	indsigt  tenant.Indsigt // what the reader may see of sager
+	kommune  string         // "" for every kommune the scope reads
 	cpr      string
 	sagID    int64
 	from, to time.Time
@@ -45,14 +57,15 @@ type logFilter struct {
 }
 
 // readLogFilter reads the filter from the query (GET) or the form (POST); the CPR number
-// only from a form. Messages go in form.Errors (nil when all is well).
+// only from a form, and only from a reader who may see sager. Messages go in form.Errors (nil
+// when all is well).
 func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
 	get := c.Query
 	if c.Method() == fiber.MethodPost {
 		get = func(k string, _ ...string) string { return c.FormValue(k) }
 	}
-	f := logFilter{after: get(views.LogFeltEfter)}
-	in := views.LogFilter{Path: path, CSRFToken: csrfToken(reqOf(c).session),
+	f := logFilter{after: get(views.LogFeltEfter), indsigt: tenant.IndsigtFor(scope(c), a.can(c, access.SagRead))}
+	in := views.LogFilter{Path: path, CSRFToken: csrfToken(reqOf(c).session), MedCPR: f.indsigt.Ser(true),
 		Kommune: strings.TrimSpace(get(views.LogFeltKommune)), Bruger: strings.TrimSpace(get(views.LogFeltBruger)),
 		Handling: get(views.LogFeltHandling), Sag: strings.TrimSpace(get(views.LogFeltSag)),
 		Fra: strings.TrimSpace(get(views.LogFeltFra)), Til: strings.TrimSpace(get(views.LogFeltTil))}
@@ -71,7 +84,10 @@ func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
 	}
 	if in.CPR != "" {
 		cpr, err := rules.ParseCPR(in.CPR)
-		if err != nil {
+		switch {
+		case !in.MedCPR:
+			errs[views.LogFeltCPR] = msgLogCPRIngenAdgang
+		case err != nil:
 			errs[views.LogFeltCPR] = err.Error()
 		}
 		f.cpr = cpr
@@ -194,7 +210,7 @@ func (a *App) revision(c *fiber.Ctx) error {
 			return nil
 		}
 		q := tenant.AuditQuery{Kommune: f.kommune, UserEmail: strings.ToLower(f.form.Bruger), Action: f.form.Handling,
-			CPR: f.cpr, From: f.from, To: f.to, After: f.after}
+			CPR: f.cpr, From: f.from, To: f.to, After: f.after, Indsigt: f.indsigt}
 		if f.sagID != 0 {
 			q.Entity, q.EntityID = "sag", strconv.FormatInt(f.sagID, 10)
 		}
@@ -240,7 +256,7 @@ func (a *App) cprAdgang(c *fiber.Ctx) error {
 			return nil
 		}
 		page, err := tx.CPRAccessLog(ctx, tenant.CPRAccessQuery{Kommune: f.kommune, CPR: f.cpr,
-			UserEmail: strings.ToLower(f.form.Bruger), From: f.from, To: f.to, After: f.after})
+			UserEmail: strings.ToLower(f.form.Bruger), From: f.from, To: f.to, After: f.after, Indsigt: f.indsigt})
 		if err != nil {
 			return err
 		}
@@ -298,39 +314,19 @@ func cprActionLabel(action string) string {
 var entityLabels = map[string]string{"sag": "Sag", "ydelse": "Ydelse", "user": "Bruger", "kontaktperson": "Kontaktperson",
 	"leverance": "Indberetning", "kommune": "Kommune", "mail": "E-mail", "policy": "Rettigheder", "levering": "Levering", "eksport": "Eksport"}
 
-// revisionRecord is an audit record as the viewer shows it, and the CPR numbers it shows.
+// revisionRecord is an audit record as the viewer shows it, and the CPR numbers it shows
+// (none of a record the reader may not see: Skjult).
 func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []string) {
 	ting := strings.TrimSpace(entityLabels[r.Entity] + " " + r.EntityID)
 	if entityLabels[r.Entity] == "" {
 		ting = strings.TrimSpace(r.Entity + " " + r.EntityID)
 	}
+	if r.Entity == "ydelse" && r.SagID != 0 {
+		ting += " (sag " + strconv.FormatInt(r.SagID, 10) + ")"
+	}
 	felter, cprs := auditDiff(r.Before, r.After)
-	if r.Entity == "ydelse" {
-		for _, f := range felter {
-			if f.key == "SagID" {
-				ting += " (sag " + f.efterOrFoer() + ")"
-			}
-		}
-	}
-	rec := views.RevisionRecord{Tid: views.DateTimeDK(r.At.In(copenhagen)), Kommune: a.recordKommune(r.Kommune),
-		Bruger: r.UserEmail, IP: r.IP, Handling: auditActionLabel(r.Action), Ting: ting}
-	for _, f := range felter {
-		rec.Felter = append(rec.Felter, f.DiffFelt)
-	}
-	return rec, cprs
-}
-
-// diffFelt is a field of a change with its JSON key (the last of its path).
-type diffFelt struct {
-	views.DiffFelt
-	key string
-}
-
-func (f diffFelt) efterOrFoer() string {
-	if f.Efter != "" {
-		return f.Efter
-	}
-	return f.Foer
+	return views.RevisionRecord{Tid: views.DateTimeDK(r.At.In(copenhagen)), Kommune: a.recordKommune(r.Kommune),
+		Bruger: r.UserEmail, IP: r.IP, Handling: auditActionLabel(r.Action), Ting: ting, Felter: felter, Skjult: r.Skjult}, cprs
 }
 
 // auditFormFields are the JSON fields of the audit records (the Go field names of tenant.Sag
@@ -388,7 +384,7 @@ func auditFieldRank(k string) int {
 // its value before and after (dates DD-MM-YYYY, CPR numbers DDMMYY-SSSS), changed ones
 // marked, and returns the CPR numbers among them. Nested objects and lists are flattened
 // ("Sag › Navn", "Ydelse 2 › Startdato"); a list of målgrupper is one field.
-func auditDiff(before, after []byte) ([]diffFelt, []string) {
+func auditDiff(before, after []byte) ([]views.DiffFelt, []string) {
 	b, bKeys := flattenAudit(before)
 	f, fKeys := flattenAudit(after)
 	keys := bKeys
@@ -397,17 +393,16 @@ func auditDiff(before, after []byte) ([]diffFelt, []string) {
 			keys = append(keys, k)
 		}
 	}
-	var out []diffFelt
+	var out []views.DiffFelt
 	var cprs []string
 	for _, k := range keys {
 		x, inBefore := b[k]
 		y := f[k]
-		field := x // the label and key, from whichever state has the field
+		label := x.label // from whichever state has the field
 		if !inBefore {
-			field = y
+			label = y.label
 		}
-		out = append(out, diffFelt{DiffFelt: views.DiffFelt{Felt: field.label, Foer: x.text, Efter: y.text, Aendret: x.text != y.text},
-			key: field.key})
+		out = append(out, views.DiffFelt{Felt: label, Foer: x.text, Efter: y.text, Aendret: x.text != y.text})
 		for _, v := range []flatValue{x, y} {
 			if v.cpr != "" && !slices.Contains(cprs, v.cpr) {
 				cprs = append(cprs, v.cpr)
@@ -419,8 +414,8 @@ func auditDiff(before, after []byte) ([]diffFelt, []string) {
 
 // flatValue is one field of a flattened audit JSON.
 type flatValue struct {
-	label, text, key string
-	cpr              string // the CPR number when the field is one
+	label, text string
+	cpr         string // the CPR number when the field is one
 }
 
 // flattenAudit reads an audit JSON object into its fields by path, in the order of
@@ -443,7 +438,7 @@ func flattenAudit(raw []byte) (map[string]flatValue, []string) {
 				}
 				if k == "Maalgrupper" {
 					keys = append(keys, path+"/"+k)
-					out[path+"/"+k] = flatValue{label: l, text: maalgrupperText(x[k]), key: k}
+					out[path+"/"+k] = flatValue{label: l, text: maalgrupperText(x[k])}
 					continue
 				}
 				walk(path+"/"+k, l, x[k])
@@ -454,7 +449,7 @@ func flattenAudit(raw []byte) (map[string]flatValue, []string) {
 			}
 		default:
 			key := path[strings.LastIndex(path, "/")+1:]
-			fv := flatValue{label: label, text: auditValueText(key, x), key: key}
+			fv := flatValue{label: label, text: auditValueText(key, x)}
 			if key == "CPR" {
 				fv.cpr, _ = x.(string)
 			}

@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"indberet/tenant"
+	"indberet/tenant/access"
 	"indberet/tenant/demo"
 	"indberet/tenant/tenanttest"
 )
@@ -56,6 +58,21 @@ func (b *bundle) logTestChange(n int) int64 {
 	return niels
 }
 
+// grantDataRight gives the kommune administrator email the role laeser too: the data right
+// of T2, with which a kommune's administrator sees its sager in the logs (issue 14 #3).
+func (b *bundle) grantDataRight(email string) {
+	b.t.Helper()
+	ctx := context.Background()
+	u, err := b.accounts.ByEmail(ctx, email)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	roles := []string{access.Laeser, access.Kommuneadmin}
+	if _, err := b.accounts.SetRoles(ctx, tenant.Actor{Email: "test"}, u.Kommune, u.ID, roles); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
 // logTo makes the app's request log write to a buffer, to check what a log line holds.
 func (b *bundle) logTo() *bytes.Buffer {
 	var buf bytes.Buffer
@@ -69,6 +86,8 @@ func TestRevisionKommuneadmin(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	niels := b.logTestChange(1)
+	b.grantDataRight("kommuneadmin.101@demo.invalid") // the content of the records (TestRevisionIndsigt)
+	b.grantDataRight("kommuneadmin.147@demo.invalid")
 	requestLog := b.logTo()
 	c := b.client()
 	c.login("kommuneadmin.101@demo.invalid")
@@ -160,6 +179,7 @@ func TestRevisionPagesWithCPR(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.logTestChange(55)
+	b.grantDataRight("kommuneadmin.101@demo.invalid")
 	c := b.client()
 	c.login("kommuneadmin.101@demo.invalid")
 	r := c.post("/revision", url.Values{"cpr": {"1503621235"}, "handling": {"sag.update"}}, true).mustStatus(t, http.StatusOK)
@@ -178,6 +198,7 @@ func TestRevisionPagesWithCPR(t *testing.T) {
 func TestLogFiltersRefused(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
+	b.grantDataRight("kommuneadmin.101@demo.invalid") // the CPR filter (TestRevisionIndsigt)
 	c := b.client()
 	c.login("kommuneadmin.101@demo.invalid")
 	d := b.client()
@@ -218,6 +239,8 @@ func TestRevisionDST(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.logTestChange(1)
+	s, ys, _ := b.sagByCPR("101", demo.NielsHansenCPR) // delivered: DST sees it (TestRevisionIndsigt)
+	tenanttest.MarkDelivered(t, b.db, "101", time.Now(), []int64{s.ID}, []int64{ys[0].ID, ys[1].ID})
 	c := b.client()
 	c.login("dst@demo.invalid")
 	r := c.get("/revision").mustStatus(t, http.StatusOK)
@@ -262,6 +285,8 @@ func TestCPRAdgang(t *testing.T) {
 	d.login("dst@demo.invalid")
 	d.get(fmt.Sprintf("/sager/%d?kommune=751", f.sagD)).mustStatus(t, http.StatusOK)
 
+	b.grantDataRight("kommuneadmin.101@demo.invalid") // the CPR filter (TestRevisionIndsigt)
+	b.grantDataRight("kommuneadmin.751@demo.invalid")
 	requestLog := b.logTo()
 	c := b.client()
 	c.login("kommuneadmin.101@demo.invalid")
@@ -366,4 +391,95 @@ func TestEveryAuditActionHasALabel(t *testing.T) {
 	if found < 20 {
 		t.Errorf("found %d audit actions in the source; the pattern no longer matches how they are written", found)
 	}
+}
+
+// skjultTekst is what the Revisionslog shows instead of the fields of a change the reader may
+// not see (views.SkjultTekst, written out: the test checks the words).
+const skjultTekst = "Skjult: du har ikke adgang til sagens indhold"
+
+// TestRevisionIndsigt (issue 14 #3): the logs show every reader who did what to which sag or
+// ydelse, and when; the fields before and after (CPR-nummer, Navn, Bemærkninger …) only of
+// what the reader may open on the screens. A kommune's administrator without the data right
+// (T2) and platform administrators see none; DST sees a delivered sag and its delivered
+// ydelser and nothing else; with the data right the administrator sees the kommune's. A
+// search by CPR number finds no more: refused (422) for those who see no sag, and for DST
+// nothing of an undelivered sag, in either log.
+func TestRevisionIndsigt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	niels := b.logTestChange(1)
+	sag := strconv.FormatInt(niels, 10)
+	content := []string{"Niels Hansen", "Niels P. Hansen 1", "150362-1235"}
+	// Someone of 101 saw Niels Hansen's sag: a record of his CPR number in the CPR access log.
+	b.sessionClient("laeser.101@demo.invalid").get("/sager/"+sag).mustStatus(t, http.StatusOK)
+
+	hidden := func(c *client, q url.Values) {
+		t.Helper()
+		for _, path := range []string{"/revision?" + q.Encode(), "POST"} {
+			var r response
+			if path == "POST" {
+				r = c.post("/revision", q, true)
+			} else {
+				r = c.get(path)
+			}
+			r.mustStatus(t, http.StatusOK).mustContain(t, "Sag ændret (sag.update)", "Sag oprettet (sag.create)",
+				"indberetter.101@demo.invalid", "Sag "+sag, skjultTekst).mustNotContain(t, content...)
+		}
+	}
+	searchRefused := func(who string, c *client, path string) {
+		t.Helper()
+		r := c.post(path, url.Values{"cpr": {"150362-1235"}}, true).mustStatus(t, http.StatusUnprocessableEntity)
+		r.mustContain(t, msgLogCPRIngenAdgang, `value="150362-1235"`).mustNotContain(t, "Ingen poster", "laeser.101@demo.invalid")
+		if !strings.Contains(c.get(path).body, `name="bruger"`) || strings.Contains(c.get(path).body, `name="cpr"`) {
+			t.Errorf("%s: %s offers the CPR filter", who, path)
+		}
+	}
+
+	// 101's administrator without the data right: who did what, not the content.
+	admin := b.sessionClient("kommuneadmin.101@demo.invalid")
+	hidden(admin, url.Values{"sag": {sag}})
+	searchRefused("kommuneadmin", admin, "/revision")
+	searchRefused("kommuneadmin", admin, "/cpr-adgang")
+	admin.get("/cpr-adgang").mustStatus(t, http.StatusOK).mustContain(t, "laeser.101@demo.invalid")
+	for _, a := range tenanttest.CPRAccessLog(t, b.db, "101") {
+		if a.UserEmail == "kommuneadmin.101@demo.invalid" && len(a.CPRs) > 0 {
+			t.Errorf("the administrator was shown CPR numbers: %+v", a)
+		}
+	}
+
+	// A platform administrator: the same, in every kommune.
+	p := b.sessionClient("platform@demo.invalid")
+	hidden(p, url.Values{"kommune": {"101"}, "sag": {sag}})
+	searchRefused("platformadmin", p, "/revision")
+	searchRefused("platformadmin", p, "/cpr-adgang")
+
+	// DST, the sag not delivered: the issue's POST /revision kommune=101&sag=…; by CPR
+	// number nothing of 101's, in either log, across every kommune or in 101 (DST's own
+	// look-ups, under the platform, it does see).
+	d := b.sessionClient("dst@demo.invalid")
+	hidden(d, url.Values{"kommune": {"101"}, "sag": {sag}})
+	for _, q := range []url.Values{{"cpr": {"1503621235"}}, {"cpr": {"1503621235"}, "kommune": {"101"}}} {
+		d.post("/revision", q, true).mustStatus(t, http.StatusOK).mustContain(t, "Ingen poster").mustNotContain(t, content...)
+		d.post("/cpr-adgang", q, true).mustStatus(t, http.StatusOK).mustNotContain(t, "laeser.101@demo.invalid", "<td>København (101)</td>")
+	}
+
+	// Delivered, the sag and its first ydelse: DST sees those, and finds them by CPR number;
+	// the other ydelse's records stay without content.
+	s, ys, _ := b.sagByCPR("101", demo.NielsHansenCPR)
+	tenanttest.MarkDelivered(t, b.db, "101", time.Now(), []int64{s.ID}, []int64{ys[0].ID})
+	r := d.post("/revision", url.Values{"cpr": {"1503621235"}, "handling": {"sag.update"}}, true).mustStatus(t, http.StatusOK)
+	r.mustContain(t, "<del>Niels Hansen</del>", "Niels P. Hansen 1").mustNotContain(t, skjultTekst)
+	r = d.post("/revision", url.Values{"cpr": {"1503621235"}, "handling": {"ydelse.create"}}, true).mustStatus(t, http.StatusOK)
+	r.mustContain(t, fmt.Sprintf("Ydelse %d (sag %s)", ys[0].ID, sag), fmt.Sprintf("Ydelse %d (sag %s)", ys[1].ID, sag), skjultTekst)
+	if n := strings.Count(r.body, skjultTekst); n != 1 {
+		t.Errorf("DST: %d ydelser hidden, want 1 (the undelivered)", n)
+	}
+	d.post("/cpr-adgang", url.Values{"cpr": {"1503621235"}}, true).mustStatus(t, http.StatusOK).mustContain(t, "laeser.101@demo.invalid")
+
+	// 101's administrator given the data right (laeser): the kommune's content, and the search.
+	b.grantDataRight("kommuneadmin.101@demo.invalid")
+	admin = b.sessionClient("kommuneadmin.101@demo.invalid")
+	admin.get("/revision?sag="+sag).mustStatus(t, http.StatusOK).mustContain(t, "Niels P. Hansen 1").mustNotContain(t, skjultTekst)
+	admin.post("/revision", url.Values{"cpr": {"1503621235"}}, true).mustStatus(t, http.StatusOK).mustContain(t, "Niels P. Hansen 1")
+	admin.post("/cpr-adgang", url.Values{"cpr": {"1503621235"}}, true).mustStatus(t, http.StatusOK).mustContain(t, "laeser.101@demo.invalid")
 }

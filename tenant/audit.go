@@ -88,6 +88,11 @@ type AuditQuery struct {
 	From, To time.Time // at in [From, To); a zero time leaves that end open
 	After    string    // the cursor of AuditPage.Next; "" for the first page
 	Limit    int       // 0 or more than LogPageSize is LogPageSize
+	// Indsigt is what the reader may see of sager and ydelser (IndsigtFor; the zero value:
+	// nothing). A record of a sag or ydelse the reader may not see comes without its state
+	// (Skjult), and the CPR filter finds only sager the reader may see: a search by CPR
+	// number tells no more than the screens would (issue 14 #3).
+	Indsigt Indsigt
 }
 
 // AuditRecord is one record of the audit log.
@@ -100,8 +105,12 @@ type AuditRecord struct {
 	Action    string
 	Entity    string
 	EntityID  string
-	Before    []byte // the JSON of the state before; nil where there is none
+	Before    []byte // the JSON of the state before; nil where there is none, or Skjult
 	After     []byte // and after
+	SagID     int64  // the sag of a sag's or a ydelse's record (00011); 0 for others
+	// Skjult: a record of a sag or ydelse whose content the reader may not see
+	// (AuditQuery.Indsigt): who did what to which sag or ydelse, when, without Before and After.
+	Skjult bool
 }
 
 // AuditPage is one page of the audit log.
@@ -121,7 +130,12 @@ func (t *Tx) AuditLog(ctx context.Context, q AuditQuery) (AuditPage, error) {
 		},
 		func(r pgx.CollectableRow) (AuditRecord, error) {
 			var x AuditRecord
-			err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Entity, &x.EntityID, &x.Before, &x.After)
+			var indberettet bool
+			err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Entity, &x.EntityID, &x.Before, &x.After,
+				&x.SagID, &indberettet)
+			if sagIndhold(x.Entity) && !q.Indsigt.Ser(indberettet) {
+				x.Before, x.After, x.Skjult = nil, nil, true
+			}
 			return x, err
 		},
 		func(x AuditRecord) (time.Time, int64) { return x.At, x.ID })
@@ -168,8 +182,25 @@ func readLogPage[R any](ctx context.Context, t *Tx, kommune, after string, limit
 	return recs, cur.offset, next, nil
 }
 
+// sagIndhold tells whether the records of entity hold the content of a sag or ydelse (their
+// state: CPR-nummer, Navn, Bemærkninger, the ydelse's fields), which AuditQuery.Indsigt governs.
+func sagIndhold(entity string) bool { return entity == "sag" || entity == "ydelse" }
+
+// auditIndberettetSQL is, for a record of audit_log, whether the sag or ydelse it is about is
+// delivered now (I2; false when it is gone): a look-up by primary key per record of the page.
+// Scalar sub-selects, not EXISTS, which the planner may turn into a hash of every delivered
+// sag of the table.
+const auditIndberettetSQL = `coalesce(CASE entity
+	WHEN 'sag' THEN (SELECT s.indberettet_at IS NOT NULL FROM sager s
+		WHERE s.kommune_kode = audit_log.kommune_kode AND s.id = audit_log.sag_id)
+	WHEN 'ydelse' THEN (SELECT y.indberettet_at IS NOT NULL FROM ydelser y
+		WHERE y.kommune_kode = audit_log.kommune_kode
+		AND y.id = CASE WHEN audit_log.entity_id ~ '^[0-9]{1,18}$' THEN audit_log.entity_id::bigint END)
+	END, false)`
+
 // auditSQL is the page query of q in kommune ("" for every kommune). ok is false when no
-// record can match (an entity id that is not a number where the entity's ids are numbers).
+// record can match (an entity id that is not a number where the entity's ids are numbers; a
+// CPR number the reader may see no sag of).
 func auditSQL(kommune string, q AuditQuery, cur logCursor) (stmt string, args []any, ok bool) {
 	b := &sqlArgs{}
 	w := []string{"true"}
@@ -194,22 +225,34 @@ func auditSQL(kommune string, q AuditQuery, cur logCursor) (stmt string, args []
 	}
 	if q.CPR != "" {
 		// The sager with the CPR number: those whose records name it (also deleted ones)
-		// and those that exist (also ones that came without a record).
+		// and those that exist (also ones that came without a record). A reader who sees
+		// only delivered sager finds those only: a deleted sag was never delivered (S7).
+		if !q.Indsigt.Ser(true) {
+			return "", nil, false
+		}
 		c := b.add(q.CPR)
 		inLog, inSager := "", " AND s.kommune_kode = ANY("+allKommunerSQL+")"
 		if kommune != "" {
 			k := b.add(kommune)
 			inLog, inSager = " AND a.kommune_kode = "+k, " AND s.kommune_kode = "+k
 		}
-		w = append(w, `sag_id IS NOT NULL AND sag_id = ANY(ARRAY(
-			SELECT a.sag_id FROM audit_log a WHERE a.sag_cpr = `+c+inLog+`
-			UNION SELECT s.id FROM sager s WHERE s.cpr = `+c+inSager+`))`)
+		sager := `SELECT a.sag_id FROM audit_log a WHERE a.sag_cpr = ` + c + inLog + `
+			UNION SELECT s.id FROM sager s WHERE s.cpr = ` + c + inSager
+		if !q.Indsigt.Ser(false) {
+			sager = `SELECT s.id FROM sager s WHERE s.cpr = ` + c + inSager + ` AND s.indberettet_at IS NOT NULL`
+		}
+		w = append(w, `sag_id IS NOT NULL AND sag_id = ANY(ARRAY(`+sager+`))`)
 	}
 	w = append(w, timeRangeSQL(b, "at", q.From, q.To)...)
 	if cur.set {
 		w = append(w, "(at, id) < ("+b.add(cur.at)+"::timestamptz, "+b.add(cur.id)+"::bigint)")
 	}
-	stmt = `SELECT kommune_kode, id, at, user_email, ip, action, entity, entity_id, before, after
+	indberettet := "false" // needed only when the reader sees a delivered sag and not another
+	if q.Indsigt.Ser(true) != q.Indsigt.Ser(false) {
+		indberettet = auditIndberettetSQL
+	}
+	stmt = `SELECT kommune_kode, id, at, user_email, ip, action, entity, entity_id, before, after,
+		coalesce(sag_id, 0), ` + indberettet + `
 		FROM audit_log WHERE ` + strings.Join(w, " AND ") + `
 		ORDER BY at DESC, id DESC LIMIT ` + b.add(q.Limit+1)
 	return stmt, b.args, true

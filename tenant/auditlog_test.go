@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"indberet/tenant"
+	"indberet/tenant/access"
 	"indberet/tenant/tenanttest"
 )
 
@@ -92,9 +93,11 @@ func loadLogFixture(t *testing.T, db *tenant.DB) logFixture {
 	return f
 }
 
-// auditPage reads the audit log in s and returns its records as "kommune action entity:id".
+// auditPage reads the audit log in s as a reader who may read sager (sag:read) and returns
+// its records as "kommune action entity:id".
 func auditPage(t *testing.T, db *tenant.DB, s tenant.Scope, q tenant.AuditQuery) ([]string, tenant.AuditPage) {
 	t.Helper()
+	q.Indsigt = tenant.IndsigtFor(s, true)
 	var p tenant.AuditPage
 	err := db.InScope(context.Background(), s, func(tx *tenant.Tx) (err error) {
 		p, err = tx.AuditLog(context.Background(), q)
@@ -117,6 +120,7 @@ func TestAuditLogFilters(t *testing.T) {
 	id := func(n int64) string { return strconv.FormatInt(n, 10) }
 	sag101, y101, other, sag147 := "sag:"+id(f.sag101), "ydelse:"+id(f.ydelse101), "sag:"+id(f.other101), "sag:"+id(f.sag147)
 	kbh, ballerup, dst := scopeAs("101", "admin@101.invalid"), scopeAs("147", "admin@147.invalid"), scopeAs("", "dst@dst.invalid")
+	deliverLogFixture147(t, db, f)
 	hour := time.Hour
 	now := time.Now()
 
@@ -152,9 +156,13 @@ func TestAuditLogFilters(t *testing.T) {
 		{"time range after", kbh, tenant.AuditQuery{From: now.Add(hour)}, nil},
 		{"dst: one kommune", dst, tenant.AuditQuery{Kommune: "147"},
 			[]string{"147 ydelse.create ydelse:" + id(f.ydelse147), "147 sag.create " + sag147}},
+		// DST finds by CPR number the delivered sager only (147's), not 101's (issue 14 #3).
 		{"dst: cpr across kommuner", dst, tenant.AuditQuery{CPR: logCPR, Action: "sag.create"},
-			[]string{"147 sag.create " + sag147, all101[6]}},
-		{"dst: cpr in one kommune", dst, tenant.AuditQuery{CPR: logCPR, Action: "sag.create", Kommune: "101"}, []string{all101[6]}},
+			[]string{"147 sag.create " + sag147}},
+		{"dst: cpr in one kommune", dst, tenant.AuditQuery{CPR: logCPR, Action: "sag.create", Kommune: "147"},
+			[]string{"147 sag.create " + sag147}},
+		{"dst: cpr in a kommune where it is not delivered", dst, tenant.AuditQuery{CPR: logCPR, Kommune: "101"}, nil},
+		{"dst: cpr of a deleted sag", dst, tenant.AuditQuery{CPR: logOtherCPR}, nil},
 	}
 	for _, c := range cases {
 		got, _ := auditPage(t, db, c.scope, c.q)
@@ -225,10 +233,27 @@ func TestAuditLogFilters(t *testing.T) {
 	}
 }
 
-// cprAccessPage reads the CPR access log in s and returns its records as "kommune user
-// action detail antal".
+// deliverLogFixture147 marks 147's sag and ydelse of the fixture delivered (I2).
+func deliverLogFixture147(t *testing.T, db *tenant.DB, f logFixture) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.InScope(ctx, scopeAs("147", "system"), func(tx *tenant.Tx) error {
+		if _, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, f.sag147); err != nil {
+			return err
+		}
+		_, err := tx.PgxTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE id = $1`, f.ydelse147)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cprAccessPage reads the CPR access log in s as a reader who may read sager (sag:read) and
+// returns its records as "kommune user action detail antal".
 func cprAccessPage(t *testing.T, db *tenant.DB, s tenant.Scope, q tenant.CPRAccessQuery) ([]string, tenant.CPRAccessPage) {
 	t.Helper()
+	q.Indsigt = tenant.IndsigtFor(s, true)
 	var p tenant.CPRAccessPage
 	err := db.InScope(context.Background(), s, func(tx *tenant.Tx) (err error) {
 		p, err = tx.CPRAccessLog(context.Background(), q)
@@ -262,6 +287,19 @@ func TestCPRAccessLogFilters(t *testing.T) {
 	}
 	anna, bo := scopeAs("101", "anna@101.invalid"), scopeAs("101", "bo@101.invalid")
 	karl, dst := scopeAs("147", "karl@147.invalid"), scopeAs("", "dst@dst.invalid")
+	// logCPR's sag: delivered in 147, not in 101 (DST's CPR filter, issue 14 #3).
+	for _, s := range []tenant.Scope{anna, karl} {
+		err := db.InScope(ctx, s, func(tx *tenant.Tx) error {
+			id, err := tx.InsertSag(ctx, tenant.Sag{CPR: logCPR})
+			if err == nil && s.Kommune == "147" {
+				_, err = tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	logAs(anna, "", "list", "a", logCPR, logOtherCPR, "0202024321")
 	logAs(bo, "", "view", "b", logOtherCPR)
 	logAs(karl, "", "view", "c", logCPR)
@@ -292,11 +330,16 @@ func TestCPRAccessLogFilters(t *testing.T) {
 			[]string{"147 dst@dst.invalid list d 2", "147 karl@147.invalid view c 1"}},
 		{"time range after", karl, tenant.CPRAccessQuery{From: now.Add(time.Hour)}, nil},
 		{"cpr and time range before", karl, tenant.CPRAccessQuery{CPR: logCPR, To: now.Add(-time.Hour)}, nil},
+		// DST finds by CPR number the records of the kommuner where it is a delivered sag
+		// (147, not 101) and the platform's own (issue 14 #3).
 		{"dst: cpr across kommuner", dst, tenant.CPRAccessQuery{CPR: logCPR},
-			[]string{"101 anna@101.invalid view f 1", "000 dst@dst.invalid search e 1", "147 dst@dst.invalid list d 2",
-				"147 karl@147.invalid view c 1", "101 anna@101.invalid list a 3"}},
+			[]string{"000 dst@dst.invalid search e 1", "147 dst@dst.invalid list d 2", "147 karl@147.invalid view c 1"}},
 		{"dst: cpr in one kommune", dst, tenant.CPRAccessQuery{CPR: logCPR, Kommune: "147"},
 			[]string{"147 dst@dst.invalid list d 2", "147 karl@147.invalid view c 1"}},
+		{"dst: cpr in a kommune where it is not delivered", dst, tenant.CPRAccessQuery{CPR: logCPR, Kommune: "101"}, nil},
+		{"dst: cpr only of the platform's", dst, tenant.CPRAccessQuery{CPR: logCPR, Kommune: tenant.PlatformKommune},
+			[]string{"000 dst@dst.invalid search e 1"}},
+		{"dst: cpr of no delivered sag", dst, tenant.CPRAccessQuery{CPR: logOtherCPR}, nil},
 		{"dst: user", dst, tenant.CPRAccessQuery{UserEmail: "dst@dst.invalid"},
 			[]string{"000 dst@dst.invalid search e 1", "147 dst@dst.invalid list d 2"}},
 	}
@@ -487,5 +530,88 @@ func TestReadAllScopeReadsDeliveredOnly(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLogsIndsigt: what each reader sees of the sager and ydelser in the audit log and the
+// CPR access log (issue 14 #3): the records of every change, who and when, for all of them;
+// the state before and after only of a sag or ydelse the reader may see on the screens (a
+// kommune's users with the data right: their kommune's; DST: the delivered ones; platform
+// administrators and a kommune's users without the data right: none); and a search by CPR
+// number finds only what the reader may see.
+func TestLogsIndsigt(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	f := loadLogFixture(t, db)
+	deliverLogFixture147(t, db, f)
+	ctx := context.Background()
+	for _, s := range []tenant.Scope{scopeAs("101", "anna@101.invalid"), scopeAs("147", "karl@147.invalid")} {
+		if err := db.InScope(ctx, s, func(tx *tenant.Tx) error { return tx.LogCPRAccess(ctx, "view", []string{logCPR}, "sag") }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sag147 := map[string]bool{"sag:" + strconv.FormatInt(f.sag147, 10): true, "ydelse:" + strconv.FormatInt(f.ydelse147, 10): true}
+	for _, r := range readerRoles {
+		kommune := "101"
+		if len(r.roles) > 0 && !slices.ContainsFunc(r.roles, func(n string) bool { role, _ := access.RoleByName(n); return role.NeedsKommune }) {
+			kommune = ""
+		}
+		s := scopeAs(kommune, r.name)
+		ind := tenant.IndsigtFor(s, holds(r.roles, access.SagRead))
+		var page tenant.AuditPage
+		var byCPR, accessByCPR []string
+		err := db.InScope(ctx, s, func(tx *tenant.Tx) (err error) {
+			if page, err = tx.AuditLog(ctx, tenant.AuditQuery{Indsigt: ind}); err != nil {
+				return err
+			}
+			p, err := tx.AuditLog(ctx, tenant.AuditQuery{Indsigt: ind, CPR: logCPR})
+			for _, x := range p.Records {
+				byCPR = append(byCPR, x.Kommune+" "+x.Entity)
+			}
+			if err != nil {
+				return err
+			}
+			a, err := tx.CPRAccessLog(ctx, tenant.CPRAccessQuery{Indsigt: ind, CPR: logCPR})
+			for _, x := range a.Records {
+				accessByCPR = append(accessByCPR, x.Kommune+" "+x.UserEmail)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", r.name, err)
+		}
+		var shown, hidden int
+		for _, x := range page.Records {
+			thing := x.Entity + ":" + x.EntityID
+			want := x.Entity != "sag" && x.Entity != "ydelse" || ind == tenant.KommunensIndsigt ||
+				ind == tenant.IndberettetIndsigt && sag147[thing]
+			if got := !x.Skjult && (x.Before != nil || x.After != nil); got != want || x.Skjult == want {
+				t.Errorf("%s: %s %s shown %v (skjult %v, before %s, after %s), want shown %v", r.name, x.Kommune, thing, got,
+					x.Skjult, x.Before, x.After, want)
+			}
+			if x.Entity == "ydelse" && x.SagID == 0 || x.Entity == "sag" && strconv.FormatInt(x.SagID, 10) != x.EntityID {
+				t.Errorf("%s: %s without its sag (%d)", r.name, thing, x.SagID)
+			}
+			if x.UserEmail == "" || x.At.IsZero() || x.Action == "" {
+				t.Errorf("%s: %s without who, when or what: %+v", r.name, thing, x)
+			}
+			if x.Skjult {
+				hidden++
+			} else {
+				shown++
+			}
+		}
+		wantByCPR, wantAccess := map[tenant.Indsigt][]string{
+			tenant.KommunensIndsigt:   {"101 ydelse", "101 sag", "101 ydelse", "101 sag"},
+			tenant.IndberettetIndsigt: {"147 ydelse", "147 sag"},
+		}[ind], map[tenant.Indsigt][]string{
+			tenant.KommunensIndsigt:   {"101 anna@101.invalid"},
+			tenant.IndberettetIndsigt: {"147 karl@147.invalid"},
+		}[ind]
+		if !slices.Equal(byCPR, wantByCPR) || !slices.Equal(accessByCPR, wantAccess) {
+			t.Errorf("%s: by CPR number the audit log finds %q, the CPR access log %q; want %q, %q", r.name, byCPR,
+				accessByCPR, wantByCPR, wantAccess)
+		}
+		t.Logf("%s (%v): %d records shown, %d hidden", r.name, ind, shown, hidden)
 	}
 }

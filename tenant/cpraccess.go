@@ -56,6 +56,11 @@ type CPRAccessQuery struct {
 	From, To  time.Time // at in [From, To); a zero time leaves that end open
 	After     string    // the cursor of CPRAccessPage.Next; "" for the first page
 	Limit     int       // 0 or more than LogPageSize is LogPageSize
+	// Indsigt is what the reader may see of sager (IndsigtFor; the zero value: nothing). The
+	// CPR filter finds records only in the kommuner where the reader may see a sag of the CPR
+	// number (and the platform's own records, the look-ups of DST and platform users), so
+	// that a search by CPR number is no oracle of the sager a reader may not see (issue 14 #3).
+	Indsigt Indsigt
 }
 
 // CPRAccessRecord is one record of the CPR access log. It tells how many CPR numbers the
@@ -86,8 +91,7 @@ func (t *Tx) CPRAccessLog(ctx context.Context, q CPRAccessQuery) (CPRAccessPage,
 	recs, offset, next, err := readLogPage(ctx, t, q.Kommune, q.After, q.Limit,
 		func(kommune string, cur logCursor, limit int) (string, []any, bool) {
 			q.Limit = limit
-			stmt, args := cprAccessSQL(kommune, q, cur)
-			return stmt, args, true
+			return cprAccessSQL(kommune, q, cur)
 		},
 		func(r pgx.CollectableRow) (CPRAccessRecord, error) {
 			var x CPRAccessRecord
@@ -101,16 +105,30 @@ func (t *Tx) CPRAccessLog(ctx context.Context, q CPRAccessQuery) (CPRAccessPage,
 	return CPRAccessPage{Records: recs, Offset: offset, Next: next}, nil
 }
 
-// cprAccessSQL is the page query of q in kommune ("" for every kommune).
-func cprAccessSQL(kommune string, q CPRAccessQuery, cur logCursor) (string, []any) {
+// cprAccessSQL is the page query of q in kommune ("" for every kommune). ok is false when no
+// record can match (a CPR number the reader may see no sag of).
+func cprAccessSQL(kommune string, q CPRAccessQuery, cur logCursor) (stmt string, args []any, ok bool) {
 	b := &sqlArgs{}
 	const columns = `l.kommune_kode, l.id, l.at, l.user_email, l.ip, l.action, l.detail, cardinality(l.cprs)`
 	if q.CPR != "" {
 		// The records of the CPR number: those in its index rows, and those still waiting for
 		// them (IndexCPRAccess moves a record from one to the other in one statement, so a
 		// snapshot sees it in exactly one).
+		if !q.Indsigt.Ser(true) {
+			return "", nil, false
+		}
 		cpr, inKommune := b.add(q.CPR), "= ANY("+allKommunerSQL+")"
-		if kommune != "" {
+		switch {
+		case !q.Indsigt.Ser(false):
+			// Of the kommuner asked for, those with a delivered sag of the CPR number, and the
+			// platform's records.
+			in := allKommunerSQL
+			if kommune != "" {
+				in = "ARRAY[" + b.add(kommune) + "::text]"
+			}
+			inKommune = `= ANY(ARRAY(SELECT k FROM unnest(` + in + `) k WHERE k = '` + PlatformKommune + `'
+				OR EXISTS (SELECT FROM sager s WHERE s.kommune_kode = k AND s.cpr = ` + cpr + ` AND s.indberettet_at IS NOT NULL)))`
+		case kommune != "":
 			inKommune = "= " + b.add(kommune)
 		}
 		indexed := []string{"c.cpr = " + cpr, "c.kommune_kode " + inKommune}
@@ -135,7 +153,7 @@ func cprAccessSQL(kommune string, q CPRAccessQuery, cur logCursor) (string, []an
 					WHERE ` + strings.Join(waiting, " AND ") + `) c
 			JOIN cpr_access_log l ON l.kommune_kode = c.kommune_kode AND l.id = c.access_id
 			WHERE ` + strings.Join(w, " AND ") + `
-			ORDER BY c.at DESC, c.access_id DESC LIMIT ` + b.add(q.Limit+1), b.args
+			ORDER BY c.at DESC, c.access_id DESC LIMIT ` + b.add(q.Limit+1), b.args, true
 	}
 	w := []string{"true"}
 	if kommune != "" {
@@ -149,7 +167,7 @@ func cprAccessSQL(kommune string, q CPRAccessQuery, cur logCursor) (string, []an
 		w = append(w, "(l.at, l.id) < ("+b.add(cur.at)+"::timestamptz, "+b.add(cur.id)+"::bigint)")
 	}
 	return `SELECT ` + columns + ` FROM cpr_access_log l WHERE ` + strings.Join(w, " AND ") + `
-		ORDER BY l.at DESC, l.id DESC LIMIT ` + b.add(q.Limit+1), b.args
+		ORDER BY l.at DESC, l.id DESC LIMIT ` + b.add(q.Limit+1), b.args, true
 }
 
 // IndexCPRAccess writes the index rows (cpr_access_log_cprs: one per CPR number) of the scope

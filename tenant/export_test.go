@@ -22,6 +22,6 @@ func CPRAccessStatement(kommune string, q CPRAccessQuery) (string, []any, error)
 		return "", nil, err
 	}
 	q.Limit = logLimit(q.Limit)
-	stmt, args := cprAccessSQL(kommune, q, cur)
+	stmt, args, _ := cprAccessSQL(kommune, q, cur)
 	return stmt, args, nil
 }

@@ -77,13 +77,20 @@ func TestLogPlans(t *testing.T) {
 		return err
 	})
 	// Sager for the CPR filter's look-up in sager: 5,000 per kommune, the generated CPR
-	// numbers among them. An empty sager table would be scanned (the cheapest plan there);
-	// what the test must catch is a scan of a kommune's real sager.
+	// numbers among them, each with a ydelse, most delivered (DST's look-up whether a
+	// record's sag or ydelse is delivered). An empty table would be scanned (the cheapest plan there); what the
+	// test must catch is a scan of a kommune's real sager and ydelser.
 	for _, k := range logPlanKommuner {
 		in(k)(func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO sager (kommune_kode, cpr, navn)
-				SELECT $1, lpad((g::bigint * 7919 % 9999999999)::text, 10, '0'), 'Navn ' || g
+			_, err := tx.Exec(ctx, `INSERT INTO sager (kommune_kode, cpr, navn, indberettet_at)
+				SELECT $1, lpad((g::bigint * 7919 % 9999999999)::text, 10, '0'), 'Navn ' || g,
+					CASE WHEN g % 10 <> 0 THEN now() END
 				FROM generate_series(1, 5000) g`, k)
+			if err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO ydelser (kommune_kode, sag_id, indsatskode, startdato, betalingskommune, indberettet_at)
+				SELECT $1, id, '1.3', date '2024-03-01', $1, indberettet_at FROM sager WHERE kommune_kode = $1`, k)
 			return err
 		})
 	}
@@ -105,7 +112,7 @@ func TestLogPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer opool.Close()
-	if _, err := opool.Exec(ctx, "ANALYZE audit_log, cpr_access_log, cpr_access_log_cprs, cpr_access_log_nye, sager"); err != nil {
+	if _, err := opool.Exec(ctx, "ANALYZE audit_log, cpr_access_log, cpr_access_log_cprs, cpr_access_log_nye, sager, ydelser"); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("generated the logs in %s", time.Since(start).Round(time.Millisecond))
@@ -139,11 +146,15 @@ func TestLogPlans(t *testing.T) {
 	}
 	for _, kommune := range []string{"101", ""} {
 		for _, c := range audits {
+			// The reader of the scope who may read sager (issue 14 #3): in a kommune every
+			// record's state, across every kommune (DST) a look-up per sag or ydelse record
+			// whether it is delivered.
+			c.q.Indsigt = tenant.IndsigtFor(tenant.Scope{Kommune: kommune, AllKommuner: kommune == ""}, true)
 			stmt, args, err := tenant.AuditStatement(kommune, c.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkLogPlan(t, "audit "+kommune+" "+c.name, in(kommune), stmt, args, "audit_log", "sager")
+			checkLogPlan(t, "audit "+kommune+" "+c.name, in(kommune), stmt, args, "audit_log", "sager", "ydelser")
 		}
 	}
 	cprs := []struct {
@@ -159,11 +170,12 @@ func TestLogPlans(t *testing.T) {
 	}
 	for _, kommune := range []string{"101", ""} {
 		for _, c := range cprs {
+			c.q.Indsigt = tenant.IndsigtFor(tenant.Scope{Kommune: kommune, AllKommuner: kommune == ""}, true)
 			stmt, args, err := tenant.CPRAccessStatement(kommune, c.q)
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkLogPlan(t, "cpr access "+kommune+" "+c.name, in(kommune), stmt, args, "cpr_access_log", "cpr_access_log_cprs")
+			checkLogPlan(t, "cpr access "+kommune+" "+c.name, in(kommune), stmt, args, "cpr_access_log", "cpr_access_log_cprs", "sager")
 		}
 	}
 }

@@ -34,7 +34,10 @@ type LogFilter struct {
 	Kommuner                                      []Option // DST and platform: every kommune; nil for a kommune's administrator
 	Handlinger                                    []Option // the audit log's actions; nil: no such field
 	MedSag                                        bool     // the audit log's field Sag
-	CSRFToken                                     string
+	// MedCPR offers the CPR filter: to readers who may see sager (issue 14 #3). A CPR number
+	// sent all the same is shown back with its message.
+	MedCPR    bool
+	CSRFToken string
 }
 
 // Summary is the filter's messages in the order of the fields, for the error summary.
@@ -117,7 +120,13 @@ type RevisionRecord struct {
 	Handling string // "Sag ændret"
 	Ting     string // "Sag 17", "Ydelse 33 (sag 17)"
 	Felter   []DiffFelt
+	// Skjult: a change of a sag or ydelse the reader may not see (issue 14 #3); SkjultTekst
+	// stands where its fields would.
+	Skjult bool
 }
+
+// SkjultTekst stands in the Revisionslog for the fields of a change the reader may not see.
+const SkjultTekst = "Skjult: du har ikke adgang til sagens indhold"
 
 // DiffFelt is one field of a change: its value before and after; Aendret marks a change.
 type DiffFelt struct {
