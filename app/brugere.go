@@ -109,7 +109,6 @@ func (a *App) createWithPassword(c *fiber.Ctx, n accounts.NewUser,
 	case err != nil:
 		return nil, err
 	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
 	return nil, a.render(c, fiber.StatusCreated, views.BrugerOprettetPage(a.page(c, "Brugeren er oprettet"),
 		views.BrugerOprettet{Navn: u.Name, Email: u.Email, Roller: roleLabels(append([]string{n.Role}, n.Roles...)),
 			Adgangskode: n.Password, Links: next(u)}))

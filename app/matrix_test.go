@@ -192,6 +192,12 @@ func TestRoleRouteMatrix(t *testing.T) {
 					}
 					toLogin := r.status == http.StatusSeeOther && r.header.Get("Location") == "/login"
 					what := rt.Method + " " + path + " (" + rt.Access.String() + ")"
+					// Issue 14 #7: no page, part or file with a CPR number is stored; every
+					// page of the app's own (not River UI's) is marked so.
+					html := strings.HasPrefix(r.header.Get("Content-Type"), "text/html") && !isJobsPath(path)
+					if html || strings.Contains(r.body, "150362-1235") || strings.Contains(r.body, demo.NielsHansenCPR) {
+						checkNoStore(t, what, r)
+					}
 					switch {
 					case !u.allowed(rt.Access) && u.email == "":
 						if !toLogin {

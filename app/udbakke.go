@@ -58,13 +58,15 @@ func (a *App) udbakkeMail(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, views.UdbakkeMailPage(a.page(c, m.Subject), v))
 }
 
-// udbakkeHTML is GET /udbakke/:id/html.
+// udbakkeHTML is GET /udbakke/:id/html: the e-mail's own HTML, not kept by the browser as
+// no page is (render, issue 14 #7).
 func (a *App) udbakkeHTML(c *fiber.Ctx) error {
 	m, err := a.mail(c)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentSecurityPolicy, mailCSP)
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Type("html", "utf-8")
 	return c.SendString(m.HTML)
 }
