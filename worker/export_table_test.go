@@ -13,7 +13,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"indberet/tenant"
-	"indberet/tenant/demo"
 )
 
 // Formula injection (issue 14 #2): text a user typed (a Navn) must reach a spreadsheet as
@@ -176,12 +175,7 @@ func checkXLSXText(t *testing.T, file []byte, sheet string, want map[string]stri
 func TestEksportFormulaNavn(t *testing.T) {
 	t.Parallel()
 	b := setupEksport(t, nil)
-	ctx := context.Background()
-	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		id, err := tx.SagIDByCPR(ctx, demo.NielsHansenCPR)
-		if err != nil {
-			return err
-		}
+	b.changeNiels(t, func(ctx context.Context, tx *tenant.Tx, id int64) error {
 		s, err := tx.Sag(ctx, id)
 		if err != nil {
 			return err
@@ -189,9 +183,6 @@ func TestEksportFormulaNavn(t *testing.T) {
 		s.Navn = formulaNavn
 		return tx.UpdateSag(ctx, s)
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	neutral := "'" + formulaNavn
 	for _, tc := range []struct {
 		art  tenant.EksportArt

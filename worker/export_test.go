@@ -134,6 +134,23 @@ func (b *eksportBundle) file(t *testing.T, kommune string, id int64) (tenant.Eks
 	return e, buf.Bytes()
 }
 
+// changeNiels runs fn with Niels Hansen's sag in a transaction of 101's scope: a test's
+// change to the demo data before its export.
+func (b *eksportBundle) changeNiels(t *testing.T, fn func(ctx context.Context, tx *tenant.Tx, sag int64) error) {
+	t.Helper()
+	ctx := context.Background()
+	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+		id, err := tx.SagIDByCPR(ctx, demo.NielsHansenCPR)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, tx, id)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // readCSV checks the form Danish Excel expects (BOM, ';', CRLF) and returns the records.
 func readCSV(t *testing.T, file []byte) [][]string {
 	t.Helper()
@@ -271,21 +288,13 @@ func TestEksportXLSXKunSager(t *testing.T) {
 func TestEksportFejlopgoerelse(t *testing.T) {
 	t.Parallel()
 	b := setupEksport(t, nil)
-	ctx := context.Background()
-	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		id, err := tx.SagIDByCPR(ctx, demo.NielsHansenCPR)
-		if err != nil {
-			return err
-		}
+	b.changeNiels(t, func(ctx context.Context, tx *tenant.Tx, id int64) error {
 		start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)
-		_, err = tx.InsertYdelse(ctx, tenant.Ydelse{SagID: id, Indsatskode: "1.8.2", Startdato: start, Bevillingsdato: &start,
+		_, err := tx.InsertYdelse(ctx, tenant.Ydelse{SagID: id, Indsatskode: "1.8.2", Startdato: start, Bevillingsdato: &start,
 			Betalingskommune: "101", PNummer: "9000000199", AfdelingsUUID: "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
 			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}})
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	_, file := b.run(t, "101", tenant.NewEksport{Art: tenant.EksportFejl, Format: tenant.FormatCSV,
 		Parametre: egneSagerOgYdelser})
 	recs := readCSV(t, file)
