@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -18,9 +19,10 @@ type DB struct {
 }
 
 // Open connects to url (the DATABASE_URL, normally the tables' owner) and makes every
-// connection of the pool run as AppRole.
-func Open(ctx context.Context, url string) (*DB, error) {
-	pool, err := connect(ctx, url, func(ctx context.Context, conn *pgx.Conn) error {
+// connection of the pool run as AppRole. maxConns is the most connections the pool opens
+// (DATABASE_POOL_MAX); 0 leaves it to url's pool_max_conns or pgx's default, max(4, CPUs).
+func Open(ctx context.Context, url string, maxConns int) (*DB, error) {
+	pool, err := connect(ctx, url, maxConns, func(ctx context.Context, conn *pgx.Conn) error {
 		_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
 		return err
 	})
@@ -32,15 +34,18 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // OpenOwner connects to url without switching role: for migrations and code-list loading only.
 func OpenOwner(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	return connect(ctx, url, nil)
+	return connect(ctx, url, 0, nil)
 }
 
-// connect opens a pool on url, running afterConnect (if any) on each new connection, and
-// checks that the database answers.
-func connect(ctx context.Context, url string, afterConnect func(context.Context, *pgx.Conn) error) (*pgxpool.Pool, error) {
+// connect opens a pool on url of at most maxConns connections (0: url's or pgx's default),
+// running afterConnect (if any) on each new connection, and checks that the database answers.
+func connect(ctx context.Context, url string, maxConns int, afterConnect func(context.Context, *pgx.Conn) error) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = int32(min(maxConns, math.MaxInt32))
 	}
 	cfg.AfterConnect = afterConnect
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
