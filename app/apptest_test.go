@@ -32,8 +32,14 @@ type bundle struct {
 
 func setup(t *testing.T, extra ...Route) *bundle {
 	t.Helper()
-	ctx := context.Background()
 	db, _ := tenanttest.DB(t)
+	return setupOn(t, db, extra...)
+}
+
+// setupOn is setup on db (a test that sizes the pool itself opens it).
+func setupOn(t *testing.T, db *tenant.DB, extra ...Route) *bundle {
+	t.Helper()
+	ctx := context.Background()
 	cfg, err := config.Parse(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

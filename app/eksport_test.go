@@ -18,34 +18,10 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/demo"
+	"indberet/tenant/tenanttest"
 	"indberet/views"
 	"indberet/worker"
 )
-
-// finishedEksport stores a finished CSV export of the transaction's kommune with file as its
-// file and cprs as its CPR numbers, as the export job leaves one, and returns its id.
-func finishedEksport(ctx context.Context, tx *tenant.Tx, file string, cprs ...string) (int64, error) {
-	e, err := tx.CreateEksport(ctx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
-		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
-	if err != nil {
-		return 0, err
-	}
-	if err := tx.StartEksport(ctx, e.ID, len(cprs)); err != nil {
-		return 0, err
-	}
-	fil := tx.EksportFil(ctx, e.ID)
-	if _, err := io.WriteString(fil, file); err != nil {
-		return 0, err
-	}
-	if err := fil.Close(); err != nil {
-		return 0, err
-	}
-	r := tenant.EksportResultat{Raekker: len(cprs), Bytes: fil.Size()}
-	for _, c := range cprs {
-		r.CPRs.Add(c)
-	}
-	return e.ID, tx.FinishEksport(ctx, e.ID, r)
-}
 
 // startWorkers works the jobs of b's database (the export job) until the test ends.
 func (b *bundle) startWorkers() {
@@ -172,12 +148,12 @@ func TestEksporterPosterEndToEnd(t *testing.T) {
 func TestEksportAccess(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	var id int64
+	var e tenant.Eksport
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) (err error) {
-		id, err = finishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)
+		e, err = tenanttest.FinishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)
 		return err
 	})
-	page := "/eksporter/" + strconv.FormatInt(id, 10)
+	page := "/eksporter/" + strconv.FormatInt(e.ID, 10)
 	for _, tc := range []struct {
 		email      string
 		page, file int
@@ -202,8 +178,8 @@ func TestEksportAccess(t *testing.T) {
 	}
 	// Both downloads are in 101's CPR access log, DST's too; 147 learnt nothing.
 	log := b.cprLog("101", "download")
-	want := []string{"laeser.101@demo.invalid 1 eksport=" + strconv.FormatInt(id, 10) + " art=liste format=csv antal=1",
-		"dst@demo.invalid 1 eksport=" + strconv.FormatInt(id, 10) + " art=liste format=csv antal=1"}
+	want := []string{"laeser.101@demo.invalid 1 eksport=" + strconv.FormatInt(e.ID, 10) + " art=liste format=csv antal=1",
+		"dst@demo.invalid 1 eksport=" + strconv.FormatInt(e.ID, 10) + " art=liste format=csv antal=1"}
 	if strings.Join(log, "|") != strings.Join(want, "|") {
 		t.Errorf("CPR access records: %q, want %q", log, want)
 	}

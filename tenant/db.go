@@ -16,6 +16,10 @@ const AppRole = "indberet_app"
 // DB is the application's connection pool. Every connection runs as AppRole.
 type DB struct {
 	Pool *pgxpool.Pool
+	// bulk holds a token for each batch of a download being read (parts.go): its capacity
+	// (bulkSlots) is the share of the pool that downloads may take at once, the rest stays
+	// for logins, sessions, lists and /readyz (issue 14 #1). nil: no limit.
+	bulk chan struct{}
 }
 
 // Open connects to url (the DATABASE_URL, normally the tables' owner) and makes every
@@ -29,7 +33,25 @@ func Open(ctx context.Context, url string, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{Pool: pool}, nil
+	return &DB{Pool: pool, bulk: make(chan struct{}, bulkSlots(pool.Config().MaxConns))}, nil
+}
+
+// bulkSlots is how many connections of a pool of maxConns downloads may take at once: a
+// quarter, at least one. A batch holds its connection a few milliseconds (a MiB read), so
+// one slot already reads hundreds of MB a second.
+func bulkSlots(maxConns int32) int { return max(1, int(maxConns)/4) }
+
+// acquireBulk waits for a bulk slot (or ctx); release gives it back.
+func (db *DB) acquireBulk(ctx context.Context) (release func(), err error) {
+	if db.bulk == nil {
+		return func() {}, nil
+	}
+	select {
+	case db.bulk <- struct{}{}:
+		return func() { <-db.bulk }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for a download slot: %w", ctx.Err())
+	}
 }
 
 // OpenOwner connects to url without switching role: for migrations and code-list loading only.
