@@ -272,7 +272,7 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 	if email == "" || len(email) > maxEmailLength {
 		return User{}, ErrInvalidCredentials
 	}
-	at, now := newAttempt(email, ip), s.Now()
+	at, now := pairOf(email, ip), s.Now()
 	if err := s.checkPair(ctx, at, now); err != nil {
 		return User{}, err
 	}

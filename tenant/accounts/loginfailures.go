@@ -14,10 +14,10 @@ import (
 
 // The counters of failed logins in login_failures (issue 14 #5; the rules are throttle.go):
 // a row per pair (account, address), per account (with an empty address) and per address
-// (with an empty account).
-// Login and ChangePassword refuse a locked pair (checkPair), count a wrong password on all
-// three and hold the answer (failed), and clear the pair on success (clearPair); an
-// administrator sees an account's counters (Throttles) and clears them (Unlock).
+// (with an empty account). Login and ChangePassword refuse a locked pair (checkPair), count
+// a wrong password on all three and hold the answer (failed), and clear the pair on success
+// (clearPair); an administrator sees an account's counters (Throttles, ThrottleOf) and
+// forgets them (Unlock).
 
 // ThrottledError is returned by Login and ChangePassword while the pair of the account and
 // the client address is locked.
@@ -31,27 +31,25 @@ func (e *ThrottledError) Error() string {
 // address's row (account "").
 type loginKey struct{ account, address string }
 
-// attempt is one login attempt's rows: account is the normalized e-mail, never "" (the
+// pairOf is the pair of a login attempt: account is the normalized e-mail, never "" (the
 // callers see to it), address the client address ("-" when unknown).
-type attempt struct{ account, address string }
-
-func newAttempt(account, address string) attempt {
+func pairOf(account, address string) loginKey {
 	if address == "" {
 		address = "-"
 	}
-	return attempt{account: account, address: address}
+	return loginKey{account: account, address: address}
 }
 
-// keys are the attempt's three rows in the order of the primary key (account, address),
-// which is the order every transaction locks them in, so that two failures never wait for
-// each other in a circle: the address's row (whose account is empty), the account's, the
-// pair's.
-func (a attempt) keys() [3]loginKey {
-	return [3]loginKey{{"", a.address}, {a.account, ""}, {a.account, a.address}}
+// rows are the three rows a pair's attempt counts on, in the order of the primary key
+// (account, address), which is the order every transaction locks them in, so that two
+// failures never wait for each other in a circle: the address's row (whose account is
+// empty), the account's, the pair's.
+func (p loginKey) rows() [3]loginKey {
+	return [3]loginKey{{"", p.address}, {p.account, ""}, p}
 }
 
-// checkPair returns *ThrottledError while the attempt's pair is locked at now.
-func (s *Store) checkPair(ctx context.Context, a attempt, now time.Time) error {
+// checkPair returns *ThrottledError while the pair is locked at now.
+func (s *Store) checkPair(ctx context.Context, a loginKey, now time.Time) error {
 	var locked *time.Time
 	err := s.db.Pool.QueryRow(ctx, `SELECT locked_until FROM login_failures WHERE account = $1 AND address = $2`,
 		a.account, a.address).Scan(&locked)
@@ -67,10 +65,10 @@ func (s *Store) checkPair(ctx context.Context, a attempt, now time.Time) error {
 	return nil
 }
 
-// failed counts a wrong password of the attempt at now on its three rows in one
-// transaction, holds the answer for the Limits' delay and returns ErrInvalidCredentials.
-func (s *Store) failed(ctx context.Context, a attempt, now time.Time) error {
-	keys := a.keys()
+// failed counts a wrong password of the pair at now on its three rows in one transaction,
+// holds the answer for the Limits' delay and returns ErrInvalidCredentials.
+func (s *Store) failed(ctx context.Context, pair loginKey, now time.Time) error {
+	keys := pair.rows()
 	var counts [3]int
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		// Rows that do not exist yet are made first, so that the locking read below finds
@@ -80,24 +78,14 @@ func (s *Store) failed(ctx context.Context, a attempt, now time.Time) error {
 			keys[0].account, keys[0].address, keys[1].account, keys[1].address, keys[2].account, keys[2].address, now); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT account, address, failures, last_failure_at, locked_until FROM login_failures
+		rows, err := tx.Query(ctx, `SELECT `+counterColumns+` FROM login_failures
 			WHERE (account, address) IN (($1, $2), ($3, $4), ($5, $6)) ORDER BY account, address FOR UPDATE`,
 			keys[0].account, keys[0].address, keys[1].account, keys[1].address, keys[2].account, keys[2].address)
 		if err != nil {
 			return err
 		}
 		recorded := map[loginKey]Attempts{}
-		var k loginKey
-		var at Attempts
-		var locked *time.Time
-		if _, err := pgx.ForEachRow(rows, []any{&k.account, &k.address, &at.Failures, &at.LastFailure, &locked}, func() error {
-			at.LockedUntil = time.Time{}
-			if locked != nil {
-				at.LockedUntil = *locked
-			}
-			recorded[k] = at
-			return nil
-		}); err != nil {
+		if err := eachCounter(rows, func(k loginKey, a Attempts) { recorded[k] = a }); err != nil {
 			return err
 		}
 		var accounts, addresses []string
@@ -125,14 +113,33 @@ func (s *Store) failed(ctx context.Context, a attempt, now time.Time) error {
 	return ErrInvalidCredentials
 }
 
-// clearPair forgets the failures of the attempt's pair after the right password; the
-// account's and the address's counters keep theirs (they measure attacks on the account
-// from elsewhere and from the address on other accounts).
-func (s *Store) clearPair(ctx context.Context, a attempt) error {
+// clearPair forgets the failures of the pair after the right password; the account's and the
+// address's counters keep theirs (they measure attacks on the account from elsewhere and from
+// the address on other accounts).
+func (s *Store) clearPair(ctx context.Context, a loginKey) error {
 	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM login_failures WHERE account = $1 AND address = $2`, a.account, a.address); err != nil {
 		return fmt.Errorf("clear failures: %w", err)
 	}
 	return nil
+}
+
+// counterColumns are the columns of a row of login_failures that eachCounter reads.
+const counterColumns = `account, address, failures, last_failure_at, locked_until`
+
+// eachCounter calls fn with each row of rows (counterColumns).
+func eachCounter(rows pgx.Rows, fn func(loginKey, Attempts)) error {
+	var k loginKey
+	var a Attempts
+	var locked *time.Time
+	_, err := pgx.ForEachRow(rows, []any{&k.account, &k.address, &a.Failures, &a.LastFailure, &locked}, func() error {
+		a.LockedUntil = time.Time{}
+		if locked != nil {
+			a.LockedUntil = *locked
+		}
+		fn(k, a)
+		return nil
+	})
+	return err
 }
 
 // Throttles returns the Throttle of every account with failures or locks that are not yet
@@ -154,7 +161,7 @@ func (s *Store) throttles(ctx context.Context, q interface {
 	Query(context.Context, string, ...any) (pgx.Rows, error)
 }, email string) (map[string]Throttle, error) {
 	now := s.Now()
-	rows, err := q.Query(ctx, `SELECT account, address, failures, last_failure_at, locked_until FROM login_failures
+	rows, err := q.Query(ctx, `SELECT `+counterColumns+` FROM login_failures
 		WHERE account <> '' AND ($3 = '' OR account = $3) AND (last_failure_at > $1 OR locked_until > $2)`,
 		now.Add(-s.Limits.Window), now, email)
 	if err != nil {
@@ -165,25 +172,17 @@ func (s *Store) throttles(ctx context.Context, q interface {
 		pairs []Attempts
 	}
 	byAccount := map[string]*counters{}
-	var account, address string
-	var a Attempts
-	var locked *time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&account, &address, &a.Failures, &a.LastFailure, &locked}, func() error {
-		a.LockedUntil = time.Time{}
-		if locked != nil {
-			a.LockedUntil = *locked
-		}
-		c := byAccount[account]
+	if err := eachCounter(rows, func(k loginKey, a Attempts) {
+		c := byAccount[k.account]
 		if c == nil {
 			c = &counters{}
-			byAccount[account] = c
+			byAccount[k.account] = c
 		}
-		if address == "" {
+		if k.address == "" {
 			c.own = a
 		} else {
 			c.pairs = append(c.pairs, a)
 		}
-		return nil
 	}); err != nil {
 		return nil, fmt.Errorf("login failures: %w", err)
 	}

@@ -31,7 +31,7 @@ func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64
 	if err != nil {
 		return fmt.Errorf("look up user: %w", err)
 	}
-	at, now := newAttempt(u.Email, actor.IP), s.Now()
+	at, now := pairOf(u.Email, actor.IP), s.Now()
 	if err := s.checkPair(ctx, at, now); err != nil {
 		return err
 	}
