@@ -44,6 +44,9 @@ type Config struct {
 	MailFrom string
 	// LogLevel is LOG_LEVEL: debug, info (default), warn, error.
 	LogLevel slog.Level
+	// Proxies are TRUSTED_PROXIES, the reverse proxies whose word on the client's address the
+	// app takes (proxies.go); none by default.
+	Proxies Proxies
 }
 
 // FromEnv reads the configuration from the environment.
@@ -86,6 +89,11 @@ func Parse(getenv func(string) string) (Config, error) {
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		return c, fmt.Errorf("MAIL_FROM: want an address such as \"Indberet <noreply@example.dk>\": %w", err)
 	}
+	proxies, err := parseProxies(getenv("TRUSTED_PROXIES"), getenv("FLY_APP_NAME") != "")
+	if err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	c.Proxies = proxies
 	if ks := getenv("SESSION_KEYS"); ks != "" {
 		for _, k := range strings.Split(ks, ",") {
 			key, err := decodeKey(strings.TrimSpace(k))
