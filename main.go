@@ -125,25 +125,50 @@ func databaseURL(ctx context.Context, cfg config.Config) (string, error) {
 
 // services is what serve and worker share.
 type services struct {
-	db       *tenant.DB
+	db       *tenant.DB // the web's pool, or the process's only one
+	work     *tenant.DB // the workers' pool: db, unless open split the connections
 	accounts *accounts.Store
 }
 
-func open(ctx context.Context, cfg config.Config) (*services, error) {
+// open connects to the database with a pool of at most cfg.DatabasePoolMax connections. With
+// split (`serve` with its workers) it opens two pools that share them, half each: one for the
+// web, one for River and its jobs, so that the workers' long transactions (deliveries,
+// exports) and River's own queries never take the connections of the logins, sessions,
+// lists and /readyz (issue 14 #1); each pool has at least one.
+func open(ctx context.Context, cfg config.Config, split bool) (*services, error) {
 	url, err := databaseURL(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	db, err := tenant.Open(ctx, url)
+	web, work := cfg.DatabasePoolMax, 0
+	if split {
+		web, work = max(1, cfg.DatabasePoolMax-cfg.DatabasePoolMax/2), max(1, cfg.DatabasePoolMax/2)
+	}
+	db, err := tenant.Open(ctx, url, web)
 	if err != nil {
 		return nil, err
 	}
-	return &services{db: db, accounts: accounts.NewStore(db)}, nil
+	s := &services{db: db, work: db, accounts: accounts.NewStore(db)}
+	if split {
+		if s.work, err = tenant.Open(ctx, url, work); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
-// workerDeps is what the jobs need, the e-mail settings among them.
+// close closes the pools.
+func (s *services) close() {
+	if s.work != s.db {
+		s.work.Close()
+	}
+	s.db.Close()
+}
+
+// workerDeps is what the jobs need, on the workers' pool, the e-mail settings among them.
 func (s *services) workerDeps(cfg config.Config, logger *slog.Logger) worker.Deps {
-	return worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger,
+	return worker.Deps{DB: s.work, Accounts: accounts.NewStore(s.work), Logger: logger,
 		Mail: worker.MailConfig{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, BaseURL: cfg.BaseURL}}
 }
 
@@ -156,11 +181,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if !*workers {
 		app.TuneGC(os.Getenv) // a web process only: the workers' exports and deliveries keep Go's defaults
 	}
-	s, err := open(ctx, cfg)
+	s, err := open(ctx, cfg, *workers)
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
+	defer s.close()
 	if cfg.SessionKeysGenerated {
 		logger.Warn("SESSION_KEYS is not set: using a random key, sessions end when the process restarts")
 	}
@@ -196,11 +221,11 @@ func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := open(ctx, cfg)
+	s, err := open(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
+	defer s.close()
 	c, err := worker.NewClient(s.workerDeps(cfg, logger),
 		worker.Options{Work: true, RescueStuckJobsAfter: *rescue})
 	if err != nil {
@@ -250,11 +275,11 @@ func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader
 	} else {
 		password = accounts.RandomPassword()
 	}
-	s, err := open(ctx, cfg)
+	s, err := open(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
+	defer s.close()
 	u, err := s.accounts.Create(ctx, tenant.Actor{Email: worker.CLIActor}, accounts.NewUser{
 		Email: *email, Name: *name, Kommune: *kommune, Role: *role, Password: password,
 	})
@@ -275,11 +300,11 @@ func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := open(ctx, cfg)
+	s, err := open(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
+	defer s.close()
 	if *scale > 0 {
 		url, err := databaseURL(ctx, cfg)
 		if err != nil {
@@ -352,11 +377,11 @@ func deliver(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := open(ctx, cfg)
+	s, err := open(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
-	defer s.db.Close()
+	defer s.close()
 	c, err := worker.NewClient(s.workerDeps(cfg, logger),
 		worker.Options{Work: *wait, NoPeriodic: true, SoftStopTimeout: 10 * time.Second})
 	if err != nil {

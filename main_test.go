@@ -68,7 +68,7 @@ func TestUserAddThenLogin(t *testing.T) {
 	}
 
 	// Log in over HTTP with the new account.
-	db, err := tenant.Open(ctx, dbURL)
+	db, err := tenant.Open(ctx, dbURL, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +131,29 @@ func TestUnknownCommand(t *testing.T) {
 	}
 }
 
+// TestOpenSplitsThePool: a process opens at most DATABASE_POOL_MAX connections; `serve` with
+// its workers splits them into a pool for the web and one for River and its jobs, so the
+// workers' long transactions never take the web's connections (issue 14 #1).
+func TestOpenSplitsThePool(t *testing.T) {
+	url := tenanttest.OwnerURL(t)
+	for _, c := range []struct {
+		max       int
+		split     bool
+		web, work int32
+	}{{20, false, 20, 20}, {20, true, 10, 10}, {5, true, 3, 2}, {1, true, 1, 1}} {
+		s, err := open(context.Background(), config.Config{DatabaseURL: url, DatabasePoolMax: c.max}, c.split)
+		if err != nil {
+			t.Fatal(err)
+		}
+		web, work := s.db.Pool.Config().MaxConns, s.work.Pool.Config().MaxConns
+		if web != c.web || work != c.work || (s.work != s.db) != c.split {
+			t.Errorf("DATABASE_POOL_MAX=%d, split %v: web %d, workers %d (own pool %v); want %d and %d",
+				c.max, c.split, web, work, s.work != s.db, c.web, c.work)
+		}
+		s.close()
+	}
+}
+
 // TestDeliverWait: `indberet deliver --wait` with no worker running works the run itself and
 // prints every active kommune's result (I1); a second call finds the periode delivered.
 func TestDeliverWait(t *testing.T) {
@@ -168,7 +191,7 @@ func TestDeliverWait(t *testing.T) {
 		t.Errorf("second deliver printed:\n%s\nwant 'allerede leveret' and the same line for 101:\n%s", out.String(), lines[2])
 	}
 	// The start is in the audit log, by the operator; the second, which started nothing, is not.
-	db, err := tenant.Open(ctx, os.Getenv("DATABASE_URL"))
+	db, err := tenant.Open(ctx, os.Getenv("DATABASE_URL"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

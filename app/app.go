@@ -69,8 +69,13 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             4 << 20,
+		// X-Forwarded-Proto and -Host (c.Protocol, c.Hostname) only from TRUSTED_PROXIES; the
+		// client's address is clientIP's (not Fiber's ProxyHeader, which takes the leftmost
+		// X-Forwarded-For entry: the one a client writes).
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.Config.Proxies.Strings(),
 	})
-	a.fiber.Use(a.securityHeaders, a.requestLog, a.loadSession, a.checkCSRF)
+	a.fiber.Use(a.findClient, a.securityHeaders, a.requestLog, a.loadSession, a.checkCSRF)
 	a.routes = append(a.routeTable(), extra...)
 	for _, r := range a.routes {
 		a.fiber.Add(r.Method, r.Path, a.authorize(r), r.Handler)

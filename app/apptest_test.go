@@ -32,9 +32,28 @@ type bundle struct {
 
 func setup(t *testing.T, extra ...Route) *bundle {
 	t.Helper()
-	ctx := context.Background()
 	db, _ := tenanttest.DB(t)
-	cfg, err := config.Parse(func(string) string { return "" })
+	return setupWith(t, db, nil, extra...)
+}
+
+// setupOn is setup on db (a test that sizes the pool itself opens it).
+func setupOn(t *testing.T, db *tenant.DB, extra ...Route) *bundle {
+	t.Helper()
+	return setupWith(t, db, nil, extra...)
+}
+
+// setupEnv is setup with the configuration of the environment env.
+func setupEnv(t *testing.T, env map[string]string, extra ...Route) *bundle {
+	t.Helper()
+	db, _ := tenanttest.DB(t)
+	return setupWith(t, db, env, extra...)
+}
+
+// setupWith is setup on db with the configuration of the environment env.
+func setupWith(t *testing.T, db *tenant.DB, env map[string]string, extra ...Route) *bundle {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.Parse(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,11 +75,13 @@ func setup(t *testing.T, extra ...Route) *bundle {
 	return &bundle{t: t, app: a, db: db, accounts: acc, sleeps: sleeps}
 }
 
-// client is a browser: it keeps cookies and the last CSRF token it saw.
+// client is a browser: it keeps cookies and the last CSRF token it saw, and sends header
+// with every request (a proxy's, for instance).
 type client struct {
 	b       *bundle
 	cookies map[string]string
 	csrf    string
+	header  http.Header
 }
 
 func (b *bundle) client() *client { return &client{b: b, cookies: map[string]string{}} }
@@ -82,6 +103,9 @@ func (c *client) do(req *http.Request) response {
 	}
 	if len(parts) > 0 {
 		req.Header.Set("Cookie", strings.Join(parts, "; "))
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	res, err := c.b.app.Fiber().Test(req, -1)
 	if err != nil {

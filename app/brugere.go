@@ -129,9 +129,13 @@ func (a *App) showBruger(c *fiber.Ctx, status int, valgte []string, rolleFejl, a
 	if valgte == nil {
 		valgte = a.deps.Enforcer.Roles(u.ID, kommune)
 	}
+	throttle, err := a.deps.Accounts.ThrottleOf(c.UserContext(), u.Email)
+	if err != nil {
+		return err
+	}
 	f := views.RedigerBruger{URL: views.BrugerPath(u.ID), Navn: u.Name, Email: u.Email, Aktiv: u.Active,
 		SenesteLogin: dateTime(u.LastLoginAt), Selv: u.ID == reqOf(c).user.ID, Roller: rolleValg(), Valgte: valgte,
-		RolleFejl: rolleFejl, AktivFejl: aktivFejl}
+		RolleFejl: rolleFejl, AktivFejl: aktivFejl, Login: loginforsoeg(throttle)}
 	return a.render(c, status, views.BrugerPage(a.page(c, u.Name), f))
 }
 
@@ -153,7 +157,8 @@ func (a *App) brugerTarget(c *fiber.Ctx) (string, accounts.User, error) {
 }
 
 // gemBruger is POST /brugere/:id: saves the user's rights (handling=roller, granted and
-// revoked in one transaction), or deactivates or reactivates them. Taking the last active
+// revoked in one transaction), deactivates or reactivates them, or lifts the locks of their
+// failed logins (handling=ophaev-spaerring, issue 14 #5). Taking the last active
 // administrator's role is refused with 422 and the chosen rights kept, deactivating them
 // with 409.
 func (a *App) gemBruger(c *fiber.Ctx) error {
@@ -184,6 +189,12 @@ func (a *App) gemBruger(c *fiber.Ctx) error {
 	case views.HandlingGenaktiver:
 		changed, err = a.deps.Accounts.SetActiveInKommune(ctx, who, kommune, u.ID, true)
 		flash = u.Name + " er genaktiveret."
+	case views.HandlingOphaevSpaerring:
+		changed, err = a.deps.Accounts.Unlock(ctx, who, kommune, u.ID)
+		if err != nil {
+			return err
+		}
+		return a.saved(c, changed, unlockedFlash(u), views.BrugerPath(u.ID))
 	default:
 		return fiber.ErrBadRequest
 	}
@@ -200,6 +211,17 @@ func (a *App) gemBruger(c *fiber.Ctx) error {
 		return redirect(c, "/") // the administrator changed their own rights: start over from them
 	}
 	return redirect(c, views.BrugerPath(u.ID))
+}
+
+// loginforsoeg is a user's failed logins as the administrators' screens show them.
+func loginforsoeg(t accounts.Throttle) views.Loginforsoeg {
+	return views.Loginforsoeg{Mislykkede: t.Failures, Senest: dateTime(&t.LastFailure), Spaerret: t.Locked,
+		SpaerretTil: dateTime(&t.LockedUntil)}
+}
+
+// unlockedFlash is the message after *Ophæv spærring*.
+func unlockedFlash(u accounts.User) string {
+	return "De mislykkede login for " + u.Name + " er glemt, og brugeren er ikke længere spærret fra nogen adresse."
 }
 
 // rolleValg are the rights a kommune administrator grants, as the forms offer them.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 
@@ -157,7 +156,8 @@ func (a *App) eksport(c *fiber.Ctx) error {
 
 // hentEksport streams the export's file as an attachment, after recording in the CPR access
 // log who got which CPR numbers (a committed record before the first byte). The file is
-// read part by part in a transaction of its own while the response is written.
+// read a batch of parts at a time, each in a short transaction that ends before the batch
+// is sent (streamAttachment).
 func (a *App) hentEksport(c *fiber.Ctx) error {
 	e, err := a.findEksport(c)
 	if err != nil {
@@ -184,8 +184,8 @@ func (a *App) hentEksport(c *fiber.Ctx) error {
 	if e.Format == tenant.FormatXLSX {
 		contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
-	return a.streamAttachment(c, s, contentType, eksportFilnavn(e), int(e.Bytes),
-		func(ctx context.Context, tx *tenant.Tx, w io.Writer) error { return tx.WriteEksportFil(ctx, e, w) })
+	fil, size := a.deps.DB.EksportDownload(context.WithoutCancel(ctx), s, e)
+	return a.streamAttachment(c, contentType, eksportFilnavn(e), fil, size)
 }
 
 // eksportFilnavn is the file's name: kommune, kind and the day it was made, e.g.

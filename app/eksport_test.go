@@ -20,41 +20,10 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/demo"
+	"indberet/tenant/tenanttest"
 	"indberet/views"
 	"indberet/worker"
 )
-
-// finishedEksport stores a finished CSV export (the CPR list of Egne IDEP, Kun sager) of the
-// transaction's kommune with file as its file and cprs as its CPR numbers, as the export job
-// leaves one, and returns its id.
-func finishedEksport(ctx context.Context, tx *tenant.Tx, file string, cprs ...string) (int64, error) {
-	return finishedEksportOf(ctx, tx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
-		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}},
-		file, cprs...)
-}
-
-// finishedEksportOf is finishedEksport of the export n.
-func finishedEksportOf(ctx context.Context, tx *tenant.Tx, n tenant.NewEksport, file string, cprs ...string) (int64, error) {
-	e, err := tx.CreateEksport(ctx, n)
-	if err != nil {
-		return 0, err
-	}
-	if err := tx.StartEksport(ctx, e.ID, len(cprs)); err != nil {
-		return 0, err
-	}
-	fil := tx.EksportFil(ctx, e.ID)
-	if _, err := io.WriteString(fil, file); err != nil {
-		return 0, err
-	}
-	if err := fil.Close(); err != nil {
-		return 0, err
-	}
-	r := tenant.EksportResultat{Raekker: len(cprs), Bytes: fil.Size()}
-	for _, c := range cprs {
-		r.CPRs.Add(c)
-	}
-	return e.ID, tx.FinishEksport(ctx, e.ID, r)
-}
 
 // startWorkers works the jobs of b's database (the export job) until the test ends.
 func (b *bundle) startWorkers() {
@@ -194,11 +163,11 @@ func TestEksportAccess(t *testing.T) {
 			{Art: tenant.EksportListe, Parametre: tenant.EksportParametre{Liste: tenant.ListeAlle}},
 		} {
 			n.Format, n.Parametre.Visning, n.Parametre.Filter = tenant.FormatCSV, tenant.VisningKunSager, tenant.FilterAlle
-			id, err := finishedEksportOf(ctx, tx, n, file, demo.NielsHansenCPR)
+			e, err := tenanttest.FinishedEksportOf(ctx, tx, n, file, demo.NielsHansenCPR)
 			if err != nil {
 				return err
 			}
-			exports[string(n.Art)+" "+string(n.Parametre.Liste)] = id
+			exports[string(n.Art)+" "+string(n.Parametre.Liste)] = e.ID
 		}
 		return nil
 	})

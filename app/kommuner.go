@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -204,13 +206,18 @@ func (a *App) opretKommuneadmin(c *fiber.Ctx) error {
 }
 
 // alleBrugere is GET /alle-brugere[?kommune=K]: every user, or those of kommune K ("-": of
-// no kommune), with kommune, rights, status and last login. An unknown kommune is a 404.
+// no kommune), with kommune, rights, status, last login and failed logins (with *Ophæv
+// spærring* for the users of no kommune). An unknown kommune is a 404.
 func (a *App) alleBrugere(c *fiber.Ctx) error {
-	filter := c.Query("kommune")
-	if _, ok := a.kommuner[filter]; filter != "" && filter != accounts.NoKommune && !ok {
-		return fiber.ErrNotFound
+	filter, err := a.brugerFilter(c.Query("kommune"))
+	if err != nil {
+		return err
 	}
 	users, err := a.deps.Accounts.All(c.UserContext(), filter)
+	if err != nil {
+		return err
+	}
+	throttles, err := a.deps.Accounts.Throttles(c.UserContext())
 	if err != nil {
 		return err
 	}
@@ -221,8 +228,53 @@ func (a *App) alleBrugere(c *fiber.Ctx) error {
 		if u.Kommune != "" {
 			kommune = a.kommuneLabel(u.Kommune)
 		}
-		v.Rows = append(v.Rows, views.AlleBrugereRow{Navn: u.Name, Email: u.Email, Kommune: kommune,
-			Roller: roleLabels(a.deps.Enforcer.Roles(u.ID, u.Kommune)), Aktiv: u.Active, SenesteLogin: dateTime(u.LastLoginAt)})
+		row := views.AlleBrugereRow{Navn: u.Name, Email: u.Email, Kommune: kommune,
+			Roller: roleLabels(a.deps.Enforcer.Roles(u.ID, u.Kommune)), Aktiv: u.Active, SenesteLogin: dateTime(u.LastLoginAt),
+			Login: loginforsoeg(throttles[u.Email])}
+		if u.Kommune == "" && row.Login.Aktiv() {
+			row.Ophaev = []views.HiddenField{{Name: "bruger", Value: strconv.FormatInt(u.ID, 10)}, {Name: "kommune", Value: filter}}
+		}
+		v.Rows = append(v.Rows, row)
 	}
 	return a.render(c, fiber.StatusOK, views.AlleBrugerePage(a.page(c, "Alle brugere"), v))
+}
+
+// brugerFilter is the kommune filter of *Alle brugere*: "", NoKommune or a kommune; any
+// other is a 404.
+func (a *App) brugerFilter(filter string) (string, error) {
+	if _, ok := a.kommuner[filter]; filter != "" && filter != accounts.NoKommune && !ok {
+		return "", fiber.ErrNotFound
+	}
+	return filter, nil
+}
+
+// ophaevSpaerring is POST /alle-brugere (bruger=ID, kommune=the list's filter): the platform
+// administrator lifts the locks of the failed logins of a user of no kommune, a DST or
+// platform user (issue 14 #5), with the audit record; a kommune's users are its
+// administrator's (T1), so one of them, like an unknown id, is a 404. Back to the list.
+func (a *App) ophaevSpaerring(c *fiber.Ctx) error {
+	filter, err := a.brugerFilter(c.FormValue("kommune"))
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(c.FormValue("bruger"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	u, err := a.deps.Accounts.ByID(c.UserContext(), id)
+	if errors.Is(err, tenant.ErrNotFound) || (err == nil && u.Kommune != "") {
+		return fiber.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	changed, err := a.deps.Accounts.Unlock(c.UserContext(), actor(c), "", u.ID)
+	if err != nil {
+		return err
+	}
+	to := views.AlleBrugerePath
+	if filter != "" {
+		to += "?kommune=" + url.QueryEscape(filter)
+	}
+	return a.saved(c, changed, unlockedFlash(u), to)
 }

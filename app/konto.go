@@ -3,8 +3,6 @@ package app
 import (
 	"errors"
 	"fmt"
-	"math"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -57,9 +55,8 @@ func (a *App) skiftAdgangskode(c *fiber.Ctx) error {
 	var throttled *accounts.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
-		c.Set("Retry-After", strconv.Itoa(int(math.Ceil(throttled.RetryAfter.Seconds()))))
-		msg := fmt.Sprintf("For mange forkerte adgangskoder. Prøv igen om %d minutter.", int(math.Ceil(throttled.RetryAfter.Minutes())))
-		return a.showKonto(c, fiber.StatusTooManyRequests, accounts.FieldErrors{accounts.FieldCurrentPassword: msg})
+		return a.showKonto(c, fiber.StatusTooManyRequests,
+			accounts.FieldErrors{accounts.FieldCurrentPassword: "For mange forkerte adgangskoder. " + retryAfter(c, throttled)})
 	case errors.Is(err, accounts.ErrInvalidCredentials):
 		return a.showKonto(c, fiber.StatusUnprocessableEntity,
 			accounts.FieldErrors{accounts.FieldCurrentPassword: "Den nuværende adgangskode er forkert."})

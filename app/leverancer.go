@@ -77,7 +77,7 @@ func (a *App) leverance(c *fiber.Ctx) error {
 
 // leveranceDokument is GET /leverancer/:id/dokument: the document as delivered, as an
 // attachment named by kommune and periode, with a CPR access record of every CPR number in
-// it, in the transaction that reads it.
+// it, committed before the first byte.
 func (a *App) leveranceDokument(c *fiber.Ctx) error {
 	id, err := idParam(c)
 	if err != nil {
@@ -87,19 +87,19 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 	s := scope(c)
 	// First the CPR access record, with the CPR numbers the delivery stored beside the
 	// document (under the leverance's kommune, also when DST downloads); then the document
-	// streams to the client in a transaction of its own, gzip-compressed as stored when the
-	// browser takes it (I5: a first delivery of a large kommune is some hundred MB of XML).
-	var l tenant.LeveranceMedKvittering
+	// streams to the client, gzip-compressed as stored when the browser takes it (I5: a
+	// first delivery of a large kommune is some hundred MB of XML).
+	var f tenant.LeveranceFil
 	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
 		var err error
-		if l, err = tx.LeveranceByID(ctx, id); err != nil {
+		if f, err = tx.LeveranceFil(ctx, id); err != nil {
 			return err
 		}
 		cprs, err := tx.LeveranceCPRs(ctx, id)
 		if err != nil {
 			return err
 		}
-		return tx.LogCPRAccessIn(ctx, l.Kommune, "download", cprs, fmt.Sprintf("leverance=%d periode=%s", l.ID, l.Periode))
+		return tx.LogCPRAccessIn(ctx, f.Kommune, "download", cprs, fmt.Sprintf("leverance=%d periode=%s", f.ID, f.Periode))
 	})
 	if errors.Is(err, tenant.ErrNotFound) {
 		return fiber.ErrNotFound
@@ -109,34 +109,45 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 	}
 	c.Vary(fiber.HeaderAcceptEncoding)
 	gzipped := strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip")
-	size := int(l.Bytes)
 	if gzipped {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		size = -1 // chunked: an old leverance stored whole is compressed on the way
 	}
-	return a.streamAttachment(c, s, "application/xml; charset=utf-8", fmt.Sprintf("leverance-%s-%s.xml", l.Kommune, l.Periode),
-		size, func(ctx context.Context, tx *tenant.Tx, w io.Writer) error {
-			_, err := tx.WriteLeveranceDocument(ctx, id, gzipped, w)
-			return err
-		})
+	doc, size := a.deps.DB.LeveranceDownload(context.WithoutCancel(ctx), s, f, gzipped)
+	return a.streamAttachment(c, "application/xml; charset=utf-8", fmt.Sprintf("leverance-%s-%s.xml", f.Kommune, f.Periode),
+		doc, size)
 }
 
-// streamAttachment sends a file of size bytes (-1: unknown, chunked) as an attachment, written
-// by write in a transaction of scope s of its own while the client reads it: a document of
-// hundreds of MB never sits in memory. It ends when the file is written or the client is
-// gone (fasthttp then closes the pipe, and write's next Write fails).
-func (a *App) streamAttachment(c *fiber.Ctx, s tenant.Scope, contentType, filename string, size int,
-	write func(ctx context.Context, tx *tenant.Tx, w io.Writer) error) error {
+// streamAttachment sends r, a file of size bytes (-1: unknown, chunked), as an attachment.
+// fasthttp reads r after the handler has returned, as fast as the client takes the response;
+// the tenant's download readers (DB.LeveranceDownload, DB.EksportDownload) read their file a
+// batch at a time in short transactions that end before the batch is sent, so a client that
+// reads slowly or never holds no database connection, and memory holds a batch, never the
+// file (issue 14 #1). An error after the first byte can only cut the response short (the
+// client sees it against Content-Length or the missing last chunk); it is logged.
+func (a *App) streamAttachment(c *fiber.Ctx, contentType, filename string, r io.Reader, size int64) error {
 	c.Set(fiber.HeaderContentType, contentType)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	pr, pw := io.Pipe()
-	bg := context.WithoutCancel(c.UserContext()) // the response outlives the handler
-	go func() {
-		pw.CloseWithError(a.deps.DB.InScope(bg, s, func(tx *tenant.Tx) error { return write(bg, tx, pw) }))
-	}()
-	c.Response().SetBodyStream(pr, size)
+	c.Response().SetBodyStream(&loggedReader{r: r, log: func(err error) {
+		a.deps.Logger.Error("download cut short", "file", filename, "err", err)
+	}}, int(size))
 	return nil
+}
+
+// loggedReader reads r and logs the first error that is not the end.
+type loggedReader struct {
+	r   io.Reader
+	log func(error)
+	err bool
+}
+
+func (l *loggedReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if err != nil && err != io.EOF && !l.err {
+		l.err = true
+		l.log(err)
+	}
+	return n, err
 }
 
 // leveranceRow is a leverance as the screens show it; the receipt links to the Udbakke when

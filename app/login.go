@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 
@@ -26,21 +25,16 @@ func (a *App) loginForm(c *fiber.Ctx) error {
 }
 
 // login checks e-mail and password. A wrong one is answered with 422 and the e-mail kept; a
-// throttled account or address with 429 and how long to wait. Success gives the session a
-// new id and a new CSRF token.
+// login from an address locked out of the account (issue 14 #5) with 429, Retry-After and
+// how long to wait. Success gives the session a new id and a new CSRF token.
 func (a *App) login(c *fiber.Ctx) error {
 	email := c.FormValue("email")
 	u, err := a.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), clientIP(c))
 	var throttled *accounts.ThrottledError
 	switch {
 	case errors.As(err, &throttled):
-		minutes := int(math.Ceil(throttled.RetryAfter.Minutes()))
-		msg := fmt.Sprintf("For mange mislykkede forsøg på at logge ind. Prøv igen om %d minutter.", minutes)
-		if minutes <= 1 {
-			msg = "For mange mislykkede forsøg på at logge ind. Prøv igen om et minut."
-		}
-		c.Set("Retry-After", strconv.Itoa(int(math.Ceil(throttled.RetryAfter.Seconds()))))
-		return a.loginFailed(c, fiber.StatusTooManyRequests, email, msg)
+		return a.loginFailed(c, fiber.StatusTooManyRequests, email,
+			"For mange mislykkede forsøg på at logge ind. "+retryAfter(c, throttled))
 	case errors.Is(err, accounts.ErrInvalidCredentials):
 		return a.loginFailed(c, fiber.StatusUnprocessableEntity, email, "Forkert e-mail eller adgangskode.")
 	case errors.Is(err, accounts.ErrDeactivated):
@@ -60,6 +54,13 @@ func (a *App) login(c *fiber.Ctx) error {
 	}
 	a.deps.Logger.InfoContext(c.UserContext(), "login", "user_id", u.ID, "ip", clientIP(c))
 	return redirect(c, "/")
+}
+
+// retryAfter sets Retry-After to the wait of a throttled login or password change and
+// returns it in Danish words: "Prøv igen om 16 sekunder.".
+func retryAfter(c *fiber.Ctx, t *accounts.ThrottledError) string {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(math.Ceil(t.RetryAfter.Seconds())))))
+	return "Prøv igen om " + views.VentetidDK(t.RetryAfter) + "."
 }
 
 func (a *App) loginFailed(c *fiber.Ctx, status int, email, msg string) error {

@@ -15,6 +15,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/demo"
+	"indberet/tenant/tenanttest"
 	"indberet/tenant/websession"
 )
 
@@ -128,7 +129,8 @@ func TestRoleRouteMatrix(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		f.eksport, err = finishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)
+		e, err := tenanttest.FinishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)
+		f.eksport = e.ID
 		return err
 	})
 	udenRet, err := b.accounts.ByEmail(ctx, "uden-ret.101@demo.invalid")

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -77,7 +78,7 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	httpReq.RemoteAddr = clientIP(c) + ":0"
+	httpReq.RemoteAddr = net.JoinHostPort(clientIP(c), "0") // an IPv6 address in brackets
 	r := reqOf(c)
 	r.httpReq = httpReq
 	r.session, err = a.deps.Sessions.Get(httpReq, SessionCookie)

@@ -42,8 +42,8 @@ func TestCPRScreensNotStored(t *testing.T) {
 	sag, ydelse := strconv.FormatInt(s.ID, 10), strconv.FormatInt(ys[0].ID, 10)
 	var eksport, andenSag, andenYdelse string // another sag of one ydelse, not delivered, to delete
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-		id, err := finishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)
-		eksport = strconv.FormatInt(id, 10)
+		e, err := tenanttest.FinishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)
+		eksport = strconv.FormatInt(e.ID, 10)
 		if err != nil {
 			return err
 		}

@@ -2,7 +2,7 @@ package app
 
 import (
 	"net/http"
-	"os"
+	"net/netip"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gorilla/sessions"
@@ -19,6 +19,7 @@ type request struct {
 	session *sessions.Session // the server-side session (IsNew: none yet)
 	user    *accounts.User    // nil when not logged in
 	roles   []string          // the user's roles in their domain
+	ip      string            // the client's address (findClient)
 }
 
 const requestKey = "indberet.request"
@@ -32,18 +33,34 @@ func reqOf(c *fiber.Ctx) *request {
 	return r
 }
 
-// clientIP is the client's address: Fly's proxy puts it in Fly-Client-IP (and overwrites
-// what a client sends there); elsewhere it is the peer address.
+// clientIP is the client's address, the one place the app reads it: the peer's, or what a
+// trusted proxy says (TRUSTED_PROXIES, config.Proxies; issue 14 #5), as findClient found it.
 func clientIP(c *fiber.Ctx) string {
-	if onFly {
-		if ip := c.Get("Fly-Client-IP"); ip != "" {
-			return ip
-		}
+	if ip := reqOf(c).ip; ip != "" {
+		return ip
 	}
-	return c.IP()
+	return peer(c).String()
 }
 
-var onFly = os.Getenv("FLY_APP_NAME") != ""
+// findClient is the first middleware: it finds the request's client address for clientIP,
+// taking the proxy's header only from a peer in TRUSTED_PROXIES.
+func (a *App) findClient(c *fiber.Ctx) error {
+	p := a.deps.Config.Proxies
+	var values []string
+	if p.Trusts(peer(c)) {
+		for _, v := range c.Request().Header.PeekAll(p.Header) {
+			values = append(values, string(v))
+		}
+	}
+	reqOf(c).ip = p.ClientIP(peer(c), values)
+	return c.Next()
+}
+
+// peer is the address the request's connection comes from.
+func peer(c *fiber.Ctx) netip.Addr {
+	a, _ := netip.AddrFromSlice(c.Context().RemoteIP())
+	return a.Unmap()
+}
 
 // actor is who the request acts as, for the audit and CPR access logs.
 func actor(c *fiber.Ctx) tenant.Actor {

@@ -286,7 +286,7 @@ var auditActionLabels = map[string]string{
 	"kontaktperson.save": "Kontaktperson gemt", "leverance.create": "Indberetning leveret",
 	"kommune.activate": "Kommune aktiveret", "user.create": "Bruger oprettet", "user.roles": "Brugerens roller ændret",
 	"user.set_active": "Bruger aktiveret eller deaktiveret", "user.password": "Adgangskode skiftet",
-	"user.end_sessions": "Sessioner afsluttet", "kommune.deactivate": "Kommune deaktiveret",
+	"user.end_sessions": "Sessioner afsluttet", "user.unlock": "Spærring af login ophævet", "kommune.deactivate": "Kommune deaktiveret",
 	"levering.start": "Levering startet", "policy.sync": "Rollernes rettigheder opdateret",
 	"code.add": "Kode tilføjet", "code.texts": "Kodens tekster ændret", "code.retire": "Kode udgår",
 	"code.reinstate": "Kode genindført", "code.delete": "Kode slettet",
@@ -347,6 +347,7 @@ var auditFormFields = map[string]string{
 var auditOtherLabels = map[string]string{
 	"ID": "Id", "SagID": "Sag", "Kilde": "Kilde", "TilbudstypeScheme": "Tilbudstype (kodeliste)", "Maalgrupper": "Målgrupper",
 	"Sag": "Sag", "Ydelser": "Ydelse", "Rolle": "Rolle", "Telefon": "Telefonnr.", "Email": "Email-adresse",
+	"failures": "Mislykkede login", "locked_addresses": "Spærrede adresser", // user.unlock
 }
 
 // auditFieldLabel is the Danish label of a JSON field of the audit records (the name itself

@@ -104,6 +104,7 @@ func (a *App) routeTable() []Route {
 		{"GET", "/kommuner/:kommunekode/administrator", Need(access.KommunerManage), a.nyKommuneadminForm},
 		{"POST", "/kommuner/:kommunekode/administrator", Need(access.KommunerManage), a.opretKommuneadmin},
 		{"GET", views.AlleBrugerePath, Need(access.KommunerManage), a.alleBrugere},
+		{"POST", views.AlleBrugerePath, Need(access.KommunerManage), a.ophaevSpaerring},
 		// Min konto: konto.go.
 		{"GET", views.KontoPath, Need(access.AccountSelf), a.konto},
 		{"POST", views.KontoPath, Need(access.AccountSelf), a.skiftAdgangskode},

@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -15,32 +16,58 @@ const AppRole = "indberet_app"
 // DB is the application's connection pool. Every connection runs as AppRole.
 type DB struct {
 	Pool *pgxpool.Pool
+	// bulk holds a token for each batch of a download being read (parts.go): its capacity
+	// (bulkSlots) is the share of the pool that downloads may take at once, the rest stays
+	// for logins, sessions, lists and /readyz (issue 14 #1). nil: no limit.
+	bulk chan struct{}
 }
 
 // Open connects to url (the DATABASE_URL, normally the tables' owner) and makes every
-// connection of the pool run as AppRole.
-func Open(ctx context.Context, url string) (*DB, error) {
-	pool, err := connect(ctx, url, func(ctx context.Context, conn *pgx.Conn) error {
+// connection of the pool run as AppRole. maxConns is the most connections the pool opens
+// (DATABASE_POOL_MAX); 0 leaves it to url's pool_max_conns or pgx's default, max(4, CPUs).
+func Open(ctx context.Context, url string, maxConns int) (*DB, error) {
+	pool, err := connect(ctx, url, maxConns, func(ctx context.Context, conn *pgx.Conn) error {
 		_, err := conn.Exec(ctx, "SET ROLE "+AppRole)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &DB{Pool: pool}, nil
+	return &DB{Pool: pool, bulk: make(chan struct{}, bulkSlots(pool.Config().MaxConns))}, nil
+}
+
+// bulkSlots is how many connections of a pool of maxConns downloads may take at once: a
+// quarter, at least one. A batch holds its connection a few milliseconds (a MiB read), so
+// one slot already reads hundreds of MB a second.
+func bulkSlots(maxConns int32) int { return max(1, int(maxConns)/4) }
+
+// acquireBulk waits for a bulk slot (or ctx); release gives it back.
+func (db *DB) acquireBulk(ctx context.Context) (release func(), err error) {
+	if db.bulk == nil {
+		return func() {}, nil
+	}
+	select {
+	case db.bulk <- struct{}{}:
+		return func() { <-db.bulk }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for a download slot: %w", ctx.Err())
+	}
 }
 
 // OpenOwner connects to url without switching role: for migrations and code-list loading only.
 func OpenOwner(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	return connect(ctx, url, nil)
+	return connect(ctx, url, 0, nil)
 }
 
-// connect opens a pool on url, running afterConnect (if any) on each new connection, and
-// checks that the database answers.
-func connect(ctx context.Context, url string, afterConnect func(context.Context, *pgx.Conn) error) (*pgxpool.Pool, error) {
+// connect opens a pool on url of at most maxConns connections (0: url's or pgx's default),
+// running afterConnect (if any) on each new connection, and checks that the database answers.
+func connect(ctx context.Context, url string, maxConns int, afterConnect func(context.Context, *pgx.Conn) error) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = int32(min(maxConns, math.MaxInt32))
 	}
 	cfg.AfterConnect = afterConnect
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

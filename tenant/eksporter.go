@@ -275,16 +275,35 @@ func (t *Tx) EksportFil(ctx context.Context, id int64) EksportFil {
 // Size is the number of bytes written.
 func (f EksportFil) Size() int64 { return f.written }
 
-// WriteEksportFil writes the file of export e to w, part by part (one part in memory at a
-// time). The file holds CPR numbers: the caller records the download (LogCPRAccess).
+// EksportDownload is the file of export e (done, as the scope read it) for a download of scope
+// s, and its size. The reader reads the file a batch of parts at a time, each batch in a
+// short transaction of its own that has ended before the reader hands the batch on
+// (parts.go), so a client that reads slowly or not at all holds no connection (issue 14 #1).
+// The file holds CPR numbers: the caller has logged that (LogCPRAccess) before the first
+// byte. ctx outlives the request: the response is written after the handler returns.
+func (db *DB) EksportDownload(ctx context.Context, s Scope, e Eksport) (io.Reader, int64) {
+	return newBatchReader(ctx, db.downloadBatch(s), eksportSource(e)), e.Bytes
+}
+
+// WriteEksportFil writes the file of export e to w, read in the transaction a batch of parts
+// at a time. The file holds CPR numbers: the caller records the download (LogCPRAccess).
 func (t *Tx) WriteEksportFil(ctx context.Context, e Eksport, w io.Writer) error {
-	r, done, err := t.readParts(ctx, "eksport_dele", "eksport_id", e.Kommune, e.ID)
-	if err != nil {
-		return fmt.Errorf("read export %d: %w", e.ID, err)
-	}
-	defer done()
-	_, err = io.Copy(w, r)
+	_, err := io.Copy(w, newBatchReader(ctx, t.inThis, eksportSource(e)))
 	return err
+}
+
+// eksportSource reads the parts of export e's file. A finished export's file does not change:
+// its parts commit with its status faerdig in the job's transaction, which also completes the
+// job (JobCompleteTx), and they go only with the export (ON DELETE CASCADE, at its expiry).
+// Only an export deleted, or run again (a job retried by hand in River UI: StartEksport
+// deletes the parts, the new run finishes with a new faerdig_at), changes it under a
+// download; each batch checks in its own statement that the export is still done at the
+// same moment, and the parts' order and size (partsSource).
+func eksportSource(e Eksport) *partsSource {
+	return &partsSource{table: "eksport_dele", idColumn: "eksport_id", kommune: e.Kommune, id: e.ID, size: e.Bytes,
+		perBatch: max(1, downloadBatchBytes/eksportDelStoerrelse), what: fmt.Sprintf("export %d", e.ID),
+		cond: ` AND EXISTS (SELECT FROM eksporter e WHERE e.kommune_kode = $1 AND e.id = $2
+			AND e.status = 'faerdig' AND e.faerdig_at = $5)`, condArgs: []any{e.FaerdigAt}}
 }
 
 // EksportCPRs returns the distinct CPR numbers in the file of export e, for the CPR access

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -26,12 +25,7 @@ func TestLeveranceDocumentInParts(t *testing.T) {
 	db, _ := tenanttest.DB(t)
 	ctx := context.Background()
 	// Random hex compresses to about half: 6 MB of it is some 3 MB of gzip, several parts.
-	rnd := rand.New(rand.NewPCG(3, 4))
-	raw := make([]byte, 3<<20)
-	for i := range raw {
-		raw[i] = byte(rnd.UintN(256))
-	}
-	doc := []byte("<x>" + hex.EncodeToString(raw) + "</x>")
+	doc := []byte("<x>" + tenanttest.RandomHex(3, 6<<20) + "</x>")
 	sum := sha256.Sum256(doc)
 	var id int64
 	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
@@ -159,13 +153,11 @@ func TestLeveranceDocumentStoredWhole(t *testing.T) {
 	doc := []byte("<L><R><CPR>0101801234</CPR></R></L>")
 	sum := sha256.Sum256(doc)
 	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		var id int64
-		if err := tx.PgxTx().QueryRow(ctx, `INSERT INTO leverancer (kommune_kode, periode, created_by, document, sha256,
-			byte_size, antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
-			VALUES ('101', '2026M09', 'old', $1, $2, $3, 1, 1, 1, 0, 0, 0) RETURNING id`,
-			doc, hex.EncodeToString(sum[:]), len(doc)).Scan(&id); err != nil {
+		f, err := tenanttest.LeveranceStoredWhole(ctx, tx, doc)
+		if err != nil {
 			return err
 		}
+		id := f.ID
 		got, gotSum, err := tx.LeveranceDocument(ctx, id)
 		if err != nil {
 			return err

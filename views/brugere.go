@@ -17,6 +17,8 @@ const (
 	HandlingRoller     = "roller"
 	HandlingDeaktiver  = "deaktiver"
 	HandlingGenaktiver = "genaktiver"
+	// HandlingOphaevSpaerring forgets the user's failed logins (issue 14 #5).
+	HandlingOphaevSpaerring = "ophaev-spaerring"
 )
 
 // Brugere is the list of the kommune's users.
@@ -60,6 +62,55 @@ type RedigerBruger struct {
 	Valgte           []string
 	RolleFejl        string // the rights were not saved (e.g. the last administrator)
 	AktivFejl        string // the user was not deactivated (the last administrator)
+	Login            Loginforsoeg
+}
+
+// Loginforsoeg is what an administrator sees of a user's failed logins (issue 14 #5): how
+// many are not yet forgotten, and from how many addresses the user is refused for now.
+type Loginforsoeg struct {
+	Mislykkede  int
+	Senest      string // the last failure, DD-MM-YYYY HH:MM (Copenhagen)
+	Spaerret    int    // addresses refused now
+	SpaerretTil string // when the last of their locks ends, DD-MM-YYYY HH:MM
+}
+
+// Aktiv tells whether there is anything to lift.
+func (l Loginforsoeg) Aktiv() bool { return l.Mislykkede > 0 || l.Spaerret > 0 }
+
+// Status is the short Danish status of the lists: "Spærret fra 2 adresser",
+// "3 mislykkede forsøg", or "" when there are none.
+func (l Loginforsoeg) Status() string {
+	switch {
+	case l.Spaerret > 0:
+		return "Spærret fra " + antal(l.Spaerret, "adresse", "adresser")
+	case l.Mislykkede > 0:
+		return antal(l.Mislykkede, "mislykket forsøg", "mislykkede forsøg")
+	}
+	return ""
+}
+
+// Beskrivelse says it in sentences for the user's page.
+func (l Loginforsoeg) Beskrivelse() []string {
+	if !l.Aktiv() {
+		return []string{"Ingen mislykkede forsøg på at logge ind."}
+	}
+	out := []string{antal(l.Mislykkede, "mislykket forsøg", "mislykkede forsøg") + " på at logge ind, senest " + l.Senest + "."}
+	if l.Spaerret > 0 {
+		out = append(out, "Login er spærret fra "+antal(l.Spaerret, "adresse", "adresser")+" til "+l.SpaerretTil+
+			". Fra andre adresser kan brugeren logge ind med sin adgangskode.")
+	}
+	return out
+}
+
+// HiddenField is a form's hidden input.
+type HiddenField struct{ Name, Value string }
+
+// antal is n with the singular or plural noun: "1 adresse", "2 adresser".
+func antal(n int, ental, flertal string) string {
+	if n == 1 {
+		return "1 " + ental
+	}
+	return strconv.Itoa(n) + " " + flertal
 }
 
 // RolleValg is the choice of a kommune role on the user forms, labelled as users know the

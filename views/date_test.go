@@ -38,3 +38,18 @@ func TestDateTimeDK(t *testing.T) {
 		}
 	}
 }
+
+// issue 14 #5: the wait of a throttled login in seconds, then in minutes, rounded up.
+func TestVentetidDK(t *testing.T) {
+	for _, tt := range []struct {
+		in   time.Duration
+		want string
+	}{
+		{0, "1 sekund"}, {time.Second, "1 sekund"}, {1500 * time.Millisecond, "2 sekunder"}, {59 * time.Second, "59 sekunder"},
+		{60 * time.Second, "1 minut"}, {61 * time.Second, "2 minutter"}, {15 * time.Minute, "15 minutter"},
+	} {
+		if got := VentetidDK(tt.in); got != tt.want {
+			t.Errorf("VentetidDK(%s) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

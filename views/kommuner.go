@@ -68,6 +68,10 @@ type AlleBrugereRow struct {
 	Roller               string
 	Aktiv                bool
 	SenesteLogin         string
+	Login                Loginforsoeg
+	// Ophaev are the fields of *Ophæv spærring* for a user of no kommune (DST, platform)
+	// with failed logins; nil otherwise (a kommune's administrator lifts its users', T1).
+	Ophaev []HiddenField
 }
 
 func aktivKommune(aktiv bool) string {

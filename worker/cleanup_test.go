@@ -23,8 +23,8 @@ func TestCleanupJobDeletesEndedSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO login_throttle (key, failures, first_failure_at, last_failure_at)
-		VALUES ('email:gammel@demo.invalid', 3, now() - interval '2 hours', now() - interval '2 hours')`); err != nil {
+	if _, err := db.Pool.Exec(ctx, `INSERT INTO login_failures (account, address, failures, last_failure_at)
+		VALUES ('gammel@demo.invalid', '', 3, now() - interval '2 hours'), ('ny@demo.invalid', '', 1, now())`); err != nil {
 		t.Fatal(err)
 	}
 	c, err := NewClient(Deps{DB: db, Accounts: accounts.NewStore(db), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
@@ -53,11 +53,11 @@ func TestCleanupJobDeletesEndedSessions(t *testing.T) {
 		t.Errorf("stop: %v", err)
 	}
 	var sessions, throttles int
-	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM login_throttle)`).
+	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM login_failures)`).
 		Scan(&sessions, &throttles); err != nil {
 		t.Fatal(err)
 	}
-	if sessions != 1 || throttles != 0 {
-		t.Errorf("after cleanup: %d sessions, %d throttle records; want 1 and 0", sessions, throttles)
+	if sessions != 1 || throttles != 1 {
+		t.Errorf("after cleanup: %d sessions, %d throttle records; want 1 and 1", sessions, throttles)
 	}
 }

@@ -63,8 +63,9 @@ func (EksportArgs) InsertOpts() river.InsertOpts {
 
 // QueueEksport is the queue of the exports. Like the deliveries' (QueueLevering) it works few
 // jobs at once: each holds a database connection for its whole long transaction, and
-// together with the deliveries they must leave the pool's other connections (pgxpool's
-// default is 4 on 2 cores) to the short jobs and to their own progress updates.
+// together with the deliveries they must leave the pool's other connections (the workers'
+// pool: DATABASE_POOL_MAX, half of it in `serve`, never the web's) to the short jobs and to
+// their own progress updates.
 const QueueEksport = "eksport"
 
 // eksportQueueWorkers is how many exports one worker process writes at once.

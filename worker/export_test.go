@@ -433,7 +433,7 @@ func TestEksportWithoutAFreeConnection(t *testing.T) {
 	if strings.Contains(b.ownerURL, "?") {
 		sep = "&"
 	}
-	one, err := tenant.Open(context.Background(), b.ownerURL+sep+"pool_max_conns=1")
+	one, err := tenant.Open(context.Background(), b.ownerURL+sep+"pool_max_conns=1", 0)
 	if err != nil {
 		t.Fatal(err)
 	}

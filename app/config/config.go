@@ -20,6 +20,10 @@ import (
 type Config struct {
 	// DatabaseURL is DATABASE_URL; empty means the local cluster under .data/pg.
 	DatabaseURL string
+	// DatabasePoolMax is DATABASE_POOL_MAX, the most database connections a process opens
+	// (default DefaultDatabasePoolMax); `serve` with workers splits them between the web and
+	// the workers (issue 14 #1).
+	DatabasePoolMax int
 	// Port is PORT (default 8080).
 	Port int
 	// BaseURL is BASE_URL, the address users reach the app at (default http://localhost:PORT).
@@ -40,6 +44,9 @@ type Config struct {
 	MailFrom string
 	// LogLevel is LOG_LEVEL: debug, info (default), warn, error.
 	LogLevel slog.Level
+	// Proxies are TRUSTED_PROXIES, the reverse proxies whose word on the client's address the
+	// app takes (proxies.go); none by default.
+	Proxies Proxies
 }
 
 // FromEnv reads the configuration from the environment.
@@ -48,6 +55,10 @@ func FromEnv() (Config, error) { return Parse(os.Getenv) }
 // Parse reads the configuration through getenv.
 func Parse(getenv func(string) string) (Config, error) {
 	c := Config{DatabaseURL: getenv("DATABASE_URL"), SMTPURL: getenv("SMTP_URL"), Port: 8080}
+	var err error
+	if c.DatabasePoolMax, err = databasePoolMax(getenv("DATABASE_POOL_MAX")); err != nil {
+		return c, err
+	}
 	if p := getenv("PORT"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n <= 0 || n > 65535 {
@@ -78,6 +89,11 @@ func Parse(getenv func(string) string) (Config, error) {
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		return c, fmt.Errorf("MAIL_FROM: want an address such as \"Indberet <noreply@example.dk>\": %w", err)
 	}
+	proxies, err := parseProxies(getenv("TRUSTED_PROXIES"), getenv("FLY_APP_NAME") != "")
+	if err != nil {
+		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
+	c.Proxies = proxies
 	if ks := getenv("SESSION_KEYS"); ks != "" {
 		for _, k := range strings.Split(ks, ",") {
 			key, err := decodeKey(strings.TrimSpace(k))
@@ -95,6 +111,27 @@ func Parse(getenv func(string) string) (Config, error) {
 		c.SessionKeysGenerated = true
 	}
 	return c, nil
+}
+
+// DefaultDatabasePoolMax is DATABASE_POOL_MAX's default. PostgreSQL accepts 100 connections
+// by default (max_connections, 3 of them kept for superusers); fly.toml runs two web
+// processes and a worker, 60 connections at most, 80 while a rolling deploy starts a fourth,
+// and leaves room for the release command's migration, River's LISTEN connection of each
+// working process (outside the pool) and an operator's psql. It is also plenty: a request
+// holds a connection for milliseconds (make bench's 1,000 requests a second ran on 4), and
+// the workers' long transactions are few (worker/client.go).
+const DefaultDatabasePoolMax = 20
+
+// databasePoolMax reads DATABASE_POOL_MAX.
+func databasePoolMax(v string) (int, error) {
+	if v == "" {
+		return DefaultDatabasePoolMax, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 || n > 10000 {
+		return 0, fmt.Errorf("DATABASE_POOL_MAX: want a number of connections from 1 to 10000, got %q", v)
+	}
+	return n, nil
 }
 
 // Secure tells whether the app is reached over https.

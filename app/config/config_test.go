@@ -50,3 +50,20 @@ func TestBadValues(t *testing.T) {
 		}
 	}
 }
+
+// TestDatabasePoolMax: DATABASE_POOL_MAX is a positive number of connections, 20 unless set
+// (issue 14 #1); anything else stops the start with the variable's name.
+func TestDatabasePoolMax(t *testing.T) {
+	for v, want := range map[string]int{"": DefaultDatabasePoolMax, "1": 1, "8": 8, " 40 ": 40, "10000": 10000} {
+		c, err := Parse(env(map[string]string{"DATABASE_POOL_MAX": v}))
+		if err != nil || c.DatabasePoolMax != want {
+			t.Errorf("DATABASE_POOL_MAX=%q: %d, %v; want %d", v, c.DatabasePoolMax, err, want)
+		}
+	}
+	for _, v := range []string{"0", "-4", "fire", "2.5", "10001", "99999999999999999999"} {
+		_, err := Parse(env(map[string]string{"DATABASE_POOL_MAX": v}))
+		if err == nil || !strings.Contains(err.Error(), "DATABASE_POOL_MAX") {
+			t.Errorf("DATABASE_POOL_MAX=%q: %v, want an error naming the variable", v, err)
+		}
+	}
+}

@@ -1,10 +1,11 @@
 // Package accounts is the users of the system: local accounts with argon2id password
 // hashes (T4: built so that an OpenID Connect login can be added beside them), creating
-// users with their roles, logging in with throttling of repeated failures (throttle.go),
-// and deactivating; a kommune administrator's management of the kommune's users (admin.go,
+// users with their roles, logging in, and deactivating; the throttling of failed logins
+// (issue 14 #5: its rules in throttle.go, its counters in loginfailures.go); a kommune administrator's management of the kommune's users (admin.go,
 // with the rule that keeps an administrator, rules.go); a user's own password and sessions
 // (self.go); the platform administrator's part: every user, activating kommuner, a
-// kommune's first administrator (platform.go). SQL on the users and login_throttle tables lives here and nowhere else.
+// kommune's first administrator (platform.go). SQL on the users and login_failures tables
+// lives here and nowhere else.
 package accounts
 
 import (
@@ -57,13 +58,6 @@ var (
 	// after the password matched.
 	ErrKommuneInactive = errors.New("accounts: the user's kommune is not active")
 )
-
-// ThrottledError is returned by Login while an account or address is locked.
-type ThrottledError struct{ RetryAfter time.Duration }
-
-func (e *ThrottledError) Error() string {
-	return fmt.Sprintf("accounts: too many failed logins, retry after %s", e.RetryAfter.Round(time.Second))
-}
 
 // Store reads and writes accounts.
 type Store struct {
@@ -263,24 +257,25 @@ func (s *Store) ByEmail(ctx context.Context, email string) (User, error) {
 // garbage-collection target.
 const dummyHash = "$argon2id$v=19$m=65536,t=1,p=2$2Bjd2gCmTjfyWp93Lv8QJw$jrYAJ35Yl6kqFqL5afqiKZYcJIikvtyxIkXoEtgO3+A"
 
-// Login checks e-mail and password from the client address ip. While the account or the
-// address is locked it returns *ThrottledError without looking at the password. A failure is
-// recorded for both and answered after the delay of Limits; a success clears the account's
+// maxEmailLength is the longest e-mail address there is (RFC 5321); Login refuses a longer
+// one at once, as no account has it.
+const maxEmailLength = 254
+
+// Login checks e-mail and password from the client address ip (issue 14 #5, throttle.go).
+// While the pair of the account and the address is locked it returns *ThrottledError
+// without looking at the password; other addresses, and the account from them, are not
+// refused. A wrong password is counted for the pair, the account and the address, and
+// answered after the delay of Limits; the right one is never delayed, and clears the pair's
 // failures and records the login time.
 func (s *Store) Login(ctx context.Context, email, password, ip string) (User, error) {
 	email = NormalizeEmail(email)
-	keys := []string{"email:" + email, "ip:" + ip}
-	now := s.Now()
-	for _, k := range keys {
-		a, err := readAttempts(ctx, s.db.Pool, k, false)
-		if err != nil {
-			return User{}, err
-		}
-		if d := s.Limits.RetryAfter(a, now); d > 0 {
-			return User{}, &ThrottledError{RetryAfter: d}
-		}
+	if email == "" || len(email) > maxEmailLength {
+		return User{}, ErrInvalidCredentials
 	}
-
+	at, now := pairOf(email, ip), s.Now()
+	if err := s.checkPair(ctx, at, now); err != nil {
+		return User{}, err
+	}
 	var hash string
 	u, err := scanUserHash(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email), &hash)
 	found := err == nil
@@ -295,12 +290,7 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 		return User{}, fmt.Errorf("compare password: %w", err)
 	}
 	if !found || !match {
-		failures, err := s.recordFailure(ctx, keys[0], keys[1], now)
-		if err != nil {
-			return User{}, err
-		}
-		s.Sleep(ctx, s.Limits.Delay(failures))
-		return User{}, ErrInvalidCredentials
+		return User{}, s.failed(ctx, at, now)
 	}
 	if !u.Active {
 		return User{}, ErrDeactivated
@@ -308,8 +298,8 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 	if !u.KommuneAktiv { // T3
 		return User{}, ErrKommuneInactive
 	}
-	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, keys[0]); err != nil {
-		return User{}, fmt.Errorf("clear failures: %w", err)
+	if err := s.clearPair(ctx, at); err != nil {
+		return User{}, err
 	}
 	if _, err := s.db.Pool.Exec(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
 		return User{}, fmt.Errorf("record login: %w", err)
@@ -321,68 +311,6 @@ func scanUserHash(row pgx.Row, hash *string) (User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt, &u.KommuneAktiv, hash)
 	return u, err
-}
-
-// readAttempts reads the recorded failures of key (zero when there are none); with lock
-// the row is locked for the rest of the transaction.
-func readAttempts(ctx context.Context, q interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}, key string, lock bool) (Attempts, error) {
-	sql := `SELECT failures, first_failure_at, locked_until FROM login_throttle WHERE key = $1`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
-	var a Attempts
-	var locked *time.Time
-	err := q.QueryRow(ctx, sql, key).Scan(&a.Failures, &a.FirstFailure, &locked)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Attempts{}, nil
-	}
-	if err != nil {
-		return a, fmt.Errorf("login attempts: %w", err)
-	}
-	if locked != nil {
-		a.LockedUntil = *locked
-	}
-	return a, nil
-}
-
-// recordFailure counts one failure for the account key and the address key in one
-// transaction and returns the account's failure count.
-func (s *Store) recordFailure(ctx context.Context, accountKey, addressKey string, now time.Time) (int, error) {
-	var accountFailures int
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		for _, k := range []struct {
-			key    string
-			lockAt int
-		}{{accountKey, s.Limits.LockAccount}, {addressKey, s.Limits.LockAddress}} {
-			a, err := readAttempts(ctx, tx, k.key, true)
-			if err != nil {
-				return err
-			}
-			a = s.Limits.Fail(a, now, k.lockAt)
-			var lockedUntil *time.Time
-			if !a.LockedUntil.IsZero() {
-				lockedUntil = &a.LockedUntil
-			}
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO login_throttle (key, failures, first_failure_at, last_failure_at, locked_until)
-				VALUES ($1, $2, $3, $4, $5)
-				ON CONFLICT (key) DO UPDATE SET failures = EXCLUDED.failures, first_failure_at = EXCLUDED.first_failure_at,
-					last_failure_at = EXCLUDED.last_failure_at, locked_until = EXCLUDED.locked_until`,
-				k.key, a.Failures, a.FirstFailure, now, lockedUntil); err != nil {
-				return err
-			}
-			if k.key == accountKey {
-				accountFailures = a.Failures
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, fmt.Errorf("record failed login: %w", err)
-	}
-	return accountFailures, nil
 }
 
 // SetActive activates or deactivates a user. Deactivating ends all their sessions in the
@@ -409,16 +337,4 @@ func setActive(ctx context.Context, tx *tenant.Tx, u User, active bool) error {
 	}
 	return tx.Audit(ctx, tenant.AuditEntry{Kommune: u.Kommune, Action: "user.set_active", Entity: "user",
 		EntityID: strconv.FormatInt(u.ID, 10), Before: map[string]any{"active": u.Active}, After: map[string]any{"active": active}})
-}
-
-// PurgeThrottle removes throttle records whose window and lock have passed. Run by a
-// periodic job.
-func (s *Store) PurgeThrottle(ctx context.Context) (int64, error) {
-	now := s.Now()
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM login_throttle WHERE last_failure_at < $1 AND (locked_until IS NULL OR locked_until < $2)`,
-		now.Add(-s.Limits.Window), now)
-	if err != nil {
-		return 0, fmt.Errorf("purge throttle: %w", err)
-	}
-	return tag.RowsAffected(), nil
 }

@@ -18,10 +18,10 @@ import (
 // ChangePassword sets a new password for user id after checking the current one, and ends
 // the user's other sessions (all but keepSession, the id of the session that asks), in one
 // transaction with the audit record (which holds no password). A wrong current password is
-// ErrInvalidCredentials and counts as a failed login of the account and of the actor's
-// address, so that a session left open cannot be used to guess the password; while either is
-// locked the answer is *ThrottledError. A new password that CheckNewPassword refuses is
-// ErrInvalid.
+// ErrInvalidCredentials and counts as a failed login of the account from the actor's address
+// (loginfailures.go), so that a session left open cannot be used to guess the password; while
+// that pair is locked the answer is *ThrottledError. A new password that CheckNewPassword
+// refuses is ErrInvalid.
 func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64, current, next, keepSession string) error {
 	var hash string
 	u, err := scanUserHash(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE id = $1`, id), &hash)
@@ -31,28 +31,16 @@ func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64
 	if err != nil {
 		return fmt.Errorf("look up user: %w", err)
 	}
-	keys := []string{"email:" + u.Email, "ip:" + actor.IP}
-	now := s.Now()
-	for _, k := range keys {
-		a, err := readAttempts(ctx, s.db.Pool, k, false)
-		if err != nil {
-			return err
-		}
-		if d := s.Limits.RetryAfter(a, now); d > 0 {
-			return &ThrottledError{RetryAfter: d}
-		}
+	at, now := pairOf(u.Email, actor.IP), s.Now()
+	if err := s.checkPair(ctx, at, now); err != nil {
+		return err
 	}
 	match, err := argon2id.ComparePasswordAndHash(current, hash)
 	if err != nil {
 		return fmt.Errorf("compare password: %w", err)
 	}
 	if !match {
-		failures, err := s.recordFailure(ctx, keys[0], keys[1], now)
-		if err != nil {
-			return err
-		}
-		s.Sleep(ctx, s.Limits.Delay(failures))
-		return ErrInvalidCredentials
+		return s.failed(ctx, at, now)
 	}
 	if errs := CheckNewPassword(current, next, next); errs != nil {
 		return fmt.Errorf("%w: new password refused", ErrInvalid)
@@ -61,8 +49,8 @@ func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM login_throttle WHERE key = $1`, keys[0]); err != nil {
-		return fmt.Errorf("clear failures: %w", err)
+	if err := s.clearPair(ctx, at); err != nil {
+		return err
 	}
 	return s.db.InScope(ctx, ownScope(u, actor), func(tx *tenant.Tx) error {
 		if _, err := tx.PgxTx().Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, newHash); err != nil {

@@ -2,6 +2,10 @@ package tenanttest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -84,6 +88,46 @@ func Leverance(ctx context.Context, tx *tenant.Tx, l tenant.NewLeverance, doc []
 	return tx.InsertLeverance(ctx, l)
 }
 
+// LeverancerBothWays stores doc as a leverance of tx's kommune in gzip parts (Leverance) and
+// whole as one stored before 00016 (LeveranceStoredWhole), and returns both.
+func LeverancerBothWays(ctx context.Context, tx *tenant.Tx, doc, whole []byte) (parts, old tenant.LeveranceFil, err error) {
+	sum := sha256.Sum256(doc)
+	id, err := Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M10", SHA256: hex.EncodeToString(sum[:])}, doc)
+	if err != nil {
+		return parts, old, err
+	}
+	if parts, err = tx.LeveranceFil(ctx, id); err != nil {
+		return parts, old, err
+	}
+	old, err = LeveranceStoredWhole(ctx, tx, whole)
+	return parts, old, err
+}
+
+// RandomHex is n characters of random hex (seeded: the same each run), XML content that gzip
+// only halves, so a document of some MB takes several parts and batches.
+func RandomHex(seed uint64, n int) string {
+	rnd := rand.New(rand.NewPCG(seed, 14))
+	raw := make([]byte, n/2)
+	for i := range raw {
+		raw[i] = byte(rnd.UintN(256))
+	}
+	return hex.EncodeToString(raw)
+}
+
+// LeveranceStoredWhole stores doc as a leverance of tx's kommune the way leverancer were
+// stored before 00016, whole in leverancer.document, and returns it.
+func LeveranceStoredWhole(ctx context.Context, tx *tenant.Tx, doc []byte) (tenant.LeveranceFil, error) {
+	sum := sha256.Sum256(doc)
+	var id int64
+	if err := tx.PgxTx().QueryRow(ctx, `INSERT INTO leverancer (kommune_kode, periode, created_by, document, sha256,
+		byte_size, antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
+		VALUES ($1, '2026M09', 'old', $2, $3, $4, 1, 1, 1, 0, 0, 0) RETURNING id`,
+		tx.Scope().Kommune, doc, hex.EncodeToString(sum[:]), len(doc)).Scan(&id); err != nil {
+		return tenant.LeveranceFil{}, err
+	}
+	return tx.LeveranceFil(ctx, id)
+}
+
 // KeptLists are the lists and views whose counts are kept (00015, 00021), each to be asked
 // with a status filter, a day and a CPR prefix: Kun sager of both lists (S9) and Egne IDEP's
 // Sager og ydelser.
@@ -111,4 +155,39 @@ func CountedSQL(q tenant.ListQuery) string {
 		tenant.FilterIkkeAfsluttede: "(slutdato_max IS NULL OR slutdato_max >= $2)",
 	}[q.Filter]
 	return `SELECT ` + what + ` FROM sager WHERE kommune_kode = $1 AND ` + which + ` AND ` + cond + ` AND cpr LIKE $3 || '%'`
+}
+
+// FinishedEksport stores a finished CSV export (the CPR list of Egne IDEP, Kun sager) of tx's
+// kommune with file as its file and cprs as its CPR numbers, as the export job leaves one, and
+// returns it.
+func FinishedEksport(ctx context.Context, tx *tenant.Tx, file string, cprs ...string) (tenant.Eksport, error) {
+	return FinishedEksportOf(ctx, tx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}},
+		file, cprs...)
+}
+
+// FinishedEksportOf is FinishedEksport of the export n (its kind, format and list).
+func FinishedEksportOf(ctx context.Context, tx *tenant.Tx, n tenant.NewEksport, file string, cprs ...string) (tenant.Eksport, error) {
+	e, err := tx.CreateEksport(ctx, n)
+	if err != nil {
+		return e, err
+	}
+	if err := tx.StartEksport(ctx, e.ID, len(cprs)); err != nil {
+		return e, err
+	}
+	fil := tx.EksportFil(ctx, e.ID)
+	if _, err := io.WriteString(fil, file); err != nil {
+		return e, err
+	}
+	if err := fil.Close(); err != nil {
+		return e, err
+	}
+	r := tenant.EksportResultat{Raekker: len(cprs), Bytes: fil.Size()}
+	for _, c := range cprs {
+		r.CPRs.Add(c)
+	}
+	if err := tx.FinishEksport(ctx, e.ID, r); err != nil {
+		return e, err
+	}
+	return tx.Eksport(ctx, e.ID)
 }

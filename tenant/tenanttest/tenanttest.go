@@ -35,7 +35,7 @@ func OwnerURL(t testing.TB) string {
 func DB(t testing.TB) (*tenant.DB, string) {
 	t.Helper()
 	url := OwnerURL(t)
-	db, err := tenant.Open(context.Background(), url)
+	db, err := tenant.Open(context.Background(), url, 0)
 	if err != nil {
 		t.Fatalf("open database: %v", err)
 	}

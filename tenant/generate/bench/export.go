@@ -34,7 +34,7 @@ const exportChildArg = "export-child"
 // done, then exits: 0 when it completed.
 func exportChild(dbURL string, id int64) int {
 	ctx := context.Background()
-	db, err := tenant.Open(ctx, dbURL)
+	db, err := tenant.Open(ctx, dbURL, 0)
 	if err != nil {
 		logf("export child: %v", err)
 		return 1

@@ -196,7 +196,7 @@ func dataSet(ctx context.Context, c *pgcluster.Cluster, o options) (generate.Res
 	if _, err := schema.Prepare(ctx, ownerURL); err != nil {
 		return generate.Result{}, err
 	}
-	db, err := tenant.Open(ctx, ownerURL)
+	db, err := tenant.Open(ctx, ownerURL, 0)
 	if err != nil {
 		return generate.Result{}, err
 	}
@@ -281,7 +281,7 @@ func measureServer(ctx context.Context, c *pgcluster.Cluster, o options, data ge
 	// The server: the app as `indberet serve --workers=false` builds it, logging as it does
 	// (one JSON line per request), into io.Discard.
 	ownerURL := c.URL(pgcluster.Database)
-	db, err := tenant.Open(ctx, ownerURL)
+	db, err := tenant.Open(ctx, ownerURL, 0)
 	if err != nil {
 		return nil, err
 	}
