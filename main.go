@@ -217,7 +217,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	rescue := fs.Duration("rescue-stuck-after", 0,
-		"efter hvor lang tid et job, der stadig kører, anses for død og startes igen (standard 1h; kort kun i test)")
+		"afkort hver jobtypes frist (hvorefter et job, der stadig kører, anses for død og startes igen) til højst denne; kun til test")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
