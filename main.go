@@ -232,6 +232,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := cfg.CheckStart(true, *workers); err != nil {
+		return err
+	}
 	if !*workers {
 		app.TuneGC(os.Getenv) // a web process only: the workers' exports and deliveries keep Go's defaults
 	}
@@ -273,6 +276,9 @@ func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 	rescue := fs.Duration("rescue-stuck-after", 0,
 		"afkort hver jobtypes frist (hvorefter et job, der stadig kører, anses for død og startes igen) til højst denne; kun til test")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.CheckStart(false, true); err != nil {
 		return err
 	}
 	s, err := open(ctx, cfg, false)
@@ -455,6 +461,9 @@ func deliver(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	periode := fs.String("periode", worker.PeriodeBefore(time.Now()), "perioden, fx 2026M10 (standard: forrige måned)")
 	wait := fs.Bool("wait", false, "vent på leveringen, udfør jobbene her, og vis resultatet pr. kommune")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.CheckStart(false, *wait); err != nil {
 		return err
 	}
 	s, err := open(ctx, cfg, false)

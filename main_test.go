@@ -194,6 +194,33 @@ func TestHelpDoesNotAct(t *testing.T) {
 	}
 }
 
+// Issue 14 #12: in production (an https BASE_URL) serve stops at its start without
+// SESSION_KEYS, and serve and worker without SMTP_URL unless MAIL_MODE=outbox, each with a
+// message that names the variable, before they connect; a web-only server sends no e-mail.
+func TestStartChecksConfiguration(t *testing.T) {
+	t.Setenv("DATABASE_URL", unreachable)
+	t.Setenv("BASE_URL", "https://indberet.example")
+	ctx := context.Background()
+	check := func(args []string, want string) {
+		t.Helper()
+		err := run(ctx, args, nil, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: %v, want an error with %q", args, err, want)
+		}
+	}
+	check([]string{"serve"}, "SESSION_KEYS er ikke sat")
+	check([]string{"serve"}, "SMTP_URL er ikke sat")
+	check([]string{"serve", "--workers=false"}, "SESSION_KEYS er ikke sat")
+	check([]string{"worker"}, "SMTP_URL er ikke sat")
+	check([]string{"deliver", "--wait"}, "SMTP_URL er ikke sat")
+	t.Setenv("SESSION_KEYS", strings.Repeat("k", 32))
+	check([]string{"serve", "--workers=false"}, "connect") // on to the database
+	check([]string{"serve"}, "SMTP_URL er ikke sat")
+	t.Setenv("MAIL_MODE", "outbox")
+	check([]string{"serve"}, "connect")
+	check([]string{"worker"}, "connect")
+}
+
 // Issue 14 #11: `indberet demo` loads only into the local cluster unless told to use
 // DATABASE_URL's (it refuses before it connects), and never into a database with real data:
 // a user who is not a demo user, or sager of a kommune that is not a demo kommune.
