@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -329,5 +331,63 @@ func TestDeliverWait(t *testing.T) {
 	})
 	if err != nil || starts != 1 {
 		t.Errorf("%d levering.start records by %s (%v), want 1", starts, worker.CLIActor, err)
+	}
+}
+
+// Issue 14 #12: .dockerignore keeps the local clusters, binaries and git out of the image's
+// build context, and none of its patterns leaves out a file the build of the binary reads
+// (the module's Go files and embedded files, as `go list` names them).
+func TestDockerignore(t *testing.T) {
+	b, err := os.ReadFile(".dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns = append(patterns, strings.TrimSuffix(line, "/"))
+		}
+	}
+	for _, must := range []string{".data", "bin", ".git"} {
+		if !slices.Contains(patterns, must) {
+			t.Errorf(".dockerignore does not leave out %s", must)
+		}
+	}
+	// A path is left out when it or a directory above it matches a pattern (Docker's rule).
+	ignored := func(path string) bool {
+		for p := path; p != "."; p = filepath.Dir(p) {
+			for _, pat := range patterns {
+				if ok, _ := filepath.Match(pat, p); ok {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	out, err := exec.Command("go", "list", "-deps", "-f", `{{if not .Standard}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}
+{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}
+{{end}}{{end}}`, ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	root, _ := os.Getwd()
+	n := 0
+	for _, f := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(root, f)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue // a dependency's, from the module cache
+		}
+		n++
+		if ignored(rel) {
+			t.Errorf(".dockerignore leaves out %s, which the build reads", rel)
+		}
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if ignored(f) {
+			t.Errorf(".dockerignore leaves out %s", f)
+		}
+	}
+	if n < 50 {
+		t.Errorf("go list named only %d files of the module", n)
 	}
 }
