@@ -736,18 +736,9 @@ func addSager(t *testing.T, db *tenant.DB, owner, kommune string, n int) {
 func TestDeliveryKillAndRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	bin := indberetBinary(t)
-	db, owner := tenanttest.DB(t)
-	if _, err := demo.Load(ctx, db, accounts.NewStore(db)); err != nil {
-		t.Fatal(err)
-	}
 	const extra = 20000 // about two seconds of delivery for 101
-	addSager(t, db, owner, "101", extra)
-	client, err := NewClient(Deps{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	workers := newWorkerProcesses(t, bin, owner)
+	k := setupKillTest(t, extra)
+	db, client, workers := k.db, k.client, k.workers
 	job101 := func() *rivertype.JobRow {
 		res, err := client.JobList(ctx, river.NewJobListParams().Kinds(DeliveryKommuneArgs{}.Kind()))
 		if err != nil {

@@ -393,19 +393,10 @@ func TestEksportRetriesFromScratch(t *testing.T) {
 func TestEksportKillAndRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	bin := indberetBinary(t)
-	db, owner := tenanttest.DB(t)
-	if _, err := demo.Load(ctx, db, accounts.NewStore(db)); err != nil {
-		t.Fatal(err)
-	}
 	const extra = 30000 // about a second of export
-	addSager(t, db, owner, "101", extra)
-	client, err := NewClient(Deps{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	workers := newWorkerProcesses(t, bin, owner)
-	first := workers.start()
+	k := setupKillTest(t, extra)
+	db, client := k.db, k.client
+	first := k.workers.start()
 	e := orderEksport(t, db, client, "101", tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
 		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
 	var parts int
@@ -442,7 +433,7 @@ func TestEksportKillAndRestart(t *testing.T) {
 		t.Error("the first attempt is marked the last")
 	}
 
-	second := workers.start()
+	second := k.workers.start()
 	eventually(t, "the export to be made after the restart", 120*time.Second, func() bool {
 		return read().Status == tenant.EksportFaerdig
 	})

@@ -1,12 +1,20 @@
 package worker
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
+
+	"indberet/tenant"
+	"indberet/tenant/accounts"
+	"indberet/tenant/demo"
+	"indberet/tenant/tenanttest"
 )
 
 // The kill-and-restart tests (TestDeliveryKillAndRestart, TestEksportKillAndRestart) run the
@@ -15,6 +23,31 @@ import (
 // killTestRescue is the --rescue-stuck-after of the kill tests' workers: every kind's limit,
 // and so its rescue, cut to it so that the rescue comes within the test (client.go).
 const killTestRescue = 10 * time.Second
+
+// killBundle is the setup of a kill-and-restart test: a database with the demo data and
+// extra sager of 101 (addSager), an insert-only client on it, and `indberet worker`
+// processes of a binary built from the checkout.
+type killBundle struct {
+	db      *tenant.DB
+	client  *Client
+	workers *workerProcesses
+}
+
+func setupKillTest(t *testing.T, extra int) *killBundle {
+	t.Helper()
+	ctx := context.Background()
+	bin := indberetBinary(t)
+	db, owner := tenanttest.DB(t)
+	if _, err := demo.Load(ctx, db, accounts.NewStore(db)); err != nil {
+		t.Fatal(err)
+	}
+	addSager(t, db, owner, "101", extra)
+	client, err := NewClient(Deps{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &killBundle{db: db, client: client, workers: newWorkerProcesses(t, bin, owner)}
+}
 
 // indberetBinary builds the indberet command into a temporary directory of t.
 func indberetBinary(t *testing.T) string {
