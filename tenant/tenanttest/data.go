@@ -165,7 +165,7 @@ func FinishedEksport(ctx context.Context, tx *tenant.Tx, file string, cprs ...st
 	if err != nil {
 		return e, err
 	}
-	if err := tx.StartEksport(ctx, e.ID, len(cprs)); err != nil {
+	if err := tx.StartEksport(ctx, e.ID, len(cprs), tenant.EksportForsoeg{Frist: time.Minute}); err != nil {
 		return e, err
 	}
 	fil := tx.EksportFil(ctx, e.ID)
