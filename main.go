@@ -6,7 +6,7 @@
 //	indberet deliver [--kommune K]... [--periode 2026M11] [--wait]  start a delivery run
 //	indberet migrate                   apply migrations, load code lists, sync role policies
 //	indberet user add --kommune 101 --email E --name N --role R [--password-stdin]
-//	indberet demo [--scale N] [--seed S] load the demo data (idempotent); --scale: the national-scale data set
+//	indberet demo [--scale N] [--seed S] [--allow-database-url]  load the demo data (idempotent); --scale: the national-scale data set
 //	indberet localdb start|stop|url    the local PostgreSQL cluster under .data/pg
 //
 // Without DATABASE_URL every command uses (starting it if needed) the local cluster.
@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -43,28 +44,73 @@ import (
 // localDir is where the local cluster lives when DATABASE_URL is not set.
 const localDir = ".data/pg"
 
-const usage = `Brug: indberet <kommando> [flag]
+// commands are the commands with their synopsis and what they do (Danish), for the usage
+// texts: `indberet` alone lists them, `indberet <command> --help` shows one with its flags.
+var commands = []struct{ name, synopsis, what string }{
+	{"serve", "serve [--workers=false]", "webserver og River-workers (--workers=false: kun web)"},
+	{"worker", "worker [--rescue-stuck-after 10s]", "kun River-workers (--rescue-stuck-after: kun til test)"},
+	{"deliver", "deliver [--kommune K]... [--periode 2026M10] [--wait]", "starter en levering til Danmarks " +
+		"Statistik for perioden (standard: forrige måned) for alle aktive kommuner eller de angivne; --wait " +
+		"venter og viser resultatet pr. kommune (og udfører selv jobbene)"},
+	{"migrate", "migrate", "migrerer databasen, indlæser kodelister og roller"},
+	{"user", "user add --kommune 101 --email E --name N --role R [--password-stdin]", "opretter en bruger " +
+		"(roller: indberetter, laeser, kommuneadmin, dst, platformadmin)"},
+	{"demo", "demo [--scale N] [--seed S] [--allow-database-url]", "indlæser demodata (kan køres flere gange); " +
+		"--scale N: alle 98 kommuner, N × 60.000 sager (til make bench). Kun i den lokale klynge, medmindre " +
+		"--allow-database-url er givet, og aldrig i en database med rigtige data"},
+	{"localdb", "localdb start|stop|url", "den lokale PostgreSQL-klynge i .data/pg"},
+}
 
-Kommandoer:
-  serve [--workers=false]  webserver og River-workers (--workers=false: kun web)
-  worker [--rescue-stuck-after 10s]
-                           kun River-workers (--rescue-stuck-after: kun til test)
-  deliver [--kommune K]... [--periode 2026M10] [--wait]
-                           starter en levering til Danmarks Statistik for
-                           perioden (standard: forrige måned) for alle aktive
-                           kommuner eller de angivne; --wait venter og viser
-                           resultatet pr. kommune (og udfører selv jobbene)
-  migrate                  migrerer databasen, indlæser kodelister og roller
-  user add --kommune 101 --email E --name N --role R [--password-stdin]
-                           opretter en bruger (roller: indberetter, laeser,
-                           kommuneadmin, dst, platformadmin)
-  demo [--scale N] [--seed S]
-                           indlæser demodata (kan køres flere gange); --scale N:
-                           alle 98 kommuner, N × 60.000 sager (til make bench)
-  localdb start|stop|url   den lokale PostgreSQL-klynge i .data/pg
+// printUsage writes the list of commands.
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, "Brug: indberet <kommando> [flag]\n\nKommandoer:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %s\n%s", c.synopsis, wrap(c.what, "        "))
+	}
+	fmt.Fprint(w, "\nUden DATABASE_URL bruges (og startes) den lokale klynge i .data/pg.\n"+
+		"`indberet <kommando> --help` viser kommandoens flag.\n")
+}
 
-Uden DATABASE_URL bruges (og startes) den lokale klynge i .data/pg.
-`
+// wrap breaks text into lines of at most 80 characters, each starting with indent.
+func wrap(text, indent string) string {
+	var b, line strings.Builder
+	for _, word := range strings.Fields(text) {
+		if line.Len() > 0 && len([]rune(indent+line.String()+" "+word)) > 80 {
+			b.WriteString(indent + line.String() + "\n")
+			line.Reset()
+		}
+		if line.Len() > 0 {
+			line.WriteByte(' ')
+		}
+		line.WriteString(word)
+	}
+	b.WriteString(indent + line.String() + "\n")
+	return b.String()
+}
+
+// newFlags is the flag set of command name. Its -h or --help (flag.ErrHelp, which run takes
+// for success) writes the command's usage to stdout before the command does anything.
+func newFlags(name string, stdout io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	fs.Usage = func() {
+		for _, c := range commands {
+			if c.name == name {
+				fmt.Fprintf(stdout, "Brug: indberet %s\n\n%s", c.synopsis, wrap(c.what, ""))
+			}
+		}
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprint(stdout, "\nFlag:\n")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// isHelp tells whether arg asks for help.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -77,36 +123,44 @@ func main() {
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stdout, usage)
+		printUsage(stdout)
 		return errors.New("mangler kommando")
 	}
+	cmd, rest := args[0], args[1:]
+	if cmd == "help" || isHelp(cmd) {
+		printUsage(stdout)
+		return nil
+	}
+	// Every command parses its flags before it uses the configuration, so --help works
+	// with a wrong one too.
 	cfg, err := config.FromEnv()
-	if err != nil {
+	if err != nil && !slices.ContainsFunc(rest, isHelp) {
 		return err
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, logger, rest)
+		err = serve(ctx, cfg, logger, rest, stdout)
 	case "worker":
-		return workOnly(ctx, cfg, logger, rest)
+		err = workOnly(ctx, cfg, logger, rest, stdout)
 	case "deliver":
-		return deliver(ctx, cfg, logger, rest, stdout)
+		err = deliver(ctx, cfg, logger, rest, stdout)
 	case "migrate":
-		return migrate(ctx, cfg, stdout)
+		err = migrate(ctx, cfg, rest, stdout)
 	case "user":
-		return user(ctx, cfg, rest, stdin, stdout)
+		err = user(ctx, cfg, rest, stdin, stdout)
 	case "demo":
-		return loadDemo(ctx, cfg, rest, stdout)
+		err = loadDemo(ctx, cfg, rest, stdout)
 	case "localdb":
-		return localdb(ctx, rest, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
+		err = localdb(ctx, rest, stdout)
+	default:
+		printUsage(stdout)
+		return fmt.Errorf("ukendt kommando %q", cmd)
 	}
-	fmt.Fprint(stdout, usage)
-	return fmt.Errorf("ukendt kommando %q", cmd)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the usage is written
+	}
+	return err
 }
 
 // databaseURL is DATABASE_URL, or the URL of the local cluster (started if needed).
@@ -172,10 +226,13 @@ func (s *services) workerDeps(cfg config.Config, logger *slog.Logger) worker.Dep
 		Mail: worker.MailConfig{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, BaseURL: cfg.BaseURL}}
 }
 
-func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := newFlags("serve", stdout)
 	workers := fs.Bool("workers", true, "kør River-workers i samme proces")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.CheckStart(true, *workers); err != nil {
 		return err
 	}
 	if !*workers {
@@ -214,11 +271,14 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	return g.Wait()
 }
 
-func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string) error {
-	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+	fs := newFlags("worker", stdout)
 	rescue := fs.Duration("rescue-stuck-after", 0,
-		"efter hvor lang tid et job, der stadig kører, anses for død og startes igen (standard 1h; kort kun i test)")
+		"afkort hver jobtypes frist (hvorefter et job, der stadig kører, anses for død og startes igen) til højst denne; kun til test")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.CheckStart(false, true); err != nil {
 		return err
 	}
 	s, err := open(ctx, cfg, false)
@@ -235,7 +295,14 @@ func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 	return worker.Run(ctx, c)
 }
 
-func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+func migrate(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	fs := newFlags("migrate", stdout)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("migrate tager ingen argumenter, fik %q", fs.Args())
+	}
 	url, err := databaseURL(ctx, cfg)
 	if err != nil {
 		return err
@@ -253,10 +320,14 @@ func migrate(ctx context.Context, cfg config.Config, stdout io.Writer) error {
 }
 
 func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := newFlags("user", stdout)
+	if len(args) > 0 && isHelp(args[0]) {
+		fs.Usage()
+		return nil
+	}
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New("brug: indberet user add --kommune 101 --email E --name N --role R [--password-stdin]")
 	}
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	kommune := fs.String("kommune", "", "kommunekode (ikke for dst og platformadmin)")
 	email := fs.String("email", "", "e-mail (login)")
 	name := fs.String("name", "", "navn")
@@ -294,17 +365,28 @@ func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader
 }
 
 func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs := newFlags("demo", stdout)
 	scale := fs.Float64("scale", 0, "indlæs det landsdækkende datasæt: N × 60.000 sager i alle 98 kommuner")
 	seed := fs.Uint64("seed", 1, "frø for --scale (samme frø og skala giver samme data)")
+	anyDB := fs.Bool("allow-database-url", false, "indlæs i databasen fra DATABASE_URL (uden flaget kun i den lokale klynge)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	// Issue 14 #11: demo users have the published password, and demo sager would be
+	// delivered to DST.
+	if cfg.DatabaseURL != "" && !*anyDB {
+		return errors.New("demodata indlæses kun i den lokale klynge i .data/pg (uden DATABASE_URL): demobrugerne " +
+			"har en offentlig adgangskode, og demosagerne ville blive leveret til Danmarks Statistik. Er databasen i " +
+			"DATABASE_URL en test- eller demodatabase, så giv --allow-database-url")
 	}
 	s, err := open(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
 	defer s.close()
+	if err := demo.CheckNoRealData(ctx, s.db, s.accounts); err != nil {
+		return err
+	}
 	if *scale > 0 {
 		url, err := databaseURL(ctx, cfg)
 		if err != nil {
@@ -330,6 +412,10 @@ func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 }
 
 func localdb(ctx context.Context, args []string, stdout io.Writer) error {
+	if slices.ContainsFunc(args, isHelp) {
+		newFlags("localdb", stdout).Usage()
+		return nil
+	}
 	if len(args) != 1 {
 		return errors.New("brug: indberet localdb start|stop|url")
 	}
@@ -369,12 +455,15 @@ func (k *kommuneFlags) Set(v string) error {
 // jobs in this process (beside any running `indberet worker`; River gives each job to one of
 // them) and prints the result per kommune.
 func deliver(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("deliver", flag.ContinueOnError)
+	fs := newFlags("deliver", stdout)
 	var kommuner kommuneFlags
 	fs.Var(&kommuner, "kommune", "kommunekode; kan gentages (standard: alle aktive kommuner)")
 	periode := fs.String("periode", worker.PeriodeBefore(time.Now()), "perioden, fx 2026M10 (standard: forrige måned)")
 	wait := fs.Bool("wait", false, "vent på leveringen, udfør jobbene her, og vis resultatet pr. kommune")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.CheckStart(false, *wait); err != nil {
 		return err
 	}
 	s, err := open(ctx, cfg, false)

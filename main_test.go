@@ -9,7 +9,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,12 +157,137 @@ func TestOpenSplitsThePool(t *testing.T) {
 	}
 }
 
+// unreachable is a DATABASE_URL nothing answers at: a command that tries to connect fails.
+const unreachable = "postgres://indberet@127.0.0.1:1/indberet?connect_timeout=2"
+
+// Issue 14 #11: every command and subcommand answers -h and --help with its usage and
+// succeeds without acting: no database is touched (DATABASE_URL answers nowhere, and the
+// local cluster would be started in the test's own directory), also with a configuration
+// the command would refuse.
+func TestHelpDoesNotAct(t *testing.T) {
+	t.Setenv("DATABASE_URL", unreachable)
+	t.Setenv("PORT", "ikke-en-port")
+	t.Chdir(t.TempDir())
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"serve"}, {"serve", "--workers=false"}, {"worker"}, {"deliver", "--wait"}, {"migrate"}, {"user"}, {"user", "add"},
+		{"demo"}, {"demo", "--scale", "1"}, {"localdb"}, {"localdb", "start"}, {"localdb", "stop"},
+	} {
+		for _, help := range []string{"-h", "--help"} {
+			var out bytes.Buffer
+			err := run(ctx, append(slices.Clone(args), help), nil, &out)
+			if err != nil || !strings.HasPrefix(out.String(), "Brug: indberet "+args[0]) {
+				t.Errorf("%v %s: err %v, output %q; want its usage and no error", args, help, err, out.String())
+			}
+		}
+	}
+	if _, err := os.Stat(".data"); !os.IsNotExist(err) {
+		t.Errorf("a command asked for help made .data: %v", err)
+	}
+	// Without help they act, and fail on the database or the configuration.
+	for _, args := range [][]string{{"migrate"}, {"serve"}} {
+		if err := run(ctx, args, nil, io.Discard); err == nil {
+			t.Errorf("%v with an unreachable database and a wrong PORT: no error", args)
+		}
+	}
+	t.Setenv("PORT", "")
+	if err := run(ctx, []string{"migrate", "nu"}, nil, io.Discard); err == nil || !strings.Contains(err.Error(), "ingen argumenter") {
+		t.Errorf("migrate with an argument: %v", err)
+	}
+}
+
+// Issue 14 #12: in production (an https BASE_URL) serve stops at its start without
+// SESSION_KEYS, and serve and worker without SMTP_URL unless MAIL_MODE=outbox, each with a
+// message that names the variable, before they connect; a web-only server sends no e-mail.
+func TestStartChecksConfiguration(t *testing.T) {
+	t.Setenv("DATABASE_URL", unreachable)
+	t.Setenv("BASE_URL", "https://indberet.example")
+	ctx := context.Background()
+	check := func(args []string, want string) {
+		t.Helper()
+		err := run(ctx, args, nil, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: %v, want an error with %q", args, err, want)
+		}
+	}
+	check([]string{"serve"}, "SESSION_KEYS er ikke sat")
+	check([]string{"serve"}, "SMTP_URL er ikke sat")
+	check([]string{"serve", "--workers=false"}, "SESSION_KEYS er ikke sat")
+	check([]string{"worker"}, "SMTP_URL er ikke sat")
+	check([]string{"deliver", "--wait"}, "SMTP_URL er ikke sat")
+	t.Setenv("SESSION_KEYS", strings.Repeat("k", 32))
+	check([]string{"serve", "--workers=false"}, "connect") // on to the database
+	check([]string{"serve"}, "SMTP_URL er ikke sat")
+	t.Setenv("MAIL_MODE", "outbox")
+	check([]string{"serve"}, "connect")
+	check([]string{"worker"}, "connect")
+}
+
+// Issue 14 #11: `indberet demo` loads only into the local cluster unless told to use
+// DATABASE_URL's (it refuses before it connects), and never into a database with real data:
+// a user who is not a demo user, or sager of a kommune that is not a demo kommune.
+func TestDemoRefusesOtherDatabases(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("DATABASE_URL", unreachable)
+	for _, args := range [][]string{{"demo"}, {"demo", "--scale", "0.01"}} {
+		err := run(ctx, args, nil, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "--allow-database-url") {
+			t.Errorf("%v with DATABASE_URL: %v, want a refusal naming --allow-database-url", args, err)
+		}
+	}
+
+	// A database with demo data only takes it again (make run loads it at every start).
+	t.Setenv("DATABASE_URL", tenanttest.OwnerURL(t))
+	for range 2 {
+		if err := run(ctx, []string{"demo", "--allow-database-url"}, nil, io.Discard); err != nil {
+			t.Fatalf("demo into a database with demo data only: %v", err)
+		}
+	}
+
+	dbURL := tenanttest.OwnerURL(t)
+	t.Setenv("DATABASE_URL", dbURL)
+	db, err := tenant.Open(ctx, dbURL, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Sager in Odense, which is not a demo kommune.
+	err = db.InScope(ctx, tenant.Scope{Kommune: "461", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
+		_, err := tx.InsertSag(ctx, tenant.Sag{CPR: "0203041234", Navn: "Rigtig Borger"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := func(want ...string) {
+		t.Helper()
+		for _, args := range [][]string{{"demo", "--allow-database-url"}, {"demo", "--allow-database-url", "--scale", "0.01"}} {
+			err := run(ctx, args, nil, io.Discard)
+			for _, w := range append(want, "rigtige data") {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("%v: %v, want a refusal with %q", args, err, w)
+				}
+			}
+		}
+		var demoUsers int
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE demo`).Scan(&demoUsers); err != nil || demoUsers != 0 {
+			t.Errorf("%d demo users after the refusals (%v)", demoUsers, err)
+		}
+	}
+	refused("Odense (461) har sager, og den er ikke en demokommune")
+	if err := run(ctx, []string{"user", "add", "--kommune", "751", "--email", "rigtig@aarhus.example", "--name", "Rigtig",
+		"--role", "laeser"}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	refused("Aarhus (751) har brugeren rigtig@aarhus.example, der ikke er en demobruger", "Odense (461)")
+}
+
 // TestDeliverWait: `indberet deliver --wait` with no worker running works the run itself and
 // prints every active kommune's result (I1); a second call finds the periode delivered.
 func TestDeliverWait(t *testing.T) {
 	t.Setenv("DATABASE_URL", tenanttest.OwnerURL(t))
 	ctx := context.Background()
-	if err := run(ctx, []string{"demo"}, nil, io.Discard); err != nil {
+	if err := run(ctx, []string{"demo", "--allow-database-url"}, nil, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
@@ -203,5 +331,63 @@ func TestDeliverWait(t *testing.T) {
 	})
 	if err != nil || starts != 1 {
 		t.Errorf("%d levering.start records by %s (%v), want 1", starts, worker.CLIActor, err)
+	}
+}
+
+// Issue 14 #12: .dockerignore keeps the local clusters, binaries and git out of the image's
+// build context, and none of its patterns leaves out a file the build of the binary reads
+// (the module's Go files and embedded files, as `go list` names them).
+func TestDockerignore(t *testing.T) {
+	b, err := os.ReadFile(".dockerignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var patterns []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			patterns = append(patterns, strings.TrimSuffix(line, "/"))
+		}
+	}
+	for _, must := range []string{".data", "bin", ".git"} {
+		if !slices.Contains(patterns, must) {
+			t.Errorf(".dockerignore does not leave out %s", must)
+		}
+	}
+	// A path is left out when it or a directory above it matches a pattern (Docker's rule).
+	ignored := func(path string) bool {
+		for p := path; p != "."; p = filepath.Dir(p) {
+			for _, pat := range patterns {
+				if ok, _ := filepath.Match(pat, p); ok {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	out, err := exec.Command("go", "list", "-deps", "-f", `{{if not .Standard}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}
+{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}
+{{end}}{{end}}`, ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	root, _ := os.Getwd()
+	n := 0
+	for _, f := range strings.Fields(string(out)) {
+		rel, err := filepath.Rel(root, f)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			continue // a dependency's, from the module cache
+		}
+		n++
+		if ignored(rel) {
+			t.Errorf(".dockerignore leaves out %s, which the build reads", rel)
+		}
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if ignored(f) {
+			t.Errorf(".dockerignore leaves out %s", f)
+		}
+	}
+	if n < 50 {
+		t.Errorf("go list named only %d files of the module", n)
 	}
 }

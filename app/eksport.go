@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -29,6 +30,8 @@ const (
 	msgEksportListe   = "Vælg Egne IDEP eller All (read only)."
 	msgEksportKommune = "Vælg kommunen, der skal eksporteres."
 	msgEksportAlle    = "Danmarks Statistik eksporterer fra All (read only): det, kommunen har indberettet."
+	// issue 14 #8: a stalled export at its last attempt, which River does not run again.
+	msgEksportGaaetIStaa = "Eksporten gik i stå og blev ikke startet igen. Der er ikke hentet nogen fil."
 )
 
 // eksportOrder is an order as the form sends it, checked.
@@ -223,14 +226,30 @@ func (a *App) eksportView(e tenant.Eksport) views.Eksport {
 		indhold = append(indhold, views.VisningTekst(string(p.Visning)))
 	}
 	indhold = append(indhold, views.FilterTekst(string(p.Filter)))
-	return views.Eksport{
+	v := views.Eksport{
 		ID: e.ID, Kommune: a.kommuneLabel(e.Kommune), Art: views.EksportArtTekst(string(e.Art)),
 		Indhold: strings.Join(indhold, ", "), Format: views.EksportFormatTekst(string(e.Format)),
 		BestiltAf: e.BestiltAfEmail, BestiltAt: views.DateTimeDK(e.BestiltAt.In(copenhagen)),
-		UdloeberAt: views.DateDK(e.UdloeberAt.In(copenhagen)), Status: string(e.Status), Fejl: e.Fejl,
+		UdloeberAt: views.DateDK(e.UdloeberAt.In(copenhagen)), Status: eksportStatus(e, a.clock()), Fejl: e.Fejl,
 		Gennemgaaet: e.SagerGennemgaaet, IAlt: e.SagerIAlt, Raekker: e.AntalRaekker, AntalCPR: e.AntalCPR,
 		Stoerrelse: stoerrelse(e.Bytes),
 	}
+	if v.Status == string(tenant.EksportFejlet) && e.Status != tenant.EksportFejlet {
+		v.Fejl = msgEksportGaaetIStaa
+	}
+	return v
+}
+
+// eksportStatus is the status the screens show: a stalled export (issue 14 #8) is
+// views.EksportGaaetIStaa while River will run it again, and failed after its last attempt.
+func eksportStatus(e tenant.Eksport, now time.Time) string {
+	switch {
+	case !e.GaaetIStaa(now):
+		return string(e.Status)
+	case e.SidsteForsoeg:
+		return string(tenant.EksportFejlet)
+	}
+	return views.EksportGaaetIStaa
 }
 
 // stoerrelse is a file size in Danish: "820 kB", "1,2 MB".

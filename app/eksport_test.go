@@ -238,6 +238,49 @@ func TestEksportAccess(t *testing.T) {
 	c.get("/eksporter/0/fil").mustStatus(t, http.StatusNotFound)
 }
 
+// Issue 14 #8: an export still marked running after its attempt's deadline has stalled (its
+// worker died): its page and the list say "Gået i stå — genstartes automatisk" instead of
+// "I gang", and the page keeps polling for the restart. Stalled at the job's last attempt,
+// which River does not run again, it shows as failed and stops polling.
+func TestEksportGaaetIStaa(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var e tenant.Eksport
+	start := func(last bool) {
+		b.in("101", func(ctx context.Context, tx *tenant.Tx) (err error) {
+			if e.ID == 0 {
+				e, err = tx.CreateEksport(ctx, tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+					Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
+				if err != nil {
+					return err
+				}
+			}
+			if err := tx.StartEksport(ctx, e.ID, 31, tenant.EksportForsoeg{Frist: time.Minute, Sidste: last}); err != nil {
+				return err
+			}
+			return tx.EksportProgress(ctx, e.ID, 10)
+		})
+	}
+	start(false)
+	page := views.EksportPath(e.ID)
+	c := b.sessionClient("indberetter.101@demo.invalid")
+	r := c.get(page).mustStatus(t, http.StatusOK).mustContain(t, "I gang: 10 af 31 sager gennemgået", `hx-trigger="every 1s"`)
+	if contains(r.body, "Gået i stå") {
+		t.Errorf("a running export within its deadline shows as stalled:\n%s", r.body)
+	}
+	b.app.now = func() time.Time { return time.Now().Add(61 * time.Second) } // past the attempt's deadline
+	c.get(page).mustStatus(t, http.StatusOK).mustContain(t, "Gået i stå — genstartes automatisk: 10 af 31 sager gennemgået",
+		"Den startes forfra automatisk", `hx-trigger="every 1s"`)
+	c.get(views.EksporterPath).mustStatus(t, http.StatusOK).mustContain(t, "Gået i stå — genstartes automatisk")
+
+	start(true)
+	r = c.get(page).mustStatus(t, http.StatusOK).mustContain(t, "Eksporten mislykkedes", msgEksportGaaetIStaa)
+	if contains(r.body, "hx-trigger") || contains(r.body, "genstartes automatisk") {
+		t.Errorf("a stalled last attempt still polls or promises a restart:\n%s", r.body)
+	}
+	c.get(views.EksporterPath).mustStatus(t, http.StatusOK).mustContain(t, "Fejlet")
+}
+
 // A refused order comes back with Danish messages (422) and orders nothing; a sag of another
 // kommune is 404; a file not made yet leads to the export's page; DST orders for a kommune
 // it names.

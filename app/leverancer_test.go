@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -202,6 +203,54 @@ func TestLeveringOverview(t *testing.T) {
 	k.login("laeser.101@demo.invalid")
 	if r := k.get("/levering"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/leverancer" {
 		t.Errorf("laeser on /levering: %d %q", r.status, r.header.Get("Location"))
+	}
+}
+
+// Issue 14 #8: DST's overview lists the deliveries not finished with their state, and one
+// still running after a delivery's limit (its worker died) as stalled, not as running.
+func TestLeveringIGang(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	c := b.client()
+	c.login("dst@demo.invalid")
+	if r := c.get("/levering").mustStatus(t, http.StatusOK); contains(r.body, "Leveringer i gang") {
+		t.Error("the overview shows deliveries in progress without any")
+	}
+	for _, k := range []struct {
+		kommune, set string
+	}{
+		{"101", `state = 'running', attempt = 1, attempted_at = now() - interval '6 minutes'`}, // past its limit
+		{"147", `state = 'running', attempt = 2, attempted_at = now() - interval '1 minute'`},
+		{"751", `state = 'available'`},
+	} {
+		res, err := b.app.deps.Jobs.Insert(ctx, worker.DeliveryKommuneArgs{Kommune: k.kommune, Periode: "2026M09"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET `+k.set+` WHERE id = $1`, res.Job.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := c.get("/levering").mustStatus(t, http.StatusOK).mustContain(t, "<h2 class=\"mt-7\">Leveringer i gang</h2>")
+	table := r.body[strings.Index(r.body, `id="levering-i-gang"`):]
+	table = table[:strings.Index(table, "</table>")]
+	for kommune, want := range map[string]string{
+		"København (101)":     "Gået i stå — genstartes automatisk",
+		"Frederiksberg (147)": "I gang siden ",
+		"Aarhus (751)":        "I kø",
+	} {
+		i := strings.Index(table, kommune+"</th>")
+		if i < 0 {
+			t.Fatalf("no row of %s:\n%s", kommune, table)
+		}
+		row := html.UnescapeString(table[i : i+strings.Index(table[i:], "</tr>")])
+		if !contains(row, "2026M09") || !contains(row, want) {
+			t.Errorf("%s's row %q, want 2026M09 and %q", kommune, row, want)
+		}
+	}
+	if contains(table, "(forsøg 1") {
+		t.Error("the stalled delivery shows as running")
 	}
 }
 

@@ -1,11 +1,13 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/riverqueue/river/rivertype"
 
 	"indberet/tenant"
 	"indberet/tenant/access"
@@ -120,6 +122,9 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 	}
 	f.KommuneValg = a.kommuneOptionsOf(aktive, views.Option{Value: "", Label: "Alle aktive kommuner"})
 	v := views.Levering{KanStarte: a.can(c, access.DeliveryRun), Form: f}
+	if v.IGang, err = a.leveringerIGang(ctx); err != nil {
+		return err
+	}
 	byKommune := map[string]tenant.LeveranceMedKvittering{}
 	for _, l := range seneste {
 		byKommune[l.Kommune] = l
@@ -141,6 +146,34 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 		v.Rows = append(v.Rows, row)
 	}
 	return a.render(c, status, views.LeveringPage(a.page(c, leveringTitle), v))
+}
+
+// leveringerIGang are the deliveries River has not finished, with their state in Danish; a
+// delivery whose worker died shows as stalled (issue 14 #8).
+func (a *App) leveringerIGang(ctx context.Context) ([]views.LeveringIGang, error) {
+	now := a.clock()
+	jobs, err := worker.DeliveriesInProgress(ctx, a.deps.Jobs, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.LeveringIGang, 0, len(jobs))
+	for _, j := range jobs {
+		r := views.LeveringIGang{Kommune: a.kommuneLabel(j.Kommune), Periode: j.Periode, GaaetIStaa: j.Stalled}
+		switch {
+		case j.Stalled && j.Attempt >= j.MaxAttempts:
+			r.Status = "Gået i stå i sidste forsøg — start leveringen igen"
+		case j.Stalled:
+			r.Status = "Gået i stå — genstartes automatisk"
+		case j.State == rivertype.JobStateRunning:
+			r.Status = fmt.Sprintf("I gang siden %s (forsøg %d af %d)", dateTime(j.AttemptedAt), j.Attempt, j.MaxAttempts)
+		case j.Attempt > 0:
+			r.Status = fmt.Sprintf("Forsøg %d af %d mislykkedes; prøves igen %s", j.Attempt, j.MaxAttempts, dateTime(&j.ScheduledAt))
+		default:
+			r.Status = "I kø"
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // leveringLinks are the start page's cards of the delivery screens the user may use.

@@ -151,7 +151,7 @@ func TestDownloadOfAChangedFile(t *testing.T) {
 	r, _ = db.EksportDownload(ctx, scope101, e)
 	readAfterChange("an export run again", r, func() {
 		inScope(t, db, scope101, func(ctx context.Context, tx *tenant.Tx) error {
-			if err := tx.StartEksport(ctx, e.ID, 1); err != nil {
+			if err := tx.StartEksport(ctx, e.ID, 1, tenant.EksportForsoeg{Frist: time.Minute}); err != nil {
 				return err
 			}
 			fil := tx.EksportFil(ctx, e.ID)

@@ -91,6 +91,19 @@ type Eksport struct {
 	FaerdigAt        *time.Time
 	UdloeberAt       time.Time
 	Fejl             string // why the last attempt failed
+	// FristAt is the running attempt's deadline: River has cancelled the attempt by then if
+	// it still ran, so an export running after it has stalled (GaaetIStaa).
+	FristAt *time.Time
+	// SidsteForsoeg tells that the running attempt is the job's last: River does not run a
+	// stalled one again.
+	SidsteForsoeg bool
+}
+
+// GaaetIStaa tells whether the export is still marked running after its attempt's deadline:
+// the attempt's worker died without a word (killed, its machine lost), and River's rescuer
+// runs the job again unless SidsteForsoeg (issue 14 #8).
+func (e Eksport) GaaetIStaa(now time.Time) bool {
+	return e.Status == EksportIGang && e.FristAt != nil && now.After(*e.FristAt)
 }
 
 // NewEksport is what CreateEksport stores.
@@ -101,14 +114,15 @@ type NewEksport struct {
 }
 
 const eksportColumns = `id, kommune_kode, art, format, parametre, bestilt_af_email, bestilt_at, status,
-	sager_gennemgaaet, sager_i_alt, antal_raekker, antal_cpr, byte_size, startet_at, faerdig_at, udloeber_at, fejl`
+	sager_gennemgaaet, sager_i_alt, antal_raekker, antal_cpr, byte_size, startet_at, faerdig_at, udloeber_at, fejl,
+	frist_at, sidste_forsoeg`
 
 func scanEksport(row pgx.Row) (Eksport, error) {
 	var e Eksport
 	var params []byte
 	err := row.Scan(&e.ID, &e.Kommune, &e.Art, &e.Format, &params, &e.BestiltAfEmail, &e.BestiltAt, &e.Status,
 		&e.SagerGennemgaaet, &e.SagerIAlt, &e.AntalRaekker, &e.AntalCPR, &e.Bytes, &e.StartetAt, &e.FaerdigAt,
-		&e.UdloeberAt, &e.Fejl)
+		&e.UdloeberAt, &e.Fejl, &e.FristAt, &e.SidsteForsoeg)
 	if err != nil {
 		return e, err
 	}
@@ -181,16 +195,25 @@ func (t *Tx) Eksporter(ctx context.Context) ([]Eksport, error) {
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Eksport, error) { return scanEksport(r) })
 }
 
-// StartEksport marks the export running with sagerIAlt sager to read, and removes the parts
-// of an earlier attempt (there are none unless one committed them, which the job never does
-// without finishing: this is belt and braces for a retry from scratch).
-func (t *Tx) StartEksport(ctx context.Context, id int64, sagerIAlt int) error {
+// EksportForsoeg is the attempt of the export job that starts the export.
+type EksportForsoeg struct {
+	Frist  time.Duration // how long the attempt may run (the job's Timeout)
+	Sidste bool          // the job's last attempt
+}
+
+// StartEksport marks the export running with sagerIAlt sager to read in attempt a, whose
+// deadline it stores, and removes the parts of an earlier attempt (there are none unless one
+// committed them, which the job never does without finishing: this is belt and braces for a
+// retry from scratch).
+func (t *Tx) StartEksport(ctx context.Context, id int64, sagerIAlt int, a EksportForsoeg) error {
 	if _, err := t.tx.Exec(ctx, `DELETE FROM eksport_dele WHERE kommune_kode = $1 AND eksport_id = $2`,
 		t.scope.Kommune, id); err != nil {
 		return fmt.Errorf("start export: %w", err)
 	}
 	return t.setEksport(ctx, id, `status = 'i-gang', sager_gennemgaaet = 0, sager_i_alt = $3, antal_raekker = 0,
-		byte_size = 0, cprs = '{}', startet_at = clock_timestamp(), faerdig_at = NULL`, sagerIAlt)
+		byte_size = 0, cprs = '{}', startet_at = clock_timestamp(), faerdig_at = NULL,
+		frist_at = clock_timestamp() + $4 * interval '1 second', sidste_forsoeg = $5`,
+		sagerIAlt, a.Frist.Seconds(), a.Sidste)
 }
 
 // EksportProgress records that done sager of the export have been read. The job calls it in

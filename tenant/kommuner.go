@@ -70,6 +70,20 @@ func (t *Tx) AktiveKommuner(ctx context.Context) ([]string, error) {
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
 
+// KommunerMedRigtigeSager returns, in order, the kommuner that hold sager without being
+// marked as demo kommuner (kommuner.demo, set by the demo loaders): their sager are real
+// citizens'. A read-all scope sees every kommune's; `indberet demo` refuses to load into a
+// database with real data (issue 14 #11).
+func (t *Tx) KommunerMedRigtigeSager(ctx context.Context) ([]string, error) {
+	rows, err := t.tx.Query(ctx, `SELECT k.kommune_kode FROM kommuner k
+		WHERE NOT k.demo AND EXISTS (SELECT FROM sager s WHERE s.kommune_kode = k.kommune_kode)
+		ORDER BY k.kommune_kode`)
+	if err != nil {
+		return nil, fmt.Errorf("kommuner med rigtige sager: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // SetKommuneAktiv activates or deactivates a kommune (T3: only the users of an active
 // kommune can log in), writing the change to that kommune's audit log. It reports whether
 // anything changed; an unknown kommune is ErrNotFound. Ending the sessions of a deactivated

@@ -28,7 +28,7 @@ type Eksport struct {
 	BestiltAf  string
 	BestiltAt  string // DD-MM-YYYY HH:MM
 	UdloeberAt string // DD-MM-YYYY
-	Status     string // "i-koe", "i-gang", "faerdig", "fejlet"
+	Status     string // "i-koe", "i-gang", EksportGaaetIStaa, "faerdig", "fejlet"
 	Fejl       string // why the last attempt failed
 
 	Gennemgaaet int // sager read so far
@@ -38,10 +38,18 @@ type Eksport struct {
 	Stoerrelse  string
 }
 
+// EksportGaaetIStaa is the status of an export whose worker died mid-attempt, which River
+// runs again (issue 14 #8).
+const EksportGaaetIStaa = "gaaet-i-staa"
+
 // StatusTekst is the export's status in Danish.
 func (e Eksport) StatusTekst() string {
-	return map[string]string{"i-koe": "I kø", "i-gang": "I gang", "faerdig": "Færdig", "fejlet": "Fejlet"}[e.Status]
+	return map[string]string{"i-koe": "I kø", "i-gang": "I gang", EksportGaaetIStaa: "Gået i stå — genstartes automatisk",
+		"faerdig": "Færdig", "fejlet": "Fejlet"}[e.Status]
 }
+
+// GaaetIStaa tells whether the export has stalled and will be started again.
+func (e Eksport) GaaetIStaa() bool { return e.Status == EksportGaaetIStaa }
 
 // Faerdig tells whether the file can be downloaded.
 func (e Eksport) Faerdig() bool { return e.Status == "faerdig" }

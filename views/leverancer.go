@@ -89,9 +89,17 @@ type LeveranceSide struct {
 // missing contact persons (K1), and the form *Start levering* (I1).
 type Levering struct {
 	Rows      []LeveringRow
-	Mangler   int  // kommuner that miss contact persons
-	KanStarte bool // the user may start a delivery
+	IGang     []LeveringIGang // the deliveries not finished yet
+	Mangler   int             // kommuner that miss contact persons
+	KanStarte bool            // the user may start a delivery
 	Form      StartLevering
+}
+
+// LeveringIGang is a kommune's delivery that is queued, running or waiting to be tried
+// again, with its state in Danish ("I kø", "Gået i stå — genstartes automatisk" …).
+type LeveringIGang struct {
+	Kommune, Periode, Status string
+	GaaetIStaa               bool // its worker died (issue 14 #8)
 }
 
 // LeveringRow is one kommune of the overview.

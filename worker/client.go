@@ -42,11 +42,42 @@ type Options struct {
 	// 14th, the cleanup) to the worker processes: for `indberet deliver --wait`, which works
 	// the jobs of the run it started, and for tests that start runs themselves.
 	NoPeriodic bool
-	// RescueStuckJobsAfter is how long a job may stay running before River's rescuer (on the
-	// leader) takes it for dead and schedules it again; 0: River's default, 1 hour. Only the
-	// kill-and-restart test sets it short (`indberet worker --rescue-stuck-after 10s`). The
-	// jobs' own time limits are cut to it so that no live job is rescued.
+	// RescueStuckJobsAfter, when set, cuts every kind's time limit (see jobLimits) and so its
+	// rescue to at most this: only the kill-and-restart tests set it
+	// (`indberet worker --rescue-stuck-after 10s`) so that a rescue comes within the test.
 	RescueStuckJobsAfter time.Duration
+}
+
+// Each kind's time limit is its worst case with a margin, and River's rescuer (on the leader)
+// takes a job still running after its limit for dead and runs it again (issue 14 #8: a killed
+// export stayed "I gang" for River's default hour). River rescues a job that has run longer
+// than the client's RescueStuckJobsAfter unless its own Timeout has not passed yet: so the
+// client's is the shortest limit (shortJobTimeout, also the client's JobTimeout) and each
+// long kind's Timeout is its own limit. A live attempt never runs past its limit (River
+// cancels its context and its transaction rolls back), so a job running longer is dead, and
+// River's rescuer, which looks every 30 seconds, runs it again within that after its limit.
+// The worst cases are README Performance's, at national scale on 2 cores:
+//
+//	eksport           ≤ 5 s: the largest kommune's CPR list (3.3–4.1 s)        eksportTimeout 1 min
+//	delivery_kommune  about 25 s: København, a ninth of the 98-kommune run (≤ 120 s, two at a
+//	                  time); a second periode of the kommune waits for it      deliveryTimeout 5 min
+//	receipt_email     one SMTP conversation, at most mailTimeout (30 s)        1 min
+//	delivery_run, cleanup, eksport_cleanup, list_counts, cpr_access_index:
+//	                  seconds (the CPR index job commits each kommune, so a
+//	                  cut run leaves the rest to the next)                     1 min
+//
+// A stalled job is shown as such: an export's page by its attempt's deadline
+// (tenant.Eksport.GaaetIStaa), DST's Leveringsoversigt by DeliveriesInProgress.
+const shortJobTimeout = river.JobTimeoutDefault
+
+// jobLimits are the client's JobTimeout and RescueStuckJobsAfter and the long kinds' limits
+// for o: the limits above, each cut to o.RescueStuckJobsAfter when that is set.
+func jobLimits(o Options) (short, delivery, eksport time.Duration) {
+	short, delivery, eksport = shortJobTimeout, deliveryTimeout, eksportTimeout
+	if r := o.RescueStuckJobsAfter; r > 0 {
+		short, delivery, eksport = min(short, r), min(delivery, r), min(eksport, r)
+	}
+	return short, delivery, eksport
 }
 
 // NewClient builds the River client.
@@ -57,15 +88,12 @@ func NewClient(d Deps, o Options) (*Client, error) {
 			return nil, err
 		}
 	}
-	delivery, eksport := deliveryTimeout, eksportTimeout
+	short, delivery, eksport := jobLimits(o)
 	cfg := &river.Config{
-		Logger:          d.Logger,
-		SoftStopTimeout: o.SoftStopTimeout,
-	}
-	if r := o.RescueStuckJobsAfter; r > 0 {
-		cfg.RescueStuckJobsAfter = r
-		cfg.JobTimeout = min(river.JobTimeoutDefault, r)
-		delivery, eksport = min(delivery, r), min(eksport, r)
+		Logger:               d.Logger,
+		SoftStopTimeout:      o.SoftStopTimeout,
+		JobTimeout:           short,
+		RescueStuckJobsAfter: short,
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &CleanupWorker{deps: d})

@@ -38,9 +38,10 @@ const QueueLevering = "levering"
 // deliveryQueueWorkers is how many kommuner are delivered at once by one worker process.
 const deliveryQueueWorkers = 2
 
-// deliveryTimeout bounds one kommune's delivery. River's rescuer (RescueStuckJobsAfter,
-// default 1 hour) must be longer, or it would retry a job that still runs.
-const deliveryTimeout = 30 * time.Minute
+// deliveryTimeout bounds one kommune's delivery, and River's rescuer runs a delivery again
+// when its worker died this long after it started: about 12 times København's delivery at
+// national scale (client.go has the numbers).
+const deliveryTimeout = 5 * time.Minute
 
 // deliveryMaxAttempts: a failing kommune is retried with River's backoff (attempt⁴ seconds)
 // for about a day, then given up (discarded) and reported; DST starts it again by hand.
@@ -149,7 +150,8 @@ type DeliveryKommuneWorker struct {
 	timeout time.Duration
 }
 
-// Timeout lets a delivery run longer than River's default of one minute.
+// Timeout is the delivery's limit (deliveryTimeout), longer than River's default of one
+// minute; River's rescuer runs the job again when it is still running after it.
 func (w *DeliveryKommuneWorker) Timeout(*river.Job[DeliveryKommuneArgs]) time.Duration {
 	return w.timeout
 }

@@ -731,82 +731,14 @@ func addSager(t *testing.T, db *tenant.DB, owner, kommune string, n int) {
 // TestDeliveryKillAndRestart: I2 with a real worker process. `indberet worker` is killed
 // (SIGKILL) while it delivers a large kommune; nothing of that kommune's delivery survives
 // the kill, and after a restart River's rescuer runs the job again, which delivers exactly
-// once. The workers run with --rescue-stuck-after 10s (River's RescueStuckJobsAfter; 1 hour
-// in production) so that the rescue comes within the test; only this test sets it.
+// once. The workers run with a short --rescue-stuck-after (killTestRescue; a delivery's
+// limit is 5 minutes in production) so that the rescue comes within the test.
 func TestDeliveryKillAndRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	bin := filepath.Join(t.TempDir(), "indberet")
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go not found to build the binary: %v", err)
-	}
-	build := exec.Command(goCmd, "build", "-o", bin, ".")
-	build.Dir = ".." // the module root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-
-	db, owner := tenanttest.DB(t)
-	if _, err := demo.Load(ctx, db, accounts.NewStore(db)); err != nil {
-		t.Fatal(err)
-	}
 	const extra = 20000 // about two seconds of delivery for 101
-	addSager(t, db, owner, "101", extra)
-	client, err := NewClient(Deps{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	logPath := filepath.Join(t.TempDir(), "worker.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	showLog := func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			if len(b) > 8000 {
-				b = b[len(b)-8000:]
-			}
-			t.Logf("worker log (end):\n%s", b)
-		}
-	}
-	defer showLog()
-	type process struct {
-		cmd    *exec.Cmd
-		exited chan struct{}
-	}
-	startWorker := func() process {
-		cmd := exec.Command(bin, "worker", "--rescue-stuck-after", "10s")
-		cmd.Env = append(os.Environ(), "DATABASE_URL="+owner, "LOG_LEVEL=info")
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		t.Cleanup(func() { // before the database is dropped
-			select {
-			case <-exited:
-			default:
-				_ = cmd.Process.Kill()
-				<-exited
-			}
-		})
-		return process{cmd, exited}
-	}
-	exited := func(p process) func() bool {
-		return func() bool {
-			select {
-			case <-p.exited:
-				return true
-			default:
-				return false
-			}
-		}
-	}
+	k := setupKillTest(t, extra)
+	db, client, workers := k.db, k.client, k.workers
 	job101 := func() *rivertype.JobRow {
 		res, err := client.JobList(ctx, river.NewJobListParams().Kinds(DeliveryKommuneArgs{}.Kind()))
 		if err != nil {
@@ -820,16 +752,6 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 		}
 		return nil
 	}
-	eventually := func(what string, timeout time.Duration, cond func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(timeout)
-		for !cond() {
-			if time.Now().After(deadline) {
-				t.Fatalf("waited %s for %s", timeout, what)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
 	delivered101 := func() int {
 		var n int
 		inScope(t, db, "101", func(tx *tenant.Tx) error {
@@ -840,19 +762,16 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 	}
 
 	periode := PeriodeBefore(time.Now())
-	first := startWorker()
+	first := workers.start()
 	if _, err := client.Insert(ctx, NewDeliveryRun(periode, nil), nil); err != nil {
 		t.Fatal(err)
 	}
 	// Kill as soon as a small kommune is delivered while 101's job runs.
-	eventually("101's job to run beside a finished delivery", 60*time.Second, func() bool {
+	eventually(t, "101's job to run beside a finished delivery", 60*time.Second, func() bool {
 		j := job101()
 		return j != nil && j.State == rivertype.JobStateRunning && len(leverancer(t, db)) > 0
 	})
-	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	eventually("the killed worker to exit", 10*time.Second, exited(first))
+	first.signal(syscall.SIGKILL, 10*time.Second)
 	for _, l := range leverancer(t, db) {
 		if l.Kommune == "101" {
 			t.Fatalf("101 was delivered before the kill; the test needs more data to kill it mid-run")
@@ -862,14 +781,11 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 		t.Errorf("after the kill, %d sager and ydelser of 101 are marked delivered without a leverance", n)
 	}
 
-	second := startWorker()
-	eventually("every kommune to be delivered after the restart", 120*time.Second, func() bool {
+	second := workers.start()
+	eventually(t, "every kommune to be delivered after the restart", 120*time.Second, func() bool {
 		return len(leverancer(t, db)) >= len(demo.Kommuner)
 	})
-	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	eventually("the second worker to stop", 60*time.Second, exited(second))
+	second.signal(syscall.SIGTERM, 60*time.Second)
 
 	ls := leverancer(t, db)
 	byKommune := map[string]int{}

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -210,25 +211,62 @@ func allDone(state map[string]*KommuneDelivery) bool {
 // still keeps.
 func kommuneJobs(ctx context.Context, c *Client, periode string) (map[string]*rivertype.JobRow, error) {
 	out := map[string]*rivertype.JobRow{}
-	params := river.NewJobListParams().Kinds(DeliveryKommuneArgs{}.Kind()).
-		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(1000)
+	err := eachKommuneJob(ctx, c, river.NewJobListParams(), func(j *rivertype.JobRow, a DeliveryKommuneArgs) {
+		if a.Periode == periode && out[a.Kommune] == nil {
+			out[a.Kommune] = j
+		}
+	})
+	return out, err
+}
+
+// eachKommuneJob calls fn with each delivery_kommune job that params select, newest first.
+func eachKommuneJob(ctx context.Context, c *Client, params *river.JobListParams, fn func(*rivertype.JobRow, DeliveryKommuneArgs)) error {
+	params = params.Kinds(DeliveryKommuneArgs{}.Kind()).OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(1000)
 	for {
 		res, err := c.JobList(ctx, params)
 		if err != nil {
-			return nil, fmt.Errorf("list delivery jobs: %w", err)
+			return fmt.Errorf("list delivery jobs: %w", err)
 		}
 		for _, j := range res.Jobs {
 			var a DeliveryKommuneArgs
-			if json.Unmarshal(j.EncodedArgs, &a) != nil || a.Periode != periode {
-				continue
-			}
-			if out[a.Kommune] == nil {
-				out[a.Kommune] = j
+			if json.Unmarshal(j.EncodedArgs, &a) == nil {
+				fn(j, a)
 			}
 		}
 		if len(res.Jobs) < 1000 {
-			return out, nil
+			return nil
 		}
 		params = params.After(res.LastCursor)
 	}
+}
+
+// DeliveryJob is a kommune's delivery that River has not finished: queued, running, or
+// waiting to be tried again, for DST's Leveringsoversigt.
+type DeliveryJob struct {
+	Kommune, Periode     string
+	State                rivertype.JobState
+	Attempt, MaxAttempts int
+	AttemptedAt          *time.Time // when the last attempt started
+	ScheduledAt          time.Time  // when it runs (again), while it waits
+	// Stalled tells that the job is still running after its limit (deliveryTimeout): its
+	// worker died, and River's rescuer runs it again unless this is its last attempt
+	// (Attempt == MaxAttempts). Issue 14 #8.
+	Stalled bool
+}
+
+// DeliveriesInProgress returns the kommuner's deliveries that River has not finished, by
+// periode and kommune; now tells which have stalled.
+func DeliveriesInProgress(ctx context.Context, c *Client, now time.Time) ([]DeliveryJob, error) {
+	var out []DeliveryJob
+	params := river.NewJobListParams().States(rivertype.JobStateAvailable, rivertype.JobStatePending,
+		rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled)
+	err := eachKommuneJob(ctx, c, params, func(j *rivertype.JobRow, a DeliveryKommuneArgs) {
+		out = append(out, DeliveryJob{Kommune: a.Kommune, Periode: a.Periode, State: j.State, Attempt: j.Attempt,
+			MaxAttempts: j.MaxAttempts, AttemptedAt: j.AttemptedAt, ScheduledAt: j.ScheduledAt,
+			Stalled: j.State == rivertype.JobStateRunning && j.AttemptedAt != nil && now.Sub(*j.AttemptedAt) > deliveryTimeout})
+	})
+	slices.SortFunc(out, func(a, b DeliveryJob) int {
+		return cmp.Or(cmp.Compare(a.Periode, b.Periode), cmp.Compare(a.Kommune, b.Kommune))
+	})
+	return out, err
 }

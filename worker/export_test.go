@@ -9,11 +9,13 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/xuri/excelize/v2"
 
 	"indberet/tenant"
@@ -71,14 +73,20 @@ func setupEksport(t *testing.T, w *EksportWorker) *eksportBundle {
 // transaction.
 func (b *eksportBundle) order(t *testing.T, kommune string, n tenant.NewEksport) tenant.Eksport {
 	t.Helper()
+	return orderEksport(t, b.db, b.client, kommune, n)
+}
+
+// orderEksport orders an export in kommune of db through client, as the screen does.
+func orderEksport(t *testing.T, db *tenant.DB, client *Client, kommune string, n tenant.NewEksport) tenant.Eksport {
+	t.Helper()
 	ctx := context.Background()
 	var e tenant.Eksport
-	err := b.db.InScope(ctx, tenant.Scope{Kommune: kommune, Actor: tenant.Actor{Email: "test@demo.invalid"}}, func(tx *tenant.Tx) error {
+	err := db.InScope(ctx, tenant.Scope{Kommune: kommune, Actor: tenant.Actor{Email: "test@demo.invalid"}}, func(tx *tenant.Tx) error {
 		var err error
 		if e, err = tx.CreateEksport(ctx, n); err != nil {
 			return err
 		}
-		_, err = b.client.InsertTx(ctx, tx.PgxTx(), EksportArgs{Kommune: kommune, EksportID: e.ID}, nil)
+		_, err = client.InsertTx(ctx, tx.PgxTx(), EksportArgs{Kommune: kommune, EksportID: e.ID}, nil)
 		return err
 	})
 	if err != nil {
@@ -115,10 +123,16 @@ func (b *eksportBundle) run(t *testing.T, kommune string, n tenant.NewEksport) (
 // file returns export id of kommune and its file.
 func (b *eksportBundle) file(t *testing.T, kommune string, id int64) (tenant.Eksport, []byte) {
 	t.Helper()
+	return eksportFile(t, b.db, kommune, id)
+}
+
+// eksportFile returns export id of kommune in db and its file.
+func eksportFile(t *testing.T, db *tenant.DB, kommune string, id int64) (tenant.Eksport, []byte) {
+	t.Helper()
 	ctx := context.Background()
 	var e tenant.Eksport
 	var buf bytes.Buffer
-	err := b.db.InScope(ctx, tenant.Scope{Kommune: kommune}, func(tx *tenant.Tx) error {
+	err := db.InScope(ctx, tenant.Scope{Kommune: kommune}, func(tx *tenant.Tx) error {
 		var err error
 		if e, err = tx.Eksport(ctx, id); err != nil {
 			return err
@@ -376,6 +390,70 @@ func TestEksportRetriesFromScratch(t *testing.T) {
 	done, file := b.file(t, "101", e.ID)
 	if recs := readCSV(t, file); len(recs)-1 != demoSager101 || done.Status != tenant.EksportFaerdig || done.Fejl != "" {
 		t.Errorf("after the retry: %d rows, status %s, fejl %q; want %d rows, done", len(recs)-1, done.Status, done.Fejl, demoSager101)
+	}
+}
+
+// TestEksportKillAndRestart: issue 14 #8 with a real worker process. `indberet worker` is
+// killed (SIGKILL) while it writes a large export: the export stays marked running without
+// a part of its file, and once its attempt's deadline has passed it shows as stalled
+// (GaaetIStaa), no longer as running. River's rescuer in a restarted worker runs it again
+// within its limit (a minute in production, killTestRescue here), not after River's default
+// hour, and the new attempt makes the whole file.
+func TestEksportKillAndRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const extra = 30000 // about a second of export
+	k := setupKillTest(t, extra)
+	db, client := k.db, k.client
+	first := k.workers.start()
+	e := orderEksport(t, db, client, "101", tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
+	var parts int
+	read := func() tenant.Eksport {
+		var got tenant.Eksport
+		inScope(t, db, "101", func(tx *tenant.Tx) (err error) {
+			if got, err = tx.Eksport(ctx, e.ID); err != nil {
+				return err
+			}
+			return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM eksport_dele WHERE eksport_id = $1`, e.ID).Scan(&parts)
+		})
+		return got
+	}
+	eventually(t, "the export to be under way", 60*time.Second, func() bool {
+		e = read()
+		return e.Status == tenant.EksportIGang && e.SagerGennemgaaet > 0
+	})
+	first.signal(syscall.SIGKILL, 10*time.Second)
+	killed := time.Now()
+	if e = read(); e.Status != tenant.EksportIGang {
+		t.Fatalf("export %s before the kill; the test needs more data to kill it mid-export", e.Status)
+	}
+	if parts != 0 || e.FristAt == nil || e.FristAt.Sub(*e.StartetAt).Round(time.Second) != killTestRescue {
+		t.Fatalf("after the kill: %d parts, deadline %v for the start %v; want no parts and the start + %s",
+			parts, e.FristAt, e.StartetAt, killTestRescue)
+	}
+	if e.GaaetIStaa(killed) && killed.Before(*e.FristAt) {
+		t.Errorf("stalled before its deadline")
+	}
+	eventually(t, "the export to show as stalled", killTestRescue+5*time.Second, func() bool {
+		return read().GaaetIStaa(time.Now())
+	})
+	if e.SidsteForsoeg {
+		t.Error("the first attempt is marked the last")
+	}
+
+	second := k.workers.start()
+	eventually(t, "the export to be made after the restart", 120*time.Second, func() bool {
+		return read().Status == tenant.EksportFaerdig
+	})
+	second.signal(syscall.SIGTERM, 60*time.Second)
+	done, file := eksportFile(t, db, "101", e.ID)
+	if recs := readCSV(t, file); len(recs)-1 != demoSager101+extra || done.AntalRaekker != demoSager101+extra {
+		t.Errorf("after the restart: %d rows in the file, %d recorded; want %d", len(recs)-1, done.AntalRaekker, demoSager101+extra)
+	}
+	job, err := client.JobList(ctx, river.NewJobListParams().Kinds(EksportArgs{}.Kind()))
+	if err != nil || len(job.Jobs) != 1 || job.Jobs[0].State != rivertype.JobStateCompleted || job.Jobs[0].Attempt < 2 {
+		t.Errorf("the export's job after the restart: %+v (%v); want completed at the second attempt or later (rescued)", job, err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/mail"
@@ -37,8 +38,14 @@ type Config struct {
 	SessionKeysGenerated bool
 	// SMTPURL is SMTP_URL: smtp://user:pass@host:587 (STARTTLS; ?tls=opportunistic or
 	// ?tls=none for a relay without it) or smtps://user:pass@host:465 (implicit TLS); empty:
-	// e-mails are recorded (*gemt lokalt*), not sent.
+	// e-mails are recorded (*gemt lokalt*), not sent. Empty with MAIL_MODE=outbox.
 	SMTPURL string
+	// MailMode is MAIL_MODE: MailSMTP sends the e-mails through SMTPURL, MailOutbox only
+	// records them in the Udbakke. Default: smtp when SMTP_URL is set, else outbox.
+	MailMode MailMode
+	// mailModeSet tells that MAIL_MODE was set: an https start without SMTP_URL needs
+	// MAIL_MODE=outbox said explicitly (CheckStart).
+	mailModeSet bool
 	// MailFrom is MAIL_FROM, the sender of the e-mails (default "Indberet <noreply@HOST>",
 	// HOST from BASE_URL).
 	MailFrom string
@@ -80,6 +87,22 @@ func Parse(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(s); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 			return c, fmt.Errorf("SMTP_URL: want smtp://user:password@host:port, got an unparsable value")
 		}
+	}
+	switch m := MailMode(getenv("MAIL_MODE")); m {
+	case "":
+		c.MailMode = MailOutbox
+		if c.SMTPURL != "" {
+			c.MailMode = MailSMTP
+		}
+	case MailSMTP:
+		if c.SMTPURL == "" {
+			return c, fmt.Errorf("MAIL_MODE=smtp: SMTP_URL is not set")
+		}
+		c.MailMode, c.mailModeSet = m, true
+	case MailOutbox:
+		c.MailMode, c.mailModeSet, c.SMTPURL = m, true, "" // recorded in the Udbakke, not sent
+	default:
+		return c, fmt.Errorf("MAIL_MODE: want smtp or outbox, got %q", m)
 	}
 	c.MailFrom = getenv("MAIL_FROM")
 	if c.MailFrom == "" {
@@ -136,6 +159,38 @@ func databasePoolMax(v string) (int, error) {
 
 // Secure tells whether the app is reached over https.
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// MailMode is how e-mails leave the system (MAIL_MODE).
+type MailMode string
+
+// The mail modes.
+const (
+	MailSMTP   MailMode = "smtp"   // sent through SMTP_URL
+	MailOutbox MailMode = "outbox" // recorded in the Udbakke (*gemt lokalt*), not sent
+)
+
+// CheckStart refuses a start in production (an https BASE_URL) that lacks what production
+// needs (issue 14 #12): a process that serves the web (web) needs SESSION_KEYS, since a
+// random key logs everyone out at each restart and differs between instances; one that
+// sends e-mails (mail: it works jobs) needs SMTP_URL, or the receipts would stay unsent in
+// the Udbakke, unless MAIL_MODE=outbox says so on purpose. Over http (a developer's
+// machine) the defaults stand. The messages are Danish, for the operator.
+func (c Config) CheckStart(web, mail bool) error {
+	if !c.Secure() {
+		return nil
+	}
+	var errs []error
+	if web && c.SessionKeysGenerated {
+		errs = append(errs, errors.New("SESSION_KEYS er ikke sat, og BASE_URL er https (drift): med en tilfældig nøgle "+
+			"logges alle ud ved hver genstart, og flere instanser afviser hinandens sessioner. Sæt SESSION_KEYS til "+
+			"nøgler på mindst 32 byte (fx fra `openssl rand -hex 32`), de samme i alle instanser"))
+	}
+	if mail && c.MailMode == MailOutbox && !c.mailModeSet {
+		errs = append(errs, errors.New("SMTP_URL er ikke sat, og BASE_URL er https (drift): kvitteringerne ville kun "+
+			"blive gemt i Udbakken, ikke sendt. Sæt SMTP_URL, eller MAIL_MODE=outbox, hvis e-mails med vilje kun skal gemmes"))
+	}
+	return errors.Join(errs...)
+}
 
 func decodeKey(k string) ([]byte, error) {
 	for _, dec := range []func(string) ([]byte, error){

@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"maps"
 	"strings"
 	"testing"
 )
@@ -44,6 +45,8 @@ func TestBadValues(t *testing.T) {
 		"smtp":      {"SMTP_URL": "mail.example"},
 		"smtp http": {"SMTP_URL": "http://mail.example"},
 		"mail from": {"MAIL_FROM": "ikke en adresse"},
+		"mail mode": {"MAIL_MODE": "brevdue"},
+		"smtp mode": {"MAIL_MODE": "smtp"}, // without SMTP_URL
 	} {
 		if _, err := Parse(env(m)); err == nil {
 			t.Errorf("%s: accepted %v", name, m)
@@ -64,6 +67,75 @@ func TestDatabasePoolMax(t *testing.T) {
 		_, err := Parse(env(map[string]string{"DATABASE_POOL_MAX": v}))
 		if err == nil || !strings.Contains(err.Error(), "DATABASE_POOL_MAX") {
 			t.Errorf("DATABASE_POOL_MAX=%q: %v, want an error naming the variable", v, err)
+		}
+	}
+}
+
+// MAIL_MODE (issue 14 #12): smtp when SMTP_URL is set, else outbox; outbox on purpose holds
+// the e-mails in the Udbakke even with SMTP_URL set.
+func TestMailMode(t *testing.T) {
+	const smtp = "smtp://u:p@mail.example:587"
+	for _, tc := range []struct {
+		env      map[string]string
+		mode     MailMode
+		smtpURL  string
+		explicit bool
+	}{
+		{nil, MailOutbox, "", false},
+		{map[string]string{"SMTP_URL": smtp}, MailSMTP, smtp, false},
+		{map[string]string{"SMTP_URL": smtp, "MAIL_MODE": "smtp"}, MailSMTP, smtp, true},
+		{map[string]string{"SMTP_URL": smtp, "MAIL_MODE": "outbox"}, MailOutbox, "", true},
+		{map[string]string{"MAIL_MODE": "outbox"}, MailOutbox, "", true},
+	} {
+		c, err := Parse(env(tc.env))
+		if err != nil || c.MailMode != tc.mode || c.SMTPURL != tc.smtpURL || c.mailModeSet != tc.explicit {
+			t.Errorf("%v: mode %q, SMTP_URL %q, set %v (%v); want %q, %q, %v", tc.env, c.MailMode, c.SMTPURL,
+				c.mailModeSet, err, tc.mode, tc.smtpURL, tc.explicit)
+		}
+	}
+}
+
+// Issue 14 #12: with an https BASE_URL (production) a web server needs SESSION_KEYS and a
+// process that sends e-mails needs SMTP_URL unless MAIL_MODE=outbox; over http the defaults
+// stand.
+func TestCheckStart(t *testing.T) {
+	key := strings.Repeat("ab", 32)
+	https := map[string]string{"BASE_URL": "https://indberet.example"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(https)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name      string
+		env       map[string]string
+		web, mail bool
+		want      []string // in the error; none: no error
+	}{
+		{"http without either", nil, true, true, nil},
+		{"https without either", https, true, true, []string{"SESSION_KEYS er ikke sat", "SMTP_URL er ikke sat", "MAIL_MODE=outbox"}},
+		{"web only without keys", with("SMTP_URL", "smtp://mail.example:587"), true, false, []string{"SESSION_KEYS er ikke sat"}},
+		{"web only without smtp", with("SESSION_KEYS", key), true, false, nil},
+		{"worker without keys", with("SMTP_URL", "smtp://mail.example:587"), false, true, nil},
+		{"worker without smtp", with("SESSION_KEYS", key), false, true, []string{"SMTP_URL er ikke sat"}},
+		{"outbox on purpose", with("SESSION_KEYS", key, "MAIL_MODE", "outbox"), true, true, nil},
+		{"both set", with("SESSION_KEYS", key, "SMTP_URL", "smtps://u:p@mail.example:465"), true, true, nil},
+	} {
+		c, err := Parse(env(tc.env))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		err = c.CheckStart(tc.web, tc.mail)
+		if (err != nil) != (len(tc.want) > 0) {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: %q lacks %q", tc.name, err, w)
+			}
 		}
 	}
 }

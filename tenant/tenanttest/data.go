@@ -172,7 +172,7 @@ func FinishedEksportOf(ctx context.Context, tx *tenant.Tx, n tenant.NewEksport, 
 	if err != nil {
 		return e, err
 	}
-	if err := tx.StartEksport(ctx, e.ID, len(cprs)); err != nil {
+	if err := tx.StartEksport(ctx, e.ID, len(cprs), tenant.EksportForsoeg{Frist: time.Minute}); err != nil {
 		return e, err
 	}
 	fil := tx.EksportFil(ctx, e.ID)

@@ -1,0 +1,89 @@
+package worker
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"indberet/tenant/accounts"
+	"indberet/tenant/tenanttest"
+)
+
+// TestRescueAfterEachKindsLimit: issue 14 #8. River's rescuer in a worker as production runs
+// it takes a job whose worker died for dead once it has run longer than its kind's limit
+// (client.go): an export after a minute, a delivery after five, the short jobs after a
+// minute; not after River's default hour, and not a job still within its limit. The jobs
+// sit in a queue no worker works, so the rescued ones wait there to be looked at.
+func TestRescueAfterEachKindsLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, _ := tenanttest.DB(t)
+	c, err := NewClient(Deps{DB: db, Accounts: accounts.NewStore(db), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		Options{Work: true, NoPeriodic: true, SoftStopTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck := []struct {
+		args    river.JobArgs
+		running time.Duration // since its attempt started
+		rescued bool
+	}{
+		{EksportArgs{Kommune: "101", EksportID: 1}, 70 * time.Second, true},
+		{EksportArgs{Kommune: "101", EksportID: 2}, 30 * time.Second, false},
+		{DeliveryKommuneArgs{Kommune: "101", Periode: "2026M09"}, 6 * time.Minute, true},
+		{DeliveryKommuneArgs{Kommune: "147", Periode: "2026M09"}, 3 * time.Minute, false},
+		{ReceiptArgs{Kommune: "101", LeveranceID: 1}, 70 * time.Second, true},
+		{CleanupArgs{}, 70 * time.Second, true},
+		{DeliveryRunArgs{Periode: "2026M09"}, 30 * time.Second, false},
+	}
+	ids := make([]int64, len(stuck))
+	for i, s := range stuck {
+		res, err := c.Insert(ctx, s.args, &river.InsertOpts{Queue: "ingen-arbejder", MaxAttempts: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = res.Job.ID
+		// As a worker that took the job and died leaves it.
+		if _, err := db.Pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1,
+			attempted_at = now() - $2 * interval '1 second', attempted_by = '{killed}' WHERE id = $1`,
+			res.Job.ID, s.running.Seconds()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- Run(runCtx, c) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("stop: %v", err)
+		}
+	}()
+	rescued := func(j *rivertype.JobRow) bool {
+		return j.State != rivertype.JobStateRunning && len(j.Errors) == 1 && strings.Contains(j.Errors[0].Error, "Stuck job rescued")
+	}
+	jobs := make([]*rivertype.JobRow, len(stuck))
+	eventually(t, "the rescuer to rescue the jobs past their limits", 25*time.Second, func() bool {
+		for i, id := range ids {
+			if jobs[i], err = c.JobGet(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if stuck[i].rescued && !rescued(jobs[i]) {
+				return false
+			}
+		}
+		return true
+	})
+	for i, s := range stuck {
+		if !s.rescued && jobs[i].State != rivertype.JobStateRunning {
+			t.Errorf("%s running for %s, within its limit: %s %v, want still running", s.args.Kind(), s.running,
+				jobs[i].State, jobs[i].Errors)
+		}
+	}
+}
