@@ -143,7 +143,7 @@ func open(ctx context.Context, cfg config.Config) (*services, error) {
 
 // workerDeps is what the jobs need, the e-mail settings among them.
 func (s *services) workerDeps(cfg config.Config, logger *slog.Logger) worker.Deps {
-	return worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger,
+	return worker.Deps{DB: s.db, Accounts: s.accounts, Logger: logger, LogRetentionMonths: cfg.LogRetentionMonths,
 		Mail: worker.MailConfig{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, BaseURL: cfg.BaseURL}}
 }
 

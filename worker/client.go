@@ -24,6 +24,9 @@ type Deps struct {
 	Accounts *accounts.Store
 	Logger   *slog.Logger
 	Mail     MailConfig // how e-mails are sent (mail.go); zero: recorded, not sent
+	// LogRetentionMonths is how long the logs are kept (LOG_RETENTION, retention.go); 0:
+	// DefaultLogRetentionMonths.
+	LogRetentionMonths int
 }
 
 // Client is the River client of the app.
@@ -77,6 +80,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	// The exports (E1, E2): export.go, export_cleanup.go.
 	river.AddWorker(workers, &EksportWorker{deps: d, timeout: eksport})
 	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
+	river.AddWorker(workers, &LogRetentionWorker{deps: d})
 	cfg.Workers = workers
 	if o.Work {
 		if o.MaxWorkers <= 0 {
@@ -109,6 +113,7 @@ func periodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(cprIndexInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CPRIndexArgs{}, nil }, nil),
 		eksportCleanupPeriodicJob(),
+		logRetentionPeriodicJob(),
 	}
 }
 
