@@ -50,6 +50,7 @@ func (w *LogRetentionWorker) Work(ctx context.Context, job *river.Job[LogRetenti
 		keep = DefaultLogRetentionMonths
 	}
 	scope := tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: RetentionActor}}
+	changed := 0
 	for _, log := range tenant.Logs {
 		var changes []tenant.LogPartitionChange
 		err := w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) (err error) {
@@ -63,7 +64,9 @@ func (w *LogRetentionWorker) Work(ctx context.Context, job *river.Job[LogRetenti
 			w.deps.Logger.InfoContext(ctx, "log partition "+c.Change, "job_id", job.ID, "log", log,
 				"partition", c.Partition, "records", c.Records, "keep_months", keep)
 		}
+		changed += len(changes)
 	}
+	w.deps.Logger.InfoContext(ctx, "log retention done", "job_id", job.ID, "keep_months", keep, "partitions_changed", changed)
 	return nil
 }
 
