@@ -92,22 +92,50 @@ BEGIN
 END
 $$;
 
--- Inserts the rows of the detached partition detached into parent (and so into the partitions
--- that now hold their at), keeping their ids, and returns how many. The policies of the logs
--- admit a row under the read-all setting, set for this statement only.
-CREATE FUNCTION log_partition_move(parent regclass, detached regclass, cols text)
-RETURNS bigint
+-- Creates the partitions of parent for the months from since to until (month starts),
+-- returning their names.
+CREATE FUNCTION log_partition_months(parent regclass, since timestamptz, until timestamptz)
+RETURNS SETOF text
+LANGUAGE sql
+SET timezone = 'UTC' SET datestyle = 'ISO, YMD'
+AS $$
+  SELECT log_partition_create(parent, m, m + interval '1 month')
+  FROM generate_series(since, until - interval '1 month', interval '1 month') m
+$$;
+
+-- Replaces the catch-all partition catchall of parent by the months from since to until and a
+-- catch-all for [edge_from, edge_to) (NULL: MINVALUE, MAXVALUE): the old one is detached, the
+-- new partitions made, its rows inserted into parent (into the partitions that now hold their
+-- at, ids kept), and it is dropped. Returns the months ('created') and, if any rows moved,
+-- their number ('moved'). The policies of the logs admit the rows under the read-all setting,
+-- set for that statement only.
+CREATE FUNCTION log_partition_split(parent regclass, catchall regclass, since timestamptz, until timestamptz,
+  edge_from timestamptz, edge_to timestamptz)
+RETURNS TABLE (log_partition text, change text, records bigint)
 LANGUAGE plpgsql
+SET timezone = 'UTC' SET datestyle = 'ISO, YMD'
 AS $$
 DECLARE
+  name text := (SELECT relname FROM pg_class WHERE oid = catchall);
   alle text := current_setting('indberet.alle', true);
+  cols text;
   moved bigint;
 BEGIN
+  SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
+  FROM pg_attribute WHERE attrelid = parent AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
+  EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', parent, catchall);
+  EXECUTE format('ALTER TABLE %s RENAME TO %I', catchall, name || '_detached');
+  EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', catchall);
+  PERFORM log_partition_create(parent, edge_from, edge_to);
+  RETURN QUERY SELECT m, 'created', NULL::bigint FROM log_partition_months(parent, since, until) m;
   PERFORM set_config('indberet.alle', 'read', true);
-  EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', parent, cols, cols, detached);
+  EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', parent, cols, cols, catchall);
   GET DIAGNOSTICS moved = ROW_COUNT;
   PERFORM set_config('indberet.alle', coalesce(alle, ''), true);
-  RETURN moved;
+  IF moved > 0 THEN
+    RETURN QUERY SELECT name, 'moved', moved;
+  END IF;
+  EXECUTE format('DROP TABLE %s', catchall);
 END
 $$;
 
@@ -121,14 +149,10 @@ LANGUAGE plpgsql
 SET timezone = 'UTC' SET datestyle = 'ISO, YMD'
 AS $$
 DECLARE
-  pname text := (SELECT relname FROM pg_class WHERE oid = parent);
   first_month timestamptz := date_trunc('month', since);
   end_month timestamptz := date_trunc('month', until);
   earlier record;
   later record;
-  cols text;
-  moved bigint;
-  m timestamptz;
 BEGIN
   IF end_month < until THEN
     end_month := end_month + interval '1 month';
@@ -136,50 +160,22 @@ BEGIN
   IF end_month <= first_month THEN
     RETURN;
   END IF;
-  SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
-  FROM pg_attribute WHERE attrelid = parent AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
   SELECT * INTO earlier FROM log_partition_bounds(parent) b WHERE b.from_at IS NULL;
   SELECT * INTO later FROM log_partition_bounds(parent) b WHERE b.to_at IS NULL;
   IF earlier.part IS NULL AND later.part IS NULL THEN
     PERFORM log_partition_create(parent, NULL, first_month);
     PERFORM log_partition_create(parent, end_month, NULL);
-    FOR m IN SELECT generate_series(first_month, end_month - interval '1 month', interval '1 month') LOOP
-      RETURN QUERY SELECT log_partition_create(parent, m, m + interval '1 month'), 'created', NULL::bigint;
-    END LOOP;
+    RETURN QUERY SELECT m, 'created', NULL::bigint FROM log_partition_months(parent, first_month, end_month) m;
     RETURN;
   END IF;
   IF earlier.part IS NULL OR later.part IS NULL THEN
     RAISE EXCEPTION '% lacks a catch-all partition', parent;
   END IF;
-  -- Months before the first one: the earlier catch-all steps aside, its rows move.
   IF first_month < earlier.to_at THEN
-    EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', parent, earlier.part);
-    EXECUTE format('ALTER TABLE %s RENAME TO %I', earlier.part, pname || '_earlier_detached');
-    EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', earlier.part);
-    PERFORM log_partition_create(parent, NULL, first_month);
-    FOR m IN SELECT generate_series(first_month, earlier.to_at - interval '1 month', interval '1 month') LOOP
-      RETURN QUERY SELECT log_partition_create(parent, m, m + interval '1 month'), 'created', NULL::bigint;
-    END LOOP;
-    moved := log_partition_move(parent, earlier.part, cols);
-    IF moved > 0 THEN
-      RETURN QUERY SELECT pname || '_earlier', 'moved', moved;
-    END IF;
-    EXECUTE format('DROP TABLE %s', earlier.part);
+    RETURN QUERY SELECT * FROM log_partition_split(parent, earlier.part, first_month, earlier.to_at, NULL, first_month);
   END IF;
-  -- Months after the last one: the same with the later catch-all.
   IF end_month > later.from_at THEN
-    EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', parent, later.part);
-    EXECUTE format('ALTER TABLE %s RENAME TO %I', later.part, pname || '_later_detached');
-    EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', later.part);
-    PERFORM log_partition_create(parent, end_month, NULL);
-    FOR m IN SELECT generate_series(later.from_at, end_month - interval '1 month', interval '1 month') LOOP
-      RETURN QUERY SELECT log_partition_create(parent, m, m + interval '1 month'), 'created', NULL::bigint;
-    END LOOP;
-    moved := log_partition_move(parent, later.part, cols);
-    IF moved > 0 THEN
-      RETURN QUERY SELECT pname || '_later', 'moved', moved;
-    END IF;
-    EXECUTE format('DROP TABLE %s', later.part);
+    RETURN QUERY SELECT * FROM log_partition_split(parent, later.part, later.from_at, end_month, end_month, NULL);
   END IF;
 END
 $$;
@@ -324,7 +320,8 @@ $$;
 -- +goose StatementEnd
 
 REVOKE EXECUTE ON FUNCTION log_partition_bounds(regclass), log_partition_create(regclass, timestamptz, timestamptz),
-  log_partition_move(regclass, regclass, text),
+  log_partition_months(regclass, timestamptz, timestamptz),
+  log_partition_split(regclass, regclass, timestamptz, timestamptz, timestamptz, timestamptz),
   log_partitions_cover(regclass, timestamptz, timestamptz),
   log_partitions_maintain(text, integer, integer), log_table_rebuild(regclass, boolean, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION log_partitions_maintain(text, integer, integer) TO indberet_app;
@@ -410,5 +407,6 @@ ALTER TABLE cpr_access_log_nye DROP COLUMN at, FORCE ROW LEVEL SECURITY;
 
 DROP FUNCTION log_table_rebuild(regclass, boolean, text), log_partitions_maintain(text, integer, integer),
   log_partitions_cover(regclass, timestamptz, timestamptz),
-  log_partition_move(regclass, regclass, text), log_partition_create(regclass, timestamptz, timestamptz),
+  log_partition_split(regclass, regclass, timestamptz, timestamptz, timestamptz, timestamptz),
+  log_partition_months(regclass, timestamptz, timestamptz), log_partition_create(regclass, timestamptz, timestamptz),
   log_partition_bounds(regclass);

@@ -78,11 +78,7 @@ func TestLogPartitionsDownAndUp(t *testing.T) {
 		t.Fatalf("up 00022: %v", err)
 	}
 	after := logRows(t, owner)
-	for _, table := range []string{"audit_log", "cpr_access_log"} {
-		if !slices.Equal(after[table], before[table]) {
-			t.Errorf("%s after 00022:\n%s\nwant\n%s", table, strings.Join(after[table], "\n"), strings.Join(before[table], "\n"))
-		}
-	}
+	sameRecords(t, "after 00022", after, before)
 	// The waiting records got their index rows: 2 CPR numbers each.
 	if n, want := len(after["cpr_access_log_cprs"]), len(before["cpr_access_log_cprs"])+2*len(before["cpr_access_log_nye"]); n != want ||
 		len(after["cpr_access_log_nye"]) != 0 {
@@ -141,11 +137,7 @@ func TestLogPartitionsDownAndUp(t *testing.T) {
 		t.Fatalf("down 00022 again: %v", err)
 	}
 	again := logRows(t, owner)
-	for _, table := range []string{"audit_log", "cpr_access_log"} {
-		if !slices.Equal(again[table], withNew[table]) {
-			t.Errorf("%s after down 00022:\n%s\nwant\n%s", table, strings.Join(again[table], "\n"), strings.Join(withNew[table], "\n"))
-		}
-	}
+	sameRecords(t, "after down 00022", again, withNew)
 	if n, want := len(again["cpr_access_log_cprs"]), len(withNew["cpr_access_log_cprs"])+1; n != want {
 		t.Errorf("after down 00022: %d index rows, want %d", n, want)
 	}
@@ -159,9 +151,7 @@ func TestLogPartitionsDownAndUp(t *testing.T) {
 	if _, err := provider.ApplyVersion(ctx, 22, true); err != nil {
 		t.Fatalf("up 00022 again: %v", err)
 	}
-	if rows := logRows(t, owner); !slices.Equal(rows["audit_log"], again["audit_log"]) {
-		t.Errorf("audit_log after up 00022 again differs")
-	}
+	sameRecords(t, "after up 00022 again", logRows(t, owner), again)
 }
 
 // checkLogPartitions checks the partitions of the three logs: a catch-all before the month
@@ -239,6 +229,16 @@ func logRows(t *testing.T, owner *pgxpool.Pool) map[string][]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// sameRecords fails the test when the audit or CPR access records of got and want differ.
+func sameRecords(t *testing.T, when string, got, want map[string][]string) {
+	t.Helper()
+	for _, table := range []string{"audit_log", "cpr_access_log"} {
+		if !slices.Equal(got[table], want[table]) {
+			t.Errorf("%s %s:\n%s\nwant\n%s", table, when, strings.Join(got[table], "\n"), strings.Join(want[table], "\n"))
+		}
+	}
 }
 
 // ownerRead runs fn in a transaction of the owner with the read-all setting (the policies

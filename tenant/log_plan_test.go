@@ -47,18 +47,10 @@ func TestLogPlans(t *testing.T) {
 			}
 		}
 	}
-	opool, err := tenant.OpenOwner(ctx, owner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer opool.Close()
 	// Partitions for every month of the generated records (00022), which are older than the
 	// database: 2025-10 to this month.
-	for _, log := range tenant.Logs {
-		if _, err := opool.Exec(ctx, `SELECT count(*) FROM log_partitions_cover($1, '2025-10-01', now())`, log); err != nil {
-			t.Fatal(err)
-		}
-	}
+	opool := tenanttest.Owner(t, owner)
+	tenanttest.LogMonths(t, opool, time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC))
 	start := time.Now()
 	in("")(func(tx pgx.Tx) error {
 		// Ten kommuner and now and then the platform's '000'; 3,000 users; ten actions; a sag's

@@ -24,16 +24,8 @@ import (
 func retentionDB(t *testing.T) (*tenant.DB, *pgxpool.Pool) {
 	t.Helper()
 	db, ownerURL := tenanttest.DB(t)
-	owner, err := tenant.OpenOwner(context.Background(), ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(owner.Close)
-	for _, log := range tenant.Logs {
-		if _, err := owner.Exec(context.Background(), `SELECT count(*) FROM log_partitions_cover($1, now() - interval '7 years', now())`, log); err != nil {
-			t.Fatal(err)
-		}
-	}
+	owner := tenanttest.Owner(t, ownerURL)
+	tenanttest.LogMonths(t, owner, time.Now().AddDate(-7, 0, 0))
 	return db, owner
 }
 

@@ -26,18 +26,9 @@ func TestLogRetentionJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, ownerURL := tenanttest.DB(t)
-	owner, err := tenant.OpenOwner(ctx, ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	for _, log := range tenant.Logs {
-		if _, err := owner.Exec(ctx, `SELECT count(*) FROM log_partitions_cover($1, now() - interval '7 years', now())`, log); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tenanttest.LogMonths(t, tenanttest.Owner(t, ownerURL), time.Now().AddDate(-7, 0, 0))
 	now := time.Now()
-	err = db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
 		for _, at := range []time.Time{now.AddDate(-6, 0, 0), now.AddDate(-4, 0, 0)} {
 			if _, err := tx.PgxTx().Exec(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, action, cprs)
 				VALUES ('101', $1, 'view', ARRAY['0101801234'])`, at); err != nil {
