@@ -4,6 +4,7 @@
 #   make screenshots  browser tests, saving full-page PNGs of the screens in docs/screens
 #   make db-stop  stop the local PostgreSQL
 #   make bench    measure the real server on the national data set (BENCH_SCALE=25, EXPLAIN=1)
+#   make backup-test  restore a base backup of the local PostgreSQL and compare every table's rows
 
 GO      ?= go
 BIN     := bin/indberet
@@ -14,7 +15,7 @@ EXPLAIN ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build run test screenshots db-stop bench generate verify vet fmt
+.PHONY: help build run test screenshots db-stop bench backup-test generate verify vet fmt
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +44,9 @@ db-stop: build ## stop the local PostgreSQL cluster in .data/pg
 
 bench: ## measure the server on generated data in .data/bench (BENCH_SCALE=25; EXPLAIN=1 prints the plans); writes bench-results.md
 	$(GO) run $(GOFLAGS) ./tenant/generate/bench -scale $(BENCH_SCALE) $(if $(EXPLAIN),-explain) $(BENCH_FLAGS)
+
+backup-test: ## backup drill: base backup of .data/pg restored into a new cluster, every table's rows compared (exit 1 on a difference)
+	$(GO) run $(GOFLAGS) ./tenant/pgcluster/backuptest -dir .data/pg
 
 generate: ## regenerate the templ views
 	$(GO) tool templ generate -path views

@@ -222,7 +222,7 @@ func (s *services) close() {
 
 // workerDeps is what the jobs need, on the workers' pool, the e-mail settings among them.
 func (s *services) workerDeps(cfg config.Config, logger *slog.Logger) worker.Deps {
-	return worker.Deps{DB: s.work, Accounts: accounts.NewStore(s.work), Logger: logger,
+	return worker.Deps{DB: s.work, Accounts: accounts.NewStore(s.work), Logger: logger, LogRetentionMonths: cfg.LogRetentionMonths,
 		Mail: worker.MailConfig{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, BaseURL: cfg.BaseURL}}
 }
 

@@ -294,6 +294,7 @@ var auditActionLabels = map[string]string{
 	"mail.gemt_lokalt": "E-mail gemt lokalt",
 	"eksport.create":   "Eksport bestilt", "eksport.finish": "Eksport færdig", "eksport.expire": "Eksporter slettet efter 14 dage",
 	"demo.generate": "Testdata genereret", "demo.generate.done": "Testdata færdiggenereret",
+	"log.retention": "Logmåneder slettet eller oprettet",
 }
 
 func auditActionLabel(action string) string {
@@ -312,7 +313,8 @@ func cprActionLabel(action string) string {
 }
 
 var entityLabels = map[string]string{"sag": "Sag", "ydelse": "Ydelse", "user": "Bruger", "kontaktperson": "Kontaktperson",
-	"leverance": "Indberetning", "kommune": "Kommune", "mail": "E-mail", "policy": "Rettigheder", "levering": "Levering", "eksport": "Eksport"}
+	"leverance": "Indberetning", "kommune": "Kommune", "mail": "E-mail", "policy": "Rettigheder", "levering": "Levering", "eksport": "Eksport",
+	"log": "Log"}
 
 // revisionRecord is an audit record as the viewer shows it, and the CPR numbers it shows
 // (none of a record the reader may not see: Skjult).

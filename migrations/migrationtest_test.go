@@ -1,7 +1,6 @@
 package migrations_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,14 +18,10 @@ import (
 func migrationDB(t *testing.T) (db *tenant.DB, owner *pgxpool.Pool, provider *goose.Provider) {
 	t.Helper()
 	db, ownerURL := tenanttest.DB(t)
-	owner, err := tenant.OpenOwner(context.Background(), ownerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(owner.Close)
+	owner = tenanttest.Owner(t, ownerURL)
 	sqlDB := stdlib.OpenDBFromPool(owner)
 	t.Cleanup(func() { sqlDB.Close() })
-	provider, err = goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.Files)
+	provider, err := goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.Files)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,9 +149,9 @@ func cprAccessSQL(kommune string, q CPRAccessQuery, cur logCursor) (stmt string,
 					WHERE ` + strings.Join(indexed, " AND ") + `
 				UNION ALL
 				SELECT n.kommune_kode, l.at, l.id FROM cpr_access_log_nye n
-					JOIN cpr_access_log l ON l.kommune_kode = n.kommune_kode AND l.id = n.access_id
+					JOIN cpr_access_log l ON l.kommune_kode = n.kommune_kode AND l.id = n.access_id AND l.at = n.at
 					WHERE ` + strings.Join(waiting, " AND ") + `) c
-			JOIN cpr_access_log l ON l.kommune_kode = c.kommune_kode AND l.id = c.access_id
+			JOIN cpr_access_log l ON l.kommune_kode = c.kommune_kode AND l.id = c.access_id AND l.at = c.at
 			WHERE ` + strings.Join(w, " AND ") + `
 			ORDER BY c.at DESC, c.access_id DESC LIMIT ` + b.add(q.Limit+1), b.args, true
 	}

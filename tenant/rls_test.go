@@ -35,6 +35,10 @@ func setup(t *testing.T) (*tenant.DB, string) {
 	return db, owner
 }
 
+// TestEveryKommuneTableHasRLS: every table with a kommune_kode column (a partitioned one
+// counted once, its partitions in TestLogPartitionsOnlyThroughTheirLog) is in kommuneTables
+// or notKommuneData, and a kommune table has forced row-level security and kommune_kode first
+// in its primary key.
 func TestEveryKommuneTableHasRLS(t *testing.T) {
 	t.Parallel()
 	db, _ := tenanttest.DB(t)
@@ -44,7 +48,7 @@ func TestEveryKommuneTableHasRLS(t *testing.T) {
 			(SELECT a.attname FROM pg_attribute a JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
 			 WHERE a.attrelid = c.oid AND a.attnum = i.indkey[0])
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = 'public' AND c.relkind = 'r'
+		WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
 		  AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'kommune_kode')`)
 	if err != nil {
 		t.Fatal(err)

@@ -24,6 +24,9 @@ type Deps struct {
 	Accounts *accounts.Store
 	Logger   *slog.Logger
 	Mail     MailConfig // how e-mails are sent (mail.go); zero: recorded, not sent
+	// LogRetentionMonths is how long the logs are kept (LOG_RETENTION, retention.go); 0:
+	// DefaultLogRetentionMonths.
+	LogRetentionMonths int
 }
 
 // Client is the River client of the app.
@@ -62,9 +65,10 @@ type Options struct {
 //	delivery_kommune  about 25 s: København, a ninth of the 98-kommune run (≤ 120 s, two at a
 //	                  time); a second periode of the kommune waits for it      deliveryTimeout 5 min
 //	receipt_email     one SMTP conversation, at most mailTimeout (30 s)        1 min
-//	delivery_run, cleanup, eksport_cleanup, list_counts, cpr_access_index:
+//	delivery_run, cleanup, eksport_cleanup, list_counts, cpr_access_index, log_retention:
 //	                  seconds (the CPR index job commits each kommune, so a
-//	                  cut run leaves the rest to the next)                     1 min
+//	                  cut run leaves the rest to the next; the retention job
+//	                  waits at most 3 s for each log's lock)                   1 min
 //
 // A stalled job is shown as such: an export's page by its attempt's deadline
 // (tenant.Eksport.GaaetIStaa), DST's Leveringsoversigt by DeliveriesInProgress.
@@ -105,6 +109,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	// The exports (E1, E2): export.go, export_cleanup.go.
 	river.AddWorker(workers, &EksportWorker{deps: d, timeout: eksport})
 	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
+	river.AddWorker(workers, &LogRetentionWorker{deps: d})
 	cfg.Workers = workers
 	if o.Work {
 		if o.MaxWorkers <= 0 {
@@ -137,6 +142,7 @@ func periodicJobs() []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(cprIndexInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return CPRIndexArgs{}, nil }, nil),
 		eksportCleanupPeriodicJob(),
+		logRetentionPeriodicJob(),
 	}
 }
 

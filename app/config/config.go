@@ -54,6 +54,9 @@ type Config struct {
 	// Proxies are TRUSTED_PROXIES, the reverse proxies whose word on the client's address the
 	// app takes (proxies.go); none by default.
 	Proxies Proxies
+	// LogRetentionMonths is LOG_RETENTION in months: how long the audit and CPR access logs
+	// are kept (retention.go); 0 when unset: the worker's default, 5 years.
+	LogRetentionMonths int
 }
 
 // FromEnv reads the configuration from the environment.
@@ -82,6 +85,13 @@ func Parse(getenv func(string) string) (Config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(orDefault(getenv("LOG_LEVEL"), "info"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if s := getenv("LOG_RETENTION"); s != "" {
+		n, err := parseRetention(s)
+		if err != nil {
+			return c, fmt.Errorf("LOG_RETENTION: %w", err)
+		}
+		c.LogRetentionMonths = n
 	}
 	if s := getenv("SMTP_URL"); s != "" {
 		if u, err := url.Parse(s); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {

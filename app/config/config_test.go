@@ -38,15 +38,19 @@ func TestValues(t *testing.T) {
 
 func TestBadValues(t *testing.T) {
 	for name, m := range map[string]map[string]string{
-		"port":      {"PORT": "otte"},
-		"base url":  {"BASE_URL": "localhost"},
-		"log level": {"LOG_LEVEL": "snak"},
-		"short key": {"SESSION_KEYS": "kort"},
-		"smtp":      {"SMTP_URL": "mail.example"},
-		"smtp http": {"SMTP_URL": "http://mail.example"},
-		"mail from": {"MAIL_FROM": "ikke en adresse"},
-		"mail mode": {"MAIL_MODE": "brevdue"},
-		"smtp mode": {"MAIL_MODE": "smtp"}, // without SMTP_URL
+		"port":              {"PORT": "otte"},
+		"base url":          {"BASE_URL": "localhost"},
+		"log level":         {"LOG_LEVEL": "snak"},
+		"short key":         {"SESSION_KEYS": "kort"},
+		"smtp":              {"SMTP_URL": "mail.example"},
+		"smtp http":         {"SMTP_URL": "http://mail.example"},
+		"mail from":         {"MAIL_FROM": "ikke en adresse"},
+		"mail mode":         {"MAIL_MODE": "brevdue"},
+		"smtp mode":         {"MAIL_MODE": "smtp"}, // without SMTP_URL
+		"retention unit":    {"LOG_RETENTION": "5"},
+		"retention minutes": {"LOG_RETENTION": "60m"},
+		"retention short":   {"LOG_RETENTION": "11 months"},
+		"retention zero":    {"LOG_RETENTION": "0y"},
 	} {
 		if _, err := Parse(env(m)); err == nil {
 			t.Errorf("%s: accepted %v", name, m)
@@ -136,6 +140,17 @@ func TestCheckStart(t *testing.T) {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("%s: %q lacks %q", tc.name, err, w)
 			}
+		}
+	}
+}
+
+// TestLogRetention: LOG_RETENTION in years or months (issue 14 #13), unset the worker's
+// default (0).
+func TestLogRetention(t *testing.T) {
+	for in, want := range map[string]int{"": 0, "5y": 60, "5 years": 60, "1 Year": 12, "18mo": 18, " 18 months ": 18, "12 month": 12} {
+		c, err := Parse(env(map[string]string{"LOG_RETENTION": in}))
+		if err != nil || c.LogRetentionMonths != want {
+			t.Errorf("LOG_RETENTION=%q: %d months, %v; want %d", in, c.LogRetentionMonths, err, want)
 		}
 	}
 }

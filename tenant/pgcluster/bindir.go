@@ -20,9 +20,14 @@ var ErrNotInstalled = errors.New("PostgreSQL server binaries (initdb, pg_ctl) no
 const debianRoot = "/usr/lib/postgresql"
 
 // FindBinDir finds the directory holding initdb and pg_ctl: the directory of
-// initdb on PATH first, then the highest /usr/lib/postgresql/<version>/bin.
+// initdb on PATH first (of the program it links to, if it is a link: a
+// directory of links may lack the installation's other programs, such as
+// pg_basebackup), then the highest /usr/lib/postgresql/<version>/bin.
 func FindBinDir() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
+		if real, err := filepath.EvalSymlinks(p); err == nil && isExecutable(filepath.Join(filepath.Dir(real), "pg_ctl")) {
+			p = real
+		}
 		dir := filepath.Dir(p)
 		if isExecutable(filepath.Join(dir, "pg_ctl")) {
 			return dir, nil

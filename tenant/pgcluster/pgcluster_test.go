@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,5 +149,18 @@ func checkOwner(ctx context.Context, t *testing.T, c *pgcluster.Cluster) {
 func TestStopDirWithoutCluster(t *testing.T) {
 	if err := pgcluster.StopDir(t.TempDir()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBaseBackupRefusesAnExistingCluster: a base backup never writes into a directory that
+// holds a cluster already (issue 14 #14).
+func TestBaseBackupRefusesAnExistingCluster(t *testing.T) {
+	dir := tempClusterDir(t)
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	err := (&pgcluster.Cluster{Dir: "/nonexistent", Port: 1}).BaseBackup(dir)
+	if err == nil || !strings.Contains(err.Error(), "already holds a data directory") {
+		t.Errorf("BaseBackup into a cluster directory: err = %v", err)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"indberet/migrations"
 	"indberet/tenant"
@@ -41,4 +44,28 @@ func DB(t testing.TB) (*tenant.DB, string) {
 	}
 	t.Cleanup(db.Close)
 	return db, url
+}
+
+// Owner returns a pool of the tables' owner on the database of url (DB's or OwnerURL's),
+// closed when the test ends: for what the app's role may not do.
+func Owner(t testing.TB, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, err := tenant.OpenOwner(context.Background(), url)
+	if err != nil {
+		t.Fatalf("open the owner's pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// LogMonths gives every log (tenant.Logs) a partition for each month from since to now
+// (00024), as the owner: a fresh database's logs have months from the one it was made in,
+// and an older record would go to their catch-all.
+func LogMonths(t testing.TB, owner *pgxpool.Pool, since time.Time) {
+	t.Helper()
+	for _, log := range tenant.Logs {
+		if _, err := owner.Exec(context.Background(), `SELECT count(*) FROM log_partitions_cover($1, $2, now())`, log, since); err != nil {
+			t.Fatalf("months of %s: %v", log, err)
+		}
+	}
 }
