@@ -46,8 +46,9 @@ func (a *App) leverancer(c *fiber.Ctx) error {
 		v.KommuneValg = a.kommuneOptions(views.Option{Value: "", Label: "Alle kommuner"})
 	}
 	canMail := a.can(c, access.MailRead)
+	v.Hent = a.can(c, access.DeliveryDocument)
 	for _, l := range rows {
-		v.Rows = append(v.Rows, a.leveranceRow(l, canMail))
+		v.Rows = append(v.Rows, a.leveranceRow(l, canMail, v.Hent))
 	}
 	if more {
 		v.NextURL = views.PageURL(views.LeverancerPath, q.Kommune, rows[len(rows)-1].ID)
@@ -70,7 +71,7 @@ func (a *App) leverance(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := views.LeveranceSide{LeveranceRow: a.leveranceRow(l, a.can(c, access.MailRead)),
+	v := views.LeveranceSide{LeveranceRow: a.leveranceRow(l, a.can(c, access.MailRead), a.can(c, access.DeliveryDocument)),
 		Bytes: stoerrelse(l.Bytes)}
 	return a.render(c, fiber.StatusOK, views.LeverancePage(a.page(c, "Levering "+l.Periode), v))
 }
@@ -151,12 +152,16 @@ func (l *loggedReader) Read(p []byte) (int, error) {
 }
 
 // leveranceRow is a leverance as the screens show it; the receipt links to the Udbakke when
-// the user may read it.
-func (a *App) leveranceRow(l tenant.LeveranceMedKvittering, canMail bool) views.LeveranceRow {
-	r := views.LeveranceRow{URL: views.LeverancePath(l.ID), DokumentURL: views.LeveranceDokumentPath(l.ID),
+// the user may read it, and the document is offered when they may download it (it holds CPR
+// numbers: access.DeliveryDocument).
+func (a *App) leveranceRow(l tenant.LeveranceMedKvittering, canMail, canHent bool) views.LeveranceRow {
+	r := views.LeveranceRow{URL: views.LeverancePath(l.ID),
 		Kommune: a.kommuneLabel(l.Kommune), Periode: l.Periode, Leveret: dateTime(&l.CreatedAt), SHA256: l.SHA256,
 		Tal: views.Tal{Sager: l.Tal.Sager, Ydelser: l.Tal.Ydelser, Nye: l.Tal.Nye, Aendrede: l.Tal.Aendrede,
 			Afsluttede: l.Tal.Afsluttede, Neutraliserede: l.Tal.Neutraliserede}}
+	if canHent {
+		r.DokumentURL = views.LeveranceDokumentPath(l.ID)
+	}
 	if l.Kvittering != "" {
 		r.Kvittering = views.Kvittering{Status: l.Kvittering.Label(), Fejlet: l.Kvittering == tenant.MailFejlet,
 			Fejl: l.KvitteringFejl}

@@ -458,3 +458,27 @@ func TestLeveranceDokumentStreamed(t *testing.T) {
 		t.Errorf("%d CPR records of the two downloads", n)
 	}
 }
+
+// TestLeveranceDokumentOnlyForReaders: a leverance's XML document holds CPR numbers and the
+// delivered sager's fields, so a kommune administrator who grants rights without holding the
+// data right (T2) sees the leverance, its counts and receipt, but neither the link to the
+// document nor the document (403); given laeser, they may (access.DeliveryDocument).
+func TestLeveranceDokumentOnlyForReaders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	leverancer, _ := b.deliveries()
+	id := strconv.FormatInt(leverancer["101"], 10)
+	c := b.client()
+	c.login("kommuneadmin.101@demo.invalid")
+	c.get("/leverancer").mustStatus(t, http.StatusOK).mustContain(t, "2026M09").mustNotContain(t, "Hent XML")
+	c.get("/leverancer/"+id).mustStatus(t, http.StatusOK).mustContain(t, "kan hentes af kommunens indberettere og læsere").
+		mustNotContain(t, "Hent XML-dokumentet")
+	r := c.get("/leverancer/"+id+"/dokument").mustStatus(t, http.StatusForbidden)
+	if strings.Contains(r.body, demo.NielsHansenCPR) {
+		t.Error("the refusal shows the document's CPR number")
+	}
+	b.grantDataRight("kommuneadmin.101@demo.invalid") // ends their sessions
+	c.login("kommuneadmin.101@demo.invalid")
+	c.get("/leverancer").mustContain(t, "Hent XML")
+	c.get("/leverancer/"+id+"/dokument").mustStatus(t, http.StatusOK).mustContain(t, demo.NielsHansenCPR)
+}

@@ -129,14 +129,14 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 	for _, l := range seneste {
 		byKommune[l.Kommune] = l
 	}
-	canMail := a.can(c, access.MailRead)
+	canMail, canHent := a.can(c, access.MailRead), a.can(c, access.DeliveryDocument)
 	for _, k := range ks {
 		if !k.Aktiv {
 			continue
 		}
 		row := views.LeveringRow{Kommune: a.kommuneLabel(k.Kode)}
 		if l, ok := byKommune[k.Kode]; ok {
-			r := a.leveranceRow(l, canMail)
+			r := a.leveranceRow(l, canMail, canHent)
 			row.Seneste = &r
 		}
 		row.Mangler = kontaktLegends(mangler[k.Kode])

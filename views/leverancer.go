@@ -61,13 +61,14 @@ type Kvittering struct {
 
 // LeveranceRow is one leverance.
 type LeveranceRow struct {
-	URL, DokumentURL string
-	Kommune          string // "København (101)"
-	Periode          string // "2026M10"
-	Leveret          string // DD-MM-YYYY HH:MM
-	Tal              Tal
-	SHA256           string
-	Kvittering       Kvittering
+	URL         string
+	DokumentURL string // the XML document; "" when the user may not download it
+	Kommune     string // "København (101)"
+	Periode     string // "2026M10"
+	Leveret     string // DD-MM-YYYY HH:MM
+	Tal         Tal
+	SHA256      string
+	Kvittering  Kvittering
 }
 
 // Leverancer is *Hent data fra Danmarks Statistik*: the leverancer the user may read.
@@ -77,6 +78,7 @@ type Leverancer struct {
 	KommuneValg  []Option // the filter's choices
 	Rows         []LeveranceRow
 	NextURL      string // the next page; "" on the last
+	Hent         bool   // the user may download the documents (they hold CPR numbers)
 }
 
 // LeveranceSide is one leverance's page.

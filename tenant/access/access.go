@@ -65,20 +65,24 @@ func (p Permission) String() string { return p.Obj + ":" + p.Act }
 // The permissions. Every route of the app names one of them (or is public); a permission
 // that no role holds denies everyone.
 var (
-	HomeView       = Permission{"home", "view"}
-	SagRead        = Permission{"sag", "read"}
-	SagWrite       = Permission{"sag", "write"}
-	KontaktRead    = Permission{"kontakt", "read"}
-	KontaktWrite   = Permission{"kontakt", "write"}
-	ExportCreate   = Permission{"export", "create"}
-	DeliveryRead   = Permission{"delivery", "read"}
-	DeliveryRun    = Permission{"delivery", "run"}
-	UsersManage    = Permission{"users", "manage"}
-	CodesManage    = Permission{"codes", "manage"}
-	AuditRead      = Permission{"audit", "read"}
-	KommunerManage = Permission{"kommuner", "manage"}
-	JobsManage     = Permission{"jobs", "manage"}
-	AccountSelf    = Permission{"account", "self"}
+	HomeView     = Permission{"home", "view"}
+	SagRead      = Permission{"sag", "read"}
+	SagWrite     = Permission{"sag", "write"}
+	KontaktRead  = Permission{"kontakt", "read"}
+	KontaktWrite = Permission{"kontakt", "write"}
+	ExportCreate = Permission{"export", "create"}
+	DeliveryRead = Permission{"delivery", "read"}
+	DeliveryRun  = Permission{"delivery", "run"}
+	// DeliveryDocument downloads a leverance's XML document, which holds the CPR numbers and
+	// every field of the delivered sager: only for readers of sager (T2, T3), not for a
+	// kommune administrator who grants rights without holding them (issue 14 #3's rule).
+	DeliveryDocument = Permission{"delivery", "document"}
+	UsersManage      = Permission{"users", "manage"}
+	CodesManage      = Permission{"codes", "manage"}
+	AuditRead        = Permission{"audit", "read"}
+	KommunerManage   = Permission{"kommuner", "manage"}
+	JobsManage       = Permission{"jobs", "manage"}
+	AccountSelf      = Permission{"account", "self"}
 	// MailRead reads the Udbakke, the e-mails the system sent (I3). Administrators only
 	// (kommuneadmin for the kommune, DST and platform administrators for all): the receipts
 	// go to one named person, and failures are theirs to act on; laeser and indberetter do
@@ -88,10 +92,10 @@ var (
 
 // Policies is what each role may do. SyncPolicies makes casbin_rule hold exactly these.
 var Policies = map[string][]Permission{
-	Indberetter:   {HomeView, AccountSelf, SagRead, SagWrite, KontaktRead, KontaktWrite, ExportCreate, DeliveryRead},
-	Laeser:        {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead},
+	Indberetter:   {HomeView, AccountSelf, SagRead, SagWrite, KontaktRead, KontaktWrite, ExportCreate, DeliveryRead, DeliveryDocument},
+	Laeser:        {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryDocument},
 	Kommuneadmin:  {HomeView, AccountSelf, KontaktRead, KontaktWrite, DeliveryRead, UsersManage, AuditRead, MailRead},
-	DST:           {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryRun, CodesManage, AuditRead, JobsManage, MailRead},
+	DST:           {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryDocument, DeliveryRun, CodesManage, AuditRead, JobsManage, MailRead},
 	Platformadmin: {HomeView, AccountSelf, UsersManage, AuditRead, KommunerManage, JobsManage, MailRead},
 }
 
