@@ -18,4 +18,6 @@
 //	           indsatskode (Y7)
 //	koder.go   ValidateKode, ValidateTexts, ValidateUdgaar: DST's code-list forms (T3), and
 //	           what retiring a code from a date means for ydelser (Y1, Y3)
+//	text.go    StorableText: what any text field may hold (issue 14 #6), checked for every
+//	           request by the app before its handlers
 package rules

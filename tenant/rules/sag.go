@@ -46,11 +46,11 @@ func ValidateSag(in SagInput) (tenant.Sag, Errors) {
 	return s, errs
 }
 
-// checkText refuses text the database cannot store (invalid UTF-8, NUL) and text longer
-// than max characters; what names the field in the message.
+// checkText refuses text that cannot be stored (StorableText) and text longer than max
+// characters; what names the field in the message.
 func checkText(errs Errors, field, s string, max int, what string) {
 	switch {
-	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+	case !StorableText(s):
 		errs.Add(field, "Teksten indeholder tegn, der ikke kan gemmes.")
 	case utf8.RuneCountInString(s) > max:
 		errs.Add(field, fmt.Sprintf("%s må højst være %d tegn.", what, max))
