@@ -35,6 +35,9 @@ const (
 	msgSaetHak   = "Sæt hak ud for en sag eller ydelse først."
 	// msgVaelgKommune: DST opened All (read only) without one of the 98 kommuner.
 	msgVaelgKommune = "Vælg en af de 98 kommuner på listen."
+	// msgSideUgyldig: a page cursor the server did not write (issue 14 #6); the list and the
+	// logs show their first page instead.
+	msgSideUgyldig = "Siden kunne ikke vises, fordi henvisningen til den ikke er gyldig. Her er den første side."
 )
 
 // indberetninger is *Se listen over alle indberetninger*: Egne IDEP and All (read only) with
@@ -180,8 +183,6 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		page, err := tx.List(ctx, tenant.ListQuery{Kommune: st.kommune, Liste: st.liste, Visning: st.visning,
 			Filter: st.filter, CPRPrefix: st.prefix, SagID: st.sagID, After: st.after, Today: today})
 		switch {
-		case errors.Is(err, tenant.ErrBadCursor):
-			return fiber.ErrBadRequest
 		case errors.Is(err, tenant.ErrNotFound):
 			return fiber.ErrNotFound // T1: another kommune's list
 		case err != nil:
@@ -212,6 +213,10 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		}
 		return tx.LogCPRAccessIn(ctx, logKommune(s, st.kommune), action, shown, detail)
 	})
+	if errors.Is(err, tenant.ErrBadCursor) && st.after != "" {
+		st.after = ""
+		return a.showListe(c, st, fiber.StatusUnprocessableEntity, cprError, msgSideUgyldig)
+	}
 	if err != nil {
 		return err
 	}

@@ -686,8 +686,9 @@ func TestListePagination(t *testing.T) {
 	r = c.post("/indberetninger/egne", url.Values{"efter": {html.UnescapeString(m[1])}, "visning": {"kun-sager"}}, true).
 		mustStatus(t, http.StatusOK).mustContain(t, "<!doctype html>", "Viser 51–100 af 120 sager")
 	c.post("/indberetninger/egne", url.Values{"visning": {"kun-sager"}}, true).mustContain(t, "Viser 1–50 af 120 sager")
-	// A cursor the server did not make is refused.
-	c.post("/indberetninger/egne", url.Values{"efter": {"bm90LWEtY3Vyc29y"}, "visning": {"kun-sager"}}, true).mustStatus(t, http.StatusBadRequest)
+	// A cursor the server did not make is refused: the first page with a message (issue 14 #6).
+	c.post("/indberetninger/egne", url.Values{"efter": {"bm90LWEtY3Vyc29y"}, "visning": {"kun-sager"}}, true).
+		mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, msgSideUgyldig, "Viser 1–50 af 120 sager")
 	// Paging within a search keeps the search: prefix 1 (days 10–19) over pages of 50.
 	r = c.post("/indberetninger/egne", url.Values{"cpr": {"1"}, "visning": {"sager-og-ydelser"}}, true).mustStatus(t, http.StatusOK)
 	for _, row := range rowTexts(t, r.body) {

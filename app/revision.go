@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -125,6 +124,9 @@ func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
 	if len(errs) > 0 {
 		in.Errors = errs
 	}
+	if !tenant.ValidLogCursor(f.after) {
+		f.after, in.Besked = "", msgSideUgyldig // the first page instead (issue 14 #6)
+	}
 	f.form = in
 	return f
 }
@@ -145,10 +147,10 @@ func (a *App) recordKommune(k string) string {
 }
 
 // renderLog renders a log viewer: the page, or for htmx the part it swaps; 422 when the
-// filter was refused.
+// filter or the page asked for was refused.
 func (a *App) renderLog(c *fiber.Ctx, f views.LogFilter, page, part func() templ.Component) error {
 	status := fiber.StatusOK
-	if f.Errors != nil {
+	if f.Errors != nil || f.Besked != "" {
 		status = fiber.StatusUnprocessableEntity
 	}
 	if hx := hxRequest(c); hx.Enabled && hx.Target == views.LogIndholdID {
@@ -231,9 +233,6 @@ func (a *App) revision(c *fiber.Ctx) error {
 		}
 		return logCPRs(ctx, tx, s, f, shown, "revisionslog")
 	})
-	if errors.Is(err, tenant.ErrBadLogCursor) {
-		return fiber.ErrBadRequest
-	}
 	if err != nil {
 		return err
 	}
@@ -268,9 +267,6 @@ func (a *App) cprAdgang(c *fiber.Ctx) error {
 		}
 		return logCPRs(ctx, tx, s, f, map[string][]string{}, "cpr-adgangslog") // the look-up itself (page read first)
 	})
-	if errors.Is(err, tenant.ErrBadLogCursor) {
-		return fiber.ErrBadRequest
-	}
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,7 @@ func TestRevisionKommuneadmin(t *testing.T) {
 		t.Fatalf("no link to the next page")
 	}
 	c.get(strings.ReplaceAll(next[1], "&amp;", "&")).mustStatus(t, http.StatusOK).mustContain(t, "Viser 51–", "Første side")
-	c.get("/revision?efter=bad").mustStatus(t, http.StatusBadRequest)
+	c.get("/revision?efter=bad").mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, msgSideUgyldig, "Viser 1–50")
 
 	// The CPR filter: POSTed; the records shown and the look-up are CPR accesses of 101.
 	before := len(tenanttest.CPRAccessLog(t, b.db, "101"))

@@ -2,10 +2,10 @@ package tenant
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -320,25 +320,28 @@ type logCursor struct {
 }
 
 func encodeLogCursor(offset int, at time.Time, id int64) string {
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d|%d|%d", offset, at.UnixMicro(), id))
+	return encodePageCursor(strconv.Itoa(offset), strconv.FormatInt(at.UnixMicro(), 10), strconv.FormatInt(id, 10))
 }
 
+// ValidLogCursor tells whether s is a cursor AuditLog or CPRAccessLog wrote ("" is the first
+// page): their readers refuse any other with ErrBadLogCursor.
+func ValidLogCursor(s string) bool {
+	_, err := decodeLogCursor(s)
+	return err == nil
+}
+
+// decodeLogCursor reads a cursor encodeLogCursor wrote, else ErrBadLogCursor.
 func decodeLogCursor(s string) (logCursor, error) {
 	if s == "" {
 		return logCursor{}, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	offset, f, ok := decodePageCursor(s, 3)
+	if !ok {
 		return logCursor{}, ErrBadLogCursor
 	}
-	parts := strings.Split(string(raw), "|")
-	if len(parts) != 3 {
-		return logCursor{}, ErrBadLogCursor
-	}
-	offset, err1 := strconv.Atoi(parts[0])
-	micros, err2 := strconv.ParseInt(parts[1], 10, 64)
-	id, err3 := strconv.ParseInt(parts[2], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || offset < 0 {
+	micros, okAt := cursorInt(f[1], math.MinInt64, math.MaxInt64)
+	id, okID := cursorID(f[2])
+	if !okAt || !okID {
 		return logCursor{}, ErrBadLogCursor
 	}
 	return logCursor{set: true, offset: offset, at: time.UnixMicro(micros), id: id}, nil

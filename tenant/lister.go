@@ -2,7 +2,6 @@ package tenant
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -394,8 +393,8 @@ func (b *sqlArgs) add(v any) string {
 }
 
 // cursor is the key of the last row of a page and the rows shown up to it. Encoded it is
-// opaque to the browser (base64), and it holds a CPR number: it goes in POST bodies only,
-// never in a URL.
+// opaque to the browser (a page cursor, cursor.go), and it holds a CPR number: it goes in POST
+// bodies only, never in a URL.
 type cursor struct {
 	set    bool
 	cpr    string
@@ -405,59 +404,53 @@ type cursor struct {
 }
 
 func encodeCursor(v Visning, last ListRow, offset int) string {
-	var key string
+	o, id := strconv.Itoa(offset), strconv.FormatInt(last.YdelseID, 10)
 	switch v {
 	case VisningKunSager:
-		key = last.CPR
+		return encodePageCursor(o, string(v), last.CPR)
 	case VisningSagerOgYdelser:
-		key = last.CPR + "|" + strconv.FormatInt(last.YdelseID, 10)
-	default:
-		key = last.Startdato.Format(time.DateOnly) + "|" + strconv.FormatInt(last.YdelseID, 10)
+		return encodePageCursor(o, string(v), last.CPR, id)
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(string(v) + "|" + strconv.Itoa(offset) + "|" + key))
+	return encodePageCursor(o, string(v), last.Startdato.Format(time.DateOnly), id)
 }
 
+// decodeCursor reads a cursor of view v that encodeCursor wrote, else ErrBadCursor.
 func decodeCursor(v Visning, s string) (cursor, error) {
 	if s == "" {
 		return cursor{}, nil
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	n := 4
+	if v == VisningKunSager {
+		n = 3
+	}
+	offset, f, ok := decodePageCursor(s, n)
+	if !ok || f[1] != string(v) {
 		return cursor{}, ErrBadCursor
 	}
-	parts := strings.Split(string(raw), "|")
-	if len(parts) < 3 || parts[0] != string(v) {
-		return cursor{}, ErrBadCursor
-	}
-	c := cursor{set: true}
-	if c.offset, err = strconv.Atoi(parts[1]); err != nil || c.offset < 0 {
-		return cursor{}, ErrBadCursor
-	}
-	key := parts[2:]
+	c := cursor{set: true, offset: offset}
 	switch v {
 	case VisningKunSager:
-		if len(key) != 1 {
-			return cursor{}, ErrBadCursor
-		}
-		c.cpr = key[0]
+		c.cpr = f[2]
+		ok = isCPR(c.cpr)
 	case VisningSagerOgYdelser:
-		if len(key) != 2 {
-			return cursor{}, ErrBadCursor
-		}
-		c.cpr = key[0]
-		c.id, err = strconv.ParseInt(key[1], 10, 64)
+		c.cpr = f[2]
+		c.id, ok = cursorID(f[3])
+		ok = ok && isCPR(c.cpr)
 	default:
-		if len(key) != 2 {
-			return cursor{}, ErrBadCursor
-		}
-		if c.date, err = time.Parse(time.DateOnly, key[0]); err == nil {
-			c.id, err = strconv.ParseInt(key[1], 10, 64)
-		}
+		var err error
+		c.date, err = time.Parse(time.DateOnly, f[2])
+		c.id, ok = cursorID(f[3])
+		ok = ok && err == nil && c.date.Format(time.DateOnly) == f[2]
 	}
-	if err != nil {
+	if !ok {
 		return cursor{}, ErrBadCursor
 	}
 	return c, nil
+}
+
+// isCPR tells whether s is ten digits, as CPR numbers are stored.
+func isCPR(s string) bool {
+	return len(s) == 10 && strings.Trim(s, "0123456789") == ""
 }
 
 // rowsInOrder tells whether the rows of a page of Sager og ydelser come by CPR number and

@@ -38,6 +38,9 @@ type LogFilter struct {
 	// sent all the same is shown back with its message.
 	MedCPR    bool
 	CSRFToken string
+	// Besked is a message above the records, which are shown: the page asked for could not
+	// be (a cursor the server did not write, issue 14 #6), so these are the first page's.
+	Besked string
 }
 
 // Summary is the filter's messages in the order of the fields, for the error summary.

@@ -1,0 +1,69 @@
+package tenant
+
+import (
+	"encoding/base64"
+	"math"
+	"testing"
+	"time"
+)
+
+// TestPageCursorsReadOnlyWhatTheyWrote (issue 14 #6): the list and log cursors read back what
+// the server wrote, and refuse forged ones, among them the offset that showed
+// "Viser -9.223.372.036.854.775.808–…" and a CPR number with a NUL byte, which reached
+// PostgreSQL as a 500.
+func TestPageCursorsReadOnlyWhatTheyWrote(t *testing.T) {
+	row := ListRow{CPR: "0502801234", YdelseID: 42, Startdato: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)}
+	for _, v := range []Visning{VisningKunSager, VisningSagerOgYdelser, VisningYdelserVedSag} {
+		s := encodeCursor(v, row, 50)
+		c, err := decodeCursor(v, s)
+		if err != nil || c.offset != 50 || (v != VisningYdelserVedSag && c.cpr != row.CPR) ||
+			(v != VisningKunSager && c.id != 42) || (v == VisningYdelserVedSag && !c.date.Equal(row.Startdato)) {
+			t.Errorf("%s: %q decodes to %+v, %v", v, s, c, err)
+		}
+	}
+	at := time.Date(2025, 6, 1, 12, 0, 0, 123000, time.UTC)
+	if c, err := decodeLogCursor(encodeLogCursor(100, at, 7)); err != nil || c.offset != 100 || !c.at.Equal(at) || c.id != 7 {
+		t.Errorf("log cursor decodes to %+v, %v", c, err)
+	}
+
+	raw := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	withCPR := func(cpr string) ListRow { r := row; r.CPR = cpr; return r }
+	withID := func(id int64) ListRow { r := row; r.YdelseID = id; return r }
+	for _, tc := range []struct {
+		v Visning
+		s string
+	}{
+		{VisningKunSager, encodeCursor(VisningKunSager, row, math.MaxInt)},   // offset+1 overflows
+		{VisningKunSager, encodeCursor(VisningKunSager, row, 1_000_000_001)}, // more rows than any list
+		{VisningKunSager, encodeCursor(VisningKunSager, row, -50)},
+		{VisningKunSager, encodeCursor(VisningKunSager, row, 0)},                        // no page comes after none
+		{VisningKunSager, encodeCursor(VisningKunSager, withCPR("05028\x0001234"), 50)}, // NUL reached PostgreSQL
+		{VisningKunSager, encodeCursor(VisningKunSager, withCPR("0502801234\xff"), 50)},
+		{VisningKunSager, encodeCursor(VisningKunSager, withCPR("1234"), 50)},
+		{VisningSagerOgYdelser, encodeCursor(VisningSagerOgYdelser, withCPR("05028\x0001234"), 50)},
+		{VisningSagerOgYdelser, encodeCursor(VisningSagerOgYdelser, withID(0), 50)},
+		{VisningSagerOgYdelser, encodeCursor(VisningSagerOgYdelser, row, math.MaxInt)},
+		{VisningYdelserVedSag, encodeCursor(VisningYdelserVedSag, row, math.MaxInt)},
+		{VisningSagerOgYdelser, encodeCursor(VisningKunSager, row, 50)}, // another view's
+		{VisningKunSager, raw("050|kun-sager|0502801234")},
+		{VisningKunSager, raw("+50|kun-sager|0502801234")},
+		{VisningKunSager, raw("50|kun-sager|0502801234|1")},
+		{VisningKunSager, base64.URLEncoding.EncodeToString([]byte("50|kun-sager|0502801234"))}, // padded
+		{VisningSagerOgYdelser, raw("50|sager-og-ydelser|0502801234|99999999999999999999")},
+		{VisningYdelserVedSag, raw("50|ydelser-ved-sag|2024-2-1|42")},
+		{VisningYdelserVedSag, raw("50|ydelser-ved-sag|2024-02-30|42")},
+		{VisningKunSager, "not a cursor"},
+	} {
+		if _, err := decodeCursor(tc.v, tc.s); err != ErrBadCursor {
+			t.Errorf("%s cursor %q: %v, want ErrBadCursor", tc.v, tc.s, err)
+		}
+	}
+	for _, s := range []string{
+		encodeLogCursor(math.MaxInt, at, 7), encodeLogCursor(0, at, 7), encodeLogCursor(-100, at, 7), encodeLogCursor(100, at, 0),
+		raw("100|17487792000000000000000|7"), raw("100|1748779200000000"), raw("100|01748779200000000|7"), "%%%",
+	} {
+		if _, err := decodeLogCursor(s); err != ErrBadLogCursor {
+			t.Errorf("log cursor %q: %v, want ErrBadLogCursor", s, err)
+		}
+	}
+}
