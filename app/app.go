@@ -1,8 +1,9 @@
 // Package app is the web application: Fiber, one route table (routes.go) in which every
 // route names the permission it needs, the middleware every request passes (middleware.go:
-// security headers, request log, session, CSRF, authorization), and one file per screen
-// (login.go, home.go, health.go …). Handlers parse input, call tenant stores and rules, and
-// render views; they run no SQL and hold no rules.
+// security headers, request log, session, CSRF, authorization; input.go: the check of the
+// text every request brings), and one file per screen (login.go, home.go, health.go …).
+// Handlers parse input, call tenant stores and rules, and render views; they run no SQL and
+// hold no rules.
 package app
 
 import (
@@ -78,7 +79,7 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 	a.fiber.Use(a.findClient, a.securityHeaders, a.requestLog, a.loadSession, a.checkCSRF)
 	a.routes = append(a.routeTable(), extra...)
 	for _, r := range a.routes {
-		a.fiber.Add(r.Method, r.Path, a.authorize(r), r.Handler)
+		a.fiber.Add(r.Method, r.Path, a.authorize(r), a.checkInput, r.Handler)
 	}
 	a.fiber.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return a, nil

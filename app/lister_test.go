@@ -116,22 +116,34 @@ func rowTexts(t *testing.T, body string) []string {
 // currentLinks are the texts of the links marked as the current view and filter.
 func currentLinks(t *testing.T, body string) []string {
 	t.Helper()
+	var out []string
+	walkElements(parseHTML(t, body), func(n *html.Node) {
+		if n.Data == "a" && attrOf(n, "aria-current") == "page" {
+			out = append(out, strings.TrimSpace(nodeText(n)))
+		}
+	})
+	return out
+}
+
+// parseHTML parses the HTML document body.
+func parseHTML(t *testing.T, body string) *html.Node {
+	t.Helper()
 	doc, err := html.Parse(strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []string
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == "a" && attrOf(n, "aria-current") == "page" {
-			out = append(out, strings.TrimSpace(nodeText(n)))
-		}
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			walk(ch)
-		}
+	return doc
+}
+
+// walkElements calls fn with n, when it is an element, and every element below it, in
+// document order.
+func walkElements(n *html.Node, fn func(n *html.Node)) {
+	if n.Type == html.ElementNode {
+		fn(n)
 	}
-	walk(doc)
-	return out
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		walkElements(ch, fn)
+	}
 }
 
 // hasRadio tells whether n holds a radio button (the selection cell of a row).
@@ -169,38 +181,21 @@ var sixDigits = regexp.MustCompile(`[0-9]{6}`)
 // digits in a row (a CPR number or the date part of one). Ids of the tests are shorter.
 func checkNoCPRInURLs(t *testing.T, what, body string) {
 	t.Helper()
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			for _, a := range n.Attr {
-				if slices.Contains(urlAttrs, a.Key) && sixDigits.MatchString(a.Val) {
-					t.Errorf("%s: <%s %s=%q> holds digits of a CPR number", what, n.Data, a.Key, a.Val)
-				}
-			}
-			if n.Data == "form" && strings.EqualFold(attrOf(n, "method"), "get") {
-				// A GET form puts its fields in the URL: none may carry a CPR number.
-				var fields func(m *html.Node)
-				fields = func(m *html.Node) {
-					if m.Type == html.ElementNode && (m.Data == "input" || m.Data == "button") && attrOf(m, "type") != "radio" &&
-						sixDigits.MatchString(attrOf(m, "value")) {
-						t.Errorf("%s: GET form field %s=%q holds digits of a CPR number", what, attrOf(m, "name"), attrOf(m, "value"))
-					}
-					for ch := m.FirstChild; ch != nil; ch = ch.NextSibling {
-						fields(ch)
-					}
-				}
-				fields(n)
+	walkElements(parseHTML(t, body), func(n *html.Node) {
+		for _, a := range n.Attr {
+			if slices.Contains(urlAttrs, a.Key) && sixDigits.MatchString(a.Val) {
+				t.Errorf("%s: <%s %s=%q> holds digits of a CPR number", what, n.Data, a.Key, a.Val)
 			}
 		}
-		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
-			walk(ch)
+		if n.Data == "form" && strings.EqualFold(attrOf(n, "method"), "get") {
+			// A GET form puts its fields in the URL: none may carry a CPR number.
+			walkElements(n, func(m *html.Node) {
+				if (m.Data == "input" || m.Data == "button") && attrOf(m, "type") != "radio" && sixDigits.MatchString(attrOf(m, "value")) {
+					t.Errorf("%s: GET form field %s=%q holds digits of a CPR number", what, attrOf(m, "name"), attrOf(m, "value"))
+				}
+			})
 		}
-	}
-	walk(doc)
+	})
 }
 
 func attrOf(n *html.Node, key string) string {

@@ -507,6 +507,24 @@
     { code: "...", swap: false }
   ];
 
+  // An error the server sends to the page's message region (HX-Retarget
+  // #side-besked: refused text, 422; the database out of reach, 503) is shown
+  // whatever its status, and the part the request targeted stays as it is.
+  // The region is emptied when the next request starts.
+  var beskedRegion = "side-besked";
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    if (e.detail.xhr.getResponseHeader("HX-Retarget") === "#" + beskedRegion) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+  document.body.addEventListener("htmx:beforeRequest", function () {
+    var region = document.getElementById(beskedRegion);
+    if (region) {
+      region.textContent = "";
+    }
+  });
+
   // htmx fires htmx:load on <body> once at start-up and then on every
   // swapped-in element, so this covers both the first page and new content.
   htmx.onLoad(function (elt) {

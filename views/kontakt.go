@@ -1,5 +1,7 @@
 package views
 
+import "strings"
+
 // Kontaktperson is one contact person on the Kontaktoplysninger screen (K1): the values as
 // stored or as typed, the version the form was opened with, and the Danish message of each
 // wrong field.
@@ -61,6 +63,20 @@ func kontaktHelp(rolle string) string {
 }
 
 func kontaktFieldID(rolle, field string) string { return rolle + "-" + field }
+
+// kontaktFeltLabels are the labels of a contact person's fields.
+var kontaktFeltLabels = map[string]string{"navn": "Kontaktperson", "telefon": "Telefonnr.", "email": "Email-adresse"}
+
+// KontaktFeltLabel names a field of the Kontaktoplysninger form by its role and label
+// ("Fagligt ansvarlig: Kontaktperson" for faglig-navn), or "" for a name that is not one.
+func KontaktFeltLabel(name string) string {
+	rolle, felt, _ := strings.Cut(name, "-")
+	l, ok := kontaktFeltLabels[felt]
+	if !ok || kontaktLegend(rolle) == rolle {
+		return ""
+	}
+	return kontaktLegend(rolle) + ": " + l
+}
 
 // errors lists the form's errors for the ErrorSummary, each named by its role.
 func (f KontaktForm) errors() []FieldError {

@@ -368,17 +368,17 @@ func kontaktFieldset(k Kontaktperson) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: kontaktFieldID(k.Rolle, "navn"), Name: kontaktFieldID(k.Rolle, "navn"), Label: "Kontaktperson",
+		templ_7745c5c3_Err = TextInput(Input{ID: kontaktFieldID(k.Rolle, "navn"), Name: kontaktFieldID(k.Rolle, "navn"), Label: kontaktFeltLabels["navn"],
 			Value: k.Navn, Error: k.NavnFejl, Required: true, Width: "input-width-xl"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: kontaktFieldID(k.Rolle, "telefon"), Name: kontaktFieldID(k.Rolle, "telefon"), Label: "Telefonnr.",
+		templ_7745c5c3_Err = TextInput(Input{ID: kontaktFieldID(k.Rolle, "telefon"), Name: kontaktFieldID(k.Rolle, "telefon"), Label: kontaktFeltLabels["telefon"],
 			Value: k.Telefon, Error: k.TelefonFejl, Required: true, Type: "tel", Width: "input-width-m"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: kontaktFieldID(k.Rolle, "email"), Name: kontaktFieldID(k.Rolle, "email"), Label: "Email-adresse",
+		templ_7745c5c3_Err = TextInput(Input{ID: kontaktFieldID(k.Rolle, "email"), Name: kontaktFieldID(k.Rolle, "email"), Label: kontaktFeltLabels["email"],
 			Value: k.Email, Error: k.EmailFejl, Required: true, Type: "email", Width: "input-width-xl"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
