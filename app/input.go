@@ -166,6 +166,19 @@ func eachBodyValue(c *fiber.Ctx, fn func(name string, value []byte)) {
 	req.PostArgs().VisitAll(func(k, v []byte) { fn(string(k), v) })
 }
 
+// bodyValue is the first value of the form body's field name ("" when there is none),
+// never from the query string.
+func bodyValue(c *fiber.Ctx, name string) string {
+	var got []byte
+	found := false
+	eachBodyValue(c, func(k string, v []byte) {
+		if !found && k == name {
+			got, found = v, true
+		}
+	})
+	return string(got)
+}
+
 // backURL is where Annullér on a refusal page leads: the page the request came from when it
 // is one of the app's own, else the front page.
 func backURL(c *fiber.Ctx) string {

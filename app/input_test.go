@@ -1,7 +1,9 @@
 package app
 
 import (
+	"bytes"
 	"encoding/base64"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -285,6 +287,39 @@ func TestBadCharactersNever500(t *testing.T) {
 	for _, r := range bad {
 		t.Errorf("%s: %s", r.what, r.got)
 	}
+}
+
+// TestCSRFTokenOnlyFromBodyOrHeader (issue 14 #10): a token in the query string lands in
+// logs, history and Referer headers; it is refused (403, nothing saved). The form body,
+// urlencoded or multipart, and the X-Csrf-Token header are accepted.
+func TestCSRFTokenOnlyFromBodyOrHeader(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("kommuneadmin.751@demo.invalid")
+	form := withVersions(t, c.get(views.KontaktPath).body, kontaktValues())
+	c.post(views.KontaktPath+"?"+url.Values{views.CSRFFieldName: {c.csrf}}.Encode(), form, false).
+		mustStatus(t, http.StatusForbidden).mustContain(t, "Siden er udløbet")
+	if got := b.kontaktpersoner("751"); len(got) != 0 {
+		t.Fatalf("saved with the token in the query string: %v", got)
+	}
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range form {
+		_ = mw.WriteField(k, vs[0])
+	}
+	_ = mw.WriteField(views.CSRFFieldName, c.csrf)
+	_ = mw.Close()
+	req := httptest.NewRequest("POST", views.KontaktPath, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	c.do(req).mustStatus(t, http.StatusSeeOther)
+	if got := b.kontaktpersoner("751"); len(got) != 3 {
+		t.Fatalf("multipart form with its token: %d contact persons saved, want 3", len(got))
+	}
+	req = newFormRequest("/logout", url.Values{})
+	req.Header.Set(views.CSRFHeaderName, c.csrf)
+	c.do(req).mustStatus(t, http.StatusSeeOther)
 }
 
 // TestSixteenInputs (issue 14 #6): the inputs whose NUL byte or invalid UTF-8 reached

@@ -181,9 +181,10 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// checkCSRF refuses every state-changing request whose token (form field _csrf, or the
-// X-Csrf-Token header htmx sends) does not match the session's. The token is kept in the
-// server-side session, so it works across instances without extra storage.
+// checkCSRF refuses every state-changing request whose token (form field _csrf of the body,
+// or the X-Csrf-Token header htmx sends; never the query string, which lands in logs,
+// history and Referer headers: issue 14 #10) does not match the session's. The token is
+// kept in the server-side session, so it works across instances without extra storage.
 func (a *App) checkCSRF(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
@@ -195,7 +196,7 @@ func (a *App) checkCSRF(c *fiber.Ctx) error {
 	want := csrfToken(reqOf(c).session)
 	got := c.Get(views.CSRFHeaderName)
 	if got == "" {
-		got = c.FormValue(views.CSRFFieldName)
+		got = bodyValue(c, views.CSRFFieldName)
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 		heading := "Siden er udløbet"
