@@ -76,12 +76,20 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.Proxies.Strings(),
 	})
-	a.fiber.Use(a.findClient, a.securityHeaders, a.requestLog, a.loadSession, a.checkCSRF)
+	a.fiber.Use(a.findClient, a.securityHeaders, a.requestLog, a.loadSession)
 	a.routes = append(a.routeTable(), extra...)
 	for _, r := range a.routes {
-		a.fiber.Add(r.Method, r.Path, a.authorize(r), a.checkInput, r.Handler)
+		handlers := []fiber.Handler{a.checkCSRF, a.authorize(r), a.checkInput, r.Handler}
+		a.fiber.Add(r.Method, r.Path, handlers...)
+		if r.Method == fiber.MethodGet {
+			// HEAD answers like GET without the body (health checks, link checkers); Fiber's
+			// Add, unlike its Get, does not register it (issue 14 #9).
+			a.fiber.Add(fiber.MethodHead, r.Path, handlers...)
+		}
 	}
-	a.fiber.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	// No catch-all: a path no route has is Fiber's 404, and a path routes have only for other
+	// methods its 405 with the Allow header naming them; handleError renders both in Danish.
+	// The CSRF check is per route, so neither answers 403 first.
 	return a, nil
 }
 
