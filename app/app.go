@@ -116,8 +116,12 @@ func (a *App) Listen(ctx context.Context, addr string) error {
 func (a *App) Serve(ln net.Listener) error { return a.fiber.Listener(ln) }
 
 // handleError renders every error as a Danish page (or partial): 404 and 405 as they are,
-// anything unexpected as 500 with the details only in the log.
+// a database out of reach as 503 with Retry-After (issue 14 #9), anything unexpected as 500
+// with the details only in the log.
 func (a *App) handleError(c *fiber.Ctx, err error) error {
+	if tenant.Unavailable(err) {
+		return a.unavailable(c, err)
+	}
 	code := fiber.StatusInternalServerError
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
@@ -139,6 +143,23 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		}
 	}
 	return a.render(c, code, views.ErrorPage(a.page(c, heading), code, heading, msg))
+}
+
+// unavailableRetryAfter is the Retry-After of a 503: when to try again, in seconds.
+const unavailableRetryAfter = "30"
+
+// unavailable answers a request that failed because the database is out of reach: 503 with
+// Retry-After and a Danish page (or, for htmx, the message in the page's message region). The
+// page frame is built without the session, which lives in the database too.
+func (a *App) unavailable(c *fiber.Ctx, err error) error {
+	a.deps.Logger.WarnContext(c.UserContext(), "database unavailable", "method", c.Method(), "path", c.Path(), "err", err)
+	c.Set(fiber.HeaderRetryAfter, unavailableRetryAfter)
+	heading := "Prøv igen om lidt"
+	msg := "Indberet kan ikke nå sin database lige nu. Prøv igen om lidt."
+	if hxRequest(c).Enabled {
+		return a.renderBesked(c, fiber.StatusServiceUnavailable, views.Besked{Heading: heading, Lines: []string{msg}})
+	}
+	return a.render(c, fiber.StatusServiceUnavailable, views.ErrorPage(views.Page{Title: heading}, fiber.StatusServiceUnavailable, heading, msg))
 }
 
 // Wire builds the app's Deps on db: the accounts store, the role enforcer (policies loaded)

@@ -4,5 +4,6 @@
 // stores of the kommune tables, one file per table.
 //
 // Files: db.go (pool, role), scope.go (Scope, Actor, InScope), audit.go and cpraccess.go
-// (the two logs), kommuner.go, kontaktpersoner.go, sager.go, ydelser.go.
+// (the two logs), kommuner.go, kontaktpersoner.go, sager.go, ydelser.go; unavailable.go
+// tells a database out of reach from other errors.
 package tenant
