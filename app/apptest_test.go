@@ -79,6 +79,7 @@ func setupWith(t *testing.T, db *tenant.DB, env map[string]string, extra ...Rout
 // with every request (a proxy's, for instance).
 type client struct {
 	b       *bundle
+	t       *testing.T // the test whose failure a failed request is; nil: the bundle's
 	cookies map[string]string
 	csrf    string
 	header  http.Header
@@ -96,7 +97,11 @@ type response struct {
 var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 func (c *client) do(req *http.Request) response {
-	c.b.t.Helper()
+	t := c.b.t
+	if c.t != nil {
+		t = c.t
+	}
+	t.Helper()
 	var parts []string
 	for k, v := range c.cookies {
 		parts = append(parts, k+"="+v)
@@ -109,7 +114,7 @@ func (c *client) do(req *http.Request) response {
 	}
 	res, err := c.b.app.Fiber().Test(req, -1)
 	if err != nil {
-		c.b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)

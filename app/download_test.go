@@ -147,13 +147,25 @@ func (b *bundle) serve() string {
 	}
 	served := make(chan error, 1)
 	go func() { served <- b.app.Serve(ln) }()
+	// Wait until it serves: a shutdown before fasthttp has taken the listener leaves Serve
+	// accepting for ever, and the cleanup waiting for it.
+	url := "http://" + ln.Addr().String()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if res, err := http.Get(url + "/healthz"); err == nil {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the app does not serve on its socket")
+		}
+	}
 	t.Cleanup(func() {
 		if err := b.app.Fiber().ShutdownWithTimeout(5 * time.Second); err != nil {
 			t.Logf("stop server: %v", err)
 		}
 		<-served
 	})
-	return "http://" + ln.Addr().String()
+	return url
 }
 
 // newHTTPClient is a browser over real HTTP: it keeps cookies and does not follow redirects.

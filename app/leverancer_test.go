@@ -30,16 +30,24 @@ import (
 // Start levering (I1, K1, T3) and the Udbakke (I3).
 
 // testDocument is the document of a leverance made by insertReceipt: two records, one CPR.
-func testDocument(periode string) []byte {
+func testDocument(periode string) []byte { return testDocumentOf(periode, demo.NielsHansenCPR) }
+
+// testDocumentOf is testDocument with cpr in place of Niels Hansen's.
+func testDocumentOf(periode, cpr string) []byte {
 	return []byte(`<?xml version="1.0" encoding="UTF-8"?><Leverance periode="` + periode + `">` +
-		`<R><CPR>` + demo.NielsHansenCPR + `</CPR></R><R><CPR>` + demo.NielsHansenCPR + `</CPR></R></Leverance>`)
+		`<R><CPR>` + cpr + `</CPR></R><R><CPR>` + cpr + `</CPR></R></Leverance>`)
 }
 
 // insertReceipt stores a leverance of periode for tx's kommune and records its receipt (as
 // the receipt job does without SMTP_URL), returning both ids.
 func insertReceipt(ctx context.Context, tx *tenant.Tx, periode string) (leverance, mail int64, err error) {
+	return insertReceiptOf(ctx, tx, periode, demo.NielsHansenCPR)
+}
+
+// insertReceiptOf is insertReceipt of a leverance that holds cpr.
+func insertReceiptOf(ctx context.Context, tx *tenant.Tx, periode, cpr string) (leverance, mail int64, err error) {
 	k := tx.Scope().Kommune
-	leverance, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: periode, CPRs: []string{demo.NielsHansenCPR}, SHA256: strings.Repeat("c", 64), Tal: tenant.LeveranceTal{Sager: 1, Ydelser: 2, Nye: 1, Aendrede: 1, Afsluttede: 1}}, testDocument(periode))
+	leverance, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: periode, CPRs: []string{cpr}, SHA256: strings.Repeat("c", 64), Tal: tenant.LeveranceTal{Sager: 1, Ydelser: 2, Nye: 1, Aendrede: 1, Afsluttede: 1}}, testDocumentOf(periode, cpr))
 	if err != nil {
 		return 0, 0, err
 	}
