@@ -348,3 +348,55 @@ func TestLeveranceDokumentDownloads(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadOutlastsTheWriteTimeout: the write timeout bounds how long a response may make
+// no progress, not how long a download may take: a client that reads a large document
+// steadily but slowly, for many times the timeout, gets all of it (a first delivery of a
+// large kommune is hundreds of MB; fasthttp's WriteTimeout is one deadline for the whole
+// response, so every download longer than 60 s was cut).
+func TestDownloadOutlastsTheWriteTimeout(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	deps := b.app.deps
+	deps.WriteTimeout = time.Second
+	a, err := newApp(context.Background(), deps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.app = a
+	base := b.serve()
+	doc := []byte("<L>" + tenanttest.RandomHex(3, 16<<20) + "</L>\n") // 16 MB: some 5 s at 3.2 MB/s
+	sum := sha256.Sum256(doc)
+	var id int64
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) (err error) {
+		id, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M08", CPRs: []string{"0101801234"},
+			SHA256: hex.EncodeToString(sum[:])}, doc)
+		return err
+	})
+	owner := httpLogin(t, base, "indberetter.101@demo.invalid")
+	s := startSlowReader(t, base, "/leverancer/"+strconv.FormatInt(id, 10)+"/dokument", cookieHeader(owner, base), false)
+	s.readHead(t)
+	if s.head == nil {
+		return
+	}
+	start := time.Now()
+	var got bytes.Buffer
+	buf := make([]byte, 64<<10)
+	s.conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+	for {
+		n, err := io.ReadFull(s.head.Body, buf)
+		got.Write(buf[:n])
+		if err != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	took := time.Since(start)
+	if !bytes.Equal(got.Bytes(), doc) {
+		t.Errorf("a steady slow download got %d of %d bytes in %s (write timeout %s)", got.Len(), len(doc),
+			took.Round(time.Millisecond), deps.WriteTimeout)
+	}
+	if took < 3*deps.WriteTimeout {
+		t.Errorf("the download took %s, not several times the write timeout: the test shows nothing", took)
+	}
+}

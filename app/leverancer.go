@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -129,10 +131,30 @@ func (a *App) streamAttachment(c *fiber.Ctx, contentType, filename string, r io.
 	c.Set(fiber.HeaderContentType, contentType)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Response().SetBodyStream(&loggedReader{r: r, log: func(err error) {
+	body := &loggedReader{r: r, log: func(err error) {
 		a.deps.Logger.Error("download cut short", "file", filename, "err", err)
-	}}, int(size))
+	}}
+	c.Response().SetBodyStream(&progressDeadline{r: body, conn: c.Context().Conn(), timeout: a.writeTimeout()}, int(size))
 	return nil
+}
+
+// progressDeadline moves the connection's write deadline on by timeout each time the
+// response's writer reads the next piece of a download: fasthttp sets one deadline for the
+// whole response (WriteTimeout), which cut every download that took longer, however steadily
+// the client read. Now a download ends when the client takes too little for timeout: the
+// kernel wakes a blocked write only when a third or so of the socket's send buffer (up to
+// some MB) is free again, so a client must take about that much per timeout.
+type progressDeadline struct {
+	r       io.Reader
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (p *progressDeadline) Read(b []byte) (int, error) {
+	if err := p.conn.SetWriteDeadline(time.Now().Add(p.timeout)); err != nil {
+		return 0, err
+	}
+	return p.r.Read(b)
 }
 
 // loggedReader reads r and logs the first error that is not the end.
