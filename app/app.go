@@ -35,7 +35,22 @@ type Deps struct {
 	// Jobs enqueues background jobs (exports, delivery runs) in the handler's transaction
 	// (InsertTx). Wire makes an insert-only client; `indberet serve` passes its working one.
 	Jobs *worker.Client
+	// WriteTimeout is how long writing a response may make no progress (0: writeTimeout). A
+	// download's deadline moves on with each part it writes (streamAttachment).
+	WriteTimeout time.Duration
+	// RequestTimeout is how long a request may take before its work is cancelled (0:
+	// requestTimeout).
+	RequestTimeout time.Duration
 }
+
+// writeTimeout is how long writing a response may make no progress, unless Deps says.
+const writeTimeout = 60 * time.Second
+
+// requestTimeout is how long a request may take, waiting for a connection of the pool
+// included, unless Deps says: a request that would wait longer (a full pool, a database that
+// does not answer) ends with 503 and "prøv igen om lidt" instead of holding its client and
+// its goroutine (issue 14 #9). Downloads stream after the request, on contexts of their own.
+const requestTimeout = 30 * time.Second
 
 // App is the web application.
 type App struct {
@@ -67,7 +82,7 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 		DisableStartupMessage: true,
 		ErrorHandler:          a.handleError,
 		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          60 * time.Second,
+		WriteTimeout:          a.writeTimeout(),
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             4 << 20,
 		// X-Forwarded-Proto and -Host (c.Protocol, c.Hostname) only from TRUSTED_PROXIES; the
@@ -76,7 +91,7 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.Proxies.Strings(),
 	})
-	a.fiber.Use(a.findClient, a.securityHeaders, a.requestLog, a.loadSession)
+	a.fiber.Use(a.findClient, a.securityHeaders, a.requestLog, a.withDeadline, a.loadSession)
 	a.routes = append(a.routeTable(), extra...)
 	for _, r := range a.routes {
 		handlers := []fiber.Handler{a.checkCSRF, a.authorize(r), a.checkInput, r.Handler}
@@ -91,6 +106,35 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 	// methods its 405 with the Allow header naming them; handleError renders both in Danish.
 	// The CSRF check is per route, so neither answers 403 first.
 	return a, nil
+}
+
+// withDeadline gives the request's work its deadline (requestTimeout).
+func (a *App) withDeadline(c *fiber.Ctx) error {
+	d := requestTimeout
+	if a.deps.RequestTimeout > 0 {
+		d = a.deps.RequestTimeout
+	}
+	parent := c.UserContext()
+	ctx, cancel := context.WithTimeout(parent, d)
+	defer func() {
+		cancel()
+		// The error page, rendered after (requestLog), may save the session: it has the
+		// request's context again, and so has the session's request.
+		c.SetUserContext(parent)
+		if r := reqOf(c); r.httpReq != nil {
+			r.httpReq = r.httpReq.WithContext(parent)
+		}
+	}()
+	c.SetUserContext(ctx)
+	return c.Next()
+}
+
+// writeTimeout is Deps.WriteTimeout, or writeTimeout.
+func (a *App) writeTimeout() time.Duration {
+	if a.deps.WriteTimeout > 0 {
+		return a.deps.WriteTimeout
+	}
+	return writeTimeout
 }
 
 // Fiber returns the Fiber app (for Listen and for tests' app.Test).

@@ -79,6 +79,8 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 		return err
 	}
 	httpReq.RemoteAddr = net.JoinHostPort(clientIP(c), "0") // an IPv6 address in brackets
+	// The session store reads the database with the request's context: its deadline too.
+	httpReq = httpReq.WithContext(c.UserContext())
 	r := reqOf(c)
 	r.httpReq = httpReq
 	r.session, err = a.deps.Sessions.Get(httpReq, SessionCookie)

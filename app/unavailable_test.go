@@ -1,10 +1,13 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
+	"indberet/tenant"
 	"indberet/tenant/tenanttest"
 	"indberet/views"
 )
@@ -52,4 +55,39 @@ func TestDatabaseUnavailable(t *testing.T) {
 	reopen()
 	c.get("/").mustStatus(t, http.StatusOK)
 	anon.get("/readyz").mustStatus(t, http.StatusOK)
+}
+
+// TestRequestsDoNotWaitForEver: with every connection of the pool taken (here by the test,
+// as by a hung statement), a request waits for one only until its deadline and is then
+// answered 503 "prøv igen om lidt", not held as long as the pool stays full; and
+// opening a connection has a time limit unless the URL sets one (tenant.ConnectTimeout).
+func TestRequestsDoNotWaitForEver(t *testing.T) {
+	t.Parallel()
+	b := setupOn(t, openPool(t, 1))
+	deps := b.app.deps
+	deps.RequestTimeout = 500 * time.Millisecond
+	a, err := newApp(context.Background(), deps, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.app = a
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	held, err := b.db.Pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r := c.get("/indberetninger/egne")
+	took := time.Since(start)
+	held.Release()
+	if r.status != http.StatusServiceUnavailable || took > 5*time.Second {
+		t.Errorf("with the pool taken: %d after %s, want 503 after about %s", r.status, took.Round(time.Millisecond),
+			deps.RequestTimeout)
+	}
+	r.mustContain(t, "Prøv igen om lidt")
+	c.get("/indberetninger/egne").mustStatus(t, http.StatusOK)
+	if got := b.db.Pool.Config().ConnConfig.ConnectTimeout; got != tenant.ConnectTimeout {
+		t.Errorf("connect timeout %s, want %s", got, tenant.ConnectTimeout)
+	}
 }

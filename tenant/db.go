@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -12,6 +13,11 @@ import (
 // AppRole is the database role the application runs as. Migrations create it and grant it to
 // the owner; every pooled connection switches to it, so row-level security applies.
 const AppRole = "indberet_app"
+
+// ConnectTimeout is how long opening a connection may take unless the URL's connect_timeout
+// says: a database that accepts connections but never answers (a hung server, a dropped
+// network) fails requests with 503 instead of holding them (issue 14 #9).
+const ConnectTimeout = 10 * time.Second
 
 // DB is the application's connection pool. Every connection runs as AppRole.
 type DB struct {
@@ -68,6 +74,9 @@ func connect(ctx context.Context, url string, maxConns int, afterConnect func(co
 	}
 	if maxConns > 0 {
 		cfg.MaxConns = int32(min(maxConns, math.MaxInt32))
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 { // url's connect_timeout, if any, wins
+		cfg.ConnConfig.ConnectTimeout = ConnectTimeout
 	}
 	cfg.AfterConnect = afterConnect
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
