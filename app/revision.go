@@ -212,7 +212,7 @@ func (a *App) revision(c *fiber.Ctx) error {
 			return nil
 		}
 		q := tenant.AuditQuery{Kommune: f.kommune, UserEmail: strings.ToLower(f.form.Bruger), Action: f.form.Handling,
-			CPR: f.cpr, From: f.from, To: f.to, After: f.after, Indsigt: f.indsigt}
+			CPR: f.cpr, From: f.from, To: f.to, After: f.after, Indsigt: f.indsigt, Kontakt: a.can(c, access.KontaktRead)}
 		if f.sagID != 0 {
 			q.Entity, q.EntityID = "sag", strconv.FormatInt(f.sagID, 10)
 		}

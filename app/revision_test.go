@@ -20,6 +20,7 @@ import (
 	"indberet/tenant/access"
 	"indberet/tenant/demo"
 	"indberet/tenant/tenanttest"
+	"indberet/views"
 )
 
 // The log viewers (revision.go): /revision and /cpr-adgang for kommune administrators (their
@@ -395,7 +396,7 @@ func TestEveryAuditActionHasALabel(t *testing.T) {
 
 // skjultTekst is what the Revisionslog shows instead of the fields of a change the reader may
 // not see (views.SkjultTekst, written out: the test checks the words).
-const skjultTekst = "Skjult: du har ikke adgang til sagens indhold"
+const skjultTekst = "Skjult: du har ikke adgang til indholdet"
 
 // TestRevisionIndsigt (issue 14 #3): the logs show every reader who did what to which sag or
 // ydelse, and when; the fields before and after (CPR-nummer, Navn, Bemærkninger …) only of
@@ -482,4 +483,24 @@ func TestRevisionIndsigt(t *testing.T) {
 	admin.get("/revision?sag="+sag).mustStatus(t, http.StatusOK).mustContain(t, "Niels P. Hansen 1").mustNotContain(t, skjultTekst)
 	admin.post("/revision", url.Values{"cpr": {"1503621235"}}, true).mustStatus(t, http.StatusOK).mustContain(t, "Niels P. Hansen 1")
 	admin.post("/cpr-adgang", url.Values{"cpr": {"1503621235"}}, true).mustStatus(t, http.StatusOK).mustContain(t, "laeser.101@demo.invalid")
+}
+
+// TestRevisionKontaktpersoner: the Revisionslog shows a change of the contact persons (their
+// names, phones and e-mails) to those who may read them on the screens (access.KontaktRead:
+// the kommune's users, DST), and to a platform administrator only who changed them and when.
+func TestRevisionKontaktpersoner(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	form := withVersions(t, c.get(views.KontaktPath).body, kontaktValues())
+	c.post(views.KontaktPath, form, true).mustStatus(t, http.StatusSeeOther)
+	names := []string{"Anne Faglig", "89 40 20 00", "carl@aarhus.dk"}
+	q := url.Values{"kommune": {"101"}, "bruger": {"indberetter.101@demo.invalid"}}.Encode()
+	for _, who := range []string{"kommuneadmin.101@demo.invalid", "dst@demo.invalid"} {
+		b.sessionClient(who).get("/revision?"+q).mustStatus(t, http.StatusOK).mustContain(t, names...).
+			mustNotContain(t, skjultTekst)
+	}
+	b.sessionClient("platform@demo.invalid").get("/revision?"+q).mustStatus(t, http.StatusOK).
+		mustContain(t, "indberetter.101@demo.invalid", skjultTekst).mustNotContain(t, names...)
 }

@@ -93,6 +93,10 @@ type AuditQuery struct {
 	// (Skjult), and the CPR filter finds only sager the reader may see: a search by CPR
 	// number tells no more than the screens would (issue 14 #3).
 	Indsigt Indsigt
+	// Kontakt tells that the reader may read the kommuners' contact persons (access.KontaktRead:
+	// the kommune's users, DST). Without it, the records of contact persons come without
+	// their names, phones and e-mails (Skjult), as the screens show them nothing either.
+	Kontakt bool
 }
 
 // AuditRecord is one record of the audit log.
@@ -133,7 +137,7 @@ func (t *Tx) AuditLog(ctx context.Context, q AuditQuery) (AuditPage, error) {
 			var indberettet bool
 			err := r.Scan(&x.Kommune, &x.ID, &x.At, &x.UserEmail, &x.IP, &x.Action, &x.Entity, &x.EntityID, &x.Before, &x.After,
 				&x.SagID, &indberettet)
-			if sagIndhold(x.Entity) && !q.Indsigt.Ser(indberettet) {
+			if sagIndhold(x.Entity) && !q.Indsigt.Ser(indberettet) || x.Entity == kontaktEntity && !q.Kontakt {
 				x.Before, x.After, x.Skjult = nil, nil, true
 			}
 			return x, err
@@ -181,6 +185,9 @@ func readLogPage[R any](ctx context.Context, t *Tx, kommune, after string, limit
 	}
 	return recs, cur.offset, next, nil
 }
+
+// kontaktEntity is the entity of a contact person's records (kontaktpersoner.go).
+const kontaktEntity = "kontaktperson"
 
 // sagIndhold tells whether the records of entity hold the content of a sag or ydelse (their
 // state: CPR-nummer, Navn, Bemærkninger, the ydelse's fields), which AuditQuery.Indsigt governs.

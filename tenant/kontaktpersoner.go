@@ -167,7 +167,7 @@ func (t *Tx) SaveKontaktperson(ctx context.Context, k Kontaktperson) error {
 			return ErrConflict
 		}
 		k.Version = 1
-		return t.Audit(ctx, AuditEntry{Action: "kontaktperson.save", Entity: "kontaktperson",
+		return t.Audit(ctx, AuditEntry{Action: "kontaktperson.save", Entity: kontaktEntity,
 			EntityID: string(k.Rolle), After: k})
 	case err != nil:
 		return fmt.Errorf("kontaktperson %s: %w", k.Rolle, err)
@@ -187,7 +187,7 @@ func (t *Tx) SaveKontaktperson(ctx context.Context, k Kontaktperson) error {
 		return fmt.Errorf("update kontaktperson %s: %w", k.Rolle, err)
 	}
 	k.Version = old.Version + 1
-	return t.Audit(ctx, AuditEntry{Action: "kontaktperson.save", Entity: "kontaktperson",
+	return t.Audit(ctx, AuditEntry{Action: "kontaktperson.save", Entity: kontaktEntity,
 		EntityID: string(k.Rolle), Before: old, After: k})
 }
 

@@ -123,13 +123,13 @@ type RevisionRecord struct {
 	Handling string // "Sag ændret"
 	Ting     string // "Sag 17", "Ydelse 33 (sag 17)"
 	Felter   []DiffFelt
-	// Skjult: a change of a sag or ydelse the reader may not see (issue 14 #3); SkjultTekst
-	// stands where its fields would.
+	// Skjult: a change of a sag, ydelse or contact person the reader may not see (issue 14
+	// #3); SkjultTekst stands where its fields would.
 	Skjult bool
 }
 
 // SkjultTekst stands in the Revisionslog for the fields of a change the reader may not see.
-const SkjultTekst = "Skjult: du har ikke adgang til sagens indhold"
+const SkjultTekst = "Skjult: du har ikke adgang til indholdet"
 
 // DiffFelt is one field of a change: its value before and after; Aendret marks a change.
 type DiffFelt struct {
