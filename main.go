@@ -48,7 +48,7 @@ const localDir = ".data/pg"
 // texts: `indberet` alone lists them, `indberet <command> --help` shows one with its flags.
 var commands = []struct{ name, synopsis, what string }{
 	{"serve", "serve [--workers=false]", "webserver og River-workers (--workers=false: kun web)"},
-	{"worker", "worker [--rescue-stuck-after 10s]", "kun River-workers (--rescue-stuck-after: kun til test)"},
+	{"worker", "worker [--rescue-stuck-after 20s]", "kun River-workers (--rescue-stuck-after: kun til test)"},
 	{"deliver", "deliver [--kommune K]... [--periode 2026M10] [--wait]", "starter en levering til Danmarks " +
 		"Statistik for perioden (standard: forrige måned) for alle aktive kommuner eller de angivne; --wait " +
 		"venter og viser resultatet pr. kommune (og udfører selv jobbene)"},
@@ -274,7 +274,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := newFlags("worker", stdout)
 	rescue := fs.Duration("rescue-stuck-after", 0,
-		"afkort hver jobtypes frist (hvorefter et job, der stadig kører, anses for død og startes igen) til højst denne; kun til test")
+		"afkort hver jobtypes frist og minuttet efter den (hvorefter et job, der stadig kører, anses for dødt og startes igen) til tilsammen højst denne; kun til test")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -228,7 +228,7 @@ func TestLeveringIGang(t *testing.T) {
 	for _, k := range []struct {
 		kommune, set string
 	}{
-		{"101", `state = 'running', attempt = 1, attempted_at = now() - interval '6 minutes'`}, // past its limit
+		{"101", `state = 'running', attempt = 1, attempted_at = now() - interval '31 minutes'`}, // past its limit (30 min)
 		{"147", `state = 'running', attempt = 2, attempted_at = now() - interval '1 minute'`},
 		{"751", `state = 'available'`},
 	} {

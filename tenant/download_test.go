@@ -151,6 +151,10 @@ func TestDownloadOfAChangedFile(t *testing.T) {
 	r, _ = db.EksportDownload(ctx, scope101, e)
 	readAfterChange("an export run again", r, func() {
 		inScope(t, db, scope101, func(ctx context.Context, tx *tenant.Tx) error {
+			// Queued anew first: StartEksport leaves a done export alone (ErrEksportFaerdig).
+			if err := tx.EksportFejlede(ctx, e.ID, tenant.EksportIKoe, ""); err != nil {
+				return err
+			}
 			if err := tx.StartEksport(ctx, e.ID, 1, tenant.EksportForsoeg{Frist: time.Minute}); err != nil {
 				return err
 			}

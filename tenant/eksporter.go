@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -201,19 +202,35 @@ type EksportForsoeg struct {
 	Sidste bool          // the job's last attempt
 }
 
+// ErrEksportFaerdig is StartEksport's answer for an export that is done: a job run again
+// after an attempt that finished it leaves its file as it is.
+var ErrEksportFaerdig = errors.New("tenant: the export is done")
+
 // StartEksport marks the export running with sagerIAlt sager to read in attempt a, whose
 // deadline it stores, and removes the parts of an earlier attempt (there are none unless one
 // committed them, which the job never does without finishing: this is belt and braces for a
-// retry from scratch).
+// retry from scratch). A done export stays done (ErrEksportFaerdig); the update waits for an
+// attempt that is finishing it.
 func (t *Tx) StartEksport(ctx context.Context, id int64, sagerIAlt int, a EksportForsoeg) error {
+	tag, err := t.tx.Exec(ctx, `UPDATE eksporter SET status = 'i-gang', sager_gennemgaaet = 0, sager_i_alt = $3,
+		antal_raekker = 0, byte_size = 0, cprs = '{}', startet_at = clock_timestamp(), faerdig_at = NULL,
+		frist_at = clock_timestamp() + $4 * interval '1 second', sidste_forsoeg = $5
+		WHERE kommune_kode = $1 AND id = $2 AND status <> 'faerdig'`,
+		t.scope.Kommune, id, sagerIAlt, a.Frist.Seconds(), a.Sidste)
+	if err != nil {
+		return fmt.Errorf("start export %d: %w", id, err)
+	}
+	if tag.RowsAffected() == 0 {
+		if _, err := t.Eksport(ctx, id); err != nil {
+			return err // ErrNotFound
+		}
+		return ErrEksportFaerdig
+	}
 	if _, err := t.tx.Exec(ctx, `DELETE FROM eksport_dele WHERE kommune_kode = $1 AND eksport_id = $2`,
 		t.scope.Kommune, id); err != nil {
 		return fmt.Errorf("start export: %w", err)
 	}
-	return t.setEksport(ctx, id, `status = 'i-gang', sager_gennemgaaet = 0, sager_i_alt = $3, antal_raekker = 0,
-		byte_size = 0, cprs = '{}', startet_at = clock_timestamp(), faerdig_at = NULL,
-		frist_at = clock_timestamp() + $4 * interval '1 second', sidste_forsoeg = $5`,
-		sagerIAlt, a.Frist.Seconds(), a.Sidste)
+	return nil
 }
 
 // EksportProgress records that done sager of the export have been read. The job calls it in

@@ -16,10 +16,11 @@ import (
 )
 
 // TestRescueAfterEachKindsLimit: issue 14 #8. River's rescuer in a worker as production runs
-// it takes a job whose worker died for dead once it has run longer than its kind's limit
-// (client.go): an export after a minute, a delivery after five, the short jobs after a
-// minute; not after River's default hour, and not a job still within its limit. The jobs
-// sit in a queue no worker works, so the rescued ones wait there to be looked at.
+// it takes a job whose worker died for dead once it has run longer than its kind's limit and
+// the margin after it (client.go): an export after 10 + 1 minutes, a delivery after 30 + 1,
+// the short jobs after 5 + 1; not after River's default hour, and not a job within its limit
+// or the margin, in which an attempt past its limit still records its failure. The jobs sit
+// in a queue no worker works, so the rescued ones wait there to be looked at.
 func TestRescueAfterEachKindsLimit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -34,13 +35,16 @@ func TestRescueAfterEachKindsLimit(t *testing.T) {
 		running time.Duration // since its attempt started
 		rescued bool
 	}{
-		{EksportArgs{Kommune: "101", EksportID: 1}, 70 * time.Second, true},
-		{EksportArgs{Kommune: "101", EksportID: 2}, 30 * time.Second, false},
-		{DeliveryKommuneArgs{Kommune: "101", Periode: "2026M09"}, 6 * time.Minute, true},
-		{DeliveryKommuneArgs{Kommune: "147", Periode: "2026M09"}, 3 * time.Minute, false},
-		{ReceiptArgs{Kommune: "101", LeveranceID: 1}, 70 * time.Second, true},
-		{CleanupArgs{}, 70 * time.Second, true},
-		{DeliveryRunArgs{Periode: "2026M09"}, 30 * time.Second, false},
+		{EksportArgs{Kommune: "101", EksportID: 1}, 11*time.Minute + 30*time.Second, true},
+		{EksportArgs{Kommune: "101", EksportID: 2}, 10*time.Minute + 30*time.Second, false}, // in the margin
+		{EksportArgs{Kommune: "101", EksportID: 3}, 2 * time.Minute, false},
+		{DeliveryKommuneArgs{Kommune: "101", Periode: "2026M09"}, 31*time.Minute + 30*time.Second, true},
+		{DeliveryKommuneArgs{Kommune: "147", Periode: "2026M09"}, 30*time.Minute + 30*time.Second, false},
+		{DeliveryKommuneArgs{Kommune: "751", Periode: "2026M09"}, 6 * time.Minute, false},
+		{ReceiptArgs{Kommune: "101", LeveranceID: 1}, 6*time.Minute + 30*time.Second, true},
+		{ReceiptArgs{Kommune: "147", LeveranceID: 2}, 5*time.Minute + 30*time.Second, false},
+		{CleanupArgs{}, 6*time.Minute + 30*time.Second, true},
+		{DeliveryRunArgs{Periode: "2026M09"}, 2 * time.Minute, false},
 	}
 	ids := make([]int64, len(stuck))
 	for i, s := range stuck {
@@ -85,5 +89,31 @@ func TestRescueAfterEachKindsLimit(t *testing.T) {
 			t.Errorf("%s running for %s, within its limit: %s %v, want still running", s.args.Kind(), s.running,
 				jobs[i].State, jobs[i].Errors)
 		}
+	}
+}
+
+// TestJobLimits: each kind's limit and the margin after it (client.go), and the cut of
+// `indberet worker --rescue-stuck-after D` that the kill-and-restart tests use: limit and
+// margin together at most D, so that their rescue comes within the test.
+func TestJobLimits(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		rescue time.Duration
+		want   limits
+	}{
+		{0, limits{short: 5 * time.Minute, delivery: 30 * time.Minute, eksport: 10 * time.Minute, margin: time.Minute}},
+		{killTestRescue, limits{short: killTestRescue / 2, delivery: killTestRescue / 2, eksport: killTestRescue / 2, margin: killTestRescue / 2}},
+		{4 * time.Minute, limits{short: 3 * time.Minute, delivery: 3 * time.Minute, eksport: 3 * time.Minute, margin: time.Minute}},
+		{20 * time.Minute, limits{short: 5 * time.Minute, delivery: 19 * time.Minute, eksport: 10 * time.Minute, margin: time.Minute}},
+	} {
+		if got := jobLimits(Options{RescueStuckJobsAfter: c.rescue}); got != c.want {
+			t.Errorf("--rescue-stuck-after %s: %+v, want %+v", c.rescue, got, c.want)
+		}
+	}
+	a := attemptLimit{limit: time.Minute, margin: 10 * time.Second}
+	ctx, cancel := a.start(context.Background())
+	defer cancel()
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > time.Minute || a.timeout() != 70*time.Second {
+		t.Errorf("attempt limit %+v: deadline in %s, Timeout %s; want a minute and 70 s", a, time.Until(d), a.timeout())
 	}
 }

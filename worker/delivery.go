@@ -38,10 +38,10 @@ const QueueLevering = "levering"
 // deliveryQueueWorkers is how many kommuner are delivered at once by one worker process.
 const deliveryQueueWorkers = 2
 
-// deliveryTimeout bounds one kommune's delivery, and River's rescuer runs a delivery again
-// when its worker died this long after it started: about 12 times København's delivery at
-// national scale (client.go has the numbers).
-const deliveryTimeout = 5 * time.Minute
+// deliveryTimeout bounds one kommune's delivery; River's rescuer runs a delivery again when
+// its worker died this long (and rescueMargin) after it started: about twice København's
+// delivery at national scale on the worker's throttled shared CPUs (client.go has the numbers).
+const deliveryTimeout = 30 * time.Minute
 
 // deliveryMaxAttempts: a failing kommune is retried with River's backoff (attempt⁴ seconds)
 // for about a day, then given up (discarded) and reported; DST starts it again by hand.
@@ -146,14 +146,14 @@ func runKommuner(active, asked []string) (deliver, skipped []string) {
 // DeliveryKommuneWorker works DeliveryKommuneArgs.
 type DeliveryKommuneWorker struct {
 	river.WorkerDefaults[DeliveryKommuneArgs]
-	deps    Deps
-	timeout time.Duration
+	deps  Deps
+	limit attemptLimit // deliveryTimeout, or shorter in the kill-and-restart test
 }
 
-// Timeout is the delivery's limit (deliveryTimeout), longer than River's default of one
-// minute; River's rescuer runs the job again when it is still running after it.
+// Timeout is the delivery's limit and the margin after it (client.go): River's rescuer runs
+// the job again when it is still marked running after that.
 func (w *DeliveryKommuneWorker) Timeout(*river.Job[DeliveryKommuneArgs]) time.Duration {
-	return w.timeout
+	return w.limit.timeout()
 }
 
 // Work delivers the kommune for the periode, or completes doing nothing when the leverance
@@ -166,6 +166,8 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 	if !kommuneKodeOK(a.Kommune) {
 		return river.JobCancel(fmt.Errorf("invalid kommunekode %q", a.Kommune))
 	}
+	ctx, cancel := w.limit.start(ctx)
+	defer cancel()
 	started := time.Now()
 	var res deliveryResult
 	scope := tenant.Scope{Kommune: a.Kommune, Actor: tenant.Actor{Email: DeliveryActor}}

@@ -732,7 +732,7 @@ func addSager(t *testing.T, db *tenant.DB, owner, kommune string, n int) {
 // (SIGKILL) while it delivers a large kommune; nothing of that kommune's delivery survives
 // the kill, and after a restart River's rescuer runs the job again, which delivers exactly
 // once. The workers run with a short --rescue-stuck-after (killTestRescue; a delivery's
-// limit is 5 minutes in production) so that the rescue comes within the test.
+// limit and margin are 31 minutes in production) so that the rescue comes within the test.
 func TestDeliveryKillAndRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,7 +45,10 @@ func setupEksport(t *testing.T, w *EksportWorker) *eksportBundle {
 	if w == nil {
 		w = &EksportWorker{}
 	}
-	w.deps, w.timeout = d, time.Minute
+	w.deps = d
+	if w.limit == (attemptLimit{}) {
+		w.limit = attemptLimit{limit: time.Minute, margin: time.Minute}
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
 	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
@@ -393,12 +397,95 @@ func TestEksportRetriesFromScratch(t *testing.T) {
 	}
 }
 
+// TestEksportAttemptLimit: issue 14 #8. An attempt ends at its kind's limit, not at River's
+// Timeout (the limit and the margin after it): River's context would still run for a minute,
+// the attempt is cut after its 300 ms all the same, and its failure is recorded after its
+// context ended (eksportFejlTimeout). The deadline stored for the stalled display is the
+// attempt's limit. The next attempt, within its limit, makes the file.
+func TestEksportAttemptLimit(t *testing.T) {
+	t.Parallel()
+	slow := true
+	w := &EksportWorker{batch: 10, limit: attemptLimit{limit: 300 * time.Millisecond, margin: time.Minute},
+		afterBatch: func(int) error {
+			if slow {
+				slow = false
+				time.Sleep(500 * time.Millisecond)
+			}
+			return nil
+		}}
+	b := setupEksport(t, w)
+	ctx := context.Background()
+	start := time.Now()
+	e := b.order(t, "101", tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
+	ev := b.wait(t, EksportArgs{}.Kind())
+	if ev.Kind != river.EventKindJobFailed || !strings.Contains(ev.Job.Errors[0].Error, "deadline exceeded") {
+		t.Fatalf("first attempt: %s %v, want failed at its deadline", ev.Kind, ev.Job.Errors)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("the attempt ended after %s, want soon after its limit of 300 ms", took)
+	}
+	var after tenant.Eksport
+	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) (err error) {
+		after, err = tx.Eksport(ctx, e.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Status != tenant.EksportIKoe || after.Fejl == "" || after.FristAt == nil ||
+		after.FristAt.Sub(*after.StartetAt) != 300*time.Millisecond {
+		t.Errorf("after the cut attempt: status %s, fejl %q, deadline %v for the start %v; want queued again with the "+
+			"error and the start + 300 ms", after.Status, after.Fejl, after.FristAt, after.StartetAt)
+	}
+	if ev := b.wait(t, EksportArgs{}.Kind()); ev.Kind != river.EventKindJobCompleted || ev.Job.Attempt != 2 {
+		t.Fatalf("retry: %s at attempt %d, want completed at 2", ev.Kind, ev.Job.Attempt)
+	}
+	if done, file := b.file(t, "101", e.ID); done.Status != tenant.EksportFaerdig || len(readCSV(t, file))-1 != demoSager101 {
+		t.Errorf("after the retry: status %s, want done with %d rows", done.Status, demoSager101)
+	}
+}
+
+// TestEksportDoneStaysDone: issue 14 #8. A job of an export that is done already (an attempt
+// that finished it after River took it for dead, then its retry) completes doing nothing:
+// the file, its time and its audit record stay as the first attempt made them.
+func TestEksportDoneStaysDone(t *testing.T) {
+	t.Parallel()
+	b := setupEksport(t, nil)
+	ctx := context.Background()
+	first, file := b.run(t, "101", tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
+		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
+	// River forgets the completed job (uniqueness would refuse a second), and runs another.
+	if _, err := b.db.Pool.Exec(ctx, `DELETE FROM river_job WHERE kind = $1`, EksportArgs{}.Kind()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.client.Insert(ctx, EksportArgs{Kommune: "101", EksportID: first.ID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ev := b.wait(t, EksportArgs{}.Kind()); ev.Kind != river.EventKindJobCompleted {
+		t.Fatalf("the second job: %s %v, want completed", ev.Kind, ev.Job.Errors)
+	}
+	again, fileAgain := b.file(t, "101", first.ID)
+	var finishes int
+	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'eksport.finish' AND entity_id = $1`,
+			strconv.FormatInt(first.ID, 10)).Scan(&finishes)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Status != tenant.EksportFaerdig || !again.FaerdigAt.Equal(*first.FaerdigAt) || !bytes.Equal(file, fileAgain) || finishes != 1 {
+		t.Errorf("after a second job: status %s, done at %v (first %v), same file %v, %d finish records; want it as it was",
+			again.Status, again.FaerdigAt, first.FaerdigAt, bytes.Equal(file, fileAgain), finishes)
+	}
+}
+
 // TestEksportKillAndRestart: issue 14 #8 with a real worker process. `indberet worker` is
 // killed (SIGKILL) while it writes a large export: the export stays marked running without
 // a part of its file, and once its attempt's deadline has passed it shows as stalled
 // (GaaetIStaa), no longer as running. River's rescuer in a restarted worker runs it again
-// within its limit (a minute in production, killTestRescue here), not after River's default
-// hour, and the new attempt makes the whole file.
+// after its limit and the margin (11 minutes in production, killTestRescue here), not after
+// River's default hour, and the new attempt makes the whole file.
 func TestEksportKillAndRestart(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -428,14 +515,15 @@ func TestEksportKillAndRestart(t *testing.T) {
 	if e = read(); e.Status != tenant.EksportIGang {
 		t.Fatalf("export %s before the kill; the test needs more data to kill it mid-export", e.Status)
 	}
-	if parts != 0 || e.FristAt == nil || e.FristAt.Sub(*e.StartetAt).Round(time.Second) != killTestRescue {
+	limit := jobLimits(Options{RescueStuckJobsAfter: killTestRescue}).eksport // the attempt's, without the margin
+	if parts != 0 || e.FristAt == nil || e.FristAt.Sub(*e.StartetAt).Round(time.Second) != limit {
 		t.Fatalf("after the kill: %d parts, deadline %v for the start %v; want no parts and the start + %s",
-			parts, e.FristAt, e.StartetAt, killTestRescue)
+			parts, e.FristAt, e.StartetAt, limit)
 	}
 	if e.GaaetIStaa(killed) && killed.Before(*e.FristAt) {
 		t.Errorf("stalled before its deadline")
 	}
-	eventually(t, "the export to show as stalled", killTestRescue+5*time.Second, func() bool {
+	eventually(t, "the export to show as stalled", limit+5*time.Second, func() bool {
 		return read().GaaetIStaa(time.Now())
 	})
 	if e.SidsteForsoeg {

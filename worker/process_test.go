@@ -20,9 +20,10 @@ import (
 // The kill-and-restart tests (TestDeliveryKillAndRestart, TestEksportKillAndRestart) run the
 // real `indberet worker` in processes of their own and kill them with SIGKILL mid-job.
 
-// killTestRescue is the --rescue-stuck-after of the kill tests' workers: every kind's limit,
-// and so its rescue, cut to it so that the rescue comes within the test (client.go).
-const killTestRescue = 10 * time.Second
+// killTestRescue is the --rescue-stuck-after of the kill tests' workers: every kind's limit
+// and the margin after it, and so its rescue, cut to it so that the rescue comes within the
+// test (client.go): half of it each, so an attempt may run 10 s on a busy machine.
+const killTestRescue = 20 * time.Second
 
 // killBundle is the setup of a kill-and-restart test: a database with the demo data and
 // extra sager of 101 (addSager), an insert-only client on it, and `indberet worker`

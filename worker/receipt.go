@@ -52,8 +52,8 @@ func (ReceiptArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: receiptMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// ReceiptWorker works ReceiptArgs. It keeps the client's job timeout (one minute, or less
-// with a short RescueStuckJobsAfter), which holds one SMTP conversation (mailTimeout).
+// ReceiptWorker works ReceiptArgs. It keeps the client's job timeout (shortJobTimeout, or
+// less with a short RescueStuckJobsAfter), which holds one SMTP conversation (mailTimeout).
 type ReceiptWorker struct {
 	river.WorkerDefaults[ReceiptArgs]
 	deps Deps
