@@ -188,7 +188,8 @@ type services struct {
 // split (`serve` with its workers) it opens two pools that share them, half each: one for the
 // web, one for River and its jobs, so that the workers' long transactions (deliveries,
 // exports) and River's own queries never take the connections of the logins, sessions,
-// lists and /readyz (issue 14 #1); each pool has at least one.
+// lists and /readyz (issue 14 #1); each pool has at least one. The jobs are sized to the
+// workers' pool (worker.NewClient); River's LISTEN connection comes on top of it.
 func open(ctx context.Context, cfg config.Config, split bool) (*services, error) {
 	url, err := databaseURL(ctx, cfg)
 	if err != nil {

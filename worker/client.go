@@ -37,7 +37,8 @@ type Options struct {
 	// Work makes the client fetch and work jobs and run the periodic ones (on the elected
 	// leader). Without it the client only inserts.
 	Work bool
-	// MaxWorkers is the number of jobs worked at once (default 10).
+	// MaxWorkers is the number of jobs of the default queue worked at once (default:
+	// defaultQueueWorkers of the pool).
 	MaxWorkers int
 	// SoftStopTimeout is how long a stop waits for running jobs before cancelling them.
 	SoftStopTimeout time.Duration
@@ -123,6 +124,27 @@ func (a attemptLimit) start(ctx context.Context) (context.Context, context.Cance
 	return context.WithTimeout(ctx, a.limit)
 }
 
+// The workers' pool (Deps.DB: DATABASE_POOL_MAX connections, half of them in `serve`) is
+// shared by River and the jobs, and no job should wait for another's connection. River takes
+// its LISTEN connection out of the pool (the pool opens another in its place) and keeps
+// riverConns for its own short queries: fetching and completing jobs, the leader's
+// maintenance, River UI's pages. Each delivery holds one connection for its transaction
+// (deliveryQueueWorkers at once), each export one for its transaction and for moments a
+// second for its progress (eksportQueueWorkers at once): longQueueConns. Every job of the
+// default queue holds one at a time. So the default queue works what is left, at most 10
+// (River's default) and at least 1: with DATABASE_POOL_MAX 20, 10 in `indberet worker`
+// (20 − 2 − 6 = 12) and 2 in `serve` (10 − 2 − 6).
+const (
+	riverConns     = 2
+	longQueueConns = deliveryQueueWorkers + 2*eksportQueueWorkers
+)
+
+// defaultQueueWorkers is how many jobs of the default queue a client on a pool of conns
+// connections works at once (see above).
+func defaultQueueWorkers(conns int) int {
+	return min(10, max(1, conns-riverConns-longQueueConns))
+}
+
 // NewClient builds the River client.
 func NewClient(d Deps, o Options) (*Client, error) {
 	// A mistyped SMTP_URL stops the process at its start, not each receipt after its retries.
@@ -152,7 +174,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	cfg.Workers = workers
 	if o.Work {
 		if o.MaxWorkers <= 0 {
-			o.MaxWorkers = 10
+			o.MaxWorkers = defaultQueueWorkers(int(d.DB.Pool.Config().MaxConns))
 		}
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.MaxWorkers},

@@ -117,3 +117,21 @@ func TestJobLimits(t *testing.T) {
 		t.Errorf("attempt limit %+v: deadline in %s, Timeout %s; want a minute and 70 s", a, time.Until(d), a.timeout())
 	}
 }
+
+// TestDefaultQueueWorkers: issue 14 #1. The jobs of a client never wait for each other's
+// connections: River's own, the deliveries' and the exports' and the default queue's together
+// fit in the workers' pool of DATABASE_POOL_MAX's default, 20 in `indberet worker` and half of
+// it in `serve`, and the default queue works what is left, at most River's default of 10.
+func TestDefaultQueueWorkers(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ conns, want int }{{20, 10}, {10, 2}, {4, 1}, {1, 1}, {100, 10}} {
+		got := defaultQueueWorkers(c.conns)
+		if got != c.want {
+			t.Errorf("a pool of %d: %d jobs of the default queue at once, want %d", c.conns, got, c.want)
+		}
+		if c.conns >= 10 && riverConns+longQueueConns+got > c.conns {
+			t.Errorf("a pool of %d: River %d + deliveries and exports %d + default queue %d need more", c.conns,
+				riverConns, longQueueConns, got)
+		}
+	}
+}
