@@ -22,11 +22,8 @@ func (LogRetentionArgs) Kind() string { return "log_retention" }
 
 // InsertOpts keeps one run a day in the queue.
 func (LogRetentionArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: logRetentionInterval}}
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: 24 * time.Hour}}
 }
-
-// logRetentionInterval is how often the job runs; it also runs when the worker starts.
-const logRetentionInterval = 24 * time.Hour
 
 // DefaultLogRetentionMonths is the retention period of the logs when LOG_RETENTION is not
 // set: 5 years.
@@ -70,9 +67,10 @@ func (w *LogRetentionWorker) Work(ctx context.Context, job *river.Job[LogRetenti
 	return nil
 }
 
-// logRetentionPeriodicJob runs the retention every day and at start.
+// logRetentionPeriodicJob runs the retention every night (LogRetentionSchedule) and when the
+// worker starts, so that a worker that was down for a while catches up at once.
 func logRetentionPeriodicJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(river.PeriodicInterval(logRetentionInterval),
+	return river.NewPeriodicJob(LogRetentionSchedule,
 		func() (river.JobArgs, *river.InsertOpts) { return LogRetentionArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true})
 }

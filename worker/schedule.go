@@ -9,7 +9,7 @@ import (
 	"indberet/tenant/rules"
 )
 
-// copenhagen is the time zone of the delivery schedule and of "today" in the rules.
+// copenhagen is the time zone of the schedules and of "today" in the rules.
 var copenhagen = rules.Copenhagen
 
 // The delivery run starts at DeliveryHour:00 on day DeliveryDay of every month, Danish time
@@ -19,25 +19,40 @@ const (
 	DeliveryHour = 2
 )
 
-// MonthlySchedule is a River PeriodicSchedule that fires at Hour:00 on day Day of every
-// month in Location. Day must be 1–28 so that every month has it.
-type MonthlySchedule struct {
-	Day, Hour int
-	Location  *time.Location
+// Schedule is a River PeriodicSchedule that fires at Hour:Minute in Location on day Day of
+// every month, or every day when Day is 0. Day must be 0–28 so that every month has it, and
+// Hour:Minute a time that every day has once (in Copenhagen not 02:00–02:59 on the last
+// Sundays of March and October, when summer time begins and ends).
+type Schedule struct {
+	Day, Hour, Minute int
+	Location          *time.Location
 }
 
 // DeliverySchedule is the schedule of the delivery run (I1): the 14th at 02:00 in Copenhagen.
 // No change between summer and winter time happens on a 14th, so 02:00 always exists once.
-var DeliverySchedule = MonthlySchedule{Day: DeliveryDay, Hour: DeliveryHour, Location: copenhagen}
+var DeliverySchedule = Schedule{Day: DeliveryDay, Hour: DeliveryHour, Location: copenhagen}
+
+// LogRetentionSchedule is the schedule of the logs' retention job (retention.go): every night
+// at 03:30 in Copenhagen, when hardly anyone registers, since making and dropping a log's
+// partitions makes the log's inserts wait (issue 14 #13). 03:30 comes once every day.
+var LogRetentionSchedule = Schedule{Hour: 3, Minute: 30, Location: copenhagen}
 
 // Next returns the first firing time strictly after t.
-func (s MonthlySchedule) Next(t time.Time) time.Time {
+func (s Schedule) Next(t time.Time) time.Time {
 	lt := t.In(s.Location)
-	n := time.Date(lt.Year(), lt.Month(), s.Day, s.Hour, 0, 0, 0, s.Location)
-	if !n.After(lt) {
-		n = time.Date(lt.Year(), lt.Month()+1, s.Day, s.Hour, 0, 0, 0, s.Location)
+	at := func(month time.Month, day int) time.Time {
+		return time.Date(lt.Year(), month, day, s.Hour, s.Minute, 0, 0, s.Location)
 	}
-	return n
+	if s.Day == 0 {
+		if n := at(lt.Month(), lt.Day()); n.After(lt) {
+			return n
+		}
+		return at(lt.Month(), lt.Day()+1)
+	}
+	if n := at(lt.Month(), s.Day); n.After(lt) {
+		return n
+	}
+	return at(lt.Month()+1, s.Day)
 }
 
 // periodeRE is DST's Period of a monthly delivery: year, "M", two-digit month.

@@ -34,6 +34,43 @@ func TestDeliverySchedule(t *testing.T) {
 	}
 }
 
+// TestLogRetentionSchedule: issue 14 #13, the retention job makes and drops the logs'
+// partitions at night, 03:30 Danish time, once every day: the nights summer time begins and
+// ends too, and the next firing is always after the given time.
+func TestLogRetentionSchedule(t *testing.T) {
+	t.Parallel()
+	cph := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, copenhagen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct{ now, want string }{
+		{"2026-11-23 13:00", "2026-11-24 03:30"},
+		{"2026-11-24 03:29", "2026-11-24 03:30"},
+		{"2026-11-24 03:30", "2026-11-25 03:30"}, // strictly after
+		{"2026-12-31 23:59", "2027-01-01 03:30"},
+		{"2027-03-28 01:00", "2027-03-28 03:30"}, // summer time begins at 02:00
+		{"2027-10-31 01:00", "2027-10-31 03:30"}, // and ends at 03:00
+		{"2027-02-28 12:00", "2027-03-01 03:30"},
+	} {
+		got := LogRetentionSchedule.Next(cph(c.now))
+		if !got.Equal(cph(c.want)) {
+			t.Errorf("Next(%s) = %s, want %s", c.now, got.In(copenhagen), c.want)
+		}
+	}
+	// Every night once, a year long: 03:30 is 01:30 UTC in summer, 02:30 in winter.
+	at := cph("2027-01-01 00:00")
+	for range 365 {
+		next := LogRetentionSchedule.Next(at)
+		if l := next.In(copenhagen); l.Hour() != 3 || l.Minute() != 30 || next.Sub(at) > 25*time.Hour {
+			t.Fatalf("after %s the next run at %s", at.In(copenhagen), l)
+		}
+		at = next
+	}
+}
+
 func TestPeriode(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
