@@ -23,12 +23,15 @@ help: ## list the targets
 build: ## build the binary bin/indberet
 	$(GO) build $(GOFLAGS) -o $(BIN) .
 
-# The demo data goes into DATABASE_URL's database only when make run is told to use it, and
-# never into one with real data: that refusal (a user added by `indberet user add` counts)
-# is shown, and the server starts without the demo data.
+# The demo data (users with the published password) goes into DATABASE_URL's database only
+# when told so, `make run DEMO_FLAGS=--allow-database-url`, never because DATABASE_URL happens
+# to be set in the shell, and never into a database with real data: a refusal (a user added
+# by `indberet user add` counts) is shown, and the server starts without the demo data.
+DEMO_FLAGS ?=
+
 run: build ## run the system with a local database (set DATABASE_URL to use another)
 	./$(BIN) migrate
-	-./$(BIN) demo $(if $(DATABASE_URL),--allow-database-url)
+	-./$(BIN) demo $(DEMO_FLAGS)
 	./$(BIN) serve
 
 test: ## run every test (the browser tests in app/e2e too)

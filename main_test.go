@@ -391,3 +391,32 @@ func TestDockerignore(t *testing.T) {
 		t.Errorf("go list named only %d files of the module", n)
 	}
 }
+
+// Issue 14 #11: `make run` loads the demo data, whose users have the published password, into
+// DATABASE_URL's database only when told so (DEMO_FLAGS=--allow-database-url), never because
+// DATABASE_URL is set in the shell, e.g. to a fresh production database.
+func TestMakeRunDemoOnlyWhenTold(t *testing.T) {
+	demoLine := func(env []string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("make", append([]string{"-n", "run"}, args...)...) // -n: print, run nothing
+		cmd.Env = append(os.Environ(), env...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("make -n run %v: %v", args, err)
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.Contains(line, "indberet demo") {
+				return strings.TrimSpace(line)
+			}
+		}
+		t.Fatalf("make -n run %v runs no demo:\n%s", args, out)
+		return ""
+	}
+	prod := []string{"DATABASE_URL=postgres://indberet@db.example/indberet"}
+	if got := demoLine(prod); strings.Contains(got, "--allow-database-url") {
+		t.Errorf("make run with DATABASE_URL set runs %q; want the demo without --allow-database-url", got)
+	}
+	if got := demoLine(prod, "DEMO_FLAGS=--allow-database-url"); !strings.HasSuffix(got, "demo --allow-database-url") {
+		t.Errorf("make run DEMO_FLAGS=--allow-database-url runs %q", got)
+	}
+}
