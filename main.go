@@ -131,28 +131,25 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		printUsage(stdout)
 		return nil
 	}
-	// Every command parses its flags before it uses the configuration, so --help works
-	// with a wrong one too.
-	cfg, err := config.FromEnv()
-	if err != nil && !slices.ContainsFunc(rest, isHelp) {
-		return err
-	}
+	cfg, cfgErr := config.FromEnv()
+	e := env{Config: cfg, err: cfgErr}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	var err error
 	switch cmd {
 	case "serve":
-		err = serve(ctx, cfg, logger, rest, stdout)
+		err = serve(ctx, e, logger, rest, stdout)
 	case "worker":
-		err = workOnly(ctx, cfg, logger, rest, stdout)
+		err = workOnly(ctx, e, logger, rest, stdout)
 	case "deliver":
-		err = deliver(ctx, cfg, logger, rest, stdout)
+		err = deliver(ctx, e, logger, rest, stdout)
 	case "migrate":
-		err = migrate(ctx, cfg, rest, stdout)
+		err = migrate(ctx, e, rest, stdout)
 	case "user":
-		err = user(ctx, cfg, rest, stdin, stdout)
+		err = user(ctx, e, rest, stdin, stdout)
 	case "demo":
-		err = loadDemo(ctx, cfg, rest, stdout)
+		err = loadDemo(ctx, e, rest, stdout)
 	case "localdb":
-		err = localdb(ctx, rest, stdout)
+		err = localdb(ctx, e, rest, stdout)
 	default:
 		printUsage(stdout)
 		return fmt.Errorf("ukendt kommando %q", cmd)
@@ -161,6 +158,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return nil // the usage is written
 	}
 	return err
+}
+
+// env is the configuration as config.FromEnv read it, with its error. A command returns the
+// error right after its flags parse (parse): -h and --help answer with a wrong configuration
+// too, and nothing else does, whatever the arguments hold (`serve -- --help`, `user add
+// --name --help`: a positional argument and a flag's value, not a help flag).
+type env struct {
+	config.Config
+	err error
+}
+
+// parse parses a command's flags from args and then returns the configuration's error:
+// flag.ErrHelp for -h and --help (run takes it for success), else the first error.
+func (e env) parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return e.err
 }
 
 // databaseURL is DATABASE_URL, or the URL of the local cluster (started if needed).
@@ -227,10 +242,10 @@ func (s *services) workerDeps(cfg config.Config, logger *slog.Logger) worker.Dep
 		Mail: worker.MailConfig{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, BaseURL: cfg.BaseURL}}
 }
 
-func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+func serve(ctx context.Context, cfg env, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := newFlags("serve", stdout)
 	workers := fs.Bool("workers", true, "kør River-workers i samme proces")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	if err := cfg.CheckStart(true, *workers); err != nil {
@@ -239,7 +254,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if !*workers {
 		app.TuneGC(os.Getenv) // a web process only: the workers' exports and deliveries keep Go's defaults
 	}
-	s, err := open(ctx, cfg, *workers)
+	s, err := open(ctx, cfg.Config, *workers)
 	if err != nil {
 		return err
 	}
@@ -247,11 +262,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if cfg.SessionKeysGenerated {
 		logger.Warn("SESSION_KEYS is not set: using a random key, sessions end when the process restarts")
 	}
-	deps, err := app.Wire(ctx, cfg, s.db, logger)
+	deps, err := app.Wire(ctx, cfg.Config, s.db, logger)
 	if err != nil {
 		return err
 	}
-	riverClient, err := worker.NewClient(s.workerDeps(cfg, logger),
+	riverClient, err := worker.NewClient(s.workerDeps(cfg.Config, logger),
 		worker.Options{Work: *workers})
 	if err != nil {
 		return err
@@ -272,22 +287,22 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	return g.Wait()
 }
 
-func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+func workOnly(ctx context.Context, cfg env, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := newFlags("worker", stdout)
 	rescue := fs.Duration("rescue-stuck-after", 0,
 		"afkort hver jobtypes frist og minuttet efter den (hvorefter et job, der stadig kører, anses for dødt og startes igen) til tilsammen højst denne; kun til test")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	if err := cfg.CheckStart(false, true); err != nil {
 		return err
 	}
-	s, err := open(ctx, cfg, false)
+	s, err := open(ctx, cfg.Config, false)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	c, err := worker.NewClient(s.workerDeps(cfg, logger),
+	c, err := worker.NewClient(s.workerDeps(cfg.Config, logger),
 		worker.Options{Work: true, RescueStuckJobsAfter: *rescue})
 	if err != nil {
 		return err
@@ -296,15 +311,15 @@ func workOnly(ctx context.Context, cfg config.Config, logger *slog.Logger, args 
 	return worker.Run(ctx, c)
 }
 
-func migrate(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+func migrate(ctx context.Context, cfg env, args []string, stdout io.Writer) error {
 	fs := newFlags("migrate", stdout)
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("migrate tager ingen argumenter, fik %q", fs.Args())
 	}
-	url, err := databaseURL(ctx, cfg)
+	url, err := databaseURL(ctx, cfg.Config)
 	if err != nil {
 		return err
 	}
@@ -320,21 +335,21 @@ func migrate(ctx context.Context, cfg config.Config, args []string, stdout io.Wr
 	return nil
 }
 
-func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader, stdout io.Writer) error {
+func user(ctx context.Context, cfg env, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := newFlags("user", stdout)
-	if len(args) > 0 && isHelp(args[0]) {
+	kommune := fs.String("kommune", "", "kommunekode (ikke for dst og platformadmin)")
+	email := fs.String("email", "", "e-mail (login)")
+	name := fs.String("name", "", "navn")
+	role := fs.String("role", "", "rolle: indberetter, laeser, kommuneadmin, dst, platformadmin")
+	pwStdin := fs.Bool("password-stdin", false, "læs adgangskoden fra standard input")
+	if len(args) > 0 && isHelp(args[0]) { // `indberet user --help`: the usage of user add, with its flags
 		fs.Usage()
 		return nil
 	}
 	if len(args) == 0 || args[0] != "add" {
 		return errors.New("brug: indberet user add --kommune 101 --email E --name N --role R [--password-stdin]")
 	}
-	kommune := fs.String("kommune", "", "kommunekode (ikke for dst og platformadmin)")
-	email := fs.String("email", "", "e-mail (login)")
-	name := fs.String("name", "", "navn")
-	role := fs.String("role", "", "rolle: indberetter, laeser, kommuneadmin, dst, platformadmin")
-	pwStdin := fs.Bool("password-stdin", false, "læs adgangskoden fra standard input")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := cfg.parse(fs, args[1:]); err != nil {
 		return err
 	}
 	password := ""
@@ -347,7 +362,7 @@ func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader
 	} else {
 		password = accounts.RandomPassword()
 	}
-	s, err := open(ctx, cfg, false)
+	s, err := open(ctx, cfg.Config, false)
 	if err != nil {
 		return err
 	}
@@ -365,12 +380,12 @@ func user(ctx context.Context, cfg config.Config, args []string, stdin io.Reader
 	return nil
 }
 
-func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+func loadDemo(ctx context.Context, cfg env, args []string, stdout io.Writer) error {
 	fs := newFlags("demo", stdout)
 	scale := fs.Float64("scale", 0, "indlæs det landsdækkende datasæt: N × 60.000 sager i alle 98 kommuner")
 	seed := fs.Uint64("seed", 1, "frø for --scale (samme frø og skala giver samme data)")
 	anyDB := fs.Bool("allow-database-url", false, "indlæs i databasen fra DATABASE_URL (uden flaget kun i den lokale klynge)")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	// Issue 14 #11: demo users have the published password, and demo sager would be
@@ -380,7 +395,7 @@ func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 			"har en offentlig adgangskode, og demosagerne ville blive leveret til Danmarks Statistik. Er databasen i " +
 			"DATABASE_URL en test- eller demodatabase, så giv --allow-database-url")
 	}
-	s, err := open(ctx, cfg, false)
+	s, err := open(ctx, cfg.Config, false)
 	if err != nil {
 		return err
 	}
@@ -389,7 +404,7 @@ func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 		return err
 	}
 	if *scale > 0 {
-		url, err := databaseURL(ctx, cfg)
+		url, err := databaseURL(ctx, cfg.Config)
 		if err != nil {
 			return err
 		}
@@ -412,10 +427,13 @@ func loadDemo(ctx context.Context, cfg config.Config, args []string, stdout io.W
 	return nil
 }
 
-func localdb(ctx context.Context, args []string, stdout io.Writer) error {
+func localdb(ctx context.Context, cfg env, args []string, stdout io.Writer) error {
 	if slices.ContainsFunc(args, isHelp) {
 		newFlags("localdb", stdout).Usage()
 		return nil
+	}
+	if cfg.err != nil {
+		return cfg.err
 	}
 	if len(args) != 1 {
 		return errors.New("brug: indberet localdb start|stop|url")
@@ -455,24 +473,24 @@ func (k *kommuneFlags) Set(v string) error {
 // deliver starts a delivery run (I1: DST starts one by hand). With --wait it also works the
 // jobs in this process (beside any running `indberet worker`; River gives each job to one of
 // them) and prints the result per kommune.
-func deliver(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, stdout io.Writer) error {
+func deliver(ctx context.Context, cfg env, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := newFlags("deliver", stdout)
 	var kommuner kommuneFlags
 	fs.Var(&kommuner, "kommune", "kommunekode; kan gentages (standard: alle aktive kommuner)")
 	periode := fs.String("periode", worker.PeriodeBefore(time.Now()), "perioden, fx 2026M10 (standard: forrige måned)")
 	wait := fs.Bool("wait", false, "vent på leveringen, udfør jobbene her, og vis resultatet pr. kommune")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args); err != nil {
 		return err
 	}
 	if err := cfg.CheckStart(false, *wait); err != nil {
 		return err
 	}
-	s, err := open(ctx, cfg, false)
+	s, err := open(ctx, cfg.Config, false)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	c, err := worker.NewClient(s.workerDeps(cfg, logger),
+	c, err := worker.NewClient(s.workerDeps(cfg.Config, logger),
 		worker.Options{Work: *wait, NoPeriodic: true, SoftStopTimeout: 10 * time.Second})
 	if err != nil {
 		return err

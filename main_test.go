@@ -179,6 +179,10 @@ func TestHelpDoesNotAct(t *testing.T) {
 			if err != nil || !strings.HasPrefix(out.String(), "Brug: indberet "+args[0]) {
 				t.Errorf("%v %s: err %v, output %q; want its usage and no error", args, help, err, out.String())
 			}
+			// A command with flags lists them (`indberet user --help` those of user add).
+			if flags := !slices.Contains([]string{"migrate", "localdb"}, args[0]); flags != strings.Contains(out.String(), "\nFlag:\n") {
+				t.Errorf("%v %s: flags listed %v, want %v:\n%s", args, help, !flags, flags, out.String())
+			}
 		}
 	}
 	if _, err := os.Stat(".data"); !os.IsNotExist(err) {
@@ -193,6 +197,28 @@ func TestHelpDoesNotAct(t *testing.T) {
 	t.Setenv("PORT", "")
 	if err := run(ctx, []string{"migrate", "nu"}, nil, io.Discard); err == nil || !strings.Contains(err.Error(), "ingen argumenter") {
 		t.Errorf("migrate with an argument: %v", err)
+	}
+}
+
+// Issue 14 #11: only a real -h or --help, which the command's flags parse as such, skips the
+// configuration's error; a "--help" that is a positional argument (after "--") or a flag's
+// value does not, and the command refuses the wrong configuration before it connects.
+func TestHelpInArgumentsKeepsConfigError(t *testing.T) {
+	t.Setenv("DATABASE_URL", unreachable)
+	t.Setenv("PORT", "ikke-en-port")
+	t.Chdir(t.TempDir())
+	for _, args := range [][]string{
+		{"serve", "--", "--help"},
+		{"worker", "--", "-h"},
+		{"user", "add", "--name", "--help", "--email", "a@b.example", "--role", "dst"},
+		{"deliver", "--periode", "--help"},
+		{"demo", "--allow-database-url", "--", "--help"},
+		{"migrate", "--", "--help"},
+	} {
+		err := run(context.Background(), args, nil, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "PORT") {
+			t.Errorf("%q with PORT=ikke-en-port: %v, want the configuration's error", args, err)
+		}
 	}
 }
 
