@@ -77,6 +77,8 @@ type Cluster struct {
 	Port int
 	// BinDir is the directory holding initdb, pg_ctl and postgres.
 	BinDir string
+	// Started tells that Ensure started the server: it was not running.
+	Started bool
 }
 
 // Options configures Ensure.
@@ -90,13 +92,17 @@ type Options struct {
 	// Throwaway trades durability for speed (fsync, synchronous_commit and
 	// full_page_writes off); for test clusters whose data may be lost.
 	Throwaway bool
+	// AsIs leaves the cluster's roles and databases as they are: Ensure does
+	// not create OwnerRole and Database when they are missing. For a copy
+	// whose contents are under test (the backup drill).
+	AsIs bool
 	// Logf receives progress lines; nil means silent.
 	Logf func(format string, args ...any)
 }
 
 // Ensure creates the cluster the first time (initdb), starts it if it is not
 // running, waits until it accepts connections, and makes sure the role
-// OwnerRole and the database Database exist. When the server is already
+// OwnerRole and the database Database exist (unless Options.AsIs). When the server is already
 // running, Ensure only checks the role and database; Cluster.Port is then the
 // port the running server actually uses. Ensure is safe to call concurrently
 // from several goroutines and processes: it holds a flock on Dir/.lock.
@@ -160,9 +166,13 @@ func Ensure(ctx context.Context, o Options) (*Cluster, error) {
 		if err := r.start(c.Port, o.Throwaway); err != nil {
 			return nil, err
 		}
+		c.Started = true
 	}
 	if err := c.waitReady(ctx); err != nil {
 		return nil, err
+	}
+	if o.AsIs {
+		return c, nil
 	}
 	if err := c.ensureOwner(ctx); err != nil {
 		return nil, err

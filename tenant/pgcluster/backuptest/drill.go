@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -15,6 +16,9 @@ import (
 
 // report is what a drill found.
 type report struct {
+	// CopyPort is the port of the restored copy, which no server answers on once the drill
+	// is over.
+	CopyPort          int
 	Databases, Tables int
 	Rows              int64 // in the copy
 	// Changed are the tables written while the backup ran (an app or worker using the
@@ -49,7 +53,9 @@ func (r report) String() string {
 
 // drill backs up src, restores the backup into a new cluster in a temporary directory and
 // compares the row counts of every table of every database that accepts connections (the
-// catalogs too). tamper, for the tests, changes the copy before it is counted.
+// catalogs too). The copy is started as the backup left it (nothing created in it) and is
+// stopped and removed whatever happens; the report names its port also with an error.
+// tamper, for the tests, changes the copy before it is counted.
 func drill(ctx context.Context, src *pgcluster.Cluster, logf func(string, ...any),
 	tamper func(context.Context, *pgcluster.Cluster) error) (report, error) {
 	before, unlogged, err := countRows(ctx, src)
@@ -61,34 +67,42 @@ func drill(ctx context.Context, src *pgcluster.Cluster, logf func(string, ...any
 		return report{}, err
 	}
 	defer os.RemoveAll(dir)
+	port, err := freePort()
+	if err != nil {
+		return report{}, err
+	}
+	failed := report{CopyPort: port}
 	logf("base backup of %s into %s", src.Dir, dir)
 	if err := src.BaseBackup(dir); err != nil {
-		return report{}, err
+		return failed, err
 	}
-	after, _, err := countRows(ctx, src)
-	if err != nil {
-		return report{}, err
-	}
-	// The copy is thrown away after: no need to sync its writes.
-	copied, err := pgcluster.Ensure(ctx, pgcluster.Options{Dir: dir, Throwaway: true, Logf: logf})
-	if err != nil {
-		return report{}, fmt.Errorf("start the restored cluster: %w", err)
-	}
+	// From here on a copy may run in dir, also when starting it fails halfway: stop it
+	// before its directory goes.
 	defer func() {
-		if err := copied.Stop(); err != nil {
+		if err := pgcluster.StopDir(dir); err != nil {
 			logf("stop the restored cluster: %v", err)
 		}
 	}()
+	after, _, err := countRows(ctx, src)
+	if err != nil {
+		return failed, err
+	}
+	// The copy is thrown away after: no need to sync its writes.
+	copied, err := pgcluster.Ensure(ctx, pgcluster.Options{Dir: dir, Port: port, Throwaway: true, AsIs: true, Logf: logf})
+	if err != nil {
+		return failed, fmt.Errorf("start the restored cluster: %w", err)
+	}
 	if tamper != nil {
 		if err := tamper(ctx, copied); err != nil {
-			return report{}, err
+			return failed, err
 		}
 	}
 	got, _, err := countRows(ctx, copied)
 	if err != nil {
-		return report{}, err
+		return failed, err
 	}
 	r := compare(before, after, got)
+	r.CopyPort = port
 	r.Unlogged = unlogged
 	dbs := map[string]bool{}
 	for k, n := range got {
@@ -205,4 +219,14 @@ func countDatabase(ctx context.Context, c *pgcluster.Cluster, db string, counts 
 		})
 	}
 	return unlogged, conn.SendBatch(ctx, batch).Close()
+}
+
+// freePort is a TCP port on 127.0.0.1 that nothing listens on now.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }

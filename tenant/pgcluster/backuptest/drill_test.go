@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +20,10 @@ import (
 // TestDrill: issue 14 #14. The drill restores a base backup of a cluster with data (a plain
 // table, a table partitioned by month as the logs are, a second schema, a second database)
 // and finds every table's rows in the copy; the unlogged table, emptied by any restore, is
-// listed and not compared. A copy that lost rows fails the drill, naming the table.
+// listed and not compared. A copy that lost rows fails the drill, naming the table. The copy
+// is started as the backup left it: a cluster without the app's database is restored without
+// one. No server runs on the copy's port after a drill, also one that failed, and `make
+// backup-test` (run) stops the source again when it started it.
 func TestDrill(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -71,6 +76,7 @@ func TestDrill(t *testing.T) {
 	if !strings.Contains(r.String(), "the copy has the same rows in every table") {
 		t.Errorf("report:\n%s", r)
 	}
+	noServer(t, "the copy", r.CopyPort)
 	entries, _ := filepath.Glob(filepath.Join(os.TempDir(), "indberet-restore-*"))
 	for _, e := range entries {
 		if _, err := os.Stat(filepath.Join(e, "data", "PG_VERSION")); err == nil {
@@ -93,6 +99,54 @@ func TestDrill(t *testing.T) {
 	want := []string{"indberet public.log_2026_11: 383 rows, the copy 360"}
 	if !slices.Equal(r.Differences, want) || !strings.Contains(r.String(), "DIFFERENT: "+want[0]) {
 		t.Errorf("drill on a copy that lost rows: differences %q, want %q", r.Differences, want)
+	}
+	noServer(t, "the copy", r.CopyPort)
+
+	r, err = drill(ctx, src, t.Logf, func(context.Context, *pgcluster.Cluster) error { return errors.New("counting failed") })
+	if err == nil || r.CopyPort == 0 {
+		t.Fatalf("a drill that fails after starting the copy: %v, copy on port %d", err, r.CopyPort)
+	}
+	noServer(t, "the copy of a failed drill", r.CopyPort)
+
+	// `make backup-test` leaves a running source running, and stops one it started.
+	if code := run(ctx, dir, t.Logf); code != 0 {
+		t.Fatalf("run on a running cluster: exit %d", code)
+	}
+	if conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", src.Port), time.Second); err != nil {
+		t.Errorf("run stopped the cluster it found running: %v", err)
+	} else {
+		conn.Close()
+	}
+	if err := src.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if code := run(ctx, dir, t.Logf); code != 0 {
+		t.Fatalf("run on a stopped cluster: exit %d", code)
+	}
+	noServer(t, "the source the drill started", src.Port)
+
+	// A cluster without the app's database: the copy has none either (nothing is made in it).
+	if src, err = pgcluster.Ensure(ctx, pgcluster.Options{Dir: dir, Throwaway: true, Logf: t.Logf}); err != nil {
+		t.Fatal(err)
+	}
+	exec(src.SuperuserURL("postgres"), `DROP DATABASE indberet`)
+	r, err = drill(ctx, src, t.Logf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Differences) != 0 || r.Databases != 3 {
+		t.Errorf("drill of a cluster without the app's database: %d databases, differences %q; want 3 and none",
+			r.Databases, r.Differences)
+	}
+}
+
+// noServer fails t when a server answers on port of 127.0.0.1.
+func noServer(t *testing.T, what string, port int) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+	if err == nil {
+		conn.Close()
+		t.Errorf("a server still answers on %s's port %d", what, port)
 	}
 }
 
