@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -444,5 +445,35 @@ func TestMakeRunDemoOnlyWhenTold(t *testing.T) {
 	}
 	if got := demoLine(prod, "DEMO_FLAGS=--allow-database-url"); !strings.HasSuffix(got, "demo --allow-database-url") {
 		t.Errorf("make run DEMO_FLAGS=--allow-database-url runs %q", got)
+	}
+}
+
+// Issue 14 #5: on Fly.io the app believes Fly-Client-IP only from Fly's proxy, which connects
+// from 172.16.0.0/12; not from the organization's private IPv6 network (6PN, fdaa::/16),
+// where any Machine of the organization or `fly wireguard` peer could claim any address.
+func TestFlyTrustsOnlyFlysProxy(t *testing.T) {
+	b, err := os.ReadFile("fly.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*TRUSTED_PROXIES\s*=\s*"([^"]*)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("fly.toml sets no TRUSTED_PROXIES")
+	}
+	env := map[string]string{"TRUSTED_PROXIES": string(m[1]), "FLY_APP_NAME": "indberet"}
+	cfg, err := config.Parse(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusted := func(addr string) bool {
+		return slices.ContainsFunc(cfg.Proxies.Trusted, func(p netip.Prefix) bool { return p.Contains(netip.MustParseAddr(addr)) })
+	}
+	if !trusted("172.16.0.1") || !trusted("172.31.255.254") {
+		t.Errorf("fly.toml's TRUSTED_PROXIES %q leaves out Fly's proxy (172.16.0.0/12)", m[1])
+	}
+	for _, a := range []string{"fdaa::1", "fdaa:0:1:a7b:1::2", "172.32.0.1", "203.0.113.7"} {
+		if trusted(a) {
+			t.Errorf("fly.toml's TRUSTED_PROXIES %q trusts %s", m[1], a)
+		}
 	}
 }
