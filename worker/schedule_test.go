@@ -5,29 +5,37 @@ import (
 	"time"
 )
 
+// cph is s, "2006-01-02 15:04", in Copenhagen.
+func cph(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.ParseInLocation("2006-01-02 15:04", s, copenhagen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// checkNext checks that s fires next at each case's second time after its first (Copenhagen).
+func checkNext(t *testing.T, s Schedule, cases [][2]string) {
+	t.Helper()
+	for _, c := range cases {
+		if got := s.Next(cph(t, c[0])); !got.Equal(cph(t, c[1])) {
+			t.Errorf("Next(%s) = %s, want %s", c[0], got.In(copenhagen), c[1])
+		}
+	}
+}
+
 // TestDeliverySchedule: I1, the run starts on the 14th at 02:00 Danish time, winter and
 // summer, and the next firing is always after the given time.
 func TestDeliverySchedule(t *testing.T) {
 	t.Parallel()
-	cph := func(s string) time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, copenhagen)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	for _, c := range []struct{ now, want string }{
+	checkNext(t, DeliverySchedule, [][2]string{
 		{"2026-11-23 13:00", "2026-12-14 02:00"},
 		{"2026-12-14 01:59", "2026-12-14 02:00"},
 		{"2026-12-14 02:00", "2027-01-14 02:00"}, // strictly after
 		{"2026-12-31 23:59", "2027-01-14 02:00"},
 		{"2027-06-01 00:00", "2027-06-14 02:00"}, // summer time
-	} {
-		got := DeliverySchedule.Next(cph(c.now))
-		if !got.Equal(cph(c.want)) {
-			t.Errorf("Next(%s) = %s, want %s", c.now, got.In(copenhagen), c.want)
-		}
-	}
+	})
 	// Summer time: 02:00 in Copenhagen is 00:00 UTC.
 	if got := DeliverySchedule.Next(time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)); !got.Equal(time.Date(2027, 6, 14, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("June run at %s UTC", got.UTC())
@@ -39,14 +47,7 @@ func TestDeliverySchedule(t *testing.T) {
 // ends too, and the next firing is always after the given time.
 func TestLogRetentionSchedule(t *testing.T) {
 	t.Parallel()
-	cph := func(s string) time.Time {
-		v, err := time.ParseInLocation("2006-01-02 15:04", s, copenhagen)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	for _, c := range []struct{ now, want string }{
+	checkNext(t, LogRetentionSchedule, [][2]string{
 		{"2026-11-23 13:00", "2026-11-24 03:30"},
 		{"2026-11-24 03:29", "2026-11-24 03:30"},
 		{"2026-11-24 03:30", "2026-11-25 03:30"}, // strictly after
@@ -54,14 +55,9 @@ func TestLogRetentionSchedule(t *testing.T) {
 		{"2027-03-28 01:00", "2027-03-28 03:30"}, // summer time begins at 02:00
 		{"2027-10-31 01:00", "2027-10-31 03:30"}, // and ends at 03:00
 		{"2027-02-28 12:00", "2027-03-01 03:30"},
-	} {
-		got := LogRetentionSchedule.Next(cph(c.now))
-		if !got.Equal(cph(c.want)) {
-			t.Errorf("Next(%s) = %s, want %s", c.now, got.In(copenhagen), c.want)
-		}
-	}
+	})
 	// Every night once, a year long: 03:30 is 01:30 UTC in summer, 02:30 in winter.
-	at := cph("2027-01-01 00:00")
+	at := cph(t, "2027-01-01 00:00")
 	for range 365 {
 		next := LogRetentionSchedule.Next(at)
 		if l := next.In(copenhagen); l.Hour() != 3 || l.Minute() != 30 || next.Sub(at) > 25*time.Hour {
