@@ -183,6 +183,13 @@ func TestRetiredCodeKeptByStoredYdelse(t *testing.T) {
 			}
 		})
 	}
+	// The fejlopgørelse (E2) still names a stored 1.3 starting after the date: its code does
+	// not apply on its Startdato, though the form saves it.
+	stored := registered(t, treatment2016(), before)
+	fejl := rules.SagFejl(tenant.Sag{CPR: "1503621235"}, []tenant.Ydelse{stored}, after13, own, today)
+	if len(fejl) != 1 || fejl[0].Regel != "Y1" || fejl[0].Forklaring != msgIndsats {
+		t.Errorf("fejlopgørelse %+v", fejl)
+	}
 }
 
 func kodeInput() rules.KodeInput {
