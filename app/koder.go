@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -222,7 +223,9 @@ func orIngen(s string) string {
 
 // gemKode is POST /koder/:kodeliste/:kode: saves the texts (handling=tekster), the day the
 // code is retired from (handling=udgaar) or takes the retirement back (handling=genindfoer).
-// Refused input comes back on the page with the typed values and a message (422).
+// Refused input comes back on the page with the typed values and a message (422). A retire
+// date that affects ydelser in any kommune is first shown with their counts and *Bekræft*
+// (200), and saved only when confirmed with the same counts (codes.Retire).
 func (a *App) gemKode(c *fiber.Ctx) error {
 	l, k, err := a.kodeTarget(c)
 	if err != nil {
@@ -246,21 +249,31 @@ func (a *App) gemKode(c *fiber.Ctx) error {
 	case views.HandlingUdgaar:
 		typed := c.FormValue(rules.FieldUdgaarFra)
 		d, errs := rules.ValidateUdgaar(k, typed)
+		v.UdgaarFra.Value = typed
 		if !errs.OK() {
-			v.UdgaarFra = views.KodeFelt{Value: typed, Fejl: errs[rules.FieldUdgaarFra]}
+			v.UdgaarFra.Fejl = errs[rules.FieldUdgaarFra]
 			return a.render(c, fiber.StatusUnprocessableEntity, views.KodePage(a.page(c, "Kode "+k.Code), v))
 		}
-		var later int64
+		confirmed := confirmedImpact(c)
+		var impact codes.RetireImpact
 		err = a.inScope(c, func(tx *tenant.Tx) (err error) {
-			if changed, err = codes.Retire(ctx, tx, l, k.Code, d); err != nil {
-				return err
-			}
-			later, err = codes.UsesFrom(ctx, tx, l, k.Code, d)
+			impact, changed, err = codes.Retire(ctx, tx, l, k.Code, d, confirmed)
 			return err
 		})
+		if errors.Is(err, codes.ErrUnconfirmed) {
+			// Ask first (issue 15 #6): the counts and Bekræft; 409 when the user confirmed
+			// counts that have changed since.
+			v.Bekraeft = &views.UdgaarBekraeft{UdgaarFra: rules.FormatDate(d), Fra: int(impact.StartFrom),
+				IGang: int(impact.Running), Aendret: confirmed != nil}
+			status := fiber.StatusOK
+			if confirmed != nil {
+				status = fiber.StatusConflict
+			}
+			return a.render(c, status, views.KodePage(a.page(c, "Kode "+k.Code), v))
+		}
 		flash = "Koden " + k.Code + " udgår fra " + rules.FormatDate(d) + "."
-		if later > 0 {
-			flash += " " + views.TalDK(int(later)) + " ydelser med startdato fra den dag bruger koden; de kan ikke gemmes igen med den."
+		if impact.StartFrom > 0 {
+			flash += " " + views.YdelserDK(int(impact.StartFrom)) + " med startdato fra den dag beholder koden, men den kan ikke vælges til nye ydelser fra den dag."
 		}
 	case views.HandlingGenindfoer:
 		err = a.inScope(c, func(tx *tenant.Tx) (err error) { changed, err = codes.Reinstate(ctx, tx, l, k.Code); return })
@@ -273,6 +286,24 @@ func (a *App) gemKode(c *fiber.Ctx) error {
 	}
 	a.forgetCodes()
 	return a.saved(c, changed, flash, v.URL)
+}
+
+// confirmedImpact are the counts a retire date's confirmation sends back (views.UdgaarBekraeft),
+// or nil when the form confirms nothing. Counts that cannot be read are -1, which no count
+// matches: Retire then asks again.
+func confirmedImpact(c *fiber.Ctx) *codes.RetireImpact {
+	fra, igang := c.FormValue(views.FieldBekraeftFra), c.FormValue(views.FieldBekraeftIGang)
+	if fra == "" && igang == "" {
+		return nil
+	}
+	count := func(s string) int64 {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return -1
+		}
+		return n
+	}
+	return &codes.RetireImpact{StartFrom: count(fra), Running: count(igang)}
 }
 
 // sletKodeForm is GET /koder/:kodeliste/:kode/slet: what will be deleted, or why it cannot.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"indberet/tenant"
-	"indberet/tenant/demo"
+	"indberet/tenant/rules"
 )
 
 // inAll runs fn in a transaction that reads every kommune, failing the test on an error.
@@ -169,32 +169,145 @@ func TestRetKode(t *testing.T) {
 	}
 }
 
-// Retiring a code from a date applies to ydelser starting on or after it (Y1) and keeps the
-// existing ones valid: Niels Hansen's 1.3 from 2014 still saves after DST retired 1.3 from
-// 2020, while a new 1.3 starting in 2025 is refused.
-func TestRetiredCodeKeepsOldYdelser(t *testing.T) {
+// ydelseValues are the fields of Redigér ydelse holding in, as the browser sends them.
+func ydelseValues(in rules.YdelseInput, version string) url.Values {
+	v := url.Values{"version": {version}, "handling": {"gem-og-stop"}}
+	for name, value := range map[string]string{rules.FieldIndsatskode: in.Indsatskode, rules.FieldVarighed: in.Varighed,
+		rules.FieldPrimaerMaalgruppe: in.PrimaerMaalgruppe, rules.FieldBevillingsdato: in.Bevillingsdato,
+		rules.FieldStartdato: in.Startdato, rules.FieldForventetSlutdato: in.ForventetSlutdato, rules.FieldSlutdato: in.Slutdato,
+		rules.FieldBetalingskommune: in.Betalingskommune, rules.FieldTilbudstype: in.Tilbudstype, rules.FieldPNummer: in.PNummer,
+		rules.FieldAfdelingsUUID: in.AfdelingsUUID, rules.FieldTilbudsUUID: in.TilbudsUUID, rules.FieldYdelsesUUID: in.YdelsesUUID,
+		rules.FieldI107Botilbud: in.I107Botilbud} {
+		if value != "" {
+			v.Set(name, value)
+		}
+	}
+	for _, m := range in.SekundaereMaalgrupper {
+		v.Add(rules.FieldSekundaereMaalgrupper, m)
+	}
+	return v
+}
+
+// Issue 15 #6, end to end: DST retires 1.3 from 01-01-2016, after the kommuner registered
+// 1.3 ydelser starting later. DST first sees how many ydelser the date affects, in every
+// kommune, and confirms (a stale confirmation is refused with the new counts); the audit
+// record holds the counts. A kommune then still ends such a ydelse (Y1: the code was valid
+// when it was registered), while a new 1.3 starting after the date, or moving the
+// Startdato, is refused with the Danish message (422, the typed values kept).
+func TestRetire13From2016(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	// Besides the demo data's, 147 registers a 1.3 from 01-03-2016 while the code is valid.
+	k := b.client()
+	k.login("indberetter.147@demo.invalid")
+	k.post("/sager/ny", with(opretForm(), "maalgruppe_primaer", "old_2013:1.1.2", "bevillingsdato", "15-02-2016",
+		"startdato", "01-03-2016", "betalingskommune", "147"), true).mustStatus(t, http.StatusSeeOther)
+	var from, running int
+	b.inAll(func(ctx context.Context, tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE startdato >= '2016-01-01'),
+			count(*) FILTER (WHERE startdato < '2016-01-01' AND (slutdato IS NULL OR slutdato >= '2016-01-01'))
+			FROM ydelser WHERE indsatskode = '1.3'`).Scan(&from, &running)
+	})
+	if from != 12 || running != 1 { // the demo data's 1.3 from 04-04-2016 in 101 and 147; Niels Hansen's from 2014
+		t.Fatalf("demo data: %d 1.3 ydelser from 2016, %d running then; the test expects 12 and 1", from, running)
+	}
+	d := b.client()
+	d.login("dst@demo.invalid")
+	path := "/koder/indsatskoder/1.3"
+	d.get(path).mustStatus(t, http.StatusOK).mustContain(t, "Udgår fra").mustNotContain(t, "udgaar-bekraeft")
+
+	// Without a confirmation: the counts and Bekræft, the date kept, nothing retired.
+	r := d.post(path, url.Values{"handling": {"udgaar"}, "udgaar_fra": {"1-1-2016"}}, true).mustStatus(t, http.StatusOK)
+	r.mustContain(t, `id="udgaar-bekraeft"`, "Bekræft, at koden udgår fra 01-01-2016", "i alle kommuner",
+		"12 ydelser med startdato 01-01-2016 eller senere", "1 ydelse er i gang den dag", ">Bekræft</button>",
+		`value="1-1-2016"`, `name="bekraeft_fra" value="12"`, `name="bekraeft_i_gang" value="1"`)
+	d.get(path).mustContain(t, "Gyldig til</th><td>Ingen")
+	if got := b.auditActions("000", "kodeliste:indsatskoder", "1.3"); len(got) != 0 {
+		t.Fatalf("audit before the confirmation: %v", got)
+	}
+	// A confirmation of other counts (ydelser changed since, or a tampered form): 409 with
+	// the counts found now, nothing retired.
+	for _, stale := range [][2]string{{"11", "1"}, {"12", "x"}, {"", "1"}} {
+		d.post(path, url.Values{"handling": {"udgaar"}, "udgaar_fra": {"01-01-2016"}, "bekraeft_fra": {stale[0]},
+			"bekraeft_i_gang": {stale[1]}}, true).mustStatus(t, http.StatusConflict).
+			mustContain(t, "Antallet af ydelser er ændret", `name="bekraeft_fra" value="12"`)
+	}
+	d.get(path).mustContain(t, "Gyldig til</th><td>Ingen")
+	// Without CSRF: 403.
+	d.post(path, url.Values{"handling": {"udgaar"}, "udgaar_fra": {"01-01-2016"}, "bekraeft_fra": {"12"},
+		"bekraeft_i_gang": {"1"}}, false).mustStatus(t, http.StatusForbidden)
+	// Bekræft.
+	d.post(path, url.Values{"handling": {"udgaar"}, "udgaar_fra": {"01-01-2016"}, "bekraeft_fra": {"12"},
+		"bekraeft_i_gang": {"1"}}, true).mustStatus(t, http.StatusSeeOther)
+	d.get(path).mustContain(t, "Koden 1.3 udgår fra 01-01-2016. 12 ydelser med startdato fra den dag beholder koden",
+		"Gyldig til</th><td>31-12-2015")
+	var after string
+	b.in("000", func(ctx context.Context, tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT after::text FROM audit_log WHERE action = 'code.retire' AND entity_id = '1.3'`).Scan(&after)
+	})
+	if !contains(after, `"ydelser_fra": 12`) || !contains(after, `"ydelser_i_gang": 1`) {
+		t.Errorf("audit after %s", after)
+	}
+	d.get("/revision").mustStatus(t, http.StatusOK).mustContain(t, "Ydelser med startdato fra datoen", "Ydelser i gang på datoen")
+
+	// A kommune ends one of its 1.3 ydelser starting after the date: saved.
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	var y tenant.Ydelse
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+		var id int64
+		if err := tx.PgxTx().QueryRow(ctx, `SELECT id FROM ydelser WHERE indsatskode = '1.3' AND startdato >= '2016-01-01'
+			AND slutdato IS NULL ORDER BY id LIMIT 1`).Scan(&id); err != nil {
+			return err
+		}
+		var err error
+		y, err = tx.Ydelse(ctx, id)
+		return err
+	})
+	ypath := "/ydelser/" + strconv.FormatInt(y.ID, 10) + "/rediger"
+	version := regexpValue(c.get(ypath).mustStatus(t, http.StatusOK).body, "version")
+	in := rules.YdelseInputOf(y)
+	// Moving its Startdato is checking the code again: refused, the typed values kept.
+	moved := in
+	moved.Startdato, moved.Slutdato = "02-05-2016", "30-06-2016"
+	c.post(ypath, ydelseValues(moved, version), true).mustStatus(t, http.StatusUnprocessableEntity).
+		mustContain(t, "Indsatskoden gælder ikke på startdatoen.", `value="02-05-2016"`, `value="30-06-2016"`)
+	in.Slutdato = "30-06-2016"
+	c.post(ypath, ydelseValues(in, version), true).mustStatus(t, http.StatusSeeOther)
+	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+		saved, err := tx.Ydelse(ctx, y.ID)
+		if err == nil && (saved.Slutdato == nil || rules.FormatDate(*saved.Slutdato) != "30-06-2016") {
+			t.Errorf("Slutdato not saved: %v", saved.Slutdato)
+		}
+		return err
+	})
+
+	// A new 1.3 starting after the date: refused on Opret and on Tilføj ydelse.
+	c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusUnprocessableEntity).
+		mustContain(t, "Indsatskoden gælder ikke på startdatoen.", `value="280791-4563"`, `value="01-11-2025"`)
+	if _, _, ok := b.sagByCPR("101", newCPR); ok {
+		t.Error("a sag with the retired code was created")
+	}
+	ny := ydelseValues(rules.YdelseInputOf(y), "")
+	ny.Set(rules.FieldStartdato, "01-02-2016")
+	ny.Del(rules.FieldSlutdato)
+	c.post(sagURL(y.SagID, "/ydelser/ny"), ny, true).mustStatus(t, http.StatusUnprocessableEntity).
+		mustContain(t, "Indsatskoden gælder ikke på startdatoen.", `value="01-02-2016"`)
+	// Starting before the date it is still a valid code.
+	ny.Set(rules.FieldStartdato, "01-12-2015")
+	ny.Set(rules.FieldSlutdato, "31-12-2015")
+	c.post(sagURL(y.SagID, "/ydelser/ny"), ny, true).mustStatus(t, http.StatusSeeOther)
+}
+
+// A retire date that no ydelse is affected by needs no confirmation.
+func TestRetireUnusedCodeAsksNothing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	d := b.client()
 	d.login("dst@demo.invalid")
-	d.post("/koder/indsatskoder/1.3", url.Values{"handling": {"udgaar"}, "udgaar_fra": {"01-01-2020"}}, true).mustStatus(t, http.StatusSeeOther)
-	d.get("/koder/indsatskoder/1.3").mustContain(t, "Koden 1.3 udgår fra 01-01-2020.")
-
-	c := b.client()
-	c.login("indberetter.101@demo.invalid")
-	_, ys, _ := b.sagByCPR("101", demo.NielsHansenCPR)
-	path := "/ydelser/" + strconv.FormatInt(ys[0].ID, 10) + "/rediger"
-	page := c.get(path).mustStatus(t, http.StatusOK)
-	form := url.Values{"version": {regexpValue(page.body, "version")}, "indsatskode": {"1.3"}, "varighed": {"periode"},
-		"maalgruppe_primaer": {"old_2013:1.1.4"}, "bevillingsdato": {"10-02-2014"}, "startdato": {"01-03-2014"},
-		"slutdato": {"31-08-2016"}, "forventet_slutdato": {"31-12-2016"}, "betalingskommune": {"101"}, "handling": {"gem-og-stop"}}
-	c.post(path, form, true).mustStatus(t, http.StatusSeeOther)
-	if _, after, _ := b.sagByCPR("101", demo.NielsHansenCPR); after[0].ForventetSlutdato == nil {
-		t.Error("the old ydelse was not saved")
-	}
-	c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusUnprocessableEntity).
-		mustContain(t, "Indsatskoden gælder ikke på startdatoen.", `value="280791-4563"`)
-	if _, _, ok := b.sagByCPR("101", newCPR); ok {
-		t.Error("a sag with the retired code was created")
-	}
+	d.post("/koder/indsatskoder/1.3", url.Values{"handling": {"udgaar"}, "udgaar_fra": {"01-01-2099"}}, true).
+		mustStatus(t, http.StatusOK).mustContain(t, "er i gang den dag") // open 1.3 ydelser run then
+	d.post("/koder/indsatskoder/1.19.4", url.Values{"handling": {"udgaar"}, "udgaar_fra": {"01-01-2099"}}, true).
+		mustStatus(t, http.StatusSeeOther)
+	d.get("/koder/indsatskoder/1.19.4").mustContain(t, "Koden 1.19.4 udgår fra 01-01-2099.").mustNotContain(t, "beholder koden")
 }

@@ -346,6 +346,8 @@ var auditOtherLabels = map[string]string{
 	"ID": "Id", "SagID": "Sag", "Kilde": "Kilde", "TilbudstypeScheme": "Tilbudstype (kodeliste)", "Maalgrupper": "Målgrupper",
 	"Sag": "Sag", "Ydelser": "Ydelse", "Rolle": "Rolle", "Telefon": "Telefonnr.", "Email": "Email-adresse",
 	"failures": "Mislykkede login", "locked_addresses": "Spærrede adresser", // user.unlock
+	"valid_to": "Gyldig til", "udgaar_fra": "Udgår fra", // code.retire, code.reinstate
+	"ydelser_fra": "Ydelser med startdato fra datoen", "ydelser_i_gang": "Ydelser i gang på datoen",
 }
 
 // auditFieldLabel is the Danish label of a JSON field of the audit records (the name itself

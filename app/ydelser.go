@@ -17,11 +17,21 @@ import (
 // Ydelses-UUID, Y4), *Redigér* with *Gem og næste* (Y7) and delete (Y8).
 
 // checkYdelse applies the rules of Y1–Y6 to the typed values for a ydelse of the sag whose
-// other ydelser are others, returning the ydelse to save and the messages.
-func (a *App) checkYdelse(snap *codes.Snapshot, in rules.YdelseInput, kommune string, id int64, others []tenant.Ydelse) (tenant.Ydelse, rules.Errors) {
-	y, errs := rules.ValidateYdelse(in, snap, kommune, a.today())
+// other ydelser are others, returning the ydelse to save and the messages: a new ydelse
+// (stored nil) or a change of the stored one, which keeps its codes though DST retired them
+// since (rules.ValidateYdelseChange).
+func (a *App) checkYdelse(snap *codes.Snapshot, in rules.YdelseInput, kommune string, stored *tenant.Ydelse, others []tenant.Ydelse) (tenant.Ydelse, rules.Errors) {
+	var y tenant.Ydelse
+	var errs rules.Errors
+	if stored == nil {
+		y, errs = rules.ValidateYdelse(in, snap, kommune, a.today())
+	} else {
+		y, errs = rules.ValidateYdelseChange(in, *stored, snap, kommune, a.today())
+	}
 	if errs.OK() {
-		y.ID = id
+		if stored != nil {
+			y.ID = stored.ID
+		}
 		if msg, ok := rules.CheckOphold(y, others, snap); !ok { // Y6
 			errs.Add(rules.FieldStartdato, msg)
 		}
@@ -87,7 +97,7 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, 0, others); !errs.OK() {
+		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, nil, others); !errs.OK() {
 			return errRejected
 		}
 		y.SagID = id
@@ -217,7 +227,7 @@ func (a *App) redigerYdelse(c *fiber.Ctx) error {
 			return errRejected
 		}
 		var y tenant.Ydelse
-		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, id, all); !errs.OK() {
+		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, &old, all); !errs.OK() {
 			return errRejected
 		}
 		y.SagID, y.Version = old.SagID, version

@@ -58,9 +58,30 @@ type KodeSide struct {
 	// The retire form; Udgaaet: a retire date is set (Genindfør is offered).
 	UdgaarFra KodeFelt
 	Udgaaet   bool
+	// Bekraeft is the confirm step of a retire date that affects ydelser; nil: none.
+	Bekraeft *UdgaarBekraeft
 	// SletURL is the delete page of a deletable code; SletIkke says why it cannot be.
 	SletURL, SletIkke string
 }
+
+// UdgaarBekraeft asks DST to confirm a retire date that affects ydelser (issue 15 #6): how
+// many, in every kommune, start on or after it and how many run on it. The confirmation sends
+// the counts back, so the code retires only with the counts DST saw.
+type UdgaarBekraeft struct {
+	UdgaarFra string // DD-MM-YYYY
+	Fra       int    // ydelser starting on or after UdgaarFra
+	IGang     int    // ydelser started before UdgaarFra, not ended before it
+	Aendret   bool   // DST confirmed other counts: the ydelser changed since
+}
+
+// The hidden fields of the confirmation: the counts DST confirms.
+const (
+	FieldBekraeftFra   = "bekraeft_fra"
+	FieldBekraeftIGang = "bekraeft_i_gang"
+)
+
+// YdelserDK is a number of ydelser in Danish: "1 ydelse", "1.234 ydelser".
+func YdelserDK(n int) string { return TalDK(n) + " " + flertal(n, "ydelse", "ydelser") }
 
 // Fejl are the form's messages for the error summary.
 func (k KodeSide) Fejl() []FieldError {

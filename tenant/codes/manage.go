@@ -20,10 +20,13 @@ import (
 // read every kommune (tenant.Scope.AllKommuner) to count the ydelser.
 //
 // Retiring: a code retired from day D (*udgår fra*) gets valid_to = D − 1, the last day
-// ValidAt accepts. The rules ask ValidAt about the ydelse's Startdato (Y1, Y3; under the 2013
-// rules a ydelse without Startdato takes its Bevillingsdato as start, Y2), so a ydelse
-// starting on or after D may not use the code, while every ydelse starting before D keeps
-// it and still saves when edited. No code that data uses is ever deleted.
+// ValidAt accepts. The rules ask ValidAt about the ydelse's Startdato (Y1, Y3, Y4; under the
+// 2013 rules a ydelse without Startdato takes its Bevillingsdato as start, Y2) when the code
+// is chosen, so a new ydelse starting on or after D may not use the code, while every stored
+// ydelse keeps it and still saves when edited (rules.ValidateYdelseChange). Retiring from a
+// day on which ydelser use the code asks first: Retire refuses with ErrUnconfirmed and the
+// counts (RetireImpact) until the caller confirms exactly those counts. No code that data
+// uses is ever deleted.
 
 // Kind is the shape of a code list's rows: which table, which attributes.
 type Kind int
@@ -280,27 +283,52 @@ func KodeByCode(ctx context.Context, tx *tenant.Tx, l Liste, code string) (Kode,
 	return k, nil
 }
 
-// UsesFrom counts the ydelser that use the code and start on or after day: those a retire
-// date of day leaves with a code they may no longer use when they are saved again.
-func UsesFrom(ctx context.Context, tx *tenant.Tx, l Liste, code string, day time.Time) (int64, error) {
-	var sql string
+// RetireImpact is what retiring a code from a day means for the ydelser that use it, in
+// every kommune: counts only, never which ydelser.
+type RetireImpact struct {
+	// StartFrom counts the ydelser starting on or after the day: the code does not apply on
+	// their Startdato. They keep it, but it cannot be chosen again for them, nor for a copy.
+	StartFrom int64 `json:"ydelser_fra"`
+	// Running counts the ydelser started before the day and not ended before it: running on
+	// the day, keeping a code that was valid when they started.
+	Running int64 `json:"ydelser_i_gang"`
+}
+
+// Any tells whether the day affects any ydelse: retiring then needs a confirmation.
+func (i RetireImpact) Any() bool { return i.StartFrom > 0 || i.Running > 0 }
+
+// usesWhere is the condition that ydelse y uses the code: $1 is the code, $2 the scheme.
+func usesWhere(l Liste) string {
 	switch l.Kind {
 	case KindIndsats:
-		sql = `SELECT count(*) FROM ydelser WHERE indsatskode = $1 AND startdato >= $3 AND $2::text IS NOT NULL`
+		return `y.indsatskode = $1 AND $2::text IS NOT NULL`
 	case KindMaalgruppe:
-		sql = `SELECT count(*) FROM ydelser y WHERE startdato >= $3 AND EXISTS (SELECT FROM ydelse_maalgrupper m
+		return `EXISTS (SELECT FROM ydelse_maalgrupper m
 			WHERE m.kommune_kode = y.kommune_kode AND m.ydelse_id = y.id AND m.scheme = $2 AND m.code = $1)`
 	case KindTilbudstype:
-		sql = `SELECT count(*) FROM ydelser WHERE startdato >= $3
-			AND (tilbudstype_scheme = $2 AND tilbudstype = $1 OR $2 = 'ffb' AND tilbuds_uuid::text = $1)`
-	default:
-		sql = `SELECT count(*) FROM ydelser WHERE ydelses_uuid::text = $1 AND startdato >= $3 AND $2::text IS NOT NULL`
+		return `(y.tilbudstype_scheme = $2 AND y.tilbudstype = $1 OR $2 = 'ffb' AND y.tilbuds_uuid::text = $1)`
 	}
-	var n int64
-	if err := tx.PgxTx().QueryRow(ctx, sql, code, l.Scheme, day).Scan(&n); err != nil {
-		return 0, fmt.Errorf("uses of %s from %s: %w", code, day.Format(time.DateOnly), err)
+	return `y.ydelses_uuid::text = $1 AND $2::text IS NOT NULL`
+}
+
+// ErrNotAllKommuner: the transaction does not read every kommune, so it cannot count what a
+// retirement means for the ydelser of all of them.
+var ErrNotAllKommuner = errors.New("codes: retiring needs a transaction that reads every kommune")
+
+// RetireImpactOf counts the ydelser of every kommune that retiring the code from day
+// affects. The transaction must read every kommune (tenant.Scope.AllKommuner).
+func RetireImpactOf(ctx context.Context, tx *tenant.Tx, l Liste, code string, day time.Time) (RetireImpact, error) {
+	var i RetireImpact
+	if !tx.Scope().AllKommuner {
+		return i, ErrNotAllKommuner
 	}
-	return n, nil
+	err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE y.startdato >= $3),
+		count(*) FILTER (WHERE y.startdato < $3 AND (y.slutdato IS NULL OR y.slutdato >= $3))
+		FROM ydelser y WHERE `+usesWhere(l), code, l.Scheme, dateOf(day)).Scan(&i.StartFrom, &i.Running)
+	if err != nil {
+		return i, fmt.Errorf("ydelser of %s on %s: %w", code, day.Format(time.DateOnly), err)
+	}
+	return i, nil
 }
 
 func audit(ctx context.Context, tx *tenant.Tx, action string, l Liste, code string, before, after any) error {
@@ -381,27 +409,46 @@ func SetTexts(ctx context.Context, tx *tenant.Tx, l Liste, code string, t Texts)
 	return true, audit(ctx, tx, "code.texts", l, code, before, t)
 }
 
-// Retire lets the code be used by no ydelse starting on or after udgaarFra (valid_to becomes
-// the day before), with the audit record. A date not after the code's first valid day is
-// ErrRetireBeforeValid. Retiring again moves the date. It reports whether anything changed.
-func Retire(ctx context.Context, tx *tenant.Tx, l Liste, code string, udgaarFra time.Time) (bool, error) {
+// ErrUnconfirmed: the retire date affects ydelser (RetireImpact.Any) and the caller did not
+// confirm exactly the counts Retire found; nothing changed.
+var ErrUnconfirmed = errors.New("codes: retiring affects ydelser and was not confirmed")
+
+// Retire lets the code be used by no new ydelse starting on or after udgaarFra (valid_to
+// becomes the day before), with the audit record, which holds the counts of RetireImpactOf.
+// When the date affects ydelser, confirmed must be those counts as shown to the user: nil or
+// other counts (ydelser changed since) is ErrUnconfirmed with the counts found, to be shown
+// and confirmed. A date not after the code's first valid day is ErrRetireBeforeValid.
+// Retiring again moves the date; the date the code has already changes nothing. It reports
+// the counts and whether anything changed. The transaction must read every kommune.
+func Retire(ctx context.Context, tx *tenant.Tx, l Liste, code string, udgaarFra time.Time, confirmed *RetireImpact) (RetireImpact, bool, error) {
+	if !tx.Scope().AllKommuner {
+		return RetireImpact{}, false, ErrNotAllKommuner
+	}
 	k, err := lockKode(ctx, tx, l, code)
 	if err != nil {
-		return false, err
+		return RetireImpact{}, false, err
 	}
 	udgaarFra = dateOf(udgaarFra)
 	if k.ValidFrom != nil && !udgaarFra.After(dateOf(*k.ValidFrom)) {
-		return false, ErrRetireBeforeValid
+		return RetireImpact{}, false, ErrRetireBeforeValid
 	}
 	validTo := udgaarFra.AddDate(0, 0, -1)
 	if k.ValidTo != nil && dateOf(*k.ValidTo).Equal(validTo) {
-		return false, nil
+		return RetireImpact{}, false, nil
+	}
+	impact, err := RetireImpactOf(ctx, tx, l, code, udgaarFra)
+	if err != nil {
+		return impact, false, err
+	}
+	if impact.Any() && (confirmed == nil || *confirmed != impact) {
+		return impact, false, ErrUnconfirmed
 	}
 	if _, err := tx.PgxTx().Exec(ctx, `UPDATE `+table(l)+` SET valid_to = $3 WHERE `+keyColumn(l), code, l.Scheme, validTo); err != nil {
-		return false, fmt.Errorf("retire %s in %s: %w", code, l.Key, err)
+		return impact, false, fmt.Errorf("retire %s in %s: %w", code, l.Key, err)
 	}
-	return true, audit(ctx, tx, "code.retire", l, code, map[string]any{"valid_to": k.ValidTo},
-		map[string]any{"valid_to": validTo, "udgaar_fra": udgaarFra})
+	return impact, true, audit(ctx, tx, "code.retire", l, code, map[string]any{"valid_to": k.ValidTo},
+		map[string]any{"valid_to": validTo, "udgaar_fra": udgaarFra, "ydelser_fra": impact.StartFrom,
+			"ydelser_i_gang": impact.Running})
 }
 
 // Reinstate takes back a code's retirement (valid_to NULL), with the audit record. It

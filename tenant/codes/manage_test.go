@@ -178,14 +178,14 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 
 	// Retire: not on or before the first valid day; valid_to is the day before.
 	err = s.in(func(ctx context.Context, tx *tenant.Tx) error {
-		_, err := codes.Retire(ctx, tx, l, "1.99", day(2026, 1, 1))
+		_, _, err := codes.Retire(ctx, tx, l, "1.99", day(2026, 1, 1), nil)
 		return err
 	})
 	if !errors.Is(err, codes.ErrRetireBeforeValid) {
 		t.Errorf("retire on valid_from: %v", err)
 	}
 	err = s.in(func(ctx context.Context, tx *tenant.Tx) error {
-		_, err := codes.Retire(ctx, tx, l, "1.99", day(2026, 7, 1))
+		_, _, err := codes.Retire(ctx, tx, l, "1.99", day(2026, 7, 1), nil) // used by none: no confirmation
 		return err
 	})
 	if err != nil {
@@ -281,19 +281,96 @@ func TestUsedCodeIsNeverDeleted(t *testing.T) {
 	if got := s.audits(l, "99"); len(got) != 1 {
 		t.Errorf("audit after refused delete: %v", got)
 	}
-	// Counted from 01-03-2024: the ydelse starts on that day.
-	var n int64
-	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
-		n, err = codes.UsesFrom(ctx, tx, l, "99", day(2024, 3, 1))
-		return
-	}); err != nil || n != 1 {
-		t.Errorf("uses from 01-03-2024: %d %v", n, err)
+	// Counted from 01-03-2024: the ydelse starts on that day; from the day after it runs.
+	for d, want := range map[time.Time]codes.RetireImpact{day(2024, 3, 1): {StartFrom: 1}, day(2024, 3, 2): {Running: 1}} {
+		var got codes.RetireImpact
+		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+			got, err = codes.RetireImpactOf(ctx, tx, l, "99", d)
+			return
+		}); err != nil || got != want {
+			t.Errorf("impact from %s: %+v %v, want %+v", d.Format(time.DateOnly), got, err, want)
+		}
 	}
-	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
-		n, err = codes.UsesFrom(ctx, tx, l, "99", day(2024, 3, 2))
+}
+
+// Retiring a code from a day on which ydelser use it asks first (issue 15 #6): Retire
+// counts, in every kommune, the ydelser starting on or after the day and those running on
+// it, and changes nothing until the caller confirms exactly those counts; the audit record
+// holds them.
+func TestRetireAsksWhenYdelserUseTheCode(t *testing.T) {
+	t.Parallel()
+	s := newCodeStore(t) // 101: 1.3 from 01-03-2024, open
+	ctx := context.Background()
+	// 147: 1.3 running on 01-01-2016, one starting 04-04-2016 (neutralised, Y2: counted all
+	// the same) and one that ended on 31-12-2015 (not affected).
+	err := s.db.InScope(ctx, tenant.Scope{Kommune: "147", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
+		sag, err := tx.InsertSag(ctx, tenant.Sag{CPR: "1503621235"})
+		if err != nil {
+			return err
+		}
+		for _, y := range []tenant.Ydelse{
+			{Startdato: day(2015, 6, 1), Slutdato: new(day(2016, 6, 30))},
+			{Startdato: day(2016, 4, 4), Slutdato: new(day(2016, 4, 4))},
+			{Startdato: day(2014, 1, 6), Slutdato: new(day(2015, 12, 31))},
+		} {
+			y.SagID, y.Indsatskode, y.Betalingskommune = sag, "1.3", "147"
+			y.Maalgrupper = []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.2", Primaer: true}}
+			if _, err := tx.InsertYdelse(ctx, y); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := liste(t, "indsatskoder")
+	from := day(2016, 1, 1)
+	want := codes.RetireImpact{StartFrom: 2, Running: 1}
+	retire := func(confirmed *codes.RetireImpact) (got codes.RetireImpact, changed bool, err error) {
+		err = s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
+			got, changed, err = codes.Retire(ctx, tx, l, "1.3", from, confirmed)
+			return
+		})
 		return
-	}); err != nil || n != 0 {
-		t.Errorf("uses from 02-03-2024: %d %v", n, err)
+	}
+	for _, confirmed := range []*codes.RetireImpact{nil, {StartFrom: 1, Running: 1}, {}} {
+		got, changed, err := retire(confirmed)
+		if !errors.Is(err, codes.ErrUnconfirmed) || changed || got != want {
+			t.Errorf("confirmed %+v: %+v %v %v, want ErrUnconfirmed with %+v", confirmed, got, changed, err, want)
+		}
+	}
+	if k := s.kode(l, "1.3"); k.ValidTo != nil || len(s.audits(l, "1.3")) != 0 {
+		t.Fatalf("unconfirmed retire changed the code: %v %v", k.ValidTo, s.audits(l, "1.3"))
+	}
+	// A kommune's scope cannot count the others' ydelser.
+	err = s.db.InScope(ctx, tenant.Scope{Kommune: "101", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
+		_, _, err := codes.Retire(ctx, tx, l, "1.3", from, &want)
+		return err
+	})
+	if !errors.Is(err, codes.ErrNotAllKommuner) {
+		t.Errorf("kommune scope: %v", err)
+	}
+	got, changed, err := retire(&want)
+	if err != nil || !changed || got != want {
+		t.Fatalf("confirmed: %+v %v %v", got, changed, err)
+	}
+	if k := s.kode(l, "1.3"); k.ValidTo == nil || !k.ValidTo.Equal(day(2015, 12, 31)) {
+		t.Errorf("valid_to %v", k.ValidTo)
+	}
+	var after map[string]any
+	if err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT after FROM audit_log WHERE kommune_kode = '000' AND action = 'code.retire'
+			AND entity_id = '1.3'`).Scan(&after)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if after["ydelser_fra"] != float64(2) || after["ydelser_i_gang"] != float64(1) || after["udgaar_fra"] == nil {
+		t.Errorf("audit after %v", after)
+	}
+	// The same date again changes nothing and asks nothing.
+	if _, changed, err := retire(nil); err != nil || changed {
+		t.Errorf("same date again: %v %v", changed, err)
 	}
 }
 

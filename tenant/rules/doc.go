@@ -10,14 +10,15 @@
 //	parse.go   parsers and formatters: CPR number (S5, S8 search prefix), dates, P-nummer and
 //	           UUIDs (Y4, Y5)
 //	sag.go     ValidateSag: the fields of a sag (S3, S5); FunktionsvurderingText
-//	ydelse.go  ValidateYdelse and NeedsFor: the fields of a ydelse (Y1), dates (Y2),
-//	           målgrupper (Y3), FFB UUIDs (Y4), tilbudssted (Y5)
+//	ydelse.go  ValidateYdelse, ValidateYdelseChange and NeedsFor: the fields of a ydelse
+//	           (Y1), dates (Y2), målgrupper (Y3), FFB UUIDs (Y4), tilbudssted (Y5)
 //	ophold.go  CheckOphold: one stay at a time (Y6)
 //	status.go  SagStatus and YdelseAfsluttet: derived status (S6)
 //	delete.go  what may be deleted or changed: sag (S7), ydelse (Y8), CPR number (S4),
 //	           indsatskode (Y7)
 //	koder.go   ValidateKode, ValidateTexts, ValidateUdgaar: DST's code-list forms (T3), and
-//	           what retiring a code from a date means for ydelser (Y1, Y3)
+//	           what retiring a code from a date means for ydelser (Y1, Y3, Y4): a stored
+//	           ydelse keeps its codes (keptOf)
 //	text.go    StorableText: what any text field may hold (issue 14 #6), checked for every
 //	           request by the app before its handlers
 package rules

@@ -22,7 +22,10 @@ type Fejl struct {
 // as of today, kommune being the sag's (the default Betalingskommune). Each field's message
 // comes in the forms' order (Fields), so the fejlopgørelse is the same every time. Unlike the
 // form, which checks Y6 only once a ydelse's own fields are right, it reports Y6 beside the
-// others: a stored ydelse has its dates, and the report names every rule broken.
+// others: a stored ydelse has its dates, and the report names every rule broken. Each ydelse
+// is checked as a new one (ValidateYdelse), so a ydelse whose code DST retired from a day on
+// or before its Startdato is named here, though the forms still save it (ValidateYdelseChange):
+// its code does not apply on its Startdato.
 func SagFejl(sag tenant.Sag, ydelser []tenant.Ydelse, snap *codes.Snapshot, kommune string, today time.Time) []Fejl {
 	var out []Fejl
 	add := func(y *tenant.Ydelse, errs Errors) {

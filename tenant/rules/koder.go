@@ -7,13 +7,21 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"indberet/tenant"
 	"indberet/tenant/codes"
 )
 
 // The code-list forms of DST (DOMAIN.md "Code lists", T3): a new code with its attributes
-// and validity, changed texts, and the day a code is retired from (*udgår fra*). What a
-// retirement means for ydelser is ValidateYdelse's: a code is checked with ValidAt on the
-// ydelse's Startdato (Y1, Y3), and a code retired from D is valid to D − 1.
+// and validity, changed texts, and the day a code is retired from (*udgår fra*).
+//
+// What a retirement means for ydelser (Y1 indsatskode, Y3 målgrupper, Y4 Tilbuds-UUID and
+// Ydelses-UUID): a code retired from D is valid to D − 1, and a code is checked with ValidAt
+// on the ydelse's Startdato when it is chosen: for a new ydelse, and for a stored one when
+// the code is new on it or its Startdato changes. A stored ydelse that keeps its code and its
+// Startdato is never refused for the code's later retirement (keptOf), also when DST retires
+// the code from a day before the ydelse's start: the kommune can still end it (*Slutdato*)
+// and change its other fields (issue 15 #6). The fejlopgørelse (SagFejl) still names such a
+// ydelse, whose code does not apply on its Startdato.
 
 // The form field names of the code-list forms: the keys of Errors.
 const (
@@ -196,3 +204,44 @@ func yesNo(errs Errors, field, v, msg string) bool {
 	errs.Add(field, msg)
 	return false
 }
+
+// keptCodes are the codes a stored ydelse keeps with its Startdato unchanged: those not
+// checked against the code lists' dates again (Y1, Y3, Y4; see the top of this file). The
+// zero value keeps none (a new ydelse).
+type keptCodes map[keptCode]bool
+
+type keptCode struct{ kind, code string }
+
+// keptOf are the codes of stored that a change starting on start keeps: all of them when
+// start is stored's Startdato, none for a new ydelse (stored nil), a changed Startdato or one
+// that could not be read. The Bevillingsdato does not count (Y2).
+func keptOf(stored *tenant.Ydelse, start *time.Time) keptCodes {
+	if stored == nil || start == nil || !dateOf(stored.Startdato).Equal(dateOf(*start)) {
+		return nil
+	}
+	k := keptCodes{{"indsats", stored.Indsatskode}: true}
+	for _, m := range stored.Maalgrupper {
+		k[keptCode{"maalgruppe", m.Scheme + ":" + m.Code}] = true
+	}
+	if stored.TilbudsUUID != "" {
+		k[keptCode{"tilbud", strings.ToLower(stored.TilbudsUUID)}] = true
+	}
+	if stored.YdelsesUUID != "" {
+		k[keptCode{"ydelse", strings.ToLower(stored.YdelsesUUID)}] = true
+	}
+	return k
+}
+
+// Indsats tells whether the indsatskode is kept.
+func (k keptCodes) Indsats(code string) bool { return k[keptCode{"indsats", code}] }
+
+// Maalgruppe tells whether the målgruppe is kept, primary or secondary.
+func (k keptCodes) Maalgruppe(scheme, code string) bool {
+	return k[keptCode{"maalgruppe", scheme + ":" + code}]
+}
+
+// TilbudsUUID tells whether the Tilbuds-UUID (lower-case) is kept.
+func (k keptCodes) TilbudsUUID(u string) bool { return k[keptCode{"tilbud", u}] }
+
+// YdelsesUUID tells whether the Ydelses-UUID (lower-case) is kept.
+func (k keptCodes) YdelsesUUID(u string) bool { return k[keptCode{"ydelse", u}] }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"indberet/tenant"
 	"indberet/tenant/codes"
 	"indberet/tenant/rules"
 )
@@ -83,6 +84,111 @@ func TestRetiredCodeRefusedFromItsDate(t *testing.T) {
 	in.Startdato = "01-04-2026"
 	if _, errs := rules.ValidateYdelse(in, snapshot(t), own, today); !errs.OK() {
 		t.Errorf("unretired: %v", errs)
+	}
+}
+
+// registered is in stored as the form stored it while its codes were valid (c), failing
+// the test when it was refused then.
+func registered(t *testing.T, in rules.YdelseInput, c *codes.Snapshot) tenant.Ydelse {
+	t.Helper()
+	y, errs := rules.ValidateYdelse(in, c, own, today)
+	if !errs.OK() {
+		t.Fatalf("registering %v: %v", in, errs)
+	}
+	y.ID = 7
+	return y
+}
+
+// A stored ydelse whose code was valid when it was registered can always be ended and edited
+// as far as its codes go (Y1, Y3, Y4; DOMAIN.md "Code lists"; issue 15 #6): the codes are
+// checked on the Startdato only for a new ydelse, a code new on the ydelse or a changed
+// Startdato. The case of the issue: DST retires 1.3 from 01-01-2016, after kommuner
+// registered 1.3 ydelser starting 04-04-2016; they can still set Slutdato.
+func TestRetiredCodeKeptByStoredYdelse(t *testing.T) {
+	before := snapshot(t)
+	// 1.3 retired from 01-01-2016.
+	udgaar13 := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC)
+	validTo := udgaar13.AddDate(0, 0, -1)
+	ind := before.Indsatser()
+	for i := range ind {
+		if ind[i].Code == "1.3" {
+			ind[i].ValidTo = &validTo
+		}
+	}
+	after13 := codes.NewSnapshot(ind, before.Maalgrupper(), before.Tilbudstyper(""), before.FFBYdelser(), before.Kommuner())
+	// 1.8.1, socialIsolation and ffbTilbud retired from 01-03-2025.
+	after25 := retired(t, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
+
+	treatment2016 := func() rules.YdelseInput {
+		return rules.YdelseInput{Indsatskode: "1.3", Bevillingsdato: "21-03-2016", Startdato: "04-04-2016",
+			PrimaerMaalgruppe: "old_2013:1.1.2"}
+	}
+	stay := func() rules.YdelseInput { in := stay2025(); in.Startdato = "01-04-2025"; return in }
+	const msgIndsats = "Indsatskoden gælder ikke på startdatoen."
+	cases := []struct {
+		name   string
+		c      *codes.Snapshot
+		stored func() rules.YdelseInput // nil: a new ydelse
+		mod    func(*rules.YdelseInput)
+		errs   rules.Errors
+	}{
+		{"1.3: Slutdato on a stored ydelse", after13, treatment2016,
+			func(in *rules.YdelseInput) { in.Slutdato = "30-06-2016" }, nil},
+		{"1.3: neutralised (Slutdato = Startdato, Y2)", after13, treatment2016,
+			func(in *rules.YdelseInput) { in.Slutdato = in.Startdato }, nil},
+		{"1.3: other fields changed", after13, treatment2016, func(in *rules.YdelseInput) {
+			in.ForventetSlutdato, in.Bevillingsdato, in.Betalingskommune = "31-12-2016", "01-04-2016", "147"
+		}, nil},
+		{"1.3: Startdato moved on or after the date", after13, treatment2016,
+			func(in *rules.YdelseInput) { in.Startdato = "01-01-2016" }, rules.Errors{rules.FieldIndsatskode: msgIndsats}},
+		{"1.3: Startdato moved before the date", after13, treatment2016,
+			func(in *rules.YdelseInput) { in.Startdato = "31-12-2015" }, nil},
+		{"1.3: a new ydelse starting after the date", after13, nil,
+			func(in *rules.YdelseInput) { *in = treatment2016() }, rules.Errors{rules.FieldIndsatskode: msgIndsats}},
+		{"1.3: a new ydelse starting before the date", after13, nil,
+			func(in *rules.YdelseInput) { *in = treatment2016(); in.Startdato = "31-12-2015" }, nil},
+		{"1.3: a new ydelse copied from a stored one", after13, nil,
+			func(in *rules.YdelseInput) { *in = treatment2016(); in.Slutdato = "30-06-2016" }, rules.Errors{rules.FieldIndsatskode: msgIndsats}},
+		{"FFB: every retired code kept, Slutdato set", after25, stay,
+			func(in *rules.YdelseInput) { in.Slutdato = "30-06-2025" }, nil},
+		{"FFB: Startdato changed checks every code", after25, stay,
+			func(in *rules.YdelseInput) { in.Startdato = "02-04-2025" }, rules.Errors{rules.FieldIndsatskode: msgIndsats,
+				rules.FieldPrimaerMaalgruppe: "Målgruppen gælder ikke på startdatoen.",
+				rules.FieldTilbudsUUID:       "Tilbuds-UUID gælder ikke på startdatoen."}},
+		{"FFB: the retired primary målgruppe kept as secondary", after25, stay, func(in *rules.YdelseInput) {
+			in.PrimaerMaalgruppe, in.SekundaereMaalgrupper = hjemloeshed, []string{socialIsolation}
+		}, nil},
+		{"FFB: a retired målgruppe new on the ydelse", after25, func() rules.YdelseInput {
+			in := stay()
+			in.PrimaerMaalgruppe = hjemloeshed
+			return in
+		}, func(in *rules.YdelseInput) { in.SekundaereMaalgrupper = []string{socialIsolation} },
+			rules.Errors{rules.FieldSekundaereMaalgrupper: "En sekundær målgruppe gælder ikke på startdatoen."}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var in rules.YdelseInput
+			var errs rules.Errors
+			if tc.stored == nil {
+				tc.mod(&in)
+				_, errs = rules.ValidateYdelse(in, tc.c, own, today)
+			} else {
+				stored := registered(t, tc.stored(), before)
+				in = rules.YdelseInputOf(stored)
+				tc.mod(&in)
+				_, errs = rules.ValidateYdelseChange(in, stored, tc.c, own, today)
+			}
+			if !maps.Equal(errs, tc.errs) && !(len(errs) == 0 && len(tc.errs) == 0) {
+				t.Errorf("errors %v, want %v", errs, tc.errs)
+			}
+		})
+	}
+	// The fejlopgørelse (E2) still names a stored 1.3 starting after the date: its code does
+	// not apply on its Startdato, though the form saves it.
+	stored := registered(t, treatment2016(), before)
+	fejl := rules.SagFejl(tenant.Sag{CPR: "1503621235"}, []tenant.Ydelse{stored}, after13, own, today)
+	if len(fejl) != 1 || fejl[0].Regel != "Y1" || fejl[0].Forklaring != msgIndsats {
+		t.Errorf("fejlopgørelse %+v", fejl)
 	}
 }
 

@@ -32,13 +32,28 @@ type YdelseInput struct {
 	TilbudNavn, TilbudAdresse, TilbudPostnr string
 }
 
-// ValidateYdelse checks a ydelse against Y1–Y5 and returns it ready to store: dates as UTC
-// midnights, Bevillingsdato defaulting to today, Betalingskommune to ownKommune, Varighed to
-// the indsats's default, UUIDs lower-case, the primary målgruppe first. Every error is
+// ValidateYdelse checks a new ydelse against Y1–Y5 and returns it ready to store: dates as
+// UTC midnights, Bevillingsdato defaulting to today, Betalingskommune to ownKommune, Varighed
+// to the indsats's default, UUIDs lower-case, the primary målgruppe first. Every error is
 // collected on its field; the ydelse is usable only when the Errors are OK. It does not set
 // ID or SagID, and it does not check Y6 (see CheckOphold) or Y7. The name, address and
-// postcode of the offer are checked (Y5) but tenant.Ydelse has no place for them.
+// postcode of the offer are checked (Y5) but tenant.Ydelse has no place for them. Every code
+// must be valid on the Startdato (Y1, Y3, Y4).
 func ValidateYdelse(in YdelseInput, c *codes.Snapshot, ownKommune string, today time.Time) (tenant.Ydelse, Errors) {
+	return validateYdelse(in, nil, c, ownKommune, today)
+}
+
+// ValidateYdelseChange checks the typed values for the stored ydelse as ValidateYdelse checks
+// a new one, except that a code the stored ydelse has and keeps, with its Startdato
+// unchanged, is not checked against the code list's dates (keptOf): a ydelse whose code
+// was valid when it was registered can always be ended and edited after DST retired the code
+// (issue 15 #6). Every form and import that changes a stored ydelse uses it.
+func ValidateYdelseChange(in YdelseInput, stored tenant.Ydelse, c *codes.Snapshot, ownKommune string, today time.Time) (tenant.Ydelse, Errors) {
+	return validateYdelse(in, &stored, c, ownKommune, today)
+}
+
+// validateYdelse is ValidateYdelse (stored nil) and ValidateYdelseChange.
+func validateYdelse(in YdelseInput, stored *tenant.Ydelse, c *codes.Snapshot, ownKommune string, today time.Time) (tenant.Ydelse, Errors) {
 	if c == nil {
 		c = codes.NewSnapshot(nil, nil, nil, nil, nil)
 	}
@@ -55,6 +70,7 @@ func ValidateYdelse(in YdelseInput, c *codes.Snapshot, ownKommune string, today 
 	if start != nil {
 		y.Startdato = *start
 	}
+	kept := keptOf(stored, start)
 	if strings.TrimSpace(in.Bevillingsdato) == "" {
 		d := dateOf(today)
 		y.Bevillingsdato = &d
@@ -81,7 +97,7 @@ func ValidateYdelse(in YdelseInput, c *codes.Snapshot, ownKommune string, today 
 		errs.Add(FieldIndsatskode, "Indsatskoden findes ikke.")
 	} else {
 		ind = &i
-		if start != nil && !i.ValidAt(*start) {
+		if start != nil && !kept.Indsats(y.Indsatskode) && !i.ValidAt(*start) {
 			errs.Add(FieldIndsatskode, "Indsatskoden gælder ikke på startdatoen.")
 		}
 	}
@@ -97,7 +113,7 @@ func ValidateYdelse(in YdelseInput, c *codes.Snapshot, ownKommune string, today 
 		errs.Add(FieldVarighed, "Vælg periodeydelse eller stykydelse.")
 	}
 
-	y.Maalgrupper = validateMaalgrupper(errs, c, in, start)
+	y.Maalgrupper = validateMaalgrupper(errs, c, in, start, kept)
 
 	// Y1: betalingskommune, any of the 98; DAWA and CPR write the code with a leading zero.
 	y.Betalingskommune = strings.TrimSpace(in.Betalingskommune)
@@ -121,20 +137,20 @@ func ValidateYdelse(in YdelseInput, c *codes.Snapshot, ownKommune string, today 
 		}
 	}
 
-	validateFFB(errs, c, in, ind, start, &y)
+	validateFFB(errs, c, in, ind, start, kept, &y)
 	validateTilbudssted(errs, in, ind, start, &y)
 	return y, errs
 }
 
 // validateMaalgrupper checks the målgrupper (Y3): one primary, which may be primary, any
-// secondary ones, all from schemes the start date allows and valid on it.
-func validateMaalgrupper(errs Errors, c *codes.Snapshot, in YdelseInput, start *time.Time) []tenant.Maalgruppe {
+// secondary ones, all from schemes the start date allows and valid on it (unless kept).
+func validateMaalgrupper(errs Errors, c *codes.Snapshot, in YdelseInput, start *time.Time, kept keptCodes) []tenant.Maalgruppe {
 	schemes := schemesFor(start)
 	var out []tenant.Maalgruppe
 	var primary string
 	if strings.TrimSpace(in.PrimaerMaalgruppe) == "" {
 		errs.Add(FieldPrimaerMaalgruppe, "Vælg en primær målgruppe.")
-	} else if m, msg := maalgruppe(c, in.PrimaerMaalgruppe, start, schemes, "Målgruppen"); msg != "" {
+	} else if m, msg := maalgruppe(c, in.PrimaerMaalgruppe, start, schemes, kept, "Målgruppen"); msg != "" {
 		errs.Add(FieldPrimaerMaalgruppe, msg)
 	} else if !m.PrimaryAllowed {
 		errs.Add(FieldPrimaerMaalgruppe, "Målgruppen kan kun bruges som sekundær målgruppe.")
@@ -147,7 +163,7 @@ func validateMaalgrupper(errs Errors, c *codes.Snapshot, in YdelseInput, start *
 		if strings.TrimSpace(v) == "" {
 			continue
 		}
-		m, msg := maalgruppe(c, v, start, schemes, "En sekundær målgruppe")
+		m, msg := maalgruppe(c, v, start, schemes, kept, "En sekundær målgruppe")
 		key := m.Scheme + ":" + m.Code
 		switch {
 		case msg != "":
@@ -165,8 +181,9 @@ func validateMaalgrupper(errs Errors, c *codes.Snapshot, in YdelseInput, start *
 }
 
 // maalgruppe looks up a "scheme:code" value and checks it against the start date (when
-// known). It returns a message starting with what when the value cannot be used.
-func maalgruppe(c *codes.Snapshot, v string, start *time.Time, schemes []string, what string) (codes.Maalgruppe, string) {
+// known; its validity not when kept). It returns a message starting with what when the value
+// cannot be used.
+func maalgruppe(c *codes.Snapshot, v string, start *time.Time, schemes []string, kept keptCodes, what string) (codes.Maalgruppe, string) {
 	scheme, code, ok := schemeCode(v)
 	m, found := c.Maalgruppe(scheme, code)
 	switch {
@@ -176,15 +193,15 @@ func maalgruppe(c *codes.Snapshot, v string, start *time.Time, schemes []string,
 		return m, what + " skal være en FFB-målgruppe, når startdatoen er 01-01-2025 eller senere."
 	case !slices.Contains(schemes, m.Scheme):
 		return m, what + " hører til en kodeliste, der ikke gælder på startdatoen."
-	case start != nil && !m.ValidAt(*start):
+	case start != nil && !kept.Maalgruppe(m.Scheme, m.Code) && !m.ValidAt(*start):
 		return m, what + " gælder ikke på startdatoen."
 	}
 	return m, ""
 }
 
 // validateFFB checks Tilbuds-UUID and Ydelses-UUID (Y4): only for FFB indsatser, required
-// for them from FFBStart, and from the FFB lists.
-func validateFFB(errs Errors, c *codes.Snapshot, in YdelseInput, ind *codes.Indsats, start *time.Time, y *tenant.Ydelse) {
+// for them from FFBStart, and from the FFB lists, valid on the start date unless kept.
+func validateFFB(errs Errors, c *codes.Snapshot, in YdelseInput, ind *codes.Indsats, start *time.Time, kept keptCodes, y *tenant.Ydelse) {
 	fields := []struct {
 		field, value, name string
 		dst                *string
@@ -192,11 +209,11 @@ func validateFFB(errs Errors, c *codes.Snapshot, in YdelseInput, ind *codes.Inds
 	}{
 		{FieldTilbudsUUID, in.TilbudsUUID, "Tilbuds-UUID", &y.TilbudsUUID, func(u string) (bool, bool) {
 			t, ok := c.Tilbudstype("ffb", u)
-			return ok, ok && (start == nil || t.ValidAt(*start))
+			return ok, ok && (start == nil || kept.TilbudsUUID(u) || t.ValidAt(*start))
 		}},
 		{FieldYdelsesUUID, in.YdelsesUUID, "Ydelses-UUID", &y.YdelsesUUID, func(u string) (bool, bool) {
 			f, ok := c.FFBYdelse(u)
-			return ok, ok && (start == nil || f.ValidAt(*start))
+			return ok, ok && (start == nil || kept.YdelsesUUID(u) || f.ValidAt(*start))
 		}},
 	}
 	for _, f := range fields {
