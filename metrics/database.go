@@ -95,16 +95,20 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(receipts, prometheus.GaugeValue, float64(n), string(s))
 		}
 	}
-	if states, err := c.states(ctx); err != nil {
-		failed("indberet_kommuner_delivery", err)
-	} else {
-		for _, s := range deliveryStateNames {
-			if _, ok := states[s]; !ok {
-				states[s] = 0
+	if c.states != nil { // nil: AddDatabase without the kommuner's delivery states
+		if states, err := c.states(ctx); err != nil {
+			failed("indberet_kommuner_delivery", err)
+		} else {
+			shown := map[string]int{}
+			for _, s := range deliveryStateNames {
+				shown[s] = 0
 			}
-		}
-		for s, n := range states {
-			ch <- prometheus.MustNewConstMetric(kommuneStates, prometheus.GaugeValue, float64(n), s)
+			for s, n := range states {
+				shown[s] = n
+			}
+			for s, n := range shown {
+				ch <- prometheus.MustNewConstMetric(kommuneStates, prometheus.GaugeValue, float64(n), s)
+			}
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(dbUp, prometheus.GaugeValue, up)
