@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
@@ -32,6 +33,7 @@ import (
 
 	"indberet/app"
 	"indberet/app/config"
+	"indberet/metrics"
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
@@ -254,6 +256,11 @@ func serve(ctx context.Context, cfg env, logger *slog.Logger, args []string, std
 	if !*workers {
 		app.TuneGC(os.Getenv) // a web process only: the workers' exports and deliveries keep Go's defaults
 	}
+	metricsLn, err := listenMetrics(cfg.Config)
+	if err != nil {
+		return err
+	}
+	defer closeListener(metricsLn)
 	s, err := open(ctx, cfg.Config, *workers)
 	if err != nil {
 		return err
@@ -272,6 +279,7 @@ func serve(ctx context.Context, cfg env, logger *slog.Logger, args []string, std
 		return err
 	}
 	deps.Jobs = riverClient
+	deps.Metrics = s.metrics(metricsLn, "web", logger)
 	web, err := app.New(ctx, deps)
 	if err != nil {
 		return err
@@ -283,6 +291,10 @@ func serve(ctx context.Context, cfg env, logger *slog.Logger, args []string, std
 	g.Go(func() error { return web.Listen(gctx, addr) })
 	if *workers {
 		g.Go(func() error { return worker.Run(gctx, riverClient) })
+	}
+	if deps.Metrics != nil {
+		logger.Info("serving metrics", "addr", metricsLn.Addr().String())
+		g.Go(func() error { return deps.Metrics.Serve(gctx, metricsLn) })
 	}
 	return g.Wait()
 }
@@ -297,6 +309,11 @@ func workOnly(ctx context.Context, cfg env, logger *slog.Logger, args []string, 
 	if err := cfg.CheckStart(false, true); err != nil {
 		return err
 	}
+	metricsLn, err := listenMetrics(cfg.Config)
+	if err != nil {
+		return err
+	}
+	defer closeListener(metricsLn)
 	s, err := open(ctx, cfg.Config, false)
 	if err != nil {
 		return err
@@ -308,7 +325,49 @@ func workOnly(ctx context.Context, cfg env, logger *slog.Logger, args []string, 
 		return err
 	}
 	logger.Info("worker started")
-	return worker.Run(ctx, c)
+	m := s.metrics(metricsLn, "jobs", logger)
+	if m == nil {
+		return worker.Run(ctx, c)
+	}
+	logger.Info("serving metrics", "addr", metricsLn.Addr().String())
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return worker.Run(gctx, c) })
+	g.Go(func() error { return m.Serve(gctx, metricsLn) })
+	return g.Wait()
+}
+
+// listenMetrics opens METRICS_ADDR when it is set (nil when not), before the process
+// connects to the database, so that a taken address stops it at once.
+func listenMetrics(cfg config.Config) (net.Listener, error) {
+	if cfg.MetricsAddr == "" {
+		return nil, nil
+	}
+	return metrics.Listen(cfg.MetricsAddr)
+}
+
+// closeListener closes ln, if any (Serve closes it too; a second close does nothing).
+func closeListener(ln net.Listener) {
+	if ln != nil {
+		_ = ln.Close()
+	}
+}
+
+// metrics are the process's metrics to serve on ln (nil without ln: no METRICS_ADDR): its
+// pools, the first named name ("web", or "jobs" in a worker, whose one pool is the jobs'),
+// and the database's metrics, read on that pool.
+func (s *services) metrics(ln net.Listener, name string, logger *slog.Logger) *metrics.Metrics {
+	if ln == nil {
+		return nil
+	}
+	m := metrics.New()
+	m.AddPool(name, s.db.Pool)
+	if s.work != s.db {
+		m.AddPool("jobs", s.work.Pool)
+	}
+	// The kommuner's delivery states from today's data, until issue 15's delivery-state
+	// function (I9) takes its place here.
+	m.AddDatabase(s.db, metrics.TodaysDeliveryStates(s.db, time.Now), logger)
+	return m
 }
 
 func migrate(ctx context.Context, cfg env, args []string, stdout io.Writer) error {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -16,6 +18,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"indberet/app"
 	"indberet/app/config"
@@ -475,5 +482,276 @@ func TestFlyTrustsOnlyFlysProxy(t *testing.T) {
 		if trusted(a) {
 			t.Errorf("fly.toml's TRUSTED_PROXIES %q trusts %s", m[1], a)
 		}
+	}
+}
+
+// freeAddr is an address of 127.0.0.1 with a port nothing listens on just now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startCommand runs the command args (serve, worker) in the background until the test ends,
+// and returns a function that stops it and returns its error.
+func startCommand(t *testing.T, args ...string) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, args, nil, io.Discard) }()
+	stopped := false
+	var err error
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			select {
+			case err = <-errc:
+			case <-time.After(60 * time.Second):
+				err = fmt.Errorf("%v did not stop", args)
+			}
+		}
+		return err
+	}
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// waitFor polls url until it answers, for at most 60 s.
+func waitFor(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(url)
+		if err == nil {
+			res.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not answer: %v", url, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// scrapeMetrics gets url and parses it with the Prometheus text parser.
+func scrapeMetrics(t *testing.T, url string) map[string]*dto.MetricFamily {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", url, res.StatusCode, body)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("parse %s: %v\n%s", url, err, body)
+	}
+	return fams
+}
+
+// metricValues are the values of fams' metric name by its labels written name=value,… in the
+// order they come (the text format sorts them by name).
+func metricValues(fams map[string]*dto.MetricFamily, name string) map[string]float64 {
+	out := map[string]float64{}
+	for _, m := range fams[name].GetMetric() {
+		var ls []string
+		for _, l := range m.GetLabel() {
+			ls = append(ls, l.GetName()+"="+l.GetValue())
+		}
+		v := m.GetGauge().GetValue() + m.GetCounter().GetValue() + float64(m.GetHistogram().GetSampleCount())
+		out[strings.Join(ls, ",")] = v
+	}
+	return out
+}
+
+// TestServeMetrics (issue 15, the run's health): `serve` and `worker` with METRICS_ADDR serve
+// /metrics there, not on the app's port: requests by route pattern (no id, no CPR number, no
+// path of a 404 in any label) and status with their durations, River's jobs, the receipts,
+// the kommuner per delivery state and the pools, parsed by Prometheus's text parser.
+func TestServeMetrics(t *testing.T) {
+	t.Setenv("DATABASE_URL", tenanttest.OwnerURL(t))
+	t.Setenv("LOG_LEVEL", "error")
+	ctx := context.Background()
+	if err := run(ctx, []string{"demo", "--allow-database-url"}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	// 147 delivers the current periode (the previous month): a leverance, a receipt, jobs.
+	if err := run(ctx, []string{"deliver", "--kommune", "147", "--wait"}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	appAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	_, port, _ := net.SplitHostPort(appAddr)
+	t.Setenv("PORT", port)
+	t.Setenv("METRICS_ADDR", metricsAddr)
+	stop := startCommand(t, "serve")
+	base := "http://" + appAddr
+	waitFor(t, base+"/healthz")
+	waitFor(t, "http://"+metricsAddr+"/metrics")
+
+	cprInPath := "0101011234"
+	for _, r := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/healthz", 200},
+		{"HEAD", "/healthz", 200},
+		{"GET", "/findes-ikke/4711", 404},
+		{"GET", "/sager/4711/rediger", 303}, // an id: to the login
+		{"GET", "/indberetninger/" + cprInPath, 303},
+		{"DELETE", "/healthz", 405},
+		{"GET", "/metrics", 404}, // not on the app's port
+	} {
+		req, _ := http.NewRequest(r.method, base+r.path, nil)
+		res, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != r.status {
+			t.Errorf("%s %s: %d, want %d", r.method, r.path, res.StatusCode, r.status)
+		}
+	}
+	if res, err := http.Get("http://" + metricsAddr + "/"); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Errorf("GET / on METRICS_ADDR: %v %v, want 404", res, err)
+	}
+
+	fams := scrapeMetrics(t, "http://"+metricsAddr+"/metrics")
+	requests := metricValues(fams, "indberet_http_requests_total")
+	for labels, want := range map[string]float64{
+		"method=GET,route=/sager/:id/rediger,status=303":     1,
+		"method=GET,route=/indberetninger/:liste,status=303": 1,
+		"method=HEAD,route=/healthz,status=200":              1,
+		"method=GET,route=unmatched,status=404":              2, // /findes-ikke/4711 and /metrics
+		"method=DELETE,route=unmatched,status=405":           1,
+	} {
+		if requests[labels] != want {
+			t.Errorf("indberet_http_requests_total{%s} = %v, want %v; all: %v", labels, requests[labels], want, requests)
+		}
+	}
+	if requests["method=GET,route=/healthz,status=200"] < 1 {
+		t.Errorf("no GET /healthz counted: %v", requests)
+	}
+	durations := fams["indberet_http_request_duration_seconds"]
+	if durations.GetType() != dto.MetricType_HISTOGRAM {
+		t.Fatalf("indberet_http_request_duration_seconds: %v, want a histogram", durations.GetType())
+	}
+	if got := metricValues(fams, "indberet_http_request_duration_seconds")["method=GET,route=/sager/:id/rediger"]; got != 1 {
+		t.Errorf("duration of /sager/:id/rediger observed %v times, want 1", got)
+	}
+	for _, m := range durations.GetMetric() {
+		if h := m.GetHistogram(); len(h.GetBucket()) < 10 || h.GetSampleSum() <= 0 {
+			t.Errorf("histogram %v: %d buckets, sum %v", m.GetLabel(), len(h.GetBucket()), h.GetSampleSum())
+		}
+	}
+	// No label of any metric holds a path's id, a CPR number or a 404's path.
+	for name, f := range fams {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if v := l.GetValue(); strings.Contains(v, "4711") || strings.Contains(v, cprInPath) || strings.Contains(v, "findes") {
+					t.Errorf("%s has the label %s=%q", name, l.GetName(), v)
+				}
+			}
+		}
+	}
+
+	if up := metricValues(fams, "indberet_metrics_db_up")[""]; up != 1 {
+		t.Errorf("indberet_metrics_db_up = %v", up)
+	}
+	jobs := metricValues(fams, "indberet_river_jobs")
+	if jobs["kind=delivery_kommune,state=completed"] != 1 || jobs["kind=delivery_run,state=completed"] != 1 {
+		t.Errorf("indberet_river_jobs: %v, want 147's delivery_run and delivery_kommune completed", jobs)
+	}
+	var receipts float64
+	for _, v := range metricValues(fams, "indberet_receipts") {
+		receipts += v
+	}
+	if receipts != 1 || len(metricValues(fams, "indberet_receipts")) != 4 {
+		t.Errorf("indberet_receipts: %v, want 147's one receipt in one of the 4 states", metricValues(fams, "indberet_receipts"))
+	}
+	states := metricValues(fams, "indberet_kommuner_delivery")
+	if states["state=delivered"] != 1 || states["state=afventer"]+states["state=forsinket"] != 2 || states["state=failed"] != 0 {
+		t.Errorf("indberet_kommuner_delivery: %v, want 147 delivered and 101 and 751 not", states)
+	}
+	pools := metricValues(fams, "indberet_db_pool_max_connections")
+	if pools["pool=web"] != 10 || pools["pool=jobs"] != 10 || len(pools) != 2 {
+		t.Errorf("indberet_db_pool_max_connections: %v, want web and jobs of 10 (DATABASE_POOL_MAX 20 split)", pools)
+	}
+	if conns := metricValues(fams, "indberet_db_pool_connections"); conns["pool=web,state=idle"]+conns["pool=web,state=acquired"] < 1 {
+		t.Errorf("indberet_db_pool_connections: %v, want the web pool's connections", conns)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+
+	// `worker` serves its own: its one pool, the jobs'; no requests.
+	t.Setenv("METRICS_ADDR", freeAddr(t))
+	stop = startCommand(t, "worker")
+	waitFor(t, "http://"+os.Getenv("METRICS_ADDR")+"/metrics")
+	fams = scrapeMetrics(t, "http://"+os.Getenv("METRICS_ADDR")+"/metrics")
+	if pools := metricValues(fams, "indberet_db_pool_max_connections"); pools["pool=jobs"] != 20 || len(pools) != 1 {
+		t.Errorf("worker's indberet_db_pool_max_connections: %v, want jobs of 20", pools)
+	}
+	if fams["indberet_http_requests_total"] != nil || metricValues(fams, "indberet_kommuner_delivery")["state=delivered"] != 1 {
+		t.Errorf("worker's metrics: requests %v, kommuner %v", fams["indberet_http_requests_total"], metricValues(fams, "indberet_kommuner_delivery"))
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("worker: %v", err)
+	}
+}
+
+// METRICS_ADDR: a wrong value or a taken address stops serve and worker at their start, with
+// a message naming the variable, before they connect to the database.
+func TestMetricsAddrAtStart(t *testing.T) {
+	t.Setenv("DATABASE_URL", unreachable)
+	ctx := context.Background()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, c := range []struct{ addr, want string }{
+		{"9091", "METRICS_ADDR: want host:port or :port, e.g. :9091"},
+		{":8080", "METRICS_ADDR: port 8080 is PORT"},
+		{taken.Addr().String(), "METRICS_ADDR " + taken.Addr().String() + ": listen tcp"},
+	} {
+		t.Setenv("METRICS_ADDR", c.addr)
+		for _, args := range [][]string{{"serve"}, {"serve", "--workers=false"}, {"worker"}} {
+			err := run(ctx, args, nil, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("METRICS_ADDR=%s %v: %v, want %q", c.addr, args, err, c.want)
+			}
+		}
+	}
+}
+
+// fly.toml serves each process's /metrics on METRICS_ADDR and declares the same port and
+// path in [metrics], where Fly scrapes it; not on the app's internal port.
+func TestFlyScrapesMetrics(t *testing.T) {
+	b, err := os.ReadFile("fly.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := regexp.MustCompile(`(?m)^\s*METRICS_ADDR\s*=\s*"([^"]*)"`).FindSubmatch(b)
+	section := regexp.MustCompile(`(?m)^\[metrics\]\s*\n\s*port\s*=\s*(\d+)\s*\n\s*path\s*=\s*"([^"]*)"`).FindSubmatch(b)
+	internal := regexp.MustCompile(`(?m)^\s*internal_port\s*=\s*(\d+)`).FindSubmatch(b)
+	if addr == nil || section == nil || internal == nil {
+		t.Fatalf("fly.toml: METRICS_ADDR %q, [metrics] %q, internal_port %q", addr, section, internal)
+	}
+	if string(addr[1]) != ":"+string(section[1]) || string(section[2]) != "/metrics" || string(section[1]) == string(internal[1]) {
+		t.Errorf("fly.toml: METRICS_ADDR %s, [metrics] port %s path %s, internal_port %s", addr[1], section[1], section[2], internal[1])
+	}
+	if _, err := config.Parse(func(k string) string {
+		return map[string]string{"METRICS_ADDR": string(addr[1]), "PORT": string(internal[1])}[k]
+	}); err != nil {
+		t.Error(err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/app/config"
+	"indberet/metrics"
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
@@ -41,6 +42,9 @@ type Deps struct {
 	// RequestTimeout is how long a request may take before its work is cancelled (0:
 	// requestTimeout).
 	RequestTimeout time.Duration
+	// Metrics counts and times the requests (metrics.go) when the process serves /metrics
+	// (METRICS_ADDR); nil: nothing is measured.
+	Metrics *metrics.Metrics
 }
 
 // writeTimeout is how long writing a response may make no progress, unless Deps says.
@@ -91,10 +95,13 @@ func newApp(ctx context.Context, d Deps, extra []Route) (*App, error) {
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          d.Config.Proxies.Strings(),
 	})
+	if d.Metrics != nil {
+		a.fiber.Use(a.observe)
+	}
 	a.fiber.Use(a.findClient, a.securityHeaders, a.requestLog, a.withDeadline, a.loadSession)
 	a.routes = append(a.routeTable(), extra...)
 	for _, r := range a.routes {
-		handlers := []fiber.Handler{a.checkCSRF, a.authorize(r), a.checkInput, r.Handler}
+		handlers := []fiber.Handler{markRoute(r.Path), a.checkCSRF, a.authorize(r), a.checkInput, r.Handler}
 		a.fiber.Add(r.Method, r.Path, handlers...)
 		if r.Method == fiber.MethodGet {
 			// HEAD answers like GET without the body (health checks, link checkers); Fiber's

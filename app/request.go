@@ -20,6 +20,7 @@ type request struct {
 	user    *accounts.User    // nil when not logged in
 	roles   []string          // the user's roles in their domain
 	ip      string            // the client's address (findClient)
+	route   string            // the pattern of the route table's route that answers (markRoute)
 }
 
 const requestKey = "indberet.request"

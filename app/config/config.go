@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/url"
 	"os"
@@ -57,6 +58,10 @@ type Config struct {
 	// LogRetentionMonths is LOG_RETENTION in months: how long the audit and CPR access logs
 	// are kept (retention.go); 0 when unset: the worker's default, 5 years.
 	LogRetentionMonths int
+	// MetricsAddr is METRICS_ADDR, the host:port of the process's own /metrics server
+	// (package metrics); empty: none. Never the public PORT: the app's port is the one the
+	// proxy exposes.
+	MetricsAddr string
 }
 
 // FromEnv reads the configuration from the environment.
@@ -122,6 +127,9 @@ func Parse(getenv func(string) string) (Config, error) {
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		return c, fmt.Errorf("MAIL_FROM: want an address such as \"Indberet <noreply@example.dk>\": %w", err)
 	}
+	if c.MetricsAddr, err = metricsAddr(getenv("METRICS_ADDR"), c.Port); err != nil {
+		return c, err
+	}
 	proxies, err := parseProxies(getenv("TRUSTED_PROXIES"), getenv("FLY_APP_NAME") != "")
 	if err != nil {
 		return c, fmt.Errorf("TRUSTED_PROXIES: %w", err)
@@ -165,6 +173,27 @@ func databasePoolMax(v string) (int, error) {
 		return 0, fmt.Errorf("DATABASE_POOL_MAX: want a number of connections from 1 to 10000, got %q", v)
 	}
 	return n, nil
+}
+
+// metricsAddr reads METRICS_ADDR: "" (no metrics server) or host:port with a port of its own,
+// not the app's (port): /metrics must not be reachable where the app's users are.
+func metricsAddr(v string, port int) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	_, p, err := net.SplitHostPort(v)
+	if err != nil {
+		return "", fmt.Errorf("METRICS_ADDR: want host:port or :port, e.g. :9091, got %q", v)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("METRICS_ADDR: want a port from 1 to 65535 after the colon, e.g. :9091, got %q", v)
+	}
+	if n == port { // the app listens on every address of PORT
+		return "", fmt.Errorf("METRICS_ADDR: port %d is PORT, the app's public port; give /metrics a port of its own, e.g. :9091", n)
+	}
+	return v, nil
 }
 
 // Secure tells whether the app is reached over https.

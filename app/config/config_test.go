@@ -154,3 +154,35 @@ func TestLogRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsAddr: METRICS_ADDR (issue 15, the run's health) is off unless set, host:port or
+// :port, never the app's PORT; a wrong value stops the start with a message naming the
+// variable and an example.
+func TestMetricsAddr(t *testing.T) {
+	for v, want := range map[string]string{"": "", ":9091": ":9091", " 127.0.0.1:9091 ": "127.0.0.1:9091",
+		"[::1]:9091": "[::1]:9091", "localhost:65535": "localhost:65535"} {
+		c, err := Parse(env(map[string]string{"METRICS_ADDR": v}))
+		if err != nil || c.MetricsAddr != want {
+			t.Errorf("METRICS_ADDR=%q: %q, %v; want %q", v, c.MetricsAddr, err, want)
+		}
+	}
+	for v, want := range map[string]string{
+		"9091":           "want host:port or :port",
+		"localhost":      "want host:port or :port",
+		":metrics":       "want a port from 1 to 65535",
+		":0":             "want a port from 1 to 65535",
+		":65536":         "want a port from 1 to 65535",
+		":8080":          "port 8080 is PORT",
+		"127.0.0.1:8080": "port 8080 is PORT",
+	} {
+		_, err := Parse(env(map[string]string{"METRICS_ADDR": v}))
+		if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") || !strings.Contains(err.Error(), want) ||
+			!strings.Contains(err.Error(), ":9091") {
+			t.Errorf("METRICS_ADDR=%q: %v, want an error with %q and an example", v, err, want)
+		}
+	}
+	if _, err := Parse(env(map[string]string{"METRICS_ADDR": ":9000", "PORT": "9000"})); err == nil ||
+		!strings.Contains(err.Error(), "port 9000 is PORT") {
+		t.Errorf("METRICS_ADDR on PORT 9000: %v", err)
+	}
+}
