@@ -33,7 +33,7 @@ import (
 
 	"indberet/app"
 	"indberet/app/config"
-	"indberet/metrics"
+	"indberet/app/metrics"
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"

@@ -16,7 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/app/config"
-	"indberet/metrics"
+	"indberet/app/metrics"
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
