@@ -78,10 +78,10 @@ func TestSendIgen(t *testing.T) {
 	other := b.client()
 	other.login("kommuneadmin.147@demo.invalid")
 	other.post(path, nil, true).mustStatus(t, http.StatusNotFound)
-	other.get("/udbakke/" + id).mustStatus(t, http.StatusNotFound)
+	other.get("/udbakke/"+id).mustStatus(t, http.StatusNotFound)
 	platform := b.client()
 	platform.login("platform@demo.invalid")
-	if r := platform.get("/udbakke/" + id).mustStatus(t, http.StatusOK); contains(r.body, `action="`+path+`"`) {
+	if r := platform.get("/udbakke/"+id).mustStatus(t, http.StatusOK); contains(r.body, `action="`+path+`"`) {
 		t.Errorf("the platform administrator is offered Send igen")
 	}
 	if n := len(b.receiptJobs()); n != 0 {
