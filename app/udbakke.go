@@ -44,8 +44,13 @@ func (a *App) udbakke(c *fiber.Ctx) error {
 		return err
 	}
 	v := views.Udbakke{AlleKommuner: s.AllKommuner, Lokalt: a.deps.Config.SMTPURL == ""}
+	canResend := a.can(c, access.MailResend)
 	for _, m := range ms {
-		v.Rows = append(v.Rows, a.udbakkeRow(m))
+		r := a.udbakkeRow(m)
+		if canResend && worker.CheckResend(m) == nil {
+			r.SendIgen = views.UdbakkeMailPath(m.ID) + "#send-igen"
+		}
+		v.Rows = append(v.Rows, r)
 	}
 	if more {
 		v.NextURL = views.PageURL(views.UdbakkePath, q.Kommune, ms[len(ms)-1].ID)

@@ -92,6 +92,10 @@ func TestSendIgen(t *testing.T) {
 	// first order; the order is enqueued, rendered with BASE_URL, and shown.
 	admin := b.client()
 	admin.login("kommuneadmin.101@demo.invalid")
+	admin.get("/udbakke").mustStatus(t, http.StatusOK).mustContain(t, `href="/udbakke/`+id+`#send-igen"`)
+	if r := platform.get("/udbakke").mustStatus(t, http.StatusOK); contains(r.body, "#send-igen") {
+		t.Errorf("the platform administrator's Udbakke offers Send igen")
+	}
 	admin.get("/udbakke/"+id).mustStatus(t, http.StatusOK).mustContain(t, `action="`+path+`"`, "Send igen",
 		"med link til http://indberet.test:8080", "<h2>Afsendelser</h2>", "550 5.1.1 Mailbox does not exist")
 	r := admin.post(path, nil, true).mustStatus(t, http.StatusSeeOther)

@@ -143,6 +143,9 @@ type UdbakkeRow struct {
 	Forsoeg  int
 	Oprettet string // DD-MM-YYYY HH:MM
 	Sendt    string // DD-MM-YYYY HH:MM; "" when not sent
+	// SendIgen is the e-mail's page at its Send igen (I10) when it may be sent again and the
+	// user may order it; "" otherwise.
+	SendIgen string
 }
 
 // UdbakkeMail is one e-mail as sent, with its orders to send and *Send igen* (I10).

@@ -14,7 +14,7 @@ import (
 // The refusals of a Send igen, in Danish for the screen (422).
 const (
 	msgResendSendt          = "Kvitteringen er allerede sendt. En sendt kvittering sendes ikke igen."
-	msgResendAfventer       = "Kvitteringen venter allerede på at blive sendt. Den sendes ikke to gange; følg resultatet under Forsøg."
+	msgResendAfventer       = "Kvitteringen venter allerede på at blive sendt. Den sendes ikke to gange; følg resultatet under Afsendelser."
 	msgResendIngenModtager  = "Kommunen har ingen kvitteringsmodtager under Kontaktoplysninger. Angiv en, og send så kvitteringen igen."
 	msgResendIkkeKvittering = "Kun kvitteringer kan sendes igen."
 )
