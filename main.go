@@ -46,6 +46,18 @@ import (
 // localDir is where the local cluster lives when DATABASE_URL is not set.
 const localDir = ".data/pg"
 
+// stderr is where the commands write what they say to the operator beside their output (a
+// test reads it).
+var stderr io.Writer = os.Stderr
+
+// sayMailNotes tells the operator of a process that sends the receipts where they go when
+// they will not be sent as the server's are (I3, I10: config.MailNotes).
+func sayMailNotes(cfg config.Config) {
+	for _, n := range cfg.MailNotes() {
+		fmt.Fprintln(stderr, n)
+	}
+}
+
 // commands are the commands with their synopsis and what they do (Danish), for the usage
 // texts: `indberet` alone lists them, `indberet <command> --help` shows one with its flags.
 var commands = []struct{ name, synopsis, what string }{
@@ -253,6 +265,9 @@ func serve(ctx context.Context, cfg env, logger *slog.Logger, args []string, std
 	if err := cfg.CheckStart(true, *workers); err != nil {
 		return err
 	}
+	if *workers {
+		sayMailNotes(cfg.Config)
+	}
 	if !*workers {
 		app.TuneGC(os.Getenv) // a web process only: the workers' exports and deliveries keep Go's defaults
 	}
@@ -314,6 +329,7 @@ func workOnly(ctx context.Context, cfg env, logger *slog.Logger, args []string, 
 		return err
 	}
 	defer closeListener(metricsLn)
+	sayMailNotes(cfg.Config)
 	s, err := open(ctx, cfg.Config, false)
 	if err != nil {
 		return err
@@ -543,6 +559,9 @@ func deliver(ctx context.Context, cfg env, logger *slog.Logger, args []string, s
 	}
 	if err := cfg.CheckStart(false, *wait); err != nil {
 		return err
+	}
+	if *wait { // this process sends the receipts (I3, I10)
+		sayMailNotes(cfg.Config)
 	}
 	s, err := open(ctx, cfg.Config, false)
 	if err != nil {

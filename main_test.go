@@ -755,3 +755,74 @@ func TestFlyScrapesMetrics(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDeliverWaitSaysWhereReceiptsGo (I3, I10): `indberet deliver --wait` sends the receipts
+// with the server's configuration, and says on stderr when they are only stored (no SMTP_URL,
+// MAIL_MODE=outbox) and where their links point (the default without BASE_URL); the receipts
+// carry that link.
+func TestDeliverWaitSaysWhereReceiptsGo(t *testing.T) {
+	t.Setenv("DATABASE_URL", tenanttest.OwnerURL(t))
+	for _, k := range []string{"BASE_URL", "SMTP_URL", "MAIL_MODE", "MAIL_FROM", "PORT"} {
+		t.Setenv(k, "")
+	}
+	ctx := context.Background()
+	if err := run(ctx, []string{"demo", "--allow-database-url"}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var said bytes.Buffer
+	stderr = &said
+	t.Cleanup(func() { stderr = os.Stderr })
+	deliver := func(kommune string) string {
+		t.Helper()
+		said.Reset()
+		if err := run(ctx, []string{"deliver", "--kommune", kommune, "--wait"}, nil, io.Discard); err != nil {
+			t.Fatalf("deliver --wait for %s: %v\n%s", kommune, err, said.String())
+		}
+		return said.String()
+	}
+	s := deliver("101")
+	for _, want := range []string{"Kvitteringer gemmes lokalt i Udbakken og sendes ikke: SMTP_URL er ikke sat.",
+		"Links i kvitteringer peger på http://localhost:8080: BASE_URL er ikke sat.", "Send igen"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("deliver --wait without SMTP_URL and BASE_URL said:\n%s\nwant %q", s, want)
+		}
+	}
+	t.Setenv("BASE_URL", "https://indberet.example")
+	t.Setenv("MAIL_MODE", "outbox")
+	s = deliver("147")
+	for _, want := range []string{"sendes ikke: MAIL_MODE=outbox.", "Links i kvitteringer peger på https://indberet.example (BASE_URL)."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("deliver --wait with MAIL_MODE=outbox said:\n%s\nwant %q", s, want)
+		}
+	}
+
+	db, err := tenant.Open(ctx, os.Getenv("DATABASE_URL"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
+		ms, _, err := tx.Mails(ctx, tenant.MailQuery{})
+		if err != nil {
+			return err
+		}
+		want := map[string]string{"101": "http://localhost:8080/leverancer/", "147": "https://indberet.example/leverancer/"}
+		for _, m := range ms {
+			full, err := tx.Mail(ctx, m.ID)
+			if err != nil {
+				return err
+			}
+			if m.Status != tenant.MailGemtLokalt || !strings.Contains(full.Text, want[m.Kommune]) {
+				t.Errorf("receipt of %s: %s, want gemt lokalt with a link to %s:\n%s", m.Kommune, m.Status, want[m.Kommune], full.Text)
+			}
+			delete(want, m.Kommune)
+		}
+		if len(want) > 0 {
+			t.Errorf("no receipt of %v", want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

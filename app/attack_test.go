@@ -126,6 +126,7 @@ var attackSurface = map[string]surface{
 	"GET " + views.UdbakkePath:                  {fields: []string{"kommune", "efter"}, cursor: true},
 	"GET /udbakke/:id":                          {},
 	"GET /udbakke/:id/html":                     {},
+	"POST /udbakke/:id/send-igen":               {}, // reads no field; the matrix's receipt is sent, so it is refused (422)
 	"GET " + views.RevisionPath:                 {form: self, cursor: true},
 	"POST " + views.RevisionPath:                {form: views.RevisionPath, cursor: true},
 	"GET " + views.CPRAdgangPath:                {form: self, cursor: true},

@@ -104,8 +104,8 @@ func (f matrixFixture) path(t *testing.T, route string) (string, bool) {
 }
 
 // newMatrixFixture puts the fixture's data in kommune 101 (Niels Hansen's sag and ydelser
-// delivered, a leverance with its receipt, a finished export) and checks that the demo users
-// have the kommune and roles matrixUsers says.
+// delivered, a leverance with its receipt, sent, and a finished export) and checks that the
+// demo users have the kommune and roles matrixUsers says.
 func (b *bundle) newMatrixFixture() matrixFixture {
 	b.t.Helper()
 	t := b.t
@@ -129,6 +129,10 @@ func (b *bundle) newMatrixFixture() matrixFixture {
 		}
 		f.leverance, f.mail, err = insertReceipt(ctx, tx, "2026M09")
 		if err != nil {
+			return err
+		}
+		// Sent, so that no request of the matrix or the attack suite sends it again (I10).
+		if err := tx.SetMailStatus(ctx, f.mail, tenant.MailAttempt{Status: tenant.MailSendt, Attempted: true}); err != nil {
 			return err
 		}
 		e, err := tenanttest.FinishedEksport(ctx, tx, "CPR-nummer\r\n150362-1235\r\n", demo.NielsHansenCPR)

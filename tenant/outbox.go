@@ -12,13 +12,18 @@ import (
 // The outbox (*Udbakke*, migration 00012): every e-mail the system sends, recorded before it
 // is sent, with its state. Today the only kind is the receipt of a leverance to the
 // kommune's Kvitteringsmodtager (I3, K3).
+//
+// Each order to send an e-mail is recorded beside it (outbox_sends, 00028, I10): the first,
+// made when the e-mail is recorded, and each *Send igen* of one that is fejlet or gemt lokalt,
+// with who asked, when, to whom, with which link, and the result. At most one is open.
 
 // MailStatus is where an e-mail stands.
 type MailStatus string
 
-// The states of an e-mail. Afventer is the only one that changes: to sendt, to fejlet (a
-// permanent SMTP error, no recipient, or the last attempt failed) or, without SMTP_URL, to
-// gemt lokalt (recorded and shown, not sent).
+// The states of an e-mail. Afventer changes to sendt, to fejlet (a permanent SMTP error, no
+// recipient, or the last attempt failed) or, without SMTP_URL, to gemt lokalt (recorded and
+// shown, not sent). Fejlet and gemt lokalt go back to afventer by a Send igen (I10,
+// ResendMail); sendt is final.
 const (
 	MailAfventer   MailStatus = "afventer"
 	MailSendt      MailStatus = "sendt"
@@ -26,8 +31,13 @@ const (
 	MailGemtLokalt MailStatus = "gemt_lokalt"
 )
 
-// Final tells whether the state is the last one the e-mail gets.
+// Final tells whether the state ends an order to send: the job has nothing more to do.
 func (s MailStatus) Final() bool { return s != MailAfventer }
+
+// Resendable tells whether an e-mail in this state may be sent again (I10): it was not sent
+// (fejlet) or only recorded (gemt lokalt). A sent one is not sent twice, and one that waits
+// is already on its way.
+func (s MailStatus) Resendable() bool { return s == MailFejlet || s == MailGemtLokalt }
 
 // Label is the state as the screens write it.
 func (s MailStatus) Label() string {
@@ -59,6 +69,9 @@ type NewMail struct {
 	MessageID   string // the Message-ID header, the same on every attempt
 	Status      MailStatus
 	LastError   string
+	// Link is the address of the leverance the e-mail carries, recorded with the order
+	// (outbox_sends) so that the history tells which link each order sent.
+	Link string
 }
 
 // Mail is a recorded e-mail.
@@ -94,7 +107,8 @@ func scanMail(row pgx.Row, bodies bool) (Mail, error) {
 	return m, row.Scan(dest...)
 }
 
-// InsertMail records m for the scope kommune, with an audit record, and returns it as stored.
+// InsertMail records m for the scope kommune with its first order to send (by the scope's
+// actor) and an audit record, and returns it as stored.
 func (t *Tx) InsertMail(ctx context.Context, m NewMail) (Mail, error) {
 	if m.Status == "" {
 		m.Status = MailAfventer
@@ -112,6 +126,9 @@ func (t *Tx) InsertMail(ctx context.Context, m NewMail) (Mail, error) {
 		m.Status, m.LastError), true)
 	if err != nil {
 		return Mail{}, fmt.Errorf("insert mail: %w", err)
+	}
+	if _, err := t.insertMailSend(ctx, stored.ID, m); err != nil {
+		return Mail{}, err
 	}
 	return stored, t.Audit(ctx, AuditEntry{Action: "mail.create", Entity: "mail", EntityID: strconv.FormatInt(stored.ID, 10),
 		After: map[string]any{"kind": m.Kind, "leverance_id": m.LeveranceID, "to": m.ToAddress, "subject": m.Subject,
@@ -138,8 +155,8 @@ type MailAttempt struct {
 	Error     string     // the error of the attempt ("" on success)
 }
 
-// SetMailStatus records the outcome of an attempt on the scope kommune's e-mail id; a final
-// state gets an audit record.
+// SetMailStatus records the outcome of an attempt on the scope kommune's e-mail id, on the
+// e-mail and on its open order (outbox_sends); a final state gets an audit record.
 func (t *Tx) SetMailStatus(ctx context.Context, id int64, a MailAttempt) error {
 	inc := 0
 	if a.Attempted {
@@ -155,6 +172,14 @@ func (t *Tx) SetMailStatus(ctx context.Context, id int64, a MailAttempt) error {
 	}
 	if tag.RowsAffected() != 1 {
 		return fmt.Errorf("set mail status %d: %w", id, ErrNotFound)
+	}
+	// The open order, if any (every e-mail has one from 00028 on while it waits).
+	if _, err := t.tx.Exec(ctx, `
+		UPDATE outbox_sends SET status = $3, attempts = attempts + $4, last_error = $5,
+			finished_at = CASE WHEN $3 <> 'afventer' THEN now() END
+		WHERE kommune_kode = $1 AND mail_id = $2 AND status = 'afventer'`,
+		t.scope.Kommune, id, a.Status, inc, a.Error); err != nil {
+		return fmt.Errorf("set mail send status: %w", err)
 	}
 	if !a.Status.Final() {
 		return nil
@@ -207,4 +232,105 @@ func onePage[T any](rows []T, limit int) ([]T, bool) {
 func (t *Tx) Mail(ctx context.Context, id int64) (Mail, error) {
 	m, err := scanMail(t.tx.QueryRow(ctx, `SELECT `+mailListColumns+`, body_text, body_html FROM outbox WHERE id = $1`, id), true)
 	return m, notFound(err, "mail")
+}
+
+// MailSend is one order to send an e-mail (outbox_sends, I10): the first, the receipt job's,
+// or a Send igen by a user, with its result.
+type MailSend struct {
+	ID               int64
+	MailID           int64
+	RequestedBy      int64  // the user; 0 for the system
+	RequestedByEmail string // the user's e-mail or the system actor (system:kvittering)
+	RequestedAt      time.Time
+	ToName           string
+	ToAddress        string // "" when there was no recipient
+	Link             string // the leverance's address in the e-mail; "" for orders before 00028
+	Status           MailStatus
+	Attempts         int // SMTP attempts of this order
+	LastError        string
+	FinishedAt       *time.Time
+}
+
+const mailSendColumns = `id, mail_id, coalesce(requested_by, 0), requested_by_email, requested_at, to_name, to_address, link,
+	status, attempts, last_error, finished_at`
+
+func scanMailSend(row pgx.Row) (MailSend, error) {
+	var s MailSend
+	err := row.Scan(&s.ID, &s.MailID, &s.RequestedBy, &s.RequestedByEmail, &s.RequestedAt, &s.ToName, &s.ToAddress, &s.Link,
+		&s.Status, &s.Attempts, &s.LastError, &s.FinishedAt)
+	return s, err
+}
+
+// insertMailSend records an order to send e-mail id as m says, by the scope's actor: open
+// (afventer) unless m's state is final already (no recipient, gemt lokalt at once).
+func (t *Tx) insertMailSend(ctx context.Context, id int64, m NewMail) (MailSend, error) {
+	status := m.Status
+	if status == "" {
+		status = MailAfventer
+	}
+	a := t.scope.Actor
+	s, err := scanMailSend(t.tx.QueryRow(ctx, `
+		INSERT INTO outbox_sends (kommune_kode, mail_id, requested_by, requested_by_email, to_name, to_address, link,
+			status, last_error, finished_at)
+		VALUES ($1, $2, NULLIF($3, 0), $4, $5, $6, $7, $8, $9, CASE WHEN $8 <> 'afventer' THEN now() END)
+		RETURNING `+mailSendColumns,
+		t.scope.Kommune, id, a.UserID, a.Email, m.ToName, m.ToAddress, m.Link, status, m.LastError))
+	if err != nil {
+		return MailSend{}, fmt.Errorf("insert mail send: %w", err)
+	}
+	return s, nil
+}
+
+// MailSends returns the orders to send e-mail id, oldest first (the history of a Send igen,
+// I10); none for another kommune's (T1).
+func (t *Tx) MailSends(ctx context.Context, id int64) ([]MailSend, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+mailSendColumns+` FROM outbox_sends WHERE mail_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("mail sends: %w", err)
+	}
+	ss, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MailSend, error) { return scanMailSend(r) })
+	if err != nil {
+		return nil, fmt.Errorf("mail sends: %w", err)
+	}
+	return ss, nil
+}
+
+// LockMail returns the scope kommune's e-mail id with its bodies, taken for the rest of the
+// transaction (FOR UPDATE), so that two Send igen of it take turns; ErrNotFound for another
+// kommune's (T1).
+func (t *Tx) LockMail(ctx context.Context, id int64) (Mail, error) {
+	m, err := scanMail(t.tx.QueryRow(ctx, `SELECT `+mailListColumns+`, body_text, body_html FROM outbox
+		WHERE kommune_kode = $1 AND id = $2 FOR UPDATE`, t.scope.Kommune, id), true)
+	return m, notFound(err, "mail")
+}
+
+// ResendMail orders the scope kommune's e-mail id sent again as m (I10): the e-mail becomes
+// m (rendered again by the caller: its recipient, sender, subject, bodies and Message-ID)
+// and waits (afventer) with its last error cleared, a new order by the scope's actor is
+// recorded, and the audit log has the change. The caller holds the row (LockMail) and has
+// checked that its state is Resendable; the open order's unique index refuses a second one.
+func (t *Tx) ResendMail(ctx context.Context, id int64, m NewMail) (MailSend, error) {
+	before, err := scanMail(t.tx.QueryRow(ctx, `SELECT `+mailListColumns+` FROM outbox WHERE kommune_kode = $1 AND id = $2`,
+		t.scope.Kommune, id), false)
+	if err != nil {
+		return MailSend{}, notFound(err, "mail")
+	}
+	_, err = t.tx.Exec(ctx, `
+		UPDATE outbox SET to_name = $3, to_address = $4, from_address = $5, subject = $6, body_text = $7, body_html = $8,
+			message_id = $9, status = 'afventer', last_error = '', sent_at = NULL, updated_at = now()
+		WHERE kommune_kode = $1 AND id = $2`,
+		t.scope.Kommune, id, m.ToName, m.ToAddress, m.From, m.Subject, m.Text, m.HTML, m.MessageID)
+	if err != nil {
+		return MailSend{}, fmt.Errorf("resend mail: %w", err)
+	}
+	m.Status, m.LastError = MailAfventer, ""
+	s, err := t.insertMailSend(ctx, id, m)
+	if err != nil {
+		return MailSend{}, err
+	}
+	return s, t.Audit(ctx, AuditEntry{Action: "mail.send_igen", Entity: "mail", EntityID: strconv.FormatInt(id, 10),
+		Before: map[string]any{"status": before.Status, "to": before.ToAddress, "from": before.From,
+			"message_id": before.MessageID, "last_error": before.LastError},
+		After: map[string]any{"status": MailAfventer, "to": m.ToAddress, "from": m.From, "message_id": m.MessageID,
+			"link": m.Link, "send_id": s.ID}})
 }

@@ -78,8 +78,11 @@ func TestOutboxStore(t *testing.T) {
 		if own, _, err := tx.Mails(ctx, tenant.MailQuery{Kommune: "101"}); err != nil || len(own) == 0 {
 			t.Errorf("101 lists its own e-mails by name: %d, %v", len(own), err)
 		}
-		// The content is history: no UPDATE of it, no DELETE.
-		for _, stmt := range []string{`UPDATE outbox SET subject = 'x'`, `DELETE FROM outbox`} {
+		// The e-mail's identity and the orders' history are not the application's to change,
+		// and nothing is deleted (the content changes only by a Send igen, ResendMail, I10).
+		for _, stmt := range []string{`UPDATE outbox SET created_at = now()`, `UPDATE outbox SET leverance_id = NULL`,
+			`DELETE FROM outbox`, `UPDATE outbox_sends SET requested_by_email = 'x'`, `UPDATE outbox_sends SET link = 'x'`,
+			`DELETE FROM outbox_sends`} {
 			err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
 				_, err := tx.PgxTx().Exec(ctx, stmt)
 				return err
@@ -130,6 +133,117 @@ func TestOutboxStore(t *testing.T) {
 		}
 		if len(seneste) != 2 || seneste[0].Kommune != "101" || seneste[0].ID != levs[2] || seneste[1].ID != levs[1] {
 			t.Errorf("seneste: %+v", seneste)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMailSends (I10): each e-mail has its orders to send: the first by whoever recorded it,
+// each Send igen by the user who asked, with the recipient and link it went with and its
+// result; at most one is open, and another kommune's are not read or changed (T1).
+func TestMailSends(t *testing.T) {
+	t.Parallel()
+	db, _ := setup(t)
+	ctx := context.Background()
+	job := tenant.Scope{Kommune: "101", Actor: tenant.Actor{Email: "system:kvittering"}}
+	var id int64
+	err := db.InScope(ctx, job, func(tx *tenant.Tx) error {
+		lev, err := tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M01", SHA256: strings.Repeat("b", 64)}, []byte("<a/>"))
+		if err != nil {
+			return err
+		}
+		m, err := tx.InsertMail(ctx, tenant.NewMail{Kind: tenant.MailKvittering, LeveranceID: lev, ToName: "Gammel",
+			ToAddress: "gammel@101.dk", From: "noreply@localhost", Subject: "Kvittering", Text: "http://localhost:8080/leverancer/1",
+			MessageID: "m1@localhost", Link: "http://localhost:8080/leverancer/1", Status: tenant.MailGemtLokalt})
+		id = m.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := tenant.Scope{Kommune: "101", Actor: tenant.Actor{UserID: 7, Email: "admin@101.dk", IP: "192.0.2.1"}}
+	err = db.InScope(ctx, admin, func(tx *tenant.Tx) error {
+		m, err := tx.LockMail(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !m.Status.Resendable() {
+			t.Errorf("gemt lokalt is not resendable")
+		}
+		_, err = tx.ResendMail(ctx, id, tenant.NewMail{ToName: "Ny", ToAddress: "ny@101.dk", From: "noreply@indberet.dk",
+			Subject: "Kvittering", Text: "https://indberet.dk/leverancer/1", HTML: "<p>ny</p>", MessageID: "m2@indberet.dk",
+			Link: "https://indberet.dk/leverancer/1"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second order while one is open is refused by the database too.
+	err = db.InScope(ctx, admin, func(tx *tenant.Tx) error {
+		_, err := tx.ResendMail(ctx, id, tenant.NewMail{From: "x@y.dk", Subject: "s", MessageID: "m3"})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "outbox_sends_open_key") {
+		t.Errorf("a second open order: %v, want outbox_sends_open_key", err)
+	}
+	err = db.InScope(ctx, job, func(tx *tenant.Tx) error {
+		if err := tx.SetMailStatus(ctx, id, tenant.MailAttempt{Status: tenant.MailAfventer, Attempted: true, Error: "451"}); err != nil {
+			return err
+		}
+		return tx.SetMailStatus(ctx, id, tenant.MailAttempt{Status: tenant.MailSendt, Attempted: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// DST reads them; 147 does not.
+	err = db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
+		m, err := tx.Mail(ctx, id)
+		if err != nil {
+			return err
+		}
+		if m.Status != tenant.MailSendt || m.ToAddress != "ny@101.dk" || m.MessageID != "m2@indberet.dk" || m.HTML != "<p>ny</p>" ||
+			m.Attempts != 2 || m.LastError != "" {
+			t.Errorf("after the Send igen: %+v", m)
+		}
+		ss, err := tx.MailSends(ctx, id)
+		if err != nil {
+			return err
+		}
+		if len(ss) != 2 {
+			t.Fatalf("%d orders, want 2: %+v", len(ss), ss)
+		}
+		if s := ss[0]; s.RequestedByEmail != "system:kvittering" || s.RequestedBy != 0 || s.Status != tenant.MailGemtLokalt ||
+			s.ToAddress != "gammel@101.dk" || s.Link != "http://localhost:8080/leverancer/1" || s.FinishedAt == nil || s.Attempts != 0 {
+			t.Errorf("first order: %+v", s)
+		}
+		if s := ss[1]; s.RequestedByEmail != "admin@101.dk" || s.RequestedBy != 7 || s.Status != tenant.MailSendt ||
+			s.ToAddress != "ny@101.dk" || s.Link != "https://indberet.dk/leverancer/1" || s.FinishedAt == nil || s.Attempts != 2 ||
+			s.LastError != "" {
+			t.Errorf("Send igen: %+v", s)
+		}
+		var audit int
+		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'mail.send_igen' AND entity_id = $1
+			AND user_email = 'admin@101.dk' AND ip = '192.0.2.1' AND after->>'to' = 'ny@101.dk' AND before->>'status' = 'gemt_lokalt'`,
+			fmt.Sprint(id)).Scan(&audit); err != nil || audit != 1 {
+			t.Errorf("%d audit records of the Send igen (%v), want 1", audit, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
+		if ss, err := tx.MailSends(ctx, id); err != nil || len(ss) != 0 {
+			t.Errorf("147 reads 101's orders: %d, %v", len(ss), err)
+		}
+		if _, err := tx.LockMail(ctx, id); err != tenant.ErrNotFound {
+			t.Errorf("147 locks 101's e-mail: %v", err)
+		}
+		if _, err := tx.ResendMail(ctx, id, tenant.NewMail{From: "x@y.dk", Subject: "s", MessageID: "m"}); err != tenant.ErrNotFound {
+			t.Errorf("147 resends 101's e-mail: %v", err)
 		}
 		return nil
 	})

@@ -21,7 +21,7 @@ import (
 // fails when a table with a kommune_kode column is missing here, so a new table cannot
 // escape the tests below.
 var kommuneTables = []string{"kontaktpersoner", "sager", "ydelser", "ydelse_maalgrupper", "audit_log", "cpr_access_log",
-	"cpr_access_log_cprs", "cpr_access_log_nye", "leverancer", "liste_taelling", "liste_taelling_cpr", "leverance_dele", "outbox", "eksporter", "eksport_dele"}
+	"cpr_access_log_cprs", "cpr_access_log_nye", "leverancer", "liste_taelling", "liste_taelling_cpr", "leverance_dele", "outbox", "outbox_sends", "eksporter", "eksport_dele"}
 
 // notKommuneData are tables with a kommune_kode column that are not one kommune's data.
 var notKommuneData = []string{"kommuner", "users"}

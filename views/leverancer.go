@@ -143,9 +143,12 @@ type UdbakkeRow struct {
 	Forsoeg  int
 	Oprettet string // DD-MM-YYYY HH:MM
 	Sendt    string // DD-MM-YYYY HH:MM; "" when not sent
+	// SendIgen is the e-mail's page at its Send igen (I10) when it may be sent again and the
+	// user may order it; "" otherwise.
+	SendIgen string
 }
 
-// UdbakkeMail is one e-mail as sent.
+// UdbakkeMail is one e-mail as sent, with its orders to send and *Send igen* (I10).
 type UdbakkeMail struct {
 	UdbakkeRow
 	Fra          string
@@ -153,7 +156,30 @@ type UdbakkeMail struct {
 	Tekst        string // the plain-text body
 	HTMLURL      string // the HTML body
 	LeveranceURL string // the leverance it is the receipt of; "" for none or when the user may not see it
+	Afsendelser  []UdbakkeAfsendelse
+	// SendIgenURL is the form's action; "" when the e-mail is not to be sent again (sent, or
+	// waiting) or the user may not order it.
+	SendIgenURL  string
+	SendIgenLink string // the address the link of a Send igen starts with (BASE_URL)
+	SendIgenFejl string // why a Send igen was refused (422)
 }
+
+// UdbakkeAfsendelse is one order to send an e-mail (I10): the first, made when the receipt
+// was recorded, or a Send igen, with its result.
+type UdbakkeAfsendelse struct {
+	Bestilt   string // DD-MM-YYYY HH:MM
+	Af        string // the user's e-mail, or "Automatisk efter leveringen"
+	Til       string // "Navn <adresse>", or "Ingen modtager"
+	Link      string // the leverance's address in the e-mail; "" when not recorded (before 00028)
+	Status    string
+	Fejlet    bool
+	Forsoeg   int // SMTP attempts
+	Fejl      string
+	Afsluttet string // DD-MM-YYYY HH:MM; "" while it waits
+}
+
+// SendIgenPath is the address of a Send igen of an e-mail (I10).
+func SendIgenPath(id int64) string { return UdbakkeMailPath(id) + "/send-igen" }
 
 // kommuneOrd is "kommune" or "kommuner" after a number.
 func kommuneOrd(n int) string { return flertal(n, "kommune", "kommuner") }

@@ -61,7 +61,7 @@ func receiptMail(cfg MailConfig, l tenant.Leverance, k tenant.Kommune, to *tenan
 		Link: leveranceLink(cfg.BaseURL, l.ID), Kontakt: dstKontakt,
 		Kvittering: "Kvittering for indberetning til Danmarks Statistik: " + kommune + ", " + periodeDK(l.Periode)}
 	m := tenant.NewMail{Kind: tenant.MailKvittering, LeveranceID: l.ID, From: cfg.From, Subject: r.Kvittering,
-		MessageID: "kvittering-" + l.Kommune + "-" + strconv.FormatInt(l.ID, 10) + "@" + mailDomain(cfg.From)}
+		MessageID: "kvittering-" + l.Kommune + "-" + strconv.FormatInt(l.ID, 10) + "@" + mailDomain(cfg.From), Link: r.Link}
 	if to != nil {
 		m.ToName, m.ToAddress, r.Navn = to.Navn, to.Email, to.Navn
 	} else {

@@ -28,6 +28,19 @@ import (
 // A kommune without a Kvitteringsmodtager gets the e-mail recorded as fejlet with the reason
 // at once, not retried. Without SMTP_URL the e-mail is recorded as *gemt lokalt*: shown in
 // the Udbakke, never sent.
+//
+// *Send igen* (I10, ResendReceiptTx): the kommune's administrator or DST orders a receipt
+// that is fejlet or gemt lokalt sent again. The receipt is rendered again in that
+// transaction, to the kommune's current Kvitteringsmodtager, with the link and sender of the
+// configuration of the process that takes the order (BASE_URL, MAIL_FROM: the web's, the
+// address users reach) and a Message-ID of its own; its counts are the leverance's, which
+// do not change. So a receipt recorded by `indberet deliver --wait` without BASE_URL, whose
+// link pointed to localhost, goes out with the right link, and one refused for a wrong
+// address goes to the address the kommune has corrected since. The order (outbox_sends) and
+// its job (ReceiptArgs with the order's id, so River's uniqueness does not take it for the
+// first job) are written in the transaction of the order's audit record; the job then sends
+// it as above, and its result is the order's. A sent receipt is refused (422), and so is a
+// second order while one waits: nothing is sent twice.
 
 // ReceiptActor is the actor of the receipt job in the audit log.
 const ReceiptActor = "system:kvittering"
@@ -42,6 +55,9 @@ const receiptMaxAttempts = 10
 type ReceiptArgs struct {
 	Kommune     string `json:"kommune"`
 	LeveranceID int64  `json:"leverance_id"`
+	// Send is the order of a Send igen (outbox_sends, I10); 0 for the first. It makes the
+	// job's args, and so River's unique key, the order's own.
+	Send int64 `json:"send,omitempty"`
 }
 
 // Kind is River's name of the job.
@@ -124,15 +140,9 @@ func (w *ReceiptWorker) record(ctx context.Context, scope tenant.Scope, id int64
 		if err != nil {
 			return err
 		}
-		contacts, err := tx.Kontaktpersoner(ctx)
+		to, err := kvitteringsmodtager(ctx, tx)
 		if err != nil {
 			return err
-		}
-		var to *tenant.Kontaktperson
-		for i := range contacts {
-			if contacts[i].Rolle == tenant.Kvitteringsmodtager {
-				to = &contacts[i]
-			}
 		}
 		nm, err := receiptMail(w.deps.Mail, l.Leverance, k, to)
 		if err != nil {
@@ -142,6 +152,20 @@ func (w *ReceiptWorker) record(ctx context.Context, scope tenant.Scope, id int64
 		return err
 	})
 	return m, err
+}
+
+// kvitteringsmodtager is the scope kommune's Kvitteringsmodtager (K1), nil when it has none.
+func kvitteringsmodtager(ctx context.Context, tx *tenant.Tx) (*tenant.Kontaktperson, error) {
+	contacts, err := tx.Kontaktpersoner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range contacts {
+		if contacts[i].Rolle == tenant.Kvitteringsmodtager {
+			return &contacts[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // failed records a failed attempt to send m and tells River what to do: try again with its

@@ -31,6 +31,8 @@ type Config struct {
 	// BaseURL is BASE_URL, the address users reach the app at (default http://localhost:PORT).
 	// An https BASE_URL makes cookies Secure and turns on HSTS.
 	BaseURL string
+	// BaseURLSet tells that BASE_URL was set (not the default).
+	BaseURLSet bool
 	// SessionKeys are from SESSION_KEYS: comma-separated keys of at least 32 bytes (raw,
 	// hex or base64); the first signs, all verify. Empty: a random key per process, so
 	// sessions end when it restarts (fine locally, wrong for several instances).
@@ -82,6 +84,7 @@ func Parse(getenv func(string) string) (Config, error) {
 		c.Port = n
 	}
 	c.BaseURL = strings.TrimRight(getenv("BASE_URL"), "/")
+	c.BaseURLSet = c.BaseURL != ""
 	if c.BaseURL == "" {
 		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
 	}
@@ -229,6 +232,31 @@ func (c Config) CheckStart(web, mail bool) error {
 			"blive gemt i Udbakken, ikke sendt. Sæt SMTP_URL, eller MAIL_MODE=outbox, hvis e-mails med vilje kun skal gemmes"))
 	}
 	return errors.Join(errs...)
+}
+
+// MailNotes are the lines a process that sends the receipts (a worker, serve with its
+// workers, deliver --wait) says at its start when its e-mails will not reach their
+// receivers as the server's would (I3, I10): not sent (no SMTP_URL, or MAIL_MODE=outbox),
+// or with links to the default address (no BASE_URL), and the address the links start with.
+// None when both are set. Danish, for the operator, as the CLI's other messages.
+func (c Config) MailNotes() []string {
+	var notes []string
+	switch {
+	case c.MailMode == MailOutbox && c.mailModeSet:
+		notes = append(notes, "Kvitteringer gemmes lokalt i Udbakken og sendes ikke: MAIL_MODE=outbox.")
+	case c.SMTPURL == "":
+		notes = append(notes, "Kvitteringer gemmes lokalt i Udbakken og sendes ikke: SMTP_URL er ikke sat.")
+	}
+	switch {
+	case !c.BaseURLSet:
+		notes = append(notes, "Links i kvitteringer peger på "+c.BaseURL+": BASE_URL er ikke sat.")
+	case len(notes) > 0:
+		notes = append(notes, "Links i kvitteringer peger på "+c.BaseURL+" (BASE_URL).")
+	}
+	if len(notes) > 0 {
+		notes = append(notes, "En kvittering, der ikke er sendt, kan sendes igen fra Udbakken (Send igen) af en server med SMTP_URL og BASE_URL.")
+	}
+	return notes
 }
 
 func decodeKey(k string) ([]byte, error) {

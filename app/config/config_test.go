@@ -186,3 +186,38 @@ func TestMetricsAddr(t *testing.T) {
 		t.Errorf("METRICS_ADDR on PORT 9000: %v", err)
 	}
 }
+
+// TestMailNotes (I3, I10): a process that sends receipts says when they will not be sent or
+// will carry links to the default address, with the address they carry; nothing when SMTP_URL
+// and BASE_URL are set.
+func TestMailNotes(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want []string
+	}{
+		"nothing set": {nil, []string{"gemmes lokalt i Udbakken og sendes ikke: SMTP_URL er ikke sat",
+			"Links i kvitteringer peger på http://localhost:8080: BASE_URL er ikke sat", "Send igen"}},
+		"port": {map[string]string{"PORT": "9000", "SMTP_URL": "smtp://mail.example:587"},
+			[]string{"Links i kvitteringer peger på http://localhost:9000: BASE_URL er ikke sat", "Send igen"}},
+		"no smtp": {map[string]string{"BASE_URL": "https://indberet.example"},
+			[]string{"SMTP_URL er ikke sat", "Links i kvitteringer peger på https://indberet.example (BASE_URL)"}},
+		"outbox": {map[string]string{"BASE_URL": "https://indberet.example", "SMTP_URL": "smtp://mail.example:587", "MAIL_MODE": "outbox"},
+			[]string{"sendes ikke: MAIL_MODE=outbox", "https://indberet.example (BASE_URL)"}},
+		"both": {map[string]string{"BASE_URL": "https://indberet.example", "SMTP_URL": "smtp://mail.example:587"}, nil},
+	} {
+		c, err := Parse(env(tc.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := c.MailNotes()
+		if len(tc.want) == 0 && len(notes) != 0 {
+			t.Errorf("%s: %q, want none", name, notes)
+		}
+		all := strings.Join(notes, "\n")
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s: %q lacks %q", name, notes, w)
+			}
+		}
+	}
+}

@@ -88,14 +88,18 @@ var (
 	// go to one named person, and failures are theirs to act on; laeser and indberetter do
 	// not read other people's e-mails.
 	MailRead = Permission{"mail", "read"}
+	// MailResend orders a receipt that is fejlet or gemt lokalt sent again (*Send igen*,
+	// I10): the kommune's administrator for the kommune, DST for every kommune. Not the
+	// platform administrator, who reads the Udbakke to run the platform.
+	MailResend = Permission{"mail", "resend"}
 )
 
 // Policies is what each role may do. SyncPolicies makes casbin_rule hold exactly these.
 var Policies = map[string][]Permission{
 	Indberetter:   {HomeView, AccountSelf, SagRead, SagWrite, KontaktRead, KontaktWrite, ExportCreate, DeliveryRead, DeliveryDocument},
 	Laeser:        {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryDocument},
-	Kommuneadmin:  {HomeView, AccountSelf, KontaktRead, KontaktWrite, DeliveryRead, UsersManage, AuditRead, MailRead},
-	DST:           {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryDocument, DeliveryRun, CodesManage, AuditRead, JobsManage, MailRead},
+	Kommuneadmin:  {HomeView, AccountSelf, KontaktRead, KontaktWrite, DeliveryRead, UsersManage, AuditRead, MailRead, MailResend},
+	DST:           {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryDocument, DeliveryRun, CodesManage, AuditRead, JobsManage, MailRead, MailResend},
 	Platformadmin: {HomeView, AccountSelf, UsersManage, AuditRead, KommunerManage, JobsManage, MailRead},
 }
 
