@@ -32,12 +32,13 @@ func (e *ThrottledError) Error() string {
 type loginKey struct{ account, address string }
 
 // pairOf is the pair of a login attempt: account is the normalized e-mail, never "" (the
-// callers see to it), address the client address ("-" when unknown).
+// callers see to it), address the client address as AddressKey counts it (an IPv6 address
+// by its /64), "-" when unknown.
 func pairOf(account, address string) loginKey {
 	if address == "" {
 		address = "-"
 	}
-	return loginKey{account: account, address: address}
+	return loginKey{account: account, address: AddressKey(address)}
 }
 
 // rows are the three rows a pair's attempt counts on, in the order of the primary key

@@ -291,3 +291,23 @@ func TestUnlock(t *testing.T) {
 		}
 	}
 }
+
+// issue 14 #5: an attacker who rotates through the addresses of their IPv6 /64 is one
+// address: the pair locks as from one address, and the account's owner elsewhere gets in.
+func TestIPv6RotationWithinPrefixLocks(t *testing.T) {
+	t.Parallel()
+	ts := newThrottleStore(t)
+	u := newUser(t, ts.Store, "a@kk.dk", "101", access.Indberetter)
+	for i := range ts.Limits.LockAfter {
+		if _, err := ts.login(u.Email, "forkert-kode-123", fmt.Sprintf("2001:db8:1:2::%x", i+1)); !errors.Is(err, accounts.ErrInvalidCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	if d := ts.throttled(u.Email, "forkert-kode-123", "2001:db8:1:2:abcd::99"); d != ts.Limits.LockBase {
+		t.Errorf("another address of the /64: refused for %s, want %s", d, ts.Limits.LockBase)
+	}
+	ts.mustGetIn(u.Email, "2001:db8:1:3::1")
+	// IPv4 addresses stay whole: a neighbour in the same /24 is not refused.
+	ts.fail(u.Email, "203.0.113.9", ts.Limits.LockAfter)
+	ts.mustGetIn(u.Email, "203.0.113.10")
+}
