@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -310,4 +311,53 @@ func TestIPv6RotationWithinPrefixLocks(t *testing.T) {
 	// IPv4 addresses stay whole: a neighbour in the same /24 is not refused.
 	ts.fail(u.Email, "203.0.113.9", ts.Limits.LockAfter)
 	ts.mustGetIn(u.Email, "203.0.113.10")
+}
+
+// issue 14 #5: parallel wrong passwords of one pair are counted before the password is
+// checked, so that at most LockAfter of them cost an argon2id comparison (64 MiB each) and the
+// rest are refused as locked; none of them goes uncounted.
+func TestParallelFailuresCountedBeforeCompare(t *testing.T) {
+	t.Parallel()
+	ts := newThrottleStore(t)
+	u := newUser(t, ts.Store, "a@kk.dk", "101", access.Indberetter)
+	var compares atomic.Int32
+	compare := ts.ComparePassword
+	ts.ComparePassword = func(pw, hash string) (bool, error) {
+		compares.Add(1)
+		time.Sleep(200 * time.Millisecond) // the others arrive meanwhile
+		return compare(pw, hash)
+	}
+	const n = 20
+	var wg sync.WaitGroup
+	var refused, wrong atomic.Int32
+	for range n {
+		wg.Go(func() {
+			_, err := ts.Login(context.Background(), u.Email, "forkert-kode-123", "203.0.113.9")
+			var throttled *accounts.ThrottledError
+			switch {
+			case errors.As(err, &throttled):
+				refused.Add(1)
+			case errors.Is(err, accounts.ErrInvalidCredentials):
+				wrong.Add(1)
+			default:
+				t.Errorf("login: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	limit := int32(ts.Limits.LockAfter)
+	if c := compares.Load(); c > limit {
+		t.Errorf("%d of %d parallel wrong passwords were compared, want at most %d", c, n, limit)
+	}
+	if w, r := wrong.Load(), refused.Load(); w != limit || r != n-limit {
+		t.Errorf("%d wrong and %d refused, want %d and %d", w, r, limit, n-limit)
+	}
+	var failures int
+	if err := ts.db.Pool.QueryRow(context.Background(), `SELECT failures FROM login_failures WHERE account = $1 AND address = $2`,
+		u.Email, "203.0.113.9").Scan(&failures); err != nil || failures != int(limit) {
+		t.Errorf("the pair's failures: %d %v, want %d", failures, err, limit)
+	}
+	// The right password from the locked address waits for the lock; from another it gets in.
+	ts.ComparePassword = compare
+	ts.mustGetIn(u.Email, "198.51.100.7")
 }

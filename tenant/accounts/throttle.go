@@ -26,9 +26,11 @@ import (
 // subscriber is given and can rotate through for free, so that rotating counts as one address.
 //
 // A wrong answer waits the largest of the three delays, after the password was checked;
-// the refusal of a locked pair comes before the check, so a locked pair costs no argon2id.
-// The rules are pure functions of the recorded attempts, tested without a database; the
-// store (accounts.go) keeps the counters in login_failures.
+// the refusal of a locked pair, and the counting of every other attempt, come before the
+// check (a right password takes its count back), so a locked pair costs no argon2id, not even
+// when its guesses arrive in parallel. The rules are pure functions of the recorded attempts,
+// tested without a database; the store (loginfailures.go) keeps the counters in
+// login_failures.
 
 // Limits are the rules of login throttling.
 type Limits struct {
