@@ -361,3 +361,26 @@ func TestParallelFailuresCountedBeforeCompare(t *testing.T) {
 	ts.ComparePassword = compare
 	ts.mustGetIn(u.Email, "198.51.100.7")
 }
+
+// issue 14 #5: failures typed with another case or spacing of the e-mail are the account's,
+// and the administrator's Unlock, which addresses the user by id, forgets them all.
+func TestUnlockByIDForgetsCaseVariantFailures(t *testing.T) {
+	t.Parallel()
+	ts := newThrottleStore(t)
+	ctx := context.Background()
+	u := newUser(t, ts.Store, "a.b@kk.dk", "101", access.Indberetter)
+	ts.fail(" A.B@KK.dk", "203.0.113.9", ts.Limits.LockAfter)
+	ts.fail("a.B@kk.DK", "203.0.113.10", 1)
+	if th, err := ts.ThrottleOf(ctx, "A.b@Kk.dk"); err != nil || th.Failures != ts.Limits.LockAfter+1 || th.Locked != 1 {
+		t.Fatalf("ThrottleOf a case variant: %+v %v", th, err)
+	}
+	admin := tenant.Actor{UserID: 7, Email: "admin@frb.dk", IP: "198.51.100.1"}
+	if changed, err := ts.Unlock(ctx, admin, "101", u.ID); err != nil || !changed {
+		t.Fatalf("unlock: %v %v", changed, err)
+	}
+	var left int
+	if err := ts.db.Pool.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE lower(account) = $1`, u.Email).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d counters of the account left after unlock (%v)", left, err)
+	}
+	ts.mustGetIn(" A.B@KK.dk", "203.0.113.9")
+}
