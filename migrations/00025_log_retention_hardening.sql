@@ -9,9 +9,25 @@
 -- user does not own the schema). The function now looks in pg_catalog first (built-in
 -- functions and operators before anything in public) and in pg_temp last (a temporary table
 -- of the app role named like a log is never the log), and names the log by its schema.
--- Otherwise its body is 00024's.
+-- Otherwise its body is 00024's but for the floor of the retention period (below).
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 REVOKE CREATE ON SCHEMA public FROM indberet_app;
+
+-- issue 14 #13: the shortest retention period the function accepts. It refused less than 12
+-- months, while the period chosen (LOG_RETENTION, default 5 years) is known only to the
+-- application: its role, if abused, could still drop every month older than a year. The floor
+-- is the owner's, one row, readable by the app role (which refuses to start with a
+-- LOG_RETENTION below it) and writable by the owner only; the operator moves it with
+--   UPDATE log_retention_floor SET months = 36;
+-- as the DATABASE_URL user (README, *Retention of the logs*). Without its row the floor is the
+-- default, 60 months; it is never below 12.
+CREATE TABLE log_retention_floor (
+  one    boolean PRIMARY KEY DEFAULT true CHECK (one),
+  months integer NOT NULL CHECK (months >= 12)
+);
+INSERT INTO log_retention_floor (months) VALUES (60);
+REVOKE ALL ON log_retention_floor FROM indberet_app;
+GRANT SELECT ON log_retention_floor TO indberet_app;
 
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION log_partitions_maintain(log text, keep_months integer, ahead_months integer)
@@ -32,12 +48,15 @@ DECLARE
   drop_earlier boolean;
   p record;
   n bigint;
+  floor_months integer;
 BEGIN
   IF log IS NULL OR log NOT IN ('audit_log', 'cpr_access_log', 'cpr_access_log_cprs') THEN
     RAISE EXCEPTION 'not a log: %', log USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF keep_months IS NULL OR keep_months < 12 THEN
-    RAISE EXCEPTION 'logs are kept at least 12 months, not %', keep_months USING ERRCODE = 'invalid_parameter_value';
+  floor_months := greatest(12, coalesce((SELECT f.months FROM public.log_retention_floor f), 60));
+  IF keep_months IS NULL OR keep_months < floor_months THEN
+    RAISE EXCEPTION 'logs are kept at least % months (log_retention_floor), not %', floor_months, keep_months
+      USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF ahead_months IS NULL OR ahead_months NOT BETWEEN 1 AND 24 THEN
     RAISE EXCEPTION 'months ahead must be 1 to 24, not %', ahead_months USING ERRCODE = 'invalid_parameter_value';
@@ -141,3 +160,4 @@ BEGIN
 END
 $$;
 -- +goose StatementEnd
+DROP TABLE log_retention_floor;
