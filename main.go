@@ -256,6 +256,27 @@ func (s *services) workerDeps(cfg config.Config, logger *slog.Logger) worker.Dep
 		Mail: worker.MailConfig{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, BaseURL: cfg.BaseURL}}
 }
 
+// checkRetention refuses a LOG_RETENTION (5 years when unset) below the floor the database's
+// owner set (log_retention_floor, 00025): the nightly retention job would fail every night,
+// as the database refuses to drop a month the floor keeps (issue 14 #13).
+func checkRetention(ctx context.Context, db *tenant.DB, cfg config.Config) error {
+	keep := cfg.LogRetentionMonths
+	if keep == 0 {
+		keep = worker.DefaultLogRetentionMonths
+	}
+	floor, err := db.LogRetentionFloor(ctx)
+	if err != nil {
+		return err
+	}
+	if keep < floor {
+		return fmt.Errorf("LOG_RETENTION er %d måneder, men databasen beholder logfilerne mindst %d måneder "+
+			"(log_retention_floor, som kun databasens ejer ændrer), så opbevaringsjobbet ville fejle hver nat. "+
+			"Sæt LOG_RETENTION til mindst %d måneder, eller sænk grænsen som ejeren (DATABASE_URL's bruger): "+
+			"UPDATE log_retention_floor SET months = %d; (se README, Retention of the logs)", keep, floor, floor, keep)
+	}
+	return nil
+}
+
 func serve(ctx context.Context, cfg env, logger *slog.Logger, args []string, stdout io.Writer) error {
 	fs := newFlags("serve", stdout)
 	workers := fs.Bool("workers", true, "kør River-workers i samme proces")
@@ -281,6 +302,9 @@ func serve(ctx context.Context, cfg env, logger *slog.Logger, args []string, std
 		return err
 	}
 	defer s.close()
+	if err := checkRetention(ctx, s.work, cfg.Config); err != nil {
+		return err
+	}
 	if cfg.SessionKeysGenerated {
 		logger.Warn("SESSION_KEYS is not set: using a random key, sessions end when the process restarts")
 	}
@@ -335,6 +359,9 @@ func workOnly(ctx context.Context, cfg env, logger *slog.Logger, args []string, 
 		return err
 	}
 	defer s.close()
+	if err := checkRetention(ctx, s.work, cfg.Config); err != nil {
+		return err
+	}
 	c, err := worker.NewClient(s.workerDeps(cfg.Config, logger),
 		worker.Options{Work: true, RescueStuckJobsAfter: *rescue})
 	if err != nil {
@@ -568,6 +595,9 @@ func deliver(ctx context.Context, cfg env, logger *slog.Logger, args []string, s
 		return err
 	}
 	defer s.close()
+	if err := checkRetention(ctx, s.work, cfg.Config); err != nil {
+		return err
+	}
 	c, err := worker.NewClient(s.workerDeps(cfg.Config, logger),
 		worker.Options{Work: *wait, NoPeriodic: true, SoftStopTimeout: 10 * time.Second})
 	if err != nil {

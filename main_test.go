@@ -826,3 +826,38 @@ func TestDeliverWaitSaysWhereReceiptsGo(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Issue 14 #13: serve and worker refuse to start with a LOG_RETENTION below the floor the
+// database's owner set (60 months unless moved), naming the variable and the owner's
+// command; once the owner moves the floor, the same period passes.
+func TestStartRefusesRetentionBelowFloor(t *testing.T) {
+	url := tenanttest.OwnerURL(t)
+	t.Setenv("DATABASE_URL", url)
+	t.Setenv("LOG_RETENTION", "3y")
+	ctx := context.Background()
+	for _, args := range [][]string{{"worker"}, {"serve"}, {"serve", "--workers=false"}} {
+		err := run(ctx, args, nil, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "LOG_RETENTION er 36 måneder") ||
+			!strings.Contains(err.Error(), "UPDATE log_retention_floor SET months = 36") {
+			t.Errorf("%v with LOG_RETENTION=3y: %v, want refused", args, err)
+		}
+	}
+	db, err := tenant.Open(ctx, url, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tenanttest.Owner(t, url).Exec(ctx, `UPDATE log_retention_floor SET months = 36`); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkRetention(ctx, db, cfg); err != nil {
+		t.Errorf("LOG_RETENTION=3y under a floor of 36 months: %v", err)
+	}
+	if err := checkRetention(ctx, db, config.Config{}); err != nil {
+		t.Errorf("LOG_RETENTION unset (5 years): %v", err)
+	}
+}

@@ -13,6 +13,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// The audit log (audit_log): every change by a user or job, written by Audit in the
+// transaction of the change, and read a page at a time, newest first, by the log viewer
+// (AuditLog).
+
 // PlatformKommune is the kommune_kode of audit records about the platform itself (a DST user
 // created, a code list changed), which belong to no kommune.
 const PlatformKommune = "000"

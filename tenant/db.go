@@ -10,6 +10,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// The connection pools: DB, the application's pool, whose every connection runs as AppRole
+// so that row-level security applies, and the owner's pool for migrations (OpenOwner).
+
 // AppRole is the database role the application runs as. Migrations create it and grant it to
 // the owner; every pooled connection switches to it, so row-level security applies.
 const AppRole = "indberet_app"

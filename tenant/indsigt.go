@@ -1,5 +1,7 @@
 package tenant
 
+// Indsigt: which sager and ydelser a reader may see the content of, by role and scope.
+
 // Indsigt is which sager and ydelser a reader may see the content of – CPR-nummer, Navn,
 // Bemærkninger and every other field of the sag and its ydelser – by the read rules of the
 // screens (T1–T3, S9). The logs and the exports follow the same rules (issue 14 #3, #4): what

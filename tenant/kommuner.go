@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// The 98 kommuner (table kommuner): reading them, and activating them (T3).
+
 // Kommune is one of the 98 municipalities.
 type Kommune struct {
 	Kode  string

@@ -13,6 +13,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// A kommune's contact persons (K1): the three roles, reading and saving them, and which
+// roles a kommune still lacks.
+
 // Kontaktrolle is one of the three kinds of contact person of K1.
 type Kontaktrolle string
 

@@ -11,6 +11,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// The leverancer (I1–I5): a kommune's delivered data for one periode, with its counts,
+// CPR numbers and receipt (table leverancer).
+
 // LeveranceTal are the counts of one leverance, what the receipt reports (I3). Ydelser counts
 // the records of the document (one per ydelse); each is new, changed or annulled, so
 // Nye + Aendrede + Neutraliserede = Ydelser.

@@ -11,6 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// The lists of a kommune's data (S9): Liste, its views and filters, and List, one page of
+// sager and ydelser at a time.
+
 // Liste is one of the two lists of a kommune's data (S9).
 type Liste string
 

@@ -1,5 +1,7 @@
 package tenant
 
+// The SQL of the lists (lister.go), for the plan tests and make bench's EXPLAIN.
+
 // ListStatements returns the count and rows statements List runs for q in kommune, with
 // their arguments, so that the plan tests and make bench's EXPLAIN use exactly those.
 func ListStatements(kommune string, q ListQuery) (count string, countArgs []any, rows string, rowsArgs []any, err error) {

@@ -11,8 +11,8 @@ import (
 // by CPR number are partitioned by calendar month (UTC) of at (00024), and a month is removed
 // whole, by dropping its partition, once it ended longer ago than the retention period. The
 // database function log_partitions_maintain does the work as the tables' owner; it refuses a
-// period under MinLogRetentionMonths whoever asks, so the application's role cannot empty a
-// log.
+// period under the owner's floor (LogRetentionFloor, at least MinLogRetentionMonths) whoever
+// asks, so the application's role cannot empty a log, nor drop a month it ought to keep.
 
 // Logs are the tables partitioned by month, in the order the retention job works them: a CPR
 // access record's index rows go after the record (in a transaction of their own), so for a
@@ -24,8 +24,20 @@ var Logs = []string{"audit_log", "cpr_access_log", "cpr_access_log_cprs"}
 // advance (00024 makes the same), so that a month's first record never waits for DDL.
 const LogMonthsAhead = 3
 
-// MinLogRetentionMonths is the shortest retention period the database accepts.
+// MinLogRetentionMonths is the shortest retention period the database ever accepts; the
+// floor it accepts now (LogRetentionFloor) may be longer.
 const MinLogRetentionMonths = 12
+
+// LogRetentionFloor is the shortest retention period in months that log_partitions_maintain
+// accepts now: log_retention_floor (00025), which only the database's owner changes (README,
+// *Retention of the logs*).
+func (db *DB) LogRetentionFloor(ctx context.Context) (int, error) {
+	var months int
+	if err := db.Pool.QueryRow(ctx, `SELECT months FROM log_retention_floor`).Scan(&months); err != nil {
+		return 0, fmt.Errorf("log retention floor: %w", err)
+	}
+	return months, nil
+}
 
 // LogPartitionChange is one change to a log's partitions.
 type LogPartitionChange struct {

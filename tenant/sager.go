@@ -10,6 +10,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// The sager (S1–S3): a citizen's case in one kommune (table sager), read, inserted, changed
+// and deleted in a Tx of the kommune's scope.
+
 // Sag is one citizen's case in one kommune (S1–S3).
 type Sag struct {
 	ID                 int64

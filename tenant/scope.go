@@ -9,6 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// Scope and Tx: every read and write of kommune data runs in a transaction of a scope (one
+// kommune, or all), which sets the row-level security settings and names its Actor.
+
 // Actor is who does the work of a transaction: written into the audit and CPR access logs.
 type Actor struct {
 	UserID int64  // 0 for the system (jobs, CLI)

@@ -10,6 +10,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// Unavailable: telling an error of a database out of reach from any other.
+
 // Unavailable tells whether err means that the database could not be reached or went away,
 // rather than that it refused what was asked (issue 14 #9): a failed connection attempt
 // (refused, unknown host, the database not accepting connections, too many connections), a

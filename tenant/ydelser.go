@@ -11,6 +11,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// The ydelser (Y1–Y8): the services of a sag, with their målgrupper (table ydelser), read,
+// inserted, changed and deleted in a Tx of the kommune's scope.
+
 // Maalgruppe is one målgruppe of a ydelse (Y3): a code of a scheme, primary or secondary.
 type Maalgruppe struct {
 	Scheme  string

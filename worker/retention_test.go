@@ -19,14 +19,16 @@ import (
 
 // TestLogRetentionJob: issue 14 #13. The daily job keeps the logs for LOG_RETENTION (5 years
 // when unset): a record of six years ago goes with its month, one of four years ago stays
-// until the period is 3 years; each change is in the audit log by the job's actor and in the
+// until the period is 3 years (which the database refuses until its owner lowers the floor of
+// 00025); each change is in the audit log by the job's actor and in the
 // worker's log. While a long transaction writes to a log, the job gives up after the lock
 // timeout without changing anything (River runs it again later), and succeeds once it ends.
 func TestLogRetentionJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db, ownerURL := tenanttest.DB(t)
-	tenanttest.LogMonths(t, tenanttest.Owner(t, ownerURL), time.Now().AddDate(-7, 0, 0))
+	owner := tenanttest.Owner(t, ownerURL)
+	tenanttest.LogMonths(t, owner, time.Now().AddDate(-7, 0, 0))
 	now := time.Now()
 	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
 		for _, at := range []time.Time{now.AddDate(-6, 0, 0), now.AddDate(-4, 0, 0)} {
@@ -90,6 +92,13 @@ func TestLogRetentionJob(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "log partition dropped") || !strings.Contains(logged.String(), "keep_months=60") {
 		t.Errorf("worker log:\n%s", logged.String())
+	}
+	// 3 years is below the database's floor until its owner moves it (00025).
+	if err := work(36); err == nil {
+		t.Fatal("keeping 3 years under the floor of 5: no error")
+	}
+	if _, err := owner.Exec(ctx, `UPDATE log_retention_floor SET months = 36`); err != nil {
+		t.Fatal(err)
 	}
 	if err := work(36); err != nil {
 		t.Fatal(err)

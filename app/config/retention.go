@@ -8,7 +8,9 @@ import (
 )
 
 // minRetentionMonths is the shortest LOG_RETENTION accepted; the database refuses shorter
-// periods too (tenant.MinLogRetentionMonths, 00024).
+// periods too (tenant.MinLogRetentionMonths, 00024), and any below the floor its owner set
+// (log_retention_floor, 60 months unless lowered, 00025), which serve and worker check at
+// their start.
 const minRetentionMonths = 12
 
 // retentionRE is a LOG_RETENTION: whole years ("5y", "5 years") or months ("18mo",

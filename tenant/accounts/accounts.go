@@ -65,11 +65,16 @@ type Store struct {
 	Limits Limits
 	Now    func() time.Time
 	Sleep  func(context.Context, time.Duration)
+	// ComparePassword checks a password against its argon2id hash (64 MiB and tens of
+	// milliseconds a call): argon2id.ComparePasswordAndHash, replaced by tests that count the
+	// calls.
+	ComparePassword func(password, hash string) (bool, error)
 }
 
 // NewStore returns a store with DefaultLimits.
 func NewStore(db *tenant.DB) *Store {
-	return &Store{db: db, Limits: DefaultLimits, Now: time.Now, Sleep: sleepCtx}
+	return &Store{db: db, Limits: DefaultLimits, Now: time.Now, Sleep: sleepCtx,
+		ComparePassword: argon2id.ComparePasswordAndHash}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
@@ -264,16 +269,18 @@ const maxEmailLength = 254
 // Login checks e-mail and password from the client address ip (issue 14 #5, throttle.go).
 // While the pair of the account and the address is locked it returns *ThrottledError
 // without looking at the password; other addresses, and the account from them, are not
-// refused. A wrong password is counted for the pair, the account and the address, and
-// answered after the delay of Limits; the right one is never delayed, and clears the pair's
-// failures and records the login time.
+// refused. Every attempt is counted for the pair, the account and the address before the
+// password is checked (so parallel guesses meet the lock too); a wrong password is answered
+// after the delay of Limits; the right one is never delayed, takes its count back, clears the
+// pair's failures and records the login time.
 func (s *Store) Login(ctx context.Context, email, password, ip string) (User, error) {
 	email = NormalizeEmail(email)
 	if email == "" || len(email) > maxEmailLength {
 		return User{}, ErrInvalidCredentials
 	}
 	at, now := pairOf(email, ip), s.Now()
-	if err := s.checkPair(ctx, at, now); err != nil {
+	counts, err := s.attempt(ctx, at, now)
+	if err != nil {
 		return User{}, err
 	}
 	var hash string
@@ -285,21 +292,21 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 	if !found {
 		hash = dummyHash
 	}
-	match, err := argon2id.ComparePasswordAndHash(password, hash)
+	match, err := s.ComparePassword(password, hash)
 	if err != nil {
 		return User{}, fmt.Errorf("compare password: %w", err)
 	}
 	if !found || !match {
-		return User{}, s.failed(ctx, at, now)
+		return User{}, s.failed(ctx, counts)
+	}
+	if err := s.passed(ctx, at); err != nil {
+		return User{}, err
 	}
 	if !u.Active {
 		return User{}, ErrDeactivated
 	}
 	if !u.KommuneAktiv { // T3
 		return User{}, ErrKommuneInactive
-	}
-	if err := s.clearPair(ctx, at); err != nil {
-		return User{}, err
 	}
 	if _, err := s.db.Pool.Exec(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
 		return User{}, fmt.Errorf("record login: %w", err)

@@ -14,9 +14,10 @@ import (
 
 // The counters of failed logins in login_failures (issue 14 #5; the rules are throttle.go):
 // a row per pair (account, address), per account (with an empty address) and per address
-// (with an empty account). Login and ChangePassword refuse a locked pair (checkPair), count
-// a wrong password on all three and hold the answer (failed), and clear the pair on success
-// (clearPair); an administrator sees an account's counters (Throttles, ThrottleOf) and
+// (with an empty account). Login and ChangePassword refuse a locked pair or count the attempt
+// on all three before the password is checked (attempt), hold the answer to a wrong one
+// (failed), and take the count back and clear the pair on the right one (passed); an
+// administrator sees an account's counters (Throttles, ThrottleOf) and
 // forgets them (Unlock).
 
 // ThrottledError is returned by Login and ChangePassword while the pair of the account and
@@ -32,45 +33,33 @@ func (e *ThrottledError) Error() string {
 type loginKey struct{ account, address string }
 
 // pairOf is the pair of a login attempt: account is the normalized e-mail, never "" (the
-// callers see to it), address the client address ("-" when unknown).
+// callers see to it), address the client address as AddressKey counts it (an IPv6 address
+// by its /64), "-" when unknown.
 func pairOf(account, address string) loginKey {
 	if address == "" {
 		address = "-"
 	}
-	return loginKey{account: account, address: address}
+	return loginKey{account: account, address: AddressKey(address)}
 }
 
 // rows are the three rows a pair's attempt counts on, in the order of the primary key
-// (account, address), which is the order every transaction locks them in, so that two
-// failures never wait for each other in a circle: the address's row (whose account is
-// empty), the account's, the pair's.
+// (account, address), which is the order every transaction locks them in (lockRows): the
+// address's row (whose account is empty), the account's, the pair's.
 func (p loginKey) rows() [3]loginKey {
 	return [3]loginKey{{"", p.address}, {p.account, ""}, p}
 }
 
-// checkPair returns *ThrottledError while the pair is locked at now.
-func (s *Store) checkPair(ctx context.Context, a loginKey, now time.Time) error {
-	var locked *time.Time
-	err := s.db.Pool.QueryRow(ctx, `SELECT locked_until FROM login_failures WHERE account = $1 AND address = $2`,
-		a.account, a.address).Scan(&locked)
-	if errors.Is(err, pgx.ErrNoRows) || (err == nil && locked == nil) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("login failures: %w", err)
-	}
-	if d := s.Limits.RetryAfter(Attempts{LockedUntil: *locked}, now); d > 0 {
-		return &ThrottledError{RetryAfter: d}
-	}
-	return nil
-}
-
-// failed counts a wrong password of the pair at now on its three rows in one transaction,
-// holds the answer for the Limits' delay and returns ErrInvalidCredentials.
-func (s *Store) failed(ctx context.Context, pair loginKey, now time.Time) error {
+// attempt is the start of a login attempt of the pair at now, before its password is checked:
+// in one transaction it refuses a locked pair with *ThrottledError, and otherwise counts the
+// attempt as a failure on the pair's three rows and returns their counts (address, account,
+// pair). Counting first, under the rows' locks, is what makes the lock hold against parallel
+// attempts: each one sees the failures of those before it, so at most LockAfter of a pair's
+// attempts get past the lock to the argon2id comparison (64 MiB each), however many arrive at
+// once. A right password takes its count back (passed); a pair that had not failed is not
+// locked by its own attempt before its check, so the right password from it always gets in.
+func (s *Store) attempt(ctx context.Context, pair loginKey, now time.Time) (counts [3]int, err error) {
 	keys := pair.rows()
-	var counts [3]int
-	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		// Rows that do not exist yet are made first, so that the locking read below finds
 		// all three (a read locks no missing row, and two inserts would each count once).
 		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (account, address, failures, last_failure_at)
@@ -78,15 +67,12 @@ func (s *Store) failed(ctx context.Context, pair loginKey, now time.Time) error 
 			keys[0].account, keys[0].address, keys[1].account, keys[1].address, keys[2].account, keys[2].address, now); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+counterColumns+` FROM login_failures
-			WHERE (account, address) IN (($1, $2), ($3, $4), ($5, $6)) ORDER BY account, address FOR UPDATE`,
-			keys[0].account, keys[0].address, keys[1].account, keys[1].address, keys[2].account, keys[2].address)
+		recorded, err := lockRows(ctx, tx, keys)
 		if err != nil {
 			return err
 		}
-		recorded := map[loginKey]Attempts{}
-		if err := eachCounter(rows, func(k loginKey, a Attempts) { recorded[k] = a }); err != nil {
-			return err
+		if d := s.Limits.RetryAfter(recorded[pair], now); d > 0 {
+			return &ThrottledError{RetryAfter: d} // rolls back the rows made above
 		}
 		var accounts, addresses []string
 		var failures []int
@@ -106,18 +92,53 @@ func (s *Store) failed(ctx context.Context, pair loginKey, now time.Time) error 
 			WHERE f.account = v.account AND f.address = v.address`, accounts, addresses, failures, now, lockedUntil)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("record failed login: %w", err)
+	var throttled *ThrottledError
+	if err != nil && !errors.As(err, &throttled) {
+		err = fmt.Errorf("record login attempt: %w", err)
 	}
+	return counts, err
+}
+
+// lockRows reads and locks the rows of keys in tx, in the order of the primary key, which is
+// the order every transaction locks them in, so that two attempts never wait for each other
+// in a circle.
+func lockRows(ctx context.Context, tx pgx.Tx, keys [3]loginKey) (map[loginKey]Attempts, error) {
+	rows, err := tx.Query(ctx, `SELECT `+counterColumns+` FROM login_failures
+		WHERE (account, address) IN (($1, $2), ($3, $4), ($5, $6)) ORDER BY account, address FOR UPDATE`,
+		keys[0].account, keys[0].address, keys[1].account, keys[1].address, keys[2].account, keys[2].address)
+	if err != nil {
+		return nil, err
+	}
+	recorded := map[loginKey]Attempts{}
+	err = eachCounter(rows, func(k loginKey, a Attempts) { recorded[k] = a })
+	return recorded, err
+}
+
+// failed answers a wrong password whose attempt brought the counters to counts (attempt):
+// it holds the answer for the Limits' delay and returns ErrInvalidCredentials.
+func (s *Store) failed(ctx context.Context, counts [3]int) error {
 	s.Sleep(ctx, s.Limits.Delay(counts[2], counts[1], counts[0]))
 	return ErrInvalidCredentials
 }
 
-// clearPair forgets the failures of the pair after the right password; the account's and the
-// address's counters keep theirs (they measure attacks on the account from elsewhere and from
+// passed takes back the count of an attempt with the right password: it forgets the failures
+// of the pair, and the one failure the attempt counted on the account's and the address's
+// counters, which keep the rest (they measure attacks on the account from elsewhere and from
 // the address on other accounts).
-func (s *Store) clearPair(ctx context.Context, a loginKey) error {
-	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM login_failures WHERE account = $1 AND address = $2`, a.account, a.address); err != nil {
+func (s *Store) passed(ctx context.Context, pair loginKey) error {
+	keys := pair.rows()
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := lockRows(ctx, tx, keys); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM login_failures WHERE account = $1 AND address = $2`, pair.account, pair.address); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE login_failures SET failures = greatest(failures - 1, 0)
+			WHERE (account, address) IN (($1, $2), ($3, $4))`, keys[0].account, keys[0].address, keys[1].account, keys[1].address)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("clear failures: %w", err)
 	}
 	return nil

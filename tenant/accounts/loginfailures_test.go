@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -290,4 +291,96 @@ func TestUnlock(t *testing.T) {
 			t.Errorf("audit records of user.unlock in %s: %d %v, want %d", kommune, got, err, want)
 		}
 	}
+}
+
+// issue 14 #5: an attacker who rotates through the addresses of their IPv6 /64 is one
+// address: the pair locks as from one address, and the account's owner elsewhere gets in.
+func TestIPv6RotationWithinPrefixLocks(t *testing.T) {
+	t.Parallel()
+	ts := newThrottleStore(t)
+	u := newUser(t, ts.Store, "a@kk.dk", "101", access.Indberetter)
+	for i := range ts.Limits.LockAfter {
+		if _, err := ts.login(u.Email, "forkert-kode-123", fmt.Sprintf("2001:db8:1:2::%x", i+1)); !errors.Is(err, accounts.ErrInvalidCredentials) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	if d := ts.throttled(u.Email, "forkert-kode-123", "2001:db8:1:2:abcd::99"); d != ts.Limits.LockBase {
+		t.Errorf("another address of the /64: refused for %s, want %s", d, ts.Limits.LockBase)
+	}
+	ts.mustGetIn(u.Email, "2001:db8:1:3::1")
+	// IPv4 addresses stay whole: a neighbour in the same /24 is not refused.
+	ts.fail(u.Email, "203.0.113.9", ts.Limits.LockAfter)
+	ts.mustGetIn(u.Email, "203.0.113.10")
+}
+
+// issue 14 #5: parallel wrong passwords of one pair are counted before the password is
+// checked, so that at most LockAfter of them cost an argon2id comparison (64 MiB each) and the
+// rest are refused as locked; none of them goes uncounted.
+func TestParallelFailuresCountedBeforeCompare(t *testing.T) {
+	t.Parallel()
+	ts := newThrottleStore(t)
+	u := newUser(t, ts.Store, "a@kk.dk", "101", access.Indberetter)
+	var compares atomic.Int32
+	compare := ts.ComparePassword
+	ts.ComparePassword = func(pw, hash string) (bool, error) {
+		compares.Add(1)
+		time.Sleep(200 * time.Millisecond) // the others arrive meanwhile
+		return compare(pw, hash)
+	}
+	const n = 20
+	var wg sync.WaitGroup
+	var refused, wrong atomic.Int32
+	for range n {
+		wg.Go(func() {
+			_, err := ts.Login(context.Background(), u.Email, "forkert-kode-123", "203.0.113.9")
+			var throttled *accounts.ThrottledError
+			switch {
+			case errors.As(err, &throttled):
+				refused.Add(1)
+			case errors.Is(err, accounts.ErrInvalidCredentials):
+				wrong.Add(1)
+			default:
+				t.Errorf("login: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	limit := int32(ts.Limits.LockAfter)
+	if c := compares.Load(); c > limit {
+		t.Errorf("%d of %d parallel wrong passwords were compared, want at most %d", c, n, limit)
+	}
+	if w, r := wrong.Load(), refused.Load(); w != limit || r != n-limit {
+		t.Errorf("%d wrong and %d refused, want %d and %d", w, r, limit, n-limit)
+	}
+	var failures int
+	if err := ts.db.Pool.QueryRow(context.Background(), `SELECT failures FROM login_failures WHERE account = $1 AND address = $2`,
+		u.Email, "203.0.113.9").Scan(&failures); err != nil || failures != int(limit) {
+		t.Errorf("the pair's failures: %d %v, want %d", failures, err, limit)
+	}
+	// The right password from the locked address waits for the lock; from another it gets in.
+	ts.ComparePassword = compare
+	ts.mustGetIn(u.Email, "198.51.100.7")
+}
+
+// issue 14 #5: failures typed with another case or spacing of the e-mail are the account's,
+// and the administrator's Unlock, which addresses the user by id, forgets them all.
+func TestUnlockByIDForgetsCaseVariantFailures(t *testing.T) {
+	t.Parallel()
+	ts := newThrottleStore(t)
+	ctx := context.Background()
+	u := newUser(t, ts.Store, "a.b@kk.dk", "101", access.Indberetter)
+	ts.fail(" A.B@KK.dk", "203.0.113.9", ts.Limits.LockAfter)
+	ts.fail("a.B@kk.DK", "203.0.113.10", 1)
+	if th, err := ts.ThrottleOf(ctx, "A.b@Kk.dk"); err != nil || th.Failures != ts.Limits.LockAfter+1 || th.Locked != 1 {
+		t.Fatalf("ThrottleOf a case variant: %+v %v", th, err)
+	}
+	admin := tenant.Actor{UserID: 7, Email: "admin@frb.dk", IP: "198.51.100.1"}
+	if changed, err := ts.Unlock(ctx, admin, "101", u.ID); err != nil || !changed {
+		t.Fatalf("unlock: %v %v", changed, err)
+	}
+	var left int
+	if err := ts.db.Pool.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE lower(account) = $1`, u.Email).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d counters of the account left after unlock (%v)", left, err)
+	}
+	ts.mustGetIn(" A.B@KK.dk", "203.0.113.9")
 }

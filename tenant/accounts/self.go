@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/jackc/pgx/v5"
 
 	"indberet/tenant"
@@ -32,15 +31,19 @@ func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64
 		return fmt.Errorf("look up user: %w", err)
 	}
 	at, now := pairOf(u.Email, actor.IP), s.Now()
-	if err := s.checkPair(ctx, at, now); err != nil {
+	counts, err := s.attempt(ctx, at, now)
+	if err != nil {
 		return err
 	}
-	match, err := argon2id.ComparePasswordAndHash(current, hash)
+	match, err := s.ComparePassword(current, hash)
 	if err != nil {
 		return fmt.Errorf("compare password: %w", err)
 	}
 	if !match {
-		return s.failed(ctx, at, now)
+		return s.failed(ctx, counts)
+	}
+	if err := s.passed(ctx, at); err != nil {
+		return err
 	}
 	if errs := CheckNewPassword(current, next, next); errs != nil {
 		return fmt.Errorf("%w: new password refused", ErrInvalid)
@@ -48,9 +51,6 @@ func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64
 	newHash, err := HashPassword(next)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
-	}
-	if err := s.clearPair(ctx, at); err != nil {
-		return err
 	}
 	return s.db.InScope(ctx, ownScope(u, actor), func(tx *tenant.Tx) error {
 		if _, err := tx.PgxTx().Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, newHash); err != nil {

@@ -1,6 +1,9 @@
 package accounts
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Login throttling (issue 14 #5: account lockout must not be a weapon). Failed logins are
 // counted three ways: per account and client address together (a pair), per account from
@@ -19,10 +22,15 @@ import "time"
 //     slowed down (Address), at most by its Max. Colleagues behind the same address who
 //     type their right password get in at once.
 //
+// An address is counted as AddressKey has it: an IPv6 client by its /64, the least a
+// subscriber is given and can rotate through for free, so that rotating counts as one address.
+//
 // A wrong answer waits the largest of the three delays, after the password was checked;
-// the refusal of a locked pair comes before the check, so a locked pair costs no argon2id.
-// The rules are pure functions of the recorded attempts, tested without a database; the
-// store (accounts.go) keeps the counters in login_failures.
+// the refusal of a locked pair, and the counting of every other attempt, come before the
+// check (a right password takes its count back), so a locked pair costs no argon2id, not even
+// when its guesses arrive in parallel. The rules are pure functions of the recorded attempts,
+// tested without a database; the store (loginfailures.go) keeps the counters in
+// login_failures.
 
 // Limits are the rules of login throttling.
 type Limits struct {
@@ -153,4 +161,19 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// AddressKey is the address a client address ip is counted as: an IPv6 address its /64
+// ("2001:db8:1:2::/64"), as one subscriber, home or office, usually has a whole /64 and can
+// use any address in it; an IPv4 address, or an IPv4-mapped IPv6 one, the IPv4 address whole
+// (a /24 is many customers). What is not an address ("-" for unknown) is kept as it is.
+func AddressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a.Is4() || a.Is4In6() {
+		return a.Unmap().String()
+	}
+	return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
 }

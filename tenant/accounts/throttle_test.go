@@ -142,3 +142,25 @@ func TestNewUserValidate(t *testing.T) {
 		t.Errorf("kommune user without role refused: %v", err)
 	}
 }
+
+// issue 14 #5: an IPv6 client is counted by its /64, which one subscriber gets whole and can
+// rotate through for free; IPv4 and IPv4-mapped addresses stay whole, and what is not an
+// address is kept as it is.
+func TestAddressKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"2001:db8:1:2::1":            "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff:ee:dd:cc": "2001:db8:1:2::/64",
+		"2001:DB8:1:2::9":            "2001:db8:1:2::/64",
+		"fe80::1%eth0":               "fe80::/64",
+		"2001:db8:1:3::1":            "2001:db8:1:3::/64",
+		"203.0.113.9":                "203.0.113.9",
+		"::ffff:203.0.113.9":         "203.0.113.9",
+		"-":                          "-",
+		"":                           "",
+		"ikke-en-adresse":            "ikke-en-adresse",
+	} {
+		if got := AddressKey(in); got != want {
+			t.Errorf("AddressKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
