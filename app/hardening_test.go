@@ -2,7 +2,9 @@ package app
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"testing"
 
 	"indberet/tenant/demo"
@@ -40,5 +42,47 @@ func TestPostReadsOnlyItsBody(t *testing.T) {
 			t.Errorf("POST %s with the CPR number in the URL searched by it: %+v", path, log[n-1])
 		}
 		_ = r
+	}
+}
+
+// TestHeadWritesNoLog: HEAD answers as GET without the body, so it shows no CPR number: it
+// writes nothing to the CPR access log nor to the audit log. The same GET does write its
+// CPR access record.
+func TestHeadWritesNoLog(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	f := b.listeFixture()
+	b.grantDataRight("kommuneadmin.751@demo.invalid")
+	c := b.client()
+	c.login("indberetter.751@demo.invalid")
+	a := b.client()
+	a.login("kommuneadmin.751@demo.invalid")
+	audit := func() int { return b.count("751", `SELECT count(*) FROM audit_log`) }
+	for _, tc := range []struct {
+		c    *client
+		path string
+	}{
+		{c, "/indberetninger/egne?visning=kun-sager"},
+		{c, "/indberetninger/egne?visning=ydelser-ved-sag&sag=" + strconv.FormatInt(f.sagA, 10)},
+		{c, "/sager/" + strconv.FormatInt(f.sagA, 10) + "/rediger"},
+		{c, "/sager/" + strconv.FormatInt(f.sagA, 10) + "/slet"},
+		{a, "/sager/" + strconv.FormatInt(f.sagA, 10)},
+		{a, "/revision"},
+	} {
+		before, auditBefore := len(tenanttest.CPRAccessLog(t, b.db, "751")), audit()
+		head := tc.c.do(httptest.NewRequest("HEAD", tc.path, nil))
+		if head.status != http.StatusOK || head.body != "" {
+			t.Errorf("HEAD %s: %d with %d bytes, want 200 without a body", tc.path, head.status, len(head.body))
+		}
+		if n := len(tenanttest.CPRAccessLog(t, b.db, "751")); n != before {
+			t.Errorf("HEAD %s wrote %d CPR access records, want none", tc.path, n-before)
+		}
+		if n := audit(); n != auditBefore {
+			t.Errorf("HEAD %s wrote %d audit records, want none", tc.path, n-auditBefore)
+		}
+		tc.c.get(tc.path).mustStatus(t, http.StatusOK)
+		if n := len(tenanttest.CPRAccessLog(t, b.db, "751")); n != before+1 {
+			t.Errorf("GET %s wrote %d CPR access records, want 1", tc.path, n-before)
+		}
 	}
 }
