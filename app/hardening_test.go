@@ -1,10 +1,15 @@
 package app
 
 import (
+	"context"
+	"github.com/jackc/pgx/v5"
+	"indberet/tenant"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"indberet/tenant/demo"
@@ -83,6 +88,43 @@ func TestHeadWritesNoLog(t *testing.T) {
 		tc.c.get(tc.path).mustStatus(t, http.StatusOK)
 		if n := len(tenanttest.CPRAccessLog(t, b.db, "751")); n != before+1 {
 			t.Errorf("GET %s wrote %d CPR access records, want 1", tc.path, n-before)
+		}
+	}
+}
+
+// TestHostileUserAgent: a User-Agent with a NUL, other control characters, bytes that are no
+// UTF-8 or a length without end is stored cleaned and capped (the sessions keep it), so a
+// login and a change work instead of failing on PostgreSQL's refusal of the text (500).
+func TestHostileUserAgent(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, tc := range []struct{ sent, stored string }{
+		{"Mozilla/5.0\x00 (X11)\xff\xfe Test\x01\x7f", "Mozilla/5.0 (X11) Test"},
+		{"Tab\there", "Tab here"},
+		{"Ø" + strings.Repeat("x", 298) + "æøå", "Ø" + strings.Repeat("x", 298)},
+	} {
+		c := b.client()
+		c.header = http.Header{"User-Agent": {tc.sent}}
+		c.get("/login").mustStatus(t, http.StatusOK)
+		r := c.post("/login", url.Values{"email": {"indberetter.101@demo.invalid"}, "password": {demo.Password}}, true)
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("login with User-Agent %q: %d\n%s", tc.sent, r.status, r.body)
+		}
+		c.get("/sager/ny").mustStatus(t, http.StatusOK)
+		c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusSeeOther)
+		b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+			_, err := tx.PgxTx().Exec(ctx, `DELETE FROM ydelser WHERE sag_id IN (SELECT id FROM sager WHERE cpr = '2807914563');
+				DELETE FROM sager WHERE cpr = '2807914563'`)
+			return err
+		})
+		var got []string
+		rows, err := b.db.Pool.Query(context.Background(), `SELECT DISTINCT user_agent FROM sessions WHERE user_agent LIKE $1`,
+			tc.stored[:3]+"%")
+		if err == nil {
+			got, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		}
+		if err != nil || !slices.Equal(got, []string{tc.stored}) {
+			t.Errorf("User-Agent %q stored as %q (%v), want %q", tc.sent, got, err, tc.stored)
 		}
 	}
 }
