@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"encoding/base64"
 	"github.com/jackc/pgx/v5"
 	"indberet/tenant"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -125,6 +127,45 @@ func TestHostileUserAgent(t *testing.T) {
 		}
 		if err != nil || !slices.Equal(got, []string{tc.stored}) {
 			t.Errorf("User-Agent %q stored as %q (%v), want %q", tc.sent, got, err, tc.stored)
+		}
+	}
+}
+
+// logCursorAt is a log cursor as the server writes them (tenant's encodeLogCursor) with a
+// time of micros microseconds since 1970, which no record of the logs can have.
+func logCursorAt(micros int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("50|" + strconv.FormatInt(micros, 10) + "|1"))
+}
+
+// outOfRangeLogCursors are log cursors whose time is outside what PostgreSQL or a record
+// can hold: before 4713 BC (PostgreSQL refuses it: a 500), the int64 ends (the encoding's
+// wrap-around gave a page of nonsense), and years no clock writes.
+var outOfRangeLogCursors = []string{
+	logCursorAt(math.MinInt64), logCursorAt(math.MaxInt64), logCursorAt(-210866803200000001),
+	logCursorAt(-300000000000000000), logCursorAt(-62135596800000001), logCursorAt(253402300800000000),
+}
+
+// TestLogCursorOutOfRange: a log cursor with a time out of range is refused as any forged
+// cursor: the first page with the Danish message (422).
+func TestLogCursorOutOfRange(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.logTestChange(1)
+	b.grantDataRight("kommuneadmin.101@demo.invalid")
+	a := b.client()
+	a.login("kommuneadmin.101@demo.invalid")
+	d := b.client()
+	d.login("dst@demo.invalid")
+	for _, cur := range outOfRangeLogCursors {
+		for _, c := range []*client{a, d} {
+			for _, path := range []string{"/revision", "/cpr-adgang"} {
+				for _, r := range []response{c.get(path + "?efter=" + cur), c.post(path, url.Values{"efter": {cur}}, true),
+					c.post(path, url.Values{"efter": {cur}, "cpr": {demo.NielsHansenCPR}}, true)} {
+					if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, msgSideUgyldig) {
+						t.Errorf("%s with the cursor %q: %d, want 422 with %q", path, cur, r.status, msgSideUgyldig)
+					}
+				}
+			}
 		}
 	}
 }
