@@ -1,11 +1,16 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
+	"fmt"
+	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5"
 	"indberet/tenant"
+	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"indberet/tenant/demo"
 	"indberet/tenant/tenanttest"
@@ -168,4 +174,75 @@ func TestLogCursorOutOfRange(t *testing.T) {
 			}
 		}
 	}
+}
+
+// rawRequest sends request as it is on a socket of the app at server and returns the answer.
+func rawRequest(t *testing.T, server, request string) response {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", strings.TrimPrefix(server, "http://"), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Errorf("no answer to %q: %v", request[:min(len(request), 60)], err)
+		return response{}
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, header: res.Header, body: string(body)}
+}
+
+// TestErrorsAreDanish: every error the app or Fiber under it answers is a Danish page: a
+// request Fiber cannot read (400), a multipart body that is not one (400), a body or headers
+// too large (413, 431), and an error a handler returns (400). Fiber's English text,
+// which for a 400 was the parser's own error message, is never shown.
+func TestErrorsAreDanish(t *testing.T) {
+	t.Parallel()
+	// A route answering any status as a fiber.Error with an English message, as Fiber's own.
+	fejl := Route{Method: fiber.MethodGet, Path: "/test-fejl/:kode", Access: Public, Handler: func(c *fiber.Ctx) error {
+		code, _ := strconv.Atoi(c.Params("kode"))
+		return fiber.NewError(code, "English text of the error")
+	}}
+	b := setup(t, fejl)
+	server := b.serve()
+	english := []string{"English text", "Bad Request", "Forbidden", "Request Entity Too Large", "Request Header Fields Too Large",
+		"error when", "multipart", "cannot", "boundary", "too large"}
+	check := func(what string, r response, status int, texts ...string) {
+		t.Helper()
+		if r.status != status {
+			t.Errorf("%s: %d, want %d:\n%s", what, r.status, status, r.body)
+			return
+		}
+		r.mustContain(t, append([]string{`<html lang="da"`}, texts...)...)
+		for _, e := range english {
+			if strings.Contains(r.body, e) {
+				t.Errorf("%s: the page has Fiber's English %q:\n%s", what, e, r.body)
+			}
+		}
+	}
+	const host = "Host: localhost\r\n"
+	check("a Content-Length that is no number", rawRequest(t, server, "POST /login HTTP/1.1\r\n"+host+"Content-Length: abc\r\n\r\n"),
+		http.StatusBadRequest, msgFejl400)
+	check("a broken multipart body", rawRequest(t, server, "POST /login HTTP/1.1\r\n"+host+
+		"Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: 20\r\n\r\n--abc\r\nikke multipart"),
+		http.StatusBadRequest, msgFejl400)
+	check("a body of 10 MB", rawRequest(t, server, "POST /login HTTP/1.1\r\n"+host+
+		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10485760\r\n\r\n"),
+		http.StatusRequestEntityTooLarge, msgFejl413)
+	check("headers of 64 kB", rawRequest(t, server, "GET /login HTTP/1.1\r\n"+host+"Cookie: a="+strings.Repeat("x", 64<<10)+"\r\n\r\n"),
+		http.StatusRequestHeaderFieldsTooLarge, msgFejl431)
+
+	for code, msg := range map[int]string{400: msgFejl400, 403: msgFejl403, 408: msgFejl408, 413: msgFejl413, 431: msgFejl431,
+		418: msgFejlAnden, 429: msgFejlAnden, 502: msgFejlAnden} {
+		check(fmt.Sprint("a fiber.Error ", code), b.client().get(fmt.Sprint("/test-fejl/", code)), code, msg)
+	}
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	check("the list's toolbar without an action", c.get("/indberetninger/egne/valgt?handling=x"), http.StatusBadRequest, msgFejl400)
 }
