@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"github.com/gofiber/fiber/v2"
-	"github.com/jackc/pgx/v5"
-	"indberet/tenant"
 	"io"
 	"math"
 	"net"
@@ -20,6 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+
+	"indberet/tenant"
 	"indberet/tenant/demo"
 	"indberet/tenant/tenanttest"
 )
