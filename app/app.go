@@ -166,9 +166,22 @@ func (a *App) Listen(ctx context.Context, addr string) error {
 // tests serve this way on a free port of 127.0.0.1.
 func (a *App) Serve(ln net.Listener) error { return a.fiber.Listener(ln) }
 
+// The messages of the errors Fiber names (fiber.Error) and the handlers return.
+const (
+	msgFejl400   = "Forespørgslen kunne ikke læses. Gå tilbage, og prøv igen."
+	msgFejl403   = "Du har ikke adgang til denne side."
+	msgFejl408   = "Forespørgslen tog for lang tid at modtage. Prøv igen."
+	msgFejl413   = "Det indsendte er for stort."
+	msgFejl431   = "Forespørgslens hoved (headers og cookies) er for stort. Slet cookies for siden, og prøv igen."
+	msgFejlAnden = "Forespørgslen kunne ikke gennemføres. Prøv igen. Fortsætter fejlen, så kontakt Danmarks Statistik."
+)
+
 // handleError renders every error as a Danish page (or partial): 404 and 405 as they are,
 // a database out of reach as 503 with Retry-After (issue 14 #9), anything unexpected as 500
-// with the details only in the log.
+// with the details only in the log. A fiber.Error's own message is never shown: Fiber's is
+// English, and for a request it could not read (400) it is the parser's error (issue 14
+// review #5), which may quote the request: it is not logged either (the request log has the
+// status); every status gets a Danish text.
 func (a *App) handleError(c *fiber.Ctx, err error) error {
 	if tenant.Unavailable(err) {
 		return a.unavailable(c, err)
@@ -184,14 +197,20 @@ func (a *App) handleError(c *fiber.Ctx, err error) error {
 		heading, msg = "Siden findes ikke", "Siden findes ikke, eller du har ikke adgang til den."
 	case fiber.StatusMethodNotAllowed:
 		heading, msg = "Ikke tilladt", "Siden kan ikke bruges på denne måde."
+	case fiber.StatusBadRequest:
+		heading, msg = "Forkert forespørgsel", msgFejl400
+	case fiber.StatusForbidden:
+		heading, msg = "Ingen adgang", msgFejl403
+	case fiber.StatusRequestTimeout:
+		heading, msg = "Tiden løb ud", msgFejl408
 	case fiber.StatusRequestEntityTooLarge:
-		heading, msg = "For store data", "Det indsendte er for stort."
+		heading, msg = "For store data", msgFejl413
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		heading, msg = "For store data", msgFejl431
 	case fiber.StatusInternalServerError:
 		a.deps.Logger.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	default:
-		if fe != nil {
-			msg = fe.Message
-		}
+		msg = msgFejlAnden
 	}
 	return a.render(c, code, views.ErrorPage(a.page(c, heading), code, heading, msg))
 }

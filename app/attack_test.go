@@ -37,7 +37,11 @@ import (
 //     another kommune's data (T1), or of data DST may not read (undelivered, S9/T3);
 //   - a missing CSRF token, another session's token, and a token in the query string only;
 //   - a 10 MB body;
-//   - HEAD on every GET route, and every method a path does not have.
+//   - HEAD on every GET route, which writes no CPR access record, and every method a path
+//     does not have;
+//   - a CPR number in the query string of a POST that searches by one, which it never reads
+//     (it would land in proxy logs and the history);
+//   - a User-Agent with a NUL or bytes that are no UTF-8 (the sessions store it).
 //
 // Every answer must be below 500; a hostile request to a route the user may use is refused
 // (4xx), never accepted; no answer shows another kommune's citizens, nor DST or the platform
@@ -58,6 +62,8 @@ type surface struct {
 	valid func() url.Values
 	// cursor: the route takes a page cursor in the field efter.
 	cursor bool
+	// cpr: the route searches by the CPR number of the body's field cpr (POST only).
+	cpr bool
 }
 
 const self = "self"
@@ -76,7 +82,7 @@ var attackSurface = map[string]surface{
 	"GET /":                                     {},
 	"GET /indberetninger":                       {fields: []string{"kommune"}},
 	"GET /indberetninger/:liste":                {form: self, fields: listFields, cursor: true},
-	"POST /indberetninger/:liste":               {form: "/indberetninger/:liste", fields: append([]string{"cpr"}, listFields...), cursor: true},
+	"POST /indberetninger/:liste":               {form: "/indberetninger/:liste", fields: append([]string{"cpr"}, listFields...), cursor: true, cpr: true},
 	"GET /indberetninger/:liste/valgt":          {fields: append([]string{"valgt", "handling"}, listFields...)},
 	"GET " + views.KontaktPath:                  {},
 	"POST " + views.KontaktPath:                 {form: views.KontaktPath},
@@ -128,9 +134,9 @@ var attackSurface = map[string]surface{
 	"GET /udbakke/:id/html":                     {},
 	"POST /udbakke/:id/send-igen":               {}, // reads no field; the matrix's receipt is sent, so it is refused (422)
 	"GET " + views.RevisionPath:                 {form: self, cursor: true},
-	"POST " + views.RevisionPath:                {form: views.RevisionPath, cursor: true},
+	"POST " + views.RevisionPath:                {form: views.RevisionPath, cursor: true, cpr: true},
 	"GET " + views.CPRAdgangPath:                {form: self, cursor: true},
-	"POST " + views.CPRAdgangPath:               {form: views.CPRAdgangPath, cursor: true},
+	"POST " + views.CPRAdgangPath:               {form: views.CPRAdgangPath, cursor: true, cpr: true},
 	"GET /sager/:id":                            {fields: []string{"kommune"}},
 	"GET " + views.EksporterPath:                {},
 	"POST " + views.EksporterPath:               {form: views.EksporterPath},
@@ -157,9 +163,10 @@ func nyYdelseForm() url.Values {
 // bytes that are no UTF-8.
 var hostileTexts = []string{"a\x00b", "\xff\xfe\xc3("}
 
-// forgedCursors go in the cursor of the paged routes.
-var forgedCursors = []string{"-9223372036854775808", "9223372036854775807", "-1", "abc", "MTIzNDU2Nzg5MA",
-	"0:0:0", strings.Repeat("A", 2000)}
+// forgedCursors go in the cursor of the paged routes: junk, and log cursors as the server
+// writes them with a time no record has (outOfRangeLogCursors).
+var forgedCursors = append([]string{"-9223372036854775808", "9223372036854775807", "-1", "abc", "MTIzNDU2Nzg5MA",
+	"0:0:0", strings.Repeat("A", 2000)}, outOfRangeLogCursors...)
 
 // junkParams are values of a path parameter that name nothing.
 var junkParams = map[string][]string{
@@ -366,6 +373,7 @@ func TestAttackSuite(t *testing.T) {
 					a.route(rt)
 				}
 				a.wrongMethods(routes)
+				a.hostileLogin()
 			})
 		}
 	})
@@ -390,6 +398,9 @@ type attacker struct {
 	f attackFixture
 	u matrixUser
 	c *client // the user's session; renewed for routes that end it
+	// db reads the CPR access log as the cluster's superuser (cprRecords); opened when first
+	// needed.
+	db *pgx.Conn
 }
 
 // session is the client of a request to rt: a new session for the routes that end sessions.
@@ -559,9 +570,11 @@ func (a *attacker) route(rt Route) {
 	if rt.Method != "GET" && (a.u.allowed(rt.Access) || a.u.email == "") {
 		a.bigBody(a.session(rt), rt.Method, path)
 	}
-	// HEAD answers as GET, without a body.
+	// HEAD answers as GET, without a body, and shows no CPR number: it writes no CPR access
+	// record (nor any other: the tables' check after the suite).
 	if rt.Method == "GET" && !jobs {
 		get := a.send(a.session(rt), "GET", path, nil, csrfBody)
+		before := a.cprRecords("")
 		head := a.send(a.session(rt), "HEAD", path, nil, csrfBody)
 		a.check(get, what("GET"))
 		a.check(head, what("HEAD"))
@@ -569,7 +582,75 @@ func (a *attacker) route(rt Route) {
 			t.Errorf("%s: HEAD %d with %d bytes, GET %d: want HEAD as GET without a body", what(""), head.status,
 				len(head.body), get.status)
 		}
+		if n := a.cprRecords(""); n != before {
+			t.Errorf("%s: HEAD wrote %d CPR access records, want none", what(""), n-before)
+		}
 	}
+	// A CPR number in the URL of a POST that searches: never read, only the body's is.
+	if sf.cpr {
+		before := a.cprRecords("search")
+		r := a.send(a.session(rt), rt.Method, path+"?cpr="+niels.cpr, base, csrfBody)
+		w := what("?cpr=" + niels.cpr)
+		a.check(r, w)
+		if n := a.cprRecords("search"); n != before || strings.Contains(r.body, `value="`+niels.cpr+`"`) {
+			t.Errorf("%s: %d searched by the CPR number of the URL (%d search records)", w, r.status, n-before)
+		}
+	}
+	// A User-Agent with a NUL or bytes that are no UTF-8: a GET as any other, anything else
+	// refused as without it (here for the missing CSRF token), never a 500.
+	if !jobs {
+		for _, v := range hostileTexts {
+			hc := *a.session(rt)
+			hc.header = http.Header{"User-Agent": {v}}
+			mode := csrfBody
+			if rt.Method != "GET" {
+				mode = csrfNone
+			}
+			a.check(a.send(&hc, rt.Method, path, base, mode), what(fmt.Sprintf("User-Agent %q", v)))
+		}
+	}
+}
+
+// hostileLogin opens the login page in a new session, which stores its User-Agent, and logs
+// in with a wrong password, each with a User-Agent with a NUL or bytes that are no UTF-8.
+// (A login that works is left out: it writes the user's last login.)
+func (a *attacker) hostileLogin() {
+	for _, v := range hostileTexts {
+		c := a.b.client()
+		c.t = a.t
+		c.header = http.Header{"User-Agent": {v}}
+		w := fmt.Sprintf("%s: login with User-Agent %q", a.u.name, v)
+		r := c.get("/login")
+		a.check(r, w)
+		if r.status != http.StatusOK {
+			a.t.Errorf("%s: GET /login %d, want 200", w, r.status)
+		}
+		a.check(c.post("/login", url.Values{"email": {orValue(a.u.email, "ingen@demo.invalid")}, "password": {"forkert"}}, true), w)
+	}
+}
+
+// cprRecords is the number of the user's CPR access records of action ("" for any).
+func (a *attacker) cprRecords(action string) int {
+	a.t.Helper()
+	ctx := context.Background()
+	if a.db == nil {
+		var database string
+		a.b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+			return tx.PgxTx().QueryRow(ctx, `SELECT current_database()`).Scan(&database)
+		})
+		conn, err := pgx.Connect(ctx, testdb.Cluster(a.t).SuperuserURL(database))
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		a.db = conn
+		a.t.Cleanup(func() { conn.Close(context.Background()) })
+	}
+	var n int
+	if err := a.db.QueryRow(ctx, `SELECT count(*) FROM cpr_access_log WHERE user_email = $1 AND ($2 = '' OR action = $2)`,
+		a.u.email, action).Scan(&n); err != nil {
+		a.t.Fatal(err)
+	}
+	return n
 }
 
 // bigBody announces a form of 10 MB to path on the app's socket and sends none of it: the

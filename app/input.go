@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -177,6 +179,35 @@ func bodyValue(c *fiber.Ctx, name string) string {
 		}
 	})
 	return string(got)
+}
+
+// maxStoredHeader is the most bytes of a request header the app stores (the sessions'
+// User-Agent).
+const maxStoredHeader = 300
+
+// storableHeader is a request header's value as the app may store it (issue 14 review #3):
+// without what StorableText refuses (NUL and the other control characters, bytes that are no
+// UTF-8; DEL and the C1 controls too), tabs and line breaks as spaces, and at most maxStoredHeader bytes, cut between
+// characters. A header is the client's to write, and PostgreSQL refuses such text with an
+// error: the request failed with 500.
+func storableHeader(v string) string {
+	v = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\r' || r == '\n':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, rules.StorableOnly(v))
+	if len(v) <= maxStoredHeader {
+		return v
+	}
+	cut := maxStoredHeader
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut]
 }
 
 // backURL is where Annullér on a refusal page leads: the page the request came from when it

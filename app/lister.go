@@ -129,14 +129,16 @@ func (a *App) liste(c *fiber.Ctx) error {
 }
 
 // listeSoeg is the CPR search and the page buttons (POST): htmx gets the part it targets,
-// a browser without JavaScript the whole page.
+// a browser without JavaScript the whole page. Everything is read from the body only
+// (bodyValue): a CPR number or cursor in the POST's URL, where proxy logs and the history
+// keep it, is never used.
 func (a *App) listeSoeg(c *fiber.Ctx) error {
-	st, err := a.listeFrom(c, func(k string) string { return c.FormValue(k) })
+	st, err := a.listeFrom(c, func(k string) string { return bodyValue(c, k) })
 	if err != nil {
 		return err
 	}
-	st.cpr = c.FormValue("cpr")
-	st.after = c.FormValue("efter")
+	st.cpr = bodyValue(c, "cpr")
+	st.after = bodyValue(c, "efter")
 	prefix, ok := cprPrefix(st.cpr)
 	if !ok {
 		if hx := hxRequest(c); hx.Enabled && hx.Target == views.ListeResultaterID {

@@ -79,6 +79,9 @@ func (a *App) loadSession(c *fiber.Ctx) error {
 		return err
 	}
 	httpReq.RemoteAddr = net.JoinHostPort(clientIP(c), "0") // an IPv6 address in brackets
+	// The session store keeps the User-Agent, the one header the app stores: cleaned here,
+	// for every save of the session (login, CSRF token, flash messages).
+	httpReq.Header.Set(fiber.HeaderUserAgent, storableHeader(httpReq.UserAgent()))
 	// The session store reads the database with the request's context: its deadline too.
 	httpReq = httpReq.WithContext(c.UserContext())
 	r := reqOf(c)

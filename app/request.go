@@ -63,9 +63,11 @@ func peer(c *fiber.Ctx) netip.Addr {
 	return a.Unmap()
 }
 
-// actor is who the request acts as, for the audit and CPR access logs.
+// actor is who the request acts as, for the audit and CPR access logs. A HEAD is a probe:
+// it shows nothing, so its transactions keep nothing, no CPR access record either (issue 14
+// review #2); every store the handlers reach takes its scope from here.
 func actor(c *fiber.Ctx) tenant.Actor {
-	a := tenant.Actor{IP: clientIP(c)}
+	a := tenant.Actor{IP: clientIP(c), Probe: c.Method() == fiber.MethodHead}
 	if u := reqOf(c).user; u != nil {
 		a.UserID, a.Email = u.ID, u.Email
 	}

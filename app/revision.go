@@ -55,13 +55,13 @@ type logFilter struct {
 	after    string
 }
 
-// readLogFilter reads the filter from the query (GET) or the form (POST); the CPR number
-// only from a form, and only from a reader who may see sager. Messages go in form.Errors (nil
-// when all is well).
+// readLogFilter reads the filter from the query (GET) or the form body (POST: never from
+// its URL, bodyValue); the CPR number only from a form body, and only from a reader who may
+// see sager. Messages go in form.Errors (nil when all is well).
 func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
-	get := c.Query
+	get := func(k string) string { return c.Query(k) }
 	if c.Method() == fiber.MethodPost {
-		get = func(k string, _ ...string) string { return c.FormValue(k) }
+		get = func(k string) string { return bodyValue(c, k) }
 	}
 	f := logFilter{after: get(views.LogFeltEfter), indsigt: tenant.IndsigtFor(scope(c), a.can(c, access.SagRead))}
 	in := views.LogFilter{Path: path, CSRFToken: csrfToken(reqOf(c).session), MedCPR: f.indsigt.Ser(true),
@@ -69,7 +69,7 @@ func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
 		Handling: get(views.LogFeltHandling), Sag: strings.TrimSpace(get(views.LogFeltSag)),
 		Fra: strings.TrimSpace(get(views.LogFeltFra)), Til: strings.TrimSpace(get(views.LogFeltTil))}
 	if c.Method() == fiber.MethodPost {
-		in.CPR = strings.TrimSpace(c.FormValue(views.LogFeltCPR))
+		in.CPR = strings.TrimSpace(bodyValue(c, views.LogFeltCPR))
 	}
 	errs := map[string]string{}
 	if scope(c).Kommune == "" {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -341,6 +340,15 @@ func ValidLogCursor(s string) bool {
 	return err == nil
 }
 
+// The times a log cursor may hold, in microseconds since 1970: the years 1 to 9999. A
+// record's time is the database's clock when it was written, within these years however
+// wrong that clock; outside them PostgreSQL refuses a time before 4713 BC (a 500), and pgx's
+// encoding wrapped the ends of int64 around to a page of nonsense (issue 14 review #4).
+var (
+	minLogCursorMicros = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	maxLogCursorMicros = time.Date(9999, 12, 31, 23, 59, 59, 999_999_000, time.UTC).UnixMicro()
+)
+
 // decodeLogCursor reads a cursor encodeLogCursor wrote, else ErrBadLogCursor.
 func decodeLogCursor(s string) (logCursor, error) {
 	if s == "" {
@@ -350,7 +358,7 @@ func decodeLogCursor(s string) (logCursor, error) {
 	if !ok {
 		return logCursor{}, ErrBadLogCursor
 	}
-	micros, okAt := cursorInt(f[1], math.MinInt64, math.MaxInt64)
+	micros, okAt := cursorInt(f[1], minLogCursorMicros, maxLogCursorMicros)
 	id, okID := cursorID(f[2])
 	if !okAt || !okID {
 		return logCursor{}, ErrBadLogCursor

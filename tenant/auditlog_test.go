@@ -615,3 +615,36 @@ func TestLogsIndsigt(t *testing.T) {
 		t.Logf("%s (%v): %d records shown, %d hidden", r.name, ind, shown, hidden)
 	}
 }
+
+// TestProbeKeepsNothing: the transaction of a probe (an HTTP HEAD, Actor.Probe) runs as any
+// other but keeps nothing: no CPR access record, no audit record, no data; an error of fn
+// is still returned.
+func TestProbeKeepsNothing(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	probe := tenant.Scope{Kommune: "101", Actor: tenant.Actor{Email: "probe@101.invalid", Probe: true}}
+	err := db.InScope(ctx, probe, func(tx *tenant.Tx) error {
+		if _, err := tx.InsertSag(ctx, tenant.Sag{CPR: logOtherCPR, Navn: "Probe"}); err != nil {
+			return err
+		}
+		return tx.LogCPRAccess(ctx, "view", []string{logOtherCPR}, "probe")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if log := tenanttest.CPRAccessLog(t, db, "101"); len(log) != 0 {
+		t.Errorf("a probe kept CPR access records: %+v", log)
+	}
+	var audit, sager int
+	err = db.InScope(ctx, scopeAs("101", "test"), func(tx *tenant.Tx) error {
+		return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM sager)`).Scan(&audit, &sager)
+	})
+	if err != nil || audit != 0 || sager != 0 {
+		t.Errorf("after a probe: %d audit records, %d sager (%v), want none", audit, sager, err)
+	}
+	boom := errors.New("boom")
+	if err := db.InScope(ctx, probe, func(*tenant.Tx) error { return boom }); !errors.Is(err, boom) {
+		t.Errorf("a probe's error: %v, want boom", err)
+	}
+}

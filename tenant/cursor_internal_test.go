@@ -22,8 +22,10 @@ func TestPageCursorsReadOnlyWhatTheyWrote(t *testing.T) {
 		}
 	}
 	at := time.Date(2025, 6, 1, 12, 0, 0, 123000, time.UTC)
-	if c, err := decodeLogCursor(encodeLogCursor(100, at, 7)); err != nil || c.offset != 100 || !c.at.Equal(at) || c.id != 7 {
-		t.Errorf("log cursor decodes to %+v, %v", c, err)
+	for _, at := range []time.Time{at, time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999_999_000, time.UTC)} {
+		if c, err := decodeLogCursor(encodeLogCursor(100, at, 7)); err != nil || c.offset != 100 || !c.at.Equal(at) || c.id != 7 {
+			t.Errorf("log cursor of %s decodes to %+v, %v", at, c, err)
+		}
 	}
 
 	raw := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
@@ -61,6 +63,10 @@ func TestPageCursorsReadOnlyWhatTheyWrote(t *testing.T) {
 	for _, s := range []string{
 		encodeLogCursor(math.MaxInt, at, 7), encodeLogCursor(0, at, 7), encodeLogCursor(-100, at, 7), encodeLogCursor(100, at, 0),
 		raw("100|17487792000000000000000|7"), raw("100|1748779200000000"), raw("100|01748779200000000|7"), "%%%",
+		// Times outside the years 1 to 9999 (issue 14 review #4): PostgreSQL refused the first
+		// two (a 500), pgx wrapped the third around to year 294247.
+		raw("100|-210866803200000001|7"), raw("100|-300000000000000000|7"), raw("100|-9223372036854775808|7"),
+		raw("100|9223372036854775807|7"), raw("100|-62135596800000001|7"), raw("100|253402300800000000|7"),
 	} {
 		if _, err := decodeLogCursor(s); err != ErrBadLogCursor {
 			t.Errorf("log cursor %q: %v, want ErrBadLogCursor", s, err)

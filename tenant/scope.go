@@ -17,6 +17,10 @@ type Actor struct {
 	UserID int64  // 0 for the system (jobs, CLI)
 	Email  string // or the system's name, e.g. "system:delivery"
 	IP     string // the client address; "" for jobs and the CLI
+	// Probe: the work only asks what the answer would be and shows none of it (an HTTP HEAD).
+	// InScope rolls its transactions back, so it leaves no CPR access record (nothing was
+	// shown), no audit record and no other change.
+	Probe bool
 }
 
 // Scope is what a transaction may see (T1, T3): the rows of one kommune, or, for DST and
@@ -48,7 +52,7 @@ func (t *Tx) PgxTx() pgx.Tx { return t.tx }
 // InScope runs fn in one transaction in which row-level security shows exactly what s may
 // see: the kommune setting and the read-all setting are SET LOCAL, so they end with the
 // transaction and a pooled connection never carries them to the next request. fn's error
-// rolls everything back. This is the only way code outside this package reaches kommune data.
+// rolls everything back, and so does a probe's success (Actor.Probe). This is the only way code outside this package reaches kommune data.
 func (db *DB) InScope(ctx context.Context, s Scope, fn func(tx *Tx) error) error {
 	if s.Kommune == "" && !s.AllKommuner {
 		return ErrNoScope
@@ -56,10 +60,23 @@ func (db *DB) InScope(ctx context.Context, s Scope, fn func(tx *Tx) error) error
 	if s.Kommune != "" && !kommuneKodeRE.MatchString(s.Kommune) {
 		return fmt.Errorf("tenant: invalid kommunekode %q", s.Kommune)
 	}
-	return pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{BeginQuery: beginInScope(s)}, func(tx pgx.Tx) error {
-		return fn(&Tx{tx: tx, scope: s})
+	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{BeginQuery: beginInScope(s)}, func(tx pgx.Tx) error {
+		if err := fn(&Tx{tx: tx, scope: s}); err != nil {
+			return err
+		}
+		if s.Actor.Probe {
+			return errProbe // roll back: a probe keeps nothing
+		}
+		return nil
 	})
+	if errors.Is(err, errProbe) {
+		return nil
+	}
+	return err
 }
+
+// errProbe rolls back the transaction of a probe (Actor.Probe) that succeeded.
+var errProbe = errors.New("tenant: probe rolled back")
 
 // beginInScope is the statement that begins a transaction of scope s and sets its settings,
 // one round trip for both (a multi-statement simple query). The values are literals, safe
