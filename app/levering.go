@@ -11,16 +11,19 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
+	"indberet/tenant/rules"
 	"indberet/views"
 	"indberet/worker"
 )
 
-// DST's *Leveringsoversigt* (T3, I1): GET /levering shows every active kommune's newest
-// leverance, its counts and receipt, and which contact persons it misses (K1); POST /levering
-// is *Start levering*: a periode (the previous month by default) and all active kommuner or
-// one, enqueued as a delivery run in the transaction that writes its audit record. A second
-// start of the same run says that it is queued or delivered already; a bad periode or
-// kommune comes back with a Danish message (422). Kommune users hold DeliveryRead for their
+// DST's *Leveringsoversigt* (T3, I1, I7): GET /levering shows every active kommune's
+// leverance of its latest periode, its counts and receipt, its next periode, and which
+// contact persons it misses (K1); POST /levering is *Start levering*: a periode (the
+// previous month by default) and all active kommuner or one, enqueued per kommune whose next
+// periode it is in the transaction that writes its audit record (worker.StartDeliveryTx). A
+// second start of the periode delivers the kommuner that have not delivered it and names
+// those that have or are queued; a bad periode or kommune, or a periode that is no kommune's
+// next, comes back with a Danish message that says which periode is next (422). Kommune users hold DeliveryRead for their
 // own deliveries and are sent to those.
 
 const leveringTitle = "Leveringsoversigt"
@@ -70,29 +73,10 @@ func (a *App) startLevering(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.setFlash(c, a.startetTekst(d)); err != nil {
+	if err := a.setFlash(c, d.Tekst()); err != nil {
 		return err
 	}
 	return redirect(c, views.LeveringPath)
-}
-
-// startetTekst tells what Start levering did.
-func (a *App) startetTekst(d worker.StartedDelivery) string {
-	hvem := fmt.Sprintf("%d kommuner", len(d.Kommuner))
-	if len(d.Kommuner) == 1 {
-		hvem = a.kommuneLabel(d.Kommuner[0])
-	}
-	switch {
-	case d.JobID == 0:
-		return fmt.Sprintf("Perioden %s er allerede leveret for %s. Der er intet at levere.", d.Periode, hvem)
-	case d.Duplicate:
-		return fmt.Sprintf("Leveringen af %s for %s er allerede sat i kø (job %d). Den er ikke startet igen.", d.Periode, hvem, d.JobID)
-	}
-	msg := fmt.Sprintf("Leveringen af %s er sat i kø for %s (job %d).", d.Periode, hvem, d.JobID)
-	if n := len(d.Delivered); n > 0 {
-		msg += fmt.Sprintf(" %d af dem har allerede leveret perioden; de leveres ikke igen.", n)
-	}
-	return msg
 }
 
 // showLevering renders the overview with the form f.
@@ -104,9 +88,17 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 	}
 	var seneste []tenant.LeveranceMedKvittering
 	var mangler map[string][]tenant.Kontaktrolle
+	naeste := map[string]string{}
 	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) (err error) {
 		if seneste, err = tx.SenesteLeverancer(ctx); err != nil {
 			return err
+		}
+		kps, err := tx.KommunePerioder(ctx)
+		if err != nil {
+			return err
+		}
+		for _, k := range kps {
+			naeste[k.Kode] = rules.NaestePeriode(k.SenestLeveret, k.ForstePeriode)
 		}
 		mangler, err = tx.KontaktpersonerManglerAlle(ctx)
 		return err
@@ -134,7 +126,7 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 		if !k.Aktiv {
 			continue
 		}
-		row := views.LeveringRow{Kommune: a.kommuneLabel(k.Kode)}
+		row := views.LeveringRow{Kommune: a.kommuneLabel(k.Kode), Naeste: naeste[k.Kode]}
 		if l, ok := byKommune[k.Kode]; ok {
 			r := a.leveranceRow(l, canMail, canHent)
 			row.Seneste = &r

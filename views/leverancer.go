@@ -107,7 +107,8 @@ type LeveringIGang struct {
 // LeveringRow is one kommune of the overview.
 type LeveringRow struct {
 	Kommune string
-	Seneste *LeveranceRow // nil: never delivered
+	Seneste *LeveranceRow // the leverance of its latest periode (I7); nil: never delivered
+	Naeste  string        // its next periode (I7)
 	Mangler []string      // the names of the missing contact persons (K1)
 }
 

@@ -27,6 +27,17 @@ type Deps struct {
 	// LogRetentionMonths is how long the logs are kept (LOG_RETENTION, retention.go); 0:
 	// DefaultLogRetentionMonths.
 	LogRetentionMonths int
+	// Now is the clock of the deliveries: which periode is due, late or ended (I1, I7, I9);
+	// nil: time.Now. Tests set it to start a worker "after the 14th".
+	Now func() time.Time
+}
+
+// now is the time by d's clock.
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }
 
 // Client is the River client of the app.
@@ -182,7 +193,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 			QueueEksport:       {MaxWorkers: eksportQueueWorkers},
 		}
 		if !o.NoPeriodic {
-			cfg.PeriodicJobs = periodicJobs()
+			cfg.PeriodicJobs = periodicJobs(d)
 		}
 	}
 	c, err := river.NewClient(riverpgxv5.New(d.DB.Pool), cfg)
@@ -192,12 +203,12 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	return c, nil
 }
 
-func periodicJobs() []*river.PeriodicJob {
+func periodicJobs(d Deps) []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
-		deliveryPeriodicJob(),
+		deliveryPeriodicJob(d.now),
 		river.NewPeriodicJob(river.PeriodicInterval(listCountsInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return ListCountsArgs{}, nil }, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(cprIndexInterval),
