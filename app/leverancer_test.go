@@ -600,3 +600,61 @@ func TestLeveranceDokumentOnlyForReaders(t *testing.T) {
 	c.get("/leverancer").mustContain(t, "Hent XML")
 	c.get("/leverancer/"+id+"/dokument").mustStatus(t, http.StatusOK).mustContain(t, demo.NielsHansenCPR)
 }
+
+// Issue 15 #4 (I9): DST sees each kommune's delivery of the current periode: Leveret,
+// Forsinket when it was not delivered by the 14th at 02:00 plus the grace period, Fejlet
+// with the reason of its job's last error, I kø.
+func TestLeveringStatus(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	tenanttest.FoerstePeriode(t, b.db, "2026M10")
+	b.app.now = func() time.Time { return time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC) } // 2026M10 was due 14-11-2026
+	for _, p := range []string{"2026M10", "2026M11"} {
+		b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+			_, _, err := insertReceipt(ctx, tx, p)
+			return err
+		})
+	}
+	res, err := b.app.deps.Jobs.Insert(ctx, worker.DeliveryKommuneArgs{Kommune: "147", Periode: "2026M10"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
+		errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 10, 'error', 'mark ydelser delivered: conflict')]
+		WHERE id = $1`, res.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := b.client()
+	c.login("dst@demo.invalid")
+	status := func(kommune string) string {
+		t.Helper()
+		row := leveringRow(t, c.get("/levering").mustStatus(t, http.StatusOK).body, kommune)
+		i := strings.Index(row, `<td class="levering-status">`)
+		if i < 0 {
+			t.Fatalf("no status in %s's row: %s", kommune, row)
+		}
+		return html.UnescapeString(row[i : i+strings.Index(row[i:], "</td>")])
+	}
+	if s := status("101"); !contains(s, ">Leveret<") || contains(s, "kvittering-fejlet") {
+		t.Errorf("101: %s, want Leveret", s)
+	}
+	if s := status("147"); !contains(s, `<span class="kvittering-fejlet">Fejlet</span>`) || !contains(s, "mark ydelser delivered: conflict") {
+		t.Errorf("147: %s, want Fejlet with the job's last error", s)
+	}
+	if s := status("751"); !contains(s, `<span class="kvittering-fejlet">Forsinket</span>`) ||
+		!contains(s, "2026M10 skulle være leveret 14-11-2026 02:00") {
+		t.Errorf("751: %s, want Forsinket since 14-11-2026", s)
+	}
+	// Before the run of the 14th the current periode is not late: it waits for the run.
+	b.app.now = func() time.Time { return time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC) }
+	if s := status("751"); !contains(s, ">Afventer kørslen 14-11-2026<") || contains(s, "kvittering-fejlet") {
+		t.Errorf("751 before the run: %s", s)
+	}
+	if _, err := b.app.deps.Jobs.Insert(ctx, worker.DeliveryKommuneArgs{Kommune: "751", Periode: "2026M10"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := status("751"); !contains(s, ">I kø<") {
+		t.Errorf("751 with its job queued: %s, want I kø", s)
+	}
+}

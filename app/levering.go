@@ -88,17 +88,9 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 	}
 	var seneste []tenant.LeveranceMedKvittering
 	var mangler map[string][]tenant.Kontaktrolle
-	naeste := map[string]string{}
 	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) (err error) {
 		if seneste, err = tx.SenesteLeverancer(ctx); err != nil {
 			return err
-		}
-		kps, err := tx.KommunePerioder(ctx)
-		if err != nil {
-			return err
-		}
-		for _, k := range kps {
-			naeste[k.Kode] = rules.NaestePeriode(k.SenestLeveret, k.ForstePeriode)
 		}
 		mangler, err = tx.KontaktpersonerManglerAlle(ctx)
 		return err
@@ -117,6 +109,14 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 	if v.IGang, err = a.leveringerIGang(ctx); err != nil {
 		return err
 	}
+	states, err := worker.DeliveryStates(ctx, a.deps.Jobs, a.deps.DB, a.clock())
+	if err != nil {
+		return err
+	}
+	state := map[string]worker.KommuneDeliveryState{}
+	for _, s := range states {
+		state[s.Kommune] = s
+	}
 	byKommune := map[string]tenant.LeveranceMedKvittering{}
 	for _, l := range seneste {
 		byKommune[l.Kommune] = l
@@ -126,7 +126,11 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 		if !k.Aktiv {
 			continue
 		}
-		row := views.LeveringRow{Kommune: a.kommuneLabel(k.Kode), Naeste: naeste[k.Kode]}
+		row := views.LeveringRow{Kommune: a.kommuneLabel(k.Kode)}
+		if s, ok := state[k.Kode]; ok {
+			row.Naeste = s.Naeste
+			row.Status, row.Forklaring, row.Advarsel = leveringStatus(s)
+		}
 		if l, ok := byKommune[k.Kode]; ok {
 			r := a.leveranceRow(l, canMail, canHent)
 			row.Seneste = &r
@@ -138,6 +142,23 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 		v.Rows = append(v.Rows, row)
 	}
 	return a.render(c, status, views.LeveringPage(a.page(c, leveringTitle), v))
+}
+
+// leveringStatus is a kommune's delivery state in Danish (I9), the reason or date that
+// explains it, and whether it needs attention.
+func leveringStatus(s worker.KommuneDeliveryState) (status, forklaring string, advarsel bool) {
+	switch s.State {
+	case worker.StateDelivered:
+		return "Leveret", "", false
+	case worker.StateQueued:
+		return "I kø", "", false
+	case worker.StateFailed:
+		return "Fejlet", s.Fejl, true
+	case worker.StateLate:
+		frist := rules.Frist(s.Naeste)
+		return "Forsinket", fmt.Sprintf("%s skulle være leveret %s. Den leveres, så snart løsningen kan.", s.Naeste, dateTime(&frist)), true
+	}
+	return "Afventer kørslen " + rules.Frist(s.Periode).In(rules.Copenhagen).Format("02-01-2006"), "", false
 }
 
 // leveringerIGang are the deliveries River has not finished, with their state in Danish; a

@@ -110,6 +110,11 @@ type LeveringRow struct {
 	Seneste *LeveranceRow // the leverance of its latest periode (I7); nil: never delivered
 	Naeste  string        // its next periode (I7)
 	Mangler []string      // the names of the missing contact persons (K1)
+	// Its delivery of the current periode (I9): "Leveret", "I kø", "Fejlet", "Forsinket" or
+	// "Afventer kørslen 14-01-2027"; Advarsel marks the last three; Forklaring is the reason
+	// of a failure or when it was due.
+	Status, Forklaring string
+	Advarsel           bool
 }
 
 // StartLevering is the form *Start levering*: the periode and optionally one kommune, kept

@@ -91,7 +91,7 @@ type Options struct {
 //	                  at a time); 16 × 2 × 25 s = 13 min throttled. A second periode
 //	                  of the kommune waits for it (LockLeverancer)          deliveryTimeout 30 min
 //	receipt_email     one SMTP conversation, at most mailTimeout (30 s)        5 min
-//	delivery_run, cleanup, eksport_cleanup, list_counts, cpr_access_index, log_retention:
+//	delivery_run, delivery_catchup, cleanup, eksport_cleanup, list_counts, cpr_access_index, log_retention:
 //	                  seconds, a minute or two throttled (the CPR index job
 //	                  commits each kommune, so a cut run leaves the rest to
 //	                  the next; the retention job waits at most 3 s for each
@@ -175,6 +175,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	river.AddWorker(workers, &CleanupWorker{deps: d})
 	river.AddWorker(workers, &DeliveryRunWorker{deps: d})
 	river.AddWorker(workers, &DeliveryKommuneWorker{deps: d, limit: attemptLimit{l.delivery, l.margin}})
+	river.AddWorker(workers, &CatchUpWorker{deps: d})
 	river.AddWorker(workers, &ReceiptWorker{deps: d})
 	river.AddWorker(workers, &ListCountsWorker{deps: d})
 	river.AddWorker(workers, &CPRIndexWorker{deps: d})
@@ -209,6 +210,7 @@ func periodicJobs(d Deps) []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
 		deliveryPeriodicJob(d.now),
+		catchUpPeriodicJob(),
 		river.NewPeriodicJob(river.PeriodicInterval(listCountsInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return ListCountsArgs{}, nil }, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(cprIndexInterval),
