@@ -8,7 +8,8 @@ import (
 
 // The delivery screens (leverancer.templ): *Hent data fra Danmarks Statistik* (I5: a
 // kommune's leverancer, each with its document to download), DST's *Leveringsoversigt* (the
-// newest leverance of every kommune, contact persons missing, *Start levering*, I1) and the
+// leverance of every kommune's latest periode, its next periode and its delivery state,
+// contact persons missing, *Start levering*; I1, I7, I9) and the
 // *Udbakke* (every e-mail the system sent or recorded, I3).
 
 // Addresses of the delivery screens.
@@ -87,8 +88,9 @@ type LeveranceSide struct {
 	Bytes string // the document's size, e.g. "12 kB"
 }
 
-// Levering is DST's *Leveringsoversigt*: per active kommune its newest leverance and its
-// missing contact persons (K1), and the form *Start levering* (I1).
+// Levering is DST's *Leveringsoversigt*: per active kommune the leverance of its latest
+// periode, its next periode and delivery state (I7, I9) and its missing contact persons
+// (K1), and the form *Start levering* (I1).
 type Levering struct {
 	Rows      []LeveringRow
 	IGang     []LeveringIGang // the deliveries not finished yet
