@@ -607,15 +607,8 @@ func deliver(ctx context.Context, cfg env, logger *slog.Logger, args []string, s
 	if err != nil {
 		return err
 	}
-	switch {
-	case d.JobID == 0:
-		fmt.Fprintf(stdout, "Levering for %s er allerede leveret for alle %d kommuner.\n", d.Periode, len(d.Kommuner))
-	case d.Duplicate:
-		fmt.Fprintf(stdout, "Levering for %s lå allerede i kø for %d kommuner, job %d.\n", d.Periode, len(d.Kommuner), d.JobID)
-	default:
-		fmt.Fprintf(stdout, "Levering for %s sat i kø for %d kommuner, job %d.\n", d.Periode, len(d.Kommuner), d.JobID)
-	}
-	if !*wait {
+	fmt.Fprintln(stdout, d.Tekst())
+	if !*wait || len(d.Kommuner) == 0 {
 		fmt.Fprintln(stdout, "En kørende `indberet worker` udfører den; `indberet deliver --wait` venter på resultatet.")
 		return nil
 	}

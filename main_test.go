@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,11 +28,43 @@ import (
 	"indberet/app"
 	"indberet/app/config"
 	"indberet/tenant"
+	"indberet/tenant/rules"
 	"indberet/tenant/tenanttest"
 	"indberet/worker"
 )
 
 // These tests set DATABASE_URL, so they do not run in parallel.
+
+// TestMain runs the command itself, main with its exit code and stderr, when a test starts
+// the test binary with INDBERET_RUN_MAIN=1 (runMain).
+func TestMain(m *testing.M) {
+	if os.Getenv("INDBERET_RUN_MAIN") == "1" {
+		os.Args = append([]string{"indberet"}, os.Args[1:]...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runMain runs `indberet args…` as a process of its own (the test binary as the command)
+// and returns its exit code, stdout and stderr.
+func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "INDBERET_RUN_MAIN=1")
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	default:
+		t.Fatalf("run %v: %v", args, err)
+	}
+	return code, out.String(), errOut.String()
+}
 
 func TestMigrateTwiceIsNoOp(t *testing.T) {
 	url := tenanttest.OwnerURL(t) // already migrated once, as by `indberet migrate`
@@ -334,19 +367,20 @@ func TestDeliverWait(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
+	periode := worker.PeriodeBefore(time.Now()) // the demo kommuner's first periode (I7)
 	var out bytes.Buffer
-	if err := run(ctx, []string{"deliver", "--periode", "2026M01", "--wait"}, nil, &out); err != nil {
+	if err := run(ctx, []string{"deliver", "--periode", periode, "--wait"}, nil, &out); err != nil {
 		t.Fatalf("deliver --wait: %v\n%s", err, out.String())
 	}
 	t.Logf("deliver --wait printed:\n%s", out.String())
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 5 || !strings.HasPrefix(lines[0], "Levering for 2026M01 sat i kø for 3 kommuner") ||
+	if len(lines) != 5 || lines[0] != "Leveringen af "+periode+" er sat i kø for København (101), Frederiksberg (147) og Aarhus (751)." ||
 		!regexp.MustCompile(`^101 +31 +62 +62 +0 +12 +0 +[0-9a-f]{64}$`).MatchString(lines[2]) ||
 		!regexp.MustCompile(`^751 +0 +0 +0 +0 +0 +0 +[0-9a-f]{64}$`).MatchString(lines[4]) {
 		t.Errorf("deliver --wait printed:\n%s", out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"deliver", "--periode", "2026M01", "--kommune", "101", "--wait"}, nil, &out); err != nil {
+	if err := run(ctx, []string{"deliver", "--periode", periode, "--kommune", "101", "--wait"}, nil, &out); err != nil {
 		t.Fatalf("second deliver: %v\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), lines[2]) || !strings.Contains(out.String(), "allerede leveret") {
@@ -859,5 +893,41 @@ func TestStartRefusesRetentionBelowFloor(t *testing.T) {
 	}
 	if err := checkRetention(ctx, db, config.Config{}); err != nil {
 		t.Errorf("LOG_RETENTION unset (5 years): %v", err)
+	}
+}
+
+// Issue 15 #1 (I7): `indberet deliver` refuses a periode that is not the kommune's next, with
+// a Danish message on stderr that says which is next, and exit code 1; it enqueues nothing.
+// Frederiksberg delivers its next periode, and then cannot go back a month.
+func TestDeliverRefusesPeriodeNotNext(t *testing.T) {
+	t.Setenv("DATABASE_URL", tenanttest.OwnerURL(t))
+	ctx := context.Background()
+	if err := run(ctx, []string{"demo", "--allow-database-url"}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	next := worker.PeriodeBefore(time.Now()) // the month before the demo activated the kommuner
+	code, _, stderr := runMain(t, "deliver", "--periode", "1999M01", "--kommune", "101")
+	want := "indberet: Periode 1999M01 kan ikke leveres for København (101): perioderne leveres i rækkefølge, " +
+		"én gang hver, og næste periode for København (101) er " + next + ".\n"
+	if code != 1 || stderr != want {
+		t.Errorf("deliver 1999M01: exit code %d, stderr %q; want 1 and %q", code, stderr, want)
+	}
+	if code, stdout, stderr := runMain(t, "deliver", "--periode", next, "--kommune", "147", "--wait"); code != 0 ||
+		!strings.Contains(stdout, "Leveringen af "+next+" er sat i kø for Frederiksberg (147).") {
+		t.Fatalf("deliver %s for 147: exit code %d\n%s%s", next, code, stdout, stderr)
+	}
+	before := rules.PeriodeAdd(next, -1)
+	code, _, stderr = runMain(t, "deliver", "--periode", before, "--kommune", "147")
+	if want := "næste periode for Frederiksberg (147) er " + rules.PeriodeAdd(next, 1) + ".\n"; code != 1 || !strings.HasSuffix(stderr, want) {
+		t.Errorf("deliver %s for 147 after %s: exit code %d, stderr %q; want 1 and %q", before, next, code, stderr, want)
+	}
+	db, err := tenant.Open(ctx, os.Getenv("DATABASE_URL"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var jobs int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'delivery_kommune'`).Scan(&jobs); err != nil || jobs != 1 {
+		t.Errorf("%d delivery jobs (%v), want 1: 147's", jobs, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
+	"indberet/tenant/rules"
 	"indberet/views"
 )
 
@@ -85,7 +86,34 @@ func (a *App) kommuneSide(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return a.showKommune(c, fiber.StatusOK, k, views.AktiverKommune{})
+}
+
+// kommunePeriode returns kommune's periodes (I7).
+func (a *App) kommunePeriode(c *fiber.Ctx, kode string) (tenant.KommunePeriode, error) {
+	var ks []tenant.KommunePeriode
+	err := a.inScope(c, func(tx *tenant.Tx) (err error) {
+		ks, err = tx.KommunePerioder(c.UserContext())
+		return err
+	})
+	for _, k := range ks {
+		if k.Kode == kode {
+			return k, err
+		}
+	}
+	if err == nil {
+		err = fiber.ErrNotFound
+	}
+	return tenant.KommunePeriode{}, err
+}
+
+// showKommune renders kommune k's page with the activation's field f.
+func (a *App) showKommune(c *fiber.Ctx, status int, k tenant.Kommune, f views.AktiverKommune) error {
 	ctx := c.UserContext()
+	kp, err := a.kommunePeriode(c, k.Kode)
+	if err != nil {
+		return err
+	}
 	mangler, err := a.kontaktMangler(c)
 	if err != nil {
 		return err
@@ -100,16 +128,44 @@ func (a *App) kommuneSide(c *fiber.Ctx) error {
 	}
 	v := views.KommuneSide{URL: views.KommunePath(k.Kode), Kode: k.Kode, Navn: k.Navn, Aktiv: k.Aktiv, Demo: k.Demo,
 		Brugere: views.TalDK(len(users)), BrugereURL: views.AlleBrugerePath + "?kommune=" + k.Kode,
-		Kontakt: kontaktLabel(mangler[k.Kode]), Administratorer: views.TalDK(len(admins))}
+		Kontakt: kontaktLabel(mangler[k.Kode]), Administratorer: views.TalDK(len(admins)),
+		ForstePeriode: kp.ForstePeriode, SenestLeveret: kp.SenestLeveret,
+		NaestePeriode: rules.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), Aktivering: f}
+	v.Aktivering.Standard = rules.PeriodeBefore(a.clock())
 	if len(admins) == 0 {
 		v.AdminURL = v.URL + "/administrator"
 	}
-	return a.render(c, fiber.StatusOK, views.KommunePage(a.page(c, k.Navn), v))
+	return a.render(c, status, views.KommunePage(a.page(c, k.Navn), v))
 }
 
 // aktiverKommune is POST /kommuner/:kommunekode/aktiver: its users can log in from now on.
+// Its first periode (I7) is the one given (foerste_periode) or the month before today; a
+// wrong one, or one for a kommune that has delivered, brings the page back with the value
+// and a Danish message (422).
 func (a *App) aktiverKommune(c *fiber.Ctx) error {
-	return a.setKommuneAktiv(c, true, " er aktiveret. Kommunens brugere kan nu logge ind.")
+	k, err := a.kommuneTarget(c)
+	if err != nil {
+		return err
+	}
+	f := views.AktiverKommune{ForstePeriode: strings.TrimSpace(c.FormValue("foerste_periode"))}
+	if f.ForstePeriode != "" {
+		if f.Fejl = rules.TjekForstePeriode(f.ForstePeriode, a.clock()); f.Fejl != "" {
+			return a.showKommune(c, fiber.StatusUnprocessableEntity, k, f)
+		}
+	}
+	var changed bool
+	err = a.inScope(c, func(tx *tenant.Tx) (err error) {
+		changed, err = tx.AktiverKommune(c.UserContext(), k.Kode, f.ForstePeriode)
+		return err
+	})
+	if errors.Is(err, tenant.ErrKommuneHarLeveret) {
+		f.Fejl = k.Navn + " har allerede leveret, så dens første periode kan ikke ændres: perioderne leveres i rækkefølge."
+		return a.showKommune(c, fiber.StatusUnprocessableEntity, k, f)
+	}
+	if err != nil {
+		return err
+	}
+	return a.saved(c, changed, k.Navn+" er aktiveret. Kommunens brugere kan nu logge ind.", views.KommunePath(k.Kode))
 }
 
 // deaktiverKommuneForm is GET /kommuner/:kommunekode/deaktiver: the confirmation.

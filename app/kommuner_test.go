@@ -9,8 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"indberet/tenant"
+	"indberet/worker"
 )
 
 func TestKommunerList(t *testing.T) {
@@ -173,4 +175,47 @@ func TestAlleBrugere(t *testing.T) {
 	k := b.client()
 	k.login("kommuneadmin.101@demo.invalid")
 	k.get("/alle-brugere").mustStatus(t, http.StatusForbidden)
+}
+
+// I7: the platform administrator may give a kommune its first periode when activating it;
+// without one it is the month before today. A wrong periode, or one for a kommune that has
+// delivered, brings the page back with the value and a Danish message (422).
+func TestAktiverKommuneForstePeriode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	p := b.client()
+	p.login("platform@demo.invalid")
+	p.get("/kommuner/151").mustStatus(t, http.StatusOK).mustContain(t, "Første periode", `name="foerste_periode"`)
+	for _, tc := range []struct{ value, msg string }{
+		{"2026-05", `Ugyldig periode "2026-05": skriv år, M og måned`},
+		{"2013M06", "Første periode kan tidligst være 2013M07"},
+		{"2999M01", "Første periode kan senest være"},
+	} {
+		p.post("/kommuner/151/aktiver", url.Values{"foerste_periode": {tc.value}}, true).
+			mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, tc.msg, `value="`+tc.value+`"`, "Ikke aktiv")
+	}
+	p.post("/kommuner/151/aktiver", url.Values{"foerste_periode": {" 2026M05 "}}, true).mustStatus(t, http.StatusSeeOther)
+	p.get("/kommuner/151").mustContain(t, "Ballerup er aktiveret.", "Første periode</th><td>2026M05",
+		"Næste periode</th><td>2026M05", "Seneste leverede periode</th><td>Ikke leveret endnu")
+	if got := b.auditActions("151", "kommune", "151"); !slices.Equal(got, []string{"kommune.activate"}) {
+		t.Errorf("audit of 151: %v", got)
+	}
+
+	// A kommune that has delivered keeps its periodes: its next follows its latest.
+	b.in("147", func(ctx context.Context, tx *tenant.Tx) error {
+		_, _, err := insertReceipt(ctx, tx, "2026M09")
+		return err
+	})
+	p.get("/kommuner/147/deaktiver")
+	p.post("/kommuner/147/deaktiver", nil, true).mustStatus(t, http.StatusSeeOther)
+	p.get("/kommuner/147").mustContain(t, "Kommunen har leveret til og med 2026M09", "næste periode er 2026M10").
+		mustNotContain(t, `name="foerste_periode"`)
+	p.post("/kommuner/147/aktiver", url.Values{"foerste_periode": {"2026M05"}}, true).
+		mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, "Frederiksberg har allerede leveret, så dens første periode kan ikke ændres")
+	p.post("/kommuner/147/aktiver", nil, true).mustStatus(t, http.StatusSeeOther)
+	p.get("/kommuner/147").mustContain(t, "Frederiksberg er aktiveret.", "Næste periode</th><td>2026M10")
+
+	// Without a value: the month before today.
+	p.post("/kommuner/461/aktiver", nil, true).mustStatus(t, http.StatusSeeOther)
+	p.get("/kommuner/461").mustContain(t, "Første periode</th><td>"+worker.PeriodeBefore(time.Now()))
 }

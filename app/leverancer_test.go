@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -265,68 +266,177 @@ func TestLeveringIGang(t *testing.T) {
 func TestStartLevering(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	b.deliveries()
+	b.deliveries() // 101 and 147 have delivered 2026M09: their next periode is 2026M10 (I7)
 	c := b.client()
 	c.login("dst@demo.invalid")
 	c.get("/levering")
-	latest := worker.PeriodeBefore(time.Now())
+	latest := worker.PeriodeBefore(time.Now()) // 751's next: the month before its activation
 
 	// Bad input: 422 with a Danish message and the typed values kept; nothing enqueued.
 	for _, tc := range []struct{ periode, kommune, msg string }{
 		{"", "", "Angiv en periode, fx " + latest + "."},
 		{"2026-08", "", `Ugyldig periode "2026-08"`},
 		{"2999M01", "", "Periode 2999M01 er ikke afsluttet"},
+		{"2999M01", "101", "Periode 2999M01 er ikke afsluttet: den seneste periode, der kan leveres, er " + latest +
+			". Næste periode for København (101) er 2026M10."},
 		{"2026M08", "999", `Kommune "999" findes ikke eller er ikke aktiv.`},
+		// I7: only the kommune's next periode.
+		{"2026M08", "101", "Periode 2026M08 kan ikke leveres for København (101): perioderne leveres i rækkefølge, " +
+			"én gang hver, og næste periode for København (101) er 2026M10."},
+		{"2026M11", "147", "næste periode for Frederiksberg (147) er 2026M10."},
+		{"2026M08", "", "Periode 2026M08 kan ikke leveres: perioderne leveres i rækkefølge, én gang hver; næste periode for " +
+			"København (101) og Frederiksberg (147) er 2026M10; næste periode for Aarhus (751) er " + latest + "."},
 	} {
 		r := c.post("/levering", url.Values{"periode": {tc.periode}, "kommune": {tc.kommune}}, true).
-			mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, tc.msg, "Leveringsoversigt")
+			mustStatus(t, http.StatusUnprocessableEntity)
+		if body := html.UnescapeString(r.body); !contains(body, tc.msg) || !contains(body, "Leveringsoversigt") {
+			t.Errorf("%q for %q: no %q", tc.periode, tc.kommune, tc.msg)
+		}
 		if tc.periode != "" && !contains(r.body, `value="`+tc.periode+`"`) {
 			t.Errorf("%q: the typed periode is not kept", tc.periode)
 		}
 	}
-	if n := b.runJobs(t); n != 0 {
-		t.Fatalf("%d runs enqueued by refused starts", n)
+	if n := len(b.kommuneJobs(t)); n != 0 {
+		t.Fatalf("%d deliveries enqueued by refused starts", n)
 	}
 	// Missing CSRF: 403, nothing enqueued.
-	c.post("/levering", url.Values{"periode": {"2026M08"}}, false).mustStatus(t, http.StatusForbidden)
+	c.post("/levering", url.Values{"periode": {"2026M10"}}, false).mustStatus(t, http.StatusForbidden)
 
-	// A start enqueues the run with its audit record, and says so.
-	r := c.post("/levering", url.Values{"periode": {"2026M08"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusSeeOther)
+	// A start enqueues the kommune's delivery with its audit record, and says so.
+	r := c.post("/levering", url.Values{"periode": {"2026M10"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusSeeOther)
 	if r.header.Get("Location") != "/levering" {
 		t.Errorf("redirect to %q", r.header.Get("Location"))
 	}
-	c.get("/levering").mustContain(t, "Leveringen af 2026M08 er sat i kø for København (101)")
-	if n := b.runJobs(t); n != 1 {
-		t.Errorf("%d runs enqueued, want 1", n)
+	c.get("/levering").mustContain(t, "Leveringen af 2026M10 er sat i kø for København (101).")
+	if n := len(b.kommuneJobs(t)); n != 1 {
+		t.Errorf("%d deliveries enqueued, want 1", n)
 	}
 	if n := b.auditCount("levering.start"); n != 1 {
 		t.Errorf("%d audit records levering.start, want 1", n)
 	}
-	// The same start again: it is queued already, not an error and not a second run.
-	c.post("/levering", url.Values{"periode": {"2026M08"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusSeeOther)
-	c.get("/levering").mustContain(t, "Leveringen af 2026M08 for København (101) er allerede sat i kø")
-	if n := b.runJobs(t); n != 1 {
-		t.Errorf("%d runs after the second start, want 1", n)
+	// The same start again: it is queued already, not an error and not a second delivery.
+	c.post("/levering", url.Values{"periode": {"2026M10"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get("/levering").mustContain(t, "Leveringen af 2026M10 for København (101) er allerede sat i kø. Den er ikke startet igen.")
+	if n := len(b.kommuneJobs(t)); n != 1 || b.auditCount("levering.start") != 1 {
+		t.Errorf("%d deliveries after the second start, want 1", n)
 	}
 	// A periode the kommune has delivered: nothing to do (I2).
 	c.post("/levering", url.Values{"periode": {"2026M09"}, "kommune": {"147"}}, true).mustStatus(t, http.StatusSeeOther)
-	c.get("/levering").mustContain(t, "Perioden 2026M09 er allerede leveret for")
-	if n := b.runJobs(t); n != 1 || b.auditCount("levering.start") != 1 {
-		t.Errorf("%d runs after starting a delivered periode, want 1", n)
+	c.get("/levering").mustContain(t, "Perioden 2026M09 er allerede leveret for Frederiksberg (147). Der er intet at levere.")
+	if n := len(b.kommuneJobs(t)); n != 1 || b.auditCount("levering.start") != 1 {
+		t.Errorf("%d deliveries after starting a delivered periode, want 1", n)
 	}
-	// All kommuner of a periode partly delivered: enqueued, and it says which are delivered.
-	c.post("/levering", url.Values{"periode": {"2026M09"}}, true).mustStatus(t, http.StatusSeeOther)
-	c.get("/levering").mustContain(t, "Leveringen af 2026M09 er sat i kø for 3 kommuner", "2 af dem har allerede leveret perioden")
+	// All kommuner: enqueued for those whose next periode it is, and it says which are
+	// queued already and which have another periode next.
+	c.post("/levering", url.Values{"periode": {"2026M10"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get("/levering").mustContain(t, "Leveringen af 2026M10 er sat i kø for Frederiksberg (147). Allerede i kø: København (101). "+
+		"Ikke startet, fordi perioderne leveres i rækkefølge: næste periode for Aarhus (751) er "+latest+".")
+	if n := len(b.kommuneJobs(t)); n != 2 {
+		t.Errorf("%d deliveries, want 2", n)
+	}
 }
 
-// runJobs is the number of delivery runs in River's queue.
-func (b *bundle) runJobs(t *testing.T) int {
+// Issue 15 #1 (I7): a periode that is not the kommune's next is refused with a Danish
+// message that says which is next, the typed values kept (422), and nothing is enqueued.
+func TestStartLeveringRefusesAnyOtherPeriode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("dst@demo.invalid")
+	c.get("/levering")
+	next := worker.PeriodeBefore(time.Now()) // the month before the demo activated København
+	r := c.post("/levering", url.Values{"periode": {"2012M01"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusUnprocessableEntity)
+	r.mustContain(t, `value="2012M01"`, `<option value="101" selected`)
+	if want := "næste periode for København (101) er " + next + "."; !contains(html.UnescapeString(r.body), want) {
+		t.Errorf("no %q in the refusal", want)
+	}
+	if n := len(b.kommuneJobs(t)); n != 0 {
+		t.Errorf("%d deliveries enqueued for 2012M01", n)
+	}
+	// The overview shows each kommune's next periode.
+	if row := leveringRow(t, c.get("/levering").body, "101"); !contains(row, `<td class="levering-naeste">`+next+`</td>`) {
+		t.Errorf("101's row does not show its next periode %s: %s", next, row)
+	}
+}
+
+// Issue 15 #2 (I2, I7): uniqueness is per kommune and periode. A second run of a periode
+// after a kommune was activated delivers exactly that kommune, and names those that have
+// delivered it.
+func TestStartLeveringAgainDeliversTheOthers(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	c := b.client()
+	c.login("dst@demo.invalid")
+	c.get("/levering")
+	periode := worker.PeriodeBefore(time.Now())
+	c.post("/levering", url.Values{"periode": {periode}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get("/levering").mustContain(t, "Leveringen af "+periode+" er sat i kø for København (101), Frederiksberg (147) og Aarhus (751).")
+	// The three are delivered, their jobs completed (as the worker would).
+	for _, k := range []string{"101", "147", "751"} {
+		b.in(k, func(ctx context.Context, tx *tenant.Tx) error {
+			_, _, err := insertReceipt(ctx, tx, periode)
+			return err
+		})
+	}
+	if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now(), attempt = 1`); err != nil {
+		t.Fatal(err)
+	}
+	p := b.client()
+	p.login("platform@demo.invalid")
+	p.get("/kommuner/461")
+	p.post("/kommuner/461/aktiver", nil, true).mustStatus(t, http.StatusSeeOther)
+
+	c.post("/levering", url.Values{"periode": {periode}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get("/levering").mustContain(t, "Leveringen af "+periode+" er sat i kø for Odense (461). "+
+		"Allerede leveret for perioden, leveres ikke igen: København (101), Frederiksberg (147) og Aarhus (751).")
+	jobs := b.kommuneJobs(t)
+	if len(jobs) != 4 || jobs[0] != (worker.DeliveryKommuneArgs{Kommune: "461", Periode: periode}) {
+		t.Errorf("delivery jobs %v, want the three and Odense's", jobs)
+	}
+}
+
+// Issue 15 #3 (I7): "Seneste periode" is the latest by periode, not the latest made.
+func TestLeveringSenestePeriodeByPeriode(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, p := range []string{"2026M11", "2026M08"} {
+		b.in("147", func(ctx context.Context, tx *tenant.Tx) error { _, _, err := insertReceipt(ctx, tx, p); return err })
+	}
+	c := b.client()
+	c.login("dst@demo.invalid")
+	row := leveringRow(t, c.get("/levering").mustStatus(t, http.StatusOK).body, "147")
+	if !contains(row, ">2026M11</a>") || contains(row, "2026M08") || !contains(row, `<td class="levering-naeste">2026M12</td>`) {
+		t.Errorf("147's row, want 2026M11 as the latest and 2026M12 as the next: %s", row)
+	}
+}
+
+// leveringRow is kommune's row of the table of kommuner on /levering.
+func leveringRow(t *testing.T, body, kommune string) string {
 	t.Helper()
-	res, err := b.app.deps.Jobs.JobList(context.Background(), river.NewJobListParams().Kinds(worker.DeliveryRunArgs{}.Kind()))
+	body = body[strings.Index(body, `id="levering"`):]
+	i := strings.Index(body, "("+kommune+")</th>")
+	if i < 0 {
+		t.Fatalf("no row of %s", kommune)
+	}
+	return body[i : i+strings.Index(body[i:], "</tr>")]
+}
+
+// kommuneJobs are the delivery_kommune jobs in River's queue, newest first.
+func (b *bundle) kommuneJobs(t *testing.T) []worker.DeliveryKommuneArgs {
+	t.Helper()
+	res, err := b.app.deps.Jobs.JobList(context.Background(), river.NewJobListParams().
+		Kinds(worker.DeliveryKommuneArgs{}.Kind()).OrderBy(river.JobListOrderByID, river.SortOrderDesc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(res.Jobs)
+	out := make([]worker.DeliveryKommuneArgs, len(res.Jobs))
+	for i, j := range res.Jobs {
+		if err := json.Unmarshal(j.EncodedArgs, &out[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }
 
 // auditCount is the number of audit records with action (any kommune).
@@ -489,4 +599,62 @@ func TestLeveranceDokumentOnlyForReaders(t *testing.T) {
 	c.login("kommuneadmin.101@demo.invalid")
 	c.get("/leverancer").mustContain(t, "Hent XML")
 	c.get("/leverancer/"+id+"/dokument").mustStatus(t, http.StatusOK).mustContain(t, demo.NielsHansenCPR)
+}
+
+// Issue 15 #4 (I9): DST sees each kommune's delivery of the current periode: Leveret,
+// Forsinket when it was not delivered by the 14th at 02:00 plus the grace period, Fejlet
+// with the reason of its job's last error, I kø.
+func TestLeveringStatus(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	tenanttest.FoerstePeriode(t, b.db, "2026M10")
+	b.app.now = func() time.Time { return time.Date(2026, 12, 7, 15, 0, 0, 0, time.UTC) } // 2026M10 was due 14-11-2026
+	for _, p := range []string{"2026M10", "2026M11"} {
+		b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
+			_, _, err := insertReceipt(ctx, tx, p)
+			return err
+		})
+	}
+	res, err := b.app.deps.Jobs.Insert(ctx, worker.DeliveryKommuneArgs{Kommune: "147", Periode: "2026M10"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
+		errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 10, 'error', 'mark ydelser delivered: conflict')]
+		WHERE id = $1`, res.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := b.client()
+	c.login("dst@demo.invalid")
+	status := func(kommune string) string {
+		t.Helper()
+		row := leveringRow(t, c.get("/levering").mustStatus(t, http.StatusOK).body, kommune)
+		i := strings.Index(row, `<td class="levering-status">`)
+		if i < 0 {
+			t.Fatalf("no status in %s's row: %s", kommune, row)
+		}
+		return html.UnescapeString(row[i : i+strings.Index(row[i:], "</td>")])
+	}
+	if s := status("101"); !contains(s, ">Leveret<") || contains(s, "kvittering-fejlet") {
+		t.Errorf("101: %s, want Leveret", s)
+	}
+	if s := status("147"); !contains(s, `<span class="kvittering-fejlet">Fejlet</span>`) || !contains(s, "mark ydelser delivered: conflict") {
+		t.Errorf("147: %s, want Fejlet with the job's last error", s)
+	}
+	if s := status("751"); !contains(s, `<span class="kvittering-fejlet">Forsinket</span>`) ||
+		!contains(s, "2026M10 skulle være leveret 14-11-2026 02:00") {
+		t.Errorf("751: %s, want Forsinket since 14-11-2026", s)
+	}
+	// Before the run of the 14th the current periode is not late: it waits for the run.
+	b.app.now = func() time.Time { return time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC) }
+	if s := status("751"); !contains(s, ">Afventer kørslen 14-11-2026<") || contains(s, "kvittering-fejlet") {
+		t.Errorf("751 before the run: %s", s)
+	}
+	if _, err := b.app.deps.Jobs.Insert(ctx, worker.DeliveryKommuneArgs{Kommune: "751", Periode: "2026M10"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := status("751"); !contains(s, ">I kø<") {
+		t.Errorf("751 with its job queued: %s, want I kø", s)
+	}
 }

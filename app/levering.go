@@ -11,16 +11,19 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
+	"indberet/tenant/rules"
 	"indberet/views"
 	"indberet/worker"
 )
 
-// DST's *Leveringsoversigt* (T3, I1): GET /levering shows every active kommune's newest
-// leverance, its counts and receipt, and which contact persons it misses (K1); POST /levering
-// is *Start levering*: a periode (the previous month by default) and all active kommuner or
-// one, enqueued as a delivery run in the transaction that writes its audit record. A second
-// start of the same run says that it is queued or delivered already; a bad periode or
-// kommune comes back with a Danish message (422). Kommune users hold DeliveryRead for their
+// DST's *Leveringsoversigt* (T3, I1, I7): GET /levering shows every active kommune's
+// leverance of its latest periode, its counts and receipt, its next periode, and which
+// contact persons it misses (K1); POST /levering is *Start levering*: a periode (the
+// previous month by default) and all active kommuner or one, enqueued per kommune whose next
+// periode it is in the transaction that writes its audit record (worker.StartDeliveryTx). A
+// second start of the periode delivers the kommuner that have not delivered it and names
+// those that have or are queued; a bad periode or kommune, or a periode that is no kommune's
+// next, comes back with a Danish message that says which periode is next (422). Kommune users hold DeliveryRead for their
 // own deliveries and are sent to those.
 
 const leveringTitle = "Leveringsoversigt"
@@ -70,29 +73,10 @@ func (a *App) startLevering(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.setFlash(c, a.startetTekst(d)); err != nil {
+	if err := a.setFlash(c, d.Tekst()); err != nil {
 		return err
 	}
 	return redirect(c, views.LeveringPath)
-}
-
-// startetTekst tells what Start levering did.
-func (a *App) startetTekst(d worker.StartedDelivery) string {
-	hvem := fmt.Sprintf("%d kommuner", len(d.Kommuner))
-	if len(d.Kommuner) == 1 {
-		hvem = a.kommuneLabel(d.Kommuner[0])
-	}
-	switch {
-	case d.JobID == 0:
-		return fmt.Sprintf("Perioden %s er allerede leveret for %s. Der er intet at levere.", d.Periode, hvem)
-	case d.Duplicate:
-		return fmt.Sprintf("Leveringen af %s for %s er allerede sat i kø (job %d). Den er ikke startet igen.", d.Periode, hvem, d.JobID)
-	}
-	msg := fmt.Sprintf("Leveringen af %s er sat i kø for %s (job %d).", d.Periode, hvem, d.JobID)
-	if n := len(d.Delivered); n > 0 {
-		msg += fmt.Sprintf(" %d af dem har allerede leveret perioden; de leveres ikke igen.", n)
-	}
-	return msg
 }
 
 // showLevering renders the overview with the form f.
@@ -125,6 +109,14 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 	if v.IGang, err = a.leveringerIGang(ctx); err != nil {
 		return err
 	}
+	states, err := worker.DeliveryStates(ctx, a.deps.Jobs, a.deps.DB, a.clock())
+	if err != nil {
+		return err
+	}
+	state := map[string]worker.KommuneDeliveryState{}
+	for _, s := range states {
+		state[s.Kommune] = s
+	}
 	byKommune := map[string]tenant.LeveranceMedKvittering{}
 	for _, l := range seneste {
 		byKommune[l.Kommune] = l
@@ -135,6 +127,10 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 			continue
 		}
 		row := views.LeveringRow{Kommune: a.kommuneLabel(k.Kode)}
+		if s, ok := state[k.Kode]; ok {
+			row.Naeste = s.Naeste
+			row.Status, row.Forklaring, row.Advarsel = leveringStatus(s)
+		}
 		if l, ok := byKommune[k.Kode]; ok {
 			r := a.leveranceRow(l, canMail, canHent)
 			row.Seneste = &r
@@ -146,6 +142,23 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 		v.Rows = append(v.Rows, row)
 	}
 	return a.render(c, status, views.LeveringPage(a.page(c, leveringTitle), v))
+}
+
+// leveringStatus is a kommune's delivery state in Danish (I9), the reason or date that
+// explains it, and whether it needs attention.
+func leveringStatus(s worker.KommuneDeliveryState) (status, forklaring string, advarsel bool) {
+	switch s.State {
+	case worker.StateDelivered:
+		return "Leveret", "", false
+	case worker.StateQueued:
+		return "I kø", "", false
+	case worker.StateFailed:
+		return "Fejlet", s.Fejl, true
+	case worker.StateLate:
+		frist := rules.Frist(s.Naeste)
+		return "Forsinket", fmt.Sprintf("%s skulle være leveret %s. Den leveres, så snart løsningen kan.", s.Naeste, dateTime(&frist)), true
+	}
+	return "Afventer kørslen " + rules.Frist(s.Periode).In(rules.Copenhagen).Format("02-01-2006"), "", false
 }
 
 // leveringerIGang are the deliveries River has not finished, with their state in Danish; a

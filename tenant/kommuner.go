@@ -88,11 +88,35 @@ func (t *Tx) KommunerMedRigtigeSager(ctx context.Context) ([]string, error) {
 
 // SetKommuneAktiv activates or deactivates a kommune (T3: only the users of an active
 // kommune can log in), writing the change to that kommune's audit log. It reports whether
-// anything changed; an unknown kommune is ErrNotFound. Ending the sessions of a deactivated
-// kommune's users is the caller's, in the same transaction (accounts.Store.SetKommuneAktiv).
+// anything changed; an unknown kommune is ErrNotFound. Activating a kommune that has
+// delivered nothing gives it the first periode the month before now (I7, AktiverKommune).
+// Ending the sessions of a deactivated kommune's users is the caller's, in the same
+// transaction (accounts.Store.SetKommuneAktiv).
 func (t *Tx) SetKommuneAktiv(ctx context.Context, kode string, aktiv bool) (bool, error) {
+	return t.setKommuneAktiv(ctx, kode, aktiv, "")
+}
+
+// ErrKommuneHarLeveret is AktiverKommune's refusal of a first periode for a kommune that
+// has delivered: its next periode follows its latest delivered one (I7).
+var ErrKommuneHarLeveret = errors.New("tenant: the kommune has delivered; its first periode cannot change")
+
+// AktiverKommune activates kode (T3) with foerste as its first periode (I7: the periode it
+// delivers first; "": the month before now, in Copenhagen), with the audit record. A
+// kommune that has delivered keeps its periodes: a first periode given for it is
+// ErrKommuneHarLeveret. It reports whether anything changed (not when kode is active).
+func (t *Tx) AktiverKommune(ctx context.Context, kode, foerste string) (bool, error) {
+	return t.setKommuneAktiv(ctx, kode, true, foerste)
+}
+
+// monthBeforeNow is the month before now in Copenhagen as a periode, in SQL (migration 00026
+// has the same as the column's default).
+const monthBeforeNow = `to_char(date_trunc('month', now() AT TIME ZONE 'Europe/Copenhagen') - interval '1 month', 'YYYY"M"MM')`
+
+func (t *Tx) setKommuneAktiv(ctx context.Context, kode string, aktiv bool, foerste string) (bool, error) {
 	var before bool
-	err := t.tx.QueryRow(ctx, `SELECT aktiv FROM kommuner WHERE kommune_kode = $1 FOR UPDATE`, kode).Scan(&before)
+	var foersteBefore string
+	err := t.tx.QueryRow(ctx, `SELECT aktiv, foerste_periode FROM kommuner WHERE kommune_kode = $1 FOR UPDATE`, kode).
+		Scan(&before, &foersteBefore)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, ErrNotFound
 	}
@@ -102,6 +126,26 @@ func (t *Tx) SetKommuneAktiv(ctx context.Context, kode string, aktiv bool) (bool
 	if before == aktiv {
 		return false, nil
 	}
+	beforeRec, afterRec := map[string]any{"aktiv": before}, map[string]any{"aktiv": aktiv}
+	if aktiv {
+		var senest string
+		if err := t.tx.QueryRow(ctx, `SELECT coalesce(max(periode), '') FROM leverancer WHERE kommune_kode = $1`, kode).
+			Scan(&senest); err != nil {
+			return false, fmt.Errorf("kommune %s latest periode: %w", kode, err)
+		}
+		switch {
+		case senest != "" && foerste != "":
+			return false, ErrKommuneHarLeveret
+		case senest == "":
+			var after string
+			err := t.tx.QueryRow(ctx, `UPDATE kommuner SET foerste_periode = coalesce(nullif($2, ''), `+monthBeforeNow+`)
+				WHERE kommune_kode = $1 RETURNING foerste_periode`, kode, foerste).Scan(&after)
+			if err != nil {
+				return false, fmt.Errorf("set kommune %s first periode: %w", kode, err)
+			}
+			beforeRec["foerste_periode"], afterRec["foerste_periode"] = foersteBefore, after
+		}
+	}
 	if _, err := t.tx.Exec(ctx, `UPDATE kommuner SET aktiv = $2 WHERE kommune_kode = $1`, kode, aktiv); err != nil {
 		return false, fmt.Errorf("set kommune %s aktiv: %w", kode, err)
 	}
@@ -110,5 +154,45 @@ func (t *Tx) SetKommuneAktiv(ctx context.Context, kode string, aktiv bool) (bool
 		action = "kommune.deactivate"
 	}
 	return true, t.Audit(ctx, AuditEntry{Kommune: kode, Action: action, Entity: "kommune", EntityID: kode,
-		Before: map[string]any{"aktiv": before}, After: map[string]any{"aktiv": aktiv}})
+		Before: beforeRec, After: afterRec})
+}
+
+// KommunePeriode is where a kommune stands in its periodes (I7): its first periode and its
+// latest delivered one; its next is rules.NaestePeriode of the two.
+type KommunePeriode struct {
+	Kode, Navn    string
+	Aktiv         bool
+	ForstePeriode string // kommuner.foerste_periode (00026)
+	SenestLeveret string // its latest delivered periode (by periode, not by time); "" while none
+}
+
+// KommunePerioder returns, by kommunekode, the periodes of every kommune whose leverancer the
+// scope reads (DST's read-all scope: all 98; a kommune's scope: its own, with the others as
+// having delivered nothing, so use it for the scope kommune only).
+func (t *Tx) KommunePerioder(ctx context.Context) ([]KommunePeriode, error) {
+	rows, err := t.tx.Query(ctx, `SELECT k.kommune_kode, k.navn, k.aktiv, k.foerste_periode,
+			coalesce((SELECT max(l.periode) FROM leverancer l WHERE l.kommune_kode = k.kommune_kode), '')
+		FROM kommuner k ORDER BY k.kommune_kode`)
+	if err != nil {
+		return nil, fmt.Errorf("kommuners periodes: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (KommunePeriode, error) {
+		var k KommunePeriode
+		err := r.Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.ForstePeriode, &k.SenestLeveret)
+		return k, err
+	})
+}
+
+// KommunensPeriode returns the scope kommune's periodes (I7). A delivery reads it under
+// LockLeverancer, so that no other delivery of the kommune moves them meanwhile.
+func (t *Tx) KommunensPeriode(ctx context.Context) (KommunePeriode, error) {
+	if t.scope.Kommune == "" {
+		return KommunePeriode{}, ErrNoScope
+	}
+	var k KommunePeriode
+	err := t.tx.QueryRow(ctx, `SELECT k.kommune_kode, k.navn, k.aktiv, k.foerste_periode,
+			coalesce((SELECT max(l.periode) FROM leverancer l WHERE l.kommune_kode = k.kommune_kode), '')
+		FROM kommuner k WHERE k.kommune_kode = $1`, t.scope.Kommune).
+		Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.ForstePeriode, &k.SenestLeveret)
+	return k, notFound(err, "kommunens periode")
 }

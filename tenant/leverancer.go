@@ -209,11 +209,12 @@ func (t *Tx) LeveranceListe(ctx context.Context, q LeveranceQuery) ([]LeveranceM
 	return ls, more, nil
 }
 
-// SenesteLeverancer returns the newest leverance of every kommune the scope may read, with
-// its receipt, ordered by kommune: DST's delivery overview.
+// SenesteLeverancer returns the leverance of the latest periode of every kommune the scope
+// may read (by periode, not by when it was made: I7), with its receipt, ordered by kommune:
+// DST's delivery overview.
 func (t *Tx) SenesteLeverancer(ctx context.Context) ([]LeveranceMedKvittering, error) {
 	rows, err := t.tx.Query(ctx, `SELECT DISTINCT ON (l.kommune_kode) `+leveranceKvitteringColumns+leveranceKvitteringFrom+`
-		ORDER BY l.kommune_kode, l.id DESC`)
+		ORDER BY l.kommune_kode, l.periode DESC, l.id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("seneste leverancer: %w", err)
 	}

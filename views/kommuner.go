@@ -34,6 +34,22 @@ type KommuneSide struct {
 	Administratorer string // how many active administrators
 	// AdminURL is *Opret kommuneadministrator* while the kommune has no active administrator.
 	AdminURL string
+	// The periodes of the deliveries (I7): the kommune's first periode, its latest delivered
+	// ("" none) and its next.
+	ForstePeriode, SenestLeveret, NaestePeriode string
+	// The activation's field *Første periode* (only while the kommune has delivered nothing),
+	// kept with its message when refused (422), and its default (the month before today).
+	Aktivering AktiverKommune
+}
+
+// AktiverKommune is the activation form's field *Første periode* (I7).
+type AktiverKommune struct {
+	ForstePeriode, Fejl string
+	Standard            string // the first periode when the field is left empty
+}
+
+func (f AktiverKommune) errors() []FieldError {
+	return presentErrors(FieldError{"aktiver-foerste-periode", f.Fejl})
 }
 
 // DeaktiverKommune asks before a kommune is deactivated.
@@ -79,4 +95,12 @@ func aktivKommune(aktiv bool) string {
 		return "Aktiv"
 	}
 	return "Ikke aktiv"
+}
+
+// orIkkeLeveret is a periode, or "Ikke leveret endnu" for none.
+func orIkkeLeveret(periode string) string {
+	if periode == "" {
+		return "Ikke leveret endnu"
+	}
+	return periode
 }

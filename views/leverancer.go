@@ -8,7 +8,8 @@ import (
 
 // The delivery screens (leverancer.templ): *Hent data fra Danmarks Statistik* (I5: a
 // kommune's leverancer, each with its document to download), DST's *Leveringsoversigt* (the
-// newest leverance of every kommune, contact persons missing, *Start levering*, I1) and the
+// leverance of every kommune's latest periode, its next periode and its delivery state,
+// contact persons missing, *Start levering*; I1, I7, I9) and the
 // *Udbakke* (every e-mail the system sent or recorded, I3).
 
 // Addresses of the delivery screens.
@@ -87,8 +88,9 @@ type LeveranceSide struct {
 	Bytes string // the document's size, e.g. "12 kB"
 }
 
-// Levering is DST's *Leveringsoversigt*: per active kommune its newest leverance and its
-// missing contact persons (K1), and the form *Start levering* (I1).
+// Levering is DST's *Leveringsoversigt*: per active kommune the leverance of its latest
+// periode, its next periode and delivery state (I7, I9) and its missing contact persons
+// (K1), and the form *Start levering* (I1).
 type Levering struct {
 	Rows      []LeveringRow
 	IGang     []LeveringIGang // the deliveries not finished yet
@@ -107,8 +109,14 @@ type LeveringIGang struct {
 // LeveringRow is one kommune of the overview.
 type LeveringRow struct {
 	Kommune string
-	Seneste *LeveranceRow // nil: never delivered
+	Seneste *LeveranceRow // the leverance of its latest periode (I7); nil: never delivered
+	Naeste  string        // its next periode (I7)
 	Mangler []string      // the names of the missing contact persons (K1)
+	// Its delivery of the current periode (I9): "Leveret", "I kø", "Fejlet", "Forsinket" or
+	// "Afventer kørslen 14-01-2027"; Advarsel marks the last three; Forklaring is the reason
+	// of a failure or when it was due.
+	Status, Forklaring string
+	Advarsel           bool
 }
 
 // StartLevering is the form *Start levering*: the periode and optionally one kommune, kept

@@ -27,6 +27,17 @@ type Deps struct {
 	// LogRetentionMonths is how long the logs are kept (LOG_RETENTION, retention.go); 0:
 	// DefaultLogRetentionMonths.
 	LogRetentionMonths int
+	// Now is the clock of the deliveries: which periode is due, late or ended (I1, I7, I9);
+	// nil: time.Now. Tests set it to start a worker "after the 14th".
+	Now func() time.Time
+}
+
+// now is the time by d's clock.
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
 }
 
 // Client is the River client of the app.
@@ -80,7 +91,7 @@ type Options struct {
 //	                  at a time); 16 × 2 × 25 s = 13 min throttled. A second periode
 //	                  of the kommune waits for it (LockLeverancer)          deliveryTimeout 30 min
 //	receipt_email     one SMTP conversation, at most mailTimeout (30 s)        5 min
-//	delivery_run, cleanup, eksport_cleanup, list_counts, cpr_access_index, log_retention:
+//	delivery_run, delivery_catchup, cleanup, eksport_cleanup, list_counts, cpr_access_index, log_retention:
 //	                  seconds, a minute or two throttled (the CPR index job
 //	                  commits each kommune, so a cut run leaves the rest to
 //	                  the next; the retention job waits at most 3 s for each
@@ -164,6 +175,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	river.AddWorker(workers, &CleanupWorker{deps: d})
 	river.AddWorker(workers, &DeliveryRunWorker{deps: d})
 	river.AddWorker(workers, &DeliveryKommuneWorker{deps: d, limit: attemptLimit{l.delivery, l.margin}})
+	river.AddWorker(workers, &CatchUpWorker{deps: d})
 	river.AddWorker(workers, &ReceiptWorker{deps: d})
 	river.AddWorker(workers, &ListCountsWorker{deps: d})
 	river.AddWorker(workers, &CPRIndexWorker{deps: d})
@@ -182,7 +194,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 			QueueEksport:       {MaxWorkers: eksportQueueWorkers},
 		}
 		if !o.NoPeriodic {
-			cfg.PeriodicJobs = periodicJobs()
+			cfg.PeriodicJobs = periodicJobs(d)
 		}
 	}
 	c, err := river.NewClient(riverpgxv5.New(d.DB.Pool), cfg)
@@ -192,12 +204,13 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	return c, nil
 }
 
-func periodicJobs() []*river.PeriodicJob {
+func periodicJobs(d Deps) []*river.PeriodicJob {
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 			&river.PeriodicJobOpts{RunOnStart: true}),
-		deliveryPeriodicJob(),
+		deliveryPeriodicJob(d.now),
+		catchUpPeriodicJob(),
 		river.NewPeriodicJob(river.PeriodicInterval(listCountsInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return ListCountsArgs{}, nil }, nil),
 		river.NewPeriodicJob(river.PeriodicInterval(cprIndexInterval),

@@ -12,13 +12,15 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"indberet/tenant"
+	"indberet/tenant/rules"
 )
 
 // The delivery (I1–I6) as two job kinds:
 //
-//   - delivery_run (DeliveryRunArgs) enqueues one delivery_kommune job per active kommune,
-//     all in one transaction with its own completion. The periodic schedule starts it on the
-//     14th (I1); `indberet deliver` starts it by hand.
+//   - delivery_run (DeliveryRunArgs) enqueues one delivery_kommune job per active kommune
+//     whose next periode (I7) is the run's, all in one transaction with its own completion.
+//     The periodic schedule starts it on the 14th (I1); a run by hand (`indberet deliver`,
+//     *Start levering*) enqueues the kommune jobs itself (StartDeliveryTx).
 //   - delivery_kommune (DeliveryKommuneArgs) delivers one kommune for one periode in ONE
 //     transaction: it writes the document, stores the leverance, marks what it holds as
 //     delivered, enqueues the receipt e-mail and completes its own job. A crash
@@ -26,7 +28,8 @@ import (
 //     whose worker died. River's unique options keep a second job for the same kommune and
 //     periode out of the queue, and the unique key of leverancer makes a second delivery
 //     impossible in the database: a job that finds the periode delivered completes doing
-//     nothing.
+//     nothing. Under the kommune's lock it checks I7 again: a periode that is not the
+//     kommune's next is cancelled with the reason, or waits when an earlier one is missing.
 
 // DeliveryActor is the actor of the delivery jobs in the audit log.
 const DeliveryActor = "system:levering"
@@ -46,6 +49,11 @@ const deliveryTimeout = 30 * time.Minute
 // deliveryMaxAttempts: a failing kommune is retried with River's backoff (attempt⁴ seconds)
 // for about a day, then given up (discarded) and reported; DST starts it again by hand.
 const deliveryMaxAttempts = 10
+
+// notNextSnooze is how long a kommune's delivery waits when an earlier periode of the
+// kommune is still undelivered (I7) before it looks again: a lock that is free and one query.
+// The earlier one is normally queued just before it and delivered within seconds.
+const notNextSnooze = 15 * time.Second
 
 // DeliveryRunArgs starts a delivery run for a periode: every active kommune, or only those
 // in Kommuner. Build it with NewDeliveryRun so equal runs have equal args (River's
@@ -94,21 +102,31 @@ type DeliveryRunWorker struct {
 	deps Deps
 }
 
-// Work enqueues the kommune jobs of the run and completes the run, in one transaction.
+// Work enqueues the kommune jobs of the run, for the kommuner whose next periode it is (I7),
+// and completes the run, in one transaction. A kommune behind (an earlier periode next) is
+// left to the catch-up (catchup.go), which delivers its periodes in order (I9).
 func (w *DeliveryRunWorker) Work(ctx context.Context, job *river.Job[DeliveryRunArgs]) error {
 	if _, _, err := ParsePeriode(job.Args.Periode); err != nil {
 		return river.JobCancel(err)
 	}
-	var enqueued, skipped []string
+	now := w.deps.now()
+	if latest := PeriodeBefore(now); job.Args.Periode > latest {
+		return river.JobCancel(fmt.Errorf("periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s", job.Args.Periode, latest))
+	}
+	var plan runPlan
 	scope := tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: DeliveryActor}}
 	err := w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) error {
-		active, err := tx.AktiveKommuner(ctx)
+		ks, err := tx.KommunePerioder(ctx)
 		if err != nil {
 			return err
 		}
-		enqueued, skipped = runKommuner(active, job.Args.Kommuner)
-		params := make([]river.InsertManyParams, len(enqueued))
-		for i, k := range enqueued {
+		delivered, err := tx.DeliveredKommuner(ctx, job.Args.Periode)
+		if err != nil {
+			return err
+		}
+		plan = planRun(job.Args.Periode, job.Args.Kommuner, ks, delivered, now)
+		params := make([]river.InsertManyParams, len(plan.Deliver))
+		for i, k := range plan.Deliver {
 			params[i] = river.InsertManyParams{Args: DeliveryKommuneArgs{Kommune: k, Periode: job.Args.Periode}}
 		}
 		if len(params) > 0 {
@@ -123,24 +141,9 @@ func (w *DeliveryRunWorker) Work(ctx context.Context, job *river.Job[DeliveryRun
 		return err
 	}
 	w.deps.Logger.InfoContext(ctx, "delivery run enqueued", "job_id", job.ID, "periode", job.Args.Periode,
-		"kommuner", len(enqueued), "skipped_inactive", skipped)
+		"kommuner", len(plan.Deliver), "delivered", plan.Delivered, "other_periode_next", plan.Refused,
+		"skipped_inactive", plan.Inactive)
 	return nil
-}
-
-// runKommuner picks the kommuner of a run: every active one when asked is empty, otherwise
-// those asked for that are active; skipped are the asked ones that are not active.
-func runKommuner(active, asked []string) (deliver, skipped []string) {
-	if len(asked) == 0 {
-		return active, nil
-	}
-	for _, k := range asked {
-		if slices.Contains(active, k) {
-			deliver = append(deliver, k)
-		} else {
-			skipped = append(skipped, k)
-		}
-	}
-	return deliver, skipped
 }
 
 // DeliveryKommuneWorker works DeliveryKommuneArgs.
@@ -168,7 +171,7 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 	}
 	ctx, cancel := w.limit.start(ctx)
 	defer cancel()
-	started := time.Now()
+	began, started := time.Now(), w.deps.now()
 	var res deliveryResult
 	scope := tenant.Scope{Kommune: a.Kommune, Actor: tenant.Actor{Email: DeliveryActor}}
 	// Read committed, not repeatable read: the rows come from one statement (one snapshot),
@@ -194,6 +197,20 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
 		return err
 	})
+	var ikkeNaeste *rules.PeriodeFejl
+	if errors.As(err, &ikkeNaeste) {
+		if !ikkeNaeste.IkkeAfsluttet && a.Periode > ikkeNaeste.Naeste {
+			// I7: an earlier periode of the kommune is not delivered yet (the catch-up queues
+			// them in order): this one waits for its turn.
+			w.deps.Logger.InfoContext(ctx, "delivery waits for an earlier periode", "job_id", job.ID,
+				"kommune", a.Kommune, "periode", a.Periode, "next", ikkeNaeste.Naeste)
+			return river.JobSnooze(notNextSnooze)
+		}
+		// I7: the periode is behind the kommune's next (delivered after it, or before its
+		// first periode), or has not ended: trying again would not change that. The job is
+		// cancelled with the reason, which DST sees on /levering.
+		return river.JobCancel(errors.New(ikkeNaeste.Besked("kommune " + a.Kommune)))
+	}
 	if errors.Is(err, tenant.ErrLeveranceExists) {
 		// Cannot happen while deliveries take LockLeverancer; should it, the retry completes
 		// doing nothing.
@@ -211,7 +228,7 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 	w.deps.Logger.InfoContext(ctx, "delivered", "job_id", job.ID, "kommune", a.Kommune, "periode", a.Periode,
 		"leverance_id", l.ID, "sager", l.Tal.Sager, "ydelser", l.Tal.Ydelser, "nye", l.Tal.Nye,
 		"aendrede", l.Tal.Aendrede, "afsluttede", l.Tal.Afsluttede, "neutraliserede", l.Tal.Neutraliserede,
-		"bytes", l.Bytes, "sha256", l.SHA256, "duration", time.Since(started).String())
+		"bytes", l.Bytes, "sha256", l.SHA256, "duration", time.Since(began).String())
 	return nil
 }
 
@@ -234,6 +251,16 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 		return deliveryResult{leverance: existing, existed: true}, nil
 	}
 	if !errors.Is(err, tenant.ErrNotFound) {
+		return deliveryResult{}, err
+	}
+	// I7, checked again under the lock: a job queued for a periode that is no longer the
+	// kommune's next (another job delivered a periode after it) or not yet (an earlier one
+	// is missing) delivers nothing.
+	kp, err := tx.KommunensPeriode(ctx)
+	if err != nil {
+		return deliveryResult{}, err
+	}
+	if err := rules.TjekPeriode(periode, rules.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), now); err != nil {
 		return deliveryResult{}, err
 	}
 	contacts, err := tx.Kontaktpersoner(ctx)
@@ -285,12 +312,11 @@ func kommuneKodeOK(k string) bool {
 }
 
 // deliveryPeriodicJob starts the run on the 14th at 02:00 in Copenhagen (I1) for the
-// previous month (PeriodeBefore). River runs periodic jobs on the elected leader only; a
-// schedule missed while no worker runs is not made up (River keeps its schedule in memory):
-// DST starts such a run by hand with `indberet deliver`, which delivers only what is still
-// undelivered for the periode.
-func deliveryPeriodicJob() *river.PeriodicJob {
+// previous month (PeriodeBefore at now()). River runs periodic jobs on the elected leader
+// only and keeps its schedule in memory: a run missed while no worker ran is made up by the
+// catch-up (catchup.go, I9).
+func deliveryPeriodicJob(now func() time.Time) *river.PeriodicJob {
 	return river.NewPeriodicJob(DeliverySchedule,
-		func() (river.JobArgs, *river.InsertOpts) { return NewDeliveryRun(PeriodeBefore(time.Now()), nil), nil },
+		func() (river.JobArgs, *river.InsertOpts) { return NewDeliveryRun(PeriodeBefore(now()), nil), nil },
 		&river.PeriodicJobOpts{ID: "delivery_run"})
 }

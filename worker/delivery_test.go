@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -51,6 +52,9 @@ func setupDeliveryMail(t *testing.T, mail MailConfig) *deliveryBundle {
 	if _, err := demo.Load(ctx, db, accounts.NewStore(db)); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
+	// I7: the tests deliver fixed periodes from 2026M10 on (TestDeliveryNextPeriodeDeliversChanges
+	// and TestDeliveryConcurrentPeriodesDeliverOnce from 2026M09).
+	tenanttest.FoerstePeriode(t, db, "2026M10")
 	c, err := NewClient(Deps{DB: db, Accounts: accounts.NewStore(db), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mail: mail},
 		Options{Work: true, NoPeriodic: true, SoftStopTimeout: 5 * time.Second})
 	if err != nil {
@@ -535,6 +539,7 @@ func TestDeliveryTwiceDeliversOnce(t *testing.T) {
 func TestDeliveryNextPeriodeDeliversChanges(t *testing.T) {
 	t.Parallel()
 	b := setupDelivery(t)
+	tenanttest.FoerstePeriode(t, b.db, "2026M09")
 	ctx := context.Background()
 	mg := []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}
 	open := func(sag int64, kode string) tenant.Ydelse {
@@ -824,6 +829,7 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 func TestDeliveryConcurrentPeriodesDeliverOnce(t *testing.T) {
 	t.Parallel()
 	b := setupDelivery(t)
+	tenanttest.FoerstePeriode(t, b.db, "2026M09")
 	ctx := context.Background()
 	_, err := b.client.InsertMany(ctx, []river.InsertManyParams{
 		{Args: DeliveryKommuneArgs{Kommune: "101", Periode: "2026M09"}},
@@ -839,4 +845,54 @@ func TestDeliveryConcurrentPeriodesDeliverOnce(t *testing.T) {
 		t.Errorf("concurrent periodes delivered %+v and %+v; want the 62 ydelser once", a.Tal, c.Tal)
 	}
 	checkMarkedRowsDelivered(t, b.db, "101")
+}
+
+// I7, checked again by the job under the kommune's lock: a job for a periode that is not the
+// kommune's next (one queued before a later periode was delivered, or one enqueued by hand)
+// delivers nothing and is cancelled with the reason; a job for a periode after the next
+// waits for it, and is delivered once the next is.
+func TestDeliveryJobRechecksPeriode(t *testing.T) {
+	t.Parallel()
+	b := setupDelivery(t) // first periode 2026M10
+	ctx := context.Background()
+	waitJob := func(id int64, states ...rivertype.JobState) *rivertype.JobRow {
+		t.Helper()
+		var j *rivertype.JobRow
+		eventually(t, fmt.Sprintf("job %d to be %v", id, states), 30*time.Second, func() bool {
+			var err error
+			if j, err = b.client.JobGet(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			return slices.Contains(states, j.State)
+		})
+		return j
+	}
+	for _, p := range []string{"2026M09", "2999M01"} {
+		res, err := b.client.Insert(ctx, DeliveryKommuneArgs{Kommune: "101", Periode: p}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := waitJob(res.Job.ID, rivertype.JobStateCancelled, rivertype.JobStateCompleted)
+		if j.State != rivertype.JobStateCancelled || len(j.Errors) == 0 ||
+			!strings.Contains(j.Errors[len(j.Errors)-1].Error, "æste periode for kommune 101 er 2026M10") {
+			t.Errorf("job of %s: %s %v, want cancelled with the next periode", p, j.State, j.Errors)
+		}
+	}
+	// 2026M11 before 2026M10: it waits (snoozed), and goes after 2026M10.
+	later, err := b.client.Insert(ctx, DeliveryKommuneArgs{Kommune: "101", Periode: "2026M11"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitJob(later.Job.ID, rivertype.JobStateScheduled)
+	if ls := leverancer(t, b.db); len(ls) != 0 {
+		t.Fatalf("delivered %+v before the next periode", ls)
+	}
+	if _, err := b.client.Insert(ctx, DeliveryKommuneArgs{Kommune: "101", Periode: "2026M10"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitJob(later.Job.ID, rivertype.JobStateCompleted)
+	ls := leverancer(t, b.db)
+	if len(ls) != 2 || ls[0].Periode != "2026M11" || ls[1].Periode != "2026M10" || ls[1].Tal.Ydelser != 62 || ls[0].Tal.Ydelser != 0 {
+		t.Errorf("leverancer %+v, want 2026M10 with the 62 ydelser, then 2026M11", ls)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -16,15 +17,60 @@ import (
 
 // A run started by hand (I1: DST staff can start a run), for `indberet deliver`.
 
-// StartedDelivery is a delivery run put in the queue by StartDelivery.
+// StartedDelivery is what StartDelivery did: per kommune of the run whether its delivery of
+// the periode was enqueued, was queued already, is delivered, or was refused because
+// another periode is its next (I7).
 type StartedDelivery struct {
-	Periode   string
-	Kommuner  []string // the kommuner it will deliver
-	JobID     int64    // the delivery_run job
-	Duplicate bool     // an equal run was already queued (or completed within 24 hours): that one is it
-	// Delivered are the kommuner of the run that have their leverance for the periode already
-	// (StartDeliveryTx only). When that is all of them nothing is enqueued (JobID 0).
-	Delivered []string
+	Periode string
+	// Kommuner are the kommuner of the run that deliver the periode or have delivered it:
+	// Enqueued, Queued and Delivered, in order (what WaitForDelivery waits for).
+	Kommuner  []string
+	Enqueued  []string  // their delivery_kommune job was enqueued now
+	Queued    []string  // their job was in the queue already (one waiting for a retry is tried again now)
+	Delivered []string  // they have their leverance for the periode (I2: nothing to do)
+	Refused   []Refusal // another periode is their next (I7): not started
+	JobIDs    []int64   // the delivery_kommune jobs of Enqueued and Queued
+	labels    map[string]string
+}
+
+// Label is the kommune as the messages name it, "København (101)".
+func (d StartedDelivery) Label(kode string) string {
+	if l, ok := d.labels[kode]; ok {
+		return l
+	}
+	return kode
+}
+
+// Tekst tells the operator, in Danish, what the start did: for which kommuner the periode
+// was put in the queue, and which were queued or delivered already, or have another periode
+// next (by name).
+func (d StartedDelivery) Tekst() string {
+	var parts []string
+	hvem := func(ks []string) string {
+		if len(ks) > 10 {
+			return fmt.Sprintf("%d kommuner", len(ks))
+		}
+		return names(d.Label, ks)
+	}
+	switch {
+	case len(d.Enqueued) > 0:
+		parts = append(parts, fmt.Sprintf("Leveringen af %s er sat i kø for %s.", d.Periode, hvem(d.Enqueued)))
+	case len(d.Queued) > 0:
+		parts = append(parts, fmt.Sprintf("Leveringen af %s for %s er allerede sat i kø. Den er ikke startet igen.", d.Periode, hvem(d.Queued)))
+	default:
+		parts = append(parts, fmt.Sprintf("Perioden %s er allerede leveret for %s. Der er intet at levere.", d.Periode, hvem(d.Delivered)))
+	}
+	if len(d.Enqueued) > 0 && len(d.Queued) > 0 {
+		parts = append(parts, fmt.Sprintf("Allerede i kø: %s.", names(d.Label, d.Queued)))
+	}
+	if len(d.Enqueued)+len(d.Queued) > 0 && len(d.Delivered) > 0 {
+		parts = append(parts, fmt.Sprintf("Allerede leveret for perioden, leveres ikke igen: %s.", names(d.Label, d.Delivered)))
+	}
+	if len(d.Refused) > 0 {
+		p := runPlan{Periode: d.Periode, Refused: d.Refused, Labels: d.labels}
+		parts = append(parts, fmt.Sprintf("Ikke startet, fordi perioderne leveres i rækkefølge: %s.", p.refusedText()))
+	}
+	return strings.Join(parts, " ")
 }
 
 // DeliveryInputError is a start of a delivery refused for its input, with a Danish message
@@ -34,28 +80,6 @@ type DeliveryInputError struct {
 }
 
 func (e *DeliveryInputError) Error() string { return e.Msg }
-
-// deliveryRun checks a start of a run of periode for kommuner (none: every active kommune):
-// the periode must be a past month (delivering a month before it has ended would keep the run
-// of the 14th from delivering it) and the kommuner active. It returns the run's args and the
-// kommuner it delivers.
-func deliveryRun(periode string, kommuner, active []string, now time.Time) (DeliveryRunArgs, []string, error) {
-	year, month, err := ParsePeriode(periode)
-	if err != nil {
-		return DeliveryRunArgs{}, nil, &DeliveryInputError{"periode",
-			fmt.Sprintf("Ugyldig periode %q: skriv år, M og måned, fx %s.", periode, PeriodeBefore(now))}
-	}
-	if latest := PeriodeBefore(now); Periode(year, month) > latest {
-		return DeliveryRunArgs{}, nil, &DeliveryInputError{"periode",
-			fmt.Sprintf("Periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s.", periode, latest)}
-	}
-	args := NewDeliveryRun(periode, kommuner)
-	deliver, skipped := runKommuner(active, args.Kommuner)
-	if len(skipped) > 0 {
-		return DeliveryRunArgs{}, nil, &DeliveryInputError{"kommune", fmt.Sprintf("Kommune %q findes ikke eller er ikke aktiv.", skipped[0])}
-	}
-	return args, deliver, nil
-}
 
 // StartDelivery enqueues a delivery run of periode for kommuner (none: every active kommune),
 // for `indberet deliver`: StartDeliveryTx in a read-all transaction of its own, with the
@@ -72,43 +96,74 @@ func StartDelivery(ctx context.Context, c *Client, db *tenant.DB, periode string
 // CLIActor is who the audit log names for what an operator does with the indberet command.
 const CLIActor = "system:cli"
 
-// StartDeliveryTx starts a run in tx, a transaction in DST's read-all scope (the screen
-// *Start levering*, and StartDelivery): it enqueues the run in tx (InsertTx) with an audit record by the
-// scope's actor, so both exist or neither. A run whose kommuner all have their leverance for
-// the periode is not enqueued (I2: nothing to deliver); an equal run in the queue is not
-// enqueued again (Duplicate). Neither writes an audit record.
+// StartDeliveryTx starts a run of periode for kommuner (none: every active kommune) in tx,
+// a transaction in DST's read-all scope (the screen *Start levering*, and StartDelivery). It
+// enqueues one delivery_kommune job per kommune whose next periode it is (I7), in tx
+// (InsertManyTx) with an audit record by the scope's actor, so both exist or neither; River
+// keeps one job per kommune and periode in the queue, and one of them waiting for a retry
+// is tried again now. Uniqueness is per kommune and periode: a second run of the periode
+// delivers exactly the kommuner that have not delivered it (I2). Refused with a
+// *DeliveryInputError: a periode that is not a past month, a kommune that is not active,
+// and a run in which no kommune has the periode next or delivered (the message says which
+// periode is next, I7). A run whose kommuner all have delivered the periode enqueues
+// nothing and writes no audit record.
 func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode string, kommuner []string, now time.Time) (StartedDelivery, error) {
-	active, err := tx.AktiveKommuner(ctx)
+	if _, _, err := ParsePeriode(periode); err != nil {
+		return StartedDelivery{}, &DeliveryInputError{"periode",
+			fmt.Sprintf("Ugyldig periode %q: skriv år, M og måned, fx %s.", periode, PeriodeBefore(now))}
+	}
+	ks, err := tx.KommunePerioder(ctx)
 	if err != nil {
 		return StartedDelivery{}, err
 	}
-	args, deliver, err := deliveryRun(periode, kommuner, active, now)
-	if err != nil {
-		return StartedDelivery{}, err
-	}
-	d := StartedDelivery{Periode: periode, Kommuner: deliver}
 	delivered, err := tx.DeliveredKommuner(ctx, periode)
 	if err != nil {
-		return d, err
+		return StartedDelivery{}, err
 	}
-	for _, k := range deliver {
-		if slices.Contains(delivered, k) {
-			d.Delivered = append(d.Delivered, k)
+	args := NewDeliveryRun(periode, kommuner)
+	plan := planRun(periode, args.Kommuner, ks, delivered, now)
+	if len(plan.Inactive) > 0 {
+		return StartedDelivery{}, &DeliveryInputError{"kommune", fmt.Sprintf("Kommune %q findes ikke eller er ikke aktiv.", plan.Inactive[0])}
+	}
+	if latest := PeriodeBefore(now); periode > latest && len(plan.Refused) != 1 {
+		return StartedDelivery{}, &DeliveryInputError{"periode",
+			fmt.Sprintf("Periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s.", periode, latest)}
+	}
+	if len(plan.Deliver) == 0 && len(plan.Refused) > 0 {
+		return StartedDelivery{}, &DeliveryInputError{"periode", plan.refusal(now)}
+	}
+	d := StartedDelivery{Periode: periode, Delivered: plan.Delivered, Refused: plan.Refused, labels: plan.Labels}
+	if len(plan.Deliver) > 0 {
+		params := make([]river.InsertManyParams, len(plan.Deliver))
+		for i, k := range plan.Deliver {
+			params[i] = river.InsertManyParams{Args: DeliveryKommuneArgs{Kommune: k, Periode: periode}}
+		}
+		res, err := c.InsertManyTx(ctx, tx.PgxTx(), params)
+		if err != nil {
+			return d, fmt.Errorf("sæt levering i kø: %w", err)
+		}
+		for i, r := range res {
+			k := plan.Deliver[i]
+			d.JobIDs = append(d.JobIDs, r.Job.ID)
+			if !r.UniqueSkippedAsDuplicate {
+				d.Enqueued = append(d.Enqueued, k)
+				continue
+			}
+			d.Queued = append(d.Queued, k)
+			// The next run tries a failing kommune again now, not at its backoff (I9).
+			if r.Job.State == rivertype.JobStateRetryable {
+				if _, err := c.JobRetryTx(ctx, tx.PgxTx(), r.Job.ID); err != nil {
+					return d, fmt.Errorf("prøv levering igen: %w", err)
+				}
+			}
 		}
 	}
-	if len(d.Delivered) == len(deliver) {
-		return d, nil
-	}
-	res, err := c.InsertTx(ctx, tx.PgxTx(), args, nil)
-	if err != nil {
-		return d, fmt.Errorf("sæt levering i kø: %w", err)
-	}
-	d.JobID, d.Duplicate = res.Job.ID, res.UniqueSkippedAsDuplicate
-	if d.Duplicate {
+	d.Kommuner = slices.Sorted(slices.Values(slices.Concat(d.Enqueued, d.Queued, d.Delivered)))
+	if len(d.Enqueued) == 0 {
 		return d, nil
 	}
 	return d, tx.Audit(ctx, tenant.AuditEntry{Action: "levering.start", Entity: "levering", EntityID: periode,
-		After: map[string]any{"periode": periode, "kommuner": args.Kommuner, "job_id": d.JobID}})
+		After: map[string]any{"periode": periode, "kommuner": d.Enqueued, "job_ids": d.JobIDs}})
 }
 
 // KommuneDelivery is where one kommune's delivery of a run stands.
@@ -126,8 +181,7 @@ type KommuneDelivery struct {
 // given up, and returns the state of each, in the order of d.Kommuner. It only reads: some
 // worker must work the jobs, a separate `indberet worker` or c itself when it works.
 // progress (may be nil) is called when a kommune finishes and when its job fails an attempt
-// that River will retry. It returns early with an error when the run job itself gives up or
-// ctx ends.
+// that River will retry. It returns early with an error when ctx ends.
 func WaitForDelivery(ctx context.Context, c *Client, db *tenant.DB, d StartedDelivery, poll time.Duration,
 	progress func(KommuneDelivery)) ([]KommuneDelivery, error) {
 	state := make(map[string]*KommuneDelivery, len(d.Kommuner))
@@ -176,14 +230,6 @@ func WaitForDelivery(ctx context.Context, c *Client, db *tenant.DB, d StartedDel
 		}
 		if allDone(state) {
 			break
-		}
-		run, err := c.JobGet(ctx, d.JobID)
-		if err == nil && (run.State == rivertype.JobStateDiscarded || run.State == rivertype.JobStateCancelled) {
-			msg := string(run.State)
-			if n := len(run.Errors); n > 0 {
-				msg = run.Errors[n-1].Error
-			}
-			return nil, fmt.Errorf("leveringskørslen (job %d) blev opgivet: %s", d.JobID, msg)
 		}
 		select {
 		case <-ctx.Done():

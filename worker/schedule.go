@@ -1,9 +1,6 @@
 package worker
 
 import (
-	"fmt"
-	"regexp"
-	"strconv"
 	"time"
 
 	"indberet/tenant/rules"
@@ -15,8 +12,8 @@ var copenhagen = rules.Copenhagen
 // The delivery run starts at DeliveryHour:00 on day DeliveryDay of every month, Danish time
 // (I1: on the 14th).
 const (
-	DeliveryDay  = 14
-	DeliveryHour = 2
+	DeliveryDay  = rules.LeveringsDag
+	DeliveryHour = rules.LeveringsTime
 )
 
 // Schedule is a River PeriodicSchedule that fires at Hour:Minute in Location on day Day of
@@ -55,30 +52,14 @@ func (s Schedule) Next(t time.Time) time.Time {
 	return at(lt.Month()+1, s.Day)
 }
 
-// periodeRE is DST's Period of a monthly delivery: year, "M", two-digit month.
-var periodeRE = regexp.MustCompile(`^([0-9]{4})M(0[1-9]|1[0-2])$`)
+// ParsePeriode checks a periode like "2026M11" and returns its year and month
+// (rules.ParsePeriode).
+func ParsePeriode(p string) (year int, month time.Month, err error) { return rules.ParsePeriode(p) }
 
-// ParsePeriode checks a periode like "2026M11" and returns its year and month.
-func ParsePeriode(p string) (year int, month time.Month, err error) {
-	m := periodeRE.FindStringSubmatch(p)
-	if m == nil {
-		return 0, 0, fmt.Errorf("ugyldig periode %q: skriv år, M og måned, fx 2026M11", p)
-	}
-	y, _ := strconv.Atoi(m[1])
-	mo, _ := strconv.Atoi(m[2])
-	return y, time.Month(mo), nil
-}
-
-// Periode writes year and month as DST's Period, e.g. "2026M11".
-func Periode(year int, month time.Month) string {
-	return fmt.Sprintf("%04dM%02d", year, int(month))
-}
+// Periode writes year and month as DST's Period, e.g. "2026M11" (rules.Periode).
+func Periode(year int, month time.Month) string { return rules.Periode(year, month) }
 
 // PeriodeBefore is the periode a run at t delivers: the calendar month before t's month in
 // Copenhagen. The run on 2026-12-14 delivers "2026M11": everything registered up to the run
-// that DST has not had, labelled with the month it reports on.
-func PeriodeBefore(t time.Time) string {
-	lt := t.In(copenhagen)
-	first := time.Date(lt.Year(), lt.Month(), 1, 0, 0, 0, 0, copenhagen).AddDate(0, -1, 0)
-	return Periode(first.Year(), first.Month())
-}
+// that DST has not had, labelled with the month it reports on (rules.PeriodeBefore).
+func PeriodeBefore(t time.Time) string { return rules.PeriodeBefore(t) }

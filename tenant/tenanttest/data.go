@@ -36,6 +36,17 @@ func MarkDelivered(t testing.TB, db *tenant.DB, kommune string, at time.Time, sa
 	}
 }
 
+// FoerstePeriode gives the kommuner (none: every active one) the first periode p (I7), as
+// if the platform administrator had activated them with it, so that tests can deliver
+// fixed periodes whatever the month they run in.
+func FoerstePeriode(t testing.TB, db *tenant.DB, p string, kommuner ...string) {
+	t.Helper()
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE kommuner SET foerste_periode = $1
+		WHERE CASE WHEN coalesce(cardinality($2::text[]), 0) = 0 THEN aktiv ELSE kommune_kode = ANY($2) END`, p, kommuner); err != nil {
+		t.Fatalf("first periode: %v", err)
+	}
+}
+
 // CPRAccess is one record of the CPR access log.
 type CPRAccess struct {
 	UserEmail, Action, Detail string
