@@ -247,3 +247,22 @@ func TestErrorsAreDanish(t *testing.T) {
 	c.login("indberetter.101@demo.invalid")
 	check("the list's toolbar without an action", c.get("/indberetninger/egne/valgt?handling=x"), http.StatusBadRequest, msgFejl400)
 }
+
+// TestFormsReadOnlyTheirBody: *Opret* and the login read their fields only from the POST's
+// body. A CPR number or a password in the URL of the POST, where proxy logs and the browser
+// history keep it, counts as missing: the form comes back with its message (422).
+func TestFormsReadOnlyTheirBody(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	c.post("/sager/ny?cpr=280791-4563", with(opretForm(), "cpr", ""), true).
+		mustStatus(t, http.StatusUnprocessableEntity).mustNotContain(t, "280791-4563")
+	if _, _, ok := b.sagByCPR("101", newCPR); ok {
+		t.Error("Opret saved the CPR number of the URL")
+	}
+	l := b.client()
+	l.get("/login").mustStatus(t, http.StatusOK)
+	l.post("/login?password="+url.QueryEscape(demo.Password), url.Values{"email": {"indberetter.101@demo.invalid"}}, true).
+		mustStatus(t, http.StatusUnprocessableEntity)
+}

@@ -46,7 +46,7 @@ func (a *App) showKonto(c *fiber.Ctx, status int, errs accounts.FieldErrors) err
 // (at least 12 characters), saves its argon2id hash and ends the user's other sessions. A
 // wrong current password is 422 (and counts as a failed login: 429 while locked).
 func (a *App) skiftAdgangskode(c *fiber.Ctx) error {
-	current, next := c.FormValue("adgangskode"), c.FormValue("ny")
+	current, next := bodyValue(c, "adgangskode"), bodyValue(c, "ny")
 	if errs := accounts.CheckNewPassword(current, next, c.FormValue("gentag")); errs != nil {
 		return a.showKonto(c, fiber.StatusUnprocessableEntity, errs)
 	}

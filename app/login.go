@@ -28,8 +28,8 @@ func (a *App) loginForm(c *fiber.Ctx) error {
 // login from an address locked out of the account (issue 14 #5) with 429, Retry-After and
 // how long to wait. Success gives the session a new id and a new CSRF token.
 func (a *App) login(c *fiber.Ctx) error {
-	email := c.FormValue("email")
-	u, err := a.deps.Accounts.Login(c.UserContext(), email, c.FormValue("password"), clientIP(c))
+	email := bodyValue(c, "email")
+	u, err := a.deps.Accounts.Login(c.UserContext(), email, bodyValue(c, "password"), clientIP(c))
 	var throttled *accounts.ThrottledError
 	switch {
 	case errors.As(err, &throttled):

@@ -29,10 +29,10 @@ func summary(errs rules.Errors) []views.FieldError {
 
 func sagInput(c *fiber.Ctx) rules.SagInput {
 	return rules.SagInput{
-		CPR:                c.FormValue(rules.FieldCPR),
-		Navn:               c.FormValue(rules.FieldNavn),
-		Funktionsvurdering: c.FormValue(rules.FieldFunktionsvurdering),
-		Bemaerkninger:      c.FormValue(rules.FieldBemaerkninger),
+		CPR:                bodyValue(c, rules.FieldCPR),
+		Navn:               bodyValue(c, rules.FieldNavn),
+		Funktionsvurdering: bodyValue(c, rules.FieldFunktionsvurdering),
+		Bemaerkninger:      bodyValue(c, rules.FieldBemaerkninger),
 	}
 }
 
@@ -42,24 +42,24 @@ func ydelseInput(c *fiber.Ctx) rules.YdelseInput {
 		sek = append(sek, string(v))
 	}
 	return rules.YdelseInput{
-		Indsatskode:           c.FormValue(rules.FieldIndsatskode),
-		Varighed:              c.FormValue(rules.FieldVarighed),
-		PrimaerMaalgruppe:     c.FormValue(rules.FieldPrimaerMaalgruppe),
+		Indsatskode:           bodyValue(c, rules.FieldIndsatskode),
+		Varighed:              bodyValue(c, rules.FieldVarighed),
+		PrimaerMaalgruppe:     bodyValue(c, rules.FieldPrimaerMaalgruppe),
 		SekundaereMaalgrupper: sek,
-		Bevillingsdato:        c.FormValue(rules.FieldBevillingsdato),
-		Startdato:             c.FormValue(rules.FieldStartdato),
-		ForventetSlutdato:     c.FormValue(rules.FieldForventetSlutdato),
-		Slutdato:              c.FormValue(rules.FieldSlutdato),
-		Betalingskommune:      c.FormValue(rules.FieldBetalingskommune),
-		Tilbudstype:           c.FormValue(rules.FieldTilbudstype),
-		PNummer:               c.FormValue(rules.FieldPNummer),
-		AfdelingsUUID:         c.FormValue(rules.FieldAfdelingsUUID),
-		TilbudsUUID:           c.FormValue(rules.FieldTilbudsUUID),
-		YdelsesUUID:           c.FormValue(rules.FieldYdelsesUUID),
-		I107Botilbud:          c.FormValue(rules.FieldI107Botilbud),
-		TilbudNavn:            c.FormValue(rules.FieldTilbudNavn),
-		TilbudAdresse:         c.FormValue(rules.FieldTilbudAdresse),
-		TilbudPostnr:          c.FormValue(rules.FieldTilbudPostnr),
+		Bevillingsdato:        bodyValue(c, rules.FieldBevillingsdato),
+		Startdato:             bodyValue(c, rules.FieldStartdato),
+		ForventetSlutdato:     bodyValue(c, rules.FieldForventetSlutdato),
+		Slutdato:              bodyValue(c, rules.FieldSlutdato),
+		Betalingskommune:      bodyValue(c, rules.FieldBetalingskommune),
+		Tilbudstype:           bodyValue(c, rules.FieldTilbudstype),
+		PNummer:               bodyValue(c, rules.FieldPNummer),
+		AfdelingsUUID:         bodyValue(c, rules.FieldAfdelingsUUID),
+		TilbudsUUID:           bodyValue(c, rules.FieldTilbudsUUID),
+		YdelsesUUID:           bodyValue(c, rules.FieldYdelsesUUID),
+		I107Botilbud:          bodyValue(c, rules.FieldI107Botilbud),
+		TilbudNavn:            bodyValue(c, rules.FieldTilbudNavn),
+		TilbudAdresse:         bodyValue(c, rules.FieldTilbudAdresse),
+		TilbudPostnr:          bodyValue(c, rules.FieldTilbudPostnr),
 	}
 }
 
