@@ -334,6 +334,25 @@ func TestStartLevering(t *testing.T) {
 	if n := len(b.kommuneJobs(t)); n != 2 {
 		t.Errorf("%d deliveries, want 2", n)
 	}
+
+	// A kommune whose delivery failed and waits for River's retry is tried again now (I9).
+	if _, err := b.db.Pool.Exec(context.Background(), `UPDATE river_job SET state = 'retryable', attempt = 1,
+		scheduled_at = now() + interval '1 hour',
+		errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 1, 'error', 'conflict')]
+		WHERE args->>'kommune' = '101'`); err != nil {
+		t.Fatal(err)
+	}
+	c.post("/levering", url.Values{"periode": {"2026M10"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusSeeOther)
+	c.get("/levering").mustContain(t, "Leveringen af 2026M10 for København (101) er allerede sat i kø. Den er ikke startet igen. "+
+		"Leveringen fejlede sidst for København (101) og prøves igen nu.")
+	var state string
+	if err := b.db.Pool.QueryRow(context.Background(), `SELECT state FROM river_job WHERE args->>'kommune' = '101'
+		AND scheduled_at <= now()`).Scan(&state); err != nil || state != "available" {
+		t.Errorf("101's job after the start: %q (%v), want available now", state, err)
+	}
+	if n := b.auditCount("levering.start"); n != 3 {
+		t.Errorf("%d audit records levering.start, want 3 (101, the run of 147, the retry)", n)
+	}
 }
 
 // Issue 15 #1 (I7): a periode that is not the kommune's next is refused with a Danish

@@ -26,7 +26,8 @@ type StartedDelivery struct {
 	// Enqueued, Queued and Delivered, in order (what WaitForDelivery waits for).
 	Kommuner  []string
 	Enqueued  []string  // their delivery_kommune job was enqueued now
-	Queued    []string  // their job was in the queue already (one waiting for a retry is tried again now)
+	Queued    []string  // their job was in the queue already
+	Retried   []string  // of Queued: their job waited for a retry after a failure, and is tried again now
 	Delivered []string  // they have their leverance for the periode (I2: nothing to do)
 	Refused   []Refusal // another periode is their next (I7): not started
 	JobIDs    []int64   // the delivery_kommune jobs of Enqueued and Queued
@@ -62,6 +63,9 @@ func (d StartedDelivery) Tekst() string {
 	}
 	if len(d.Enqueued) > 0 && len(d.Queued) > 0 {
 		parts = append(parts, fmt.Sprintf("Allerede i kø: %s.", names(d.Label, d.Queued)))
+	}
+	if len(d.Retried) > 0 {
+		parts = append(parts, fmt.Sprintf("Leveringen fejlede sidst for %s og prøves igen nu.", names(d.Label, d.Retried)))
 	}
 	if len(d.Enqueued)+len(d.Queued) > 0 && len(d.Delivered) > 0 {
 		parts = append(parts, fmt.Sprintf("Allerede leveret for perioden, leveres ikke igen: %s.", names(d.Label, d.Delivered)))
@@ -101,7 +105,7 @@ const CLIActor = "system:cli"
 // enqueues one delivery_kommune job per kommune whose next periode it is (I7), in tx
 // (InsertManyTx) with an audit record by the scope's actor, so both exist or neither; River
 // keeps one job per kommune and periode in the queue, and one of them waiting for a retry
-// is tried again now. Uniqueness is per kommune and periode: a second run of the periode
+// after a failure is tried again now (Retried, with the audit record too). Uniqueness is per kommune and periode: a second run of the periode
 // delivers exactly the kommuner that have not delivered it (I2). Refused with a
 // *DeliveryInputError: a periode that is not a past month, a kommune that is not active,
 // and a run in which no kommune has the periode next or delivered (the message says which
@@ -155,15 +159,16 @@ func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode stri
 				if _, err := c.JobRetryTx(ctx, tx.PgxTx(), r.Job.ID); err != nil {
 					return d, fmt.Errorf("prøv levering igen: %w", err)
 				}
+				d.Retried = append(d.Retried, k)
 			}
 		}
 	}
 	d.Kommuner = slices.Sorted(slices.Values(slices.Concat(d.Enqueued, d.Queued, d.Delivered)))
-	if len(d.Enqueued) == 0 {
+	if len(d.Enqueued)+len(d.Retried) == 0 {
 		return d, nil
 	}
 	return d, tx.Audit(ctx, tenant.AuditEntry{Action: "levering.start", Entity: "levering", EntityID: periode,
-		After: map[string]any{"periode": periode, "kommuner": d.Enqueued, "job_ids": d.JobIDs}})
+		After: map[string]any{"periode": periode, "kommuner": d.Enqueued, "igen": d.Retried, "job_ids": d.JobIDs}})
 }
 
 // KommuneDelivery is where one kommune's delivery of a run stands.
