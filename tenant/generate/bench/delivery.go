@@ -60,8 +60,13 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) (result, error) 
 	}
 
 	periode := worker.PeriodeBefore(time.Now())
-	cmd := exec.CommandContext(ctx, bin, "deliver", "--periode", periode, "--wait")
 	url := c.URL(deliveryDatabase)
+	// I7: a kommune delivers only its next periode. The data set may have been made in an
+	// earlier month; in the copy every kommune starts at this periode, its first delivery.
+	if err := firstPeriode(ctx, url, periode); err != nil {
+		return res, err
+	}
+	cmd := exec.CommandContext(ctx, bin, "deliver", "--periode", periode, "--wait")
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "LOG_LEVEL=warn")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -118,6 +123,19 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) (result, error) 
 		wall.Seconds(), rss>>20, kommuner, periode, thousands(int(sager)), thousands(int(ydelser)), bytes>>20, gzipped>>20)
 	res.met = kommuner == 98 && wall <= 120*time.Second && rss <= 300<<20
 	return res, nil
+}
+
+// firstPeriode makes periode the first periode of every kommune in the database of url.
+func firstPeriode(ctx context.Context, url, periode string) error {
+	owner, err := tenant.OpenOwner(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	if _, err := owner.Exec(ctx, `UPDATE kommuner SET foerste_periode = $1`, periode); err != nil {
+		return fmt.Errorf("first periode of the delivery copy: %w", err)
+	}
+	return nil
 }
 
 // tail is the end of s, at most n bytes.
