@@ -318,7 +318,7 @@ func serve(ctx context.Context, cfg env, logger *slog.Logger, args []string, std
 		return err
 	}
 	deps.Jobs = riverClient
-	deps.Metrics = s.metrics(metricsLn, "web", logger)
+	deps.Metrics = s.metrics(metricsLn, "web", riverClient, logger)
 	web, err := app.New(ctx, deps)
 	if err != nil {
 		return err
@@ -368,7 +368,7 @@ func workOnly(ctx context.Context, cfg env, logger *slog.Logger, args []string, 
 		return err
 	}
 	logger.Info("worker started")
-	m := s.metrics(metricsLn, "jobs", logger)
+	m := s.metrics(metricsLn, "jobs", c, logger)
 	if m == nil {
 		return worker.Run(ctx, c)
 	}
@@ -397,8 +397,9 @@ func closeListener(ln net.Listener) {
 
 // metrics are the process's metrics to serve on ln (nil without ln: no METRICS_ADDR): its
 // pools, the first named name ("web", or "jobs" in a worker, whose one pool is the jobs'),
-// and the database's metrics, read on that pool.
-func (s *services) metrics(ln net.Listener, name string, logger *slog.Logger) *metrics.Metrics {
+// and the database's metrics, read on that pool, the kommuner's delivery states with jobs'
+// list of River's jobs (worker.DeliveryStates).
+func (s *services) metrics(ln net.Listener, name string, jobs *worker.Client, logger *slog.Logger) *metrics.Metrics {
 	if ln == nil {
 		return nil
 	}
@@ -407,9 +408,7 @@ func (s *services) metrics(ln net.Listener, name string, logger *slog.Logger) *m
 	if s.work != s.db {
 		m.AddPool("jobs", s.work.Pool)
 	}
-	// The kommuner's delivery states from today's data, until issue 15's delivery-state
-	// function (I9) takes its place here.
-	m.AddDatabase(s.db, metrics.TodaysDeliveryStates(s.db, time.Now), logger)
+	m.AddDatabase(s.db, metrics.KommuneStates(jobs, s.db, time.Now), logger)
 	return m
 }
 

@@ -133,6 +133,7 @@ var attackSurface = map[string]surface{
 	"GET /udbakke/:id":                          {},
 	"GET /udbakke/:id/html":                     {},
 	"POST /udbakke/:id/send-igen":               {}, // reads no field; the matrix's receipt is sent, so it is refused (422)
+	"GET " + views.DriftPath:                    {},
 	"GET " + views.RevisionPath:                 {form: self, cursor: true},
 	"POST " + views.RevisionPath:                {form: views.RevisionPath, cursor: true, cpr: true},
 	"GET " + views.CPRAdgangPath:                {form: self, cursor: true},

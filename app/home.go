@@ -65,6 +65,10 @@ func (a *App) home(c *fiber.Ctx) error {
 				Description: "Brugerne i alle kommuner med rettigheder og seneste login"})
 	}
 	h.Links = append(h.Links, a.leveringLinks(c)...)
+	if a.can(c, access.DriftRead) { // issue 15, the run's health
+		h.Links = append(h.Links, views.HomeLink{Href: views.DriftPath, Label: driftTitle,
+			Description: "Baggrundsjob, kommunernes levering, fejlede job og kvitteringer, der ikke er sendt"})
+	}
 	if a.can(c, access.AuditRead) {
 		h.Links = append(h.Links,
 			views.HomeLink{Href: views.RevisionPath, Label: "Revisionslog", Description: "Hvem ændrede hvad og hvornår, med værdierne før og efter"},

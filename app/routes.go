@@ -119,6 +119,8 @@ func (a *App) routeTable() []Route {
 		{"GET", "/udbakke/:id", Need(access.MailRead), a.udbakkeMail},
 		{"GET", "/udbakke/:id/html", Need(access.MailRead), a.udbakkeHTML},
 		{"POST", "/udbakke/:id/send-igen", Need(access.MailResend), a.sendIgen},
+		// The Driftsstatus for DST and platform administrators (issue 15): drift.go.
+		{"GET", views.DriftPath, Need(access.DriftRead), a.drift},
 		// The logs and the read-only sag (branch logs): the audit log and the CPR access log
 		// (revision.go; the CPR filter only in POST bodies), the sag for readers (sagvisning.go).
 		// DST's choice of kommune is GET /indberetninger (lister.go).

@@ -334,3 +334,38 @@ func (t *Tx) ResendMail(ctx context.Context, id int64, m NewMail) (MailSend, err
 		After: map[string]any{"status": MailAfventer, "to": m.ToAddress, "from": m.From, "message_id": m.MessageID,
 			"link": m.Link, "send_id": s.ID}})
 }
+
+// UnsentReceipts are the receipts that could not be sent, fejlet or gemt lokalt, and may be
+// sent again (I10), for the Driftsstatus: how many of each kommune the scope reads, by
+// state, and the newest limit of them (without their bodies), newest first.
+func (t *Tx) UnsentReceipts(ctx context.Context, limit int) (map[string]map[MailStatus]int, []Mail, error) {
+	rows, err := t.tx.Query(ctx, `SELECT kommune_kode, status, count(*) FROM outbox
+		WHERE kind = $1 AND status IN ($2, $3) GROUP BY kommune_kode, status`, MailKvittering, MailFejlet, MailGemtLokalt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("unsent receipts: %w", err)
+	}
+	counts := map[string]map[MailStatus]int{}
+	var k string
+	var s MailStatus
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&k, &s, &n}, func() error {
+		if counts[k] == nil {
+			counts[k] = map[MailStatus]int{}
+		}
+		counts[k][s] = n
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("unsent receipts: %w", err)
+	}
+	rows, err = t.tx.Query(ctx, `SELECT `+mailListColumns+` FROM outbox
+		WHERE kind = $1 AND status IN ($2, $3) ORDER BY id DESC LIMIT $4`, MailKvittering, MailFejlet, MailGemtLokalt, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("unsent receipts: %w", err)
+	}
+	ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Mail, error) { return scanMail(r, false) })
+	if err != nil {
+		return nil, nil, fmt.Errorf("unsent receipts: %w", err)
+	}
+	return counts, ms, nil
+}

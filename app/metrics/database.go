@@ -13,14 +13,14 @@ import (
 )
 
 // DeliveryStates counts the active kommuner per delivery state of the current periode
-// (I9): "delivered", "afventer" (not yet due), "forsinket" (due and not delivered), "failed"
-// (the run failed for it). Each kommune is counted once. The keys are the states' names, a
-// few fixed words.
+// (I9): "delivered", "forsinket" (late), "failed" (the job of its next periode failed),
+// "queued" (a job is at it), "afventer" (not yet due). Each kommune is counted once. The
+// keys are the states' names, a few fixed words (KommuneStates).
 type DeliveryStates func(ctx context.Context) (map[string]int, error)
 
 // The delivery states the metric always shows, 0 when no kommune is in it, so that a
 // dashboard or an alert on one of them finds it before the first kommune does.
-var deliveryStateNames = []string{"delivered", "afventer", "forsinket", "failed"}
+var deliveryStateNames = []string{"delivered", "forsinket", "failed", "queued", "afventer"}
 
 // dbTimeout is how long one scrape's queries may take together, the wait for a connection
 // included.
@@ -44,7 +44,7 @@ var (
 	receipts = prometheus.NewDesc("indberet_receipts",
 		"Receipts (I3) of every kommune by state: afventer, sendt, fejlet, gemt_lokalt.", []string{"status"}, nil)
 	kommuneStates = prometheus.NewDesc("indberet_kommuner_delivery",
-		"Active kommuner by delivery state of the current periode (the month before this one): delivered, afventer, forsinket, failed.",
+		"Active kommuner by delivery state of the current periode (the month before this one): delivered, forsinket, failed, queued, afventer.",
 		[]string{"state"}, nil)
 	dbUp = prometheus.NewDesc("indberet_metrics_db_up",
 		"1 when the last scrape read every database metric, 0 when a query failed (see the log).", nil, nil)
@@ -114,45 +114,37 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(dbUp, prometheus.GaugeValue, up)
 }
 
-// TodaysDeliveryStates is the DeliveryStates of today's data, until the delivery-state
-// function of issue 15 (I9: Forsinket, the failed runs) replaces it in main.go, a one-line
-// change: of the active kommuner, those with a leverance for the previous month's periode
-// (worker.PeriodeBefore) are delivered; the others are afventer until the run's time (the
-// 14th at 02:00, worker.DeliverySchedule) and forsinket after it, with no grace period.
-// It knows no failed run: "failed" stays 0.
-func TodaysDeliveryStates(db *tenant.DB, now func() time.Time) DeliveryStates {
+// KommuneStates is the DeliveryStates of worker.DeliveryStates at now() (I9), the same
+// states DST's Leveringsoversigt and Driftsstatus show, each active kommune counted once
+// under one label (stateLabel). c may be an insert-only client: it only lists jobs.
+func KommuneStates(c *worker.Client, db *tenant.DB, now func() time.Time) DeliveryStates {
 	return func(ctx context.Context) (map[string]int, error) {
-		t := now()
-		periode := worker.PeriodeBefore(t)
-		var aktive, delivered []string
-		err := db.InScope(ctx, tenant.Scope{AllKommuner: true, Actor: tenant.Actor{Email: metricsActor}}, func(tx *tenant.Tx) (err error) {
-			if aktive, err = tx.AktiveKommuner(ctx); err != nil {
-				return err
-			}
-			delivered, err = tx.DeliveredKommuner(ctx, periode)
-			return err
-		})
+		ks, err := worker.DeliveryStates(ctx, c, db, now())
 		if err != nil {
 			return nil, err
 		}
-		done := map[string]bool{}
-		for _, k := range delivered {
-			done[k] = true
-		}
-		s := worker.DeliverySchedule
-		lt := t.In(s.Location)
-		notDelivered := "afventer"
-		if !lt.Before(time.Date(lt.Year(), lt.Month(), s.Day, s.Hour, s.Minute, 0, 0, s.Location)) {
-			notDelivered = "forsinket"
-		}
 		states := map[string]int{}
-		for _, k := range aktive {
-			if done[k] {
-				states["delivered"]++
-			} else {
-				states[notDelivered]++
-			}
+		for _, k := range ks {
+			states[stateLabel(k)]++
 		}
 		return states, nil
 	}
+}
+
+// stateLabel is k's value of the label state (deliveryStateNames): delivered; forsinket when
+// its next periode is late (rules.Forsinket), whether a job is at it (failed, queued) or not
+// (worker.StateLate), so that an alert on forsinket sees every late kommune; else failed,
+// queued, or afventer (worker.StateWaiting: the run of the 14th has not come).
+func stateLabel(k worker.KommuneDeliveryState) string {
+	switch {
+	case k.State == worker.StateDelivered:
+		return "delivered"
+	case k.Forsinket || k.State == worker.StateLate:
+		return "forsinket"
+	case k.State == worker.StateFailed:
+		return "failed"
+	case k.State == worker.StateQueued:
+		return "queued"
+	}
+	return "afventer"
 }

@@ -19,6 +19,7 @@ import (
 	"indberet/tenant/demo"
 	"indberet/tenant/rules"
 	"indberet/tenant/tenanttest"
+	"indberet/worker"
 )
 
 // scrape gets url's /metrics and parses it with the Prometheus text parser.
@@ -109,11 +110,17 @@ func TestDatabaseMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	now := time.Date(2026, 12, 20, 12, 0, 0, 0, rules.Copenhagen) // after the 14th: 2026M11 is due
+	// The kommuner's delivery states (worker.DeliveryStates): 147 delivered, 101's job of
+	// 2026M11 gave up, 751's is queued; before the run of the 14th none is late.
+	tenanttest.FoerstePeriode(t, db, "2026M11")
+	jobs := insertOnly(t, db)
+	deliveryJob(t, db, jobs, "101", "2026M11", "discarded")
+	deliveryJob(t, db, jobs, "751", "2026M11", "available")
+	now := time.Date(2026, 12, 10, 12, 0, 0, 0, rules.Copenhagen)
 	m := New()
 	m.AddPool("web", db.Pool)
 	m.AddPool("web", db.Pool) // once only
-	m.AddDatabase(db, TodaysDeliveryStates(db, func() time.Time { return now }), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	m.AddDatabase(db, KommuneStates(jobs, db, func() time.Time { return now }), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	m.ObserveRequest("GET", "/sager/:id", 200, 3*time.Millisecond)
 	m.ObserveRequest("GET", "/sager/:id", 200, 30*time.Millisecond)
 	srv := httptest.NewServer(m.Handler())
@@ -133,9 +140,10 @@ func TestDatabaseMetrics(t *testing.T) {
 		{"indberet_receipts", []string{"status", "sendt"}, 0},
 		{"indberet_receipts", []string{"status", "afventer"}, 0},
 		{"indberet_kommuner_delivery", []string{"state", "delivered"}, 1},
-		{"indberet_kommuner_delivery", []string{"state", "forsinket"}, 2},
+		{"indberet_kommuner_delivery", []string{"state", "failed"}, 1},
+		{"indberet_kommuner_delivery", []string{"state", "queued"}, 1},
+		{"indberet_kommuner_delivery", []string{"state", "forsinket"}, 0},
 		{"indberet_kommuner_delivery", []string{"state", "afventer"}, 0},
-		{"indberet_kommuner_delivery", []string{"state", "failed"}, 0},
 		{"indberet_db_pool_max_connections", []string{"pool", "web"}, float64(db.Pool.Config().MaxConns)},
 		{"indberet_http_requests_total", []string{"method", "GET", "route", "/sager/:id", "status", "200"}, 2},
 		{"indberet_http_request_duration_seconds", []string{"method", "GET", "route", "/sager/:id"}, 2},
@@ -173,15 +181,44 @@ func TestDatabaseMetrics(t *testing.T) {
 	}
 }
 
-// TestTodaysDeliveryStates: a kommune not delivered for the previous month is afventer until
-// the run's time, the 14th at 02:00 in Copenhagen, and forsinket from then (I1, I9); its
-// leverance for that month makes it delivered, one for another month does not.
-func TestTodaysDeliveryStates(t *testing.T) {
+// insertOnly is a River client that only inserts and lists jobs, as the web's.
+func insertOnly(t *testing.T, db *tenant.DB) *worker.Client {
+	t.Helper()
+	c, err := worker.NewClient(worker.Deps{DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, worker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// deliveryJob puts a delivery_kommune job of kommune and periode in state: available, or
+// discarded with a last error.
+func deliveryJob(t *testing.T, db *tenant.DB, c *worker.Client, kommune, periode, state string) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := c.Insert(ctx, worker.DeliveryKommuneArgs{Kommune: kommune, Periode: periode}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state == "discarded" {
+		if _, err := db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
+			errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 10, 'error', 'boom')] WHERE id = $1`, res.Job.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestKommuneStates (I9): the metric's label of each kommune follows worker.DeliveryStates:
+// afventer until the run of the 14th at 02:00 plus rules.Indhentningsfrist, forsinket from
+// then, also while its job is failed or queued; delivered once its leverance of the
+// periode is there, and a leverance of another periode does not count.
+func TestKommuneStates(t *testing.T) {
 	ctx := context.Background()
 	db, _ := tenanttest.DB(t)
 	if _, err := demo.Load(ctx, db, accounts.NewStore(db)); err != nil {
 		t.Fatal(err)
 	}
+	tenanttest.FoerstePeriode(t, db, "2026M10")
 	for _, p := range []string{"2026M10", "2026M11"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: "751", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
 			_, err := tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: p, SHA256: strings.Repeat("0", 64)}, []byte("<a/>"))
@@ -191,6 +228,8 @@ func TestTodaysDeliveryStates(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	jobs := insertOnly(t, db)
+	deliveryJob(t, db, jobs, "147", "2026M10", "discarded")
 	at := func(month time.Month, day, hour, minute int) time.Time {
 		return time.Date(2026, month, day, hour, minute, 0, 0, rules.Copenhagen)
 	}
@@ -198,15 +237,15 @@ func TestTodaysDeliveryStates(t *testing.T) {
 		now  time.Time
 		want map[string]int
 	}{
-		{at(12, 1, 0, 0), map[string]int{"delivered": 1, "afventer": 2}},   // 2026M11, not yet due
-		{at(12, 14, 1, 59), map[string]int{"delivered": 1, "afventer": 2}}, // a minute before the run
-		{at(12, 14, 2, 0), map[string]int{"delivered": 1, "forsinket": 2}}, // the run's time
-		{at(12, 31, 23, 0), map[string]int{"delivered": 1, "forsinket": 2}},
-		{at(11, 20, 12, 0), map[string]int{"delivered": 1, "forsinket": 2}}, // 2026M10
-		{at(1, 20, 12, 0).AddDate(1, 0, 0), map[string]int{"forsinket": 3}}, // 2026M12: nobody
-		{at(11, 13, 12, 0).UTC(), map[string]int{"delivered": 1, "afventer": 2}},
+		// 2026M10 was due 14-11-2026 02:00 + 2 h: 101 and 147 (failed) are late ever since.
+		{at(12, 1, 0, 0), map[string]int{"delivered": 1, "forsinket": 2}},
+		// Before 2026M10 was due: 147 failed, 101 waits.
+		{at(11, 14, 3, 59), map[string]int{"delivered": 1, "failed": 1, "afventer": 1}},
+		{at(11, 14, 4, 0), map[string]int{"delivered": 1, "forsinket": 2}},
+		// 2026M12: 751 too has not delivered it, and it is not yet due.
+		{at(1, 10, 12, 0).AddDate(1, 0, 0), map[string]int{"forsinket": 2, "afventer": 1}},
 	} {
-		got, err := TodaysDeliveryStates(db, func() time.Time { return c.now })(ctx)
+		got, err := KommuneStates(jobs, db, func() time.Time { return c.now })(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

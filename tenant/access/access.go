@@ -92,6 +92,11 @@ var (
 	// I10): the kommune's administrator for the kommune, DST for every kommune. Not the
 	// platform administrator, who reads the Udbakke to run the platform.
 	MailResend = Permission{"mail", "resend"}
+	// DriftRead reads the *Driftsstatus* (issue 15, the run's health): River's leader, the
+	// periodic jobs' last runs, every kommune's delivery state, the failed jobs and the
+	// receipts not sent. DST and platform administrators, who run the deliveries and the
+	// platform; it shows no sag data.
+	DriftRead = Permission{"drift", "read"}
 )
 
 // Policies is what each role may do. SyncPolicies makes casbin_rule hold exactly these.
@@ -99,8 +104,8 @@ var Policies = map[string][]Permission{
 	Indberetter:   {HomeView, AccountSelf, SagRead, SagWrite, KontaktRead, KontaktWrite, ExportCreate, DeliveryRead, DeliveryDocument},
 	Laeser:        {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryDocument},
 	Kommuneadmin:  {HomeView, AccountSelf, KontaktRead, KontaktWrite, DeliveryRead, UsersManage, AuditRead, MailRead, MailResend},
-	DST:           {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryDocument, DeliveryRun, CodesManage, AuditRead, JobsManage, MailRead, MailResend},
-	Platformadmin: {HomeView, AccountSelf, UsersManage, AuditRead, KommunerManage, JobsManage, MailRead},
+	DST:           {HomeView, AccountSelf, SagRead, KontaktRead, ExportCreate, DeliveryRead, DeliveryDocument, DeliveryRun, CodesManage, AuditRead, JobsManage, MailRead, MailResend, DriftRead},
+	Platformadmin: {HomeView, AccountSelf, UsersManage, AuditRead, KommunerManage, JobsManage, MailRead, DriftRead},
 }
 
 // HasDataRight tells whether roles include the right to use the system's data screens (T2):
