@@ -43,22 +43,7 @@ func (b *catchUpBundle) worker(t *testing.T, now time.Time) (c *Client, stop fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, c) }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("stop client: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return c, stop
+	return c, runClient(t, c)
 }
 
 // jobs are River's jobs of kind, any state.

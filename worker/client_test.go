@@ -135,3 +135,25 @@ func TestDefaultQueueWorkers(t *testing.T) {
 		}
 	}
 }
+
+// runClient runs c (Run) until the returned stop is called or the test ends, whichever is
+// first; stop waits for River to stop and fails the test on its error.
+func runClient(t *testing.T, c *Client) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, c) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("stop client: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}

@@ -60,15 +60,7 @@ func setupDeliveryMail(t *testing.T, mail MailConfig) *deliveryBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- Run(runCtx, c) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("stop client: %v", err)
-		}
-	})
+	runClient(t, c)
 	return &deliveryBundle{db: db, owner: owner, client: c}
 }
 

@@ -292,20 +292,5 @@ func startWorker(t *testing.T, db *tenant.DB, mail MailConfig) (*Client, func())
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Run(runCtx, c) }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("stop client: %v", err)
-		}
-	}
-	t.Cleanup(stop)
-	return c, stop
+	return c, runClient(t, c)
 }
