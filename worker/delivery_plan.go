@@ -80,8 +80,8 @@ func names(label func(string) string, kommuner []string) string {
 		}
 		ns = append(ns, label(k))
 	}
-	if len(ns) == 1 {
-		return ns[0]
+	if len(ns) <= 1 {
+		return strings.Join(ns, "")
 	}
 	return strings.Join(ns[:len(ns)-1], ", ") + " og " + ns[len(ns)-1]
 }

@@ -129,6 +129,9 @@ func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode stri
 	if len(plan.Inactive) > 0 {
 		return StartedDelivery{}, &DeliveryInputError{"kommune", fmt.Sprintf("Kommune %q findes ikke eller er ikke aktiv.", plan.Inactive[0])}
 	}
+	if len(plan.Deliver)+len(plan.Delivered)+len(plan.Refused) == 0 {
+		return StartedDelivery{}, &DeliveryInputError{"kommune", "Der er ingen aktive kommuner at levere."}
+	}
 	if latest := PeriodeBefore(now); periode > latest && len(plan.Refused) != 1 {
 		return StartedDelivery{}, &DeliveryInputError{"periode",
 			fmt.Sprintf("Periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s.", periode, latest)}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -105,5 +106,28 @@ func TestTruncate(t *testing.T) {
 	}
 	if got := truncate("Ib", 5); got != "Ib" {
 		t.Errorf("truncate = %q", got)
+	}
+}
+
+// The operator's answer names the kommuner Danish style, at most ten of them (I7, issue 15 #2).
+func TestStartedDeliveryTekst(t *testing.T) {
+	t.Parallel()
+	labels := map[string]string{"101": "København (101)", "147": "Frederiksberg (147)", "751": "Aarhus (751)"}
+	d := StartedDelivery{Periode: "2026M11", Enqueued: []string{"751"}, Delivered: []string{"101", "147"},
+		Refused: []Refusal{{Kommune: "461", Naeste: "2026M10"}}, labels: labels}
+	want := "Leveringen af 2026M11 er sat i kø for Aarhus (751). Allerede leveret for perioden, leveres ikke igen: " +
+		"København (101) og Frederiksberg (147). Ikke startet, fordi perioderne leveres i rækkefølge: næste periode for 461 er 2026M10."
+	if got := d.Tekst(); got != want {
+		t.Errorf("Tekst() = %q, want %q", got, want)
+	}
+	var many []string
+	for i := range 12 {
+		many = append(many, fmt.Sprintf("%03d", 100+i))
+	}
+	if got := names(func(k string) string { return k }, many); got != "100, 101, 102, 103, 104, 105, 106, 107, 108, 109 og 2 andre" {
+		t.Errorf("names of 12: %q", got)
+	}
+	if got := names(func(k string) string { return k }, nil); got != "" {
+		t.Errorf("names of none: %q", got)
 	}
 }
