@@ -163,3 +163,35 @@ func deliveryQueued(ctx context.Context, c *Client, tx *tenant.Tx, kommune, peri
 	}
 	return false, nil
 }
+
+// WaitForGenlevering polls every poll until the genlevering's job has finished, and
+// returns the version it made, or an error with the job's last error when it gave up. It
+// only reads: some worker must work the job (`indberet worker`, or c itself).
+func WaitForGenlevering(ctx context.Context, c *Client, db *tenant.DB, g StartedGenlevering, poll time.Duration) (tenant.Leverance, error) {
+	for {
+		j, err := c.JobGet(ctx, g.JobID)
+		if err != nil {
+			return tenant.Leverance{}, fmt.Errorf("genlevering job %d: %w", g.JobID, err)
+		}
+		switch j.State {
+		case rivertype.JobStateCompleted:
+			var l tenant.Leverance
+			err := db.InScope(ctx, tenant.Scope{Kommune: g.Kommune, Actor: tenant.Actor{Email: CLIActor}}, func(tx *tenant.Tx) (err error) {
+				l, err = tx.LeveranceForPeriode(ctx, g.Periode)
+				return err
+			})
+			return l, err
+		case rivertype.JobStateCancelled, rivertype.JobStateDiscarded:
+			msg := string(j.State)
+			if len(j.Errors) > 0 {
+				msg = j.Errors[len(j.Errors)-1].Error
+			}
+			return tenant.Leverance{}, fmt.Errorf("genleveringen af %s for %s blev ikke lavet: %s", g.Periode, g.Label, msg)
+		}
+		select {
+		case <-ctx.Done():
+			return tenant.Leverance{}, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}
