@@ -133,3 +133,32 @@ func TestGenleverOverHTTP(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A genlevering is refused (422) while a delivery of the kommune's periode is queued or
+// running, a second click included: one version at a time (I8).
+func TestGenleverRefusedWhileQueued(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.deliveries() // 101 and 147 have delivered 2026M09; no worker runs here
+	c := b.client()
+	c.login("dst@demo.invalid")
+	c.get("/levering")
+	form := url.Values{"kommune": {"101"}, "aarsag": {"Rettelser"}}
+	c.post(views.GenleverPath, form, true).mustStatus(t, http.StatusSeeOther)
+	if jobs := b.kommuneJobs(t); len(jobs) != 1 || jobs[0] != (worker.DeliveryKommuneArgs{Kommune: "101", Periode: "2026M09",
+		Version: 2, Aarsag: "Rettelser"}) {
+		t.Fatalf("jobs after the genlevering: %+v", jobs)
+	}
+	c.post(views.GenleverPath, form, true).mustStatus(t, http.StatusUnprocessableEntity).
+		mustContain(t, "København (101) har en levering af 2026M09 i kø eller i gang.")
+	if n := len(b.kommuneJobs(t)); n != 1 || b.auditCount("delivery.genlevering") != 1 {
+		t.Errorf("%d jobs after the second click, want 1", n)
+	}
+	// The kommune's own users cannot start one (DeliveryRun is DST's).
+	k := b.client()
+	k.login("kommuneadmin.101@demo.invalid")
+	k.get("/")
+	if r := k.post(views.GenleverPath, form, true); r.status != http.StatusForbidden && r.status != http.StatusNotFound {
+		t.Errorf("kommuneadmin's genlevering: status %d", r.status)
+	}
+}
