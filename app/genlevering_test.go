@@ -73,7 +73,7 @@ func TestGenleverOverHTTP(t *testing.T) {
 			t.Errorf("%v: the periode is not kept", tc.form)
 		}
 	}
-	if n := b.auditCount("delivery.genlevering"); n != 0 {
+	if n := b.auditCount("levering.genlevering"); n != 0 {
 		t.Fatalf("%d genleveringer recorded by refused starts", n)
 	}
 	// Missing CSRF: 403.
@@ -85,8 +85,8 @@ func TestGenleverOverHTTP(t *testing.T) {
 		t.Errorf("redirect to %q", r.header.Get("Location"))
 	}
 	c.get("/levering").mustContain(t, "Genlevering (version 2) af "+periode+" for København (101) er sat i kø.")
-	if n := b.auditCount("delivery.genlevering"); n != 1 {
-		t.Errorf("%d audit records delivery.genlevering, want 1", n)
+	if n := b.auditCount("levering.genlevering"); n != 1 {
+		t.Errorf("%d audit records levering.genlevering, want 1", n)
 	}
 	v2 := b.currentLeverance("101", periode, 2)
 	if v2.Version != 2 || v2.Aarsag != aarsag || v2.ID == v1.ID {
@@ -151,7 +151,7 @@ func TestGenleverRefusedWhileQueued(t *testing.T) {
 	}
 	c.post(views.GenleverPath, form, true).mustStatus(t, http.StatusUnprocessableEntity).
 		mustContain(t, "København (101) har en levering af 2026M09 i kø eller i gang.")
-	if n := len(b.kommuneJobs(t)); n != 1 || b.auditCount("delivery.genlevering") != 1 {
+	if n := len(b.kommuneJobs(t)); n != 1 || b.auditCount("levering.genlevering") != 1 {
 		t.Errorf("%d jobs after the second click, want 1", n)
 	}
 	// The kommune's own users cannot start one (DeliveryRun is DST's).

@@ -283,7 +283,7 @@ var auditActionLabels = map[string]string{
 	"kommune.activate": "Kommune aktiveret", "user.create": "Bruger oprettet", "user.roles": "Brugerens roller ændret",
 	"user.set_active": "Bruger aktiveret eller deaktiveret", "user.password": "Adgangskode skiftet",
 	"user.end_sessions": "Sessioner afsluttet", "user.unlock": "Spærring af login ophævet", "kommune.deactivate": "Kommune deaktiveret",
-	"levering.start": "Levering startet", "policy.sync": "Rollernes rettigheder opdateret",
+	"levering.start": "Levering startet", "levering.genlevering": "Genlevering startet", "policy.sync": "Rollernes rettigheder opdateret",
 	"code.add": "Kode tilføjet", "code.texts": "Kodens tekster ændret", "code.retire": "Kode udgår",
 	"code.reinstate": "Kode genindført", "code.delete": "Kode slettet",
 	"mail.create": "E-mail registreret", "mail.sendt": "E-mail sendt", "mail.fejlet": "E-mail fejlet",

@@ -18,7 +18,7 @@ import (
 // document replaces the old one for that periode as version 2, 3, …; every version stays
 // downloadable, the highest is the current one (derived, leverancer_periode_version_key).
 // It is a delivery_kommune job with Version and Aarsag, enqueued with its audit record
-// (delivery.genlevering) by StartGenleveringTx; the job makes exactly that version in one
+// (levering.genlevering) by StartGenleveringTx; the job makes exactly that version in one
 // transaction, so a worker killed mid-genlevering leaves the version made or not, and
 // River's retry makes it once. What the new version holds: DELIVERY.md, "Genlevering".
 
@@ -80,7 +80,7 @@ func (g StartedGenlevering) Tekst() string {
 // StartGenleveringTx starts a genlevering (I8) of kommune's periode ("" = its latest) with
 // the reason aarsag in tx, a transaction in DST's read-all scope: it enqueues the
 // delivery_kommune job of the next version (InsertTx) and writes the audit record
-// delivery.genlevering in tx, so both exist or neither. Refused with a *DeliveryInputError
+// levering.genlevering in tx, so both exist or neither. Refused with a *DeliveryInputError
 // (Field "kommune", "periode" or "aarsag"): an unknown kommune, a kommune without a
 // delivered periode, a periode that is not its latest delivered one, an empty reason, and a
 // periode of the kommune with a delivery job queued or running.
@@ -129,7 +129,7 @@ func StartGenleveringTx(ctx context.Context, c *Client, tx *tenant.Tx, kommune, 
 			"Genlevering (version %d) af %s for %s er allerede sat i kø.", args.Version, periode, label)}
 	}
 	g := StartedGenlevering{Kommune: kommune, Label: label, Periode: periode, Version: args.Version, JobID: res.Job.ID}
-	return g, tx.Audit(ctx, tenant.AuditEntry{Kommune: kommune, Action: "delivery.genlevering", Entity: "leverance",
+	return g, tx.Audit(ctx, tenant.AuditEntry{Kommune: kommune, Action: "levering.genlevering", Entity: "leverance",
 		EntityID: kommune + "-" + periode,
 		After:    map[string]any{"kommune": kommune, "periode": periode, "version": args.Version, "aarsag": aarsag, "job_id": res.Job.ID}})
 }
