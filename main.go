@@ -63,9 +63,10 @@ func sayMailNotes(cfg config.Config) {
 var commands = []struct{ name, synopsis, what string }{
 	{"serve", "serve [--workers=false]", "webserver og River-workers (--workers=false: kun web)"},
 	{"worker", "worker [--rescue-stuck-after 20s]", "kun River-workers (--rescue-stuck-after: kun til test)"},
-	{"deliver", "deliver [--kommune K]... [--periode 2026M10] [--wait]", "starter en levering til Danmarks " +
-		"Statistik for perioden (standard: forrige måned) for alle aktive kommuner eller de angivne; --wait " +
-		"venter og viser resultatet pr. kommune (og udfører selv jobbene)"},
+	{"deliver", "deliver [--kommune K]... [--periode 2026M10] [--wait] | deliver --genlever --kommune K --aarsag \"...\" [--wait]",
+		"starter en levering til Danmarks Statistik for perioden (standard: forrige måned) for alle aktive kommuner " +
+			"eller de angivne; --wait venter og viser resultatet pr. kommune (og udfører selv jobbene); --genlever " +
+			"leverer kommunens seneste periode igen som en ny version, med årsagen"},
 	{"migrate", "migrate", "migrerer databasen, indlæser kodelister og roller"},
 	{"user", "user add --kommune 101 --email E --name N --role R [--password-stdin]", "opretter en bruger " +
 		"(roller: indberetter, laeser, kommuneadmin, dst, platformadmin)"},
@@ -580,8 +581,22 @@ func deliver(ctx context.Context, cfg env, logger *slog.Logger, args []string, s
 	fs.Var(&kommuner, "kommune", "kommunekode; kan gentages (standard: alle aktive kommuner)")
 	periode := fs.String("periode", worker.PeriodeBefore(time.Now()), "perioden, fx 2026M10 (standard: forrige måned)")
 	wait := fs.Bool("wait", false, "vent på leveringen, udfør jobbene her, og vis resultatet pr. kommune")
+	genlever := fs.Bool("genlever", false, "genlever kommunens seneste leverede periode (I8); kræver én --kommune og --aarsag")
+	aarsag := fs.String("aarsag", "", "årsagen til genleveringen (kræves med --genlever)")
 	if err := cfg.parse(fs, args); err != nil {
 		return err
+	}
+	if *genlever {
+		if len(kommuner) != 1 {
+			return errors.New("--genlever kræver præcis én --kommune")
+		}
+		periodeSat := false
+		fs.Visit(func(f *flag.Flag) { periodeSat = periodeSat || f.Name == "periode" })
+		if periodeSat {
+			return errors.New("--genlever genleverer kommunens seneste leverede periode; angiv ikke --periode")
+		}
+	} else if *aarsag != "" {
+		return errors.New("--aarsag bruges kun med --genlever")
 	}
 	if err := cfg.CheckStart(false, *wait); err != nil {
 		return err
@@ -601,6 +616,9 @@ func deliver(ctx context.Context, cfg env, logger *slog.Logger, args []string, s
 		worker.Options{Work: *wait, NoPeriodic: true, SoftStopTimeout: 10 * time.Second})
 	if err != nil {
 		return err
+	}
+	if *genlever {
+		return genleverCLI(ctx, c, s.db, kommuner[0], *aarsag, *wait, stdout)
 	}
 	d, err := worker.StartDelivery(ctx, c, s.db, *periode, kommuner, time.Now())
 	if err != nil {
@@ -645,5 +663,35 @@ func deliver(ctx context.Context, cfg env, logger *slog.Logger, args []string, s
 	if failed > 0 {
 		return fmt.Errorf("levering fejlede for %d kommuner", failed)
 	}
+	return nil
+}
+
+// genleverCLI is `indberet deliver --genlever` (I8): the kommune's latest delivered periode
+// again as its next version, with the reason; with wait c works the job and the new
+// version's counts are printed. A refusal is returned (stderr, exit code 1).
+func genleverCLI(ctx context.Context, c *worker.Client, db *tenant.DB, kommune, aarsag string, wait bool, stdout io.Writer) error {
+	g, err := worker.StartGenlevering(ctx, c, db, kommune, aarsag)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, g.Tekst())
+	if !wait {
+		fmt.Fprintln(stdout, "En kørende `indberet worker` udfører den; `indberet deliver --genlever --wait` venter på resultatet.")
+		return nil
+	}
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("start workers: %w", err)
+	}
+	l, err := worker.WaitForGenlevering(ctx, c, db, g, time.Second)
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if stopErr := c.Stop(stopCtx); stopErr != nil && err == nil {
+		err = stopErr
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s version %d: sager %d, ydelser %d (nye %d, ændrede %d, neutraliserede %d), SHA-256 %s\n",
+		l.Periode, l.Version, l.Tal.Sager, l.Tal.Ydelser, l.Tal.Nye, l.Tal.Aendrede, l.Tal.Neutraliserede, l.SHA256)
 	return nil
 }

@@ -932,3 +932,39 @@ func TestDeliverRefusesPeriodeNotNext(t *testing.T) {
 		t.Errorf("%d delivery jobs (%v), want 1: 147's", jobs, err)
 	}
 }
+
+// TestDeliverGenlever (I8): `indberet deliver --genlever --kommune K --aarsag "..."`
+// redelivers the kommune's latest periode as its next version; refusals are Danish, on
+// stderr, with exit code 1.
+func TestDeliverGenlever(t *testing.T) {
+	t.Setenv("DATABASE_URL", tenanttest.OwnerURL(t))
+	ctx := context.Background()
+	if err := run(ctx, []string{"demo", "--allow-database-url"}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	periode := worker.PeriodeBefore(time.Now())
+	refused := func(want string, args ...string) {
+		t.Helper()
+		code, _, stderr := runMain(t, append([]string{"deliver", "--genlever"}, args...)...)
+		if code != 1 || !strings.Contains(stderr, want) {
+			t.Errorf("%v: exit code %d, stderr %q; want 1 and %q", args, code, stderr, want)
+		}
+	}
+	refused("København (101) har ingen leveret periode, der kan genleveres.", "--kommune", "101", "--aarsag", "Rettelser")
+	if err := run(ctx, []string{"deliver", "--kommune", "101", "--wait"}, nil, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	refused("Skriv årsagen til genleveringen.", "--kommune", "101")
+	refused("--genlever kræver præcis én --kommune", "--aarsag", "Rettelser")
+	refused("angiv ikke --periode", "--kommune", "101", "--periode", periode, "--aarsag", "Rettelser")
+	refused(`Kommune "999" findes ikke.`, "--kommune", "999", "--aarsag", "Rettelser")
+
+	var out bytes.Buffer
+	if err := run(ctx, []string{"deliver", "--genlever", "--kommune", "101", "--aarsag", "Rettede slutdatoer", "--wait"}, nil, &out); err != nil {
+		t.Fatalf("genlever: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "Genlevering (version 2) af "+periode+" for København (101) er sat i kø.") ||
+		!strings.Contains(out.String(), periode+" version 2: sager ") {
+		t.Errorf("genlever printed:\n%s", out.String())
+	}
+}

@@ -129,6 +129,7 @@ var attackSurface = map[string]surface{
 	"GET /leverancer/:id/dokument":              {},
 	"GET " + views.LeveringPath:                 {},
 	"POST " + views.LeveringPath:                {form: views.LeveringPath},
+	"POST " + views.GenleverPath:                {form: views.LeveringPath},
 	"GET " + views.UdbakkePath:                  {fields: []string{"kommune", "efter"}, cursor: true},
 	"GET /udbakke/:id":                          {},
 	"GET /udbakke/:id/html":                     {},

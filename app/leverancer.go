@@ -75,7 +75,7 @@ func (a *App) leverance(c *fiber.Ctx) error {
 	}
 	v := views.LeveranceSide{LeveranceRow: a.leveranceRow(l, a.can(c, access.MailRead), a.can(c, access.DeliveryDocument)),
 		Bytes: stoerrelse(l.Bytes)}
-	return a.render(c, fiber.StatusOK, views.LeverancePage(a.page(c, "Levering "+l.Periode), v))
+	return a.render(c, fiber.StatusOK, views.LeverancePage(a.page(c, "Levering "+v.VersionTekst()), v))
 }
 
 // leveranceDokument is GET /leverancer/:id/dokument: the document as delivered, as an
@@ -116,8 +116,11 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 	}
 	doc, size := a.deps.DB.LeveranceDownload(context.WithoutCancel(ctx), s, f, gzipped)
-	return a.streamAttachment(c, "application/xml; charset=utf-8", fmt.Sprintf("leverance-%s-%s.xml", f.Kommune, f.Periode),
-		doc, size)
+	name := fmt.Sprintf("leverance-%s-%s.xml", f.Kommune, f.Periode)
+	if f.Version > 1 { // I8: each version its own file
+		name = fmt.Sprintf("leverance-%s-%s-v%d.xml", f.Kommune, f.Periode, f.Version)
+	}
+	return a.streamAttachment(c, "application/xml; charset=utf-8", name, doc, size)
 }
 
 // streamAttachment sends r, a file of size bytes (-1: unknown, chunked), as an attachment.
@@ -177,7 +180,7 @@ func (l *loggedReader) Read(p []byte) (int, error) {
 // the user may read it, and the document is offered when they may download it (it holds CPR
 // numbers: access.DeliveryDocument).
 func (a *App) leveranceRow(l tenant.LeveranceMedKvittering, canMail, canHent bool) views.LeveranceRow {
-	r := views.LeveranceRow{URL: views.LeverancePath(l.ID),
+	r := views.LeveranceRow{URL: views.LeverancePath(l.ID), Version: l.Version, Aarsag: l.Aarsag,
 		Kommune: a.kommuneLabel(l.Kommune), Periode: l.Periode, Leveret: dateTime(&l.CreatedAt), SHA256: l.SHA256,
 		Tal: views.Tal{Sager: l.Tal.Sager, Ydelser: l.Tal.Ydelser, Nye: l.Tal.Nye, Aendrede: l.Tal.Aendrede,
 			Afsluttede: l.Tal.Afsluttede, Neutraliserede: l.Tal.Neutraliserede}}

@@ -37,7 +37,7 @@ func (a *App) levering(c *fiber.Ctx) error {
 		return c.Redirect(views.LeverancerPath, fiber.StatusSeeOther)
 	}
 	f := views.StartLevering{Periode: worker.PeriodeBefore(a.clock())}
-	return a.showLevering(c, fiber.StatusOK, f)
+	return a.showLevering(c, fiber.StatusOK, f, views.Genlever{})
 }
 
 // startLevering is POST /levering.
@@ -49,7 +49,7 @@ func (a *App) startLevering(c *fiber.Ctx) error {
 	f := views.StartLevering{Periode: strings.TrimSpace(c.FormValue("periode")), Kommune: c.FormValue("kommune")}
 	if f.Periode == "" {
 		f.PeriodeFejl = fmt.Sprintf(msgAngivPeriode, worker.PeriodeBefore(a.clock()))
-		return a.showLevering(c, fiber.StatusUnprocessableEntity, f)
+		return a.showLevering(c, fiber.StatusUnprocessableEntity, f, views.Genlever{})
 	}
 	var kommuner []string
 	if f.Kommune != "" {
@@ -68,7 +68,7 @@ func (a *App) startLevering(c *fiber.Ctx) error {
 		} else {
 			f.PeriodeFejl = bad.Msg
 		}
-		return a.showLevering(c, fiber.StatusUnprocessableEntity, f)
+		return a.showLevering(c, fiber.StatusUnprocessableEntity, f, views.Genlever{})
 	}
 	if err != nil {
 		return err
@@ -79,8 +79,52 @@ func (a *App) startLevering(c *fiber.Ctx) error {
 	return redirect(c, views.LeveringPath)
 }
 
-// showLevering renders the overview with the form f.
-func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) error {
+// genlever is POST /levering/genlever: *Genlever* (I8), a kommune's latest periode again
+// with a reason, enqueued with its audit record (worker.StartGenleveringTx); refused input
+// comes back with the Danish message and the values (422).
+func (a *App) genlever(c *fiber.Ctx) error {
+	s := scope(c)
+	if !s.AllKommuner {
+		return fiber.ErrNotFound
+	}
+	g := views.Genlever{Kommune: c.FormValue("kommune"), Periode: strings.TrimSpace(c.FormValue("periode")), Aarsag: c.FormValue("aarsag")}
+	start := views.StartLevering{Periode: worker.PeriodeBefore(a.clock())}
+	if g.Kommune == "" {
+		g.KommuneFejl = msgVaelgGenleverKommune
+		return a.showLevering(c, fiber.StatusUnprocessableEntity, start, g)
+	}
+	ctx := c.UserContext()
+	var started worker.StartedGenlevering
+	err := a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) (err error) {
+		started, err = worker.StartGenleveringTx(ctx, a.deps.Jobs, tx, g.Kommune, g.Periode, g.Aarsag)
+		return err
+	})
+	var bad *worker.DeliveryInputError
+	if errors.As(err, &bad) {
+		switch bad.Field {
+		case "kommune":
+			g.KommuneFejl = bad.Msg
+		case "aarsag":
+			g.AarsagFejl = bad.Msg
+		default:
+			g.PeriodeFejl = bad.Msg
+		}
+		return a.showLevering(c, fiber.StatusUnprocessableEntity, start, g)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.setFlash(c, started.Tekst()); err != nil {
+		return err
+	}
+	return redirect(c, views.LeveringPath)
+}
+
+// msgVaelgGenleverKommune asks for the kommune of a genlevering.
+const msgVaelgGenleverKommune = "Vælg kommunen, der skal genleveres."
+
+// showLevering renders the overview with the forms f (*Start levering*) and g (*Genlever*).
+func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering, g views.Genlever) error {
 	ctx := c.UserContext()
 	ks, err := a.deps.DB.Kommuner(ctx)
 	if err != nil {
@@ -105,7 +149,8 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 		}
 	}
 	f.KommuneValg = a.kommuneOptionsOf(aktive, views.Option{Value: "", Label: "Alle aktive kommuner"})
-	v := views.Levering{KanStarte: a.can(c, access.DeliveryRun), Form: f}
+	v := views.Levering{KanStarte: a.can(c, access.DeliveryRun), Form: f, Genlever: g}
+	v.Genlever.KommuneValg = []views.Option{{Value: "", Label: "Vælg kommune"}}
 	if v.IGang, err = a.leveringerIGang(ctx); err != nil {
 		return err
 	}
@@ -134,6 +179,8 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering) erro
 		if l, ok := byKommune[k.Kode]; ok {
 			r := a.leveranceRow(l, canMail, canHent)
 			row.Seneste = &r
+			v.Genlever.KommuneValg = append(v.Genlever.KommuneValg,
+				views.Option{Value: k.Kode, Label: row.Kommune + ": " + r.VersionTekst()})
 		}
 		row.Mangler = kontaktLegends(mangler[k.Kode])
 		if len(row.Mangler) > 0 {

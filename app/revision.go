@@ -287,7 +287,7 @@ var auditActionLabels = map[string]string{
 	"code.add": "Kode tilføjet", "code.texts": "Kodens tekster ændret", "code.retire": "Kode udgår",
 	"code.reinstate": "Kode genindført", "code.delete": "Kode slettet",
 	"mail.create": "E-mail registreret", "mail.sendt": "E-mail sendt", "mail.fejlet": "E-mail fejlet",
-	"mail.gemt_lokalt": "E-mail gemt lokalt", "mail.send_igen": "Send igen bestilt",
+	"mail.gemt_lokalt": "E-mail gemt lokalt", "mail.send_igen": "Send igen bestilt", "levering.genlevering": "Genlevering startet",
 	"eksport.create": "Eksport bestilt", "eksport.finish": "Eksport færdig", "eksport.expire": "Eksporter slettet efter 14 dage",
 	"demo.generate": "Testdata genereret", "demo.generate.done": "Testdata færdiggenereret",
 	"log.retention": "Logmåneder slettet eller oprettet",

@@ -115,6 +115,7 @@ func (a *App) routeTable() []Route {
 		{"GET", "/leverancer/:id/dokument", Need(access.DeliveryDocument), a.leveranceDokument},
 		{"GET", views.LeveringPath, Need(access.DeliveryRead), a.levering},
 		{"POST", views.LeveringPath, Need(access.DeliveryRun), a.startLevering},
+		{"POST", views.GenleverPath, Need(access.DeliveryRun), a.genlever},
 		{"GET", views.UdbakkePath, Need(access.MailRead), a.udbakke},
 		{"GET", "/udbakke/:id", Need(access.MailRead), a.udbakkeMail},
 		{"GET", "/udbakke/:id/html", Need(access.MailRead), a.udbakkeHTML},

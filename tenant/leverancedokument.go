@@ -71,7 +71,7 @@ func (t *Tx) LeveranceFil(ctx context.Context, id int64) (LeveranceFil, error) {
 	var gzipSize *int64
 	err := t.tx.QueryRow(ctx, `SELECT `+leveranceColumns+`, gzip_size FROM leverancer WHERE id = $1`, id).Scan(
 		&f.ID, &f.Kommune, &f.Periode, &f.CreatedAt, &f.CreatedBy, &f.SHA256, &f.Bytes, &f.Tal.Sager, &f.Tal.Ydelser,
-		&f.Tal.Nye, &f.Tal.Aendrede, &f.Tal.Afsluttede, &f.Tal.Neutraliserede, &gzipSize)
+		&f.Tal.Nye, &f.Tal.Aendrede, &f.Tal.Afsluttede, &f.Tal.Neutraliserede, &f.Version, &f.Aarsag, &gzipSize)
 	if gzipSize != nil {
 		f.GzipSize = *gzipSize
 	}

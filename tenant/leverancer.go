@@ -36,7 +36,12 @@ type Leverance struct {
 	SHA256    string // of the document, lower-case hex
 	Bytes     int64  // size of the document
 	Tal       LeveranceTal
+	Version   int    // 1 for the ordinary delivery, 2, 3, … for each genlevering of the periode (I8)
+	Aarsag    string // the genlevering's reason; "" for version 1
 }
+
+// Genlevering tells whether the leverance is a redelivery of its periode (I8).
+func (l Leverance) Genlevering() bool { return l.Version > 1 }
 
 // NewLeverance is what InsertLeverance stores: a leverance whose document was written with
 // NewLeveranceDocument (ID, Bytes and GzipSize set), or, small and whole, in Document.
@@ -48,22 +53,27 @@ type NewLeverance struct {
 	SHA256   string
 	Tal      LeveranceTal
 	CPRs     []string // the CPR numbers the document holds, for the CPR access record of a download
+	Version  int      // 0 or 1: the ordinary delivery; 2, 3, …: a genlevering (I8)
+	Aarsag   string   // the genlevering's reason (required from version 2)
 }
 
 // ErrLeveranceExists is returned by InsertLeverance when the scope kommune already has a
-// leverance for the periode (I2: a periode is delivered once). The transaction is aborted.
+// leverance for the periode and version (I2: a periode is delivered once; I8: each
+// genlevering makes one next version). The transaction is aborted.
 var ErrLeveranceExists = errors.New("tenant: the kommune already has a leverance for the periode")
 
 // I4: only sager active on or after this date are delivered.
 const leveranceFra = "2013-07-01"
 
 const leveranceColumns = `id, kommune_kode, periode, created_at, created_by, sha256, byte_size,
-	antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede`
+	antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede,
+	version, genlevering_aarsag`
 
 func scanLeverance(row pgx.Row) (Leverance, error) {
 	var l Leverance
 	err := row.Scan(&l.ID, &l.Kommune, &l.Periode, &l.CreatedAt, &l.CreatedBy, &l.SHA256, &l.Bytes,
-		&l.Tal.Sager, &l.Tal.Ydelser, &l.Tal.Nye, &l.Tal.Aendrede, &l.Tal.Afsluttede, &l.Tal.Neutraliserede)
+		&l.Tal.Sager, &l.Tal.Ydelser, &l.Tal.Nye, &l.Tal.Aendrede, &l.Tal.Afsluttede, &l.Tal.Neutraliserede,
+		&l.Version, &l.Aarsag)
 	return l, err
 }
 
@@ -74,18 +84,23 @@ func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error)
 	if l.ID == 0 || l.GzipSize <= 0 {
 		return 0, errNoDocument
 	}
+	if l.Version <= 0 {
+		l.Version = 1
+	}
 	var id int64
 	err := t.tx.QueryRow(ctx, `
 		INSERT INTO leverancer (id, kommune_kode, periode, created_by, gzip_size, sha256, byte_size,
-			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede, cprs)
+			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede, cprs,
+			version, genlevering_aarsag)
 		OVERRIDING SYSTEM VALUE
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		RETURNING id`,
 		l.ID, t.scope.Kommune, l.Periode, t.scope.Actor.Email, l.GzipSize, l.SHA256, l.Bytes,
 		l.Tal.Sager, l.Tal.Ydelser, l.Tal.Nye, l.Tal.Aendrede, l.Tal.Afsluttede, l.Tal.Neutraliserede, nonNil(l.CPRs),
+		l.Version, l.Aarsag,
 	).Scan(&id)
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "leverancer_periode_key" {
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "leverancer_periode_version_key" {
 		return 0, ErrLeveranceExists
 	}
 	if err != nil {
@@ -94,10 +109,12 @@ func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error)
 	return id, t.Audit(ctx, AuditEntry{Action: "leverance.create", Entity: "leverance", EntityID: strconv.FormatInt(id, 10),
 		After: struct {
 			Periode string
+			Version int
+			Aarsag  string `json:",omitempty"`
 			SHA256  string
 			Bytes   int64
 			Tal     LeveranceTal
-		}{l.Periode, l.SHA256, l.Bytes, l.Tal}})
+		}{l.Periode, l.Version, l.Aarsag, l.SHA256, l.Bytes, l.Tal}})
 }
 
 // nonNil is s, or an empty list for nil (the column is NOT NULL).
@@ -133,10 +150,11 @@ func (t *Tx) LockLeverancer(ctx context.Context) error {
 	return nil
 }
 
-// LeveranceForPeriode returns the scope kommune's leverance for periode, or ErrNotFound.
+// LeveranceForPeriode returns the scope kommune's current leverance for periode (the
+// highest version, I8), or ErrNotFound.
 func (t *Tx) LeveranceForPeriode(ctx context.Context, periode string) (Leverance, error) {
 	l, err := scanLeverance(t.tx.QueryRow(ctx, `SELECT `+leveranceColumns+` FROM leverancer
-		WHERE kommune_kode = $1 AND periode = $2`, t.scope.Kommune, periode))
+		WHERE kommune_kode = $1 AND periode = $2 ORDER BY version DESC LIMIT 1`, t.scope.Kommune, periode))
 	return l, notFound(err, "leverance for periode")
 }
 
@@ -161,7 +179,7 @@ type LeveranceMedKvittering struct {
 
 const leveranceKvitteringColumns = `l.id, l.kommune_kode, l.periode, l.created_at, l.created_by, l.sha256, l.byte_size,
 	l.antal_sager, l.antal_ydelser, l.antal_nye, l.antal_aendrede, l.antal_afsluttede, l.antal_neutraliserede,
-	coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.id, 0)`
+	l.version, l.genlevering_aarsag, coalesce(o.status, ''), coalesce(o.last_error, ''), coalesce(o.id, 0)`
 
 const leveranceKvitteringFrom = ` FROM leverancer l
 	LEFT JOIN outbox o ON o.kommune_kode = l.kommune_kode AND o.kind = 'kvittering' AND o.leverance_id = l.id`
@@ -171,7 +189,7 @@ func scanLeveranceMedKvittering(row pgx.Row) (LeveranceMedKvittering, error) {
 	l := &m.Leverance
 	err := row.Scan(&l.ID, &l.Kommune, &l.Periode, &l.CreatedAt, &l.CreatedBy, &l.SHA256, &l.Bytes,
 		&l.Tal.Sager, &l.Tal.Ydelser, &l.Tal.Nye, &l.Tal.Aendrede, &l.Tal.Afsluttede, &l.Tal.Neutraliserede,
-		&m.Kvittering, &m.KvitteringFejl, &m.KvitteringID)
+		&l.Version, &l.Aarsag, &m.Kvittering, &m.KvitteringFejl, &m.KvitteringID)
 	return m, err
 }
 
@@ -209,12 +227,12 @@ func (t *Tx) LeveranceListe(ctx context.Context, q LeveranceQuery) ([]LeveranceM
 	return ls, more, nil
 }
 
-// SenesteLeverancer returns the leverance of the latest periode of every kommune the scope
-// may read (by periode, not by when it was made: I7), with its receipt, ordered by kommune:
-// DST's delivery overview.
+// SenesteLeverancer returns the current leverance (highest version, I8) of the latest
+// periode of every kommune the scope may read (by periode, not by when it was made: I7),
+// with its receipt, ordered by kommune: DST's delivery overview.
 func (t *Tx) SenesteLeverancer(ctx context.Context) ([]LeveranceMedKvittering, error) {
 	rows, err := t.tx.Query(ctx, `SELECT DISTINCT ON (l.kommune_kode) `+leveranceKvitteringColumns+leveranceKvitteringFrom+`
-		ORDER BY l.kommune_kode, l.periode DESC, l.id DESC`)
+		ORDER BY l.kommune_kode, l.periode DESC, l.version DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("seneste leverancer: %w", err)
 	}
@@ -226,7 +244,7 @@ func (t *Tx) SenesteLeverancer(ctx context.Context) ([]LeveranceMedKvittering, e
 // DeliveredKommuner returns the kommuner (of those the scope may read) that have their
 // leverance for periode, in order.
 func (t *Tx) DeliveredKommuner(ctx context.Context, periode string) ([]string, error) {
-	rows, err := t.tx.Query(ctx, `SELECT kommune_kode FROM leverancer WHERE periode = $1 ORDER BY kommune_kode`, periode)
+	rows, err := t.tx.Query(ctx, `SELECT DISTINCT kommune_kode FROM leverancer WHERE periode = $1 ORDER BY kommune_kode`, periode)
 	if err != nil {
 		return nil, fmt.Errorf("delivered kommuner: %w", err)
 	}
@@ -252,6 +270,8 @@ type LeveranceYdelse struct {
 	SagIndberettetAfsluttet bool       // the sag was afsluttet (S6) at its last delivery
 	Ydelse                  Ydelse     // Version and IndberettetAt set; not UpdatedAt, UpdatedBy
 	IndberettetSHA256       []byte     // the content hash of the ydelse's last delivered record; nil: never delivered
+	IndberettetType         string     // the reporting type of that record (Ny, Ændring, Annullering); "" before 00027 or never delivered
+	IndberettetLeveranceID  int64      // the leverance of that record; 0: never delivered
 }
 
 // EachLeveranceYdelse calls fn for every ydelse of the scope kommune's sager that are active
@@ -266,7 +286,7 @@ func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) e
 			y.betalingskommune, coalesce(y.tilbudstype_scheme, ''), coalesce(y.tilbudstype, ''), coalesce(y.p_nummer, ''),
 			coalesce(y.afdelings_uuid::text, ''), coalesce(y.tilbuds_uuid::text, ''), coalesce(y.ydelses_uuid::text, ''),
 			y.i_107_botilbud, y.tilbud_navn, y.tilbud_adresse, y.tilbud_postnr, y.version, y.indberettet_at,
-			y.indberettet_sha256, coalesce(m.mgs, '{}')
+			y.indberettet_sha256, coalesce(m.mgs, '{}'), coalesce(y.indberettet_type, ''), coalesce(y.indberettet_leverance_id, 0)
 		FROM sager s
 		JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
 		-- Each ydelse's målgrupper by a lookup on the primary key of ydelse_maalgrupper: the
@@ -306,7 +326,7 @@ func scanLeveranceYdelse(row pgx.CollectableRow) (LeveranceYdelse, error) {
 		&y.Betalingskommune, &y.TilbudstypeScheme, &y.Tilbudstype, &y.PNummer,
 		&y.AfdelingsUUID, &y.TilbudsUUID, &y.YdelsesUUID,
 		&y.I107Botilbud, &y.TilbudNavn, &y.TilbudAdresse, &y.TilbudPostnr, &y.Version, &y.IndberettetAt,
-		&r.IndberettetSHA256, &mgs); err != nil {
+		&r.IndberettetSHA256, &mgs, &r.IndberettetType, &r.IndberettetLeveranceID); err != nil {
 		return r, err
 	}
 	y.SagID = r.SagID
@@ -320,6 +340,7 @@ type IndberettetYdelse struct {
 	ID      int64
 	Version int
 	SHA256  []byte
+	Type    string // the record's reporting type: Ny, Ændring or Annullering
 }
 
 // IndberettetSag is a sag with records in a leverance: its version as read and its status
@@ -345,15 +366,19 @@ func (t *Tx) MarkIndberettet(ctx context.Context, leveranceID int64, sager []Ind
 	yIDs := make([]int64, len(ydelser))
 	yVersions := make([]int32, len(ydelser))
 	hashes := make([][]byte, len(ydelser))
+	types := make([]*string, len(ydelser))
 	for i, y := range ydelser {
 		yIDs[i], yVersions[i], hashes[i] = y.ID, int32(y.Version), y.SHA256
+		if y.Type != "" {
+			types[i] = &y.Type
+		}
 	}
 	tag, err := t.tx.Exec(ctx, `
 		UPDATE ydelser y SET indberettet_at = now(), indberettet_version = y.version,
-			indberettet_leverance_id = $2, indberettet_sha256 = u.sha256
-		FROM unnest($3::bigint[], $4::integer[], $5::bytea[]) AS u (id, version, sha256)
+			indberettet_leverance_id = $2, indberettet_sha256 = u.sha256, indberettet_type = u.type
+		FROM unnest($3::bigint[], $4::integer[], $5::bytea[], $6::text[]) AS u (id, version, sha256, type)
 		WHERE y.kommune_kode = $1 AND y.id = u.id AND y.version = u.version`,
-		t.scope.Kommune, leveranceID, yIDs, yVersions, hashes)
+		t.scope.Kommune, leveranceID, yIDs, yVersions, hashes, types)
 	if err != nil {
 		return fmt.Errorf("mark ydelser delivered: %w", err)
 	}
@@ -379,4 +404,20 @@ func (t *Tx) MarkIndberettet(ctx context.Context, leveranceID int64, sager []Ind
 		return fmt.Errorf("mark sager delivered: %d of %d unchanged: %w", n, len(sager), ErrChangedDuringDelivery)
 	}
 	return nil
+}
+
+// LeveranceVersion returns the current (highest) version of kommune's leverance for periode,
+// 0 when it has none (I8), of a kommune the scope may read.
+func (t *Tx) LeveranceVersion(ctx context.Context, kommune, periode string) (int, error) {
+	k, err := t.readKommune(kommune)
+	if err != nil {
+		return 0, err
+	}
+	var v int
+	err = t.tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM leverancer WHERE kommune_kode = $1 AND periode = $2`,
+		k, periode).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("leverance version: %w", err)
+	}
+	return v, nil
 }

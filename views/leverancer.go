@@ -16,6 +16,7 @@ import (
 const (
 	LeverancerPath = "/leverancer"
 	LeveringPath   = "/levering"
+	GenleverPath   = "/levering/genlever"
 	UdbakkePath    = "/udbakke"
 )
 
@@ -63,6 +64,8 @@ type Kvittering struct {
 // LeveranceRow is one leverance.
 type LeveranceRow struct {
 	URL         string
+	Version     int    // 1, or 2, 3, … for a genlevering of the periode (I8)
+	Aarsag      string // the genlevering's reason
 	DokumentURL string // the XML document; "" when the user may not download it
 	Kommune     string // "København (101)"
 	Periode     string // "2026M10"
@@ -97,6 +100,7 @@ type Levering struct {
 	Mangler   int             // kommuner that miss contact persons
 	KanStarte bool            // the user may start a delivery
 	Form      StartLevering
+	Genlever  Genlever
 }
 
 // LeveringIGang is a kommune's delivery that is queued, running or waiting to be tried
@@ -129,6 +133,29 @@ type StartLevering struct {
 
 func (f StartLevering) errors() []FieldError {
 	return presentErrors(FieldError{"levering-periode", f.PeriodeFejl}, FieldError{"levering-kommune", f.KommuneFejl})
+}
+
+// VersionTekst is the leverance's periode with its version when it is a genlevering (I8):
+// "2026M10", "2026M10 (version 2)".
+func (r LeveranceRow) VersionTekst() string {
+	if r.Version > 1 {
+		return r.Periode + " (version " + strconv.Itoa(r.Version) + ")"
+	}
+	return r.Periode
+}
+
+// Genlever is the form *Genlever* (I8): a kommune that has delivered, the periode (empty:
+// its latest delivered one) and the required reason, kept with a message per wrong field
+// when refused (422).
+type Genlever struct {
+	Kommune, Periode, Aarsag             string
+	KommuneValg                          []Option // the kommuner with a delivered periode, with it
+	KommuneFejl, PeriodeFejl, AarsagFejl string
+}
+
+func (f Genlever) errors() []FieldError {
+	return presentErrors(FieldError{"genlever-kommune", f.KommuneFejl}, FieldError{"genlever-periode", f.PeriodeFejl},
+		FieldError{"genlever-aarsag", f.AarsagFejl})
 }
 
 // Udbakke is the list of e-mails, newest first.

@@ -80,17 +80,21 @@ func (DeliveryRunArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: deliveryMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
 }
 
-// DeliveryKommuneArgs delivers one kommune's data for one periode.
+// DeliveryKommuneArgs delivers one kommune's data for one periode. With Version (2, 3, …)
+// it is a genlevering (I8, genlevering.go): it makes that version of the periode, which
+// must be the kommune's latest delivered one, replacing version Version-1, with Aarsag.
 type DeliveryKommuneArgs struct {
 	Kommune string `json:"kommune"`
 	Periode string `json:"periode"`
+	Version int    `json:"version,omitempty"`
+	Aarsag  string `json:"aarsag,omitempty"`
 }
 
 // Kind is River's name of the job.
 func (DeliveryKommuneArgs) Kind() string { return "delivery_kommune" }
 
-// InsertOpts makes the job unique per kommune and periode while River keeps it (the database
-// makes it unique for ever: leverancer_periode_key).
+// InsertOpts makes the job unique per kommune, periode and version while River keeps it (the
+// database makes it unique for ever: leverancer_periode_version_key).
 func (DeliveryKommuneArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueLevering, MaxAttempts: deliveryMaxAttempts,
 		UniqueOpts: river.UniqueOpts{ByArgs: true}}
@@ -181,7 +185,7 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 	// insert of a unique job updates the existing row).
 	err := w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) error {
 		var err error
-		res, err = deliverKommune(ctx, tx, a.Periode, started)
+		res, err = deliverKommune(ctx, tx, a.Periode, started, genlevering{Version: a.Version, Aarsag: a.Aarsag})
 		if err != nil {
 			return err
 		}
@@ -211,6 +215,12 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 		// cancelled with the reason, which DST sees on /levering.
 		return river.JobCancel(errors.New(ikkeNaeste.Besked("kommune " + a.Kommune)))
 	}
+	var genFejl *GenleveringFejl
+	if errors.As(err, &genFejl) {
+		// I8: the periode is no longer the kommune's latest, or another version came first:
+		// trying again would not change that.
+		return river.JobCancel(genFejl)
+	}
 	if errors.Is(err, tenant.ErrLeveranceExists) {
 		// Cannot happen while deliveries take LockLeverancer; should it, the retry completes
 		// doing nothing.
@@ -226,7 +236,7 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 		return nil
 	}
 	w.deps.Logger.InfoContext(ctx, "delivered", "job_id", job.ID, "kommune", a.Kommune, "periode", a.Periode,
-		"leverance_id", l.ID, "sager", l.Tal.Sager, "ydelser", l.Tal.Ydelser, "nye", l.Tal.Nye,
+		"version", l.Version, "leverance_id", l.ID, "sager", l.Tal.Sager, "ydelser", l.Tal.Ydelser, "nye", l.Tal.Nye,
 		"aendrede", l.Tal.Aendrede, "afsluttede", l.Tal.Afsluttede, "neutraliserede", l.Tal.Neutraliserede,
 		"bytes", l.Bytes, "sha256", l.SHA256, "duration", time.Since(began).String())
 	return nil
@@ -241,12 +251,15 @@ type deliveryResult struct {
 // deliverKommune does the database work of one kommune's delivery for periode in tx: return
 // the existing leverance, or write the document of everything new, changed or neutralised
 // since the last delivery, store it and mark its sager and ydelser delivered.
-func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time.Time) (deliveryResult, error) {
+func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time.Time, gen genlevering) (deliveryResult, error) {
 	// One delivery of a kommune at a time, whatever the periode (I2).
 	if err := tx.LockLeverancer(ctx); err != nil {
 		return deliveryResult{}, err
 	}
 	existing, err := tx.LeveranceForPeriode(ctx, periode)
+	if gen.Version > 1 {
+		return redeliverKommune(ctx, tx, periode, now, gen, existing, err)
+	}
 	if err == nil {
 		return deliveryResult{leverance: existing, existed: true}, nil
 	}
@@ -263,11 +276,20 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 	if err := rules.TjekPeriode(periode, rules.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), now); err != nil {
 		return deliveryResult{}, err
 	}
+	return writeLeverance(ctx, tx, deliveryHeader{Periode: periode, Created: now}, "")
+}
+
+// writeLeverance writes the document of header h (Periode, Created; for a genlevering
+// Version and Replaces) of everything that goes into it, stores it as the leverance with
+// aarsag and marks its sager and ydelser delivered.
+func writeLeverance(ctx context.Context, tx *tenant.Tx, h deliveryHeader, aarsag string) (deliveryResult, error) {
+	periode, now := h.Periode, h.Created
 	contacts, err := tx.Kontaktpersoner(ctx)
 	if err != nil {
 		return deliveryResult{}, err
 	}
 	kommune := tx.Scope().Kommune
+	h.Kommune, h.Contacts = kommune, contacts
 	// The document streams into the database as it is written (gzip parts of 1 MiB): the
 	// job's memory is a part and the per-row list of what to mark (see document), not the
 	// document.
@@ -276,7 +298,7 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 		return deliveryResult{}, err
 	}
 	out := tx.NewLeveranceDocument(ctx, id)
-	doc := newDocument(out, deliveryHeader{Kommune: kommune, Periode: periode, Created: now, Contacts: contacts})
+	doc := newDocument(out, h)
 	if err := tx.EachLeveranceYdelse(ctx, doc.Add); err != nil {
 		return deliveryResult{}, err
 	}
@@ -288,14 +310,14 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 		return deliveryResult{}, err
 	}
 	if _, err := tx.InsertLeverance(ctx, tenant.NewLeverance{ID: id, Periode: periode, Bytes: size, GzipSize: out.GzipSize(),
-		SHA256: sha, Tal: doc.Tal, CPRs: doc.CPRs}); err != nil {
+		SHA256: sha, Tal: doc.Tal, CPRs: doc.CPRs, Version: h.Version, Aarsag: aarsag}); err != nil {
 		return deliveryResult{}, err
 	}
 	if err := tx.MarkIndberettet(ctx, id, doc.Sager, doc.Ydelser); err != nil {
 		return deliveryResult{}, err
 	}
 	return deliveryResult{leverance: tenant.Leverance{ID: id, Kommune: kommune, Periode: periode, CreatedAt: now,
-		CreatedBy: DeliveryActor, SHA256: sha, Bytes: size, Tal: doc.Tal}}, nil
+		CreatedBy: DeliveryActor, SHA256: sha, Bytes: size, Tal: doc.Tal, Version: max(h.Version, 1), Aarsag: aarsag}}, nil
 }
 
 // kommuneKodeOK tells whether k has the form of a kommunekode (three digits).

@@ -813,6 +813,68 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 	if j := job101(); j == nil || j.State != rivertype.JobStateCompleted || j.Attempt < 2 {
 		t.Errorf("101's job after the restart: %+v; want completed at the second attempt or later (rescued)", j)
 	}
+
+	// I8: a genlevering of 101's periode, its worker killed mid-run, ends with exactly
+	// versions 1 and 2 after the restart, version 2 the current one, and every ydelse of
+	// version 1 marked in version 2 (the genlevering is one transaction too).
+	g, err := StartGenlevering(ctx, client, db, "101", "Rettelser efter kill -9")
+	if err != nil || g.Version != 2 {
+		t.Fatalf("genlevering: %+v, %v", g, err)
+	}
+	genJob := func() *rivertype.JobRow {
+		j, err := client.JobGet(ctx, g.JobID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	versions101 := func() []int {
+		var vs []int
+		for _, l := range leverancer(t, db) {
+			if l.Kommune == "101" {
+				vs = append(vs, l.Version)
+			}
+		}
+		slices.Sort(vs)
+		return vs
+	}
+	third := workers.start()
+	eventually(t, "the genlevering to run", 60*time.Second, func() bool { return genJob().State == rivertype.JobStateRunning })
+	third.signal(syscall.SIGKILL, 10*time.Second)
+	if vs := versions101(); !slices.Equal(vs, []int{1}) {
+		t.Fatalf("after killing the genlevering 101 has versions %v; the test needs more data to kill it mid-run", vs)
+	}
+	fourth := workers.start()
+	eventually(t, "the genlevering to be made after the restart", 120*time.Second, func() bool {
+		return genJob().State == rivertype.JobStateCompleted
+	})
+	fourth.signal(syscall.SIGTERM, 60*time.Second)
+	if vs := versions101(); !slices.Equal(vs, []int{1, 2}) {
+		t.Errorf("101's versions after the restart: %v, want exactly [1 2]", vs)
+	}
+	v2, doc2 := leverance(t, db, "101", periode)
+	// The same records as version 1; Afsluttede counts sager closed since the version it
+	// replaces (DELIVERY.md), none here.
+	want2 := want
+	want2.Afsluttede = 0
+	if v2.Version != 2 || v2.Aarsag != "Rettelser efter kill -9" || v2.Tal != want2 {
+		t.Errorf("101's current leverance: version %d %q %+v; want version 2 with %+v", v2.Version, v2.Aarsag, v2.Tal, want2)
+	}
+	validateXSD(t, doc2)
+	inScope(t, db, "101", func(tx *tenant.Tx) error {
+		var n int
+		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM ydelser WHERE indberettet_leverance_id = $1`, v2.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n != want.Ydelser {
+			t.Errorf("%d ydelser marked in version 2, want %d", n, want.Ydelser)
+		}
+		return nil
+	})
+	checkMarkedRowsDelivered(t, db, "101")
+	if j := genJob(); j.Attempt < 2 {
+		t.Errorf("the genlevering's job completed at attempt %d; want the second or later (rescued)", j.Attempt)
+	}
 }
 
 // TestDeliveryConcurrentPeriodesDeliverOnce: two periodes of one kommune delivered at the

@@ -262,11 +262,11 @@ func allDone(state map[string]*KommuneDelivery) bool {
 }
 
 // kommuneJobs returns the newest delivery_kommune job of periode per kommune that River
-// still keeps.
+// still keeps, not counting genleveringer (I8: they have a version of their own).
 func kommuneJobs(ctx context.Context, c *Client, periode string) (map[string]*rivertype.JobRow, error) {
 	out := map[string]*rivertype.JobRow{}
 	err := eachKommuneJob(ctx, c, river.NewJobListParams(), func(j *rivertype.JobRow, a DeliveryKommuneArgs) {
-		if a.Periode == periode && out[a.Kommune] == nil {
+		if a.Periode == periode && a.Version <= 1 && out[a.Kommune] == nil {
 			out[a.Kommune] = j
 		}
 	})

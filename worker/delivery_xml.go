@@ -156,12 +156,36 @@ func ReportingTypeOf(neutralised bool, delivered, now []byte) (ReportingType, bo
 	return Aendring, true
 }
 
+// GenleveringTypeOf is the reporting type of a ydelse in a genlevering (I8) that was in the
+// version it replaces, from whether it is neutralised now and the type of its record there:
+// the new version replaces the old one, so it says what changed since the state before the
+// periode. Such a ydelse always gets a record (DST discards the old version, record and all):
+//
+//   - neutralised now: Annullering (also for one that was Ny: DST has seen it in the old
+//     version, and the record says plainly that it does not hold);
+//   - Ny in the old version (DST did not have it before the periode): Ny;
+//   - otherwise (Ændring, Annullering, or unknown from before 00027): Ændring.
+func GenleveringTypeOf(neutralised bool, previous string) ReportingType {
+	switch {
+	case neutralised:
+		return Annullering
+	case previous == string(Ny):
+		return Ny
+	}
+	return Aendring
+}
+
 // deliveryHeader is what the envelope of a document says.
 type deliveryHeader struct {
 	Kommune  string
 	Periode  string
 	Created  time.Time
 	Contacts []tenant.Kontaktperson
+	// Version is the leverance's version of the periode: 0 or 1 for the ordinary delivery,
+	// 2, 3, … for a genlevering (I8), which then replaces the leverance Replaces: each
+	// ydelse whose last record was in Replaces gets a record again (GenleveringTypeOf).
+	Version  int
+	Replaces int64
 }
 
 // document writes one delivery document token by token (encoding/xml's Encoder, no tree in
@@ -182,12 +206,20 @@ type document struct {
 	Ydelser []tenant.IndberettetYdelse
 	CPRs    []string // of the sager in the document, each once: the CPR access record of a download
 	lastSag int64
+	// replaces is the leverance a genlevering replaces (I8); 0 for an ordinary delivery.
+	replaces int64
 }
 
 // newDocument starts a document on w with its envelope. today is the delivery's date in
 // Copenhagen, for the status of sager (S6).
 func newDocument(w io.Writer, h deliveryHeader) *document {
-	d := &document{sum: sha256.New(), today: h.Created.In(copenhagen)}
+	d := &document{sum: sha256.New(), today: h.Created.In(copenhagen), replaces: h.Replaces}
+	refID, description := h.Kommune+"-"+h.Periode, "Månedlig indberetning "+h.Periode
+	if h.Version > 1 {
+		// I2, I8: RefID stays unique per leverance.
+		refID = fmt.Sprintf("%s-%d", refID, h.Version)
+		description = fmt.Sprintf("Genlevering (version %d) af %s", h.Version, h.Periode)
+	}
 	d.enc = xml.NewEncoder(io.MultiWriter(w, d.sum, (*countWriter)(&d.size)))
 	// Not indented: a line per record instead (below), a quarter less XML to write, hash and
 	// compress at national scale (make bench's delivery row) and still readable line by line.
@@ -199,7 +231,7 @@ func newDocument(w io.Writer, h deliveryHeader) *document {
 	d.start("DeliveryMetadataNewStructure")
 	d.start("dst:Envelope")
 	d.leaf("dst:Source", envelopeSource)
-	d.leaf("dst:RefID", h.Kommune+"-"+h.Periode)
+	d.leaf("dst:RefID", refID)
 	d.leaf("dst:SurveyID", envelopeSurveyID)
 	d.leaf("dst:FormID", envelopeFormID)
 	d.leaf("dst:Period", h.Periode)
@@ -210,7 +242,7 @@ func newDocument(w io.Writer, h deliveryHeader) *document {
 	d.end("dst:Envelope")
 	d.start("CommunicatorStructureCollection")
 	d.start("CommunicatorStructure")
-	d.leaf("CommunicationDescription", "Månedlig indberetning "+h.Periode)
+	d.leaf("CommunicationDescription", description)
 	d.leaf("CommunicationDateTime", h.Created.In(copenhagen).Format(time.RFC3339))
 	d.start("SystemStructure")
 	d.leaf("SystemName", systemName)
@@ -242,6 +274,9 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 	rec := newRecord(r)
 	sum := rec.ContentHash()
 	typ, ok := ReportingTypeOf(Neutraliseret(r.Ydelse), r.IndberettetSHA256, sum)
+	if d.replaces != 0 && r.IndberettetLeveranceID == d.replaces {
+		typ, ok = GenleveringTypeOf(Neutraliseret(r.Ydelse), r.IndberettetType), true
+	}
 	if !ok {
 		return d.err
 	}
@@ -256,7 +291,7 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 	case Annullering:
 		d.Tal.Neutraliserede++
 	}
-	d.Ydelser = append(d.Ydelser, tenant.IndberettetYdelse{ID: r.Ydelse.ID, Version: r.Ydelse.Version, SHA256: sum})
+	d.Ydelser = append(d.Ydelser, tenant.IndberettetYdelse{ID: r.Ydelse.ID, Version: r.Ydelse.Version, SHA256: sum, Type: string(typ)})
 	if r.SagID != d.lastSag {
 		d.lastSag = r.SagID
 		// S6: afsluttet when every ydelse has a Slutdato and the latest is before today;

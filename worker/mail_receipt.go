@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"fmt"
 	htmltemplate "html/template"
 	"net/mail"
 	"strconv"
@@ -30,6 +31,10 @@ type receipt struct {
 	Link       string
 	Kontakt    string // DST's address for questions
 	Kvittering string // the subject
+	// Genlevering is "Genlevering (version 2) af 2026M10" for a redelivery (I8), "" for the
+	// ordinary delivery; Aarsag is its reason.
+	Genlevering string
+	Aarsag      string
 }
 
 // dstKontakt is where the 2025 manual sends questions about the reporting.
@@ -60,6 +65,12 @@ func receiptMail(cfg MailConfig, l tenant.Leverance, k tenant.Kommune, to *tenan
 		Leveret: l.CreatedAt.In(copenhagen).Format("02-01-2006 kl. 15:04"), Tal: l.Tal, SHA256: l.SHA256,
 		Link: leveranceLink(cfg.BaseURL, l.ID), Kontakt: dstKontakt,
 		Kvittering: "Kvittering for indberetning til Danmarks Statistik: " + kommune + ", " + periodeDK(l.Periode)}
+	if l.Genlevering() {
+		r.Genlevering = fmt.Sprintf("Genlevering (version %d) af %s", l.Version, l.Periode)
+		r.Aarsag = l.Aarsag
+		r.Kvittering = "Kvittering for genlevering til Danmarks Statistik: " + kommune + ", " + periodeDK(l.Periode) +
+			fmt.Sprintf(" (version %d)", l.Version)
+	}
 	m := tenant.NewMail{Kind: tenant.MailKvittering, LeveranceID: l.ID, From: cfg.From, Subject: r.Kvittering,
 		MessageID: "kvittering-" + l.Kommune + "-" + strconv.FormatInt(l.ID, 10) + "@" + mailDomain(cfg.From), Link: r.Link}
 	if to != nil {
@@ -90,8 +101,11 @@ func mailDomain(from string) string {
 
 var receiptText = texttemplate.Must(texttemplate.New("text").Parse(`{{if .Navn}}Kære {{.Navn}}{{else}}Til kommunens kvitteringsmodtager{{end}}
 
-Danmarks Statistik har modtaget indberetningen af handicap og udsatte voksne fra {{.Kommune}} for {{.PeriodeDK}}.
-
+Danmarks Statistik har modtaget {{if .Genlevering}}en genlevering af {{end}}indberetningen af handicap og udsatte voksne fra {{.Kommune}} for {{.PeriodeDK}}.
+{{if .Genlevering}}
+{{.Genlevering}}. Den erstatter den tidligere version for perioden; alle versioner kan hentes.
+Årsag: {{.Aarsag}}
+{{end}}
 Kommune:      {{.Kommune}}
 Periode:      {{.Periode}}
 Indberettet:  {{.Leveret}}
@@ -123,7 +137,9 @@ var receiptHTML = htmltemplate.Must(htmltemplate.New("html").Parse(`<!DOCTYPE ht
 </head>
 <body>
 <p>{{if .Navn}}Kære {{.Navn}}{{else}}Til kommunens kvitteringsmodtager{{end}}</p>
-<p>Danmarks Statistik har modtaget indberetningen af handicap og udsatte voksne fra {{.Kommune}} for {{.PeriodeDK}}.</p>
+<p>Danmarks Statistik har modtaget {{if .Genlevering}}en genlevering af {{end}}indberetningen af handicap og udsatte voksne fra {{.Kommune}} for {{.PeriodeDK}}.</p>
+{{if .Genlevering}}<p><strong>{{.Genlevering}}.</strong> Den erstatter den tidligere version for perioden; alle versioner kan hentes.<br>Årsag: {{.Aarsag}}</p>
+{{end}}
 <table>
 <tr><th align="left">Kommune</th><td>{{.Kommune}}</td></tr>
 <tr><th align="left">Periode</th><td>{{.Periode}}</td></tr>
