@@ -2,7 +2,7 @@
 // data set of package generate and prints one table of measurement, target, measured figure
 // and whether the target is met, also written as markdown to bench-results.md (git-ignored).
 //
-//	go run ./tenant/generate/bench [-scale 25] [-explain] [-fresh] [-delivery=false] [-only-export] [-clients 8] [-duration 10s] [-cpuprofile p]
+//	go run ./tenant/generate/bench [-scale 25] [-explain] [-fresh] [-delivery=false] [-only-export] [-only-delivery] [-clients 8] [-duration 10s] [-cpuprofile p]
 //
 // It keeps its own throwaway PostgreSQL cluster in .data/bench (package pgcluster, with fsync
 // off and the settings of serverSettings) and generates the data set there once: a later
@@ -29,7 +29,9 @@
 //     own for its peak RSS (export.go); -only-export measures only this;
 //   - last (unless -delivery=false), with the server stopped, the delivery run of every
 //     kommune: `indberet deliver --wait` in a process of its own on a copy of the data set
-//     (delivery.go), so that the copy's writing does not run under the latency rows.
+//     (delivery.go), so that the copy's writing does not run under the latency rows; then,
+//     on the same copy, an ordinary month after it: 1 % of the sager changed (month.go) and
+//     the next periode delivered (I7). -only-delivery measures only these two runs.
 //
 // -only search,overview-first,... measures only those HTTP rows (no export, no delivery).
 //
@@ -85,6 +87,8 @@ type options struct {
 	cpuprofile string
 	onlyExport bool
 	only       string
+
+	onlyDelivery bool
 }
 
 func main() {
@@ -102,6 +106,7 @@ func main() {
 	flag.BoolVar(&o.fresh, "fresh", false, "generate the data set again even when the database holds it (to measure the load)")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of each measurement (server and clients) to <this>.<measurement>.prof")
 	flag.BoolVar(&o.onlyExport, "only-export", false, "measure only the CPR-list export (not the HTTP measurements nor the delivery)")
+	flag.BoolVar(&o.onlyDelivery, "only-delivery", false, "measure only the delivery runs (not the HTTP measurements nor the export)")
 	flag.StringVar(&o.only, "only", "", "measure only these HTTP rows, comma-separated (search,pgx,overview-first,overview-page,opret); no export nor delivery")
 	if len(os.Args) == 4 && os.Args[1] == exportChildArg { // the export's worker process (export.go)
 		id, _ := strconv.ParseInt(os.Args[3], 10, 64)
@@ -250,8 +255,10 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	b, err := measureServer(ctx, c, o, data)
-	if err != nil {
+	var b *bench
+	if o.onlyDelivery {
+		b = &bench{o: o, data: data, kommune: largestKommune(), version: clusterVersion(ctx, c)}
+	} else if b, err = measureServer(ctx, c, o, data); err != nil {
 		return err
 	}
 	// The delivery last, with the server and its connections gone: its copy of the data set
@@ -259,12 +266,12 @@ func run(ctx context.Context, o options) error {
 	// checkpoint) must not run under the latency measurements.
 	if o.delivery && !o.onlyExport && o.only == "" {
 		logf("measuring the delivery run of every kommune")
-		r, err := measureDelivery(ctx, c)
+		rs, err := measureDelivery(ctx, c)
 		if err != nil {
 			return fmt.Errorf("delivery: %w", err)
 		}
-		logf("  %s", r.measured)
-		b.results = append(b.results, r)
+		logf("  %s", rs[len(rs)-1].measured)
+		b.results = append(b.results, rs...)
 	}
 	report := b.report()
 	fmt.Print(report)
@@ -694,10 +701,15 @@ func (b *bench) report() string {
 	fmt.Fprintf(&s, "# make bench, %s\n\n", time.Now().Format("2006-01-02 15:04"))
 	fmt.Fprintf(&s, "Machine: %d cores (`nproc`), %s; %s; PostgreSQL %s (pgcluster, fsync off, shared_buffers 1GB).  \n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), b.version)
-	fmt.Fprintf(&s, "Data: scale %g, seed %d: %d kommuner, %d sager, %d ydelser, %d målgrupper; measured in kommune %s "+
-		"(%d sager); %d clients, %s warm-up, %s per measurement.\n\n",
-		b.data.Scale, b.data.Seed, b.data.Kommuner, b.data.Sager, b.data.Ydelser, b.data.Maalgrupper, b.kommune,
-		len(b.existing), b.o.clients, b.o.warmup, b.o.duration)
+	if b.o.onlyDelivery {
+		fmt.Fprintf(&s, "Data: scale %g, seed %d: %d kommuner, %d sager, %d ydelser, %d målgrupper; the delivery runs only (-only-delivery).\n\n",
+			b.data.Scale, b.data.Seed, b.data.Kommuner, b.data.Sager, b.data.Ydelser, b.data.Maalgrupper)
+	} else {
+		fmt.Fprintf(&s, "Data: scale %g, seed %d: %d kommuner, %d sager, %d ydelser, %d målgrupper; measured in kommune %s "+
+			"(%d sager); %d clients, %s warm-up, %s per measurement.\n\n",
+			b.data.Scale, b.data.Seed, b.data.Kommuner, b.data.Sager, b.data.Ydelser, b.data.Maalgrupper, b.kommune,
+			len(b.existing), b.o.clients, b.o.warmup, b.o.duration)
+	}
 	s.WriteString("| measurement | target | measured | met? |\n| --- | --- | --- | --- |\n")
 	for _, r := range b.results {
 		met := "yes"
@@ -724,6 +736,20 @@ func (b *bench) report() string {
 		fmt.Fprintf(&s, "\n## Plans (EXPLAIN=1): %s\n\n%s", verdict, strings.Join(b.plans, "\n"))
 	}
 	return s.String()
+}
+
+// clusterVersion is PostgreSQL's version, "?" when it cannot be read.
+func clusterVersion(ctx context.Context, c *pgcluster.Cluster) string {
+	conn, err := pgx.Connect(ctx, c.SuperuserURL("postgres"))
+	if err != nil {
+		return "?"
+	}
+	defer conn.Close(context.Background())
+	var v string
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+		return "?"
+	}
+	return strings.Fields(v)[0]
 }
 
 func (b *bench) serverVersion(ctx context.Context) string {
