@@ -128,7 +128,7 @@ func TestEachLeveranceYdelseLetsFnUseTheTransaction(t *testing.T) {
 			}
 		}
 		n := 0
-		err := tx.EachLeveranceYdelse(ctx, func(r tenant.LeveranceYdelse) error {
+		err := tx.EachLeveranceYdelse(ctx, 0, func(r tenant.LeveranceYdelse) error {
 			n++
 			_, err := tx.PgxTx().Exec(ctx, `SELECT 1`)
 			return err

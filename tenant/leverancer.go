@@ -274,13 +274,19 @@ type LeveranceYdelse struct {
 	IndberettetLeveranceID  int64      // the leverance of that record; 0: never delivered
 }
 
-// EachLeveranceYdelse calls fn for every ydelse of the scope kommune's sager that are active
-// on or after 2013-07-01 (I4: a sag is included when any of its ydelser has no Slutdato or
-// one on or after that date, i.e. its slutdato_max is NULL or not before it), ordered by sag
-// and ydelse. The rows come from one cursor (one statement: one consistent snapshot),
+// EachLeveranceYdelse calls fn for every ydelse of the scope kommune's sager that may hold
+// something DST does not have, ordered by sag and ydelse: every ydelse of each sag that is
+// active on or after 2013-07-01 (I4: a sag is included when any of its ydelser has no
+// Slutdato or one on or after that date, i.e. its slutdato_max is NULL or not before it) and
+// that has a row not checked since it changed: a sag or ydelse whose version is not its
+// indberettet_version (every store write counts the version up; MarkIndberettet and
+// MarkUnchanged set it). A kommune's first delivery reads all its sager; an ordinary month
+// reads the few changed (the partial indexes of migration 00029). replaces, when not 0, is the
+// leverance a genlevering replaces (I8): the sager with a ydelse whose last record is in it
+// are read too. The rows come from one cursor (one statement: one consistent snapshot),
 // fetched leveranceBatch at a time, so memory does not grow with the kommune and fn may use
 // the transaction between batches (the delivery stores its document's parts as it goes).
-func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) error) error {
+func (t *Tx) EachLeveranceYdelse(ctx context.Context, replaces int64, fn func(LeveranceYdelse) error) error {
 	err := eachBatch(ctx, t.tx, "leverance_ydelser", `SELECT s.id, s.version, s.cpr, coalesce(s.funktionsvurdering, ''), s.slutdato_max, coalesce(s.indberettet_afsluttet, false),
 			y.id, y.indsatskode, y.varighed, y.bevillingsdato, y.startdato, y.forventet_slutdato, y.slutdato,
 			y.betalingskommune, coalesce(y.tilbudstype_scheme, ''), coalesce(y.tilbudstype, ''), coalesce(y.p_nummer, ''),
@@ -298,8 +304,9 @@ func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) e
 			FROM ydelse_maalgrupper ym WHERE ym.kommune_kode = y.kommune_kode AND ym.ydelse_id = y.id
 		) m
 		WHERE s.kommune_kode = $1 AND (s.slutdato_max IS NULL OR s.slutdato_max >= $2::date)
+		  AND s.id IN (`+leveranceSagerAtCheck+`)
 		ORDER BY s.id, y.id`,
-		[]any{t.scope.Kommune, leveranceFra}, leveranceBatch, scanLeveranceYdelse,
+		[]any{t.scope.Kommune, leveranceFra, replaces}, leveranceBatch, scanLeveranceYdelse,
 		func(batch []LeveranceYdelse) error {
 			for _, r := range batch {
 				if err := fn(r); err != nil {
@@ -313,6 +320,14 @@ func (t *Tx) EachLeveranceYdelse(ctx context.Context, fn func(LeveranceYdelse) e
 	}
 	return nil
 }
+
+// leveranceSagerAtCheck selects the ids of the scope kommune's ($1) sager a delivery reads:
+// those with a sag or ydelse row changed since it was last checked (each branch matches the
+// predicate of a partial index of migration 00029, so it reads only those rows), and for a
+// genlevering ($3 not 0) those with a ydelse whose last record is in the leverance replaced.
+const leveranceSagerAtCheck = `SELECT id FROM sager WHERE kommune_kode = $1 AND indberettet_version IS DISTINCT FROM version
+			UNION SELECT sag_id FROM ydelser WHERE kommune_kode = $1 AND indberettet_version IS DISTINCT FROM version
+			UNION SELECT sag_id FROM ydelser WHERE kommune_kode = $1 AND $3::bigint <> 0 AND indberettet_leverance_id = $3::bigint`
 
 // leveranceBatch is the number of ydelser a delivery fetches at a time.
 const leveranceBatch = 2000
@@ -402,6 +417,55 @@ func (t *Tx) MarkIndberettet(ctx context.Context, leveranceID int64, sager []Ind
 	}
 	if n := tag.RowsAffected(); n != int64(len(sager)) {
 		return fmt.Errorf("mark sager delivered: %d of %d unchanged: %w", n, len(sager), ErrChangedDuringDelivery)
+	}
+	return nil
+}
+
+// MarkUnchanged records that the delivery of this transaction checked the given sager and
+// ydelser of the scope kommune and found nothing DST does not have (the same record as
+// delivered, or a neutralised ydelse DST never had, I6), and that the sager excluded from
+// delivery (I4: every ydelse ended before 2013-07-01) have nothing to check: their
+// indberettet_version becomes their version, so the next delivery does not read them again
+// (EachLeveranceYdelse). What was delivered of them (indberettet_at, the leverance, the
+// hash) stays. A row changed since the delivery read it is left as it is: it is read again
+// next time.
+func (t *Tx) MarkUnchanged(ctx context.Context, sager []IndberettetSag, ydelser []IndberettetYdelse) error {
+	yIDs := make([]int64, len(ydelser))
+	yVersions := make([]int32, len(ydelser))
+	for i, y := range ydelser {
+		yIDs[i], yVersions[i] = y.ID, int32(y.Version)
+	}
+	sIDs := make([]int64, len(sager))
+	sVersions := make([]int32, len(sager))
+	for i, s := range sager {
+		sIDs[i], sVersions[i] = s.ID, int32(s.Version)
+	}
+	if _, err := t.tx.Exec(ctx, `
+		WITH ydelser_read AS (
+			UPDATE ydelser y SET indberettet_version = y.version
+			FROM unnest($2::bigint[], $3::integer[]) AS u (id, version)
+			WHERE y.kommune_kode = $1 AND y.id = u.id AND y.version = u.version
+		)
+		UPDATE sager s SET indberettet_version = s.version
+		FROM unnest($4::bigint[], $5::integer[]) AS u (id, version)
+		WHERE s.kommune_kode = $1 AND s.id = u.id AND s.version = u.version`,
+		t.scope.Kommune, yIDs, yVersions, sIDs, sVersions); err != nil {
+		return fmt.Errorf("mark checked rows: %w", err)
+	}
+	// The sager before 2013-07-01, found by the partial indexes' predicate; whether one is
+	// is decided on the row as it is now (READ COMMITTED), so a sag that got an open ydelse
+	// meanwhile is not marked.
+	if _, err := t.tx.Exec(ctx, `
+		WITH sager_old AS (
+			UPDATE sager s SET indberettet_version = s.version
+			WHERE s.kommune_kode = $1 AND s.indberettet_version IS DISTINCT FROM s.version AND s.slutdato_max < $2::date
+		)
+		UPDATE ydelser y SET indberettet_version = y.version
+		FROM sager s
+		WHERE y.kommune_kode = $1 AND y.indberettet_version IS DISTINCT FROM y.version
+		  AND s.kommune_kode = $1 AND s.id = y.sag_id AND s.slutdato_max < $2::date`,
+		t.scope.Kommune, leveranceFra); err != nil {
+		return fmt.Errorf("mark checked rows: %w", err)
 	}
 	return nil
 }

@@ -299,7 +299,7 @@ func writeLeverance(ctx context.Context, tx *tenant.Tx, h deliveryHeader, aarsag
 	}
 	out := tx.NewLeveranceDocument(ctx, id)
 	doc := newDocument(out, h)
-	if err := tx.EachLeveranceYdelse(ctx, doc.Add); err != nil {
+	if err := tx.EachLeveranceYdelse(ctx, h.Replaces, doc.Add); err != nil {
 		return deliveryResult{}, err
 	}
 	sha, size, err := doc.Close()
@@ -314,6 +314,9 @@ func writeLeverance(ctx context.Context, tx *tenant.Tx, h deliveryHeader, aarsag
 		return deliveryResult{}, err
 	}
 	if err := tx.MarkIndberettet(ctx, id, doc.Sager, doc.Ydelser); err != nil {
+		return deliveryResult{}, err
+	}
+	if err := tx.MarkUnchanged(ctx, doc.UnchangedSager, doc.UnchangedYdelser); err != nil {
 		return deliveryResult{}, err
 	}
 	return deliveryResult{leverance: tenant.Leverance{ID: id, Kommune: kommune, Periode: periode, CreatedAt: now,

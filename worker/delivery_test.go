@@ -247,6 +247,30 @@ func inScope(t *testing.T, db *tenant.DB, kommune string, fn func(tx *tenant.Tx)
 
 // checkMarkedRowsDelivered checks I2 for kommune: every sag and ydelse marked delivered
 // points at a leverance whose document holds a record of it with its CPR, and the newest
+
+// atCheck returns the sager the next delivery of kommune reads (EachLeveranceYdelse: those
+// with a row changed since a delivery last checked it, migration 00029), in order, and how
+// many sag and ydelse rows of the kommune are unchecked, those left out by I4 included.
+func atCheck(t *testing.T, db *tenant.DB, kommune string) (read []int64, sager, ydelser int) {
+	t.Helper()
+	ctx := context.Background()
+	inScope(t, db, kommune, func(tx *tenant.Tx) error {
+		err := tx.EachLeveranceYdelse(ctx, 0, func(r tenant.LeveranceYdelse) error {
+			if len(read) == 0 || read[len(read)-1] != r.SagID {
+				read = append(read, r.SagID)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return tx.PgxTx().QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM sager WHERE indberettet_version IS DISTINCT FROM version),
+			(SELECT count(*) FROM ydelser WHERE indberettet_version IS DISTINCT FROM version)`).Scan(&sager, &ydelser)
+	})
+	return read, sager, ydelser
+}
+
 // leverance holds exactly the rows that point at it, as many as its counts say.
 func checkMarkedRowsDelivered(t *testing.T, db *tenant.DB, kommune string) {
 	t.Helper()
@@ -455,6 +479,10 @@ func TestDeliveryLeavesOutSagerClosedBefore2013(t *testing.T) {
 		return err
 	})
 	checkMarkedRowsDelivered(t, b.db, "101")
+	// The sag left out is checked too: the next delivery reads nothing.
+	if read, ns, ny := atCheck(t, b.db, "101"); len(read) != 0 || ns != 0 || ny != 0 {
+		t.Errorf("after the delivery: sager read next %v, unchecked rows %d sager, %d ydelser; want none", read, ns, ny)
+	}
 }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
@@ -569,6 +597,10 @@ func TestDeliveryNextPeriodeDeliversChanges(t *testing.T) {
 		t.Fatalf("first delivery: %+v", first.Tal)
 	}
 
+	if read, ns, ny := atCheck(t, b.db, "101"); len(read) != 0 || ns != 0 || ny != 0 {
+		t.Errorf("after the first delivery: sager read next %v, unchecked rows %d sager, %d ydelser; want none", read, ns, ny)
+	}
+
 	var w, wNeutral int64
 	inScope(t, b.db, "101", func(tx *tenant.Tx) error {
 		// x: funktionsvurdering B → D, carried by both its records.
@@ -620,6 +652,12 @@ func TestDeliveryNextPeriodeDeliversChanges(t *testing.T) {
 		wNeutral, err = tx.InsertYdelse(ctx, n)
 		return err
 	})
+	// The next delivery reads only the changed sager (migration 00029), z with them.
+	wantRead := []int64{x, y, z, niels, w}
+	slices.Sort(wantRead)
+	if read, _, _ := atCheck(t, b.db, "101"); !slices.Equal(read, wantRead) {
+		t.Errorf("sager read by the next delivery: %v, want %v", read, wantRead)
+	}
 	b.deliver(t, "2026M10")
 	l, doc := leverance(t, b.db, "101", "2026M10")
 	validateXSD(t, doc)
@@ -661,9 +699,28 @@ func TestDeliveryNextPeriodeDeliversChanges(t *testing.T) {
 		}
 	}
 	checkMarkedRowsDelivered(t, b.db, "101")
+	// z (navn only) and wNeutral (never to be delivered, I6) were checked: read no more.
+	if read, ns, ny := atCheck(t, b.db, "101"); len(read) != 0 || ns != 0 || ny != 0 {
+		t.Errorf("after the second delivery: sager read next %v, unchecked rows %d sager, %d ydelser; want none", read, ns, ny)
+	}
+
+	// A ydelse saved without a change: read once more, then checked; nothing goes out.
+	inScope(t, b.db, "101", func(tx *tenant.Tx) error {
+		yd, err := tx.Ydelse(ctx, yYdelse)
+		if err != nil {
+			return err
+		}
+		return tx.UpdateYdelse(ctx, yd)
+	})
+	if read, _, _ := atCheck(t, b.db, "101"); !slices.Equal(read, []int64{y}) {
+		t.Errorf("after saving y's ydelse unchanged: sager read next %v, want [%d]", read, y)
+	}
 
 	// Nothing changed since: an empty delivery.
 	b.deliver(t, "2026M11")
+	if read, ns, ny := atCheck(t, b.db, "101"); len(read) != 0 || ns != 0 || ny != 0 {
+		t.Errorf("after the third delivery: sager read next %v, unchecked rows %d sager, %d ydelser; want none", read, ns, ny)
+	}
 	if l, doc := leverance(t, b.db, "101", "2026M11"); l.Tal != (tenant.LeveranceTal{}) {
 		t.Errorf("third delivery without changes: %+v", l.Tal)
 	} else {

@@ -205,7 +205,15 @@ type document struct {
 	Sager   []tenant.IndberettetSag
 	Ydelser []tenant.IndberettetYdelse
 	CPRs    []string // of the sager in the document, each once: the CPR access record of a download
-	lastSag int64
+	// UnchangedSager and UnchangedYdelser are the rows read that have no record in the
+	// document (the same as delivered, or neutralised and never delivered): the delivery
+	// marks them checked (tenant.Tx.MarkUnchanged) so that the next one does not read them.
+	UnchangedSager   []tenant.IndberettetSag
+	UnchangedYdelser []tenant.IndberettetYdelse
+	// sag is the sag being read, and whether it has a record in the document.
+	sag       tenant.IndberettetSag
+	sagInDoc  bool
+	sagOpened bool
 	// replaces is the leverance a genlevering replaces (I8); 0 for an ordinary delivery.
 	replaces int64
 }
@@ -271,6 +279,10 @@ func newDocument(w io.Writer, h deliveryHeader) *document {
 // Add writes the record of r if it goes into this delivery (ReportingTypeOf) and counts it.
 // It returns the first write error.
 func (d *document) Add(r tenant.LeveranceYdelse) error {
+	if !d.sagOpened || r.SagID != d.sag.ID {
+		d.endSag()
+		d.sag, d.sagInDoc, d.sagOpened = tenant.IndberettetSag{ID: r.SagID, Version: r.SagVersion}, false, true
+	}
 	rec := newRecord(r)
 	sum := rec.ContentHash()
 	typ, ok := ReportingTypeOf(Neutraliseret(r.Ydelse), r.IndberettetSHA256, sum)
@@ -278,6 +290,7 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 		typ, ok = GenleveringTypeOf(Neutraliseret(r.Ydelse), r.IndberettetType), true
 	}
 	if !ok {
+		d.UnchangedYdelser = append(d.UnchangedYdelser, tenant.IndberettetYdelse{ID: r.Ydelse.ID, Version: r.Ydelse.Version})
 		return d.err
 	}
 	rec.Type = typ
@@ -292,8 +305,8 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 		d.Tal.Neutraliserede++
 	}
 	d.Ydelser = append(d.Ydelser, tenant.IndberettetYdelse{ID: r.Ydelse.ID, Version: r.Ydelse.Version, SHA256: sum, Type: string(typ)})
-	if r.SagID != d.lastSag {
-		d.lastSag = r.SagID
+	if !d.sagInDoc {
+		d.sagInDoc = true
 		// S6: afsluttet when every ydelse has a Slutdato and the latest is before today;
 		// SlutdatoMax is that latest date, NULL while one is open.
 		afsluttet := rules.YdelseAfsluttet(r.SlutdatoMax, d.today)
@@ -307,8 +320,17 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 	return d.err
 }
 
+// endSag ends the sag being read: one without a record in the document is unchanged.
+func (d *document) endSag() {
+	if d.sagOpened && !d.sagInDoc {
+		d.UnchangedSager = append(d.UnchangedSager, d.sag)
+	}
+}
+
 // Close ends the document and returns its SHA-256 (hex) and size.
 func (d *document) Close() (sha string, size int64, err error) {
+	d.endSag()
+	d.sagOpened = false
 	d.end("HandicapVoksneYdelseStrukturSamling")
 	d.end("HandicapVoksneLeveranceStruktur")
 	if d.err == nil {
