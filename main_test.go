@@ -28,7 +28,7 @@ import (
 	"indberet/app"
 	"indberet/app/config"
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 	"indberet/worker"
 )
@@ -917,9 +917,9 @@ func TestDeliverRefusesPeriodeNotNext(t *testing.T) {
 		!strings.Contains(stdout, "Leveringen af "+next+" er sat i kø for Frederiksberg (147).") {
 		t.Fatalf("deliver %s for 147: exit code %d\n%s%s", next, code, stdout, stderr)
 	}
-	before := rules.PeriodeAdd(next, -1)
+	before := domain.PeriodeAdd(next, -1)
 	code, _, stderr = runMain(t, "deliver", "--periode", before, "--kommune", "147")
-	if want := "næste periode for Frederiksberg (147) er " + rules.PeriodeAdd(next, 1) + ".\n"; code != 1 || !strings.HasSuffix(stderr, want) {
+	if want := "næste periode for Frederiksberg (147) er " + domain.PeriodeAdd(next, 1) + ".\n"; code != 1 || !strings.HasSuffix(stderr, want) {
 		t.Errorf("deliver %s for 147 after %s: exit code %d, stderr %q; want 1 and %q", before, next, code, stderr, want)
 	}
 	db, err := tenant.Open(ctx, os.Getenv("DATABASE_URL"), 0)

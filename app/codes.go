@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // codeCache keeps the code lists in memory (a few hundred rows read on every form would be
@@ -42,12 +42,12 @@ func (a *App) forgetCodes() {
 	a.codeCache.snap = nil
 }
 
-var copenhagen = rules.Copenhagen
+var copenhagen = domain.Copenhagen
 
 // today is the date in Denmark, as a UTC midnight like the dates the rules compare with.
 // Tests set a.now to fix it.
 func (a *App) today() time.Time {
-	return rules.Today(a.clock())
+	return domain.Today(a.clock())
 }
 
 // clock is the time now; tests fix it with a.now.

@@ -11,7 +11,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 	"indberet/worker"
 )
@@ -63,7 +63,7 @@ func (a *App) drift(c *fiber.Ctx) error {
 	}
 	ctx := c.UserContext()
 	now := a.clock()
-	d := views.Drift{Periode: rules.PeriodeBefore(now), KanStarte: a.can(c, access.DeliveryRun)}
+	d := views.Drift{Periode: domain.PeriodeBefore(now), KanStarte: a.can(c, access.DeliveryRun)}
 
 	leader, err := worker.RiverLeader(ctx, a.deps.DB)
 	if err != nil {

@@ -11,13 +11,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
 // The one check of the text every request brings (issue 14 #6): query, form body
 // (urlencoded or multipart) and route parameters, before the handler runs. Text that cannot
-// be stored (rules.StorableText: invalid UTF-8, NUL and the other control characters but
+// be stored (domain.StorableText: invalid UTF-8, NUL and the other control characters but
 // tab, line feed and carriage return) is refused with 422 and a Danish message naming each
 // field, so no handler ever hands such text to PostgreSQL (which answers it with an error,
 // formerly a 500) or to the XML of a delivery. Tab and line breaks pass everywhere: a
@@ -36,7 +36,7 @@ func (a *App) checkInput(c *fiber.Ctx) error {
 	var bad []string
 	inParams := false
 	eachInput(c, func(name string, value []byte, param bool) {
-		if !rules.StorableText(string(value)) && !slices.Contains(bad, name) {
+		if !domain.StorableText(string(value)) && !slices.Contains(bad, name) {
 			bad = append(bad, name)
 			inParams = inParams || param
 		}
@@ -95,19 +95,19 @@ func rettelse(c *fiber.Ctx, r views.InputRettelse) views.InputRettelse {
 // itself is left out).
 func rettelseFelt(r views.InputRettelse, name, value string) views.InputRettelse {
 	switch {
-	case name == views.CSRFFieldName || !rules.StorableText(name):
+	case name == views.CSRFFieldName || !domain.StorableText(name):
 	case slices.Contains(inputPasswords, name):
 		f := views.InputFelt{Name: name, Label: inputLabel(name), Password: true}
-		if !rules.StorableText(value) {
+		if !domain.StorableText(value) {
 			f.Fejl, f.Besked = "Adgangskoden indeholdt tegn, der ikke kan bruges.", inputFejl(name)+" Skriv den igen."
 		}
 		r.Felter = append(r.Felter, f)
-	case !rules.StorableText(value):
-		value = rules.StorableOnly(value)
+	case !domain.StorableText(value):
+		value = domain.StorableOnly(value)
 		r.Felter = append(r.Felter, views.InputFelt{Name: name, Label: inputLabel(name), Value: value,
 			Fejl:      "Teksten indeholdt tegn, der ikke kan gemmes. De er taget ud her.",
 			Besked:    inputFejl(name) + " " + msgRetTeksten,
-			Multiline: strings.ContainsAny(value, "\r\n") || name == rules.FieldBemaerkninger || name == rules.FieldKilde})
+			Multiline: strings.ContainsAny(value, "\r\n") || name == domain.FieldBemaerkninger || name == domain.FieldKilde})
 	default:
 		r.Skjulte = append(r.Skjulte, [2]string{name, value})
 	}
@@ -117,7 +117,7 @@ func rettelseFelt(r views.InputRettelse, name, value string) views.InputRettelse
 // storableArgs tells whether every value visit visits is storable text.
 func storableArgs(visit func(func(k, v []byte))) bool {
 	ok := true
-	visit(func(_, v []byte) { ok = ok && rules.StorableText(string(v)) })
+	visit(func(_, v []byte) { ok = ok && domain.StorableText(string(v)) })
 	return ok
 }
 
@@ -199,7 +199,7 @@ func storableHeader(v string) string {
 			return -1
 		}
 		return r
-	}, rules.StorableOnly(v))
+	}, domain.StorableOnly(v))
 	if len(v) <= maxStoredHeader {
 		return v
 	}
@@ -221,12 +221,12 @@ func backURL(c *fiber.Ctx) string {
 }
 
 // inputLabels are the labels the forms show for their fields' names (those the rules do
-// not name: rules.FieldLabel), for the message of a refusal.
+// not name: domain.FieldLabel), for the message of a refusal.
 var inputLabels = map[string]string{
 	"email": "E-mail", "password": "Adgangskode", // login, users
-	rules.FieldKode: "Kode", rules.FieldTekst: "Tekst", rules.FieldParagraf: "Paragraf", rules.FieldKilde: "Kilde",
-	rules.FieldOverordnet: "Overordnet målgruppe", rules.FieldSti: "Overordnede begreber",
-	rules.FieldGyldigFra: "Gyldig fra", rules.FieldUdgaarFra: "Udgår fra", // code lists
+	domain.FieldKode: "Kode", domain.FieldTekst: "Tekst", domain.FieldParagraf: "Paragraf", domain.FieldKilde: "Kilde",
+	domain.FieldOverordnet: "Overordnet målgruppe", domain.FieldSti: "Overordnede begreber",
+	domain.FieldGyldigFra: "Gyldig fra", domain.FieldUdgaarFra: "Udgår fra", // code lists
 	views.LogFeltKommune: "Kommune", views.LogFeltBruger: "Bruger", views.LogFeltHandling: "Handling",
 	views.LogFeltSag: "Sag", views.LogFeltFra: "Fra dato", views.LogFeltTil: "Til dato", // logs
 	"adgangskode": "Nuværende adgangskode", "ny": "Ny adgangskode", "gentag": "Gentag ny adgangskode", // Min konto
@@ -237,7 +237,7 @@ var inputLabels = map[string]string{
 // user does not type in (hidden fields, the address), by its name ("?" for a name that is
 // not text itself).
 func inputLabel(name string) string {
-	if l := rules.FieldLabel(name); l != "" {
+	if l := domain.FieldLabel(name); l != "" {
 		return l
 	}
 	if l := views.KontaktFeltLabel(name); l != "" {
@@ -246,7 +246,7 @@ func inputLabel(name string) string {
 	if l, ok := inputLabels[name]; ok {
 		return l
 	}
-	if !rules.StorableText(name) || len(name) > 40 {
+	if !domain.StorableText(name) || len(name) > 40 {
 		return "?"
 	}
 	return name

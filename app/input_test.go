@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/net/html"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -431,7 +431,7 @@ func checkRettelse(t *testing.T, what string, r response, method, path, bad stri
 		case k == views.CSRFFieldName:
 			continue
 		case k == bad:
-			want = []string{rules.StorableOnly(vs[0])}
+			want = []string{domain.StorableOnly(vs[0])}
 		case slices.Contains(inputPasswords, k):
 			want = []string{""}
 		}

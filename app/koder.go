@@ -9,7 +9,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -17,7 +17,7 @@ import (
 // codes with their texts, validity and how many ydelser use them, *Tilføj kode* adds one, a
 // code's page changes its texts, retires it from a date (or takes that back) and deletes a
 // code added by mistake that nothing uses. The store and what retiring means are in
-// tenant/codes (manage.go), the form rules in tenant/rules (koder.go). Every change is
+// tenant/codes (manage.go), the form rules in tenant/domain (koder.go). Every change is
 // audited under tenant.PlatformKommune and clears this process's code cache, so the forms
 // use it at once (other processes within codesTTL).
 
@@ -53,7 +53,7 @@ func (a *App) kodelisteSide(c *fiber.Ctx) error {
 	today := a.today()
 	for _, k := range ks {
 		v.Rows = append(v.Rows, views.KodeRow{URL: views.KodePath(l.Key, k.Code), Kode: k.Code, Tekst: k.Path,
-			Attributter: attributes(l, k), GyldigFra: rules.FormatOptDate(k.ValidFrom), GyldigTil: rules.FormatOptDate(k.ValidTo),
+			Attributter: attributes(l, k), GyldigFra: domain.FormatOptDate(k.ValidFrom), GyldigTil: domain.FormatOptDate(k.ValidTo),
 			Udgaaet: k.ValidTo != nil && k.ValidTo.Before(today), Ydelser: views.TalDK(int(k.Uses))})
 	}
 	return a.render(c, fiber.StatusOK, views.KodelistePage(a.page(c, l.Title), v))
@@ -112,7 +112,7 @@ func (a *App) nyKodeForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.render(c, fiber.StatusOK, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, rules.KodeInput{}, nil)))
+	return a.render(c, fiber.StatusOK, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, domain.KodeInput{}, nil)))
 }
 
 // opretKode is POST /koder/:kodeliste/ny: adds the code (ValidateKode), or shows the form
@@ -123,23 +123,23 @@ func (a *App) opretKode(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := rules.KodeInput{Kode: c.FormValue(rules.FieldKode), Tekst: c.FormValue(rules.FieldTekst),
-		Paragraf: c.FormValue(rules.FieldParagraf), Kilde: c.FormValue(rules.FieldKilde), FFB: c.FormValue(rules.FieldFFB),
-		Tilbudssted: c.FormValue(rules.FieldTilbudssted), Ophold: c.FormValue(rules.FieldOphold),
-		Varighed: c.FormValue(rules.FieldVarighedStd), PrimaerTilladt: c.FormValue(rules.FieldPrimaerTilladt),
-		Overordnet: c.FormValue(rules.FieldOverordnet), Sti: c.FormValue(rules.FieldSti),
-		LavesteNiveau: c.FormValue(rules.FieldLavesteNiveau), GyldigFra: c.FormValue(rules.FieldGyldigFra),
-		UdgaarFra: c.FormValue(rules.FieldUdgaarFra)}
+	in := domain.KodeInput{Kode: c.FormValue(domain.FieldKode), Tekst: c.FormValue(domain.FieldTekst),
+		Paragraf: c.FormValue(domain.FieldParagraf), Kilde: c.FormValue(domain.FieldKilde), FFB: c.FormValue(domain.FieldFFB),
+		Tilbudssted: c.FormValue(domain.FieldTilbudssted), Ophold: c.FormValue(domain.FieldOphold),
+		Varighed: c.FormValue(domain.FieldVarighedStd), PrimaerTilladt: c.FormValue(domain.FieldPrimaerTilladt),
+		Overordnet: c.FormValue(domain.FieldOverordnet), Sti: c.FormValue(domain.FieldSti),
+		LavesteNiveau: c.FormValue(domain.FieldLavesteNiveau), GyldigFra: c.FormValue(domain.FieldGyldigFra),
+		UdgaarFra: c.FormValue(domain.FieldUdgaarFra)}
 	snap, err := a.codes(c.UserContext())
 	if err != nil {
 		return err
 	}
-	k, errs := rules.ValidateKode(l, in, snap)
+	k, errs := domain.ValidateKode(l, in, snap)
 	if errs.OK() {
 		err = a.inScope(c, func(tx *tenant.Tx) error { return codes.AddKode(c.UserContext(), tx, l, k) })
 		switch {
 		case errors.Is(err, codes.ErrDuplicate):
-			errs.Add(rules.FieldKode, "Koden findes allerede i listen.")
+			errs.Add(domain.FieldKode, "Koden findes allerede i listen.")
 		case err != nil:
 			return err
 		default:
@@ -150,12 +150,12 @@ func (a *App) opretKode(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusUnprocessableEntity, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, in, errs)))
 }
 
-func nyKodeView(l codes.Liste, in rules.KodeInput, errs rules.Errors) views.NyKode {
-	values := map[string]string{rules.FieldKode: in.Kode, rules.FieldTekst: in.Tekst, rules.FieldParagraf: in.Paragraf,
-		rules.FieldKilde: in.Kilde, rules.FieldFFB: in.FFB, rules.FieldTilbudssted: in.Tilbudssted, rules.FieldOphold: in.Ophold,
-		rules.FieldVarighedStd: in.Varighed, rules.FieldPrimaerTilladt: in.PrimaerTilladt, rules.FieldOverordnet: in.Overordnet,
-		rules.FieldSti: in.Sti, rules.FieldLavesteNiveau: in.LavesteNiveau, rules.FieldGyldigFra: in.GyldigFra,
-		rules.FieldUdgaarFra: in.UdgaarFra}
+func nyKodeView(l codes.Liste, in domain.KodeInput, errs domain.Errors) views.NyKode {
+	values := map[string]string{domain.FieldKode: in.Kode, domain.FieldTekst: in.Tekst, domain.FieldParagraf: in.Paragraf,
+		domain.FieldKilde: in.Kilde, domain.FieldFFB: in.FFB, domain.FieldTilbudssted: in.Tilbudssted, domain.FieldOphold: in.Ophold,
+		domain.FieldVarighedStd: in.Varighed, domain.FieldPrimaerTilladt: in.PrimaerTilladt, domain.FieldOverordnet: in.Overordnet,
+		domain.FieldSti: in.Sti, domain.FieldLavesteNiveau: in.LavesteNiveau, domain.FieldGyldigFra: in.GyldigFra,
+		domain.FieldUdgaarFra: in.UdgaarFra}
 	f := views.NyKode{Liste: l.Title, Action: views.NyKodePath(l.Key), Tilbage: views.KodelistePath(l.Key),
 		Indsats: l.Kind == codes.KindIndsats, Maalgruppe: l.Kind == codes.KindMaalgruppe,
 		Overordnet: l.Kind == codes.KindMaalgruppe && l.UUIDs(), Sti: l.HasParentPath(), UUID: l.UUIDs(),
@@ -193,7 +193,7 @@ func (a *App) kodeSide(c *fiber.Ctx) error {
 func kodeView(l codes.Liste, k codes.Kode) views.KodeSide {
 	v := views.KodeSide{Liste: l.Title, ListeURL: views.KodelistePath(l.Key), URL: views.KodePath(l.Key, k.Code), Kode: k.Code,
 		Tekst: views.KodeFelt{Value: k.Name}, Paragraf: views.KodeFelt{Value: k.Paragraph}, Kilde: views.KodeFelt{Value: k.Source},
-		MedParagraf: l.HasParagraph(), UdgaarFra: views.KodeFelt{Value: rules.FormatOptDate(k.UdgaarFra())}, Udgaaet: k.ValidTo != nil}
+		MedParagraf: l.HasParagraph(), UdgaarFra: views.KodeFelt{Value: domain.FormatOptDate(k.UdgaarFra())}, Udgaaet: k.ValidTo != nil}
 	v.Oplysninger = append(v.Oplysninger, [2]string{"Tekst", k.Path})
 	for i, h := range attributeHeadings(l) {
 		v.Oplysninger = append(v.Oplysninger, [2]string{h, attributes(l, k)[i]})
@@ -201,8 +201,8 @@ func kodeView(l codes.Liste, k codes.Kode) views.KodeSide {
 	if k.ParentCode != "" {
 		v.Oplysninger = append(v.Oplysninger, [2]string{"Overordnet målgruppe", k.ParentCode})
 	}
-	v.Oplysninger = append(v.Oplysninger, [2]string{"Gyldig fra", orIngen(rules.FormatOptDate(k.ValidFrom))},
-		[2]string{"Gyldig til", orIngen(rules.FormatOptDate(k.ValidTo))}, [2]string{"Antal ydelser", views.TalDK(int(k.Uses))})
+	v.Oplysninger = append(v.Oplysninger, [2]string{"Gyldig fra", orIngen(domain.FormatOptDate(k.ValidFrom))},
+		[2]string{"Gyldig til", orIngen(domain.FormatOptDate(k.ValidTo))}, [2]string{"Antal ydelser", views.TalDK(int(k.Uses))})
 	switch {
 	case k.Deletable():
 		v.SletURL = views.KodePath(l.Key, k.Code) + "/slet"
@@ -237,21 +237,21 @@ func (a *App) gemKode(c *fiber.Ctx) error {
 	var flash string
 	switch c.FormValue("handling") {
 	case views.HandlingTekster:
-		t, errs := rules.ValidateTexts(l, c.FormValue(rules.FieldTekst), c.FormValue(rules.FieldParagraf), c.FormValue(rules.FieldKilde))
+		t, errs := domain.ValidateTexts(l, c.FormValue(domain.FieldTekst), c.FormValue(domain.FieldParagraf), c.FormValue(domain.FieldKilde))
 		if !errs.OK() {
-			v.Tekst = views.KodeFelt{Value: c.FormValue(rules.FieldTekst), Fejl: errs[rules.FieldTekst]}
-			v.Paragraf = views.KodeFelt{Value: c.FormValue(rules.FieldParagraf), Fejl: errs[rules.FieldParagraf]}
-			v.Kilde = views.KodeFelt{Value: c.FormValue(rules.FieldKilde), Fejl: errs[rules.FieldKilde]}
+			v.Tekst = views.KodeFelt{Value: c.FormValue(domain.FieldTekst), Fejl: errs[domain.FieldTekst]}
+			v.Paragraf = views.KodeFelt{Value: c.FormValue(domain.FieldParagraf), Fejl: errs[domain.FieldParagraf]}
+			v.Kilde = views.KodeFelt{Value: c.FormValue(domain.FieldKilde), Fejl: errs[domain.FieldKilde]}
 			return a.render(c, fiber.StatusUnprocessableEntity, views.KodePage(a.page(c, "Kode "+k.Code), v))
 		}
 		err = a.inScope(c, func(tx *tenant.Tx) (err error) { changed, err = codes.SetTexts(ctx, tx, l, k.Code, t); return })
 		flash = "Teksterne til koden " + k.Code + " er gemt."
 	case views.HandlingUdgaar:
-		typed := c.FormValue(rules.FieldUdgaarFra)
-		d, errs := rules.ValidateUdgaar(k, typed)
+		typed := c.FormValue(domain.FieldUdgaarFra)
+		d, errs := domain.ValidateUdgaar(k, typed)
 		v.UdgaarFra.Value = typed
 		if !errs.OK() {
-			v.UdgaarFra.Fejl = errs[rules.FieldUdgaarFra]
+			v.UdgaarFra.Fejl = errs[domain.FieldUdgaarFra]
 			return a.render(c, fiber.StatusUnprocessableEntity, views.KodePage(a.page(c, "Kode "+k.Code), v))
 		}
 		confirmed := confirmedImpact(c)
@@ -263,7 +263,7 @@ func (a *App) gemKode(c *fiber.Ctx) error {
 		if errors.Is(err, codes.ErrUnconfirmed) {
 			// Ask first (issue 15 #6): the counts and Bekræft; 409 when the user confirmed
 			// counts that have changed since.
-			v.Bekraeft = &views.UdgaarBekraeft{UdgaarFra: rules.FormatDate(d), Fra: int(impact.StartFrom),
+			v.Bekraeft = &views.UdgaarBekraeft{UdgaarFra: domain.FormatDate(d), Fra: int(impact.StartFrom),
 				IGang: int(impact.Running), Aendret: confirmed != nil}
 			status := fiber.StatusOK
 			if confirmed != nil {
@@ -271,7 +271,7 @@ func (a *App) gemKode(c *fiber.Ctx) error {
 			}
 			return a.render(c, status, views.KodePage(a.page(c, "Kode "+k.Code), v))
 		}
-		flash = "Koden " + k.Code + " udgår fra " + rules.FormatDate(d) + "."
+		flash = "Koden " + k.Code + " udgår fra " + domain.FormatDate(d) + "."
 		if impact.StartFrom > 0 {
 			flash += " " + views.YdelserDK(int(impact.StartFrom)) + " med startdato fra den dag beholder koden, men den kan ikke vælges til nye ydelser fra den dag."
 		}

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // inAll runs fn in a transaction that reads every kommune, failing the test on an error.
@@ -170,20 +170,20 @@ func TestRetKode(t *testing.T) {
 }
 
 // ydelseValues are the fields of Redigér ydelse holding in, as the browser sends them.
-func ydelseValues(in rules.YdelseInput, version string) url.Values {
+func ydelseValues(in domain.YdelseInput, version string) url.Values {
 	v := url.Values{"version": {version}, "handling": {"gem-og-stop"}}
-	for name, value := range map[string]string{rules.FieldIndsatskode: in.Indsatskode, rules.FieldVarighed: in.Varighed,
-		rules.FieldPrimaerMaalgruppe: in.PrimaerMaalgruppe, rules.FieldBevillingsdato: in.Bevillingsdato,
-		rules.FieldStartdato: in.Startdato, rules.FieldForventetSlutdato: in.ForventetSlutdato, rules.FieldSlutdato: in.Slutdato,
-		rules.FieldBetalingskommune: in.Betalingskommune, rules.FieldTilbudstype: in.Tilbudstype, rules.FieldPNummer: in.PNummer,
-		rules.FieldAfdelingsUUID: in.AfdelingsUUID, rules.FieldTilbudsUUID: in.TilbudsUUID, rules.FieldYdelsesUUID: in.YdelsesUUID,
-		rules.FieldI107Botilbud: in.I107Botilbud} {
+	for name, value := range map[string]string{domain.FieldIndsatskode: in.Indsatskode, domain.FieldVarighed: in.Varighed,
+		domain.FieldPrimaerMaalgruppe: in.PrimaerMaalgruppe, domain.FieldBevillingsdato: in.Bevillingsdato,
+		domain.FieldStartdato: in.Startdato, domain.FieldForventetSlutdato: in.ForventetSlutdato, domain.FieldSlutdato: in.Slutdato,
+		domain.FieldBetalingskommune: in.Betalingskommune, domain.FieldTilbudstype: in.Tilbudstype, domain.FieldPNummer: in.PNummer,
+		domain.FieldAfdelingsUUID: in.AfdelingsUUID, domain.FieldTilbudsUUID: in.TilbudsUUID, domain.FieldYdelsesUUID: in.YdelsesUUID,
+		domain.FieldI107Botilbud: in.I107Botilbud} {
 		if value != "" {
 			v.Set(name, value)
 		}
 	}
 	for _, m := range in.SekundaereMaalgrupper {
-		v.Add(rules.FieldSekundaereMaalgrupper, m)
+		v.Add(domain.FieldSekundaereMaalgrupper, m)
 	}
 	return v
 }
@@ -266,7 +266,7 @@ func TestRetire13From2016(t *testing.T) {
 	})
 	ypath := "/ydelser/" + strconv.FormatInt(y.ID, 10) + "/rediger"
 	version := regexpValue(c.get(ypath).mustStatus(t, http.StatusOK).body, "version")
-	in := rules.YdelseInputOf(y)
+	in := domain.YdelseInputOf(y)
 	// Moving its Startdato is checking the code again: refused, the typed values kept.
 	moved := in
 	moved.Startdato, moved.Slutdato = "02-05-2016", "30-06-2016"
@@ -276,7 +276,7 @@ func TestRetire13From2016(t *testing.T) {
 	c.post(ypath, ydelseValues(in, version), true).mustStatus(t, http.StatusSeeOther)
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
 		saved, err := tx.Ydelse(ctx, y.ID)
-		if err == nil && (saved.Slutdato == nil || rules.FormatDate(*saved.Slutdato) != "30-06-2016") {
+		if err == nil && (saved.Slutdato == nil || domain.FormatDate(*saved.Slutdato) != "30-06-2016") {
 			t.Errorf("Slutdato not saved: %v", saved.Slutdato)
 		}
 		return err
@@ -288,14 +288,14 @@ func TestRetire13From2016(t *testing.T) {
 	if _, _, ok := b.sagByCPR("101", newCPR); ok {
 		t.Error("a sag with the retired code was created")
 	}
-	ny := ydelseValues(rules.YdelseInputOf(y), "")
-	ny.Set(rules.FieldStartdato, "01-02-2016")
-	ny.Del(rules.FieldSlutdato)
+	ny := ydelseValues(domain.YdelseInputOf(y), "")
+	ny.Set(domain.FieldStartdato, "01-02-2016")
+	ny.Del(domain.FieldSlutdato)
 	c.post(sagURL(y.SagID, "/ydelser/ny"), ny, true).mustStatus(t, http.StatusUnprocessableEntity).
 		mustContain(t, "Indsatskoden gælder ikke på startdatoen.", `value="01-02-2016"`)
 	// Starting before the date it is still a valid code.
-	ny.Set(rules.FieldStartdato, "01-12-2015")
-	ny.Set(rules.FieldSlutdato, "31-12-2015")
+	ny.Set(domain.FieldStartdato, "01-12-2015")
+	ny.Set(domain.FieldSlutdato, "31-12-2015")
 	c.post(sagURL(y.SagID, "/ydelser/ny"), ny, true).mustStatus(t, http.StatusSeeOther)
 }
 

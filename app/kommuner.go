@@ -12,7 +12,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -130,8 +130,8 @@ func (a *App) showKommune(c *fiber.Ctx, status int, k tenant.Kommune, f views.Ak
 		Brugere: views.TalDK(len(users)), BrugereURL: views.AlleBrugerePath + "?kommune=" + k.Kode,
 		Kontakt: kontaktLabel(mangler[k.Kode]), Administratorer: views.TalDK(len(admins)),
 		ForstePeriode: kp.ForstePeriode, SenestLeveret: kp.SenestLeveret,
-		NaestePeriode: rules.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), Aktivering: f}
-	v.Aktivering.Standard = rules.PeriodeBefore(a.clock())
+		NaestePeriode: domain.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), Aktivering: f}
+	v.Aktivering.Standard = domain.PeriodeBefore(a.clock())
 	if len(admins) == 0 {
 		v.AdminURL = v.URL + "/administrator"
 	}
@@ -149,7 +149,7 @@ func (a *App) aktiverKommune(c *fiber.Ctx) error {
 	}
 	f := views.AktiverKommune{ForstePeriode: strings.TrimSpace(c.FormValue("foerste_periode"))}
 	if f.ForstePeriode != "" {
-		if f.Fejl = rules.TjekForstePeriode(f.ForstePeriode, a.clock()); f.Fejl != "" {
+		if f.Fejl = domain.TjekForstePeriode(f.ForstePeriode, a.clock()); f.Fejl != "" {
 			return a.showKommune(c, fiber.StatusUnprocessableEntity, k, f)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 	"indberet/worker"
 )
@@ -202,10 +202,10 @@ func leveringStatus(s worker.KommuneDeliveryState) (status, forklaring string, a
 	case worker.StateFailed:
 		return "Fejlet", s.Fejl, true
 	case worker.StateLate:
-		frist := rules.Frist(s.Naeste)
+		frist := domain.Frist(s.Naeste)
 		return "Forsinket", fmt.Sprintf("%s skulle være leveret %s. Den leveres, så snart løsningen kan.", s.Naeste, dateTime(&frist)), true
 	}
-	return "Afventer kørslen " + rules.Frist(s.Periode).In(rules.Copenhagen).Format("02-01-2006"), "", false
+	return "Afventer kørslen " + domain.Frist(s.Periode).In(domain.Copenhagen).Format("02-01-2006"), "", false
 }
 
 // leveringerIGang are the deliveries River has not finished, with their state in Danish; a

@@ -15,7 +15,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -82,7 +82,7 @@ func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
 		errs[views.LogFeltBruger] = msgLogBruger
 	}
 	if in.CPR != "" {
-		cpr, err := rules.ParseCPR(in.CPR)
+		cpr, err := domain.ParseCPR(in.CPR)
 		switch {
 		case !in.MedCPR:
 			errs[views.LogFeltCPR] = msgLogCPRIngenAdgang
@@ -102,7 +102,7 @@ func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
 		if s == "" {
 			return time.Time{}, false
 		}
-		d, err := rules.ParseDate(s)
+		d, err := domain.ParseDate(s)
 		if err != nil {
 			errs[field] = err.Error()
 			return time.Time{}, false
@@ -329,16 +329,16 @@ func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []stri
 
 // auditFormFields are the JSON fields of the audit records (the Go field names of tenant.Sag
 // and tenant.Ydelse) that are fields of the forms: their labels and order are the forms'
-// (rules.Fields).
+// (domain.Fields).
 var auditFormFields = map[string]string{
-	"CPR": rules.FieldCPR, "Navn": rules.FieldNavn, "Funktionsvurdering": rules.FieldFunktionsvurdering,
-	"Bemaerkninger": rules.FieldBemaerkninger, "Indsatskode": rules.FieldIndsatskode, "Varighed": rules.FieldVarighed,
-	"Bevillingsdato": rules.FieldBevillingsdato, "Startdato": rules.FieldStartdato,
-	"ForventetSlutdato": rules.FieldForventetSlutdato, "Slutdato": rules.FieldSlutdato,
-	"Betalingskommune": rules.FieldBetalingskommune, "Tilbudstype": rules.FieldTilbudstype, "PNummer": rules.FieldPNummer,
-	"AfdelingsUUID": rules.FieldAfdelingsUUID, "TilbudsUUID": rules.FieldTilbudsUUID, "YdelsesUUID": rules.FieldYdelsesUUID,
-	"I107Botilbud": rules.FieldI107Botilbud, "TilbudNavn": rules.FieldTilbudNavn, "TilbudAdresse": rules.FieldTilbudAdresse,
-	"TilbudPostnr": rules.FieldTilbudPostnr,
+	"CPR": domain.FieldCPR, "Navn": domain.FieldNavn, "Funktionsvurdering": domain.FieldFunktionsvurdering,
+	"Bemaerkninger": domain.FieldBemaerkninger, "Indsatskode": domain.FieldIndsatskode, "Varighed": domain.FieldVarighed,
+	"Bevillingsdato": domain.FieldBevillingsdato, "Startdato": domain.FieldStartdato,
+	"ForventetSlutdato": domain.FieldForventetSlutdato, "Slutdato": domain.FieldSlutdato,
+	"Betalingskommune": domain.FieldBetalingskommune, "Tilbudstype": domain.FieldTilbudstype, "PNummer": domain.FieldPNummer,
+	"AfdelingsUUID": domain.FieldAfdelingsUUID, "TilbudsUUID": domain.FieldTilbudsUUID, "YdelsesUUID": domain.FieldYdelsesUUID,
+	"I107Botilbud": domain.FieldI107Botilbud, "TilbudNavn": domain.FieldTilbudNavn, "TilbudAdresse": domain.FieldTilbudAdresse,
+	"TilbudPostnr": domain.FieldTilbudPostnr,
 }
 
 // auditOtherLabels are the labels of the other JSON fields of the audit records.
@@ -354,7 +354,7 @@ var auditOtherLabels = map[string]string{
 // for one neither list knows).
 func auditFieldLabel(k string) string {
 	if f, ok := auditFormFields[k]; ok {
-		return rules.FieldLabel(f)
+		return domain.FieldLabel(f)
 	}
 	if l, ok := auditOtherLabels[k]; ok {
 		return l
@@ -373,12 +373,12 @@ func auditFieldRank(k string) int {
 	}
 	f, ok := auditFormFields[k]
 	if k == "Maalgrupper" { // where the forms have the målgrupper
-		f, ok = rules.FieldPrimaerMaalgruppe, true
+		f, ok = domain.FieldPrimaerMaalgruppe, true
 	}
 	if ok {
-		return 2 + slices.IndexFunc(rules.Fields, func(x rules.FieldInfo) bool { return x.Name == f })
+		return 2 + slices.IndexFunc(domain.Fields, func(x domain.FieldInfo) bool { return x.Name == f })
 	}
-	return 2 + len(rules.Fields)
+	return 2 + len(domain.Fields)
 }
 
 // auditDiff turns the JSON of the state before and after a change into its fields, each with
@@ -492,11 +492,11 @@ func auditValueText(key string, v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	case string:
 		if key == "CPR" {
-			return rules.FormatCPR(x)
+			return domain.FormatCPR(x)
 		}
 		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
 			if midnightRE.MatchString(x) {
-				return rules.FormatDate(t) // a date (Startdato …)
+				return domain.FormatDate(t) // a date (Startdato …)
 			}
 			return views.DateTimeDK(t.In(copenhagen))
 		}

@@ -11,7 +11,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -69,7 +69,7 @@ func (a *App) inScope(c *fiber.Ctx, fn func(tx *tenant.Tx) error) error {
 }
 
 func (a *App) opretForm(snap *codes.Snapshot, kommune string) views.OpretSag {
-	in := rules.YdelseInput{Betalingskommune: kommune, Varighed: "periode", Bevillingsdato: rules.FormatDate(a.today())}
+	in := domain.YdelseInput{Betalingskommune: kommune, Varighed: "periode", Bevillingsdato: domain.FormatDate(a.today())}
 	return views.OpretSag{
 		Sag:      views.SagForm{Funktionsvurde: views.FunktionsvurderingOptions()},
 		Ydelse:   a.ydelseForm(snap, in, nil, false),
@@ -108,8 +108,8 @@ func (a *App) opretSag(c *fiber.Ctx) error {
 	}
 	kommune := reqOf(c).user.Kommune
 	sin, yin := sagInput(c), ydelseInput(c)
-	sag, errs := rules.ValidateSag(sin)
-	y, yerrs := rules.ValidateYdelse(yin, snap, kommune, a.today())
+	sag, errs := domain.ValidateSag(sin)
+	y, yerrs := domain.ValidateYdelse(yin, snap, kommune, a.today())
 	for k, v := range yerrs {
 		errs.Add(k, v)
 	}
@@ -130,7 +130,7 @@ func (a *App) opretSag(c *fiber.Ctx) error {
 		id, err := tx.InsertSag(ctx, sag)
 		if errors.Is(err, tenant.ErrSagExists) { // S1
 			f.Sag.ExistingSagID, err = tx.SagIDByCPR(ctx, sag.CPR)
-			errs.Add(rules.FieldCPR, "Der findes allerede en sag for dette CPR-nummer i kommunen. Tilføj ydelsen til den eksisterende sag.")
+			errs.Add(domain.FieldCPR, "Der findes allerede en sag for dette CPR-nummer i kommunen. Tilføj ydelsen til den eksisterende sag.")
 			if err != nil {
 				return err
 			}
@@ -155,7 +155,7 @@ func (a *App) opretSag(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(sag.CPR)+" er oprettet med ydelsen "+y.Indsatskode+"."); err != nil {
+	if err := a.setFlash(c, "Sagen for CPR-nummer "+domain.FormatCPR(sag.CPR)+" er oprettet med ydelsen "+y.Indsatskode+"."); err != nil {
 		return err
 	}
 	if c.FormValue("handling") == "gem-og-stop" {
@@ -166,8 +166,8 @@ func (a *App) opretSag(c *fiber.Ctx) error {
 
 // sagHeader is the sag as the forms show it above the fields.
 func (a *App) sagHeader(s tenant.Sag) views.SagHeader {
-	h := views.SagHeader{ID: s.ID, CPR: rules.FormatCPR(s.CPR), Navn: s.Navn, ListeURL: egneListe,
-		Status: rules.SagStatus([]*time.Time{s.SlutdatoMax}, a.today()).Label()}
+	h := views.SagHeader{ID: s.ID, CPR: domain.FormatCPR(s.CPR), Navn: s.Navn, ListeURL: egneListe,
+		Status: domain.SagStatus([]*time.Time{s.SlutdatoMax}, a.today()).Label()}
 	if s.IndberettetAt != nil {
 		h.Leveret = "Indberettet " + views.DateDK(s.IndberettetAt.In(copenhagen))
 	}
@@ -181,7 +181,7 @@ func (a *App) redigerSagForm(c *fiber.Ctx) error {
 
 // showSag renders *Redigér sag* with the stored sag, or with the typed values and their
 // messages (in != nil), or with a conflict message.
-func (a *App) showSag(c *fiber.Ctx, in *rules.SagInput, conflict string, status int) error {
+func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -196,8 +196,8 @@ func (a *App) showSag(c *fiber.Ctx, in *rules.SagInput, conflict string, status 
 		f = a.redigerSagView(c, snap, s, ydelser)
 		if in != nil {
 			f.Form.Values = *in
-			f.Form.Values.CPR = rules.FormatCPR(s.CPR)
-			_, f.Form.Errors = rules.ValidateSag(rules.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
+			f.Form.Values.CPR = domain.FormatCPR(s.CPR)
+			_, f.Form.Errors = domain.ValidateSag(domain.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
 			f.Summary = summary(f.Form.Errors)
 			if v, err := strconv.Atoi(c.FormValue("version")); err == nil && conflict == "" {
 				f.Version = v
@@ -217,22 +217,22 @@ func (a *App) redigerSagView(c *fiber.Ctx, snap *codes.Snapshot, s tenant.Sag, y
 	f := views.RedigerSag{
 		Sag: a.sagHeader(s), Version: s.Version, CanWrite: a.can(c, access.SagWrite),
 		Form: views.SagForm{CPRLocked: true, Funktionsvurde: views.FunktionsvurderingOptions(),
-			Values: rules.SagInput{CPR: rules.FormatCPR(s.CPR), Navn: s.Navn, Funktionsvurdering: s.Funktionsvurdering, Bemaerkninger: s.Bemaerkninger}},
+			Values: domain.SagInput{CPR: domain.FormatCPR(s.CPR), Navn: s.Navn, Funktionsvurdering: s.Funktionsvurdering, Bemaerkninger: s.Bemaerkninger}},
 	}
 	delivered := 0
 	for _, y := range ydelser {
-		row := views.YdelseRow{ID: y.ID, Indsats: indsatsLabel(snap, y.Indsatskode), Startdato: rules.FormatDate(y.Startdato),
-			Slutdato: rules.FormatOptDate(y.Slutdato), Status: rules.YdelseStatus(y.Slutdato, today).Label(), EditURL: ydelseURL(y.ID, "/rediger")}
+		row := views.YdelseRow{ID: y.ID, Indsats: indsatsLabel(snap, y.Indsatskode), Startdato: domain.FormatDate(y.Startdato),
+			Slutdato: domain.FormatOptDate(y.Slutdato), Status: domain.YdelseStatus(y.Slutdato, today).Label(), EditURL: ydelseURL(y.ID, "/rediger")}
 		if y.IndberettetAt != nil {
 			delivered++
 			row.Leveret = views.DateDK(y.IndberettetAt.In(copenhagen))
 		}
-		if ok, _ := rules.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); ok && f.CanWrite {
+		if ok, _ := domain.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); ok && f.CanWrite {
 			row.DeleteURL = ydelseURL(y.ID, "/slet")
 		}
 		f.Ydelser = append(f.Ydelser, row)
 	}
-	if ok, instead := rules.CanDeleteSag(s.IndberettetAt != nil, delivered); ok {
+	if ok, instead := domain.CanDeleteSag(s.IndberettetAt != nil, delivered); ok {
 		f.Delete.URL = sagURL(s.ID, "/slet")
 	} else {
 		f.Delete.Instead = instead
@@ -259,7 +259,7 @@ func (a *App) redigerSag(c *fiber.Ctx) error {
 			return err
 		}
 		cpr = s.CPR
-		sag, errs := rules.ValidateSag(rules.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
+		sag, errs := domain.ValidateSag(domain.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
 		if !errs.OK() {
 			return errRejected
 		}
@@ -281,7 +281,7 @@ func (a *App) redigerSag(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(cpr)+" er gemt."); err != nil {
+	if err := a.setFlash(c, "Sagen for CPR-nummer "+domain.FormatCPR(cpr)+" er gemt."); err != nil {
 		return err
 	}
 	if c.FormValue("handling") == "gem-og-naeste" && first != 0 { // Y7: on to the sag's ydelser
@@ -324,18 +324,18 @@ func sagDeleteView(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) 
 		if y.IndberettetAt != nil {
 			delivered++
 		}
-		f.Items = append(f.Items, "Ydelse "+indsatsLabel(snap, y.Indsatskode)+", startdato "+rules.FormatDate(y.Startdato))
+		f.Items = append(f.Items, "Ydelse "+indsatsLabel(snap, y.Indsatskode)+", startdato "+domain.FormatDate(y.Startdato))
 	}
-	ok, instead := rules.CanDeleteSag(s.IndberettetAt != nil, delivered)
+	ok, instead := domain.CanDeleteSag(s.IndberettetAt != nil, delivered)
 	if !ok {
 		f.Instead = instead
 		return f
 	}
 	f.Action = sagURL(s.ID, "/slet")
-	f.Warning = "Sagen for CPR-nummer " + rules.FormatCPR(s.CPR) + " og alle dens " + strconv.Itoa(len(ydelser)) +
+	f.Warning = "Sagen for CPR-nummer " + domain.FormatCPR(s.CPR) + " og alle dens " + strconv.Itoa(len(ydelser)) +
 		" ydelser slettes. Det kan ikke fortrydes."
 	if len(ydelser) == 1 {
-		f.Warning = "Sagen for CPR-nummer " + rules.FormatCPR(s.CPR) + " og dens ene ydelse slettes. Det kan ikke fortrydes."
+		f.Warning = "Sagen for CPR-nummer " + domain.FormatCPR(s.CPR) + " og dens ene ydelse slettes. Det kan ikke fortrydes."
 	}
 	return f
 }
@@ -365,7 +365,7 @@ func (a *App) sletSag(c *fiber.Ctx) error {
 				delivered++
 			}
 		}
-		if ok, _ := rules.CanDeleteSag(s.IndberettetAt != nil, delivered); !ok {
+		if ok, _ := domain.CanDeleteSag(s.IndberettetAt != nil, delivered); !ok {
 			return errRejected
 		}
 		return tx.DeleteSag(ctx, id)
@@ -376,7 +376,7 @@ func (a *App) sletSag(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.setFlash(c, "Sagen for CPR-nummer "+rules.FormatCPR(cpr)+" er slettet med alle dens ydelser."); err != nil {
+	if err := a.setFlash(c, "Sagen for CPR-nummer "+domain.FormatCPR(cpr)+" er slettet med alle dens ydelser."); err != nil {
 		return err
 	}
 	return redirect(c, egneListe)

@@ -9,7 +9,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -50,11 +50,11 @@ func (a *App) visSag(c *fiber.Ctx) error {
 }
 
 // sagVisning is the sag and its ydelser as the read-only view shows them, with the labels of
-// the forms (rules.Fields) and dates DD-MM-YYYY.
+// the forms (domain.Fields) and dates DD-MM-YYYY.
 func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) views.SagVisning {
 	today := a.today()
 	fv := s.Funktionsvurdering
-	if t := rules.FunktionsvurderingText(fv); t != "" {
+	if t := domain.FunktionsvurderingText(fv); t != "" {
 		fv += " " + t
 	}
 	indberettet := "Ikke indberettet"
@@ -62,13 +62,13 @@ func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Yd
 		indberettet = views.DateDK(s.IndberettetAt.In(copenhagen))
 	}
 	v := views.SagVisning{
-		Heading: "Sag " + rules.FormatCPR(s.CPR),
+		Heading: "Sag " + domain.FormatCPR(s.CPR),
 		Sag: []views.Felt{
-			{Label: rules.FieldLabel(rules.FieldCPR), Value: rules.FormatCPR(s.CPR)},
-			{Label: rules.FieldLabel(rules.FieldNavn), Value: s.Navn},
-			{Label: rules.FieldLabel(rules.FieldFunktionsvurdering), Value: fv},
-			{Label: rules.FieldLabel(rules.FieldBemaerkninger), Value: s.Bemaerkninger},
-			{Label: "Status", Value: rules.SagStatus([]*time.Time{s.SlutdatoMax}, today).Label()},
+			{Label: domain.FieldLabel(domain.FieldCPR), Value: domain.FormatCPR(s.CPR)},
+			{Label: domain.FieldLabel(domain.FieldNavn), Value: s.Navn},
+			{Label: domain.FieldLabel(domain.FieldFunktionsvurdering), Value: fv},
+			{Label: domain.FieldLabel(domain.FieldBemaerkninger), Value: s.Bemaerkninger},
+			{Label: "Status", Value: domain.SagStatus([]*time.Time{s.SlutdatoMax}, today).Label()},
 			{Label: "Indberettet", Value: indberettet},
 		},
 	}
@@ -83,8 +83,8 @@ func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Yd
 
 // ydelseFelter are the fields of a ydelse (Y1–Y5) in the order of the form.
 func ydelseFelter(snap *codes.Snapshot, y tenant.Ydelse, today time.Time) []views.Felt {
-	in := rules.YdelseInputOf(y)
-	felt := func(field, value string) views.Felt { return views.Felt{Label: rules.FieldLabel(field), Value: value} }
+	in := domain.YdelseInputOf(y)
+	felt := func(field, value string) views.Felt { return views.Felt{Label: domain.FieldLabel(field), Value: value} }
 	var primaer string
 	var sekundaere []string
 	for _, m := range y.Maalgrupper {
@@ -120,30 +120,30 @@ func ydelseFelter(snap *codes.Snapshot, y tenant.Ydelse, today time.Time) []view
 		indberettet = views.DateDK(y.IndberettetAt.In(copenhagen))
 	}
 	fs := []views.Felt{
-		felt(rules.FieldIndsatskode, indsatsLabel(snap, y.Indsatskode)),
-		felt(rules.FieldVarighed, varighed),
-		felt(rules.FieldBevillingsdato, in.Bevillingsdato),
-		felt(rules.FieldStartdato, in.Startdato),
-		felt(rules.FieldForventetSlutdato, in.ForventetSlutdato),
-		felt(rules.FieldSlutdato, in.Slutdato),
+		felt(domain.FieldIndsatskode, indsatsLabel(snap, y.Indsatskode)),
+		felt(domain.FieldVarighed, varighed),
+		felt(domain.FieldBevillingsdato, in.Bevillingsdato),
+		felt(domain.FieldStartdato, in.Startdato),
+		felt(domain.FieldForventetSlutdato, in.ForventetSlutdato),
+		felt(domain.FieldSlutdato, in.Slutdato),
 		{Label: "Primær målgruppe", Value: primaer},
 		{Label: "Sekundære målgrupper", Value: strings.Join(sekundaere, "; ")},
-		felt(rules.FieldBetalingskommune, betaler),
+		felt(domain.FieldBetalingskommune, betaler),
 	}
 	if in.I107Botilbud != "" {
 		fs = append(fs, views.Felt{Label: "Gives støtten i botilbud efter § 107?", Value: map[string]string{"ja": "Ja", "nej": "Nej"}[in.I107Botilbud]})
 	}
 	fs = append(fs,
-		felt(rules.FieldPNummer, y.PNummer),
-		felt(rules.FieldAfdelingsUUID, y.AfdelingsUUID),
-		felt(rules.FieldTilbudstype, tilbudstype))
+		felt(domain.FieldPNummer, y.PNummer),
+		felt(domain.FieldAfdelingsUUID, y.AfdelingsUUID),
+		felt(domain.FieldTilbudstype, tilbudstype))
 	if y.TilbudNavn != "" || y.TilbudAdresse != "" || y.TilbudPostnr != "" { // Y5: the 2013 rules
-		fs = append(fs, felt(rules.FieldTilbudNavn, y.TilbudNavn), felt(rules.FieldTilbudAdresse, y.TilbudAdresse),
-			felt(rules.FieldTilbudPostnr, y.TilbudPostnr))
+		fs = append(fs, felt(domain.FieldTilbudNavn, y.TilbudNavn), felt(domain.FieldTilbudAdresse, y.TilbudAdresse),
+			felt(domain.FieldTilbudPostnr, y.TilbudPostnr))
 	}
 	return append(fs,
-		felt(rules.FieldTilbudsUUID, tilbudsUUID),
-		felt(rules.FieldYdelsesUUID, ydelsesUUID),
-		views.Felt{Label: "Status", Value: rules.YdelseStatus(y.Slutdato, today).Label()},
+		felt(domain.FieldTilbudsUUID, tilbudsUUID),
+		felt(domain.FieldYdelsesUUID, ydelsesUUID),
+		views.Felt{Label: "Status", Value: domain.YdelseStatus(y.Slutdato, today).Label()},
 		views.Felt{Label: "Indberettet", Value: indberettet})
 }

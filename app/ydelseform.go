@@ -7,7 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -17,9 +17,9 @@ import (
 
 // summary lists errs in form order, each named by its field's label and linking to it (the
 // field ids are the names).
-func summary(errs rules.Errors) []views.FieldError {
+func summary(errs domain.Errors) []views.FieldError {
 	var out []views.FieldError
-	for _, f := range rules.Fields {
+	for _, f := range domain.Fields {
 		if msg, ok := errs[f.Name]; ok {
 			out = append(out, views.FieldError{FieldID: f.Name, Message: f.Label + ": " + msg})
 		}
@@ -27,39 +27,39 @@ func summary(errs rules.Errors) []views.FieldError {
 	return out
 }
 
-func sagInput(c *fiber.Ctx) rules.SagInput {
-	return rules.SagInput{
-		CPR:                bodyValue(c, rules.FieldCPR),
-		Navn:               bodyValue(c, rules.FieldNavn),
-		Funktionsvurdering: bodyValue(c, rules.FieldFunktionsvurdering),
-		Bemaerkninger:      bodyValue(c, rules.FieldBemaerkninger),
+func sagInput(c *fiber.Ctx) domain.SagInput {
+	return domain.SagInput{
+		CPR:                bodyValue(c, domain.FieldCPR),
+		Navn:               bodyValue(c, domain.FieldNavn),
+		Funktionsvurdering: bodyValue(c, domain.FieldFunktionsvurdering),
+		Bemaerkninger:      bodyValue(c, domain.FieldBemaerkninger),
 	}
 }
 
-func ydelseInput(c *fiber.Ctx) rules.YdelseInput {
+func ydelseInput(c *fiber.Ctx) domain.YdelseInput {
 	var sek []string
-	for _, v := range c.Request().PostArgs().PeekMulti(rules.FieldSekundaereMaalgrupper) {
+	for _, v := range c.Request().PostArgs().PeekMulti(domain.FieldSekundaereMaalgrupper) {
 		sek = append(sek, string(v))
 	}
-	return rules.YdelseInput{
-		Indsatskode:           bodyValue(c, rules.FieldIndsatskode),
-		Varighed:              bodyValue(c, rules.FieldVarighed),
-		PrimaerMaalgruppe:     bodyValue(c, rules.FieldPrimaerMaalgruppe),
+	return domain.YdelseInput{
+		Indsatskode:           bodyValue(c, domain.FieldIndsatskode),
+		Varighed:              bodyValue(c, domain.FieldVarighed),
+		PrimaerMaalgruppe:     bodyValue(c, domain.FieldPrimaerMaalgruppe),
 		SekundaereMaalgrupper: sek,
-		Bevillingsdato:        bodyValue(c, rules.FieldBevillingsdato),
-		Startdato:             bodyValue(c, rules.FieldStartdato),
-		ForventetSlutdato:     bodyValue(c, rules.FieldForventetSlutdato),
-		Slutdato:              bodyValue(c, rules.FieldSlutdato),
-		Betalingskommune:      bodyValue(c, rules.FieldBetalingskommune),
-		Tilbudstype:           bodyValue(c, rules.FieldTilbudstype),
-		PNummer:               bodyValue(c, rules.FieldPNummer),
-		AfdelingsUUID:         bodyValue(c, rules.FieldAfdelingsUUID),
-		TilbudsUUID:           bodyValue(c, rules.FieldTilbudsUUID),
-		YdelsesUUID:           bodyValue(c, rules.FieldYdelsesUUID),
-		I107Botilbud:          bodyValue(c, rules.FieldI107Botilbud),
-		TilbudNavn:            bodyValue(c, rules.FieldTilbudNavn),
-		TilbudAdresse:         bodyValue(c, rules.FieldTilbudAdresse),
-		TilbudPostnr:          bodyValue(c, rules.FieldTilbudPostnr),
+		Bevillingsdato:        bodyValue(c, domain.FieldBevillingsdato),
+		Startdato:             bodyValue(c, domain.FieldStartdato),
+		ForventetSlutdato:     bodyValue(c, domain.FieldForventetSlutdato),
+		Slutdato:              bodyValue(c, domain.FieldSlutdato),
+		Betalingskommune:      bodyValue(c, domain.FieldBetalingskommune),
+		Tilbudstype:           bodyValue(c, domain.FieldTilbudstype),
+		PNummer:               bodyValue(c, domain.FieldPNummer),
+		AfdelingsUUID:         bodyValue(c, domain.FieldAfdelingsUUID),
+		TilbudsUUID:           bodyValue(c, domain.FieldTilbudsUUID),
+		YdelsesUUID:           bodyValue(c, domain.FieldYdelsesUUID),
+		I107Botilbud:          bodyValue(c, domain.FieldI107Botilbud),
+		TilbudNavn:            bodyValue(c, domain.FieldTilbudNavn),
+		TilbudAdresse:         bodyValue(c, domain.FieldTilbudAdresse),
+		TilbudPostnr:          bodyValue(c, domain.FieldTilbudPostnr),
 	}
 }
 
@@ -83,12 +83,12 @@ func maalgruppeLabel(snap *codes.Snapshot, m codes.Maalgruppe) string {
 
 // ydelseForm builds the ydelse fields of a form from the typed values. own is the user's
 // kommune (the default Betalingskommune); locked shows the indsatskode without a picker (Y7).
-func (a *App) ydelseForm(snap *codes.Snapshot, in rules.YdelseInput, errs rules.Errors, locked bool) views.YdelseForm {
+func (a *App) ydelseForm(snap *codes.Snapshot, in domain.YdelseInput, errs domain.Errors, locked bool) views.YdelseForm {
 	var start *time.Time
-	if t, err := rules.ParseDate(in.Startdato); err == nil {
+	if t, err := domain.ParseDate(in.Startdato); err == nil {
 		start = &t
 	}
-	n := rules.NeedsFor(snap, in.Indsatskode, start, in.I107Botilbud)
+	n := domain.NeedsFor(snap, in.Indsatskode, start, in.I107Botilbud)
 	f := views.YdelseForm{
 		Values: in, Errors: errs, IndsatsLocked: locked, IndsatsLabel: indsatsLabel(snap, in.Indsatskode),
 		FieldsURL: "/ydelsesfelter",
@@ -101,7 +101,7 @@ func (a *App) ydelseForm(snap *codes.Snapshot, in rules.YdelseInput, errs rules.
 	switch {
 	case start == nil:
 		f.Needs.SchemesHint = "Hvilke målgruppekoder der kan bruges, afhænger af startdatoen."
-	case !start.Before(rules.FFBStart):
+	case !start.Before(domain.FFBStart):
 		f.Needs.SchemesHint = "Ydelser med startdato 1. januar 2025 eller senere bruger FFB-målgrupperne."
 	default:
 		f.Needs.SchemesHint = "Ydelser med startdato til og med 31. december 2024 kan bruge både de gamle og FFB-målgrupperne."

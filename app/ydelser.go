@@ -9,7 +9,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -19,21 +19,21 @@ import (
 // checkYdelse applies the rules of Y1–Y6 to the typed values for a ydelse of the sag whose
 // other ydelser are others, returning the ydelse to save and the messages: a new ydelse
 // (stored nil) or a change of the stored one, which keeps its codes though DST retired them
-// since (rules.ValidateYdelseChange).
-func (a *App) checkYdelse(snap *codes.Snapshot, in rules.YdelseInput, kommune string, stored *tenant.Ydelse, others []tenant.Ydelse) (tenant.Ydelse, rules.Errors) {
+// since (domain.ValidateYdelseChange).
+func (a *App) checkYdelse(snap *codes.Snapshot, in domain.YdelseInput, kommune string, stored *tenant.Ydelse, others []tenant.Ydelse) (tenant.Ydelse, domain.Errors) {
 	var y tenant.Ydelse
-	var errs rules.Errors
+	var errs domain.Errors
 	if stored == nil {
-		y, errs = rules.ValidateYdelse(in, snap, kommune, a.today())
+		y, errs = domain.ValidateYdelse(in, snap, kommune, a.today())
 	} else {
-		y, errs = rules.ValidateYdelseChange(in, *stored, snap, kommune, a.today())
+		y, errs = domain.ValidateYdelseChange(in, *stored, snap, kommune, a.today())
 	}
 	if errs.OK() {
 		if stored != nil {
 			y.ID = stored.ID
 		}
-		if msg, ok := rules.CheckOphold(y, others, snap); !ok { // Y6
-			errs.Add(rules.FieldStartdato, msg)
+		if msg, ok := domain.CheckOphold(y, others, snap); !ok { // Y6
+			errs.Add(domain.FieldStartdato, msg)
 		}
 	}
 	return y, errs
@@ -55,13 +55,13 @@ func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
 			return err
 		}
 		f.Sag = a.sagHeader(s)
-		in := rules.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Varighed: "periode", Bevillingsdato: rules.FormatDate(a.today())}
+		in := domain.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Varighed: "periode", Bevillingsdato: domain.FormatDate(a.today())}
 		if kopi != 0 {
 			src, err := tx.Ydelse(ctx, kopi)
 			if err != nil || src.SagID != id {
 				return tenant.ErrNotFound
 			}
-			in = rules.YdelseInputOf(src)
+			in = domain.YdelseInputOf(src)
 			in.YdelsesUUID = ""
 			f.Kopi = true
 		}
@@ -85,7 +85,7 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 	ctx, id, snap := r.ctx, r.id, r.snap
 	in := ydelseInput(c)
 	var f views.TilfoejYdelse
-	var errs rules.Errors
+	var errs domain.Errors
 	var y tenant.Ydelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.LockSag(ctx, id)
@@ -135,7 +135,7 @@ func (a *App) ydelseView(c *fiber.Ctx, snap *codes.Snapshot, s tenant.Sag, y ten
 	if y.IndberettetAt != nil {
 		f.Leveret = views.DateDK(y.IndberettetAt.In(copenhagen))
 	}
-	if ok, instead := rules.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); ok {
+	if ok, instead := domain.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); ok {
 		f.Delete.URL = ydelseURL(y.ID, "/slet")
 	} else {
 		f.Delete.Instead = instead
@@ -150,7 +150,7 @@ func (a *App) redigerYdelseForm(c *fiber.Ctx) error {
 
 // showYdelse renders *Redigér ydelse* with the stored values, or with the typed values and
 // their messages (in != nil), or with a conflict message over the stored values.
-func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors, conflict string, status int) error {
+func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, conflict string, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -171,7 +171,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors,
 			return err
 		}
 		f = a.ydelseView(c, snap, s, y, all)
-		values := rules.YdelseInputOf(y)
+		values := domain.YdelseInputOf(y)
 		if in != nil {
 			values = *in
 			values.Indsatskode = y.Indsatskode // Y7
@@ -201,7 +201,7 @@ func (a *App) redigerYdelse(c *fiber.Ctx) error {
 	ctx, id, snap := r.ctx, r.id, r.snap
 	in := ydelseInput(c)
 	version, _ := strconv.Atoi(c.FormValue("version"))
-	var errs rules.Errors
+	var errs domain.Errors
 	var next int64
 	var cpr string
 	err = a.inScope(c, func(tx *tenant.Tx) error {
@@ -221,9 +221,9 @@ func (a *App) redigerYdelse(c *fiber.Ctx) error {
 		if in.Indsatskode == "" {
 			in.Indsatskode = old.Indsatskode
 		}
-		if msg, ok := rules.CheckIndsatskodeUnchanged(old.Indsatskode, in.Indsatskode); !ok { // Y7
-			errs = rules.Errors{}
-			errs.Add(rules.FieldIndsatskode, msg)
+		if msg, ok := domain.CheckIndsatskodeUnchanged(old.Indsatskode, in.Indsatskode); !ok { // Y7
+			errs = domain.Errors{}
+			errs.Add(domain.FieldIndsatskode, msg)
 			return errRejected
 		}
 		var y tenant.Ydelse
@@ -244,7 +244,7 @@ func (a *App) redigerYdelse(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	msg := "Ydelsen " + in.Indsatskode + " for CPR-nummer " + rules.FormatCPR(cpr) + " er gemt."
+	msg := "Ydelsen " + in.Indsatskode + " for CPR-nummer " + domain.FormatCPR(cpr) + " er gemt."
 	if c.FormValue("handling") == "gem-og-naeste" {
 		if next != 0 {
 			if err := a.setFlash(c, msg+" Her er sagens næste ydelse."); err != nil {
@@ -282,13 +282,13 @@ func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
 		if err != nil {
 			return err
 		}
-		ok, instead := rules.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed)
+		ok, instead := domain.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed)
 		if ok {
 			f.Action = ydelseURL(id, "/slet")
-			f.Warning = rules.DeleteYdelseWarning(y.Indsatskode, s.AntalYdelser == 1, s.CPR)
-			f.Items = []string{"Ydelse " + indsatsLabel(snap, y.Indsatskode) + ", startdato " + rules.FormatDate(y.Startdato)}
+			f.Warning = domain.DeleteYdelseWarning(y.Indsatskode, s.AntalYdelser == 1, s.CPR)
+			f.Items = []string{"Ydelse " + indsatsLabel(snap, y.Indsatskode) + ", startdato " + domain.FormatDate(y.Startdato)}
 			if s.AntalYdelser == 1 {
-				f.Items = append(f.Items, "Sagen for CPR-nummer "+rules.FormatCPR(s.CPR))
+				f.Items = append(f.Items, "Sagen for CPR-nummer "+domain.FormatCPR(s.CPR))
 			}
 		} else {
 			f.Instead = instead
@@ -321,7 +321,7 @@ func (a *App) sletYdelse(c *fiber.Ctx) error {
 			return err
 		}
 		cpr = s.CPR
-		if ok, _ := rules.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); !ok {
+		if ok, _ := domain.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); !ok {
 			return errRejected
 		}
 		sagDeleted, err = tx.DeleteYdelse(ctx, id)
@@ -335,7 +335,7 @@ func (a *App) sletYdelse(c *fiber.Ctx) error {
 	}
 	msg := "Ydelsen " + y.Indsatskode + " er slettet."
 	if sagDeleted {
-		msg = "Ydelsen " + y.Indsatskode + " og sagen for CPR-nummer " + rules.FormatCPR(cpr) + " er slettet."
+		msg = "Ydelsen " + y.Indsatskode + " og sagen for CPR-nummer " + domain.FormatCPR(cpr) + " er slettet."
 	}
 	if err := a.setFlash(c, msg); err != nil {
 		return err

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // TestFoerstePeriodeOfExistingKommuner: 00026 gives the kommuner that exist a first periode
@@ -46,13 +46,13 @@ func TestFoerstePeriodeOfExistingKommuner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	monthBefore := rules.PeriodeBefore(time.Now())
+	monthBefore := domain.PeriodeBefore(time.Now())
 	for _, k := range ks {
 		want, next := monthBefore, monthBefore
 		if k.Kode == "147" {
 			want, next = "2026M08", "2026M12"
 		}
-		if got := rules.NaestePeriode(k.SenestLeveret, k.ForstePeriode); k.ForstePeriode != want || got != next {
+		if got := domain.NaestePeriode(k.SenestLeveret, k.ForstePeriode); k.ForstePeriode != want || got != next {
 			t.Errorf("kommune %s: first periode %s, next %s; want %s and %s", k.Kode, k.ForstePeriode, got, want, next)
 		}
 	}

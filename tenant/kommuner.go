@@ -158,7 +158,7 @@ func (t *Tx) setKommuneAktiv(ctx context.Context, kode string, aktiv bool, foers
 }
 
 // KommunePeriode is where a kommune stands in its periodes (I7): its first periode and its
-// latest delivered one; its next is rules.NaestePeriode of the two.
+// latest delivered one; its next is domain.NaestePeriode of the two.
 type KommunePeriode struct {
 	Kode, Navn    string
 	Aktiv         bool

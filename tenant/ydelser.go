@@ -50,7 +50,7 @@ type Ydelse struct {
 }
 
 // InsertYdelse adds y with its målgrupper to the sag y.SagID of the scope kommune and returns
-// its id. The rules of Y1–Y6 are checked by the caller before (tenant/rules); the database
+// its id. The rules of Y1–Y6 are checked by the caller before (tenant/domain); the database
 // enforces the formats and date order again.
 func (t *Tx) InsertYdelse(ctx context.Context, y Ydelse) (int64, error) {
 	if y.Varighed == "" {

@@ -90,7 +90,7 @@ func (k KodeSide) Fejl() []FieldError {
 }
 
 // NyKode is the form *Tilføj kode* of a list: the fields its kind of code has, each with the
-// typed value and a message (keyed by the rules.Field… names of rules.KodeInput).
+// typed value and a message (keyed by the domain.Field… names of domain.KodeInput).
 type NyKode struct {
 	Liste, Action, Tilbage string
 	Indsats                bool // paragraph, FFB, tilbudssted, ophold, varighed

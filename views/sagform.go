@@ -1,7 +1,7 @@
 package views
 
 import (
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // The sag and ydelse forms (sagform.templ): *Opret* (a new sag with its first ydelse, S2),
@@ -33,8 +33,8 @@ type YdelseNeeds struct {
 
 // YdelseForm is the ydelse part of a form.
 type YdelseForm struct {
-	Values        rules.YdelseInput
-	Errors        rules.Errors
+	Values        domain.YdelseInput
+	Errors        domain.Errors
 	Needs         YdelseNeeds
 	IndsatsLocked bool   // editing: the indsatskode is shown, not chosen (Y7)
 	IndsatsLabel  string // "1.8.1 Længerevarende botilbud … (SEL § 108)"
@@ -50,8 +50,8 @@ type YdelseForm struct {
 
 // SagForm is the sag part of the *Opret* form and of *Redigér sag*.
 type SagForm struct {
-	Values         rules.SagInput
-	Errors         rules.Errors
+	Values         domain.SagInput
+	Errors         domain.Errors
 	CPRLocked      bool  // editing: the CPR is shown, not typed (S4)
 	ExistingSagID  int64 // S1: the kommune already has a sag for the typed CPR
 	Funktionsvurde []Option
@@ -121,7 +121,7 @@ type DeleteOption struct {
 // ConfirmDelete is the confirmation page of a delete: exactly what will be removed.
 type ConfirmDelete struct {
 	Heading  string // "Slet ydelse" / "Slet sag"
-	Warning  string // rules.DeleteYdelseWarning …
+	Warning  string // domain.DeleteYdelseWarning …
 	Items    []string
 	Action   string // the POST URL; "" when it cannot be deleted
 	Instead  string // why not, and what to do instead
@@ -132,12 +132,12 @@ type ConfirmDelete struct {
 func FunktionsvurderingOptions() []Option {
 	opts := []Option{{Value: "", Label: "Ikke angivet"}}
 	for _, c := range []string{"A", "B", "C", "D", "E"} {
-		opts = append(opts, Option{Value: c, Label: c + " – " + rules.FunktionsvurderingText(c)})
+		opts = append(opts, Option{Value: c, Label: c + " – " + domain.FunktionsvurderingText(c)})
 	}
 	return opts
 }
 
-func errOf(e rules.Errors, field string) string {
+func errOf(e domain.Errors, field string) string {
 	if e == nil {
 		return ""
 	}

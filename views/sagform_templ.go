@@ -11,7 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"strconv"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // OpretSagPage is *Opret*: a new sag with its first ydelse in one step (S2).
@@ -175,8 +175,8 @@ func sagFields(f SagForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = TextInput(Input{ID: "cpr", Name: rules.FieldCPR, Label: "CPR-nummer", Hint: "DDMMÅÅ-LLLL, fx 150362-1235", Value: f.Values.CPR,
-				Error: errOf(f.Errors, rules.FieldCPR), Required: true, InputMode: "numeric", Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(Input{ID: "cpr", Name: domain.FieldCPR, Label: "CPR-nummer", Hint: "DDMMÅÅ-LLLL, fx 150362-1235", Value: f.Values.CPR,
+				Error: errOf(f.Errors, domain.FieldCPR), Required: true, InputMode: "numeric", Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -204,19 +204,19 @@ func sagFields(f SagForm) templ.Component {
 				}
 			}
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "navn", Name: rules.FieldNavn, Label: "Navn", Hint: "Frivilligt. Hjælper med at genkende borgeren; indgår ikke i statistikken.",
-			Value: f.Values.Navn, Error: errOf(f.Errors, rules.FieldNavn), Width: "input-width-xl"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextInput(Input{ID: "navn", Name: domain.FieldNavn, Label: "Navn", Hint: "Frivilligt. Hjælper med at genkende borgeren; indgår ikke i statistikken.",
+			Value: f.Values.Navn, Error: errOf(f.Errors, domain.FieldNavn), Width: "input-width-xl"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = SelectInput(Select{ID: "funktionsvurdering", Name: rules.FieldFunktionsvurdering, Label: "Funktionsvurdering",
+		templ_7745c5c3_Err = SelectInput(Select{ID: "funktionsvurdering", Name: domain.FieldFunktionsvurdering, Label: "Funktionsvurdering",
 			Hint:  "Samlet funktionsvurdering, hvis den er relevant: A Intet, B Let, C Moderat, D Svært, E Fuldstændigt problem.",
-			Value: f.Values.Funktionsvurdering, Error: errOf(f.Errors, rules.FieldFunktionsvurdering), Options: f.Funktionsvurde}).Render(ctx, templ_7745c5c3_Buffer)
+			Value: f.Values.Funktionsvurdering, Error: errOf(f.Errors, domain.FieldFunktionsvurdering), Options: f.Funktionsvurde}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextareaInput(Textarea{ID: "bemaerkninger", Name: rules.FieldBemaerkninger, Label: "Bemærkninger",
-			Hint: "Frivilligt. Indgår ikke i statistikken.", Value: f.Values.Bemaerkninger, Error: errOf(f.Errors, rules.FieldBemaerkninger), MaxLength: 2000}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextareaInput(Textarea{ID: "bemaerkninger", Name: domain.FieldBemaerkninger, Label: "Bemærkninger",
+			Hint: "Frivilligt. Indgår ikke i statistikken.", Value: f.Values.Bemaerkninger, Error: errOf(f.Errors, domain.FieldBemaerkninger), MaxLength: 2000}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -275,7 +275,7 @@ func YdelseFields(f YdelseForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var11 string
-			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(rules.FieldIndsatskode)
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(domain.FieldIndsatskode)
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `sagform.templ`, Line: 71, Col: 54}
 			}
@@ -301,15 +301,15 @@ func YdelseFields(f YdelseForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = SelectInput(Select{ID: "indsatskode", Name: rules.FieldIndsatskode, Label: "Indsatskode", Hint: "Søg på kode, paragraf eller ord, fx 108 eller botilbud.",
-				Value: f.Values.Indsatskode, Error: errOf(f.Errors, rules.FieldIndsatskode), Required: true, Options: f.Indsatser, Combobox: true,
+			templ_7745c5c3_Err = SelectInput(Select{ID: "indsatskode", Name: domain.FieldIndsatskode, Label: "Indsatskode", Hint: "Søg på kode, paragraf eller ord, fx 108 eller botilbud.",
+				Value: f.Values.Indsatskode, Error: errOf(f.Errors, domain.FieldIndsatskode), Required: true, Options: f.Indsatser, Combobox: true,
 				Attrs: fieldsRefresh(f.FieldsURL)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = ChoiceGroup(Choices{ID: "varighed", Name: rules.FieldVarighed, Legend: "Varighed", Values: []string{f.Values.Varighed},
-			Error: errOf(f.Errors, rules.FieldVarighed), Options: []Option{{Value: "periode", Label: "Periodeydelse"}, {Value: "styk", Label: "Stykydelse"}}}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ChoiceGroup(Choices{ID: "varighed", Name: domain.FieldVarighed, Legend: "Varighed", Values: []string{f.Values.Varighed},
+			Error: errOf(f.Errors, domain.FieldVarighed), Options: []Option{{Value: "periode", Label: "Periodeydelse"}, {Value: "styk", Label: "Stykydelse"}}}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -317,13 +317,13 @@ func YdelseFields(f YdelseForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "bevillingsdato", Name: rules.FieldBevillingsdato, Label: "Bevillingsdato", Hint: "DD-MM-ÅÅÅÅ. Dagens dato, hvis feltet er tomt.",
-			Value: f.Values.Bevillingsdato, Error: errOf(f.Errors, rules.FieldBevillingsdato), Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextInput(Input{ID: "bevillingsdato", Name: domain.FieldBevillingsdato, Label: "Bevillingsdato", Hint: "DD-MM-ÅÅÅÅ. Dagens dato, hvis feltet er tomt.",
+			Value: f.Values.Bevillingsdato, Error: errOf(f.Errors, domain.FieldBevillingsdato), Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "startdato", Name: rules.FieldStartdato, Label: "Startdato", Hint: "DD-MM-ÅÅÅÅ",
-			Value: f.Values.Startdato, Error: errOf(f.Errors, rules.FieldStartdato), Required: true, Width: "input-width-s",
+		templ_7745c5c3_Err = TextInput(Input{ID: "startdato", Name: domain.FieldStartdato, Label: "Startdato", Hint: "DD-MM-ÅÅÅÅ",
+			Value: f.Values.Startdato, Error: errOf(f.Errors, domain.FieldStartdato), Required: true, Width: "input-width-s",
 			Attrs: fieldsRefresh(f.FieldsURL)}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
@@ -332,13 +332,13 @@ func YdelseFields(f YdelseForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "forventet_slutdato", Name: rules.FieldForventetSlutdato, Label: "Forventet slutdato", Hint: "DD-MM-ÅÅÅÅ. Frivilligt.",
-			Value: f.Values.ForventetSlutdato, Error: errOf(f.Errors, rules.FieldForventetSlutdato), Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextInput(Input{ID: "forventet_slutdato", Name: domain.FieldForventetSlutdato, Label: "Forventet slutdato", Hint: "DD-MM-ÅÅÅÅ. Frivilligt.",
+			Value: f.Values.ForventetSlutdato, Error: errOf(f.Errors, domain.FieldForventetSlutdato), Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "slutdato", Name: rules.FieldSlutdato, Label: "Slutdato", Hint: "DD-MM-ÅÅÅÅ. Udelades for aktive ydelser. Slutdato = startdato neutraliserer ydelsen.",
-			Value: f.Values.Slutdato, Error: errOf(f.Errors, rules.FieldSlutdato), Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextInput(Input{ID: "slutdato", Name: domain.FieldSlutdato, Label: "Slutdato", Hint: "DD-MM-ÅÅÅÅ. Udelades for aktive ydelser. Slutdato = startdato neutraliserer ydelsen.",
+			Value: f.Values.Slutdato, Error: errOf(f.Errors, domain.FieldSlutdato), Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -346,19 +346,19 @@ func YdelseFields(f YdelseForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = SelectInput(Select{ID: "maalgruppe_primaer", Name: rules.FieldPrimaerMaalgruppe, Label: "Primær målgruppe", Hint: f.Needs.SchemesHint,
-			Value: f.Values.PrimaerMaalgruppe, Error: errOf(f.Errors, rules.FieldPrimaerMaalgruppe), Required: true, Options: f.Primaer, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = SelectInput(Select{ID: "maalgruppe_primaer", Name: domain.FieldPrimaerMaalgruppe, Label: "Primær målgruppe", Hint: f.Needs.SchemesHint,
+			Value: f.Values.PrimaerMaalgruppe, Error: errOf(f.Errors, domain.FieldPrimaerMaalgruppe), Required: true, Options: f.Primaer, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ChoiceGroup(Choices{ID: "maalgrupper_sekundaere", Name: rules.FieldSekundaereMaalgrupper, Legend: "Sekundære målgrupper (FFB Sekundær Målgruppe)",
+		templ_7745c5c3_Err = ChoiceGroup(Choices{ID: "maalgrupper_sekundaere", Name: domain.FieldSekundaereMaalgrupper, Legend: "Sekundære målgrupper (FFB Sekundær Målgruppe)",
 			Hint: "Frivilligt. Flere målgrupper kan tilføjes, hvis det er relevant.", Values: f.Values.SekundaereMaalgrupper,
-			Error: errOf(f.Errors, rules.FieldSekundaereMaalgrupper), Options: f.Sekundaere, Multiple: true, Filter: true}).Render(ctx, templ_7745c5c3_Buffer)
+			Error: errOf(f.Errors, domain.FieldSekundaereMaalgrupper), Options: f.Sekundaere, Multiple: true, Filter: true}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = SelectInput(Select{ID: "betalingskommune", Name: rules.FieldBetalingskommune, Label: "Betalingskommune", Hint: "Kommunekode for betalingskommunen. Din egen kommune, medmindre en anden kommune betaler.",
-			Value: f.Values.Betalingskommune, Error: errOf(f.Errors, rules.FieldBetalingskommune), Required: true, Options: f.Kommuner, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = SelectInput(Select{ID: "betalingskommune", Name: domain.FieldBetalingskommune, Label: "Betalingskommune", Hint: "Kommunekode for betalingskommunen. Din egen kommune, medmindre en anden kommune betaler.",
+			Value: f.Values.Betalingskommune, Error: errOf(f.Errors, domain.FieldBetalingskommune), Required: true, Options: f.Kommuner, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -367,31 +367,31 @@ func YdelseFields(f YdelseForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if f.Needs.AskI107 {
-			templ_7745c5c3_Err = ChoiceGroup(Choices{ID: "i_107_botilbud", Name: rules.FieldI107Botilbud, Legend: "Gives støtten i botilbud efter § 107?", Required: true,
-				Values: []string{f.Values.I107Botilbud}, Error: errOf(f.Errors, rules.FieldI107Botilbud),
+			templ_7745c5c3_Err = ChoiceGroup(Choices{ID: "i_107_botilbud", Name: domain.FieldI107Botilbud, Legend: "Gives støtten i botilbud efter § 107?", Required: true,
+				Values: []string{f.Values.I107Botilbud}, Error: errOf(f.Errors, domain.FieldI107Botilbud),
 				Options: []Option{{Value: "ja", Label: "Ja"}, {Value: "nej", Label: "Nej"}}, Attrs: fieldsRefresh(f.FieldsURL)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "p_nummer", Name: rules.FieldPNummer, Label: "P-nummer", Hint: pNummerHint(f.Needs),
-			Value: f.Values.PNummer, Error: errOf(f.Errors, rules.FieldPNummer), Required: f.Needs.PNummer, InputMode: "numeric", Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextInput(Input{ID: "p_nummer", Name: domain.FieldPNummer, Label: "P-nummer", Hint: pNummerHint(f.Needs),
+			Value: f.Values.PNummer, Error: errOf(f.Errors, domain.FieldPNummer), Required: f.Needs.PNummer, InputMode: "numeric", Width: "input-width-s"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "afdelings_uuid", Name: rules.FieldAfdelingsUUID, Label: "Afdelings-UUID", Hint: "Tilbudsstedets afdeling, 8-4-4-4-12 tegn.",
-			Value: f.Values.AfdelingsUUID, Error: errOf(f.Errors, rules.FieldAfdelingsUUID), Required: f.Needs.AfdelingsUUID, Width: "input-width-xl"}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextInput(Input{ID: "afdelings_uuid", Name: domain.FieldAfdelingsUUID, Label: "Afdelings-UUID", Hint: "Tilbudsstedets afdeling, 8-4-4-4-12 tegn.",
+			Value: f.Values.AfdelingsUUID, Error: errOf(f.Errors, domain.FieldAfdelingsUUID), Required: f.Needs.AfdelingsUUID, Width: "input-width-xl"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = SelectInput(Select{ID: "tilbudstype", Name: rules.FieldTilbudstype, Label: "Tilbudstype", Hint: "Frivilligt. Kun for data efter 2013-reglerne.",
-			Value: f.Values.Tilbudstype, Error: errOf(f.Errors, rules.FieldTilbudstype), Options: f.Tilbudstyper, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = SelectInput(Select{ID: "tilbudstype", Name: domain.FieldTilbudstype, Label: "Tilbudstype", Hint: "Frivilligt. Kun for data efter 2013-reglerne.",
+			Value: f.Values.Tilbudstype, Error: errOf(f.Errors, domain.FieldTilbudstype), Options: f.Tilbudstyper, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if f.Needs.Legacy {
-			templ_7745c5c3_Err = TextInput(Input{ID: "tilbud_navn", Name: rules.FieldTilbudNavn, Label: "Tilbuddets navn", Hint: "Kun data efter 2013-reglerne. Skal ikke benyttes til nye data.",
-				Value: f.Values.TilbudNavn, Error: errOf(f.Errors, rules.FieldTilbudNavn)}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(Input{ID: "tilbud_navn", Name: domain.FieldTilbudNavn, Label: "Tilbuddets navn", Hint: "Kun data efter 2013-reglerne. Skal ikke benyttes til nye data.",
+				Value: f.Values.TilbudNavn, Error: errOf(f.Errors, domain.FieldTilbudNavn)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -399,7 +399,7 @@ func YdelseFields(f YdelseForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextInput(Input{ID: "tilbud_adresse", Name: rules.FieldTilbudAdresse, Label: "Adresse", Value: f.Values.TilbudAdresse, Error: errOf(f.Errors, rules.FieldTilbudAdresse)}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TextInput(Input{ID: "tilbud_adresse", Name: domain.FieldTilbudAdresse, Label: "Adresse", Value: f.Values.TilbudAdresse, Error: errOf(f.Errors, domain.FieldTilbudAdresse)}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -407,7 +407,7 @@ func YdelseFields(f YdelseForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = TextInput(Input{ID: "tilbud_postnr", Name: rules.FieldTilbudPostnr, Label: "Postnr.", Value: f.Values.TilbudPostnr, Error: errOf(f.Errors, rules.FieldTilbudPostnr),
+			templ_7745c5c3_Err = TextInput(Input{ID: "tilbud_postnr", Name: domain.FieldTilbudPostnr, Label: "Postnr.", Value: f.Values.TilbudPostnr, Error: errOf(f.Errors, domain.FieldTilbudPostnr),
 				InputMode: "numeric", Width: "input-width-xs"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -418,8 +418,8 @@ func YdelseFields(f YdelseForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = SelectInput(Select{ID: "tilbuds_uuid", Name: rules.FieldTilbudsUUID, Label: "Tilbuds-UUID", Hint: "Skal kun anvendes ved FFB.",
-				Value: f.Values.TilbudsUUID, Error: errOf(f.Errors, rules.FieldTilbudsUUID), Required: f.Needs.TilbudsUUID, Options: f.TilbudsUUIDs, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = SelectInput(Select{ID: "tilbuds_uuid", Name: domain.FieldTilbudsUUID, Label: "Tilbuds-UUID", Hint: "Skal kun anvendes ved FFB.",
+				Value: f.Values.TilbudsUUID, Error: errOf(f.Errors, domain.FieldTilbudsUUID), Required: f.Needs.TilbudsUUID, Options: f.TilbudsUUIDs, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -427,8 +427,8 @@ func YdelseFields(f YdelseForm) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = SelectInput(Select{ID: "ydelses_uuid", Name: rules.FieldYdelsesUUID, Label: "Ydelses-UUID", Hint: "Skal kun anvendes ved FFB. Det anbefales at indberette på laveste niveau. Har ydelsen flere Ydelses-UUID'er, så opret en kopi af ydelsen for hver.",
-				Value: f.Values.YdelsesUUID, Error: errOf(f.Errors, rules.FieldYdelsesUUID), Required: f.Needs.YdelsesUUID, Options: f.YdelsesUUIDs, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = SelectInput(Select{ID: "ydelses_uuid", Name: domain.FieldYdelsesUUID, Label: "Ydelses-UUID", Hint: "Skal kun anvendes ved FFB. Det anbefales at indberette på laveste niveau. Har ydelsen flere Ydelses-UUID'er, så opret en kopi af ydelsen for hver.",
+				Value: f.Values.YdelsesUUID, Error: errOf(f.Errors, domain.FieldYdelsesUUID), Required: f.Needs.YdelsesUUID, Options: f.YdelsesUUIDs, Combobox: true}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -6,12 +6,12 @@ import (
 
 	"golang.org/x/net/html"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
-func ydelseFormFixture(errs rules.Errors) YdelseForm {
+func ydelseFormFixture(errs domain.Errors) YdelseForm {
 	return YdelseForm{
-		Values: rules.YdelseInput{Indsatskode: "1.8.1", Startdato: "01-02-2025", PNummer: "12", Varighed: "periode",
+		Values: domain.YdelseInput{Indsatskode: "1.8.1", Startdato: "01-02-2025", PNummer: "12", Varighed: "periode",
 			SekundaereMaalgrupper: []string{"ffb:b"}},
 		Errors:       errs,
 		Needs:        YdelseNeeds{FFB: true, TilbudsUUID: true, YdelsesUUID: true, PNummer: true, AfdelingsUUID: true},
@@ -50,11 +50,11 @@ func checkDescribedBy(t *testing.T, doc *html.Node) {
 // the summary to them and needs no inline script or style (Y7, S1).
 func TestOpretSagPage(t *testing.T) {
 	p := Page{Title: "Opret sag", User: kommuneUser, CSRFToken: testToken}
-	errs := rules.Errors{rules.FieldCPR: "CPR-nummeret skal have 10 cifre (DDMMÅÅ-LLLL).", rules.FieldPNummer: "P-nummeret skal have 10 cifre."}
+	errs := domain.Errors{domain.FieldCPR: "CPR-nummeret skal have 10 cifre (DDMMÅÅ-LLLL).", domain.FieldPNummer: "P-nummeret skal have 10 cifre."}
 	f := OpretSag{
-		Sag:      SagForm{Values: rules.SagInput{CPR: "1503", Navn: "Niels"}, Errors: errs, ExistingSagID: 7, Funktionsvurde: FunktionsvurderingOptions()},
+		Sag:      SagForm{Values: domain.SagInput{CPR: "1503", Navn: "Niels"}, Errors: errs, ExistingSagID: 7, Funktionsvurde: FunktionsvurderingOptions()},
 		Ydelse:   ydelseFormFixture(errs),
-		Summary:  []FieldError{{FieldID: "cpr", Message: errs[rules.FieldCPR]}, {FieldID: "p_nummer", Message: errs[rules.FieldPNummer]}},
+		Summary:  []FieldError{{FieldID: "cpr", Message: errs[domain.FieldCPR]}, {FieldID: "p_nummer", Message: errs[domain.FieldPNummer]}},
 		ListeURL: "/indberetninger/egne",
 	}
 	out := render(t, OpretSagPage(p, f))
@@ -90,7 +90,7 @@ func TestRedigerPages(t *testing.T) {
 	}
 	p.Title = "Redigér sag"
 	out = render(t, RedigerSagPage(p, RedigerSag{Sag: SagHeader{ID: 1, CPR: "150362-1235"}, CanWrite: true,
-		Form:    SagForm{CPRLocked: true, Values: rules.SagInput{CPR: "150362-1235"}, Funktionsvurde: FunktionsvurderingOptions()},
+		Form:    SagForm{CPRLocked: true, Values: domain.SagInput{CPR: "150362-1235"}, Funktionsvurde: FunktionsvurderingOptions()},
 		Ydelser: []YdelseRow{{ID: 2, Indsats: "1.3 Behandling", EditURL: "/ydelser/2/rediger", DeleteURL: "/ydelser/2/slet"}}}))
 	checkDescribedBy(t, checkPage(t, out, p))
 	if strings.Contains(out, `name="cpr"`) {

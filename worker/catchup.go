@@ -10,14 +10,14 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // The catch-up (I9): River keeps the schedule of the run of the 14th in the leader's memory,
 // so a run missed while no worker ran, or a kommune whose run failed, would never be
 // delivered. delivery_catchup runs when a worker starts (on the elected leader) and every
-// catchUpInterval: every active kommune whose next periode (I7) is late (rules.Forsinket:
-// not delivered by the 14th at 02:00 plus rules.Indhentningsfrist) gets a delivery_kommune
+// catchUpInterval: every active kommune whose next periode (I7) is late (domain.Forsinket:
+// not delivered by the 14th at 02:00 plus domain.Indhentningsfrist) gets a delivery_kommune
 // job for that periode and for each late periode after it (at most catchUpMost at a time),
 // in order, in one transaction with an audit record. Each job checks I7 again under the
 // kommune's lock, so the periodes are delivered in order: one whose earlier periode is not
@@ -60,11 +60,11 @@ func (w *CatchUpWorker) Work(ctx context.Context, job *river.Job[CatchUpArgs]) e
 			if !k.Aktiv {
 				continue
 			}
-			due := rules.ForfaldenPeriode(now)
-			p := rules.NaestePeriode(k.SenestLeveret, k.ForstePeriode)
+			due := domain.ForfaldenPeriode(now)
+			p := domain.NaestePeriode(k.SenestLeveret, k.ForstePeriode)
 			for n := 0; n < catchUpMost && p <= due; n++ {
 				late = append(late, DeliveryKommuneArgs{Kommune: k.Kode, Periode: p})
-				p = rules.PeriodeAdd(p, 1)
+				p = domain.PeriodeAdd(p, 1)
 			}
 		}
 		if len(late) > 0 {
@@ -88,7 +88,7 @@ func (w *CatchUpWorker) Work(ctx context.Context, job *river.Job[CatchUpArgs]) e
 				kommuner[a.Kommune] = append(kommuner[a.Kommune], a.Periode)
 			}
 			if err := tx.Audit(ctx, tenant.AuditEntry{Action: "levering.indhent", Entity: "levering",
-				EntityID: rules.ForfaldenPeriode(now), After: map[string]any{"perioder": kommuner}}); err != nil {
+				EntityID: domain.ForfaldenPeriode(now), After: map[string]any{"perioder": kommuner}}); err != nil {
 				return err
 			}
 		}
@@ -99,7 +99,7 @@ func (w *CatchUpWorker) Work(ctx context.Context, job *river.Job[CatchUpArgs]) e
 		return err
 	}
 	if len(enqueued) > 0 {
-		w.deps.Logger.InfoContext(ctx, "late deliveries enqueued", "job_id", job.ID, "due", rules.ForfaldenPeriode(now),
+		w.deps.Logger.InfoContext(ctx, "late deliveries enqueued", "job_id", job.ID, "due", domain.ForfaldenPeriode(now),
 			"deliveries", enqueued)
 	}
 	return nil

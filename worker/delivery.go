@@ -12,7 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // The delivery (I1–I6) as two job kinds:
@@ -201,7 +201,7 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
 		return err
 	})
-	var ikkeNaeste *rules.PeriodeFejl
+	var ikkeNaeste *domain.PeriodeFejl
 	if errors.As(err, &ikkeNaeste) {
 		if !ikkeNaeste.IkkeAfsluttet && a.Periode > ikkeNaeste.Naeste {
 			// I7: an earlier periode of the kommune is not delivered yet (the catch-up queues
@@ -273,7 +273,7 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 	if err != nil {
 		return deliveryResult{}, err
 	}
-	if err := rules.TjekPeriode(periode, rules.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), now); err != nil {
+	if err := domain.TjekPeriode(periode, domain.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), now); err != nil {
 		return deliveryResult{}, err
 	}
 	return writeLeverance(ctx, tx, deliveryHeader{Periode: periode, Created: now}, "")

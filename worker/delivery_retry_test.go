@@ -11,7 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // I9 ("a run that fails for a kommune is visible, with the reason, to DST", "the next run
@@ -26,7 +26,7 @@ func TestStartDeliveryAfterFailedJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Date(2026, 11, 20, 12, 0, 0, 0, rules.Copenhagen)
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, domain.Copenhagen)
 	start := func() StartedDelivery {
 		t.Helper()
 		var d StartedDelivery

@@ -8,7 +8,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // DeliveryState is where an active kommune's delivery of the current periode stands (I1,
@@ -27,7 +27,7 @@ const (
 	// last error). The next run, and the catch-up, try it again.
 	StateFailed DeliveryState = "failed"
 	// StateLate: its next periode is not delivered, no job is at it, and its run of the 14th
-	// at 02:00 plus rules.Indhentningsfrist has passed (*Forsinket*, I9): the catch-up
+	// at 02:00 plus domain.Indhentningsfrist has passed (*Forsinket*, I9): the catch-up
 	// enqueues it.
 	StateLate DeliveryState = "late"
 	// StateWaiting: the current periode is not delivered and not due yet: the run of the
@@ -38,12 +38,12 @@ const (
 // KommuneDeliveryState is one active kommune's DeliveryState.
 type KommuneDeliveryState struct {
 	Kommune       string
-	Periode       string // the current periode, the month before now (rules.PeriodeBefore)
+	Periode       string // the current periode, the month before now (domain.PeriodeBefore)
 	Frist         time.Time
 	Naeste        string // the kommune's next periode (I7); after Periode when delivered
 	SenestLeveret string // its latest delivered periode; "" while none
 	State         DeliveryState
-	// Forsinket: its next periode is late (rules.Forsinket), whatever State says: a failed
+	// Forsinket: its next periode is late (domain.Forsinket), whatever State says: a failed
 	// or queued kommune can be late too. StateLate is Forsinket with no job at it.
 	Forsinket bool
 	Fejl      string // StateFailed: the last error of the job
@@ -74,15 +74,15 @@ func DeliveryStates(ctx context.Context, c *Client, db *tenant.DB, now time.Time
 	if err != nil {
 		return nil, err
 	}
-	periode := rules.PeriodeBefore(now)
+	periode := domain.PeriodeBefore(now)
 	var out []KommuneDeliveryState
 	for _, k := range ks {
 		if !k.Aktiv {
 			continue
 		}
-		s := KommuneDeliveryState{Kommune: k.Kode, Periode: periode, Frist: rules.Frist(periode),
-			Naeste: rules.NaestePeriode(k.SenestLeveret, k.ForstePeriode), SenestLeveret: k.SenestLeveret}
-		s.Forsinket = rules.Forsinket(s.Naeste, now)
+		s := KommuneDeliveryState{Kommune: k.Kode, Periode: periode, Frist: domain.Frist(periode),
+			Naeste: domain.NaestePeriode(k.SenestLeveret, k.ForstePeriode), SenestLeveret: k.SenestLeveret}
+		s.Forsinket = domain.Forsinket(s.Naeste, now)
 		s.State = kommuneState(&s, newest[key{k.Kode, s.Naeste}])
 		out = append(out, s)
 	}

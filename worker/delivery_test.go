@@ -27,7 +27,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
@@ -740,7 +740,7 @@ func addSager(t *testing.T, db *tenant.DB, owner, kommune string, n int) {
 	for i := 0; len(cprs) < n; i++ {
 		base := fmt.Sprintf("%02d%02d%02d", 2+i%27, 1+(i/27)%12, (i/324)%100)
 		for seq := 3000 + i%1000; ; seq++ {
-			if c := fmt.Sprintf("%s%04d", base, seq); !rules.PassesMod11(c) {
+			if c := fmt.Sprintf("%s%04d", base, seq); !domain.PassesMod11(c) {
 				cprs = append(cprs, c)
 				break
 			}

@@ -15,7 +15,7 @@ import (
 	"unicode/utf8"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // Schema holds the XSD of the delivery document: delivery.xsd (the document, DST's
@@ -309,7 +309,7 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 		d.sagInDoc = true
 		// S6: afsluttet when every ydelse has a Slutdato and the latest is before today;
 		// SlutdatoMax is that latest date, NULL while one is open.
-		afsluttet := rules.YdelseAfsluttet(r.SlutdatoMax, d.today)
+		afsluttet := domain.YdelseAfsluttet(r.SlutdatoMax, d.today)
 		d.Sager = append(d.Sager, tenant.IndberettetSag{ID: r.SagID, Version: r.SagVersion, Afsluttet: afsluttet})
 		d.CPRs = append(d.CPRs, r.CPR)
 		d.Tal.Sager++

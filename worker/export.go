@@ -12,7 +12,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // The export job (E1, E2): eksport (EksportArgs) writes the file of one ordered export
@@ -143,7 +143,7 @@ func (w *EksportWorker) Work(ctx context.Context, job *river.Job[EksportArgs]) e
 // export does both transactions of the export and returns what the file holds.
 func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *river.Job[EksportArgs]) (tenant.EksportResultat, error) {
 	id := job.Args.EksportID
-	today := rules.Today(time.Now())
+	today := domain.Today(time.Now())
 	var e tenant.Eksport
 	err := w.deps.DB.InScope(ctx, scope, func(tx *tenant.Tx) error {
 		var err error

@@ -5,7 +5,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // The tables of the three kinds of export: their header (Danish, the lists' words) and the
@@ -20,7 +20,7 @@ import (
 //     the place of the stay (P-nummer, Afdelings-UUID). The help text of the export says so;
 //     should DST define it otherwise, only eksportTabel3 changes.
 //   - fejl (E2, *fejlopgørelser*): every sag and ydelse that breaks a rule of DOMAIN.md S/Y
-//     as the forms check them (tenant/rules: ValidateSag, ValidateYdelse, CheckOphold), a row
+//     as the forms check them (tenant/domain: ValidateSag, ValidateYdelse, CheckOphold), a row
 //     per broken rule with its id and the rule's Danish message.
 
 // eksportTabel is the table of an export.
@@ -44,7 +44,7 @@ func eksportTabelFor(e tenant.Eksport, snap *codes.Snapshot, today time.Time) ek
 			sheet:  "CPR-liste",
 			header: []string{"CPR-nummer", "Navn", "Antal ydelser", "Status", "Indberettet"},
 			rows: func(s tenant.EksportSag) [][]cell {
-				return [][]cell{{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, len(s.Ydelser), sagStatus(s, today),
+				return [][]cell{{domain.FormatCPR(s.Sag.CPR), s.Sag.Navn, len(s.Ydelser), sagStatus(s, today),
 					indberettet(s.Sag.IndberettetAt)}}
 			},
 		}
@@ -55,7 +55,7 @@ func eksportTabelFor(e tenant.Eksport, snap *codes.Snapshot, today time.Time) ek
 		rows: func(s tenant.EksportSag) [][]cell {
 			out := make([][]cell, 0, len(s.Ydelser))
 			for _, y := range s.Ydelser {
-				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, rules.YdelseStatus(y.Slutdato, today).Label(), y.Indsatskode,
+				out = append(out, []cell{domain.FormatCPR(s.Sag.CPR), s.Sag.Navn, domain.YdelseStatus(y.Slutdato, today).Label(), y.Indsatskode,
 					snap.IndsatsNavn(y.Indsatskode), y.Startdato, date(y.Slutdato), indberettet(y.IndberettetAt)})
 			}
 			return out
@@ -75,8 +75,8 @@ func eksportTabel3(snap *codes.Snapshot, today time.Time) eksportTabel {
 				if i, ok := snap.Indsats(y.Indsatskode); !ok || !i.Residential {
 					continue
 				}
-				out = append(out, []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, y.Indsatskode, snap.IndsatsNavn(y.Indsatskode),
-					y.Startdato, date(y.Slutdato), y.PNummer, y.AfdelingsUUID, rules.YdelseStatus(y.Slutdato, today).Label(), indberettet(y.IndberettetAt)})
+				out = append(out, []cell{domain.FormatCPR(s.Sag.CPR), s.Sag.Navn, y.Indsatskode, snap.IndsatsNavn(y.Indsatskode),
+					y.Startdato, date(y.Slutdato), y.PNummer, y.AfdelingsUUID, domain.YdelseStatus(y.Slutdato, today).Label(), indberettet(y.IndberettetAt)})
 			}
 			return out
 		},
@@ -91,8 +91,8 @@ func eksportFejl(snap *codes.Snapshot, kommune string, today time.Time) eksportT
 			"Regel", "Felt", "Forklaring"},
 		rows: func(s tenant.EksportSag) [][]cell {
 			var out [][]cell
-			for _, f := range rules.SagFejl(s.Sag, s.Ydelser, snap, kommune, today) {
-				row := []cell{rules.FormatCPR(s.Sag.CPR), s.Sag.Navn, "Sag", nil, nil, nil, indberettet(s.Sag.IndberettetAt),
+			for _, f := range domain.SagFejl(s.Sag, s.Ydelser, snap, kommune, today) {
+				row := []cell{domain.FormatCPR(s.Sag.CPR), s.Sag.Navn, "Sag", nil, nil, nil, indberettet(s.Sag.IndberettetAt),
 					f.Regel, f.Felt, f.Forklaring}
 				if y := f.Ydelse; y != nil {
 					row[2], row[3], row[4], row[5], row[6] = "Ydelse", y.Indsatskode, y.Startdato, date(y.Slutdato),
@@ -108,7 +108,7 @@ func eksportFejl(snap *codes.Snapshot, kommune string, today time.Time) eksportT
 // sagStatus is the sag's status (S6) as the lists show it: from the latest Slutdato of all
 // its ydelser (set only when every one has one).
 func sagStatus(s tenant.EksportSag, today time.Time) string {
-	return rules.SagStatus([]*time.Time{s.Sag.SlutdatoMax}, today).Label()
+	return domain.SagStatus([]*time.Time{s.Sag.SlutdatoMax}, today).Label()
 }
 
 // date is an optional date as a cell.
@@ -124,5 +124,5 @@ func indberettet(t *time.Time) cell {
 	if t == nil {
 		return nil
 	}
-	return rules.Today(*t)
+	return domain.Today(*t)
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // The two file formats of an export (E1, E2), as tables with a header row. Both write as
@@ -114,7 +114,7 @@ func cellText(v cell) string {
 	case int:
 		return strconv.Itoa(v)
 	case time.Time:
-		return rules.FormatDate(v)
+		return domain.FormatDate(v)
 	}
 	return fmt.Sprint(v)
 }

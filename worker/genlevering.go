@@ -11,7 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // Genlevering (I8): DST delivers a kommune's latest periode again, giving a reason. The new
@@ -99,8 +99,8 @@ func StartGenleveringTx(ctx context.Context, c *Client, tx *tenant.Tx, kommune, 
 		return StartedGenlevering{}, &DeliveryInputError{"kommune", fmt.Sprintf("Kommune %q findes ikke.", kommune)}
 	}
 	label := kp.Navn + " (" + kp.Kode + ")"
-	periode, aarsag, err = rules.TjekGenlevering(rules.GenleveringInput{Kommune: label, Periode: periode, Aarsag: aarsag}, kp.SenestLeveret)
-	var fejl *rules.GenleveringFejl
+	periode, aarsag, err = domain.TjekGenlevering(domain.GenleveringInput{Kommune: label, Periode: periode, Aarsag: aarsag}, kp.SenestLeveret)
+	var fejl *domain.GenleveringFejl
 	if errors.As(err, &fejl) {
 		return StartedGenlevering{}, &DeliveryInputError{fejl.Field, fejl.Msg}
 	}

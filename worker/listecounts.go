@@ -8,7 +8,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // ListCountsArgs is the compaction of the lists' kept counts (liste_taelling, 00015, and per
@@ -42,7 +42,7 @@ func (w *ListCountsWorker) Work(ctx context.Context, job *river.Job[ListCountsAr
 	if w.now != nil {
 		now = w.now
 	}
-	today := rules.Today(now())
+	today := domain.Today(now())
 	koder, err := kommuneKoder(ctx, w.deps, false)
 	if err != nil {
 		return err

@@ -3,17 +3,17 @@ package worker
 import (
 	"time"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // copenhagen is the time zone of the schedules and of "today" in the rules.
-var copenhagen = rules.Copenhagen
+var copenhagen = domain.Copenhagen
 
 // The delivery run starts at DeliveryHour:00 on day DeliveryDay of every month, Danish time
 // (I1: on the 14th).
 const (
-	DeliveryDay  = rules.LeveringsDag
-	DeliveryHour = rules.LeveringsTime
+	DeliveryDay  = domain.LeveringsDag
+	DeliveryHour = domain.LeveringsTime
 )
 
 // Schedule is a River PeriodicSchedule that fires at Hour:Minute in Location on day Day of
@@ -53,13 +53,13 @@ func (s Schedule) Next(t time.Time) time.Time {
 }
 
 // ParsePeriode checks a periode like "2026M11" and returns its year and month
-// (rules.ParsePeriode).
-func ParsePeriode(p string) (year int, month time.Month, err error) { return rules.ParsePeriode(p) }
+// (domain.ParsePeriode).
+func ParsePeriode(p string) (year int, month time.Month, err error) { return domain.ParsePeriode(p) }
 
-// Periode writes year and month as DST's Period, e.g. "2026M11" (rules.Periode).
-func Periode(year int, month time.Month) string { return rules.Periode(year, month) }
+// Periode writes year and month as DST's Period, e.g. "2026M11" (domain.Periode).
+func Periode(year int, month time.Month) string { return domain.Periode(year, month) }
 
 // PeriodeBefore is the periode a run at t delivers: the calendar month before t's month in
 // Copenhagen. The run on 2026-12-14 delivers "2026M11": everything registered up to the run
-// that DST has not had, labelled with the month it reports on (rules.PeriodeBefore).
-func PeriodeBefore(t time.Time) string { return rules.PeriodeBefore(t) }
+// that DST has not had, labelled with the month it reports on (domain.PeriodeBefore).
+func PeriodeBefore(t time.Time) string { return domain.PeriodeBefore(t) }

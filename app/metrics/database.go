@@ -132,7 +132,7 @@ func KommuneStates(c *worker.Client, db *tenant.DB, now func() time.Time) Delive
 }
 
 // stateLabel is k's value of the label state (deliveryStateNames): delivered; forsinket when
-// its next periode is late (rules.Forsinket), whether a job is at it (failed, queued) or not
+// its next periode is late (domain.Forsinket), whether a job is at it (failed, queued) or not
 // (worker.StateLate), so that an alert on forsinket sees every late kommune; else failed,
 // queued, or afventer (worker.StateWaiting: the run of the 14th has not come).
 func stateLabel(k worker.KommuneDeliveryState) string {

@@ -17,7 +17,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 	"indberet/worker"
 )
@@ -116,7 +116,7 @@ func TestDatabaseMetrics(t *testing.T) {
 	jobs := insertOnly(t, db)
 	deliveryJob(t, db, jobs, "101", "2026M11", "discarded")
 	deliveryJob(t, db, jobs, "751", "2026M11", "available")
-	now := time.Date(2026, 12, 10, 12, 0, 0, 0, rules.Copenhagen)
+	now := time.Date(2026, 12, 10, 12, 0, 0, 0, domain.Copenhagen)
 	m := New()
 	m.AddPool("web", db.Pool)
 	m.AddPool("web", db.Pool) // once only
@@ -209,7 +209,7 @@ func deliveryJob(t *testing.T, db *tenant.DB, c *worker.Client, kommune, periode
 }
 
 // TestKommuneStates (I9): the metric's label of each kommune follows worker.DeliveryStates:
-// afventer until the run of the 14th at 02:00 plus rules.Indhentningsfrist, forsinket from
+// afventer until the run of the 14th at 02:00 plus domain.Indhentningsfrist, forsinket from
 // then, also while its job is failed or queued; delivered once its leverance of the
 // periode is there, and a leverance of another periode does not count.
 func TestKommuneStates(t *testing.T) {
@@ -231,7 +231,7 @@ func TestKommuneStates(t *testing.T) {
 	jobs := insertOnly(t, db)
 	deliveryJob(t, db, jobs, "147", "2026M10", "discarded")
 	at := func(month time.Month, day, hour, minute int) time.Time {
-		return time.Date(2026, month, day, hour, minute, 0, 0, rules.Copenhagen)
+		return time.Date(2026, month, day, hour, minute, 0, 0, domain.Copenhagen)
 	}
 	for _, c := range []struct {
 		now  time.Time

@@ -23,7 +23,7 @@ import (
 // ValidAt accepts. The rules ask ValidAt about the ydelse's Startdato (Y1, Y3, Y4; under the
 // 2013 rules a ydelse without Startdato takes its Bevillingsdato as start, Y2) when the code
 // is chosen, so a new ydelse starting on or after D may not use the code, while every stored
-// ydelse keeps it and still saves when edited (rules.ValidateYdelseChange). Retiring from a
+// ydelse keeps it and still saves when edited (domain.ValidateYdelseChange). Retiring from a
 // day on which ydelser use the code asks first: Retire refuses with ErrUnconfirmed and the
 // counts (RetireImpact) until the caller confirms exactly those counts. No code that data
 // uses is ever deleted.
@@ -337,7 +337,7 @@ func audit(ctx context.Context, tx *tenant.Tx, action string, l Liste, code stri
 }
 
 // AddKode adds k to the list as a code DST added (deletable while unused), with the audit
-// record. A code the list has is ErrDuplicate. k is expected checked (rules.ValidateKode).
+// record. A code the list has is ErrDuplicate. k is expected checked (domain.ValidateKode).
 func AddKode(ctx context.Context, tx *tenant.Tx, l Liste, k Kode) error {
 	by := tx.Scope().Actor.Email
 	var sql string

@@ -20,7 +20,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // Password is the password of every demo user.
@@ -333,7 +333,7 @@ func demoCPR(n int, woman bool) string {
 			continue
 		}
 		cpr := fmt.Sprintf("%s%04d", base, seq)
-		if !rules.PassesMod11(cpr) {
+		if !domain.PassesMod11(cpr) {
 			return cpr
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // CPRs makes unique made-up CPR numbers for one kommune, as CODES.md asks of test and demo
@@ -62,7 +62,7 @@ func (c *CPRs) number(birth time.Time, woman bool) string {
 		last++
 	}
 	b[9] = byte('0' + last)
-	if rules.PassesMod11(b[:]) {
+	if domain.PassesMod11(b[:]) {
 		// Exactly one last digit passes the check for the nine before it, so the next digit
 		// of the same parity fails it.
 		b[9] = byte('0' + (last+2)%10)

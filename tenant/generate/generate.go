@@ -35,7 +35,7 @@ import (
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // Version is the version of the generated data: it changes whenever the generator makes
@@ -201,7 +201,7 @@ func Generate(ctx context.Context, ownerURL string, db *tenant.DB, users *accoun
 }
 
 // Today is today's date in Copenhagen, as UTC midnight.
-func Today() time.Time { return rules.Today(time.Now()) }
+func Today() time.Time { return domain.Today(time.Now()) }
 
 // generateInto generates the kommuner on two goroutines, kommune by kommune, and copies them
 // into l in kommune order while the next ones are made.

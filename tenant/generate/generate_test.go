@@ -11,7 +11,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
@@ -33,10 +33,10 @@ func TestCPRs(t *testing.T) {
 			t.Fatalf("%s made twice", cpr)
 		}
 		seen[cpr] = true
-		if _, err := rules.ParseCPR(cpr); err != nil {
+		if _, err := domain.ParseCPR(cpr); err != nil {
 			t.Fatalf("%s: %v", cpr, err)
 		}
-		got, _ := rules.CPRBirthDate(cpr)
+		got, _ := domain.CPRBirthDate(cpr)
 		want := birth
 		if want.Month() == time.January && want.Day() == 1 {
 			want = want.AddDate(0, 0, 1)
@@ -44,7 +44,7 @@ func TestCPRs(t *testing.T) {
 		if !got.Equal(want) {
 			t.Fatalf("%s: born %s, want %s", cpr, got.Format(time.DateOnly), want.Format(time.DateOnly))
 		}
-		if rules.PassesMod11(cpr) {
+		if domain.PassesMod11(cpr) {
 			t.Fatalf("%s passes the modulus-11 check", cpr)
 		}
 		if even := (cpr[9]-'0')%2 == 0; even != woman {
@@ -170,7 +170,7 @@ func TestGenerate(t *testing.T) {
 				sager++
 				ydelser += len(ys)
 				checkSag(t, snap, k.Kode, today, s, ys, seen)
-				if rules.SagStatus(slutdatoer(ys), today) == rules.Afsluttet {
+				if domain.SagStatus(slutdatoer(ys), today) == domain.Afsluttet {
 					closed++
 				}
 				if s.IndberettetAt != nil {
@@ -244,15 +244,15 @@ func checkPrefixCounts(ctx context.Context, t *testing.T, tx *tenant.Tx, kommune
 // checkSag checks one generated sag and its ydelser against the rules.
 func checkSag(t *testing.T, snap *codes.Snapshot, kommune string, today time.Time, s tenant.Sag, ys []tenant.Ydelse, seen map[string]bool) {
 	t.Helper()
-	if _, err := rules.ParseCPR(s.CPR); err != nil || rules.PassesMod11(s.CPR) || s.CPR[:4] == "0101" || seen[s.CPR] {
-		t.Errorf("sag %d: CPR %s (valid: %v, modulus 11 passes: %v, seen: %v)", s.ID, s.CPR, err, rules.PassesMod11(s.CPR), seen[s.CPR])
+	if _, err := domain.ParseCPR(s.CPR); err != nil || domain.PassesMod11(s.CPR) || s.CPR[:4] == "0101" || seen[s.CPR] {
+		t.Errorf("sag %d: CPR %s (valid: %v, modulus 11 passes: %v, seen: %v)", s.ID, s.CPR, err, domain.PassesMod11(s.CPR), seen[s.CPR])
 	}
 	seen[s.CPR] = true
 	if len(ys) < 1 || len(ys) > 4 || s.AntalYdelser != len(ys) {
 		t.Errorf("sag %d: %d ydelser, Antal ydelser %d", s.ID, len(ys), s.AntalYdelser)
 	}
 	for _, y := range ys {
-		got, errs := rules.ValidateYdelse(rules.YdelseInputOf(y), snap, kommune, today)
+		got, errs := domain.ValidateYdelse(domain.YdelseInputOf(y), snap, kommune, today)
 		if !errs.OK() {
 			t.Errorf("sag %d ydelse %d (%s from %s) fails the rules: %v", s.ID, y.ID, y.Indsatskode,
 				y.Startdato.Format(time.DateOnly), errs)
@@ -261,7 +261,7 @@ func checkSag(t *testing.T, snap *codes.Snapshot, kommune string, today time.Tim
 		if len(got.Maalgrupper) != len(y.Maalgrupper) {
 			t.Errorf("ydelse %d: målgrupper %v", y.ID, y.Maalgrupper)
 		}
-		if msg, ok := rules.CheckOphold(y, ys, snap); !ok {
+		if msg, ok := domain.CheckOphold(y, ys, snap); !ok {
 			t.Errorf("sag %d ydelse %d: %s", s.ID, y.ID, msg)
 		}
 		if y.Startdato.Before(firstStart) || y.Startdato.After(today) {

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"indberet/tenant/codes"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // IndsatsShares are the relative shares of the indsatskoder among generated ydelser: our own
@@ -375,7 +375,7 @@ func (g *kommuneGen) ended(start time.Time) time.Time {
 // on that day, with the fields Y4 and Y5 require. ok is false when no code fits the day.
 func (g *kommuneGen) ydelse(sagIndex int, start time.Time) (ydelse, bool) {
 	w := g.w
-	newRules := !start.Before(rules.FFBStart)
+	newRules := !start.Before(domain.FFBStart)
 	var ind *codes.Indsats
 	for try := 0; try < 20 && ind == nil; try++ {
 		i := &w.indsatser[sort.SearchFloat64s(w.indsatsCum, g.rng.Float64()*w.indsatsCum[len(w.indsatsCum)-1])]
@@ -446,7 +446,7 @@ func (g *kommuneGen) fallback(sagIndex int, start time.Time) ydelse {
 // maalgrupper draws the målgrupper of y (Y3): one primary and up to two secondary ones, all
 // from one scheme the start date allows (mostly the old codes while they apply) and valid on it.
 func (g *kommuneGen) maalgrupper(yIndex int, y *ydelse) {
-	schemes := rules.MaalgruppeSchemes(y.start)
+	schemes := domain.MaalgruppeSchemes(y.start)
 	scheme := schemes[len(schemes)-1] // ffb, allowed on every date
 	if len(schemes) > 1 && g.chance(0.9) {
 		scheme = schemes[0]

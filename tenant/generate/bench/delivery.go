@@ -13,8 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"indberet/tenant"
+	"indberet/tenant/domain"
 	"indberet/tenant/pgcluster"
-	"indberet/tenant/rules"
 	"indberet/worker"
 )
 
@@ -71,7 +71,7 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) ([]result, error
 	// the month before last, its first delivery, so that the ordinary month after it is the
 	// last month, which can be delivered now.
 	month := worker.PeriodeBefore(time.Now())
-	periode := rules.PeriodeAdd(month, -1)
+	periode := domain.PeriodeAdd(month, -1)
 	url := c.URL(deliveryDatabase)
 	if err := firstPeriode(ctx, url, periode); err != nil {
 		return nil, err

@@ -65,9 +65,9 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/codes"
+	"indberet/tenant/domain"
 	"indberet/tenant/generate"
 	"indberet/tenant/pgcluster"
-	"indberet/tenant/rules"
 	"indberet/tenant/schema"
 )
 
@@ -474,7 +474,7 @@ func (b *bench) prepare(ctx context.Context) error {
 			break
 		}
 	}
-	for _, m := range snap.Maalgrupper(rules.MaalgruppeSchemes(start)...) {
+	for _, m := range snap.Maalgrupper(domain.MaalgruppeSchemes(start)...) {
 		if m.PrimaryAllowed && m.ValidAt(start) {
 			b.ffbCode = m.Scheme + ":" + m.Code
 			break
@@ -485,7 +485,7 @@ func (b *bench) prepare(ctx context.Context) error {
 	}
 	b.opret = url.Values{"navn": {"Bench Testesen"}, "funktionsvurdering": {"B"}, "indsatskode": {indsats},
 		"varighed": {"periode"}, "maalgruppe_primaer": {b.ffbCode},
-		"bevillingsdato": {rules.FormatDate(start.AddDate(0, 0, -14))}, "startdato": {rules.FormatDate(start)},
+		"bevillingsdato": {domain.FormatDate(start.AddDate(0, 0, -14))}, "startdato": {domain.FormatDate(start)},
 		"betalingskommune": {b.kommune}, "handling": {"opret"}}
 	return nil
 }
@@ -584,7 +584,7 @@ func (b *bench) measureAll(ctx context.Context) error {
 		for k, v := range b.opret {
 			f[k] = v
 		}
-		f.Set("cpr", rules.FormatCPR(made[seq-1]))
+		f.Set("cpr", domain.FormatCPR(made[seq-1]))
 		err := b.clients[w].do("POST", "/sager/ny", f, false, 303)
 		return err
 	})

@@ -1,4 +1,4 @@
-package rules_test
+package domain_test
 
 import (
 	"errors"
@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 func cph(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, rules.Copenhagen)
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, domain.Copenhagen)
 	if err != nil {
 		panic(err)
 	}
@@ -26,7 +26,7 @@ func TestI7_NaestePeriode(t *testing.T) {
 		{"2026M12", "2026M10", "2027M01"}, // I7 over the new year
 		{"2026M08", "2026M11", "2026M09"}, // I7 delivered before its first (data from before 00026): the month after
 	} {
-		if got := rules.NaestePeriode(tc.senest, tc.foerste); got != tc.want {
+		if got := domain.NaestePeriode(tc.senest, tc.foerste); got != tc.want {
 			t.Errorf("NaestePeriode(%q, %q) = %s, want %s", tc.senest, tc.foerste, got, tc.want)
 		}
 	}
@@ -50,14 +50,14 @@ func TestI7_TjekPeriode(t *testing.T) {
 		{name: "I7 a future month", periode: "2999M01", naeste: "2026M11", ikkeAfsluttet: true, msg: "ikke afsluttet"},
 		{name: "I7 next is the current month", periode: "2026M12", naeste: "2026M12", ikkeAfsluttet: true, msg: "ikke afsluttet"},
 	} {
-		err := rules.TjekPeriode(tc.periode, tc.naeste, now)
+		err := domain.TjekPeriode(tc.periode, tc.naeste, now)
 		if tc.ok {
 			if err != nil {
 				t.Errorf("%s: %v", tc.name, err)
 			}
 			continue
 		}
-		var fejl *rules.PeriodeFejl
+		var fejl *domain.PeriodeFejl
 		if !errors.As(err, &fejl) {
 			t.Errorf("%s: %v, want a *PeriodeFejl", tc.name, err)
 			continue
@@ -74,10 +74,10 @@ func TestI7_TjekPeriode(t *testing.T) {
 // I9: a periode is due at the run of the 14th at 02:00 after it, late Indhentningsfrist later.
 func TestI9_ForfaldenPeriode(t *testing.T) {
 	t.Parallel()
-	if got, want := rules.Frist("2026M11"), cph("2026-12-14 02:00"); !got.Equal(want) {
+	if got, want := domain.Frist("2026M11"), cph("2026-12-14 02:00"); !got.Equal(want) {
 		t.Errorf("Frist(2026M11) = %s, want %s", got, want)
 	}
-	if got, want := rules.Frist("2026M12"), cph("2027-01-14 02:00"); !got.Equal(want) {
+	if got, want := domain.Frist("2026M12"), cph("2027-01-14 02:00"); !got.Equal(want) {
 		t.Errorf("Frist(2026M12) = %s, want %s", got, want)
 	}
 	for _, tc := range []struct{ now, want string }{
@@ -89,7 +89,7 @@ func TestI9_ForfaldenPeriode(t *testing.T) {
 		{"2027-01-01 00:00", "2026M11"},
 		{"2027-01-14 04:00", "2026M12"},
 	} {
-		if got := rules.ForfaldenPeriode(cph(tc.now)); got != tc.want {
+		if got := domain.ForfaldenPeriode(cph(tc.now)); got != tc.want {
 			t.Errorf("ForfaldenPeriode(%s) = %s, want %s", tc.now, got, tc.want)
 		}
 	}
@@ -102,7 +102,7 @@ func TestI9_ForfaldenPeriode(t *testing.T) {
 		{"2026M10", "2026-12-07 16:00", true},  // I9 a month behind
 		{"2026M12", "2026-12-14 05:00", false}, // I9 delivered up to date
 	} {
-		if got := rules.Forsinket(tc.naeste, cph(tc.now)); got != tc.want {
+		if got := domain.Forsinket(tc.naeste, cph(tc.now)); got != tc.want {
 			t.Errorf("Forsinket(%s, %s) = %v, want %v", tc.naeste, tc.now, got, tc.want)
 		}
 	}
@@ -117,11 +117,11 @@ func TestI7_Periode(t *testing.T) {
 	}{
 		{"2026M11", 1, "2026M12"}, {"2026M12", 1, "2027M01"}, {"2027M01", -1, "2026M12"}, {"2026M11", -12, "2025M11"},
 	} {
-		if got := rules.PeriodeAdd(tc.p, tc.n); got != tc.want {
+		if got := domain.PeriodeAdd(tc.p, tc.n); got != tc.want {
 			t.Errorf("PeriodeAdd(%s, %d) = %s, want %s", tc.p, tc.n, got, tc.want)
 		}
 	}
-	if got := rules.PeriodeOf(time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC)); got != "2026M12" {
+	if got := domain.PeriodeOf(time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC)); got != "2026M12" {
 		t.Errorf("PeriodeOf(2026-11-30 23:30 UTC) = %s, want 2026M12 (Copenhagen)", got)
 	}
 }
@@ -138,7 +138,7 @@ func TestI7_TjekForstePeriode(t *testing.T) {
 		{"2013M06", "Første periode kan tidligst være 2013M07"},
 		{"2028M01", "Første periode kan senest være 2027M12, et år frem."},
 	} {
-		got := rules.TjekForstePeriode(tc.p, now)
+		got := domain.TjekForstePeriode(tc.p, now)
 		if (tc.msg == "") != (got == "") || !strings.Contains(got, tc.msg) {
 			t.Errorf("TjekForstePeriode(%q) = %q, want %q", tc.p, got, tc.msg)
 		}

@@ -1,4 +1,4 @@
-package rules
+package domain
 
 // Errors maps a form field name (one of the Field constants) to a Danish message to show
 // next to the field. A field keeps its first message. Make it with Errors{}; the zero value

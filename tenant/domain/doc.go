@@ -1,4 +1,4 @@
-// Package rules holds the rules of DOMAIN.md for sager (S), ydelser (Y), DST's code lists
+// Package domain holds the rules of DOMAIN.md for sager (S), ydelser (Y), DST's code lists
 // and the delivery's periodes (I7, I9) as small pure functions: no SQL, no HTTP, the code lists come in as a
 // codes.Snapshot and "today" as an argument. Handlers call them before they write, and show
 // the returned Danish messages next to the form fields (Y7: nothing typed is lost when
@@ -23,4 +23,4 @@
 //	           request by the app before its handlers
 //	periode.go the periodes of the delivery: which is a kommune's next and which may be
 //	           delivered now (I7), when one is due and when late (I1, I9)
-package rules
+package domain

@@ -1,11 +1,11 @@
-package rules_test
+package domain_test
 
 import (
 	"testing"
 	"time"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 func ydelse(id int64, code, start, slut string) tenant.Ydelse {
@@ -52,7 +52,7 @@ func TestY6_CheckOphold(t *testing.T) {
 		{name: "Y6 unknown codes are not stays", y: ydelse(0, "9.9", "2024-06-01", ""), others: []tenant.Ydelse{closed}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			msg, ok := rules.CheckOphold(tc.y, tc.others, c)
+			msg, ok := domain.CheckOphold(tc.y, tc.others, c)
 			if msg != tc.msg || ok != (tc.msg == "") {
 				t.Errorf("CheckOphold = %q, %v; want %q", msg, ok, tc.msg)
 			}
@@ -60,10 +60,10 @@ func TestY6_CheckOphold(t *testing.T) {
 	}
 	// Dates from another location count by their calendar date.
 	y := tenant.Ydelse{Indsatskode: "1.8.2", Startdato: time.Date(2024, 12, 31, 0, 0, 0, 0, time.FixedZone("CET", 3600))}
-	if msg, ok := rules.CheckOphold(y, []tenant.Ydelse{closed}, c); !ok {
+	if msg, ok := domain.CheckOphold(y, []tenant.Ydelse{closed}, c); !ok {
 		t.Errorf("CET start on the last day: %s", msg)
 	}
-	if _, ok := rules.CheckOphold(ydelse(0, "1.8.2", "2024-06-01", ""), []tenant.Ydelse{closed}, nil); !ok {
+	if _, ok := domain.CheckOphold(ydelse(0, "1.8.2", "2024-06-01", ""), []tenant.Ydelse{closed}, nil); !ok {
 		t.Error("nil snapshot: no stays known")
 	}
 }
@@ -78,17 +78,17 @@ func TestY6_Y4CopiesAreOneStay(t *testing.T) {
 	first.TilbudsUUID, first.YdelsesUUID = "498fe92c-d7f7-41cd-9404-5b38fe113be0", "5af56051-8413-4115-aaa2-83a0767e1137"
 	copy := first
 	copy.ID, copy.YdelsesUUID = 0, "35b593cf-724f-4058-9f31-fe1b3e8df124"
-	if msg, ok := rules.CheckOphold(copy, []tenant.Ydelse{first}, c); !ok {
+	if msg, ok := domain.CheckOphold(copy, []tenant.Ydelse{first}, c); !ok {
 		t.Errorf("Y4 copy refused as an overlapping stay: %s", msg)
 	}
 	elsewhere := copy
 	elsewhere.PNummer = "9000000102"
-	if _, ok := rules.CheckOphold(elsewhere, []tenant.Ydelse{first}, c); ok {
+	if _, ok := domain.CheckOphold(elsewhere, []tenant.Ydelse{first}, c); ok {
 		t.Error("a stay at another place in the same period was accepted")
 	}
 	same := first
 	same.ID = 0
-	if _, ok := rules.CheckOphold(same, []tenant.Ydelse{first}, c); ok {
+	if _, ok := domain.CheckOphold(same, []tenant.Ydelse{first}, c); ok {
 		t.Error("the same stay with the same Ydelses-UUID twice was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package rules
+package domain
 
 // FieldInfo is a field of the sag and ydelse forms: its name (Field*, the HTML name and id),
 // its Danish label as the forms and their error summary show it, and the rule of DOMAIN.md

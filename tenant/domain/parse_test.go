@@ -1,11 +1,11 @@
-package rules_test
+package domain_test
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 const (
@@ -69,18 +69,18 @@ func TestS5_ParseCPR(t *testing.T) {
 		{name: "S5 non-ASCII digits", in: "١٥٠٣٦٢١٢٣٥", msg: msgCPRFormat},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := rules.ParseCPR(c.in)
+			got, err := domain.ParseCPR(c.in)
 			if got != c.want || errText(err) != c.msg {
 				t.Fatalf("ParseCPR(%q) = %q, %q; want %q, %q", c.in, got, errText(err), c.want, c.msg)
 			}
-			born, err := rules.CPRBirthDate(c.in)
+			born, err := domain.CPRBirthDate(c.in)
 			if errText(err) != c.msg {
 				t.Errorf("CPRBirthDate error %q, want %q", errText(err), c.msg)
 			}
 			if c.msg != "" {
 				return
 			}
-			if rules.PassesMod11(got) {
+			if domain.PassesMod11(got) {
 				t.Errorf("%s passes modulus 11: not demo-safe", got)
 			}
 			if !born.Equal(day(c.born)) {
@@ -93,7 +93,7 @@ func TestS5_ParseCPR(t *testing.T) {
 func TestS5_FormatCPR(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"1503621235": "150362-1235", "150362-1235": "150362-1235", "abc": "abc", "": ""} {
-		if got := rules.FormatCPR(in); got != want {
+		if got := domain.FormatCPR(in); got != want {
 			t.Errorf("FormatCPR(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -119,7 +119,7 @@ func TestS8_CPRPrefix(t *testing.T) {
 		{"1503%", "", false},
 		{"15_03", "", false},
 	} {
-		got, ok := rules.CPRPrefix(c.in)
+		got, ok := domain.CPRPrefix(c.in)
 		if got != c.want || ok != c.ok {
 			t.Errorf("CPRPrefix(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
 		}
@@ -159,7 +159,7 @@ func TestParseDate(t *testing.T) {
 		{in: "31-12-1899", msg: msgDateRange},
 		{in: "01-01-2100", msg: msgDateRange},
 	} {
-		got, err := rules.ParseDate(c.in)
+		got, err := domain.ParseDate(c.in)
 		if errText(err) != c.msg {
 			t.Errorf("ParseDate(%q) error %q, want %q", c.in, errText(err), c.msg)
 			continue
@@ -168,7 +168,7 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) = %v, want %s UTC", c.in, got, c.want)
 		}
 	}
-	if got := rules.FormatDate(day("2025-03-05")); got != "05-03-2025" {
+	if got := domain.FormatDate(day("2025-03-05")); got != "05-03-2025" {
 		t.Errorf("FormatDate = %q", got)
 	}
 }
@@ -185,7 +185,7 @@ func TestY5_ParsePNummer(t *testing.T) {
 		{in: "9000-000101", msg: msgPNummer},
 		{in: "", msg: msgPNummer},
 	} {
-		got, err := rules.ParsePNummer(c.in)
+		got, err := domain.ParsePNummer(c.in)
 		if got != c.want || errText(err) != c.msg {
 			t.Errorf("ParsePNummer(%q) = %q, %q; want %q, %q", c.in, got, errText(err), c.want, c.msg)
 		}
@@ -207,7 +207,7 @@ func TestY4_ParseUUID(t *testing.T) {
 		{in: "498fe92cd-7f7-41cd-9404-5b38fe113be0", msg: msgUUID},
 		{in: "", msg: msgUUID},
 	} {
-		got, err := rules.ParseUUID(c.in)
+		got, err := domain.ParseUUID(c.in)
 		if got != c.want || errText(err) != c.msg {
 			t.Errorf("ParseUUID(%q) = %q, %q; want %q, %q", c.in, got, errText(err), c.want, c.msg)
 		}
@@ -221,7 +221,7 @@ func FuzzParseCPR(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		cpr, err := rules.ParseCPR(s)
+		cpr, err := domain.ParseCPR(s)
 		if err != nil {
 			if cpr != "" {
 				t.Fatalf("error %v with result %q", err, cpr)
@@ -231,19 +231,19 @@ func FuzzParseCPR(f *testing.F) {
 		if len(cpr) != 10 || strings.Trim(cpr, "0123456789") != "" {
 			t.Fatalf("ParseCPR(%q) = %q, not 10 digits", s, cpr)
 		}
-		for _, again := range []string{cpr, rules.FormatCPR(cpr)} {
-			if got, err := rules.ParseCPR(again); got != cpr || err != nil {
+		for _, again := range []string{cpr, domain.FormatCPR(cpr)} {
+			if got, err := domain.ParseCPR(again); got != cpr || err != nil {
 				t.Fatalf("ParseCPR(%q) = %q, %v; want %q", again, got, err, cpr)
 			}
 		}
-		born, err := rules.CPRBirthDate(cpr)
+		born, err := domain.CPRBirthDate(cpr)
 		if err != nil {
 			t.Fatalf("CPRBirthDate(%q): %v", cpr, err)
 		}
 		if born.Format("020106") != cpr[:6] {
 			t.Fatalf("CPRBirthDate(%q) = %v", cpr, born)
 		}
-		if p, ok := rules.CPRPrefix(s); !ok || p != cpr {
+		if p, ok := domain.CPRPrefix(s); !ok || p != cpr {
 			t.Fatalf("CPRPrefix(%q) = %q, %v; want the number", s, p, ok)
 		}
 	})
@@ -255,7 +255,7 @@ func FuzzParseDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := rules.ParseDate(s)
+		d, err := domain.ParseDate(s)
 		if err != nil {
 			return
 		}
@@ -265,8 +265,8 @@ func FuzzParseDate(f *testing.F) {
 		if d.Year() < 1900 || d.Year() > 2099 {
 			t.Fatalf("ParseDate(%q) = %v, outside 1900–2099", s, d)
 		}
-		for _, again := range []string{rules.FormatDate(d), d.Format(time.DateOnly)} {
-			if got, err := rules.ParseDate(again); err != nil || !got.Equal(d) {
+		for _, again := range []string{domain.FormatDate(d), d.Format(time.DateOnly)} {
+			if got, err := domain.ParseDate(again); err != nil || !got.Equal(d) {
 				t.Fatalf("ParseDate(%q) = %v, %v; want %v", again, got, err, d)
 			}
 		}
@@ -278,14 +278,14 @@ func FuzzParsePNummer(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		p, err := rules.ParsePNummer(s)
+		p, err := domain.ParsePNummer(s)
 		if err != nil {
 			return
 		}
 		if len(p) != 10 || strings.Trim(p, "0123456789") != "" {
 			t.Fatalf("ParsePNummer(%q) = %q", s, p)
 		}
-		if again, err := rules.ParsePNummer(p); again != p || err != nil {
+		if again, err := domain.ParsePNummer(p); again != p || err != nil {
 			t.Fatalf("ParsePNummer(%q) = %q, %v", p, again, err)
 		}
 	})
@@ -298,7 +298,7 @@ func FuzzParseUUID(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		u, err := rules.ParseUUID(s)
+		u, err := domain.ParseUUID(s)
 		if err != nil {
 			return
 		}
@@ -306,7 +306,7 @@ func FuzzParseUUID(f *testing.F) {
 			t.Fatalf("ParseUUID(%q) = %q", s, u)
 		}
 		for _, again := range []string{u, strings.ToUpper(u)} {
-			if got, err := rules.ParseUUID(again); got != u || err != nil {
+			if got, err := domain.ParseUUID(again); got != u || err != nil {
 				t.Fatalf("ParseUUID(%q) = %q, %v; want %q", again, got, err, u)
 			}
 		}
@@ -316,7 +316,7 @@ func FuzzParseUUID(f *testing.F) {
 // TestPassesMod11: 070761-4285, the textbook example, passes; its neighbour does not; a
 // []byte is checked as its string.
 func TestPassesMod11(t *testing.T) {
-	if !rules.PassesMod11("0707614285") || rules.PassesMod11("0707614286") || !rules.PassesMod11([]byte("0707614285")) {
+	if !domain.PassesMod11("0707614285") || domain.PassesMod11("0707614286") || !domain.PassesMod11([]byte("0707614285")) {
 		t.Error("modulus 11 of 0707614285 (passes) and 0707614286 (fails) wrong")
 	}
 }

@@ -1,11 +1,11 @@
-package rules_test
+package domain_test
 
 import (
 	"strings"
 	"testing"
 	"unicode/utf8"
 
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // TestStorableText (issue 14 #6): what PostgreSQL and the XML delivery cannot hold is
@@ -31,11 +31,11 @@ func TestStorableText(t *testing.T) {
 		{"a\uFFFFb", false},
 		{"a\uFFFDb", true}, // the replacement character itself is a character
 	} {
-		if got := rules.StorableText(tc.in); got != tc.want {
+		if got := domain.StorableText(tc.in); got != tc.want {
 			t.Errorf("StorableText(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
-	if got := rules.StorableOnly("Bo\x00 Te\xffk\x0bnik\r\n"); got != "Bo Teknik\r\n" {
+	if got := domain.StorableOnly("Bo\x00 Te\xffk\x0bnik\r\n"); got != "Bo Teknik\r\n" {
 		t.Errorf("StorableOnly = %q", got)
 	}
 }
@@ -47,10 +47,10 @@ func FuzzStorableText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if clean := rules.StorableOnly(s); !rules.StorableText(clean) || (clean == s) != rules.StorableText(s) {
+		if clean := domain.StorableOnly(s); !domain.StorableText(clean) || (clean == s) != domain.StorableText(s) {
 			t.Fatalf("StorableOnly(%q) = %q", s, clean)
 		}
-		if !rules.StorableText(s) {
+		if !domain.StorableText(s) {
 			return
 		}
 		if !utf8.ValidString(s) {

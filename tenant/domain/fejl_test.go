@@ -1,11 +1,11 @@
-package rules_test
+package domain_test
 
 import (
 	"testing"
 	"time"
 
 	"indberet/tenant"
-	"indberet/tenant/rules"
+	"indberet/tenant/domain"
 )
 
 // TestSagFejl: a stored sag with a bad CPR number and two overlapping stays gives the rules
@@ -21,7 +21,7 @@ func TestSagFejl(t *testing.T) {
 		return y
 	}
 	a, b := stay(1, "2024-01-01"), stay(2, "2024-06-01")
-	got := rules.SagFejl(tenant.Sag{CPR: "3213801234", Navn: "N"}, []tenant.Ydelse{a, b}, c, "101", today)
+	got := domain.SagFejl(tenant.Sag{CPR: "3213801234", Navn: "N"}, []tenant.Ydelse{a, b}, c, "101", today)
 	want := map[string]bool{}
 	for _, f := range got {
 		id := int64(0)
@@ -41,7 +41,7 @@ func TestSagFejl(t *testing.T) {
 	if len(got) == 0 || got[0].Ydelse != nil || got[0].Regel != "S5" {
 		t.Errorf("the sag's own rule first: %+v", got)
 	}
-	if f := rules.SagFejl(tenant.Sag{CPR: "0502801234", Navn: "N"}, nil, c, "101", today); len(f) != 0 {
+	if f := domain.SagFejl(tenant.Sag{CPR: "0502801234", Navn: "N"}, nil, c, "101", today); len(f) != 0 {
 		t.Errorf("a sound sag: %+v", f)
 	}
 }
