@@ -320,7 +320,7 @@ func TestDemoRefusesOtherDatabases(t *testing.T) {
 	defer db.Close()
 	// Sager in Odense, which is not a demo kommune.
 	err = db.InScope(ctx, tenant.Scope{Kommune: "461", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
-		_, err := tx.InsertSag(ctx, tenant.Sag{CPR: "0203041234", Navn: "Rigtig Borger"})
+		_, err := tx.InsertSag(ctx, domain.Sag{CPR: "0203041234", Navn: "Rigtig Borger"})
 		return err
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 	"indberet/tenant/testdb"
 	"indberet/views"
@@ -227,7 +228,7 @@ func (b *bundle) newAttackFixture() attackFixture {
 	for _, c := range []citizen{hemmelig, fremmed} {
 		var ids kommuneIDs
 		b.in(c.kommune, func(ctx context.Context, tx *tenant.Tx) (err error) {
-			if ids.sag, err = tx.InsertSag(ctx, tenant.Sag{CPR: c.cpr, Navn: c.navn, Bemaerkninger: "Hemmeligt for andre"}); err != nil {
+			if ids.sag, err = tx.InsertSag(ctx, domain.Sag{CPR: c.cpr, Navn: c.navn, Bemaerkninger: "Hemmeligt for andre"}); err != nil {
 				return err
 			}
 			y := opretYdelse(c.kommune)
@@ -259,9 +260,9 @@ func (b *bundle) newAttackFixture() attackFixture {
 }
 
 // opretYdelse is the ydelse of opretForm as the store takes it.
-func opretYdelse(kommune string) tenant.Ydelse {
-	return tenant.Ydelse{Indsatskode: "1.3", Startdato: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Betalingskommune: kommune,
-		Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}}
+func opretYdelse(kommune string) domain.Ydelse {
+	return domain.Ydelse{Indsatskode: "1.3", Startdato: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Betalingskommune: kommune,
+		Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}}
 }
 
 // ids is the data a user's requests name: their kommune's, or for users of every kommune the

@@ -13,14 +13,14 @@ import (
 // waste). DST staff change them through their screens; a change is seen within codesTTL.
 type codeCache struct {
 	mu   sync.Mutex
-	snap *codes.Snapshot
+	snap *domain.Snapshot
 	at   time.Time
 }
 
 const codesTTL = 30 * time.Second
 
 // codes returns the current code lists.
-func (a *App) codes(ctx context.Context) (*codes.Snapshot, error) {
+func (a *App) codes(ctx context.Context) (*domain.Snapshot, error) {
 	a.codeCache.mu.Lock()
 	defer a.codeCache.mu.Unlock()
 	if a.codeCache.snap != nil && time.Since(a.codeCache.at) < codesTTL {

@@ -22,8 +22,8 @@ import (
 // use it at once (other processes within codesTTL).
 
 // kodeliste is the list of the route's :kodeliste, or a 404.
-func kodeliste(c *fiber.Ctx) (codes.Liste, error) {
-	l, ok := codes.ListeByKey(c.Params("kodeliste"))
+func kodeliste(c *fiber.Ctx) (domain.Liste, error) {
+	l, ok := domain.ListeByKey(c.Params("kodeliste"))
 	if !ok {
 		return l, fiber.ErrNotFound
 	}
@@ -33,7 +33,7 @@ func kodeliste(c *fiber.Ctx) (codes.Liste, error) {
 // kodelister is GET /koder.
 func (a *App) kodelister(c *fiber.Ctx) error {
 	var k views.Kodelister
-	for _, l := range codes.Lister {
+	for _, l := range domain.Lister {
 		k.Lister = append(k.Lister, views.HomeLink{Href: views.KodelistePath(l.Key), Label: l.Title})
 	}
 	return a.render(c, fiber.StatusOK, views.KodelisterPage(a.page(c, "Kodelister"), k))
@@ -45,7 +45,7 @@ func (a *App) kodelisteSide(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var ks []codes.Kode
+	var ks []domain.Kode
 	if err := a.inScope(c, func(tx *tenant.Tx) (err error) { ks, err = codes.Koder(c.UserContext(), tx, l); return }); err != nil {
 		return err
 	}
@@ -61,11 +61,11 @@ func (a *App) kodelisteSide(c *fiber.Ctx) error {
 
 // attributeHeadings are the headings of the list's own attributes, in the order of
 // attributes.
-func attributeHeadings(l codes.Liste) []string {
+func attributeHeadings(l domain.Liste) []string {
 	switch {
-	case l.Kind == codes.KindIndsats:
+	case l.Kind == domain.KindIndsats:
 		return []string{"Paragraf", "FFB", "P-nummer og Afdelings-UUID", "Ophold", "Varighed"}
-	case l.Kind == codes.KindMaalgruppe:
+	case l.Kind == domain.KindMaalgruppe:
 		return []string{"Kan være primær"}
 	case l.HasParentPath():
 		return []string{"Laveste niveau"}
@@ -74,12 +74,12 @@ func attributeHeadings(l codes.Liste) []string {
 }
 
 // attributes are the values of the list's own attributes of k, as the screens show them.
-func attributes(l codes.Liste, k codes.Kode) []string {
+func attributes(l domain.Liste, k domain.Kode) []string {
 	switch {
-	case l.Kind == codes.KindIndsats:
+	case l.Kind == domain.KindIndsats:
 		return []string{k.Paragraph, jaNej(k.FFB), optionLabel(views.TilbudsstedValg, k.RequiresTilbudssted),
 			jaNej(k.Residential), optionLabel(views.VarighedValg, k.VarighedDefault)}
-	case l.Kind == codes.KindMaalgruppe:
+	case l.Kind == domain.KindMaalgruppe:
 		return []string{jaNej(k.PrimaryAllowed)}
 	case l.HasParentPath():
 		if k.Leaf == nil {
@@ -150,15 +150,15 @@ func (a *App) opretKode(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusUnprocessableEntity, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, in, errs)))
 }
 
-func nyKodeView(l codes.Liste, in domain.KodeInput, errs domain.Errors) views.NyKode {
+func nyKodeView(l domain.Liste, in domain.KodeInput, errs domain.Errors) views.NyKode {
 	values := map[string]string{domain.FieldKode: in.Kode, domain.FieldTekst: in.Tekst, domain.FieldParagraf: in.Paragraf,
 		domain.FieldKilde: in.Kilde, domain.FieldFFB: in.FFB, domain.FieldTilbudssted: in.Tilbudssted, domain.FieldOphold: in.Ophold,
 		domain.FieldVarighedStd: in.Varighed, domain.FieldPrimaerTilladt: in.PrimaerTilladt, domain.FieldOverordnet: in.Overordnet,
 		domain.FieldSti: in.Sti, domain.FieldLavesteNiveau: in.LavesteNiveau, domain.FieldGyldigFra: in.GyldigFra,
 		domain.FieldUdgaarFra: in.UdgaarFra}
 	f := views.NyKode{Liste: l.Title, Action: views.NyKodePath(l.Key), Tilbage: views.KodelistePath(l.Key),
-		Indsats: l.Kind == codes.KindIndsats, Maalgruppe: l.Kind == codes.KindMaalgruppe,
-		Overordnet: l.Kind == codes.KindMaalgruppe && l.UUIDs(), Sti: l.HasParentPath(), UUID: l.UUIDs(),
+		Indsats: l.Kind == domain.KindIndsats, Maalgruppe: l.Kind == domain.KindMaalgruppe,
+		Overordnet: l.Kind == domain.KindMaalgruppe && l.UUIDs(), Sti: l.HasParentPath(), UUID: l.UUIDs(),
 		Felter: map[string]views.KodeFelt{}}
 	for name, v := range values {
 		f.Felter[name] = views.KodeFelt{Value: v, Fejl: errs[name]}
@@ -167,12 +167,12 @@ func nyKodeView(l codes.Liste, in domain.KodeInput, errs domain.Errors) views.Ny
 }
 
 // kodeTarget is the route's code in its list, with its use, or a 404.
-func (a *App) kodeTarget(c *fiber.Ctx) (codes.Liste, codes.Kode, error) {
+func (a *App) kodeTarget(c *fiber.Ctx) (domain.Liste, domain.Kode, error) {
 	l, err := kodeliste(c)
 	if err != nil {
-		return l, codes.Kode{}, err
+		return l, domain.Kode{}, err
 	}
-	var k codes.Kode
+	var k domain.Kode
 	err = a.inScope(c, func(tx *tenant.Tx) (err error) {
 		k, err = codes.KodeByCode(c.UserContext(), tx, l, c.Params("kode"))
 		return err
@@ -190,7 +190,7 @@ func (a *App) kodeSide(c *fiber.Ctx) error {
 }
 
 // kodeView is a code's page with the stored texts and retire date.
-func kodeView(l codes.Liste, k codes.Kode) views.KodeSide {
+func kodeView(l domain.Liste, k domain.Kode) views.KodeSide {
 	v := views.KodeSide{Liste: l.Title, ListeURL: views.KodelistePath(l.Key), URL: views.KodePath(l.Key, k.Code), Kode: k.Code,
 		Tekst: views.KodeFelt{Value: k.Name}, Paragraf: views.KodeFelt{Value: k.Paragraph}, Kilde: views.KodeFelt{Value: k.Source},
 		MedParagraf: l.HasParagraph(), UdgaarFra: views.KodeFelt{Value: domain.FormatOptDate(k.UdgaarFra())}, Udgaaet: k.ValidTo != nil}
@@ -315,7 +315,7 @@ func (a *App) sletKodeForm(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, views.ConfirmDeletePage(a.page(c, "Slet kode"), sletKodeView(l, k)))
 }
 
-func sletKodeView(l codes.Liste, k codes.Kode) views.ConfirmDelete {
+func sletKodeView(l domain.Liste, k domain.Kode) views.ConfirmDelete {
 	v := kodeView(l, k)
 	f := views.ConfirmDelete{Heading: "Slet kode", CancelTo: v.URL, Instead: v.SletIkke}
 	if k.Deletable() {

@@ -253,7 +253,7 @@ func TestRetire13From2016(t *testing.T) {
 	// A kommune ends one of its 1.3 ydelser starting after the date: saved.
 	c := b.client()
 	c.login("indberetter.101@demo.invalid")
-	var y tenant.Ydelse
+	var y domain.Ydelse
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
 		var id int64
 		if err := tx.PgxTx().QueryRow(ctx, `SELECT id FROM ydelser WHERE indsatskode = '1.3' AND startdato >= '2016-01-01'

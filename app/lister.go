@@ -13,7 +13,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/codes"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -257,7 +257,7 @@ func (a *App) kommuneOptionsOf(koder []string, first ...views.Option) []views.Op
 // listeRow is a row as the table shows it. Edit and delete links are there only for a user
 // who may write in Egne IDEP, and delete only while nothing of the row is delivered (S7, Y8);
 // anyone else gets a link to the read-only view of the sag (of DST's kommune).
-func listeRow(r tenant.ListRow, snap *codes.Snapshot, canWrite bool, kommune string) views.ListeRow {
+func listeRow(r tenant.ListRow, snap *domain.Snapshot, canWrite bool, kommune string) views.ListeRow {
 	row := views.ListeRow{CPR: r.CPR, Navn: r.Navn, AntalYdelser: r.AntalYdelser, Afsluttet: r.Afsluttet}
 	if r.IndberettetAt != nil {
 		row.Indberettet = views.DateDK(r.IndberettetAt.In(copenhagen))

@@ -15,6 +15,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/demo"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
@@ -37,12 +38,12 @@ func (b *bundle) listeFixture() listeFixture {
 	var f listeFixture
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: "751"}, func(tx *tenant.Tx) error {
 		add := func(cpr, navn, kilde string, slut *time.Time) (int64, int64) {
-			id, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr, Navn: navn, Kilde: kilde})
+			id, err := tx.InsertSag(ctx, domain.Sag{CPR: cpr, Navn: navn, Kilde: kilde})
 			if err != nil {
 				b.t.Fatal(err)
 			}
-			yid, err := tx.InsertYdelse(ctx, tenant.Ydelse{SagID: id, Indsatskode: "1.3", Startdato: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC),
-				Slutdato: slut, Betalingskommune: "751", Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}})
+			yid, err := tx.InsertYdelse(ctx, domain.Ydelse{SagID: id, Indsatskode: "1.3", Startdato: time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC),
+				Slutdato: slut, Betalingskommune: "751", Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}})
 			if err != nil {
 				b.t.Fatal(err)
 			}
@@ -630,12 +631,12 @@ func TestListePagination(t *testing.T) {
 		for i := range 120 {
 			cpr := fmt.Sprintf("%02d%02d71%04d", 1+(i*11)%28, 1+i%12, 2000+i)
 			all = append(all, cpr[:6]+"-"+cpr[6:])
-			id, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr, Navn: fmt.Sprint("Borger ", i)})
+			id, err := tx.InsertSag(ctx, domain.Sag{CPR: cpr, Navn: fmt.Sprint("Borger ", i)})
 			if err != nil {
 				return err
 			}
-			if _, err := tx.InsertYdelse(ctx, tenant.Ydelse{SagID: id, Indsatskode: "1.3", Startdato: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
-				Betalingskommune: "751", Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}); err != nil {
+			if _, err := tx.InsertYdelse(ctx, domain.Ydelse{SagID: id, Indsatskode: "1.3", Startdato: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
+				Betalingskommune: "751", Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}); err != nil {
 				return err
 			}
 		}

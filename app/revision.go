@@ -327,8 +327,8 @@ func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []stri
 		Bruger: r.UserEmail, IP: r.IP, Handling: auditActionLabel(r.Action), Ting: ting, Felter: felter, Skjult: r.Skjult}, cprs
 }
 
-// auditFormFields are the JSON fields of the audit records (the Go field names of tenant.Sag
-// and tenant.Ydelse) that are fields of the forms: their labels and order are the forms'
+// auditFormFields are the JSON fields of the audit records (the Go field names of domain.Sag
+// and domain.Ydelse) that are fields of the forms: their labels and order are the forms'
 // (domain.Fields).
 var auditFormFields = map[string]string{
 	"CPR": domain.FieldCPR, "Navn": domain.FieldNavn, "Funktionsvurdering": domain.FieldFunktionsvurdering,

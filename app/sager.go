@@ -10,7 +10,6 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 	"indberet/views"
 )
@@ -36,7 +35,7 @@ func ydelseURL(id int64, suffix string) string {
 type target struct {
 	ctx  context.Context
 	id   int64
-	snap *codes.Snapshot
+	snap *domain.Snapshot
 }
 
 func (a *App) target(c *fiber.Ctx) (target, error) {
@@ -68,7 +67,7 @@ func (a *App) inScope(c *fiber.Ctx, fn func(tx *tenant.Tx) error) error {
 	return err
 }
 
-func (a *App) opretForm(snap *codes.Snapshot, kommune string) views.OpretSag {
+func (a *App) opretForm(snap *domain.Snapshot, kommune string) views.OpretSag {
 	in := domain.YdelseInput{Betalingskommune: kommune, Varighed: "periode", Bevillingsdato: domain.FormatDate(a.today())}
 	return views.OpretSag{
 		Sag:      views.SagForm{Funktionsvurde: views.FunktionsvurderingOptions()},
@@ -165,7 +164,7 @@ func (a *App) opretSag(c *fiber.Ctx) error {
 }
 
 // sagHeader is the sag as the forms show it above the fields.
-func (a *App) sagHeader(s tenant.Sag) views.SagHeader {
+func (a *App) sagHeader(s domain.Sag) views.SagHeader {
 	h := views.SagHeader{ID: s.ID, CPR: domain.FormatCPR(s.CPR), Navn: s.Navn, ListeURL: egneListe,
 		Status: domain.SagStatus([]*time.Time{s.SlutdatoMax}, a.today()).Label()}
 	if s.IndberettetAt != nil {
@@ -212,7 +211,7 @@ func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status
 	return a.render(c, status, views.RedigerSagPage(a.page(c, "Redigér sag"), f))
 }
 
-func (a *App) redigerSagView(c *fiber.Ctx, snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) views.RedigerSag {
+func (a *App) redigerSagView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, ydelser []domain.Ydelse) views.RedigerSag {
 	today := a.today()
 	f := views.RedigerSag{
 		Sag: a.sagHeader(s), Version: s.Version, CanWrite: a.can(c, access.SagWrite),
@@ -317,7 +316,7 @@ func (a *App) sletSagPage(c *fiber.Ctx, status int) error {
 	return a.render(c, status, views.ConfirmDeletePage(a.page(c, "Slet sag"), f))
 }
 
-func sagDeleteView(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) views.ConfirmDelete {
+func sagDeleteView(snap *domain.Snapshot, s domain.Sag, ydelser []domain.Ydelse) views.ConfirmDelete {
 	delivered := 0
 	f := views.ConfirmDelete{Heading: "Slet sag", CancelTo: sagURL(s.ID, "/rediger")}
 	for _, y := range ydelser {

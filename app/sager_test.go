@@ -11,6 +11,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/demo"
+	"indberet/tenant/domain"
 )
 
 // Codes of the code lists used below (tenant/codes/data).
@@ -34,10 +35,10 @@ func (b *bundle) in(kommune string, fn func(ctx context.Context, tx *tenant.Tx) 
 	}
 }
 
-func (b *bundle) sagByCPR(kommune, cpr string) (tenant.Sag, []tenant.Ydelse, bool) {
+func (b *bundle) sagByCPR(kommune, cpr string) (domain.Sag, []domain.Ydelse, bool) {
 	b.t.Helper()
-	var s tenant.Sag
-	var ys []tenant.Ydelse
+	var s domain.Sag
+	var ys []domain.Ydelse
 	found := true
 	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error {
 		id, err := tx.SagIDByCPR(ctx, cpr)

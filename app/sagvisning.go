@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/tenant"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 	"indberet/views"
 )
@@ -51,7 +50,7 @@ func (a *App) visSag(c *fiber.Ctx) error {
 
 // sagVisning is the sag and its ydelser as the read-only view shows them, with the labels of
 // the forms (domain.Fields) and dates DD-MM-YYYY.
-func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Ydelse) views.SagVisning {
+func (a *App) sagVisning(snap *domain.Snapshot, s domain.Sag, ydelser []domain.Ydelse) views.SagVisning {
 	today := a.today()
 	fv := s.Funktionsvurdering
 	if t := domain.FunktionsvurderingText(fv); t != "" {
@@ -82,7 +81,7 @@ func (a *App) sagVisning(snap *codes.Snapshot, s tenant.Sag, ydelser []tenant.Yd
 }
 
 // ydelseFelter are the fields of a ydelse (Y1–Y5) in the order of the form.
-func ydelseFelter(snap *codes.Snapshot, y tenant.Ydelse, today time.Time) []views.Felt {
+func ydelseFelter(snap *domain.Snapshot, y domain.Ydelse, today time.Time) []views.Felt {
 	in := domain.YdelseInputOf(y)
 	felt := func(field, value string) views.Felt { return views.Felt{Label: domain.FieldLabel(field), Value: value} }
 	var primaer string

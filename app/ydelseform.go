@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 	"indberet/views"
 )
@@ -64,7 +63,7 @@ func ydelseInput(c *fiber.Ctx) domain.YdelseInput {
 }
 
 // indsatsLabel is how an indsatskode is shown: "1.8.1 Længerevarende botilbud … (SEL § 108)".
-func indsatsLabel(snap *codes.Snapshot, code string) string {
+func indsatsLabel(snap *domain.Snapshot, code string) string {
 	ind, ok := snap.Indsats(code)
 	if !ok {
 		return code
@@ -74,7 +73,7 @@ func indsatsLabel(snap *codes.Snapshot, code string) string {
 
 var schemeLabels = map[string]string{"old_2013": "2013-listen", "old_2018": "2018-listen", "ffb": "FFB"}
 
-func maalgruppeLabel(snap *codes.Snapshot, m codes.Maalgruppe) string {
+func maalgruppeLabel(snap *domain.Snapshot, m domain.MaalgruppeKode) string {
 	if m.Scheme == "ffb" {
 		return m.Path()
 	}
@@ -83,7 +82,7 @@ func maalgruppeLabel(snap *codes.Snapshot, m codes.Maalgruppe) string {
 
 // ydelseForm builds the ydelse fields of a form from the typed values. own is the user's
 // kommune (the default Betalingskommune); locked shows the indsatskode without a picker (Y7).
-func (a *App) ydelseForm(snap *codes.Snapshot, in domain.YdelseInput, errs domain.Errors, locked bool) views.YdelseForm {
+func (a *App) ydelseForm(snap *domain.Snapshot, in domain.YdelseInput, errs domain.Errors, locked bool) views.YdelseForm {
 	var start *time.Time
 	if t, err := domain.ParseDate(in.Startdato); err == nil {
 		start = &t

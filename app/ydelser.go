@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/tenant"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 	"indberet/views"
 )
@@ -20,8 +19,8 @@ import (
 // other ydelser are others, returning the ydelse to save and the messages: a new ydelse
 // (stored nil) or a change of the stored one, which keeps its codes though DST retired them
 // since (domain.ValidateYdelseChange).
-func (a *App) checkYdelse(snap *codes.Snapshot, in domain.YdelseInput, kommune string, stored *tenant.Ydelse, others []tenant.Ydelse) (tenant.Ydelse, domain.Errors) {
-	var y tenant.Ydelse
+func (a *App) checkYdelse(snap *domain.Snapshot, in domain.YdelseInput, kommune string, stored *domain.Ydelse, others []domain.Ydelse) (domain.Ydelse, domain.Errors) {
+	var y domain.Ydelse
 	var errs domain.Errors
 	if stored == nil {
 		y, errs = domain.ValidateYdelse(in, snap, kommune, a.today())
@@ -86,7 +85,7 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 	in := ydelseInput(c)
 	var f views.TilfoejYdelse
 	var errs domain.Errors
-	var y tenant.Ydelse
+	var y domain.Ydelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.LockSag(ctx, id)
 		if err != nil {
@@ -124,9 +123,9 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 
 // ydelseView loads what *Redigér ydelse* shows besides the fields: the sag, the position of
 // the ydelse among the sag's ydelser, the copy link (Y4) and the delete option (Y8).
-func (a *App) ydelseView(c *fiber.Ctx, snap *codes.Snapshot, s tenant.Sag, y tenant.Ydelse, all []tenant.Ydelse) views.RedigerYdelse {
+func (a *App) ydelseView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, y domain.Ydelse, all []domain.Ydelse) views.RedigerYdelse {
 	f := views.RedigerYdelse{Sag: a.sagHeader(s), YdelseID: y.ID, Version: y.Version, UpdatedBy: y.UpdatedBy}
-	if i := slices.IndexFunc(all, func(o tenant.Ydelse) bool { return o.ID == y.ID }); i >= 0 && len(all) > 1 {
+	if i := slices.IndexFunc(all, func(o domain.Ydelse) bool { return o.ID == y.ID }); i >= 0 && len(all) > 1 {
 		f.Position = "Ydelse " + strconv.Itoa(i+1) + " af " + strconv.Itoa(len(all))
 	}
 	if ind, ok := snap.Indsats(y.Indsatskode); ok && ind.FFB {
@@ -226,12 +225,12 @@ func (a *App) redigerYdelse(c *fiber.Ctx) error {
 			errs.Add(domain.FieldIndsatskode, msg)
 			return errRejected
 		}
-		var y tenant.Ydelse
+		var y domain.Ydelse
 		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, &old, all); !errs.OK() {
 			return errRejected
 		}
 		y.SagID, y.Version = old.SagID, version
-		if i := slices.IndexFunc(all, func(o tenant.Ydelse) bool { return o.ID == id }); i >= 0 && i+1 < len(all) {
+		if i := slices.IndexFunc(all, func(o domain.Ydelse) bool { return o.ID == id }); i >= 0 && i+1 < len(all) {
 			next = all[i+1].ID
 		}
 		return tx.UpdateYdelse(ctx, y)
@@ -310,7 +309,7 @@ func (a *App) sletYdelse(c *fiber.Ctx) error {
 	}
 	ctx, id := r.ctx, r.id
 	var sagDeleted bool
-	var y tenant.Ydelse
+	var y domain.Ydelse
 	var cpr string
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		if y, err = tx.Ydelse(ctx, id); err != nil {

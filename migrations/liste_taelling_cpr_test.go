@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"indberet/tenant"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
@@ -114,7 +115,7 @@ func TestListeTaellingCPRWaitsForSagChanges(t *testing.T) {
 	today := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
 	in101 := func(fn func(tx *tenant.Tx) error) error { return db.InScope(ctx, tenant.Scope{Kommune: "101"}, fn) }
 	err := in101(func(tx *tenant.Tx) error {
-		_, err := tx.InsertSag(ctx, tenant.Sag{CPR: "0101801234", Navn: "N", Kilde: "egne"})
+		_, err := tx.InsertSag(ctx, domain.Sag{CPR: "0101801234", Navn: "N", Kilde: "egne"})
 		return err
 	})
 	if err != nil {
@@ -157,7 +158,7 @@ func TestListeTaellingCPRWaitsForSagChanges(t *testing.T) {
 	registered := make(chan error, 1)
 	go func() {
 		registered <- in101(func(tx *tenant.Tx) error {
-			if _, err := tx.InsertSag(ctx, tenant.Sag{CPR: "7770101234", Navn: "N", Kilde: "egne"}); err != nil {
+			if _, err := tx.InsertSag(ctx, domain.Sag{CPR: "7770101234", Navn: "N", Kilde: "egne"}); err != nil {
 				return err
 			}
 			_, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET cpr = '7780101234' WHERE cpr = '0101801234'`)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"indberet/tenant/domain"
+
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/tenanttest"
@@ -37,16 +39,16 @@ func loadLogFixture(t *testing.T, db *tenant.DB) logFixture {
 	t.Helper()
 	ctx := context.Background()
 	var f logFixture
-	ydelse := func(sag int64, kommune string) tenant.Ydelse {
-		return tenant.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: date(2024, 3, 1), Betalingskommune: kommune,
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}
+	ydelse := func(sag int64, kommune string) domain.Ydelse {
+		return domain.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: date(2024, 3, 1), Betalingskommune: kommune,
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}
 	}
 	steps := []struct {
 		scope tenant.Scope
 		fn    func(tx *tenant.Tx) error
 	}{
 		{scopeAs("101", "anna@101.invalid"), func(tx *tenant.Tx) (err error) {
-			if f.sag101, err = tx.InsertSag(ctx, tenant.Sag{CPR: logCPR, Navn: "Niels Hansen"}); err != nil {
+			if f.sag101, err = tx.InsertSag(ctx, domain.Sag{CPR: logCPR, Navn: "Niels Hansen"}); err != nil {
 				return err
 			}
 			f.ydelse101, err = tx.InsertYdelse(ctx, ydelse(f.sag101, "101"))
@@ -69,7 +71,7 @@ func loadLogFixture(t *testing.T, db *tenant.DB) logFixture {
 			return tx.UpdateYdelse(ctx, y)
 		}},
 		{scopeAs("101", "bo@101.invalid"), func(tx *tenant.Tx) (err error) {
-			if f.other101, err = tx.InsertSag(ctx, tenant.Sag{CPR: logOtherCPR}); err != nil {
+			if f.other101, err = tx.InsertSag(ctx, domain.Sag{CPR: logOtherCPR}); err != nil {
 				return err
 			}
 			if f.otherYdelse, err = tx.InsertYdelse(ctx, ydelse(f.other101, "101")); err != nil {
@@ -78,7 +80,7 @@ func loadLogFixture(t *testing.T, db *tenant.DB) logFixture {
 			return tx.DeleteSag(ctx, f.other101)
 		}},
 		{scopeAs("147", "anna@147.invalid"), func(tx *tenant.Tx) (err error) {
-			if f.sag147, err = tx.InsertSag(ctx, tenant.Sag{CPR: logCPR}); err != nil {
+			if f.sag147, err = tx.InsertSag(ctx, domain.Sag{CPR: logCPR}); err != nil {
 				return err
 			}
 			f.ydelse147, err = tx.InsertYdelse(ctx, ydelse(f.sag147, "147"))
@@ -290,7 +292,7 @@ func TestCPRAccessLogFilters(t *testing.T) {
 	// logCPR's sag: delivered in 147, not in 101 (DST's CPR filter, issue 14 #3).
 	for _, s := range []tenant.Scope{anna, karl} {
 		err := db.InScope(ctx, s, func(tx *tenant.Tx) error {
-			id, err := tx.InsertSag(ctx, tenant.Sag{CPR: logCPR})
+			id, err := tx.InsertSag(ctx, domain.Sag{CPR: logCPR})
 			if err == nil && s.Kommune == "147" {
 				_, err = tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id)
 			}
@@ -625,7 +627,7 @@ func TestProbeKeepsNothing(t *testing.T) {
 	ctx := context.Background()
 	probe := tenant.Scope{Kommune: "101", Actor: tenant.Actor{Email: "probe@101.invalid", Probe: true}}
 	err := db.InScope(ctx, probe, func(tx *tenant.Tx) error {
-		if _, err := tx.InsertSag(ctx, tenant.Sag{CPR: logOtherCPR, Navn: "Probe"}); err != nil {
+		if _, err := tx.InsertSag(ctx, domain.Sag{CPR: logOtherCPR, Navn: "Probe"}); err != nil {
 			return err
 		}
 		return tx.LogCPRAccess(ctx, "view", []string{logOtherCPR}, "probe")

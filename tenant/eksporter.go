@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"indberet/tenant/domain"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -383,8 +385,8 @@ func (t *Tx) SletUdloebneEksporter(ctx context.Context, now time.Time) (int, err
 // delivered ones (S9), in Egne IDEP all of them. Neither carries who changed it last
 // (UpdatedBy); the ydelser carry their målgrupper only when asked for.
 type EksportSag struct {
-	Sag     Sag
-	Ydelser []Ydelse // by start date for Ydelser ved sag, otherwise by id (as the lists show them)
+	Sag     domain.Sag
+	Ydelser []domain.Ydelse // by start date for Ydelser ved sag, otherwise by id (as the lists show them)
 }
 
 // CountEksportSager counts the sager an export of p reads (its progress's total).
@@ -447,8 +449,8 @@ func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today tim
 	ydelser := `SELECT ` + eksportYdelseColumns(maalgrupper) + ` FROM ydelser y
 		WHERE y.kommune_kode = $1 AND y.sag_id = ANY($2)` + delivered + ` ORDER BY y.sag_id, ` + order
 	err := eachBatch(ctx, t.tx, "eksport_sager", `SELECT `+eksportSagColumns+` FROM sager s WHERE `+where+` ORDER BY s.cpr`,
-		b.args, size, func(r pgx.CollectableRow) (Sag, error) { return scanSag(r) },
-		func(sager []Sag) error {
+		b.args, size, func(r pgx.CollectableRow) (domain.Sag, error) { return scanSag(r) },
+		func(sager []domain.Sag) error {
 			batch := make([]EksportSag, len(sager))
 			index := make(map[int64]int, len(sager))
 			ids := make([]int64, len(sager))

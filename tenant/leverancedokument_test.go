@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"indberet/tenant/domain"
+
 	"indberet/tenant"
 	"indberet/tenant/tenanttest"
 )
@@ -119,7 +121,7 @@ func TestEachLeveranceYdelseLetsFnUseTheTransaction(t *testing.T) {
 	ctx := context.Background()
 	err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
 		for i := range 2500 { // more than a batch
-			id, err := tx.InsertSag(ctx, tenant.Sag{CPR: fmt.Sprintf("0101%06d", i), Navn: "N", Kilde: "egne"})
+			id, err := tx.InsertSag(ctx, domain.Sag{CPR: fmt.Sprintf("0101%06d", i), Navn: "N", Kilde: "egne"})
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"indberet/tenant/domain"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -265,13 +267,13 @@ type LeveranceYdelse struct {
 	SagID                   int64
 	SagVersion              int
 	CPR                     string
-	Funktionsvurdering      string     // "" or A–E (S3)
-	SlutdatoMax             *time.Time // S6: the sag's latest Slutdato when every ydelse has one
-	SagIndberettetAfsluttet bool       // the sag was afsluttet (S6) at its last delivery
-	Ydelse                  Ydelse     // Version and IndberettetAt set; not UpdatedAt, UpdatedBy
-	IndberettetSHA256       []byte     // the content hash of the ydelse's last delivered record; nil: never delivered
-	IndberettetType         string     // the reporting type of that record (Ny, Ændring, Annullering); "" before 00027 or never delivered
-	IndberettetLeveranceID  int64      // the leverance of that record; 0: never delivered
+	Funktionsvurdering      string        // "" or A–E (S3)
+	SlutdatoMax             *time.Time    // S6: the sag's latest Slutdato when every ydelse has one
+	SagIndberettetAfsluttet bool          // the sag was afsluttet (S6) at its last delivery
+	Ydelse                  domain.Ydelse // Version and IndberettetAt set; not UpdatedAt, UpdatedBy
+	IndberettetSHA256       []byte        // the content hash of the ydelse's last delivered record; nil: never delivered
+	IndberettetType         string        // the reporting type of that record (Ny, Ændring, Annullering); "" before 00027 or never delivered
+	IndberettetLeveranceID  int64         // the leverance of that record; 0: never delivered
 }
 
 // EachLeveranceYdelse calls fn for every ydelse of the scope kommune's sager that may hold

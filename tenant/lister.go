@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"indberet/tenant/domain"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -83,7 +85,7 @@ type ListRow struct {
 	Navn         string
 	AntalYdelser int // Kun sager: the sag's ydelser (in ListeAlle the delivered ones)
 
-	// Ydelse rows only: the codes, which the screen names from the code lists (codes.Snapshot).
+	// Ydelse rows only: the codes, which the screen names from the code lists (domain.Snapshot).
 	Indsatskode      string
 	Startdato        time.Time
 	Slutdato         *time.Time
@@ -220,7 +222,7 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 // start date, for the read-only view of a sag. A read-all scope sees what All (read only)
 // shows (S9, T3): a delivered sag with its delivered ydelser; any other is ErrNotFound. The
 // caller records the CPR number shown (LogCPRAccessIn).
-func (t *Tx) SagVisning(ctx context.Context, kommune string, id int64) (Sag, []Ydelse, error) {
+func (t *Tx) SagVisning(ctx context.Context, kommune string, id int64) (domain.Sag, []domain.Ydelse, error) {
 	s, err := t.SagIn(ctx, kommune, id)
 	if err != nil {
 		return s, nil, err
@@ -232,7 +234,7 @@ func (t *Tx) SagVisning(ctx context.Context, kommune string, id int64) (Sag, []Y
 	if err != nil {
 		return s, nil, fmt.Errorf("ydelser of sag: %w", err)
 	}
-	ydelser, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Ydelse, error) { return scanYdelse(r) })
+	ydelser, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Ydelse, error) { return scanYdelse(r) })
 	return s, ydelser, err
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"indberet/tenant/domain"
+
 	"indberet/tenant"
 	"indberet/tenant/tenanttest"
 )
@@ -27,9 +29,9 @@ type listFixture struct {
 }
 
 // newYdelse is a ydelse of sag in Aarhus that follows Y1–Y3.
-func newYdelse(sag int64, start time.Time, slut *time.Time) tenant.Ydelse {
-	return tenant.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: start, Slutdato: slut, Betalingskommune: "751",
-		Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}
+func newYdelse(sag int64, start time.Time, slut *time.Time) domain.Ydelse {
+	return domain.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: start, Slutdato: slut, Betalingskommune: "751",
+		Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}
 }
 
 // buildListFixture makes, in 751, relative to listToday:
@@ -44,13 +46,13 @@ func buildListFixture(t *testing.T, db *tenant.DB) listFixture {
 	var f listFixture
 	err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
 		sag := func(cpr, kilde string) int64 {
-			id, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr, Navn: "Navn " + cpr[:4], Kilde: kilde})
+			id, err := tx.InsertSag(ctx, domain.Sag{CPR: cpr, Navn: "Navn " + cpr[:4], Kilde: kilde})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return id
 		}
-		ydelse := func(y tenant.Ydelse) int64 {
+		ydelse := func(y domain.Ydelse) int64 {
 			id, err := tx.InsertYdelse(ctx, y)
 			if err != nil {
 				t.Fatal(err)
@@ -271,7 +273,7 @@ func TestListPagination(t *testing.T) {
 		for i := range 120 {
 			// CPR numbers not in id order, so the order is the index's, not the insertion's.
 			cpr := fmt.Sprintf("%02d%02d70%04d", 1+(i*37)%28, 1+i%12, 1000+i)
-			id, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr})
+			id, err := tx.InsertSag(ctx, domain.Sag{CPR: cpr})
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"indberet/tenant/domain"
+
 	"github.com/jackc/pgx/v5"
 
 	"indberet/tenant"
@@ -116,7 +118,7 @@ func TestKeptListCounts(t *testing.T) {
 			switch op := rnd.IntN(11); {
 			case op < 3 || len(sager) == 0:
 				kilde := []string{"egne", "egne", "system"}[rnd.IntN(3)]
-				id, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr(), Navn: "N", Kilde: kilde})
+				id, err := tx.InsertSag(ctx, domain.Sag{CPR: cpr(), Navn: "N", Kilde: kilde})
 				if err != nil {
 					return err
 				}
@@ -211,7 +213,7 @@ func TestCompactListCountsOnlyOwnKommune(t *testing.T) {
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
 			for _, cpr := range []string{"0101801234", "0101811234"} {
-				if _, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr, Navn: "N", Kilde: "egne"}); err != nil {
+				if _, err := tx.InsertSag(ctx, domain.Sag{CPR: cpr, Navn: "N", Kilde: "egne"}); err != nil {
 					return err
 				}
 			}
@@ -287,7 +289,7 @@ func TestCompactListCountsLeavesCompactKeys(t *testing.T) {
 	}
 	in147(func(tx *tenant.Tx) error {
 		for _, cpr := range []string{"0101801234", "0101811234", "0101821234"} {
-			if _, err := tx.InsertSag(ctx, tenant.Sag{CPR: cpr, Navn: "N", Kilde: "egne"}); err != nil {
+			if _, err := tx.InsertSag(ctx, domain.Sag{CPR: cpr, Navn: "N", Kilde: "egne"}); err != nil {
 				return err
 			}
 		}
@@ -301,7 +303,7 @@ func TestCompactListCountsLeavesCompactKeys(t *testing.T) {
 		t.Errorf("second compaction: %d rows to %d, ids %v then %v; want the rows left as they were", b, a, first, ids())
 	}
 	in147(func(tx *tenant.Tx) error {
-		_, err := tx.InsertSag(ctx, tenant.Sag{CPR: "2101831234", Navn: "N", Kilde: "egne"})
+		_, err := tx.InsertSag(ctx, domain.Sag{CPR: "2101831234", Navn: "N", Kilde: "egne"})
 		return err
 	})
 	// first is [":<id of the list's row>", "010:<id>"].

@@ -5,29 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
+
+	"indberet/tenant/domain"
 
 	"github.com/jackc/pgx/v5"
 )
 
 // The sager (S1–S3): a citizen's case in one kommune (table sager), read, inserted, changed
 // and deleted in a Tx of the kommune's scope.
-
-// Sag is one citizen's case in one kommune (S1–S3).
-type Sag struct {
-	ID                 int64
-	CPR                string // 10 digits, no dash (S5); audit_log.sag_cpr reads it as "CPR" (00011)
-	Navn               string
-	Funktionsvurdering string // "", or A–E
-	Bemaerkninger      string
-	Kilde              string     `json:",omitempty"` // "egne" (registered here) or "system" (S9)
-	Version            int        `json:"-"`          // optimistic locking: an update names the version it read
-	AntalYdelser       int        `json:"-"`          // S8, kept by a trigger on ydelser
-	SlutdatoMax        *time.Time `json:"-"`          // S6: latest Slutdato when every ydelse has one
-	IndberettetAt      *time.Time `json:"-"`          // I2: when it was last delivered
-	UpdatedAt          time.Time  `json:"-"`
-	UpdatedBy          string     `json:"-"` // the email of who changed it last
-}
 
 // ErrSagExists is returned by InsertSag when the kommune already has a sag for the CPR (S1).
 var ErrSagExists = errors.New("tenant: the kommune already has a sag for this cpr")
@@ -41,8 +26,8 @@ const sagColumns = `s.id, s.cpr, s.navn, coalesce(s.funktionsvurdering, ''), s.b
 
 const sagFrom = `sager s LEFT JOIN users u ON u.id = s.updated_by`
 
-func scanSag(row pgx.Row) (Sag, error) {
-	var s Sag
+func scanSag(row pgx.Row) (domain.Sag, error) {
+	var s domain.Sag
 	err := row.Scan(&s.ID, &s.CPR, &s.Navn, &s.Funktionsvurdering, &s.Bemaerkninger, &s.Kilde, &s.Version,
 		&s.AntalYdelser, &s.SlutdatoMax, &s.IndberettetAt, &s.UpdatedAt, &s.UpdatedBy)
 	return s, err
@@ -51,7 +36,7 @@ func scanSag(row pgx.Row) (Sag, error) {
 // InsertSag creates a sag in the scope kommune and returns its id, or ErrSagExists (S1).
 // S2 (a sag never exists without a ydelse) is the caller's duty: call it in the same
 // transaction as InsertYdelse.
-func (t *Tx) InsertSag(ctx context.Context, s Sag) (int64, error) {
+func (t *Tx) InsertSag(ctx context.Context, s domain.Sag) (int64, error) {
 	if s.Kilde == "" {
 		s.Kilde = "egne"
 	}
@@ -84,15 +69,15 @@ func (t *Tx) SagIDByCPR(ctx context.Context, cpr string) (int64, error) {
 }
 
 // Sag returns the scope kommune's sag id, or ErrNotFound (also for another kommune's id: T1).
-func (t *Tx) Sag(ctx context.Context, id int64) (Sag, error) { return t.SagIn(ctx, "", id) }
+func (t *Tx) Sag(ctx context.Context, id int64) (domain.Sag, error) { return t.SagIn(ctx, "", id) }
 
 // SagIn returns sag id of kommune, named as in ListQuery.Kommune ("" for the scope's own;
 // a read-all scope names one and sees only delivered sager, as All (read only) shows them:
 // S9, T3), or ErrNotFound.
-func (t *Tx) SagIn(ctx context.Context, kommune string, id int64) (Sag, error) {
+func (t *Tx) SagIn(ctx context.Context, kommune string, id int64) (domain.Sag, error) {
 	k, err := t.readKommune(kommune)
 	if err != nil || k == "" {
-		return Sag{}, ErrNotFound
+		return domain.Sag{}, ErrNotFound
 	}
 	s, err := scanSag(t.tx.QueryRow(ctx, `SELECT `+sagColumns+` FROM `+sagFrom+`
 		WHERE s.kommune_kode = $1 AND s.id = $2 AND (NOT $3 OR s.indberettet_at IS NOT NULL)`, k, id, t.readsDeliveredOnly()))
@@ -100,7 +85,7 @@ func (t *Tx) SagIn(ctx context.Context, kommune string, id int64) (Sag, error) {
 }
 
 // SagMedYdelser returns the scope kommune's sag id with its ydelser (by start date).
-func (t *Tx) SagMedYdelser(ctx context.Context, id int64) (Sag, []Ydelse, error) {
+func (t *Tx) SagMedYdelser(ctx context.Context, id int64) (domain.Sag, []domain.Ydelse, error) {
 	s, err := t.Sag(ctx, id)
 	if err != nil {
 		return s, nil, err
@@ -112,7 +97,7 @@ func (t *Tx) SagMedYdelser(ctx context.Context, id int64) (Sag, []Ydelse, error)
 // LockSag returns the sag like Sag and locks it until the transaction ends, so that checks
 // over all its ydelser (Y6: one stay at a time) and the write that follows see no concurrent
 // change to the same sag.
-func (t *Tx) LockSag(ctx context.Context, id int64) (Sag, error) {
+func (t *Tx) LockSag(ctx context.Context, id int64) (domain.Sag, error) {
 	s, err := scanSag(t.tx.QueryRow(ctx, `SELECT `+sagColumns+` FROM `+sagFrom+`
 		WHERE s.kommune_kode = $1 AND s.id = $2 FOR UPDATE OF s`, t.scope.Kommune, id))
 	return s, notFound(err, "lock sag")
@@ -120,7 +105,7 @@ func (t *Tx) LockSag(ctx context.Context, id int64) (Sag, error) {
 
 // UpdateSag saves Navn, Funktionsvurdering and Bemærkninger of s (never the CPR: S4) if
 // s.Version is still the stored version; otherwise ErrConflict (or ErrNotFound).
-func (t *Tx) UpdateSag(ctx context.Context, s Sag) error {
+func (t *Tx) UpdateSag(ctx context.Context, s domain.Sag) error {
 	before, err := t.LockSag(ctx, s.ID)
 	if err != nil {
 		return err
@@ -158,7 +143,7 @@ func (t *Tx) DeleteSag(ctx context.Context, id int64) error {
 	}
 	return t.Audit(ctx, AuditEntry{Action: "sag.delete", Entity: "sag", EntityID: strconv.FormatInt(id, 10),
 		Before: struct {
-			Sag     Sag
-			Ydelser []Ydelse
+			Sag     domain.Sag
+			Ydelser []domain.Ydelse
 		}{before, ydelser}})
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"indberet/tenant/domain"
+
 	"indberet/tenant"
 )
 
@@ -22,20 +24,20 @@ func TestSagAggregates(t *testing.T) {
 	db, _ := setup(t)
 	ctx := context.Background()
 	var sagID, y1, y2 int64
-	get := func() tenant.Sag {
+	get := func() domain.Sag {
 		t.Helper()
-		var s tenant.Sag
+		var s domain.Sag
 		if err := db.InScope(ctx, kbh, func(tx *tenant.Tx) (err error) { s, err = tx.Sag(ctx, sagID); return }); err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
 	err := db.InScope(ctx, kbh, func(tx *tenant.Tx) (err error) {
-		if sagID, err = tx.InsertSag(ctx, tenant.Sag{CPR: "2802871230"}); err != nil {
+		if sagID, err = tx.InsertSag(ctx, domain.Sag{CPR: "2802871230"}); err != nil {
 			return err
 		}
-		base := tenant.Ydelse{SagID: sagID, Indsatskode: "1.3", Startdato: date(2024, 3, 1), Betalingskommune: "101",
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}
+		base := domain.Ydelse{SagID: sagID, Indsatskode: "1.3", Startdato: date(2024, 3, 1), Betalingskommune: "101",
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}
 		if y1, err = tx.InsertYdelse(ctx, base); err != nil {
 			return err
 		}
@@ -98,7 +100,7 @@ func TestSagVersionConflict(t *testing.T) {
 	t.Parallel()
 	db, _ := setup(t)
 	ctx := context.Background()
-	var s tenant.Sag
+	var s domain.Sag
 	err := db.InScope(ctx, kbh, func(tx *tenant.Tx) error {
 		id, err := tx.SagIDByCPR(ctx, "1503621235")
 		if err != nil {
@@ -120,7 +122,7 @@ func TestSagVersionConflict(t *testing.T) {
 		t.Fatalf("second save: %v, want ErrConflict", err)
 	}
 	// S1: a second sag for the same CPR is refused.
-	err = db.InScope(ctx, kbh, func(tx *tenant.Tx) error { _, err := tx.InsertSag(ctx, tenant.Sag{CPR: s.CPR}); return err })
+	err = db.InScope(ctx, kbh, func(tx *tenant.Tx) error { _, err := tx.InsertSag(ctx, domain.Sag{CPR: s.CPR}); return err })
 	if !errors.Is(err, tenant.ErrSagExists) {
 		t.Fatalf("duplicate cpr: %v, want ErrSagExists", err)
 	}

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
+
+	"indberet/tenant/domain"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -14,45 +15,10 @@ import (
 // The ydelser (Y1–Y8): the services of a sag, with their målgrupper (table ydelser), read,
 // inserted, changed and deleted in a Tx of the kommune's scope.
 
-// Maalgruppe is one målgruppe of a ydelse (Y3): a code of a scheme, primary or secondary.
-type Maalgruppe struct {
-	Scheme  string
-	Code    string
-	Primaer bool
-}
-
-// Ydelse is one benefit of a sag (Y1).
-type Ydelse struct {
-	ID                int64
-	SagID             int64 // audit_log.sag_id reads it as "SagID" (00011)
-	Indsatskode       string
-	Varighed          string // "periode" or "styk"
-	Bevillingsdato    *time.Time
-	Startdato         time.Time
-	ForventetSlutdato *time.Time
-	Slutdato          *time.Time
-	Betalingskommune  string
-	TilbudstypeScheme string
-	Tilbudstype       string
-	PNummer           string
-	AfdelingsUUID     string
-	TilbudsUUID       string
-	YdelsesUUID       string
-	I107Botilbud      *bool
-	TilbudNavn        string `json:",omitempty"` // Y5: data registered under the 2013 rules
-	TilbudAdresse     string `json:",omitempty"`
-	TilbudPostnr      string `json:",omitempty"`
-	Maalgrupper       []Maalgruppe
-	Version           int        `json:"-"` // optimistic locking: an update names the version it read
-	IndberettetAt     *time.Time `json:"-"` // I2: when it was last delivered
-	UpdatedAt         time.Time  `json:"-"`
-	UpdatedBy         string     `json:"-"` // the email of who changed it last
-}
-
 // InsertYdelse adds y with its målgrupper to the sag y.SagID of the scope kommune and returns
 // its id. The rules of Y1–Y6 are checked by the caller before (tenant/domain); the database
 // enforces the formats and date order again.
-func (t *Tx) InsertYdelse(ctx context.Context, y Ydelse) (int64, error) {
+func (t *Tx) InsertYdelse(ctx context.Context, y domain.Ydelse) (int64, error) {
 	if y.Varighed == "" {
 		y.Varighed = "periode"
 	}
@@ -81,7 +47,7 @@ func (t *Tx) InsertYdelse(ctx context.Context, y Ydelse) (int64, error) {
 	return id, t.Audit(ctx, AuditEntry{Action: "ydelse.create", Entity: "ydelse", EntityID: strconv.FormatInt(id, 10), After: y})
 }
 
-func (t *Tx) insertMaalgrupper(ctx context.Context, ydelseID int64, ms []Maalgruppe) error {
+func (t *Tx) insertMaalgrupper(ctx context.Context, ydelseID int64, ms []domain.Maalgruppe) error {
 	for _, m := range ms {
 		if _, err := t.tx.Exec(ctx, `
 			INSERT INTO ydelse_maalgrupper (kommune_kode, ydelse_id, scheme, code, primaer)
@@ -102,8 +68,8 @@ const ydelseColumns = `y.id, y.sag_id, y.indsatskode, y.varighed, y.bevillingsda
 
 const ydelseFrom = `ydelser y LEFT JOIN users u ON u.id = y.updated_by`
 
-func scanYdelse(row pgx.Row) (Ydelse, error) {
-	var y Ydelse
+func scanYdelse(row pgx.Row) (domain.Ydelse, error) {
+	var y domain.Ydelse
 	var mgs []string
 	err := row.Scan(&y.ID, &y.SagID, &y.Indsatskode, &y.Varighed, &y.Bevillingsdato, &y.Startdato, &y.ForventetSlutdato,
 		&y.Slutdato, &y.Betalingskommune, &y.TilbudstypeScheme, &y.Tilbudstype, &y.PNummer, &y.AfdelingsUUID,
@@ -117,11 +83,11 @@ func scanYdelse(row pgx.Row) (Ydelse, error) {
 }
 
 // parseMaalgrupper reads the målgrupper aggregated as "scheme:code:primaer" strings.
-func parseMaalgrupper(mgs []string) []Maalgruppe {
-	var out []Maalgruppe
+func parseMaalgrupper(mgs []string) []domain.Maalgruppe {
+	var out []domain.Maalgruppe
 	for _, s := range mgs {
 		// scheme:code:primaer — codes may contain dots and dashes but no colon.
-		var m Maalgruppe
+		var m domain.Maalgruppe
 		i, j := strings.Index(s, ":"), strings.LastIndex(s, ":")
 		m.Scheme, m.Code, m.Primaer = s[:i], s[i+1:j], s[j+1:] == "true"
 		out = append(out, m)
@@ -131,15 +97,17 @@ func parseMaalgrupper(mgs []string) []Maalgruppe {
 
 // Ydelse returns the scope kommune's ydelse id with its målgrupper (primary first), or
 // ErrNotFound (also for another kommune's id: T1).
-func (t *Tx) Ydelse(ctx context.Context, id int64) (Ydelse, error) { return t.YdelseIn(ctx, "", id) }
+func (t *Tx) Ydelse(ctx context.Context, id int64) (domain.Ydelse, error) {
+	return t.YdelseIn(ctx, "", id)
+}
 
 // YdelseIn returns ydelse id of kommune, named as in ListQuery.Kommune ("" for the scope's
 // own; a read-all scope names one, and finds only a delivered ydelse, as SagIn: S9, T3), or
 // ErrNotFound.
-func (t *Tx) YdelseIn(ctx context.Context, kommune string, id int64) (Ydelse, error) {
+func (t *Tx) YdelseIn(ctx context.Context, kommune string, id int64) (domain.Ydelse, error) {
 	k, err := t.readKommune(kommune)
 	if err != nil || k == "" {
-		return Ydelse{}, ErrNotFound
+		return domain.Ydelse{}, ErrNotFound
 	}
 	y, err := scanYdelse(t.tx.QueryRow(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
 		WHERE y.kommune_kode = $1 AND y.id = $2 AND (NOT $3 OR y.indberettet_at IS NOT NULL)`, k, id, t.readsDeliveredOnly()))
@@ -147,19 +115,19 @@ func (t *Tx) YdelseIn(ctx context.Context, kommune string, id int64) (Ydelse, er
 }
 
 // YdelserOfSag returns the ydelser of the scope kommune's sag, by start date.
-func (t *Tx) YdelserOfSag(ctx context.Context, sagID int64) ([]Ydelse, error) {
+func (t *Tx) YdelserOfSag(ctx context.Context, sagID int64) ([]domain.Ydelse, error) {
 	rows, err := t.tx.Query(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
 		WHERE y.kommune_kode = $1 AND y.sag_id = $2 ORDER BY y.startdato, y.id`, t.scope.Kommune, sagID)
 	if err != nil {
 		return nil, fmt.Errorf("ydelser of sag: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Ydelse, error) { return scanYdelse(r) })
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (domain.Ydelse, error) { return scanYdelse(r) })
 }
 
 // UpdateYdelse saves everything of y but its sag and Indsatskode (Y7) if y.Version is still
 // the stored version; otherwise ErrConflict (or ErrNotFound). Its målgrupper are replaced.
 // The caller holds the sag's lock (LockSag) for the rule checks over the sag's ydelser.
-func (t *Tx) UpdateYdelse(ctx context.Context, y Ydelse) error {
+func (t *Tx) UpdateYdelse(ctx context.Context, y domain.Ydelse) error {
 	before, err := scanYdelse(t.tx.QueryRow(ctx, `SELECT `+ydelseColumns+` FROM `+ydelseFrom+`
 		WHERE y.kommune_kode = $1 AND y.id = $2 FOR UPDATE OF y`, t.scope.Kommune, y.ID))
 	if err != nil {

@@ -437,23 +437,23 @@ func TestDeliveryLeavesOutSagerClosedBefore2013(t *testing.T) {
 	t.Parallel()
 	b := setupDelivery(t)
 	ctx := context.Background()
-	mg := []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.2", Primaer: true}}
+	mg := []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.2", Primaer: true}}
 	var old, border int64
 	inScope(t, b.db, "101", func(tx *tenant.Tx) (err error) {
 		// Closed 2013-06-30: left out.
-		if old, err = tx.InsertSag(ctx, tenant.Sag{CPR: "0203451239"}); err != nil {
+		if old, err = tx.InsertSag(ctx, domain.Sag{CPR: "0203451239"}); err != nil {
 			return err
 		}
-		if _, err = tx.InsertYdelse(ctx, tenant.Ydelse{SagID: old, Indsatskode: "1.3", Startdato: day(2011, 5, 2),
+		if _, err = tx.InsertYdelse(ctx, domain.Ydelse{SagID: old, Indsatskode: "1.3", Startdato: day(2011, 5, 2),
 			Slutdato: ptr(day(2013, 6, 30)), Betalingskommune: "101", Maalgrupper: mg}); err != nil {
 			return err
 		}
 		// One ydelse ended 2012, one on 2013-07-01: the sag is included, with both.
-		if border, err = tx.InsertSag(ctx, tenant.Sag{CPR: "0403451235"}); err != nil {
+		if border, err = tx.InsertSag(ctx, domain.Sag{CPR: "0403451235"}); err != nil {
 			return err
 		}
 		for _, slut := range []time.Time{day(2012, 3, 31), day(2013, 7, 1)} {
-			if _, err = tx.InsertYdelse(ctx, tenant.Ydelse{SagID: border, Indsatskode: "1.3", Startdato: day(2011, 5, 2),
+			if _, err = tx.InsertYdelse(ctx, domain.Ydelse{SagID: border, Indsatskode: "1.3", Startdato: day(2011, 5, 2),
 				Slutdato: ptr(slut), Betalingskommune: "101", Maalgrupper: mg}); err != nil {
 				return err
 			}
@@ -561,14 +561,14 @@ func TestDeliveryNextPeriodeDeliversChanges(t *testing.T) {
 	b := setupDelivery(t)
 	tenanttest.FoerstePeriode(t, b.db, "2026M09")
 	ctx := context.Background()
-	mg := []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}
-	open := func(sag int64, kode string) tenant.Ydelse {
-		return tenant.Ydelse{SagID: sag, Indsatskode: kode, Startdato: day(2022, 9, 12), Betalingskommune: "101", Maalgrupper: mg}
+	mg := []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}
+	open := func(sag int64, kode string) domain.Ydelse {
+		return domain.Ydelse{SagID: sag, Indsatskode: kode, Startdato: day(2022, 9, 12), Betalingskommune: "101", Maalgrupper: mg}
 	}
 	var x, y, z, niels int64
 	var yYdelse int64
 	inScope(t, b.db, "101", func(tx *tenant.Tx) (err error) {
-		if x, err = tx.InsertSag(ctx, tenant.Sag{CPR: "0506781233", Funktionsvurdering: "B"}); err != nil {
+		if x, err = tx.InsertSag(ctx, domain.Sag{CPR: "0506781233", Funktionsvurdering: "B"}); err != nil {
 			return err
 		}
 		for _, k := range []string{"1.17", "1.3"} {
@@ -576,13 +576,13 @@ func TestDeliveryNextPeriodeDeliversChanges(t *testing.T) {
 				return err
 			}
 		}
-		if y, err = tx.InsertSag(ctx, tenant.Sag{CPR: "0706781231"}); err != nil {
+		if y, err = tx.InsertSag(ctx, domain.Sag{CPR: "0706781231"}); err != nil {
 			return err
 		}
 		if yYdelse, err = tx.InsertYdelse(ctx, open(y, "1.17")); err != nil {
 			return err
 		}
-		if z, err = tx.InsertSag(ctx, tenant.Sag{CPR: "0906781239", Navn: "Før"}); err != nil {
+		if z, err = tx.InsertSag(ctx, domain.Sag{CPR: "0906781239", Navn: "Før"}); err != nil {
 			return err
 		}
 		if _, err = tx.InsertYdelse(ctx, open(z, "1.17")); err != nil {
@@ -641,7 +641,7 @@ func TestDeliveryNextPeriodeDeliversChanges(t *testing.T) {
 			return err
 		}
 		// w: a new sag, and a new ydelse on it neutralised before it was ever delivered.
-		if w, err = tx.InsertSag(ctx, tenant.Sag{CPR: "1106781237"}); err != nil {
+		if w, err = tx.InsertSag(ctx, domain.Sag{CPR: "1106781237"}); err != nil {
 			return err
 		}
 		if _, err := tx.InsertYdelse(ctx, open(w, "1.17")); err != nil {

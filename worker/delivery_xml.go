@@ -76,7 +76,7 @@ type record struct {
 	Startdato          string              `json:"startdato"`
 	ForventetSlutdato  string              `json:"forventet_slutdato,omitempty"`
 	Slutdato           string              `json:"slutdato,omitempty"`
-	Maalgrupper        []tenant.Maalgruppe `json:"maalgrupper"` // primary first
+	Maalgrupper        []domain.Maalgruppe `json:"maalgrupper"` // primary first
 	Betalingskommune   string              `json:"betalingskommune"`
 	TilbudstypeScheme  string              `json:"tilbudstype_scheme,omitempty"`
 	Tilbudstype        string              `json:"tilbudstype,omitempty"`
@@ -128,7 +128,7 @@ func xmlDate(t *time.Time) string {
 // Neutraliseret tells whether a ydelse is neutralised (Y2): a Periodeydelse with Slutdato =
 // Startdato. A Stykydelse is a one-off help whose Slutdato is its Startdato by nature; it
 // cannot be neutralised (Y8).
-func Neutraliseret(y tenant.Ydelse) bool {
+func Neutraliseret(y domain.Ydelse) bool {
 	return y.Varighed != "styk" && y.Slutdato != nil && y.Slutdato.Format(time.DateOnly) == y.Startdato.Format(time.DateOnly)
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"indberet/tenant"
+	"indberet/tenant/domain"
 )
 
 func TestReportingTypeOf(t *testing.T) {
@@ -49,7 +49,7 @@ func TestNeutraliseret(t *testing.T) {
 		{"periode", nil, false},
 		{"styk", &same, false}, // Y8: a one-off help ends the day it starts
 	} {
-		if got := Neutraliseret(tenant.Ydelse{Varighed: c.varighed, Startdato: start, Slutdato: c.slut}); got != c.want {
+		if got := Neutraliseret(domain.Ydelse{Varighed: c.varighed, Startdato: start, Slutdato: c.slut}); got != c.want {
 			t.Errorf("%s, slut %v: %v, want %v", c.varighed, c.slut, got, c.want)
 		}
 	}
@@ -61,7 +61,7 @@ func TestContentHashCoversEveryField(t *testing.T) {
 	t.Parallel()
 	base := record{YdelseID: 1, SagID: 2, CPR: "1503621235", Indsatskode: "1.3", Varighed: "Periodeydelse",
 		Startdato: "2014-03-01", Betalingskommune: "101",
-		Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}}
+		Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}}
 	h := base.ContentHash()
 	v := reflect.ValueOf(&base).Elem()
 	for i := range v.NumField() {
@@ -74,7 +74,7 @@ func TestContentHashCoversEveryField(t *testing.T) {
 		case reflect.Int64:
 			cv.SetInt(cv.Int() + 1)
 		case reflect.Slice:
-			changed.Maalgrupper = append([]tenant.Maalgruppe{}, base.Maalgrupper...)
+			changed.Maalgrupper = append([]domain.Maalgruppe{}, base.Maalgrupper...)
 			changed.Maalgrupper[0].Code = "1.1.5"
 		default:
 			t.Fatalf("field %s: kind %s not covered by the test", name, cv.Kind())

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"indberet/tenant"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 )
 
@@ -32,7 +31,7 @@ type eksportTabel struct {
 
 // eksportTabelFor returns the table of export e; snap names the indsatser, today is the date
 // the status is derived against (S6) and the rules check with.
-func eksportTabelFor(e tenant.Eksport, snap *codes.Snapshot, today time.Time) eksportTabel {
+func eksportTabelFor(e tenant.Eksport, snap *domain.Snapshot, today time.Time) eksportTabel {
 	switch e.Art {
 	case tenant.EksportTabel3:
 		return eksportTabel3(snap, today)
@@ -64,7 +63,7 @@ func eksportTabelFor(e tenant.Eksport, snap *codes.Snapshot, today time.Time) ek
 }
 
 // eksportTabel3 is the CPR list behind table 3: the stays (see the top of this file).
-func eksportTabel3(snap *codes.Snapshot, today time.Time) eksportTabel {
+func eksportTabel3(snap *domain.Snapshot, today time.Time) eksportTabel {
 	return eksportTabel{
 		sheet: "Tabel 3 (ophold)",
 		header: []string{"CPR-nummer", "Navn", "Indsatskode", "Indsats", "Startdato", "Slutdato", "P-nummer",
@@ -84,7 +83,7 @@ func eksportTabel3(snap *codes.Snapshot, today time.Time) eksportTabel {
 }
 
 // eksportFejl is the fejlopgørelse: a row per rule a sag or ydelse breaks.
-func eksportFejl(snap *codes.Snapshot, kommune string, today time.Time) eksportTabel {
+func eksportFejl(snap *domain.Snapshot, kommune string, today time.Time) eksportTabel {
 	return eksportTabel{
 		sheet: "Fejlopgørelse",
 		header: []string{"CPR-nummer", "Navn", "Niveau", "Indsatskode", "Startdato", "Slutdato", "Indberettet",

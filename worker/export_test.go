@@ -22,6 +22,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
@@ -308,9 +309,9 @@ func TestEksportFejlopgoerelse(t *testing.T) {
 	b := setupEksport(t, nil)
 	b.changeNiels(t, func(ctx context.Context, tx *tenant.Tx, id int64) error {
 		start := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)
-		_, err := tx.InsertYdelse(ctx, tenant.Ydelse{SagID: id, Indsatskode: "1.8.2", Startdato: start, Bevillingsdato: &start,
+		_, err := tx.InsertYdelse(ctx, domain.Ydelse{SagID: id, Indsatskode: "1.8.2", Startdato: start, Bevillingsdato: &start,
 			Betalingskommune: "101", PNummer: "9000000199", AfdelingsUUID: "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}})
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}})
 		return err
 	})
 	_, file := b.run(t, "101", tenant.NewEksport{Art: tenant.EksportFejl, Format: tenant.FormatCSV,

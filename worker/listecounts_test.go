@@ -13,6 +13,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/accounts"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
@@ -56,7 +57,7 @@ func TestListCountsJobCompactsEveryKommune(t *testing.T) {
 		for i := range 30 {
 			err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
 				// Two CPR prefixes: 010 (i even) and 020.
-				id, err := tx.InsertSag(ctx, tenant.Sag{CPR: fmt.Sprintf("%02d01800%03d", 1+i%2, i), Navn: "N", Kilde: "egne"})
+				id, err := tx.InsertSag(ctx, domain.Sag{CPR: fmt.Sprintf("%02d01800%03d", 1+i%2, i), Navn: "N", Kilde: "egne"})
 				if err != nil || i%3 != 0 {
 					return err
 				}

@@ -1,8 +1,8 @@
 // Package codes holds the starting content of the code lists (CODES.md): the 98 kommuner,
 // the indsatskoder, målgrupper, tilbudstyper and FFB ydelser, as the CSV files in data/
 // (copied from the specification, embedded in the binary); Load, which puts them into
-// their tables; Snapshot, an in-memory copy of the lists read from the tables (Read) or
-// from the files (FromCSV) (snapshot.go); and DST's management of the lists on the
+// their tables; Read and FromCSV, which make a domain.Snapshot (the lists as values) of the
+// tables or of the files (snapshot.go); and DST's management of the lists on the
 // code-list screens: each code with its use, adding, changing texts, retiring from a date,
 // deleting a code added by mistake (manage.go).
 //
@@ -22,6 +22,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"indberet/tenant/domain"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -48,7 +50,7 @@ func Load(ctx context.Context, db interface {
 	counts := Counts{}
 	err = insertAll(ctx, tx, counts, "kommuner", f.kommuner,
 		`INSERT INTO kommuner (kommune_kode, navn) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		func(k Kommune, _ *record) []any { return []any{k.Kode, k.Navn} })
+		func(k domain.Kommune, _ *record) []any { return []any{k.Kode, k.Navn} })
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +58,7 @@ func Load(ctx context.Context, db interface {
 		`INSERT INTO indsatskoder (code, name_da, paragraph, ffb, requires_tilbudssted, residential,
 			varighed_default, valid_from, valid_to, evidence, source)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-		func(i Indsats, r *record) []any {
+		func(i domain.Indsats, r *record) []any {
 			return []any{i.Code, i.Name, i.Paragraph, i.FFB, i.RequiresTilbudssted, i.Residential,
 				i.VarighedDefault, i.ValidFrom, i.ValidTo, r.get("evidence"), r.get("source")}
 		})
@@ -66,7 +68,7 @@ func Load(ctx context.Context, db interface {
 	err = insertAll(ctx, tx, counts, "maalgrupper", f.maalgrupper,
 		`INSERT INTO maalgrupper (code, name_da, scheme, parent_code, primary_allowed, valid_from, valid_to,
 			evidence, source) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-		func(m Maalgruppe, r *record) []any {
+		func(m domain.MaalgruppeKode, r *record) []any {
 			return []any{m.Code, m.Name, m.Scheme, m.ParentCode, m.PrimaryAllowed, m.ValidFrom, m.ValidTo,
 				r.get("evidence"), r.get("source")}
 		})
@@ -77,7 +79,7 @@ func Load(ctx context.Context, db interface {
 		`INSERT INTO tilbudstyper (code, name_da, parent_path, scheme, leaf, valid_from, valid_to,
 			in_nexus_dst_offer_list, status, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT DO NOTHING`,
-		func(t Tilbudstype, r *record) []any {
+		func(t domain.Tilbudstype, r *record) []any {
 			return []any{t.Code, t.Name, t.ParentPath, t.Scheme, t.Leaf, t.ValidFrom, t.ValidTo,
 				r.get("in_nexus_dst_offer_list"), r.get("status"), r.get("source")}
 		})
@@ -87,7 +89,7 @@ func Load(ctx context.Context, db interface {
 	err = insertAll(ctx, tx, counts, "ffb_ydelser", f.ffbYdelser,
 		`INSERT INTO ffb_ydelser (uuid, name_da, parent_path, leaf, valid_from, valid_to, status, source)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		func(y FFBYdelse, r *record) []any {
+		func(y domain.FFBYdelse, r *record) []any {
 			return []any{y.UUID, y.Name, y.ParentPath, y.Leaf, y.ValidFrom, y.ValidTo, r.get("status"), r.get("source")}
 		})
 	if err != nil {
@@ -117,11 +119,11 @@ func insertAll[T any](ctx context.Context, tx pgx.Tx, counts Counts, table strin
 
 // files is the parsed content of the CSV files, shared by Load and FromCSV.
 type files struct {
-	kommuner     []row[Kommune]
-	indsatser    []row[Indsats]
-	maalgrupper  []row[Maalgruppe]
-	tilbudstyper []row[Tilbudstype]
-	ffbYdelser   []row[FFBYdelse]
+	kommuner     []row[domain.Kommune]
+	indsatser    []row[domain.Indsats]
+	maalgrupper  []row[domain.MaalgruppeKode]
+	tilbudstyper []row[domain.Tilbudstype]
+	ffbYdelser   []row[domain.FFBYdelse]
 }
 
 // row is one parsed CSV row: its value and the record it came from.
@@ -145,13 +147,13 @@ func values[T any](rows []row[T]) []T {
 func readFiles() (*files, error) {
 	var f files
 	var err error
-	if f.kommuner, err = parseFile("kommuner.csv", func(r *record) Kommune {
-		return Kommune{Kode: r.get("kode"), Navn: r.get("navn")}
+	if f.kommuner, err = parseFile("kommuner.csv", func(r *record) domain.Kommune {
+		return domain.Kommune{Kode: r.get("kode"), Navn: r.get("navn")}
 	}); err != nil {
 		return nil, err
 	}
-	if f.indsatser, err = parseFile("indsatser.csv", func(r *record) Indsats {
-		i := Indsats{Code: r.get("code"), Name: r.get("name_da"), Paragraph: r.get("paragraph"), FFB: r.yesNo("ffb"),
+	if f.indsatser, err = parseFile("indsatser.csv", func(r *record) domain.Indsats {
+		i := domain.Indsats{Code: r.get("code"), Name: r.get("name_da"), Paragraph: r.get("paragraph"), FFB: r.yesNo("ffb"),
 			RequiresTilbudssted: r.get("requires_tilbudssted"), Residential: r.yesNo("residential"),
 			VarighedDefault: r.get("varighed_default"), ValidTo: r.optDate("valid_to")}
 		if i.VarighedDefault == "" {
@@ -166,8 +168,8 @@ func readFiles() (*files, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if f.maalgrupper, err = parseFile("maalgrupper.csv", func(r *record) Maalgruppe {
-		m := Maalgruppe{Scheme: r.get("scheme"), Code: r.get("code"), Name: r.get("name_da"),
+	if f.maalgrupper, err = parseFile("maalgrupper.csv", func(r *record) domain.MaalgruppeKode {
+		m := domain.MaalgruppeKode{Scheme: r.get("scheme"), Code: r.get("code"), Name: r.get("name_da"),
 			ParentCode: r.get("parent_code"), PrimaryAllowed: r.yesNo("primary_allowed"),
 			ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
 		if m.Scheme == "ffb" { // UUIDs, stored lower-case (CODES.md)
@@ -177,8 +179,8 @@ func readFiles() (*files, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if f.tilbudstyper, err = parseFile("tilbudstyper.csv", func(r *record) Tilbudstype {
-		t := Tilbudstype{Scheme: tilbudScheme(r.get("scheme")), Code: r.get("code"), Name: r.get("name_da"),
+	if f.tilbudstyper, err = parseFile("tilbudstyper.csv", func(r *record) domain.Tilbudstype {
+		t := domain.Tilbudstype{Scheme: tilbudScheme(r.get("scheme")), Code: r.get("code"), Name: r.get("name_da"),
 			ParentPath: r.get("parent_path"), Leaf: r.optYesNo("leaf"),
 			ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
 		if t.Scheme == "ffb" {
@@ -188,8 +190,8 @@ func readFiles() (*files, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if f.ffbYdelser, err = parseFile("ffb_ydelser.csv", func(r *record) FFBYdelse {
-		return FFBYdelse{UUID: strings.ToLower(r.get("uuid")), Name: r.get("name_da"), ParentPath: r.get("parent_path"),
+	if f.ffbYdelser, err = parseFile("ffb_ydelser.csv", func(r *record) domain.FFBYdelse {
+		return domain.FFBYdelse{UUID: strings.ToLower(r.get("uuid")), Name: r.get("name_da"), ParentPath: r.get("parent_path"),
 			Leaf: r.yesNo("leaf"), ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
 	}); err != nil {
 		return nil, err

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
+
+	"indberet/tenant/domain"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,108 +29,6 @@ import (
 // counts (RetireImpact) until the caller confirms exactly those counts. No code that data
 // uses is ever deleted.
 
-// Kind is the shape of a code list's rows: which table, which attributes.
-type Kind int
-
-// The kinds of code lists.
-const (
-	KindIndsats     Kind = iota // indsatskoder: paragraph, FFB, tilbudssted, ophold, varighed
-	KindMaalgruppe              // maalgrupper of one scheme: primary allowed, FFB parent
-	KindTilbudstype             // tilbudstyper of one scheme: FFB parent path and leaf
-	KindFFBYdelse               // ffb_ydelser: parent path and leaf
-)
-
-// Liste is one code list as DST manages it.
-type Liste struct {
-	Key    string // the address segment: /koder/<Key>
-	Title  string // Danish
-	Kind   Kind
-	Scheme string // the scheme of målgrupper and tilbudstyper ("old_2013", "old_2018", "ffb")
-}
-
-// Lister are the code lists DST manages, in the order the screens show them. Kommuner are
-// not among them: the 98 kommuner are the platform administrator's.
-var Lister = []Liste{
-	{"indsatskoder", "Indsatskoder", KindIndsats, ""},
-	{"maalgrupper-2013", "Målgrupper 2013–2017", KindMaalgruppe, "old_2013"},
-	{"maalgrupper-2018", "Målgrupper 2018–2024", KindMaalgruppe, "old_2018"},
-	{"maalgrupper-ffb", "FFB-målgrupper", KindMaalgruppe, "ffb"},
-	{"tilbudstyper", "Tilbudstyper", KindTilbudstype, "old_2013"},
-	{"ffb-tilbud", "FFB-tilbud (Tilbuds-UUID)", KindTilbudstype, "ffb"},
-	{"ffb-ydelser", "FFB-ydelser (Ydelses-UUID)", KindFFBYdelse, ""},
-}
-
-// ListeByKey returns the list with the key.
-func ListeByKey(key string) (Liste, bool) {
-	i := slices.IndexFunc(Lister, func(l Liste) bool { return l.Key == key })
-	if i < 0 {
-		return Liste{}, false
-	}
-	return Lister[i], true
-}
-
-// UUIDs tells whether the list's codes are FFB concept UUIDs (lower-case).
-func (l Liste) UUIDs() bool { return l.Scheme == "ffb" || l.Kind == KindFFBYdelse }
-
-// HasParagraph tells whether the list's codes carry a paragraph (indsatskoder).
-func (l Liste) HasParagraph() bool { return l.Kind == KindIndsats }
-
-// HasParentPath tells whether the list's codes carry a parent path and a leaf flag (FFB
-// tilbud and FFB ydelser).
-func (l Liste) HasParentPath() bool {
-	return l.Kind == KindFFBYdelse || l.Kind == KindTilbudstype && l.Scheme == "ffb"
-}
-
-// Kode is one code of a Liste as DST manages it: the attributes of every list (each list
-// uses its own), its validity, and how many ydelser use it.
-type Kode struct {
-	Code string `json:"code"`
-	Name string `json:"name"`
-	// KindIndsats.
-	Paragraph           string `json:"paragraph,omitempty"`
-	FFB                 bool   `json:"ffb,omitempty"`
-	RequiresTilbudssted string `json:"requires_tilbudssted,omitempty"`
-	Residential         bool   `json:"residential,omitempty"`
-	VarighedDefault     string `json:"varighed_default,omitempty"`
-	// KindMaalgruppe.
-	PrimaryAllowed bool   `json:"primary_allowed,omitempty"`
-	ParentCode     string `json:"parent_code,omitempty"` // FFB målgrupper: the parent's UUID
-	// FFB tilbud and FFB ydelser.
-	ParentPath string `json:"parent_path,omitempty"`
-	Leaf       *bool  `json:"leaf,omitempty"`
-
-	Source    string     `json:"source,omitempty"`
-	ValidFrom *time.Time `json:"valid_from,omitempty"`
-	ValidTo   *time.Time `json:"valid_to,omitempty"` // the last day it may be used; nil: no end
-	// AddedAt is set for a code DST added on the screens (deletable while unused).
-	AddedAt *time.Time `json:"-"`
-	// Uses is the number of ydelser, in every kommune, that use the code.
-	Uses int64 `json:"-"`
-	// Path is the name with its parents' ("Ydelse > Ophold > Længerevarende ophold") for
-	// FFB codes, the name for the others.
-	Path string `json:"-"`
-}
-
-// UdgaarFra is the first day the code may no longer be used (ValidTo + 1 day), or nil.
-func (k Kode) UdgaarFra() *time.Time {
-	if k.ValidTo == nil {
-		return nil
-	}
-	d := dateOf(*k.ValidTo).AddDate(0, 0, 1)
-	return &d
-}
-
-// Deletable tells whether the code may be deleted: added by DST and used by no ydelse.
-func (k Kode) Deletable() bool { return k.AddedAt != nil && k.Uses == 0 }
-
-// Texts are what DST may change of a code after it exists: its name, its paragraph
-// (indsatskoder) and its source.
-type Texts struct {
-	Name      string `json:"name"`
-	Paragraph string `json:"paragraph,omitempty"`
-	Source    string `json:"source"`
-}
-
 // Errors of the changes.
 var (
 	// ErrDuplicate: the list already has the code.
@@ -143,25 +42,25 @@ var (
 	ErrRetireBeforeValid = errors.New("codes: the retire date is not after valid_from")
 )
 
-// listSQL is a list's SELECT of the columns of Kode (without Path) and the number of
+// listSQL is a list's SELECT of the columns of domain.Kode (without Path) and the number of
 // ydelser using each code, over the kommuner the transaction reads. $1 is the scheme
 // (unused by lists without one).
-func listSQL(l Liste) string {
+func listSQL(l domain.Liste) string {
 	const tail = `, source, valid_from, valid_to, added_at, coalesce(u.n, 0)`
 	switch l.Kind {
-	case KindIndsats:
+	case domain.KindIndsats:
 		return `SELECT code, name_da, paragraph, ffb, requires_tilbudssted, residential, varighed_default,
 			false, '', '', NULL::boolean` + tail + `
 			FROM indsatskoder k LEFT JOIN (SELECT indsatskode, count(*) AS n FROM ydelser GROUP BY 1) u
 				ON u.indsatskode = k.code
 			WHERE $1::text IS NOT NULL`
-	case KindMaalgruppe:
+	case domain.KindMaalgruppe:
 		return `SELECT code, name_da, '', false, '', false, '', primary_allowed, coalesce(parent_code, ''), '',
 			NULL::boolean` + tail + `
 			FROM maalgrupper k LEFT JOIN (SELECT code AS c, count(*) AS n FROM ydelse_maalgrupper WHERE scheme = $1
 				GROUP BY 1) u ON u.c = k.code
 			WHERE k.scheme = $1`
-	case KindTilbudstype:
+	case domain.KindTilbudstype:
 		// Old tilbudskoder are used as Tilbudstype; FFB Tilbud also as Tilbuds-UUID (Y4).
 		return `SELECT code, name_da, '', false, '', false, '', false, '', parent_path, leaf` + tail + `
 			FROM tilbudstyper k LEFT JOIN (
@@ -179,20 +78,20 @@ func listSQL(l Liste) string {
 }
 
 // keyWhere is the condition that picks one code of the list: $2 is the code.
-func keyWhere(l Liste) string {
-	if l.Kind == KindFFBYdelse {
+func keyWhere(l domain.Liste) string {
+	if l.Kind == domain.KindFFBYdelse {
 		return ` AND k.uuid::text = $2`
 	}
 	return ` AND k.code = $2`
 }
 
-func table(l Liste) string {
+func table(l domain.Liste) string {
 	switch l.Kind {
-	case KindIndsats:
+	case domain.KindIndsats:
 		return "indsatskoder"
-	case KindMaalgruppe:
+	case domain.KindMaalgruppe:
 		return "maalgrupper"
-	case KindTilbudstype:
+	case domain.KindTilbudstype:
 		return "tilbudstyper"
 	}
 	return "ffb_ydelser"
@@ -200,18 +99,18 @@ func table(l Liste) string {
 
 // keyColumn is the column and condition of UPDATE and DELETE by code: $1 is the code, $2
 // the scheme.
-func keyColumn(l Liste) string {
+func keyColumn(l domain.Liste) string {
 	switch l.Kind {
-	case KindIndsats:
+	case domain.KindIndsats:
 		return `code = $1 AND $2::text IS NOT NULL`
-	case KindFFBYdelse:
+	case domain.KindFFBYdelse:
 		return `uuid::text = $1 AND $2::text IS NOT NULL`
 	}
 	return `code = $1 AND scheme = $2`
 }
 
-func scanKode(r pgx.CollectableRow) (Kode, error) {
-	var k Kode
+func scanKode(r pgx.CollectableRow) (domain.Kode, error) {
+	var k domain.Kode
 	err := r.Scan(&k.Code, &k.Name, &k.Paragraph, &k.FFB, &k.RequiresTilbudssted, &k.Residential,
 		&k.VarighedDefault, &k.PrimaryAllowed, &k.ParentCode, &k.ParentPath, &k.Leaf, &k.Source,
 		&k.ValidFrom, &k.ValidTo, &k.AddedAt, &k.Uses)
@@ -220,7 +119,7 @@ func scanKode(r pgx.CollectableRow) (Kode, error) {
 
 // Koder returns the codes of the list with their use, in the order of the Snapshot's lists
 // (natural code order; FFB codes in tree order).
-func Koder(ctx context.Context, tx *tenant.Tx, l Liste) ([]Kode, error) {
+func Koder(ctx context.Context, tx *tenant.Tx, l domain.Liste) ([]domain.Kode, error) {
 	rows, err := tx.PgxTx().Query(ctx, listSQL(l), l.Scheme)
 	if err != nil {
 		return nil, fmt.Errorf("codes of %s: %w", l.Key, err)
@@ -229,45 +128,15 @@ func Koder(ctx context.Context, tx *tenant.Tx, l Liste) ([]Kode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codes of %s: %w", l.Key, err)
 	}
-	setPaths(l, out)
-	slices.SortFunc(out, func(a, b Kode) int {
-		return orderIn(schemeOf(l), a.Path, a.Code, b.Path, b.Code)
-	})
+	domain.OrderKoder(l, out)
 	return out, nil
 }
 
-// schemeOf is "ffb" for the lists ordered as a tree (orderIn).
-func schemeOf(l Liste) string {
-	if l.UUIDs() {
-		return "ffb"
-	}
-	return "old"
-}
-
-// setPaths gives each code its Path: FFB målgrupper by walking ParentCode within the list,
-// FFB tilbud and ydelser from ParentPath.
-func setPaths(l Liste, ks []Kode) {
-	tree := &Snapshot{maalgrupper: map[schemeCode]Maalgruppe{}}
-	for _, k := range ks {
-		tree.maalgrupper[schemeCode{l.Scheme, k.Code}] = Maalgruppe{Scheme: l.Scheme, Code: k.Code, Name: k.Name, ParentCode: k.ParentCode}
-	}
-	for i, k := range ks {
-		switch {
-		case l.Kind == KindMaalgruppe && k.ParentCode != "":
-			ks[i].Path = tree.walkPath(tree.maalgrupper[schemeCode{l.Scheme, k.Code}])
-		case l.HasParentPath():
-			ks[i].Path = joinPath(k.ParentPath, k.Name)
-		default:
-			ks[i].Path = k.Name
-		}
-	}
-}
-
 // KodeByCode returns one code of the list with its use, or tenant.ErrNotFound.
-func KodeByCode(ctx context.Context, tx *tenant.Tx, l Liste, code string) (Kode, error) {
+func KodeByCode(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string) (domain.Kode, error) {
 	rows, err := tx.PgxTx().Query(ctx, listSQL(l)+keyWhere(l), l.Scheme, code)
 	if err != nil {
-		return Kode{}, fmt.Errorf("code %s of %s: %w", code, l.Key, err)
+		return domain.Kode{}, fmt.Errorf("code %s of %s: %w", code, l.Key, err)
 	}
 	k, err := pgx.CollectExactlyOneRow(rows, scanKode)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -278,7 +147,7 @@ func KodeByCode(ctx context.Context, tx *tenant.Tx, l Liste, code string) (Kode,
 	}
 	k.Path = k.Name
 	if l.HasParentPath() {
-		k.Path = joinPath(k.ParentPath, k.Name)
+		k.Path = domain.JoinPath(k.ParentPath, k.Name)
 	}
 	return k, nil
 }
@@ -298,14 +167,14 @@ type RetireImpact struct {
 func (i RetireImpact) Any() bool { return i.StartFrom > 0 || i.Running > 0 }
 
 // usesWhere is the condition that ydelse y uses the code: $1 is the code, $2 the scheme.
-func usesWhere(l Liste) string {
+func usesWhere(l domain.Liste) string {
 	switch l.Kind {
-	case KindIndsats:
+	case domain.KindIndsats:
 		return `y.indsatskode = $1 AND $2::text IS NOT NULL`
-	case KindMaalgruppe:
+	case domain.KindMaalgruppe:
 		return `EXISTS (SELECT FROM ydelse_maalgrupper m
 			WHERE m.kommune_kode = y.kommune_kode AND m.ydelse_id = y.id AND m.scheme = $2 AND m.code = $1)`
-	case KindTilbudstype:
+	case domain.KindTilbudstype:
 		return `(y.tilbudstype_scheme = $2 AND y.tilbudstype = $1 OR $2 = 'ffb' AND y.tilbuds_uuid::text = $1)`
 	}
 	return `y.ydelses_uuid::text = $1 AND $2::text IS NOT NULL`
@@ -317,33 +186,33 @@ var ErrNotAllKommuner = errors.New("codes: retiring needs a transaction that rea
 
 // RetireImpactOf counts the ydelser of every kommune that retiring the code from day
 // affects. The transaction must read every kommune (tenant.Scope.AllKommuner).
-func RetireImpactOf(ctx context.Context, tx *tenant.Tx, l Liste, code string, day time.Time) (RetireImpact, error) {
+func RetireImpactOf(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string, day time.Time) (RetireImpact, error) {
 	var i RetireImpact
 	if !tx.Scope().AllKommuner {
 		return i, ErrNotAllKommuner
 	}
 	err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE y.startdato >= $3),
 		count(*) FILTER (WHERE y.startdato < $3 AND (y.slutdato IS NULL OR y.slutdato >= $3))
-		FROM ydelser y WHERE `+usesWhere(l), code, l.Scheme, dateOf(day)).Scan(&i.StartFrom, &i.Running)
+		FROM ydelser y WHERE `+usesWhere(l), code, l.Scheme, domain.DateOf(day)).Scan(&i.StartFrom, &i.Running)
 	if err != nil {
 		return i, fmt.Errorf("ydelser of %s on %s: %w", code, day.Format(time.DateOnly), err)
 	}
 	return i, nil
 }
 
-func audit(ctx context.Context, tx *tenant.Tx, action string, l Liste, code string, before, after any) error {
+func audit(ctx context.Context, tx *tenant.Tx, action string, l domain.Liste, code string, before, after any) error {
 	return tx.Audit(ctx, tenant.AuditEntry{Kommune: tenant.PlatformKommune, Action: action, Entity: "kodeliste:" + l.Key,
 		EntityID: code, Before: before, After: after})
 }
 
 // AddKode adds k to the list as a code DST added (deletable while unused), with the audit
 // record. A code the list has is ErrDuplicate. k is expected checked (domain.ValidateKode).
-func AddKode(ctx context.Context, tx *tenant.Tx, l Liste, k Kode) error {
+func AddKode(ctx context.Context, tx *tenant.Tx, l domain.Liste, k domain.Kode) error {
 	by := tx.Scope().Actor.Email
 	var sql string
 	var args []any
 	switch l.Kind {
-	case KindIndsats:
+	case domain.KindIndsats:
 		from := time.Date(2013, 7, 1, 0, 0, 0, 0, time.UTC)
 		if k.ValidFrom != nil {
 			from = *k.ValidFrom
@@ -352,11 +221,11 @@ func AddKode(ctx context.Context, tx *tenant.Tx, l Liste, k Kode) error {
 			valid_from, valid_to, source, added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11)`
 		args = []any{k.Code, k.Name, k.Paragraph, k.FFB, k.RequiresTilbudssted, k.Residential, k.VarighedDefault,
 			from, k.ValidTo, k.Source, by}
-	case KindMaalgruppe:
+	case domain.KindMaalgruppe:
 		sql = `INSERT INTO maalgrupper (scheme, code, name_da, parent_code, primary_allowed, valid_from, valid_to, source,
 			added_at, added_by) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, now(), $9)`
 		args = []any{l.Scheme, k.Code, k.Name, k.ParentCode, k.PrimaryAllowed, k.ValidFrom, k.ValidTo, k.Source, by}
-	case KindTilbudstype:
+	case domain.KindTilbudstype:
 		sql = `INSERT INTO tilbudstyper (scheme, code, name_da, parent_path, leaf, valid_from, valid_to, source,
 			added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9)`
 		args = []any{l.Scheme, k.Code, k.Name, k.ParentPath, k.Leaf, k.ValidFrom, k.ValidTo, k.Source, by}
@@ -385,12 +254,12 @@ func AddKode(ctx context.Context, tx *tenant.Tx, l Liste, k Kode) error {
 
 // SetTexts changes the name, paragraph (indsatskoder) and source of a code, with the audit
 // record. It reports whether anything changed; an unknown code is tenant.ErrNotFound.
-func SetTexts(ctx context.Context, tx *tenant.Tx, l Liste, code string, t Texts) (bool, error) {
+func SetTexts(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string, t domain.Texts) (bool, error) {
 	k, err := lockKode(ctx, tx, l, code)
 	if err != nil {
 		return false, err
 	}
-	before := Texts{Name: k.Name, Paragraph: k.Paragraph, Source: k.Source}
+	before := domain.Texts{Name: k.Name, Paragraph: k.Paragraph, Source: k.Source}
 	if !l.HasParagraph() {
 		t.Paragraph = ""
 	}
@@ -420,7 +289,7 @@ var ErrUnconfirmed = errors.New("codes: retiring affects ydelser and was not con
 // and confirmed. A date not after the code's first valid day is ErrRetireBeforeValid.
 // Retiring again moves the date; the date the code has already changes nothing. It reports
 // the counts and whether anything changed. The transaction must read every kommune.
-func Retire(ctx context.Context, tx *tenant.Tx, l Liste, code string, udgaarFra time.Time, confirmed *RetireImpact) (RetireImpact, bool, error) {
+func Retire(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string, udgaarFra time.Time, confirmed *RetireImpact) (RetireImpact, bool, error) {
 	if !tx.Scope().AllKommuner {
 		return RetireImpact{}, false, ErrNotAllKommuner
 	}
@@ -428,12 +297,12 @@ func Retire(ctx context.Context, tx *tenant.Tx, l Liste, code string, udgaarFra 
 	if err != nil {
 		return RetireImpact{}, false, err
 	}
-	udgaarFra = dateOf(udgaarFra)
-	if k.ValidFrom != nil && !udgaarFra.After(dateOf(*k.ValidFrom)) {
+	udgaarFra = domain.DateOf(udgaarFra)
+	if k.ValidFrom != nil && !udgaarFra.After(domain.DateOf(*k.ValidFrom)) {
 		return RetireImpact{}, false, ErrRetireBeforeValid
 	}
 	validTo := udgaarFra.AddDate(0, 0, -1)
-	if k.ValidTo != nil && dateOf(*k.ValidTo).Equal(validTo) {
+	if k.ValidTo != nil && domain.DateOf(*k.ValidTo).Equal(validTo) {
 		return RetireImpact{}, false, nil
 	}
 	impact, err := RetireImpactOf(ctx, tx, l, code, udgaarFra)
@@ -453,7 +322,7 @@ func Retire(ctx context.Context, tx *tenant.Tx, l Liste, code string, udgaarFra 
 
 // Reinstate takes back a code's retirement (valid_to NULL), with the audit record. It
 // reports whether anything changed.
-func Reinstate(ctx context.Context, tx *tenant.Tx, l Liste, code string) (bool, error) {
+func Reinstate(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string) (bool, error) {
 	k, err := lockKode(ctx, tx, l, code)
 	if err != nil || k.ValidTo == nil {
 		return false, err
@@ -468,7 +337,7 @@ func Reinstate(ctx context.Context, tx *tenant.Tx, l Liste, code string) (bool, 
 // DeleteKode deletes a code DST added by mistake, with the audit record: ErrInUse while a
 // ydelse uses it (or, for FFB målgrupper, while it is another group's parent),
 // ErrFromSpecification for a code of the specification's files (retire those instead).
-func DeleteKode(ctx context.Context, tx *tenant.Tx, l Liste, code string) error {
+func DeleteKode(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string) error {
 	k, err := lockKode(ctx, tx, l, code)
 	if err != nil {
 		return err
@@ -479,7 +348,7 @@ func DeleteKode(ctx context.Context, tx *tenant.Tx, l Liste, code string) error 
 	if k.Uses > 0 {
 		return ErrInUse
 	}
-	if l.Kind == KindMaalgruppe {
+	if l.Kind == domain.KindMaalgruppe {
 		var children bool
 		if err := tx.PgxTx().QueryRow(ctx, `SELECT EXISTS (SELECT FROM maalgrupper WHERE scheme = $1 AND parent_code = $2)`,
 			l.Scheme, code).Scan(&children); err != nil {
@@ -502,14 +371,14 @@ func DeleteKode(ctx context.Context, tx *tenant.Tx, l Liste, code string) error 
 }
 
 // lockKode locks the code's row for the rest of tx and returns it with its use.
-func lockKode(ctx context.Context, tx *tenant.Tx, l Liste, code string) (Kode, error) {
+func lockKode(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string) (domain.Kode, error) {
 	var one int
 	err := tx.PgxTx().QueryRow(ctx, `SELECT 1 FROM `+table(l)+` WHERE `+keyColumn(l)+` FOR UPDATE`, code, l.Scheme).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Kode{}, tenant.ErrNotFound
+		return domain.Kode{}, tenant.ErrNotFound
 	}
 	if err != nil {
-		return Kode{}, fmt.Errorf("lock %s in %s: %w", code, l.Key, err)
+		return domain.Kode{}, fmt.Errorf("lock %s in %s: %w", code, l.Key, err)
 	}
 	return KodeByCode(ctx, tx, l, code)
 }

@@ -10,6 +10,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/codes"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
@@ -17,9 +18,9 @@ func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0,
 
 var dst = tenant.Scope{AllKommuner: true, Actor: tenant.Actor{UserID: 0, Email: "dst@test.invalid"}}
 
-func liste(t *testing.T, key string) codes.Liste {
+func liste(t *testing.T, key string) domain.Liste {
 	t.Helper()
-	l, ok := codes.ListeByKey(key)
+	l, ok := domain.ListeByKey(key)
 	if !ok {
 		t.Fatalf("no list %s", key)
 	}
@@ -38,13 +39,13 @@ func newCodeStore(t *testing.T) *codeStore {
 	db, _ := tenanttest.DB(t)
 	ctx := context.Background()
 	err := db.InScope(ctx, tenant.Scope{Kommune: "101", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
-		sag, err := tx.InsertSag(ctx, tenant.Sag{CPR: "2802871230"})
+		sag, err := tx.InsertSag(ctx, domain.Sag{CPR: "2802871230"})
 		if err != nil {
 			return err
 		}
-		_, err = tx.InsertYdelse(ctx, tenant.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: day(2024, 3, 1),
+		_, err = tx.InsertYdelse(ctx, domain.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: day(2024, 3, 1),
 			Betalingskommune: "101", TilbudstypeScheme: "old_2013", Tilbudstype: "1.1",
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}})
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}})
 		return err
 	})
 	if err != nil {
@@ -58,9 +59,9 @@ func (s *codeStore) in(fn func(ctx context.Context, tx *tenant.Tx) error) error 
 	return s.db.InScope(ctx, dst, func(tx *tenant.Tx) error { return fn(ctx, tx) })
 }
 
-func (s *codeStore) kode(l codes.Liste, code string) codes.Kode {
+func (s *codeStore) kode(l domain.Liste, code string) domain.Kode {
 	s.t.Helper()
-	var k codes.Kode
+	var k domain.Kode
 	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
 		k, err = codes.KodeByCode(ctx, tx, l, code)
 		return
@@ -71,7 +72,7 @@ func (s *codeStore) kode(l codes.Liste, code string) codes.Kode {
 }
 
 // audits are the actions of the platform audit records about the code, oldest first.
-func (s *codeStore) audits(l codes.Liste, code string) []string {
+func (s *codeStore) audits(l domain.Liste, code string) []string {
 	s.t.Helper()
 	var out []string
 	err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
@@ -99,8 +100,8 @@ func TestCodeListsWithUses(t *testing.T) {
 		"tilbudstyper":     {"1.1": 1, "1.2": 0},
 	}
 	wantLen := map[string]int{"indsatskoder": 21, "ffb-ydelser": 43}
-	for _, l := range codes.Lister {
-		var ks []codes.Kode
+	for _, l := range domain.Lister {
+		var ks []domain.Kode
 		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { ks, err = codes.Koder(ctx, tx, l); return }); err != nil {
 			t.Fatalf("%s: %v", l.Key, err)
 		}
@@ -117,7 +118,7 @@ func TestCodeListsWithUses(t *testing.T) {
 		}
 	}
 	// FFB codes in tree order, with their parents' names.
-	var ks []codes.Kode
+	var ks []domain.Kode
 	if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
 		ks, err = codes.Koder(ctx, tx, liste(t, "maalgrupper-ffb"))
 		return
@@ -135,7 +136,7 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 	t.Parallel()
 	s := newCodeStore(t)
 	l := liste(t, "indsatskoder")
-	ny := codes.Kode{Code: "1.99", Name: "Ny indsats", Paragraph: "SEL § 999", RequiresTilbudssted: "no",
+	ny := domain.Kode{Code: "1.99", Name: "Ny indsats", Paragraph: "SEL § 999", RequiresTilbudssted: "no",
 		VarighedDefault: "styk", ValidFrom: new(day(2026, 1, 1))}
 	if err := s.in(func(ctx context.Context, tx *tenant.Tx) error { return codes.AddKode(ctx, tx, l, ny) }); err != nil {
 		t.Fatal(err)
@@ -159,7 +160,7 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 	// Texts.
 	var changed bool
 	err = s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
-		changed, err = codes.SetTexts(ctx, tx, l, "1.99", codes.Texts{Name: "Rettet", Paragraph: "SEL § 998", Source: "DST"})
+		changed, err = codes.SetTexts(ctx, tx, l, "1.99", domain.Texts{Name: "Rettet", Paragraph: "SEL § 998", Source: "DST"})
 		return
 	})
 	if err != nil || !changed {
@@ -169,7 +170,7 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 		t.Errorf("texts not saved: %+v", k)
 	}
 	err = s.in(func(ctx context.Context, tx *tenant.Tx) (err error) {
-		changed, err = codes.SetTexts(ctx, tx, l, "1.99", codes.Texts{Name: "Rettet", Paragraph: "SEL § 998", Source: "DST"})
+		changed, err = codes.SetTexts(ctx, tx, l, "1.99", domain.Texts{Name: "Rettet", Paragraph: "SEL § 998", Source: "DST"})
 		return
 	})
 	if err != nil || changed {
@@ -195,8 +196,8 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 	if !k.ValidTo.Equal(day(2026, 6, 30)) || !k.UdgaarFra().Equal(day(2026, 7, 1)) {
 		t.Errorf("retired: valid_to %v, udgår fra %v", k.ValidTo, k.UdgaarFra())
 	}
-	snapAt := func() codes.Indsats {
-		var snap *codes.Snapshot
+	snapAt := func() domain.Indsats {
+		var snap *domain.Snapshot
 		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { snap, err = codes.Read(ctx, tx.PgxTx()); return }); err != nil {
 			t.Fatal(err)
 		}
@@ -253,19 +254,19 @@ func TestUsedCodeIsNeverDeleted(t *testing.T) {
 	// A code DST added and a ydelse then used.
 	l := liste(t, "maalgrupper-2018")
 	err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
-		return codes.AddKode(ctx, tx, l, codes.Kode{Code: "99", Name: "Ny målgruppe", PrimaryAllowed: true, ValidFrom: new(day(2018, 1, 1))})
+		return codes.AddKode(ctx, tx, l, domain.Kode{Code: "99", Name: "Ny målgruppe", PrimaryAllowed: true, ValidFrom: new(day(2018, 1, 1))})
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	err = s.db.InScope(ctx, tenant.Scope{Kommune: "147", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
-		sag, err := tx.InsertSag(ctx, tenant.Sag{CPR: "1503621235"})
+		sag, err := tx.InsertSag(ctx, domain.Sag{CPR: "1503621235"})
 		if err != nil {
 			return err
 		}
-		_, err = tx.InsertYdelse(ctx, tenant.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: day(2024, 3, 1),
-			Betalingskommune: "147", Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "99", Primaer: true}}})
+		_, err = tx.InsertYdelse(ctx, domain.Ydelse{SagID: sag, Indsatskode: "1.3", Startdato: day(2024, 3, 1),
+			Betalingskommune: "147", Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "99", Primaer: true}}})
 		return err
 	})
 	if err != nil {
@@ -304,17 +305,17 @@ func TestRetireAsksWhenYdelserUseTheCode(t *testing.T) {
 	// 147: 1.3 running on 01-01-2016, one starting 04-04-2016 (neutralised, Y2: counted all
 	// the same) and one that ended on 31-12-2015 (not affected).
 	err := s.db.InScope(ctx, tenant.Scope{Kommune: "147", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
-		sag, err := tx.InsertSag(ctx, tenant.Sag{CPR: "1503621235"})
+		sag, err := tx.InsertSag(ctx, domain.Sag{CPR: "1503621235"})
 		if err != nil {
 			return err
 		}
-		for _, y := range []tenant.Ydelse{
+		for _, y := range []domain.Ydelse{
 			{Startdato: day(2015, 6, 1), Slutdato: new(day(2016, 6, 30))},
 			{Startdato: day(2016, 4, 4), Slutdato: new(day(2016, 4, 4))},
 			{Startdato: day(2014, 1, 6), Slutdato: new(day(2015, 12, 31))},
 		} {
 			y.SagID, y.Indsatskode, y.Betalingskommune = sag, "1.3", "147"
-			y.Maalgrupper = []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.2", Primaer: true}}
+			y.Maalgrupper = []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.2", Primaer: true}}
 			if _, err := tx.InsertYdelse(ctx, y); err != nil {
 				return err
 			}
@@ -377,9 +378,9 @@ func TestRetireAsksWhenYdelserUseTheCode(t *testing.T) {
 func TestUnknownCodeIsNotFound(t *testing.T) {
 	t.Parallel()
 	s := newCodeStore(t)
-	for _, l := range codes.Lister {
+	for _, l := range domain.Lister {
 		err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
-			_, err := codes.SetTexts(ctx, tx, l, "00000000-0000-0000-0000-000000000000", codes.Texts{Name: "x"})
+			_, err := codes.SetTexts(ctx, tx, l, "00000000-0000-0000-0000-000000000000", domain.Texts{Name: "x"})
 			return err
 		})
 		if !errors.Is(err, tenant.ErrNotFound) {

@@ -8,10 +8,11 @@ import (
 	"testing"
 
 	"indberet/tenant/codes"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
-func fromCSV(t *testing.T) *codes.Snapshot {
+func fromCSV(t *testing.T) *domain.Snapshot {
 	t.Helper()
 	s, err := codes.FromCSV()
 	if err != nil {
@@ -116,7 +117,7 @@ func TestCompareCodes(t *testing.T) {
 		{"1.2.2.7", "2", -1},
 		{"1.a", "1.1", 1},
 	} {
-		if got := codes.CompareCodes(c.a, c.b); got != c.want {
+		if got := domain.CompareCodes(c.a, c.b); got != c.want {
 			t.Errorf("CompareCodes(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
 		}
 	}
@@ -170,7 +171,7 @@ func TestMaalgruppePath(t *testing.T) {
 		seen[m.Code] = true
 	}
 	// A snapshot built by hand walks its own parents and survives a cycle.
-	hand := codes.NewSnapshot(nil, []codes.Maalgruppe{
+	hand := domain.NewSnapshot(nil, []domain.MaalgruppeKode{
 		{Scheme: "ffb", Code: "b", Name: "Barn", ParentCode: "a"},
 		{Scheme: "ffb", Code: "a", Name: "Forælder"},
 		{Scheme: "ffb", Code: "x", Name: "X", ParentCode: "y"},

@@ -170,8 +170,8 @@ func loadKommune(ctx context.Context, db *tenant.DB, k string) (int, error) {
 }
 
 type demoSag struct {
-	sag     tenant.Sag
-	ydelser []tenant.Ydelse
+	sag     domain.Sag
+	ydelser []domain.Ydelse
 }
 
 func date(s string) time.Time {
@@ -198,16 +198,16 @@ func sager(k string) []demoSag {
 		// DOMAIN.md, worked example: psychological treatment (not an ophold) for a
 		// communication impairment, later a long-term stay with tilbudstype and place.
 		out = append(out, demoSag{
-			sag: tenant.Sag{CPR: NielsHansenCPR, Navn: "Niels Hansen", Funktionsvurdering: "C",
+			sag: domain.Sag{CPR: NielsHansenCPR, Navn: "Niels Hansen", Funktionsvurdering: "C",
 				Bemaerkninger: "Eksemplet fra vejledningen."},
-			ydelser: []tenant.Ydelse{
+			ydelser: []domain.Ydelse{
 				{Indsatskode: "1.3", Bevillingsdato: datePtr("2014-02-10"), Startdato: date("2014-03-01"),
 					Slutdato: datePtr("2016-08-31"), Betalingskommune: k,
-					Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}},
+					Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}},
 				{Indsatskode: "1.8.1", Bevillingsdato: datePtr("2016-08-15"), Startdato: date("2016-09-01"),
 					Betalingskommune: k, TilbudstypeScheme: "old_2013", Tilbudstype: "3.1.0",
 					PNummer: "9000000101", AfdelingsUUID: demoUUID(k, "niels-hansen-botilbud"),
-					Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}},
+					Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}},
 			},
 		})
 	}
@@ -227,11 +227,11 @@ var (
 // third of the sager closed, all following the rules of DOMAIN.md (Y2–Y6).
 func generated(k string, i int) demoSag {
 	cpr := demoCPR(i*7+len(k)*131+int(k[0]), i%2 == 0)
-	s := tenant.Sag{CPR: cpr, Navn: fornavne[i%len(fornavne)] + " " + efternavne[(i/3)%len(efternavne)],
+	s := domain.Sag{CPR: cpr, Navn: fornavne[i%len(fornavne)] + " " + efternavne[(i/3)%len(efternavne)],
 		Funktionsvurdering: []string{"", "A", "B", "C", "D", "E"}[i%6]}
 	closed := i%3 == 0
 	n := 1 + i%3
-	var ys []tenant.Ydelse
+	var ys []domain.Ydelse
 	for j := 0; j < n; j++ {
 		y := template((i+j*5)%len(templates), k)
 		if closed && y.Slutdato == nil {
@@ -250,11 +250,11 @@ func generated(k string, i int) demoSag {
 }
 
 type templYdelse struct {
-	tenant.Ydelse
+	domain.Ydelse
 	Residential bool
 }
 
-func hasResidential(ys []tenant.Ydelse) bool {
+func hasResidential(ys []domain.Ydelse) bool {
 	for _, y := range ys {
 		if y.Indsatskode == "1.8.1" || y.Indsatskode == "1.8.2" || y.Indsatskode == "1.12.0.1" {
 			return true
@@ -265,44 +265,44 @@ func hasResidential(ys []tenant.Ydelse) bool {
 
 var templates = []func(k string) templYdelse{
 	func(k string) templYdelse { // §102 treatment, 2013 rules
-		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.3", Startdato: date("2016-04-04"), Betalingskommune: k,
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2013", Code: "1.1.2", Primaer: true}}}}
+		return templYdelse{Ydelse: domain.Ydelse{Indsatskode: "1.3", Startdato: date("2016-04-04"), Betalingskommune: k,
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.2", Primaer: true}}}}
 	},
 	func(k string) templYdelse { // §97 ledsageordning, 2018 codes, ended
-		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.13.4", Startdato: date("2020-02-03"),
+		return templYdelse{Ydelse: domain.Ydelse{Indsatskode: "1.13.4", Startdato: date("2020-02-03"),
 			Slutdato: datePtr("2023-06-30"), Betalingskommune: k,
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.2.1", Primaer: true}}}}
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.2.1", Primaer: true}}}}
 	},
 	func(k string) templYdelse { // §95, 2018 codes, with a secondary målgruppe
-		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.17", Startdato: date("2022-09-12"), Betalingskommune: k,
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true},
+		return templYdelse{Ydelse: domain.Ydelse{Indsatskode: "1.17", Startdato: date("2022-09-12"), Betalingskommune: k,
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true},
 				{Scheme: "old_2018", Code: "1.1.2", Primaer: false}}}}
 	},
 	func(k string) templYdelse { // §104 FFB with tilbudssted (Y4, Y5)
-		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.1", Startdato: date("2025-03-03"), Betalingskommune: k,
+		return templYdelse{Ydelse: domain.Ydelse{Indsatskode: "1.1", Startdato: date("2025-03-03"), Betalingskommune: k,
 			PNummer: "9000000" + k, AfdelingsUUID: demoUUID(k, "dagtilbud"),
 			TilbudsUUID: "9401777d-bdc5-4f52-9804-63c8cae9a792", YdelsesUUID: "7e419926-bb04-4829-99c9-95ea20403c2c",
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "ffb", Code: "16075f99-3694-4878-a48d-b2f4b515cb76", Primaer: true}}}}
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "ffb", Code: "16075f99-3694-4878-a48d-b2f4b515cb76", Primaer: true}}}}
 	},
 	func(k string) templYdelse { // §108 long-term stay, FFB (Y4, Y5, Y6)
-		return templYdelse{Residential: true, Ydelse: tenant.Ydelse{Indsatskode: "1.8.1", Startdato: date("2025-02-01"),
+		return templYdelse{Residential: true, Ydelse: domain.Ydelse{Indsatskode: "1.8.1", Startdato: date("2025-02-01"),
 			Betalingskommune: k, PNummer: "9000001" + k, AfdelingsUUID: demoUUID(k, "botilbud-108"),
 			TilbudsUUID: "498fe92c-d7f7-41cd-9404-5b38fe113be0", YdelsesUUID: "5af56051-8413-4115-aaa2-83a0767e1137",
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "ffb", Code: "293bf940-c075-4e3d-b5ef-6e331202e556", Primaer: true}}}}
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "ffb", Code: "293bf940-c075-4e3d-b5ef-6e331202e556", Primaer: true}}}}
 	},
 	func(k string) templYdelse { // §107 temporary stay, 2018 codes, ended, paid by another kommune
 		pay := "147"
 		if k == "147" {
 			pay = "101"
 		}
-		return templYdelse{Residential: true, Ydelse: tenant.Ydelse{Indsatskode: "1.8.2", Startdato: date("2019-05-06"),
+		return templYdelse{Residential: true, Ydelse: domain.Ydelse{Indsatskode: "1.8.2", Startdato: date("2019-05-06"),
 			Slutdato: datePtr("2021-01-31"), Betalingskommune: pay, PNummer: "9000002" + k, AfdelingsUUID: demoUUID(k, "botilbud-107"),
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.2.2", Primaer: true}}}}
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.2.2", Primaer: true}}}}
 	},
 	func(k string) templYdelse { // §117a one-off help (Stykydelse)
-		return templYdelse{Ydelse: tenant.Ydelse{Indsatskode: "1.19.1", Varighed: "styk", Startdato: date("2024-10-14"),
+		return templYdelse{Ydelse: domain.Ydelse{Indsatskode: "1.19.1", Varighed: "styk", Startdato: date("2024-10-14"),
 			Slutdato: datePtr("2024-10-14"), Betalingskommune: k,
-			Maalgrupper: []tenant.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}}
+			Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2018", Code: "1.1.1", Primaer: true}}}}
 	},
 }
 

@@ -1,11 +1,18 @@
-// Package domain holds the rules of DOMAIN.md for sager (S), ydelser (Y), DST's code lists
-// and the delivery's periodes (I7, I9) as small pure functions: no SQL, no HTTP, the code lists come in as a
-// codes.Snapshot and "today" as an argument. Handlers call them before they write, and show
+// Package domain is the leaf of the project: the domain's values and the rules of DOMAIN.md
+// over them, importing nothing of the project (issue 16). It holds the records the stores
+// keep (Sag, Ydelse, Maalgruppe: model.go), the code lists as values (Snapshot and its
+// entries: snapshot.go; Liste and Kode as DST manages them: koder.go), and the rules for
+// sager (S), ydelser (Y), DST's code lists and the delivery's periodes (I7, I9) as small
+// pure functions: no SQL, no HTTP, the code lists come in as a Snapshot and "today" as an
+// argument. tenant stores the values; handlers call the rules before they write, and show
 // the returned Danish messages next to the form fields (Y7: nothing typed is lost when
 // validation fails).
 //
 // Files and the rules they hold:
 //
+//	model.go   Sag, Ydelse and Maalgruppe, the records of a kommune
+//	snapshot.go the code lists: Snapshot, Indsats, MaalgruppeKode, Tilbudstype, FFBYdelse,
+//	           Kommune; CompareCodes (natural code order)
 //	errors.go  Errors (one Danish message per form field) and the form field names
 //	parse.go   parsers and formatters: CPR number (S5, S8 search prefix), dates, P-nummer and
 //	           UUIDs (Y4, Y5)

@@ -2,9 +2,6 @@ package domain
 
 import (
 	"time"
-
-	"indberet/tenant"
-	"indberet/tenant/codes"
 )
 
 // The fejlopgørelse (E2): the rules a stored sag and its ydelser break, checked as the forms
@@ -12,10 +9,10 @@ import (
 
 // Fejl is one rule a stored sag or ydelse breaks.
 type Fejl struct {
-	Ydelse     *tenant.Ydelse // nil: the sag itself
-	Regel      string         // the rule's id in DOMAIN.md, e.g. "Y6"
-	Felt       string         // the field's label
-	Forklaring string         // the rule's Danish message, as the form shows it
+	Ydelse     *Ydelse // nil: the sag itself
+	Regel      string  // the rule's id in DOMAIN.md, e.g. "Y6"
+	Felt       string  // the field's label
+	Forklaring string  // the rule's Danish message, as the form shows it
 }
 
 // SagFejl checks a stored sag and its ydelser with the rules the forms use (S3, S5, Y1–Y6)
@@ -26,9 +23,9 @@ type Fejl struct {
 // is checked as a new one (ValidateYdelse), so a ydelse whose code DST retired from a day on
 // or before its Startdato is named here, though the forms still save it (ValidateYdelseChange):
 // its code does not apply on its Startdato.
-func SagFejl(sag tenant.Sag, ydelser []tenant.Ydelse, snap *codes.Snapshot, kommune string, today time.Time) []Fejl {
+func SagFejl(sag Sag, ydelser []Ydelse, snap *Snapshot, kommune string, today time.Time) []Fejl {
 	var out []Fejl
-	add := func(y *tenant.Ydelse, errs Errors) {
+	add := func(y *Ydelse, errs Errors) {
 		for _, f := range Fields { // every field a rule puts a message on (TestFieldsNameEveryMessage)
 			if msg, ok := errs[f.Name]; ok {
 				out = append(out, Fejl{Ydelse: y, Regel: f.Rule, Felt: f.Label, Forklaring: msg})

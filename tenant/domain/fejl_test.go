@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"indberet/tenant"
 	"indberet/tenant/domain"
 )
 
@@ -15,13 +14,13 @@ func TestSagFejl(t *testing.T) {
 	t.Parallel()
 	c := snapshot(t)
 	today := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	stay := func(id int64, start string) tenant.Ydelse {
+	stay := func(id int64, start string) domain.Ydelse {
 		y := ydelse(id, "1.8.1", start, "")
 		y.Varighed, y.Bevillingsdato, y.Betalingskommune = "periode", dayPtr(start), "101"
 		return y
 	}
 	a, b := stay(1, "2024-01-01"), stay(2, "2024-06-01")
-	got := domain.SagFejl(tenant.Sag{CPR: "3213801234", Navn: "N"}, []tenant.Ydelse{a, b}, c, "101", today)
+	got := domain.SagFejl(domain.Sag{CPR: "3213801234", Navn: "N"}, []domain.Ydelse{a, b}, c, "101", today)
 	want := map[string]bool{}
 	for _, f := range got {
 		id := int64(0)
@@ -41,7 +40,7 @@ func TestSagFejl(t *testing.T) {
 	if len(got) == 0 || got[0].Ydelse != nil || got[0].Regel != "S5" {
 		t.Errorf("the sag's own rule first: %+v", got)
 	}
-	if f := domain.SagFejl(tenant.Sag{CPR: "0502801234", Navn: "N"}, nil, c, "101", today); len(f) != 0 {
+	if f := domain.SagFejl(domain.Sag{CPR: "0502801234", Navn: "N"}, nil, c, "101", today); len(f) != 0 {
 		t.Errorf("a sound sag: %+v", f)
 	}
 }

@@ -2,14 +2,12 @@ package domain
 
 import (
 	"time"
-
-	"indberet/tenant"
 )
 
 // YdelseInputOf is a stored ydelse as the form would send it: the values Redigér and the
 // copy of Y4 start from, and what the fejlopgørelse (E2) checks stored ydelser with, so
 // stored data meets exactly the rules a form meets.
-func YdelseInputOf(y tenant.Ydelse) YdelseInput {
+func YdelseInputOf(y Ydelse) YdelseInput {
 	in := YdelseInput{
 		Indsatskode:       y.Indsatskode,
 		Varighed:          y.Varighed,
@@ -43,7 +41,7 @@ func YdelseInputOf(y tenant.Ydelse) YdelseInput {
 }
 
 // SagInputOf is a stored sag as the form would send it.
-func SagInputOf(s tenant.Sag) SagInput {
+func SagInputOf(s Sag) SagInput {
 	return SagInput{CPR: s.CPR, Navn: s.Navn, Funktionsvurdering: s.Funktionsvurdering, Bemaerkninger: s.Bemaerkninger}
 }
 

@@ -5,14 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"indberet/tenant"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 )
 
 // retired is the CSV snapshot with 1.8.1, the FFB målgruppe socialIsolation and the FFB
 // tilbud ffbTilbud retired from udgaarFra: valid to the day before, as codes.Retire stores it.
-func retired(t *testing.T, udgaarFra time.Time) *codes.Snapshot {
+func retired(t *testing.T, udgaarFra time.Time) *domain.Snapshot {
 	t.Helper()
 	s := snapshot(t)
 	validTo := udgaarFra.AddDate(0, 0, -1)
@@ -34,7 +32,7 @@ func retired(t *testing.T, udgaarFra time.Time) *codes.Snapshot {
 			tt[i].ValidTo = &validTo
 		}
 	}
-	return codes.NewSnapshot(ind, mg, tt, s.FFBYdelser(), s.Kommuner())
+	return domain.NewSnapshot(ind, mg, tt, s.FFBYdelser(), s.Kommuner())
 }
 
 // Retiring a code from a date (DOMAIN.md "Code lists") applies to ydelser whose Startdato is
@@ -89,7 +87,7 @@ func TestRetiredCodeRefusedFromItsDate(t *testing.T) {
 
 // registered is in stored as the form stored it while its codes were valid (c), failing
 // the test when it was refused then.
-func registered(t *testing.T, in domain.YdelseInput, c *codes.Snapshot) tenant.Ydelse {
+func registered(t *testing.T, in domain.YdelseInput, c *domain.Snapshot) domain.Ydelse {
 	t.Helper()
 	y, errs := domain.ValidateYdelse(in, c, own, today)
 	if !errs.OK() {
@@ -115,7 +113,7 @@ func TestRetiredCodeKeptByStoredYdelse(t *testing.T) {
 			ind[i].ValidTo = &validTo
 		}
 	}
-	after13 := codes.NewSnapshot(ind, before.Maalgrupper(), before.Tilbudstyper(""), before.FFBYdelser(), before.Kommuner())
+	after13 := domain.NewSnapshot(ind, before.Maalgrupper(), before.Tilbudstyper(""), before.FFBYdelser(), before.Kommuner())
 	// 1.8.1, socialIsolation and ffbTilbud retired from 01-03-2025.
 	after25 := retired(t, time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC))
 
@@ -127,7 +125,7 @@ func TestRetiredCodeKeptByStoredYdelse(t *testing.T) {
 	const msgIndsats = "Indsatskoden gælder ikke på startdatoen."
 	cases := []struct {
 		name   string
-		c      *codes.Snapshot
+		c      *domain.Snapshot
 		stored func() domain.YdelseInput // nil: a new ydelse
 		mod    func(*domain.YdelseInput)
 		errs   domain.Errors
@@ -186,7 +184,7 @@ func TestRetiredCodeKeptByStoredYdelse(t *testing.T) {
 	// The fejlopgørelse (E2) still names a stored 1.3 starting after the date: its code does
 	// not apply on its Startdato, though the form saves it.
 	stored := registered(t, treatment2016(), before)
-	fejl := domain.SagFejl(tenant.Sag{CPR: "1503621235"}, []tenant.Ydelse{stored}, after13, own, today)
+	fejl := domain.SagFejl(domain.Sag{CPR: "1503621235"}, []domain.Ydelse{stored}, after13, own, today)
 	if len(fejl) != 1 || fejl[0].Regel != "Y1" || fejl[0].Forklaring != msgIndsats {
 		t.Errorf("fejlopgørelse %+v", fejl)
 	}
@@ -246,7 +244,7 @@ func TestValidateKode(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			l, _ := codes.ListeByKey(tc.list)
+			l, _ := domain.ListeByKey(tc.list)
 			in := kodeInput()
 			tc.mod(&in)
 			k, errs := domain.ValidateKode(l, in, c)
@@ -264,12 +262,12 @@ func TestValidateKode(t *testing.T) {
 	// A retire date is stored as the last valid day.
 	in := kodeInput()
 	in.UdgaarFra = "01-07-2026"
-	l, _ := codes.ListeByKey("indsatskoder")
+	l, _ := domain.ListeByKey("indsatskoder")
 	if k, _ := domain.ValidateKode(l, in, c); k.ValidTo == nil || k.ValidTo.Format("02-01-2006") != "30-06-2026" {
 		t.Errorf("valid to %v", k.ValidTo)
 	}
 	// FFB UUIDs lower-case, parent kept.
-	fl, _ := codes.ListeByKey("maalgrupper-ffb")
+	fl, _ := domain.ListeByKey("maalgrupper-ffb")
 	in.Kode, in.PrimaerTilladt, in.Overordnet, in.UdgaarFra = "6F1B2C3D-0000-4000-8000-000000000001", "ja", ffbParent, ""
 	if k, errs := domain.ValidateKode(fl, in, c); !errs.OK() || k.Code != "6f1b2c3d-0000-4000-8000-000000000001" || k.ParentCode != ffbParent {
 		t.Errorf("FFB målgruppe %+v %v", k, errs)
@@ -278,7 +276,7 @@ func TestValidateKode(t *testing.T) {
 
 func TestValidateUdgaar(t *testing.T) {
 	from := time.Date(2013, 7, 1, 0, 0, 0, 0, time.UTC)
-	k := codes.Kode{ValidFrom: &from}
+	k := domain.Kode{ValidFrom: &from}
 	for in, want := range map[string]string{
 		"":           "Angiv datoen, koden udgår fra.",
 		"1-7-2013":   "Datoen, koden udgår fra, skal ligge efter den dato, koden gælder fra (01-07-2013).",
@@ -295,15 +293,15 @@ func TestValidateUdgaar(t *testing.T) {
 		}
 	}
 	// Without a first valid day any date goes.
-	if _, errs := domain.ValidateUdgaar(codes.Kode{}, "01-01-1990"); !errs.OK() {
+	if _, errs := domain.ValidateUdgaar(domain.Kode{}, "01-01-1990"); !errs.OK() {
 		t.Errorf("no valid_from: %v", errs)
 	}
 }
 
 func TestValidateTexts(t *testing.T) {
-	l, _ := codes.ListeByKey("tilbudstyper")
+	l, _ := domain.ListeByKey("tilbudstyper")
 	tx, errs := domain.ValidateTexts(l, " Botilbud ", "ignored", " DST ")
-	if !errs.OK() || tx != (codes.Texts{Name: "Botilbud", Source: "DST"}) {
+	if !errs.OK() || tx != (domain.Texts{Name: "Botilbud", Source: "DST"}) {
 		t.Errorf("%+v %v", tx, errs)
 	}
 	long := make([]byte, domain.KodeTekstMax+1)

@@ -3,9 +3,6 @@ package domain
 import (
 	"fmt"
 	"time"
-
-	"indberet/tenant"
-	"indberet/tenant/codes"
 )
 
 // CheckOphold checks Y6, one stay at a time: when y is residential (Indsats.Residential)
@@ -14,7 +11,7 @@ import (
 // [Startdato, Slutdato), no Slutdato = open-ended, so a neutralised ydelse (Slutdato =
 // Startdato, Y2) overlaps nothing and a stay may start the day the previous one ends. It
 // returns ok=false and a message for FieldStartdato naming the first overlapping ydelse.
-func CheckOphold(y tenant.Ydelse, others []tenant.Ydelse, c *codes.Snapshot) (string, bool) {
+func CheckOphold(y Ydelse, others []Ydelse, c *Snapshot) (string, bool) {
 	if c == nil || !residential(c, y.Indsatskode) {
 		return "", true
 	}
@@ -36,7 +33,7 @@ func CheckOphold(y tenant.Ydelse, others []tenant.Ydelse, c *codes.Snapshot) (st
 
 // sameStay tells whether two ydelser are rows of one FFB ydelse with several Ydelses-UUIDs
 // (Y4: each is its own row with otherwise the same data): the same stay, not two.
-func sameStay(a, b tenant.Ydelse) bool {
+func sameStay(a, b Ydelse) bool {
 	return a.TilbudsUUID != "" && a.YdelsesUUID != b.YdelsesUUID && a.Indsatskode == b.Indsatskode &&
 		a.Startdato.Equal(b.Startdato) && equalDates(a.Slutdato, b.Slutdato) && a.PNummer == b.PNummer &&
 		a.AfdelingsUUID == b.AfdelingsUUID && a.TilbudsUUID == b.TilbudsUUID
@@ -46,7 +43,7 @@ func equalDates(a, b *time.Time) bool {
 	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
 }
 
-func residential(c *codes.Snapshot, indsatskode string) bool {
+func residential(c *Snapshot, indsatskode string) bool {
 	i, ok := c.Indsats(indsatskode)
 	return ok && i.Residential
 }
@@ -54,10 +51,10 @@ func residential(c *codes.Snapshot, indsatskode string) bool {
 // overlaps tells whether the half-open periods [s1, e1) and [s2, e2) share a day; a nil end
 // is open, an empty period (end not after start) shares nothing.
 func overlaps(s1 time.Time, e1 *time.Time, s2 time.Time, e2 *time.Time) bool {
-	s1, s2 = dateOf(s1), dateOf(s2)
-	empty := func(s time.Time, e *time.Time) bool { return e != nil && !dateOf(*e).After(s) }
+	s1, s2 = DateOf(s1), DateOf(s2)
+	empty := func(s time.Time, e *time.Time) bool { return e != nil && !DateOf(*e).After(s) }
 	if empty(s1, e1) || empty(s2, e2) {
 		return false
 	}
-	return (e2 == nil || s1.Before(dateOf(*e2))) && (e1 == nil || s2.Before(dateOf(*e1)))
+	return (e2 == nil || s1.Before(DateOf(*e2))) && (e1 == nil || s2.Before(DateOf(*e1)))
 }

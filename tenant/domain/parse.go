@@ -194,8 +194,8 @@ func date(year, month, day int) (time.Time, bool) {
 	return t, t.Day() == day
 }
 
-// dateOf is the calendar date of t (in t's own location) as UTC midnight.
-func dateOf(t time.Time) time.Time {
+// DateOf is the calendar date of t (in t's own location) as UTC midnight.
+func DateOf(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 

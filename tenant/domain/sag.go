@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"indberet/tenant"
 )
 
 // Longest Navn and Bemærkninger, in characters.
@@ -22,9 +20,9 @@ type SagInput struct {
 // ValidateSag checks the fields of a sag (S3) and returns the sag to store, with the CPR
 // number as 10 digits (S5) and every text trimmed. The sag is usable only when the
 // Errors are OK.
-func ValidateSag(in SagInput) (tenant.Sag, Errors) {
+func ValidateSag(in SagInput) (Sag, Errors) {
 	errs := Errors{}
-	s := tenant.Sag{
+	s := Sag{
 		Navn:          strings.TrimSpace(in.Navn),
 		Bemaerkninger: strings.TrimSpace(in.Bemaerkninger),
 	}

@@ -36,7 +36,7 @@ func SagStatus(slutdatoer []*time.Time, today time.Time) Status {
 
 // YdelseAfsluttet tells whether a ydelse with Slutdato slut has ended before today (S6).
 func YdelseAfsluttet(slut *time.Time, today time.Time) bool {
-	return slut != nil && dateOf(*slut).Before(dateOf(today))
+	return slut != nil && DateOf(*slut).Before(DateOf(today))
 }
 
 // YdelseStatus is a ydelse's own status by its Slutdato (S6).

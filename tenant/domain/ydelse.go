@@ -5,9 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"indberet/tenant"
-	"indberet/tenant/codes"
 )
 
 // FFBStart is the day FFB becomes mandatory (Y4), only FFB målgrupper may be used (Y3) and
@@ -37,9 +34,9 @@ type YdelseInput struct {
 // to the indsats's default, UUIDs lower-case, the primary målgruppe first. Every error is
 // collected on its field; the ydelse is usable only when the Errors are OK. It does not set
 // ID or SagID, and it does not check Y6 (see CheckOphold) or Y7. The name, address and
-// postcode of the offer are checked (Y5) but tenant.Ydelse has no place for them. Every code
+// postcode of the offer are checked (Y5) but Ydelse has no place for them. Every code
 // must be valid on the Startdato (Y1, Y3, Y4).
-func ValidateYdelse(in YdelseInput, c *codes.Snapshot, ownKommune string, today time.Time) (tenant.Ydelse, Errors) {
+func ValidateYdelse(in YdelseInput, c *Snapshot, ownKommune string, today time.Time) (Ydelse, Errors) {
 	return validateYdelse(in, nil, c, ownKommune, today)
 }
 
@@ -48,17 +45,17 @@ func ValidateYdelse(in YdelseInput, c *codes.Snapshot, ownKommune string, today 
 // unchanged, is not checked against the code list's dates (keptOf): a ydelse whose code
 // was valid when it was registered can always be ended and edited after DST retired the code
 // (issue 15 #6). Every form and import that changes a stored ydelse uses it.
-func ValidateYdelseChange(in YdelseInput, stored tenant.Ydelse, c *codes.Snapshot, ownKommune string, today time.Time) (tenant.Ydelse, Errors) {
+func ValidateYdelseChange(in YdelseInput, stored Ydelse, c *Snapshot, ownKommune string, today time.Time) (Ydelse, Errors) {
 	return validateYdelse(in, &stored, c, ownKommune, today)
 }
 
 // validateYdelse is ValidateYdelse (stored nil) and ValidateYdelseChange.
-func validateYdelse(in YdelseInput, stored *tenant.Ydelse, c *codes.Snapshot, ownKommune string, today time.Time) (tenant.Ydelse, Errors) {
+func validateYdelse(in YdelseInput, stored *Ydelse, c *Snapshot, ownKommune string, today time.Time) (Ydelse, Errors) {
 	if c == nil {
-		c = codes.NewSnapshot(nil, nil, nil, nil, nil)
+		c = NewSnapshot(nil, nil, nil, nil, nil)
 	}
 	errs := Errors{}
-	var y tenant.Ydelse
+	var y Ydelse
 
 	// Y1, Y2: dates.
 	var start *time.Time
@@ -72,7 +69,7 @@ func validateYdelse(in YdelseInput, stored *tenant.Ydelse, c *codes.Snapshot, ow
 	}
 	kept := keptOf(stored, start)
 	if strings.TrimSpace(in.Bevillingsdato) == "" {
-		d := dateOf(today)
+		d := DateOf(today)
 		y.Bevillingsdato = &d
 	} else {
 		y.Bevillingsdato = parseDate(errs, FieldBevillingsdato, in.Bevillingsdato)
@@ -89,7 +86,7 @@ func validateYdelse(in YdelseInput, stored *tenant.Ydelse, c *codes.Snapshot, ow
 	}
 
 	// Y1: indsatskode and varighed.
-	var ind *codes.Indsats
+	var ind *Indsats
 	y.Indsatskode = strings.TrimSpace(in.Indsatskode)
 	if y.Indsatskode == "" {
 		errs.Add(FieldIndsatskode, "Vælg en indsatskode.")
@@ -144,9 +141,9 @@ func validateYdelse(in YdelseInput, stored *tenant.Ydelse, c *codes.Snapshot, ow
 
 // validateMaalgrupper checks the målgrupper (Y3): one primary, which may be primary, any
 // secondary ones, all from schemes the start date allows and valid on it (unless kept).
-func validateMaalgrupper(errs Errors, c *codes.Snapshot, in YdelseInput, start *time.Time, kept keptCodes) []tenant.Maalgruppe {
+func validateMaalgrupper(errs Errors, c *Snapshot, in YdelseInput, start *time.Time, kept keptCodes) []Maalgruppe {
 	schemes := schemesFor(start)
-	var out []tenant.Maalgruppe
+	var out []Maalgruppe
 	var primary string
 	if strings.TrimSpace(in.PrimaerMaalgruppe) == "" {
 		errs.Add(FieldPrimaerMaalgruppe, "Vælg en primær målgruppe.")
@@ -156,7 +153,7 @@ func validateMaalgrupper(errs Errors, c *codes.Snapshot, in YdelseInput, start *
 		errs.Add(FieldPrimaerMaalgruppe, "Målgruppen kan kun bruges som sekundær målgruppe.")
 	} else {
 		primary = m.Scheme + ":" + m.Code
-		out = append(out, tenant.Maalgruppe{Scheme: m.Scheme, Code: m.Code, Primaer: true})
+		out = append(out, Maalgruppe{Scheme: m.Scheme, Code: m.Code, Primaer: true})
 	}
 	seen := map[string]bool{}
 	for _, v := range in.SekundaereMaalgrupper {
@@ -174,7 +171,7 @@ func validateMaalgrupper(errs Errors, c *codes.Snapshot, in YdelseInput, start *
 			errs.Add(FieldSekundaereMaalgrupper, "Den samme sekundære målgruppe er valgt flere gange.")
 		default:
 			seen[key] = true
-			out = append(out, tenant.Maalgruppe{Scheme: m.Scheme, Code: m.Code})
+			out = append(out, Maalgruppe{Scheme: m.Scheme, Code: m.Code})
 		}
 	}
 	return out
@@ -183,7 +180,7 @@ func validateMaalgrupper(errs Errors, c *codes.Snapshot, in YdelseInput, start *
 // maalgruppe looks up a "scheme:code" value and checks it against the start date (when
 // known; its validity not when kept). It returns a message starting with what when the value
 // cannot be used.
-func maalgruppe(c *codes.Snapshot, v string, start *time.Time, schemes []string, kept keptCodes, what string) (codes.Maalgruppe, string) {
+func maalgruppe(c *Snapshot, v string, start *time.Time, schemes []string, kept keptCodes, what string) (MaalgruppeKode, string) {
 	scheme, code, ok := schemeCode(v)
 	m, found := c.Maalgruppe(scheme, code)
 	switch {
@@ -201,7 +198,7 @@ func maalgruppe(c *codes.Snapshot, v string, start *time.Time, schemes []string,
 
 // validateFFB checks Tilbuds-UUID and Ydelses-UUID (Y4): only for FFB indsatser, required
 // for them from FFBStart, and from the FFB lists, valid on the start date unless kept.
-func validateFFB(errs Errors, c *codes.Snapshot, in YdelseInput, ind *codes.Indsats, start *time.Time, kept keptCodes, y *tenant.Ydelse) {
+func validateFFB(errs Errors, c *Snapshot, in YdelseInput, ind *Indsats, start *time.Time, kept keptCodes, y *Ydelse) {
 	fields := []struct {
 		field, value, name string
 		dst                *string
@@ -246,7 +243,7 @@ func validateFFB(errs Errors, c *codes.Snapshot, in YdelseInput, ind *codes.Inds
 
 // validateTilbudssted checks P-nummer, Afdelings-UUID, the § 107 question and the 2013-rules
 // offer fields (Y5).
-func validateTilbudssted(errs Errors, in YdelseInput, ind *codes.Indsats, start *time.Time, y *tenant.Ydelse) {
+func validateTilbudssted(errs Errors, in YdelseInput, ind *Indsats, start *time.Time, y *Ydelse) {
 	hasP := strings.TrimSpace(in.PNummer) != ""
 	hasA := strings.TrimSpace(in.AfdelingsUUID) != ""
 	if hasP {
@@ -338,7 +335,7 @@ func validateTilbudssted(errs Errors, in YdelseInput, ind *codes.Indsats, start 
 // Without a start date the rules from FFBStart (those of a new ydelse today) are assumed for
 // what is required, while all målgruppe schemes are offered.
 type Needs struct {
-	Indsats *codes.Indsats // nil when no (known) indsatskode is chosen
+	Indsats *Indsats // nil when no (known) indsatskode is chosen
 	// FFB tells that Tilbuds-UUID and Ydelses-UUID may be used at all (Y4: only for FFB
 	// indsatser).
 	FFB bool
@@ -361,7 +358,7 @@ type Needs struct {
 
 // NeedsFor tells what the form needs for indsatskode starting on start (nil: not chosen
 // yet), given the answer i107 ("", "ja", "nej") to the § 107 question.
-func NeedsFor(c *codes.Snapshot, indsatskode string, start *time.Time, i107 string) Needs {
+func NeedsFor(c *Snapshot, indsatskode string, start *time.Time, i107 string) Needs {
 	n := Needs{Schemes: schemesFor(start), VarighedDefault: "periode"}
 	if c == nil {
 		return n
@@ -374,7 +371,7 @@ func NeedsFor(c *codes.Snapshot, indsatskode string, start *time.Time, i107 stri
 	if i.VarighedDefault != "" {
 		n.VarighedDefault = i.VarighedDefault
 	}
-	current := start == nil || !dateOf(*start).Before(FFBStart)
+	current := start == nil || !DateOf(*start).Before(FFBStart)
 	n.FFB = i.FFB
 	n.TilbudsUUID = i.FFB && current
 	n.YdelsesUUID = n.TilbudsUUID
@@ -394,7 +391,7 @@ func NeedsFor(c *codes.Snapshot, indsatskode string, start *time.Time, i107 stri
 // until 2017-12-31 old_2013 or ffb; 2018-01-01 to 2024-12-31 old_2018 or ffb; from
 // 2025-01-01 ffb only.
 func MaalgruppeSchemes(start time.Time) []string {
-	d := dateOf(start)
+	d := DateOf(start)
 	switch {
 	case d.Before(old2018Start):
 		return []string{"old_2013", "ffb"}

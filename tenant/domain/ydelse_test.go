@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"indberet/tenant"
 	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 )
@@ -35,7 +34,7 @@ const (
 
 var today = time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC)
 
-func snapshot(t testing.TB) *codes.Snapshot {
+func snapshot(t testing.TB) *domain.Snapshot {
 	t.Helper()
 	s, err := codes.FromCSV()
 	if err != nil {
@@ -75,7 +74,7 @@ type ydelseCase struct {
 	errs domain.Errors
 }
 
-func runYdelseCases(t *testing.T, c *codes.Snapshot, cases []ydelseCase) {
+func runYdelseCases(t *testing.T, c *domain.Snapshot, cases []ydelseCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +200,7 @@ func TestY3_Y4_RetiredCodes(t *testing.T) {
 	t.Parallel()
 	s := snapshot(t)
 	retire := dayPtr("2025-01-31")
-	var mg []codes.Maalgruppe
+	var mg []domain.MaalgruppeKode
 	for _, m := range s.Maalgrupper() {
 		if "ffb:"+m.Code == hjemloeshed || "ffb:"+m.Code == socialIsolation {
 			m.ValidTo = retire
@@ -220,7 +219,7 @@ func TestY3_Y4_RetiredCodes(t *testing.T) {
 			fy[i].ValidTo = retire
 		}
 	}
-	retired := codes.NewSnapshot(s.Indsatser(), mg, tt, fy, s.Kommuner())
+	retired := domain.NewSnapshot(s.Indsatser(), mg, tt, fy, s.Kommuner())
 	runYdelseCases(t, retired, []ydelseCase{
 		{name: "Y3 Y4 valid until the last day", base: stay2025, mod: func(in *domain.YdelseInput) {
 			in.Startdato, in.SekundaereMaalgrupper = "31-01-2025", []string{hjemloeshed}
@@ -332,12 +331,12 @@ func TestY1_ValidateYdelseOutput(t *testing.T) {
 	if !errs.OK() {
 		t.Fatal(errs)
 	}
-	want := tenant.Ydelse{
+	want := domain.Ydelse{
 		Indsatskode: "1.8.1", Varighed: "periode",
 		Bevillingsdato: dayPtr("2025-06-10"), Startdato: day("2025-02-01"),
 		ForventetSlutdato: dayPtr("2026-12-31"), Slutdato: dayPtr("2025-12-31"),
 		Betalingskommune: "147", PNummer: pNummer, AfdelingsUUID: afdeling, TilbudsUUID: ffbTilbud, YdelsesUUID: ffbYdelse,
-		Maalgrupper: []tenant.Maalgruppe{
+		Maalgrupper: []domain.Maalgruppe{
 			{Scheme: "ffb", Code: socialIsolation[4:], Primaer: true},
 			{Scheme: "ffb", Code: hjemloeshed[4:]},
 			{Scheme: "ffb", Code: prostitution[4:]},

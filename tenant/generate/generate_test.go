@@ -242,7 +242,7 @@ func checkPrefixCounts(ctx context.Context, t *testing.T, tx *tenant.Tx, kommune
 }
 
 // checkSag checks one generated sag and its ydelser against the rules.
-func checkSag(t *testing.T, snap *codes.Snapshot, kommune string, today time.Time, s tenant.Sag, ys []tenant.Ydelse, seen map[string]bool) {
+func checkSag(t *testing.T, snap *domain.Snapshot, kommune string, today time.Time, s domain.Sag, ys []domain.Ydelse, seen map[string]bool) {
 	t.Helper()
 	if _, err := domain.ParseCPR(s.CPR); err != nil || domain.PassesMod11(s.CPR) || s.CPR[:4] == "0101" || seen[s.CPR] {
 		t.Errorf("sag %d: CPR %s (valid: %v, modulus 11 passes: %v, seen: %v)", s.ID, s.CPR, err, domain.PassesMod11(s.CPR), seen[s.CPR])
@@ -270,7 +270,7 @@ func checkSag(t *testing.T, snap *codes.Snapshot, kommune string, today time.Tim
 	}
 }
 
-func slutdatoer(ys []tenant.Ydelse) []*time.Time {
+func slutdatoer(ys []domain.Ydelse) []*time.Time {
 	var out []*time.Time
 	for _, y := range ys {
 		out = append(out, y.Slutdato)

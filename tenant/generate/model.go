@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 )
 
@@ -71,7 +70,7 @@ type sag struct {
 // batch.maalgrupper[firstMG : firstMG+nMG], the primary first.
 type ydelse struct {
 	sag                               int // index of the sag in the batch
-	indsats                           *codes.Indsats
+	indsats                           *domain.Indsats
 	varighed                          string
 	bevilling, start, forventet, slut time.Time
 	betaling                          string
@@ -108,24 +107,24 @@ type offer struct {
 // world is what every kommune's generation reads: the code lists sorted into what the
 // choices need, and the dates. It is not changed once made.
 type world struct {
-	snap     *codes.Snapshot
+	snap     *domain.Snapshot
 	today    time.Time // UTC midnight
 	lastRun  time.Time // the latest delivery run (the 14th, I1) on or before today
 	kommuner []string  // every kommunekode, for Betalingskommune
 
-	indsatser  []codes.Indsats
+	indsatser  []domain.Indsats
 	indsatsCum []float64 // cumulative shares of indsatser
 
-	primary   map[string][]codes.Maalgruppe // per scheme, the groups that may be primary
-	secondary map[string][]codes.Maalgruppe // per scheme, every group
-	ffbTilbud []codes.Tilbudstype           // FFB Tilbud leaves (Tilbuds-UUID, Y4)
-	ffbYdelse []codes.FFBYdelse             // FFB Ydelse leaves (Ydelses-UUID, Y4)
-	oldTilbud []codes.Tilbudstype           // old_2013 tilbudstyper (Y5, 2013 rules)
+	primary   map[string][]domain.MaalgruppeKode // per scheme, the groups that may be primary
+	secondary map[string][]domain.MaalgruppeKode // per scheme, every group
+	ffbTilbud []domain.Tilbudstype               // FFB Tilbud leaves (Tilbuds-UUID, Y4)
+	ffbYdelse []domain.FFBYdelse                 // FFB Ydelse leaves (Ydelses-UUID, Y4)
+	oldTilbud []domain.Tilbudstype               // old_2013 tilbudstyper (Y5, 2013 rules)
 }
 
-func newWorld(snap *codes.Snapshot, today time.Time) *world {
-	w := &world{snap: snap, today: today, primary: map[string][]codes.Maalgruppe{},
-		secondary: map[string][]codes.Maalgruppe{}}
+func newWorld(snap *domain.Snapshot, today time.Time) *world {
+	w := &world{snap: snap, today: today, primary: map[string][]domain.MaalgruppeKode{},
+		secondary: map[string][]domain.MaalgruppeKode{}}
 	w.lastRun = time.Date(today.Year(), today.Month(), 14, 2, 0, 0, 0, time.UTC)
 	if today.Day() < 14 {
 		w.lastRun = w.lastRun.AddDate(0, -1, 0)
@@ -376,7 +375,7 @@ func (g *kommuneGen) ended(start time.Time) time.Time {
 func (g *kommuneGen) ydelse(sagIndex int, start time.Time) (ydelse, bool) {
 	w := g.w
 	newRules := !start.Before(domain.FFBStart)
-	var ind *codes.Indsats
+	var ind *domain.Indsats
 	for try := 0; try < 20 && ind == nil; try++ {
 		i := &w.indsatser[sort.SearchFloat64s(w.indsatsCum, g.rng.Float64()*w.indsatsCum[len(w.indsatsCum)-1])]
 		if i.ValidAt(start) && (!i.FFB || !newRules || len(w.ffbTilbud) > 0 && len(w.ffbYdelse) > 0) {
@@ -453,13 +452,13 @@ func (g *kommuneGen) maalgrupper(yIndex int, y *ydelse) {
 	}
 	b := g.b
 	y.firstMG = len(b.maalgrupper)
-	pick := func(list []codes.Maalgruppe) (codes.Maalgruppe, bool) {
+	pick := func(list []domain.MaalgruppeKode) (domain.MaalgruppeKode, bool) {
 		for try := 0; try < 20 && len(list) > 0; try++ {
 			if m := list[g.rng.IntN(len(list))]; m.ValidAt(y.start) {
 				return m, true
 			}
 		}
-		return codes.Maalgruppe{}, false
+		return domain.MaalgruppeKode{}, false
 	}
 	p, ok := pick(g.w.primary[scheme])
 	if !ok {
@@ -486,7 +485,7 @@ func (g *kommuneGen) maalgrupper(yIndex int, y *ydelse) {
 	y.nMG = len(b.maalgrupper) - y.firstMG
 }
 
-func (g *kommuneGen) hasMG(from int, m codes.Maalgruppe) bool {
+func (g *kommuneGen) hasMG(from int, m domain.MaalgruppeKode) bool {
 	for _, x := range g.b.maalgrupper[from:] {
 		if x.scheme == m.Scheme && x.code == m.Code {
 			return true
