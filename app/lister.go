@@ -100,16 +100,6 @@ func (a *App) listeFrom(c *fiber.Ctx, get func(string) string) (listeState, erro
 	return st, nil
 }
 
-// cprPrefix reads the search field (S8): a CPR number or its beginning, with or without the
-// dash and spaces ("150362-12"). ok is false for anything else.
-func cprPrefix(typed string) (prefix string, ok bool) {
-	p := strings.NewReplacer(" ", "", "-", "", "\u00a0", "").Replace(typed)
-	if len(p) > 10 || strings.Trim(p, "0123456789") != "" {
-		return "", false
-	}
-	return p, true
-}
-
 // vaelgKommune is DST's choice of kommune, with value chosen and a message (422) when the
 // choice was not one of the 98.
 func (a *App) vaelgKommune(c *fiber.Ctx, status int, value, fejl string) error {
@@ -139,7 +129,7 @@ func (a *App) listeSoeg(c *fiber.Ctx) error {
 	}
 	st.cpr = bodyValue(c, "cpr")
 	st.after = bodyValue(c, "efter")
-	prefix, ok := cprPrefix(st.cpr)
+	prefix, ok := domain.CPRPrefix(st.cpr)
 	if !ok {
 		if hx := hxRequest(c); hx.Enabled && hx.Target == views.ListeResultaterID {
 			// Only the field's message changes; the results stay.

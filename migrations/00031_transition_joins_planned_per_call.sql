@@ -1,6 +1,6 @@
 -- +goose Up
 -- The statement triggers of 00006 (sager_refresh_aggregates, on ydelser) and 00021
--- (liste_taelling_delta, on sager) join a statement's old and new transition tables. PL/pgSQL
+-- (liste_taelling_delta, on sager, as 00021's Up made it) join a statement's old and new transition tables. PL/pgSQL
 -- caches the plan of a static statement for the session and, having no parameters, keeps the
 -- generic plan made at its first run (or the first after the tables' statistics changed):
 -- planned for an update of a few rows it is a nested loop that rescans one transition table
@@ -54,36 +54,49 @@ $$;
 CREATE OR REPLACE FUNCTION liste_taelling_delta() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
+    WITH d AS (
+      INSERT INTO liste_taelling_cpr (kommune_kode, liste, cpr3, slutdato_max, sager, ydelser)
+      SELECT n.kommune_kode, l.liste, substr(n.cpr, 1, 3), n.slutdato_max, count(*), sum(l.ydelser)
+      FROM new_rows n CROSS JOIN LATERAL (VALUES
+        ('egne', n.kilde = 'egne', n.antal_ydelser), ('alle', n.indberettet_at IS NOT NULL, 0)) l (liste, inn, ydelser)
+      WHERE l.inn
+      GROUP BY 1, 2, 3, 4
+      RETURNING kommune_kode, liste, slutdato_max, sager, ydelser)
     INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
-    SELECT n.kommune_kode, l.liste, n.slutdato_max, count(*), sum(l.ydelser)
-    FROM new_rows n CROSS JOIN LATERAL (VALUES
-      ('egne', n.kilde = 'egne', n.antal_ydelser), ('alle', n.indberettet_at IS NOT NULL, 0)) l (liste, inn, ydelser)
-    WHERE l.inn
-    GROUP BY 1, 2, 3;
+    SELECT kommune_kode, liste, slutdato_max, sum(sager), sum(ydelser) FROM d GROUP BY 1, 2, 3;
   ELSIF TG_OP = 'DELETE' THEN
+    WITH d AS (
+      INSERT INTO liste_taelling_cpr (kommune_kode, liste, cpr3, slutdato_max, sager, ydelser)
+      SELECT o.kommune_kode, l.liste, substr(o.cpr, 1, 3), o.slutdato_max, -count(*), -sum(l.ydelser)
+      FROM old_rows o CROSS JOIN LATERAL (VALUES
+        ('egne', o.kilde = 'egne', o.antal_ydelser), ('alle', o.indberettet_at IS NOT NULL, 0)) l (liste, inn, ydelser)
+      WHERE l.inn
+      GROUP BY 1, 2, 3, 4
+      RETURNING kommune_kode, liste, slutdato_max, sager, ydelser)
     INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
-    SELECT o.kommune_kode, l.liste, o.slutdato_max, -count(*), -sum(l.ydelser)
-    FROM old_rows o CROSS JOIN LATERAL (VALUES
-      ('egne', o.kilde = 'egne', o.antal_ydelser), ('alle', o.indberettet_at IS NOT NULL, 0)) l (liste, inn, ydelser)
-    WHERE l.inn
-    GROUP BY 1, 2, 3;
+    SELECT kommune_kode, liste, slutdato_max, sum(sager), sum(ydelser) FROM d GROUP BY 1, 2, 3;
   ELSE
     -- Planned per call (see above).
-    EXECUTE $q$INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
-    SELECT d.kommune_kode, l.liste, d.slutdato_max, sum(d.sign), sum(d.sign * l.ydelser)
-    FROM (
-      SELECT x.* FROM old_rows o JOIN new_rows n ON n.kommune_kode = o.kommune_kode AND n.id = o.id
-      CROSS JOIN LATERAL (VALUES
-        (o.kommune_kode, o.kilde, o.indberettet_at IS NOT NULL, o.slutdato_max, o.antal_ydelser, -1),
-        (n.kommune_kode, n.kilde, n.indberettet_at IS NOT NULL, n.slutdato_max, n.antal_ydelser, 1))
-        x (kommune_kode, kilde, delivered, slutdato_max, antal_ydelser, sign)
-      WHERE (o.kilde, o.indberettet_at IS NOT NULL, o.slutdato_max, o.antal_ydelser)
-        IS DISTINCT FROM (n.kilde, n.indberettet_at IS NOT NULL, n.slutdato_max, n.antal_ydelser)
-    ) d CROSS JOIN LATERAL (VALUES
-      ('egne', d.kilde = 'egne', d.antal_ydelser), ('alle', d.delivered, 0)) l (liste, inn, ydelser)
-    WHERE l.inn
-    GROUP BY 1, 2, 3
-    HAVING sum(d.sign) <> 0 OR sum(d.sign * l.ydelser) <> 0$q$;
+    EXECUTE $q$WITH d AS (
+      INSERT INTO liste_taelling_cpr (kommune_kode, liste, cpr3, slutdato_max, sager, ydelser)
+      SELECT d.kommune_kode, l.liste, d.cpr3, d.slutdato_max, sum(d.sign), sum(d.sign * l.ydelser)
+      FROM (
+        SELECT x.* FROM old_rows o JOIN new_rows n ON n.kommune_kode = o.kommune_kode AND n.id = o.id
+        CROSS JOIN LATERAL (VALUES
+          (o.kommune_kode, o.kilde, o.indberettet_at IS NOT NULL, substr(o.cpr, 1, 3), o.slutdato_max, o.antal_ydelser, -1),
+          (n.kommune_kode, n.kilde, n.indberettet_at IS NOT NULL, substr(n.cpr, 1, 3), n.slutdato_max, n.antal_ydelser, 1))
+          x (kommune_kode, kilde, delivered, cpr3, slutdato_max, antal_ydelser, sign)
+        WHERE (o.kilde, o.indberettet_at IS NOT NULL, substr(o.cpr, 1, 3), o.slutdato_max, o.antal_ydelser)
+          IS DISTINCT FROM (n.kilde, n.indberettet_at IS NOT NULL, substr(n.cpr, 1, 3), n.slutdato_max, n.antal_ydelser)
+      ) d CROSS JOIN LATERAL (VALUES
+        ('egne', d.kilde = 'egne', d.antal_ydelser), ('alle', d.delivered, 0)) l (liste, inn, ydelser)
+      WHERE l.inn
+      GROUP BY 1, 2, 3, 4
+      HAVING sum(d.sign) <> 0 OR sum(d.sign * l.ydelser) <> 0
+      RETURNING kommune_kode, liste, slutdato_max, sager, ydelser)
+    INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
+    SELECT kommune_kode, liste, slutdato_max, sum(sager), sum(ydelser) FROM d GROUP BY 1, 2, 3
+    HAVING sum(sager) <> 0 OR sum(ydelser) <> 0$q$;
   END IF;
   RETURN NULL;
 END

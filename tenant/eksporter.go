@@ -392,7 +392,7 @@ type EksportSag struct {
 // CountEksportSager counts the sager an export of p reads (its progress's total).
 func (t *Tx) CountEksportSager(ctx context.Context, p EksportParametre, today time.Time) (int, error) {
 	b := &sqlArgs{}
-	where := sagWhere(b, t.scope.Kommune, p.listQuery(), dateOnly(today))
+	where := sagWhere(b, t.scope.Kommune, p.listQuery(), domain.DateOf(today))
 	var n int
 	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM sager s WHERE `+where, b.args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count export: %w", err)
@@ -445,7 +445,7 @@ func (t *Tx) EachEksportBatch(ctx context.Context, p EksportParametre, today tim
 		delivered = ` AND y.indberettet_at IS NOT NULL` // S9: All shows what was delivered
 	}
 	b := &sqlArgs{}
-	where := sagWhere(b, t.scope.Kommune, p.listQuery(), dateOnly(today))
+	where := sagWhere(b, t.scope.Kommune, p.listQuery(), domain.DateOf(today))
 	ydelser := `SELECT ` + eksportYdelseColumns(maalgrupper) + ` FROM ydelser y
 		WHERE y.kommune_kode = $1 AND y.sag_id = ANY($2)` + delivered + ` ORDER BY y.sag_id, ` + order
 	err := eachBatch(ctx, t.tx, "eksport_sager", `SELECT `+eksportSagColumns+` FROM sager s WHERE `+where+` ORDER BY s.cpr`,

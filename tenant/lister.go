@@ -162,7 +162,7 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if q.Limit <= 0 || q.Limit > ListPageSize {
 		q.Limit = ListPageSize
 	}
-	today := dateOnly(q.Today)
+	today := domain.DateOf(q.Today)
 	cur, err := decodeCursor(q.Visning, q.After)
 	if err != nil {
 		return ListPage{}, err
@@ -192,12 +192,12 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		if q.Visning == VisningKunSager {
 			var slutMax *time.Time
 			err := r.Scan(&x.SagID, &x.CPR, &x.Navn, &x.AntalYdelser, &slutMax, &x.IndberettetAt, &x.Deletable)
-			x.Afsluttet = afsluttet(slutMax, today)
+			x.Afsluttet = domain.YdelseAfsluttet(slutMax, today)
 			return x, err
 		}
 		err := r.Scan(&x.SagID, &x.CPR, &x.Navn, &x.YdelseID, &x.Indsatskode, &x.Startdato,
 			&x.Slutdato, &x.Betalingskommune, &x.IndberettetAt)
-		x.Afsluttet = afsluttet(x.Slutdato, today)
+		x.Afsluttet = domain.YdelseAfsluttet(x.Slutdato, today)
 		x.Deletable = x.IndberettetAt == nil // Y8
 		return x, err
 	})
@@ -377,16 +377,6 @@ func statusFilterSQL(b *sqlArgs, col string, filter Filter, today time.Time) str
 		return ` AND (` + col + ` IS NULL OR ` + col + ` >= ` + b.add(today) + `::date)`
 	}
 	return ""
-}
-
-// afsluttet is the status of S6 for the latest (sag) or own (ydelse) Slutdato.
-func afsluttet(slutdato *time.Time, today time.Time) bool {
-	return slutdato != nil && dateOnly(*slutdato).Before(today)
-}
-
-func dateOnly(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // sqlArgs collects the arguments of a query and names their placeholders.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"indberet/tenant/domain"
 )
 
 // The kept counts of the lists: per kommune, list and latest Slutdato the number of sager and
@@ -72,7 +74,7 @@ func (t *Tx) ListCounts(ctx context.Context) (ListCounts, error) {
 // today: every Slutdato before it is folded into one row of sager afsluttet for good (S6).
 // Weeks before today, not a day: an instance whose clock or time zone is off, or a list
 // asked for a day before today, still counts right.
-func ListCountsCutoff(today time.Time) time.Time { return dateOnly(today).AddDate(0, 0, -28) }
+func ListCountsCutoff(today time.Time) time.Time { return domain.DateOf(today).AddDate(0, 0, -28) }
 
 // listCountTables are the tables of kept counts, each with the columns of its key besides
 // the latest Slutdato.

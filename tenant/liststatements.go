@@ -1,5 +1,7 @@
 package tenant
 
+import "indberet/tenant/domain"
+
 // The SQL of the lists (lister.go), for the plan tests and make bench's EXPLAIN.
 
 // ListStatements returns the count and rows statements List runs for q in kommune, with
@@ -12,6 +14,6 @@ func ListStatements(kommune string, q ListQuery) (count string, countArgs []any,
 	if err != nil {
 		return "", nil, "", nil, err
 	}
-	s := listSQL(kommune, q, dateOnly(q.Today), cur)
+	s := listSQL(kommune, q, domain.DateOf(q.Today), cur)
 	return s.count, s.countArgs, s.rows, s.rowsArgs, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"indberet/tenant/domain"
+
 	"github.com/a-h/templ"
 )
 
@@ -181,14 +183,6 @@ func switchAttrs(l Liste, visning, filter string) templ.Attributes {
 	}
 }
 
-// FormatCPR writes a CPR number as DDMMYY-SSSS.
-func FormatCPR(cpr string) string {
-	if len(cpr) != 10 {
-		return cpr
-	}
-	return cpr[:6] + "-" + cpr[6:]
-}
-
 // TalDK writes n with Danish thousands separators: 1.234.
 func TalDK(n int) string {
 	s := strconv.Itoa(n)
@@ -238,19 +232,12 @@ func (l Liste) columns() int {
 
 func radioID(valgt string) string { return "valgt-" + strings.ReplaceAll(valgt, ":", "-") }
 
-func status(afsluttet bool) string {
-	if afsluttet {
-		return "Afsluttet"
-	}
-	return "Ikke afsluttet"
-}
-
 // label names the row for a screen reader: the CPR number and, in a ydelse row, the indsats.
 func (r ListeRow) label() string {
 	if r.Indsats == "" {
-		return FormatCPR(r.CPR)
+		return domain.FormatCPR(r.CPR)
 	}
-	return FormatCPR(r.CPR) + " " + r.Indsats
+	return domain.FormatCPR(r.CPR) + " " + r.Indsats
 }
 
 func currentIf(on bool) string {

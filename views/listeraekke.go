@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"indberet/tenant/domain"
+
 	"github.com/a-h/templ"
 )
 
@@ -18,7 +20,7 @@ import (
 // (TestListeRaekke); every text is escaped as templ escapes it.
 func listeRaekke(l Liste, r ListeRow) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		cpr, id, label := FormatCPR(r.CPR), radioID(r.Valgt), r.label()
+		cpr, id, label := domain.FormatCPR(r.CPR), radioID(r.Valgt), r.label()
 		b := make([]byte, 0, 1024)
 		b = append(b, `<tr><td><div class="form-group-radio"><input class="form-radio" type="radio" name="valgt" id="`...)
 		b = appendEscaped(b, id)
@@ -46,7 +48,7 @@ func listeRaekke(l Liste, r ListeRow) templ.Component {
 			b = appendEscaped(b, r.Betalingskommune)
 		}
 		b = append(b, `</td><td>`...)
-		b = append(b, status(r.Afsluttet)...)
+		b = append(b, domain.StatusOf(r.Afsluttet).Label()...)
 		if r.Indberettet != "" {
 			b = append(b, `</td><td class="liste-nowrap">`...)
 			b = appendEscaped(b, r.Indberettet)

@@ -53,14 +53,12 @@ func FormatCPR(cpr string) string {
 }
 
 // CPRPrefix turns what a user typed in the CPR search field (S8) into a prefix of digits
-// to search for: spaces and one dash are dropped, at most 10 digits remain. It returns
-// ("", true) for an empty field and false when anything else was typed.
+// to search for: white space of any kind (a tab, a no-break space) and dashes anywhere are
+// dropped ("150362-12", "15-03-62", "150362\t12"), at most 10 digits remain. It returns
+// ("", true) for an empty field and false when anything else was typed. The one reading of
+// the search field: the list's search (app/lister.go) and every other caller use it.
 func CPRPrefix(s string) (string, bool) {
-	s = removeSpace(s)
-	if strings.Count(s, "-") > 1 {
-		return "", false
-	}
-	s = strings.Replace(s, "-", "", 1)
+	s = strings.ReplaceAll(removeSpace(s), "-", "")
 	if len(s) > 10 || !allDigits(s) {
 		return "", false
 	}

@@ -19,6 +19,15 @@ func (s Status) Label() string {
 	return "Ikke afsluttet"
 }
 
+// StatusOf is the status of a row whose afsluttet was derived already (YdelseAfsluttet on
+// the sag's latest or the ydelse's own Slutdato, S6), for its label.
+func StatusOf(afsluttet bool) Status {
+	if afsluttet {
+		return Afsluttet
+	}
+	return IkkeAfsluttet
+}
+
 // SagStatus derives a sag's status from the Slutdato of each of its ydelser (S6): afsluttet
 // when every ydelse has a Slutdato and the latest is before today; a sag without ydelser is
 // ikke afsluttet. Only calendar dates count, each in its own location.

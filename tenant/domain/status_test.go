@@ -52,3 +52,12 @@ func TestS6_Label(t *testing.T) {
 		t.Error("labels")
 	}
 }
+
+// TestStatusOf: the list's rows carry afsluttet derived by YdelseAfsluttet; their label is
+// the same as SagStatus's (issue 16: the list had its own copy of the rule and the label).
+func TestStatusOf(t *testing.T) {
+	t.Parallel()
+	if domain.StatusOf(true) != domain.Afsluttet || domain.StatusOf(false) != domain.IkkeAfsluttet {
+		t.Errorf("StatusOf(true) = %v, StatusOf(false) = %v", domain.StatusOf(true), domain.StatusOf(false))
+	}
+}
