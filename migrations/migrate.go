@@ -1,6 +1,3 @@
-// Package migrations holds the database schema as numbered goose SQL files, embedded in the
-// binary, and Up, which applies them and River's own migrations. Never change a migration
-// that has been applied anywhere; add a new file.
 package migrations
 
 import (
