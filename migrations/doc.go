@@ -2,6 +2,11 @@
 // binary, and Up, which applies them and River's own migrations. Never change a migration
 // that has been applied anywhere; add a new file.
 //
+// schema.sql is the whole schema after every migration (pg_dump of a fresh migrate), for
+// reading it in one place; a migration comes with the schema.sql it changes: `make schema`
+// rewrites it, and TestSchemaSQL (run by `make test` and `make verify`) fails until it is
+// equal to a fresh migrate.
+//
 // A new kommune table (one kommune's data, T1) has kommune_kode (text) first in its primary
 // key and gets its row-level security from one call right after its CREATE TABLE:
 //

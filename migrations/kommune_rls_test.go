@@ -24,12 +24,12 @@ func TestEnableKommuneRLS(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	_, owner, provider := migrationDB(t)
-	exec(t, owner, `CREATE TABLE rls_probe (
+	ownerExec(t, owner, `CREATE TABLE rls_probe (
 		kommune_kode text NOT NULL,
 		id           integer NOT NULL,
 		note         text NOT NULL DEFAULT '',
 		PRIMARY KEY (kommune_kode, id))`)
-	exec(t, owner, `SELECT enable_kommune_rls('rls_probe')`)
+	ownerExec(t, owner, `SELECT enable_kommune_rls('rls_probe')`)
 
 	// The same policies, modulo the table's name, as the kommune tables of 00002 (in 00018's
 	// form), 00012, 00016 and 00028; every kommune table has at least these two.
@@ -78,10 +78,10 @@ func TestEnableKommuneRLS(t *testing.T) {
 		t.Errorf("the app role's privileges on rls_probe: %s, want DELETE, INSERT, SELECT, UPDATE", got)
 	}
 	// A REVOKE before the call holds: the function never widens a grant.
-	exec(t, owner, `CREATE TABLE rls_history (kommune_kode text, id integer, PRIMARY KEY (kommune_kode, id))`)
-	exec(t, owner, `REVOKE UPDATE, DELETE ON rls_history FROM indberet_app`)
-	exec(t, owner, `GRANT TRUNCATE ON rls_history TO indberet_app`)
-	exec(t, owner, `SELECT enable_kommune_rls('rls_history')`)
+	ownerExec(t, owner, `CREATE TABLE rls_history (kommune_kode text, id integer, PRIMARY KEY (kommune_kode, id))`)
+	ownerExec(t, owner, `REVOKE UPDATE, DELETE ON rls_history FROM indberet_app`)
+	ownerExec(t, owner, `GRANT TRUNCATE ON rls_history TO indberet_app`)
+	ownerExec(t, owner, `SELECT enable_kommune_rls('rls_history')`)
 	if got := appGrants(t, owner, "rls_history"); got != "INSERT, SELECT" {
 		t.Errorf("the app role's privileges on rls_history after REVOKE UPDATE, DELETE and GRANT TRUNCATE: %s, want INSERT, SELECT", got)
 	}
@@ -153,7 +153,7 @@ func TestEnableKommuneRLS(t *testing.T) {
 		{`CREATE TABLE rls_nokey (kommune_kode integer, id integer, PRIMARY KEY (kommune_kode, id))`, "42P16", "TABLE"},
 		{`CREATE VIEW rls_nokey AS SELECT * FROM rls_probe`, "42809", "VIEW"},
 	} {
-		exec(t, owner, c.create)
+		ownerExec(t, owner, c.create)
 		_, err := owner.Exec(ctx, `SELECT enable_kommune_rls('rls_nokey')`)
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) || pgErr.Code != c.code {
@@ -162,7 +162,7 @@ func TestEnableKommuneRLS(t *testing.T) {
 		if p := policies(t, owner, "rls_nokey"); len(p) != 0 {
 			t.Errorf("%s: policies %v after the refusal", c.create, p)
 		}
-		exec(t, owner, `DROP `+c.drop+` rls_nokey`)
+		ownerExec(t, owner, `DROP `+c.drop+` rls_nokey`)
 	}
 
 	// The function runs as its caller, with the search_path of 00025.
@@ -192,8 +192,8 @@ func TestEnableKommuneRLS(t *testing.T) {
 	}
 }
 
-// exec runs statements as the owner, failing the test on an error.
-func exec(t *testing.T, owner *pgxpool.Pool, sql string) {
+// ownerExec runs a statement as the owner, failing the test on an error.
+func ownerExec(t *testing.T, owner *pgxpool.Pool, sql string) {
 	t.Helper()
 	if _, err := owner.Exec(context.Background(), sql); err != nil {
 		t.Fatalf("%s: %v", sql, err)
