@@ -5,6 +5,7 @@
 #   make db-stop  stop the local PostgreSQL
 #   make bench    measure the real server on the national data set (BENCH_SCALE=25, EXPLAIN=1)
 #   make backup-test  restore a base backup of the local PostgreSQL and compare every table's rows
+#   make schema   regenerate migrations/schema.sql after a new migration (make verify checks it)
 
 GO      ?= go
 BIN     := bin/indberet
@@ -15,7 +16,7 @@ EXPLAIN ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build run test screenshots db-stop bench backup-test generate verify vet fmt
+.PHONY: help build run test screenshots db-stop bench backup-test generate schema verify vet fmt
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,8 +55,14 @@ backup-test: ## backup drill: base backup of .data/pg restored into a new cluste
 generate: ## regenerate the templ views
 	$(GO) tool templ generate -path views
 
-verify: generate ## check that generated code is up to date and formatted
+# migrations/schema.sql is the schema after every migration, as pg_dump prints it of a fresh
+# migrate in a throwaway cluster (migrations/schema_test.go writes it with -update).
+schema: ## regenerate migrations/schema.sql, the schema after every migration
+	$(GO) test $(GOFLAGS) -count=1 -timeout 600s -run '^TestSchemaSQL$$' ./migrations -args -update
+
+verify: generate ## check that generated code and migrations/schema.sql are up to date, and formatting
 	git diff --exit-code -- views
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+	$(GO) test $(GOFLAGS) -count=1 -timeout 600s -run '^TestSchemaSQL$$' ./migrations
 
 include Makefile.assets

@@ -1,6 +1,3 @@
-// Package migrations holds the database schema as numbered goose SQL files, embedded in the
-// binary, and Up, which applies them and River's own migrations. Never change a migration
-// that has been applied anywhere; add a new file.
 package migrations
 
 import (
@@ -18,7 +15,9 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 )
 
-//go:embed *.sql
+// The numbered migrations only: schema.sql is a snapshot for reading, not a migration.
+//
+//go:embed [0-9]*.sql
 var files embed.FS
 
 // Up applies every pending migration of the app, then River's. It runs as the owner of the
