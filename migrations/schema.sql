@@ -139,7 +139,7 @@ $_$;
 
 CREATE FUNCTION public.liste_taelling_delta() RETURNS trigger
     LANGUAGE plpgsql
-    AS $$
+    AS $_$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     WITH d AS (
@@ -164,7 +164,8 @@ BEGIN
     INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
     SELECT kommune_kode, liste, slutdato_max, sum(sager), sum(ydelser) FROM d GROUP BY 1, 2, 3;
   ELSE
-    WITH d AS (
+    -- Planned per call (see above).
+    EXECUTE $q$WITH d AS (
       INSERT INTO liste_taelling_cpr (kommune_kode, liste, cpr3, slutdato_max, sager, ydelser)
       SELECT d.kommune_kode, l.liste, d.cpr3, d.slutdato_max, sum(d.sign), sum(d.sign * l.ydelser)
       FROM (
@@ -183,11 +184,11 @@ BEGIN
       RETURNING kommune_kode, liste, slutdato_max, sager, ydelser)
     INSERT INTO liste_taelling (kommune_kode, liste, slutdato_max, sager, ydelser)
     SELECT kommune_kode, liste, slutdato_max, sum(sager), sum(ydelser) FROM d GROUP BY 1, 2, 3
-    HAVING sum(sager) <> 0 OR sum(ydelser) <> 0;
+    HAVING sum(sager) <> 0 OR sum(ydelser) <> 0$q$;
   END IF;
   RETURN NULL;
 END
-$$;
+$_$;
 
 
 --
@@ -491,7 +492,7 @@ $$;
 CREATE FUNCTION public.sager_refresh_aggregates() RETURNS trigger
     LANGUAGE plpgsql
     SET enable_seqscan TO 'off'
-    AS $$
+    AS $_$
 DECLARE
   ks  text[];
   ids bigint[];
@@ -502,13 +503,13 @@ BEGIN
       FROM (SELECT DISTINCT kommune_kode, sag_id FROM new_rows) t;
   ELSIF TG_OP = 'UPDATE' THEN
     -- Only rows whose Slutdato or sag changed move an aggregate; a delivery marking
-    -- thousands of rows delivered touches none.
-    SELECT array_agg(k), array_agg(s) INTO ks, ids FROM (
+    -- thousands of rows delivered touches none. Planned per call (see above).
+    EXECUTE $q$SELECT array_agg(k), array_agg(s) FROM (
       SELECT n.kommune_kode AS k, n.sag_id AS s FROM new_rows n JOIN old_rows o ON o.kommune_kode = n.kommune_kode AND o.id = n.id
         WHERE n.sag_id <> o.sag_id OR n.slutdato IS DISTINCT FROM o.slutdato
       UNION
       SELECT o.kommune_kode, o.sag_id FROM new_rows n JOIN old_rows o ON o.kommune_kode = n.kommune_kode AND o.id = n.id
-        WHERE n.sag_id <> o.sag_id) t;
+        WHERE n.sag_id <> o.sag_id) t$q$ INTO ks, ids;
   ELSE
     SELECT array_agg(kommune_kode), array_agg(sag_id) INTO ks, ids
       FROM (SELECT DISTINCT kommune_kode, sag_id FROM old_rows) t;
@@ -525,7 +526,7 @@ BEGIN
   END LOOP;
   RETURN NULL;
 END
-$$;
+$_$;
 
 
 SET default_tablespace = '';
