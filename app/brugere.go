@@ -11,6 +11,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -100,12 +101,12 @@ func (a *App) opretBruger(c *fiber.Ctx) error {
 // error for the form to show again (and a nil error); any other error of create is returned.
 func (a *App) createWithPassword(c *fiber.Ctx, n accounts.NewUser,
 	create func(context.Context, tenant.Actor, accounts.NewUser) (accounts.User, error),
-	next func(accounts.User) []views.HomeLink) (accounts.FieldErrors, error) {
+	next func(accounts.User) []views.HomeLink) (domain.Errors, error) {
 	n.Password = accounts.RandomPassword()
 	u, err := create(c.UserContext(), actor(c), n)
 	switch {
 	case errors.Is(err, accounts.ErrEmailTaken):
-		return accounts.FieldErrors{accounts.FieldEmail: msgEmailTaken}, nil
+		return domain.Errors{accounts.FieldEmail: msgEmailTaken}, nil
 	case err != nil:
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -22,7 +23,7 @@ func (a *App) home(c *fiber.Ctx) error {
 	h := views.Home{UdenDataret: !access.HasDataRight(r.roles)}
 	if r.user.Kommune != "" { // DST and platform users belong to no kommune: no K2
 		ctx := c.UserContext()
-		var missing []tenant.Kontaktrolle
+		var missing []domain.Kontaktrolle
 		err := a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) (err error) {
 			missing, err = tx.KontaktpersonerMangler(ctx)
 			return err

@@ -33,7 +33,7 @@ func (a *App) kommuneTarget(c *fiber.Ctx) (tenant.Kommune, error) {
 }
 
 // kontaktLabel says whether the contact persons of K1 are registered, and which miss.
-func kontaktLabel(missing []tenant.Kontaktrolle) string {
+func kontaktLabel(missing []domain.Kontaktrolle) string {
 	if len(missing) == 0 {
 		return "Angivet"
 	}
@@ -41,7 +41,7 @@ func kontaktLabel(missing []tenant.Kontaktrolle) string {
 }
 
 // kontaktLegends are the Danish names of the roles of K1.
-func kontaktLegends(roller []tenant.Kontaktrolle) []string {
+func kontaktLegends(roller []domain.Kontaktrolle) []string {
 	out := make([]string, len(roller))
 	for i, r := range roller {
 		out[i] = views.KontaktLegend(string(r))
@@ -50,7 +50,7 @@ func kontaktLegends(roller []tenant.Kontaktrolle) []string {
 }
 
 // kontaktMangler returns which roles of K1 each kommune misses (tenant.KontaktpersonerManglerAlle).
-func (a *App) kontaktMangler(c *fiber.Ctx) (m map[string][]tenant.Kontaktrolle, err error) {
+func (a *App) kontaktMangler(c *fiber.Ctx) (m map[string][]domain.Kontaktrolle, err error) {
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		m, err = tx.KontaktpersonerManglerAlle(c.UserContext())
 		return err

@@ -8,6 +8,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -45,10 +46,10 @@ func (a *App) saveKontakt(c *fiber.Ctx) error {
 	if reqOf(c).user.Kommune == "" {
 		return fiber.ErrForbidden // contact persons belong to a kommune (T1)
 	}
-	typed := make([]views.Kontaktperson, len(tenant.Kontaktroller))
-	valid := make([]tenant.Kontaktperson, len(tenant.Kontaktroller))
+	typed := make([]views.Kontaktperson, len(domain.Kontaktroller))
+	valid := make([]domain.Kontaktperson, len(domain.Kontaktroller))
 	invalid := false
-	for i, rolle := range tenant.Kontaktroller {
+	for i, rolle := range domain.Kontaktroller {
 		r := string(rolle)
 		v := views.Kontaktperson{Rolle: r, Navn: c.FormValue(r + "-navn"), Telefon: c.FormValue(r + "-telefon"),
 			Email: c.FormValue(r + "-email"), Version: c.FormValue(r + "-version")}
@@ -56,9 +57,9 @@ func (a *App) saveKontakt(c *fiber.Ctx) error {
 		if err != nil {
 			version = -1 // no such version: the store answers ErrConflict
 		}
-		k, errs := tenant.ValidateKontaktperson(tenant.Kontaktperson{Rolle: rolle, Navn: v.Navn,
+		k, errs := domain.ValidateKontaktperson(domain.Kontaktperson{Rolle: rolle, Navn: v.Navn,
 			Telefon: v.Telefon, Email: v.Email, Version: version})
-		v.NavnFejl, v.TelefonFejl, v.EmailFejl = errs[tenant.KontaktNavn], errs[tenant.KontaktTelefon], errs[tenant.KontaktEmail]
+		v.NavnFejl, v.TelefonFejl, v.EmailFejl = errs[domain.KontaktNavn], errs[domain.KontaktTelefon], errs[domain.KontaktEmail]
 		invalid = invalid || len(errs) > 0
 		typed[i], valid[i] = v, k
 	}
@@ -93,7 +94,7 @@ func (a *App) saveKontakt(c *fiber.Ctx) error {
 }
 
 // kontaktpersoner reads the contact persons of the user's kommune.
-func (a *App) kontaktpersoner(c *fiber.Ctx) (ks []tenant.Kontaktperson, err error) {
+func (a *App) kontaktpersoner(c *fiber.Ctx) (ks []domain.Kontaktperson, err error) {
 	ctx := c.UserContext()
 	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
 		ks, err = tx.Kontaktpersoner(ctx)
@@ -104,9 +105,9 @@ func (a *App) kontaktpersoner(c *fiber.Ctx) (ks []tenant.Kontaktperson, err erro
 
 // kontaktViews puts stored contact persons in the order of K1, with an empty one (version
 // 0) for each role not registered yet.
-func kontaktViews(stored []tenant.Kontaktperson) []views.Kontaktperson {
-	out := make([]views.Kontaktperson, 0, len(tenant.Kontaktroller))
-	for _, rolle := range tenant.Kontaktroller {
+func kontaktViews(stored []domain.Kontaktperson) []views.Kontaktperson {
+	out := make([]views.Kontaktperson, 0, len(domain.Kontaktroller))
+	for _, rolle := range domain.Kontaktroller {
 		v := views.Kontaktperson{Rolle: string(rolle), Version: "0"}
 		for _, k := range stored {
 			if k.Rolle == rolle {
@@ -123,7 +124,7 @@ func (a *App) kontaktOversigt(all []tenant.KommuneKontaktperson) []views.Kommune
 	var out []views.KommuneKontakter
 	for i := 0; i < len(all); {
 		kode := all[i].Kommune
-		var ks []tenant.Kontaktperson
+		var ks []domain.Kontaktperson
 		for ; i < len(all) && all[i].Kommune == kode; i++ {
 			ks = append(ks, all[i].Kontaktperson)
 		}

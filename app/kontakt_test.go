@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"indberet/tenant"
+	"indberet/tenant/domain"
 )
 
 // kontaktValues is a valid filled-in Kontaktoplysninger form (K1), as a user types it.
@@ -35,10 +36,10 @@ func withVersions(t *testing.T, body string, form url.Values) url.Values {
 	return form
 }
 
-func (b *bundle) kontaktpersoner(kommune string) []tenant.Kontaktperson {
+func (b *bundle) kontaktpersoner(kommune string) []domain.Kontaktperson {
 	b.t.Helper()
 	ctx := context.Background()
-	var ks []tenant.Kontaktperson
+	var ks []domain.Kontaktperson
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: kommune}, func(tx *tenant.Tx) (err error) {
 		ks, err = tx.Kontaktpersoner(ctx)
 		return err
@@ -145,10 +146,10 @@ func TestKontaktSave(t *testing.T) {
 	if loc := r.header.Get("Location"); loc != "/" {
 		t.Errorf("redirect to %q, want /", loc)
 	}
-	want := []tenant.Kontaktperson{
-		{Rolle: tenant.FagligAnsvarlig, Navn: "Anne Faglig", Telefon: "+45 89 40 20 00", Email: "anne@aarhus.dk", Version: 1},
-		{Rolle: tenant.TekniskAnsvarlig, Navn: "Bo Teknik", Telefon: "+45 89 40 20 01", Email: "bo@aarhus.dk", Version: 1},
-		{Rolle: tenant.Kvitteringsmodtager, Navn: "Carl Kvittering", Telefon: "+46812345678", Email: "carl@aarhus.dk", Version: 1},
+	want := []domain.Kontaktperson{
+		{Rolle: domain.FagligAnsvarlig, Navn: "Anne Faglig", Telefon: "+45 89 40 20 00", Email: "anne@aarhus.dk", Version: 1},
+		{Rolle: domain.TekniskAnsvarlig, Navn: "Bo Teknik", Telefon: "+45 89 40 20 01", Email: "bo@aarhus.dk", Version: 1},
+		{Rolle: domain.Kvitteringsmodtager, Navn: "Carl Kvittering", Telefon: "+46812345678", Email: "carl@aarhus.dk", Version: 1},
 	}
 	got := b.kontaktpersoner("751")
 	if len(got) != 3 {

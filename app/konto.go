@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"indberet/tenant/accounts"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -21,7 +22,7 @@ func (a *App) konto(c *fiber.Ctx) error {
 }
 
 // showKonto renders *Min konto* with the messages of the password form (never its values).
-func (a *App) showKonto(c *fiber.Ctx, status int, errs accounts.FieldErrors) error {
+func (a *App) showKonto(c *fiber.Ctx, status int, errs domain.Errors) error {
 	r := reqOf(c)
 	u := r.user
 	kommune := "Alle kommuner"
@@ -56,10 +57,10 @@ func (a *App) skiftAdgangskode(c *fiber.Ctx) error {
 	switch {
 	case errors.As(err, &throttled):
 		return a.showKonto(c, fiber.StatusTooManyRequests,
-			accounts.FieldErrors{accounts.FieldCurrentPassword: "For mange forkerte adgangskoder. " + retryAfter(c, throttled)})
+			domain.Errors{accounts.FieldCurrentPassword: "For mange forkerte adgangskoder. " + retryAfter(c, throttled)})
 	case errors.Is(err, accounts.ErrInvalidCredentials):
 		return a.showKonto(c, fiber.StatusUnprocessableEntity,
-			accounts.FieldErrors{accounts.FieldCurrentPassword: "Den nuværende adgangskode er forkert."})
+			domain.Errors{accounts.FieldCurrentPassword: "Den nuværende adgangskode er forkert."})
 	case err != nil:
 		return err
 	}

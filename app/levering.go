@@ -131,7 +131,7 @@ func (a *App) showLevering(c *fiber.Ctx, status int, f views.StartLevering, g vi
 		return err
 	}
 	var seneste []tenant.LeveranceMedKvittering
-	var mangler map[string][]tenant.Kontaktrolle
+	var mangler map[string][]domain.Kontaktrolle
 	err = a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) (err error) {
 		if seneste, err = tx.SenesteLeverancer(ctx); err != nil {
 			return err

@@ -71,7 +71,7 @@ func (a *App) readLogFilter(c *fiber.Ctx, path string) logFilter {
 	if c.Method() == fiber.MethodPost {
 		in.CPR = strings.TrimSpace(bodyValue(c, views.LogFeltCPR))
 	}
-	errs := map[string]string{}
+	errs := domain.Errors{}
 	if scope(c).Kommune == "" {
 		if _, ok := a.kommuner[in.Kommune]; !ok && in.Kommune != "" && in.Kommune != tenant.PlatformKommune {
 			errs[views.LogFeltKommune] = msgLogKommune

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"indberet/tenant/domain"
+
 	"github.com/jackc/pgx/v5"
 )
 
@@ -30,7 +32,7 @@ func (t *Tx) LogCPRAccess(ctx context.Context, action string, cprs []string, det
 // it saw of a kommune's data under that kommune, where the kommune's administrators see it.
 // In a kommune's scope only its own kommune is allowed (row-level security refuses others).
 func (t *Tx) LogCPRAccessIn(ctx context.Context, kommune, action string, cprs []string, detail string) error {
-	if !kommuneKodeRE.MatchString(kommune) {
+	if !domain.ValidKommunekode(kommune) {
 		return fmt.Errorf("tenant: invalid kommunekode %q", kommune)
 	}
 	if cprs == nil {

@@ -4,7 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
+
+	"indberet/tenant/domain"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -34,8 +35,6 @@ type Scope struct {
 // ErrNoScope is returned when a scope names neither a kommune nor all kommuner.
 var ErrNoScope = errors.New("tenant: scope names no kommune")
 
-var kommuneKodeRE = regexp.MustCompile(`^[0-9]{3}$`)
-
 // Tx is a transaction scoped to a Scope. Stores of the kommune tables are methods on it.
 type Tx struct {
 	tx    pgx.Tx
@@ -57,7 +56,7 @@ func (db *DB) InScope(ctx context.Context, s Scope, fn func(tx *Tx) error) error
 	if s.Kommune == "" && !s.AllKommuner {
 		return ErrNoScope
 	}
-	if s.Kommune != "" && !kommuneKodeRE.MatchString(s.Kommune) {
+	if s.Kommune != "" && !domain.ValidKommunekode(s.Kommune) {
 		return fmt.Errorf("tenant: invalid kommunekode %q", s.Kommune)
 	}
 	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{BeginQuery: beginInScope(s)}, func(tx pgx.Tx) error {
@@ -107,7 +106,7 @@ func (t *Tx) readKommune(k string) (string, error) {
 		}
 		return t.scope.Kommune, nil
 	case t.scope.AllKommuner:
-		if k != "" && !kommuneKodeRE.MatchString(k) {
+		if k != "" && !domain.ValidKommunekode(k) {
 			return "", fmt.Errorf("tenant: invalid kommunekode %q", k)
 		}
 		return k, nil

@@ -170,7 +170,7 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 	if _, _, err := ParsePeriode(a.Periode); err != nil {
 		return river.JobCancel(err)
 	}
-	if !kommuneKodeOK(a.Kommune) {
+	if !domain.ValidKommunekode(a.Kommune) {
 		return river.JobCancel(fmt.Errorf("invalid kommunekode %q", a.Kommune))
 	}
 	ctx, cancel := w.limit.start(ctx)
@@ -321,19 +321,6 @@ func writeLeverance(ctx context.Context, tx *tenant.Tx, h deliveryHeader, aarsag
 	}
 	return deliveryResult{leverance: tenant.Leverance{ID: id, Kommune: kommune, Periode: periode, CreatedAt: now,
 		CreatedBy: DeliveryActor, SHA256: sha, Bytes: size, Tal: doc.Tal, Version: max(h.Version, 1), Aarsag: aarsag}}, nil
-}
-
-// kommuneKodeOK tells whether k has the form of a kommunekode (three digits).
-func kommuneKodeOK(k string) bool {
-	if len(k) != 3 {
-		return false
-	}
-	for _, c := range k {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // deliveryPeriodicJob starts the run on the 14th at 02:00 in Copenhagen (I1) for the

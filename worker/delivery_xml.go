@@ -54,10 +54,10 @@ const (
 )
 
 // contactTypeNames are the ContactTypeName of each role of K1 in DST's envelope.
-var contactTypeNames = map[tenant.Kontaktrolle]string{
-	tenant.FagligAnsvarlig:     "Faglig ansvarlig",
-	tenant.TekniskAnsvarlig:    "Teknisk ansvarlig",
-	tenant.Kvitteringsmodtager: "Kvitteringsmodtager",
+var contactTypeNames = map[domain.Kontaktrolle]string{
+	domain.FagligAnsvarlig:     "Faglig ansvarlig",
+	domain.TekniskAnsvarlig:    "Teknisk ansvarlig",
+	domain.Kvitteringsmodtager: "Kvitteringsmodtager",
 }
 
 // record is one ydelse in the document. Its JSON form (every field but Type) is the content
@@ -180,7 +180,7 @@ type deliveryHeader struct {
 	Kommune  string
 	Periode  string
 	Created  time.Time
-	Contacts []tenant.Kontaktperson
+	Contacts []domain.Kontaktperson
 	// Version is the leverance's version of the periode: 0 or 1 for the ordinary delivery,
 	// 2, 3, … for a genlevering (I8), which then replaces the leverance Replaces: each
 	// ydelse whose last record was in Replaces gets a record again (GenleveringTypeOf).

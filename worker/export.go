@@ -103,7 +103,7 @@ func (w *EksportWorker) Timeout(*river.Job[EksportArgs]) time.Duration { return 
 // Work writes the export's file; see the top of this file.
 func (w *EksportWorker) Work(ctx context.Context, job *river.Job[EksportArgs]) error {
 	a := job.Args
-	if !kommuneKodeOK(a.Kommune) {
+	if !domain.ValidKommunekode(a.Kommune) {
 		return river.JobCancel(fmt.Errorf("invalid kommunekode %q", a.Kommune))
 	}
 	started := time.Now()

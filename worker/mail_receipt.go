@@ -9,6 +9,7 @@ import (
 	texttemplate "text/template"
 
 	"indberet/tenant"
+	"indberet/tenant/domain"
 	"indberet/views"
 )
 
@@ -59,7 +60,7 @@ func leveranceLink(baseURL string, id int64) string {
 
 // receiptMail builds the receipt of leverance l of kommune k for its Kvitteringsmodtager to
 // (nil: the kommune has none; the e-mail is then recorded as fejlet with the reason).
-func receiptMail(cfg MailConfig, l tenant.Leverance, k tenant.Kommune, to *tenant.Kontaktperson) (tenant.NewMail, error) {
+func receiptMail(cfg MailConfig, l tenant.Leverance, k tenant.Kommune, to *domain.Kontaktperson) (tenant.NewMail, error) {
 	kommune := k.Navn + " (" + k.Kode + ")"
 	r := receipt{Kommune: kommune, Periode: l.Periode, PeriodeDK: periodeDK(l.Periode),
 		Leveret: l.CreatedAt.In(copenhagen).Format("02-01-2006 kl. 15:04"), Tal: l.Tal, SHA256: l.SHA256,

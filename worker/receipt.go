@@ -9,6 +9,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"indberet/tenant"
+	"indberet/tenant/domain"
 )
 
 // The receipt of a leverance (I3, K1, K3): an e-mail to the kommune's Kvitteringsmodtager
@@ -78,7 +79,7 @@ type ReceiptWorker struct {
 // Work records and sends the receipt; see the top of this file.
 func (w *ReceiptWorker) Work(ctx context.Context, job *river.Job[ReceiptArgs]) error {
 	a := job.Args
-	if !kommuneKodeOK(a.Kommune) {
+	if !domain.ValidKommunekode(a.Kommune) {
 		return river.JobCancel(fmt.Errorf("invalid kommunekode %q", a.Kommune))
 	}
 	scope := tenant.Scope{Kommune: a.Kommune, Actor: tenant.Actor{Email: ReceiptActor}}
@@ -155,13 +156,13 @@ func (w *ReceiptWorker) record(ctx context.Context, scope tenant.Scope, id int64
 }
 
 // kvitteringsmodtager is the scope kommune's Kvitteringsmodtager (K1), nil when it has none.
-func kvitteringsmodtager(ctx context.Context, tx *tenant.Tx) (*tenant.Kontaktperson, error) {
+func kvitteringsmodtager(ctx context.Context, tx *tenant.Tx) (*domain.Kontaktperson, error) {
 	contacts, err := tx.Kontaktpersoner(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for i := range contacts {
-		if contacts[i].Rolle == tenant.Kvitteringsmodtager {
+		if contacts[i].Rolle == domain.Kvitteringsmodtager {
 			return &contacts[i], nil
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
 
@@ -193,7 +194,7 @@ func TestResendStoredLocallyWithTheRightLink(t *testing.T) {
 			return err
 		}
 		for _, k := range ks {
-			if k.Rolle == tenant.Kvitteringsmodtager {
+			if k.Rolle == domain.Kvitteringsmodtager {
 				k.Navn, k.Email = "Ny Modtager", "ny.modtager@demo.invalid"
 				return tx.SaveKontaktperson(ctx, k)
 			}

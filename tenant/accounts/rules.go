@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"indberet/tenant/access"
+	"indberet/tenant/domain"
 )
 
 // The fields of the messages of CheckNewUser, CheckRoles and CheckNewPassword.
@@ -19,9 +20,6 @@ const (
 	FieldNewPassword     = "ny-adgangskode"
 	FieldRepeatPassword  = "gentag-adgangskode"
 )
-
-// FieldErrors maps a form field to its Danish message; nil when every field is right.
-type FieldErrors map[string]string
 
 // Lengths of the fields of a user.
 const (
@@ -36,8 +34,8 @@ var KommuneRoles = []string{access.Indberetter, access.Laeser, access.Kommuneadm
 // CheckNewUser checks what a kommune's administrator typed for a new user: a name, an e-mail
 // address of the usual form, and roles among KommuneRoles (none is allowed: such a user sees
 // the message of T2 until given a right).
-func CheckNewUser(name, email string, roles []string) FieldErrors {
-	errs := FieldErrors{}
+func CheckNewUser(name, email string, roles []string) domain.Errors {
+	errs := domain.Errors{}
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -77,10 +75,10 @@ func checkEmail(s string) string {
 }
 
 // CheckRoles checks that every role is one a kommune's administrator may grant.
-func CheckRoles(roles []string) FieldErrors {
+func CheckRoles(roles []string) domain.Errors {
 	for _, r := range roles {
 		if !slices.Contains(KommuneRoles, r) {
-			return FieldErrors{FieldRoles: "Vælg blandt rettighederne på listen."}
+			return domain.Errors{FieldRoles: "Vælg blandt rettighederne på listen."}
 		}
 	}
 	return nil
@@ -88,8 +86,8 @@ func CheckRoles(roles []string) FieldErrors {
 
 // CheckNewPassword checks a new password typed twice: at least MinPasswordLength characters,
 // the same both times, and not the current one.
-func CheckNewPassword(current, next, repeat string) FieldErrors {
-	errs := FieldErrors{}
+func CheckNewPassword(current, next, repeat string) domain.Errors {
+	errs := domain.Errors{}
 	switch {
 	case next == "":
 		errs[FieldNewPassword] = "Angiv en ny adgangskode."

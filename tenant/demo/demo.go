@@ -134,9 +134,9 @@ func loadKommune(ctx context.Context, db *tenant.DB, k string) (int, error) {
 			return err
 		}
 		if len(existing) == 0 {
-			for i, rolle := range tenant.Kontaktroller {
+			for i, rolle := range domain.Kontaktroller {
 				navn := []string{"Faglig Demoperson", "Teknisk Demoperson", "Kvittering Demoperson"}[i]
-				if err := tx.SaveKontaktperson(ctx, tenant.Kontaktperson{
+				if err := tx.SaveKontaktperson(ctx, domain.Kontaktperson{
 					Rolle: rolle, Navn: navn, Telefon: "+45 70 00 00 0" + fmt.Sprint(i),
 					Email: fmt.Sprintf("%s.%s@demo.invalid", rolle, k),
 				}); err != nil {

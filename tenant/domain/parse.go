@@ -65,6 +65,13 @@ func CPRPrefix(s string) (string, bool) {
 	return s, true
 }
 
+// ValidKommunekode tells whether k has the form of a kommunekode: three digits (CODES.md;
+// whether it is one of the 98 is the code list's to say). The scope of a transaction and
+// every job that names a kommune check it.
+func ValidKommunekode(k string) bool {
+	return len(k) == 3 && allDigits(k)
+}
+
 // cprDigits drops spaces and the dash after the sixth digit and checks for 10 digits.
 func cprDigits(s string) (string, error) {
 	s = removeSpace(s)

@@ -326,3 +326,22 @@ func TestPassesMod11(t *testing.T) {
 		t.Error("modulus 11 of 0707614285 (passes) and 0707614286 (fails) wrong")
 	}
 }
+
+// TestValidKommunekode: issue 16, one check of the kommunekode's form for the scope of a
+// transaction (tenant) and the jobs (worker), which had one each.
+func TestValidKommunekode(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		in   string
+		want bool
+	}{
+		{"101", true}, {"851", true}, {"000", true},
+		{"", false}, {"10", false}, {"1011", false}, {"10a", false}, {" 101", false},
+		{"١٠١", false}, // Arabic-Indic digits are digits to unicode, not to a kommunekode
+		{"*", false},
+	} {
+		if got := domain.ValidKommunekode(c.in); got != c.want {
+			t.Errorf("ValidKommunekode(%q) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}

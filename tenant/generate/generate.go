@@ -305,8 +305,8 @@ func prepareKommuner(ctx context.Context, db *tenant.DB, users *accounts.Store, 
 				return err
 			}
 			for _, rolle := range missing {
-				i := slices.Index(tenant.Kontaktroller, rolle)
-				if err := tx.SaveKontaktperson(ctx, tenant.Kontaktperson{Rolle: rolle,
+				i := slices.Index(domain.Kontaktroller, rolle)
+				if err := tx.SaveKontaktperson(ctx, domain.Kontaktperson{Rolle: rolle,
 					Navn:    []string{"Faglig Demoperson", "Teknisk Demoperson", "Kvittering Demoperson"}[i],
 					Telefon: fmt.Sprintf("+45 70 00 0%s", k), Email: fmt.Sprintf("%s.%s@scale.demo.invalid", rolle, k),
 				}); err != nil {
