@@ -5,6 +5,7 @@
 #   make db-stop  stop the local PostgreSQL
 #   make bench    measure the real server on the national data set (BENCH_SCALE=25, EXPLAIN=1)
 #   make backup-test  restore a base backup of the local PostgreSQL and compare every table's rows
+#   make spec     copy the specification (DOMAIN.md, CODES.md, the code lists) from ../shared/spec
 
 GO      ?= go
 BIN     := bin/indberet
@@ -12,10 +13,11 @@ GOFLAGS ?=
 SCREENS := docs/screens
 BENCH_SCALE ?= 25
 EXPLAIN ?=
+SPEC    ?= ../shared/spec
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build run test screenshots db-stop bench backup-test generate verify vet fmt
+.PHONY: help build run test screenshots db-stop bench backup-test generate verify vet fmt spec
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,5 +59,12 @@ generate: ## regenerate the templ views
 verify: generate ## check that generated code is up to date and formatted
 	git diff --exit-code -- views
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+
+# The specification is kept beside the repository (SPEC); the repository holds copies, so that
+# the rule ids the code cites resolve inside it. TestSpecCopiesEqualShared (spec_test.go) fails
+# while a copy differs.
+spec: ## copy the specification from ../shared/spec (SPEC=dir): DOMAIN.md and CODES.md to docs/, the code lists to tenant/codes/data/
+	cp $(SPEC)/DOMAIN.md $(SPEC)/CODES.md docs/
+	cp $(SPEC)/*.csv tenant/codes/data/
 
 include Makefile.assets
