@@ -5,6 +5,8 @@
 #   make db-stop  stop the local PostgreSQL
 #   make bench    measure the real server on the national data set (BENCH_SCALE=25, EXPLAIN=1)
 #   make backup-test  restore a base backup of the local PostgreSQL and compare every table's rows
+#   make verify   check that generated code is current and every file gofmt'ed
+#   make lint     staticcheck (a go tool of go.mod)
 #   make spec     copy the specification (DOMAIN.md, CODES.md, the code lists) from ../shared/spec
 
 GO      ?= go
@@ -17,7 +19,7 @@ SPEC    ?= ../shared/spec
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build run test screenshots db-stop bench backup-test generate verify vet fmt spec
+.PHONY: help build run test screenshots db-stop bench backup-test generate verify lint vet fmt spec
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,6 +61,9 @@ generate: ## regenerate the templ views
 verify: generate ## check that generated code is up to date and formatted
 	git diff --exit-code -- views
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
+
+lint: ## run staticcheck (go tool, version in go.mod) on every package
+	$(GO) tool staticcheck ./...
 
 # The specification is kept beside the repository (SPEC); the repository holds copies, so that
 # the rule ids the code cites resolve inside it. TestSpecCopiesEqualShared (spec_test.go) fails

@@ -223,7 +223,7 @@ func (b *bundle) newAttackFixture() attackFixture {
 	b.t.Helper()
 	f := attackFixture{matrix: b.newMatrixFixture(), own: map[string]kommuneIDs{}, citizens: []citizen{hemmelig, fremmed, niels}}
 	m := f.matrix
-	f.readAll = kommuneIDs{sag: m.sag, ydelse: m.ydelse, bruger: m.bruger, leverance: m.leverance, mail: m.mail, eksport: m.eksport}
+	f.readAll = kommuneIDs(m)
 	for _, c := range []citizen{hemmelig, fremmed} {
 		var ids kommuneIDs
 		b.in(c.kommune, func(ctx context.Context, tx *tenant.Tx) (err error) {
