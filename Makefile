@@ -6,6 +6,9 @@
 #   make bench    measure the real server on the national data set (BENCH_SCALE=25, EXPLAIN=1)
 #   make backup-test  restore a base backup of the local PostgreSQL and compare every table's rows
 #   make schema   regenerate migrations/schema.sql after a new migration (make verify checks it)
+#   make verify   check that generated code and migrations/schema.sql are current, every file gofmt'ed
+#   make lint     staticcheck (a go tool of go.mod)
+#   make spec     copy the specification (DOMAIN.md, CODES.md, the code lists) from ../shared/spec
 
 GO      ?= go
 BIN     := bin/indberet
@@ -13,10 +16,11 @@ GOFLAGS ?=
 SCREENS := docs/screens
 BENCH_SCALE ?= 25
 EXPLAIN ?=
+SPEC    ?= ../shared/spec
 
 .DEFAULT_GOAL := help
 
-.PHONY: help build run test screenshots db-stop bench backup-test generate schema verify vet fmt
+.PHONY: help build run test screenshots db-stop bench backup-test generate schema verify lint vet fmt spec
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,5 +68,15 @@ verify: generate ## check that generated code and migrations/schema.sql are up t
 	git diff --exit-code -- views
 	test -z "$$(gofmt -l $$(git ls-files '*.go'))"
 	$(GO) test $(GOFLAGS) -count=1 -timeout 600s -run '^TestSchemaSQL$$' ./migrations
+
+lint: ## run staticcheck (go tool, version in go.mod) on every package
+	$(GO) tool staticcheck ./...
+
+# The specification is kept beside the repository (SPEC); the repository holds copies, so that
+# the rule ids the code cites resolve inside it. TestSpecCopiesEqualShared (spec_test.go) fails
+# while a copy differs.
+spec: ## copy the specification from ../shared/spec (SPEC=dir): DOMAIN.md and CODES.md to docs/, the code lists to tenant/codes/data/
+	cp $(SPEC)/DOMAIN.md $(SPEC)/CODES.md docs/
+	cp $(SPEC)/*.csv tenant/codes/data/
 
 include Makefile.assets

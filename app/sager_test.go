@@ -23,8 +23,6 @@ const (
 	newCPR      = "2807914563" // 28-07-1991, fails modulus 11: never issued (CODES.md)
 )
 
-var scope101 = tenant.Scope{Kommune: "101", Actor: tenant.Actor{Email: "test"}}
-
 // in runs fn in kommune 101's scope and fails the test on error.
 func (b *bundle) in(kommune string, fn func(ctx context.Context, tx *tenant.Tx) error) {
 	b.t.Helper()

@@ -372,7 +372,6 @@ type bench struct {
 type result struct {
 	name, target, measured string
 	met                    bool
-	note                   string
 }
 
 // prepare logs the clients in, samples the search prefixes, walks to page 1,000 and builds
