@@ -389,7 +389,7 @@ func TestDeliveryDemo101(t *testing.T) {
 		if r.CPR == demo.NielsHansenCPR {
 			niels = append(niels, r)
 		}
-		if r.Type != string(Ny) {
+		if r.Type != string(domain.Ny) {
 			t.Errorf("record %d: type %s in a first delivery", r.YdelseID, r.Type)
 		}
 	}

@@ -1,7 +1,6 @@
 package worker
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -43,16 +42,6 @@ const (
 	systemVersion    = "1"
 )
 
-// ReportingType is a record's *indberetningstype*.
-type ReportingType string
-
-// The reporting types of a record (I2, I6).
-const (
-	Ny          ReportingType = "Ny"          // a ydelse DST has not had
-	Aendring    ReportingType = "Ændring"     // a ydelse DST has had, whose content changed
-	Annullering ReportingType = "Annullering" // a delivered ydelse neutralised since (Y2, I6)
-)
-
 // contactTypeNames are the ContactTypeName of each role of K1 in DST's envelope.
 var contactTypeNames = map[domain.Kontaktrolle]string{
 	domain.FagligAnsvarlig:     "Faglig ansvarlig",
@@ -65,28 +54,28 @@ var contactTypeNames = map[domain.Kontaktrolle]string{
 // state (I2), whatever the XML layout. Optional fields are omitted when empty, so a field
 // added later changes the hash only of rows that have it.
 type record struct {
-	Type               ReportingType       `json:"-"`
-	YdelseID           int64               `json:"ydelse"`
-	SagID              int64               `json:"sag"`
-	CPR                string              `json:"cpr"`
-	Funktionsvurdering string              `json:"funktionsvurdering,omitempty"`
-	Indsatskode        string              `json:"indsatskode"`
-	Varighed           string              `json:"varighed"`
-	Bevillingsdato     string              `json:"bevillingsdato,omitempty"`
-	Startdato          string              `json:"startdato"`
-	ForventetSlutdato  string              `json:"forventet_slutdato,omitempty"`
-	Slutdato           string              `json:"slutdato,omitempty"`
-	Maalgrupper        []domain.Maalgruppe `json:"maalgrupper"` // primary first
-	Betalingskommune   string              `json:"betalingskommune"`
-	TilbudstypeScheme  string              `json:"tilbudstype_scheme,omitempty"`
-	Tilbudstype        string              `json:"tilbudstype,omitempty"`
-	PNummer            string              `json:"p_nummer,omitempty"`
-	AfdelingsUUID      string              `json:"afdelings_uuid,omitempty"`
-	TilbudsUUID        string              `json:"tilbuds_uuid,omitempty"`
-	YdelsesUUID        string              `json:"ydelses_uuid,omitempty"`
-	TilbudNavn         string              `json:"tilbud_navn,omitempty"`
-	TilbudAdresse      string              `json:"tilbud_adresse,omitempty"`
-	TilbudPostnr       string              `json:"tilbud_postnr,omitempty"`
+	Type               domain.ReportingType `json:"-"`
+	YdelseID           int64                `json:"ydelse"`
+	SagID              int64                `json:"sag"`
+	CPR                string               `json:"cpr"`
+	Funktionsvurdering string               `json:"funktionsvurdering,omitempty"`
+	Indsatskode        string               `json:"indsatskode"`
+	Varighed           string               `json:"varighed"`
+	Bevillingsdato     string               `json:"bevillingsdato,omitempty"`
+	Startdato          string               `json:"startdato"`
+	ForventetSlutdato  string               `json:"forventet_slutdato,omitempty"`
+	Slutdato           string               `json:"slutdato,omitempty"`
+	Maalgrupper        []domain.Maalgruppe  `json:"maalgrupper"` // primary first
+	Betalingskommune   string               `json:"betalingskommune"`
+	TilbudstypeScheme  string               `json:"tilbudstype_scheme,omitempty"`
+	Tilbudstype        string               `json:"tilbudstype,omitempty"`
+	PNummer            string               `json:"p_nummer,omitempty"`
+	AfdelingsUUID      string               `json:"afdelings_uuid,omitempty"`
+	TilbudsUUID        string               `json:"tilbuds_uuid,omitempty"`
+	YdelsesUUID        string               `json:"ydelses_uuid,omitempty"`
+	TilbudNavn         string               `json:"tilbud_navn,omitempty"`
+	TilbudAdresse      string               `json:"tilbud_adresse,omitempty"`
+	TilbudPostnr       string               `json:"tilbud_postnr,omitempty"`
 }
 
 // newRecord is the record of r (without its reporting type).
@@ -125,56 +114,6 @@ func xmlDate(t *time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-// Neutraliseret tells whether a ydelse is neutralised (Y2): a Periodeydelse with Slutdato =
-// Startdato. A Stykydelse is a one-off help whose Slutdato is its Startdato by nature; it
-// cannot be neutralised (Y8).
-func Neutraliseret(y domain.Ydelse) bool {
-	return y.Varighed != "styk" && y.Slutdato != nil && y.Slutdato.Format(time.DateOnly) == y.Startdato.Format(time.DateOnly)
-}
-
-// ReportingTypeOf decides whether and how a ydelse goes into a delivery, from whether it is
-// neutralised, the content hash of its last delivered record (nil: never delivered) and the
-// content hash of its record now:
-//
-//   - never delivered, not neutralised: Ny;
-//   - never delivered, neutralised: left out, and not marked delivered (I6: DST leaves
-//     neutralised ydelser out, and it never had this one; it can still be deleted, Y8);
-//   - delivered with the same content: left out (I2: the same state is never delivered twice);
-//   - delivered, content changed, neutralised now: Annullering (I6, S7);
-//   - delivered, content changed otherwise: Ændring.
-func ReportingTypeOf(neutralised bool, delivered, now []byte) (ReportingType, bool) {
-	switch {
-	case delivered == nil && neutralised:
-		return "", false
-	case delivered == nil:
-		return Ny, true
-	case bytes.Equal(delivered, now):
-		return "", false
-	case neutralised:
-		return Annullering, true
-	}
-	return Aendring, true
-}
-
-// GenleveringTypeOf is the reporting type of a ydelse in a genlevering (I8) that was in the
-// version it replaces, from whether it is neutralised now and the type of its record there:
-// the new version replaces the old one, so it says what changed since the state before the
-// periode. Such a ydelse always gets a record (DST discards the old version, record and all):
-//
-//   - neutralised now: Annullering (also for one that was Ny: DST has seen it in the old
-//     version, and the record says plainly that it does not hold);
-//   - Ny in the old version (DST did not have it before the periode): Ny;
-//   - otherwise (Ændring, Annullering, or unknown from before 00027): Ændring.
-func GenleveringTypeOf(neutralised bool, previous string) ReportingType {
-	switch {
-	case neutralised:
-		return Annullering
-	case previous == string(Ny):
-		return Ny
-	}
-	return Aendring
-}
-
 // deliveryHeader is what the envelope of a document says.
 type deliveryHeader struct {
 	Kommune  string
@@ -183,7 +122,7 @@ type deliveryHeader struct {
 	Contacts []domain.Kontaktperson
 	// Version is the leverance's version of the periode: 0 or 1 for the ordinary delivery,
 	// 2, 3, … for a genlevering (I8), which then replaces the leverance Replaces: each
-	// ydelse whose last record was in Replaces gets a record again (GenleveringTypeOf).
+	// ydelse whose last record was in Replaces gets a record again (domain.GenleveringTypeOf).
 	Version  int
 	Replaces int64
 }
@@ -276,7 +215,7 @@ func newDocument(w io.Writer, h deliveryHeader) *document {
 	return d
 }
 
-// Add writes the record of r if it goes into this delivery (ReportingTypeOf) and counts it.
+// Add writes the record of r if it goes into this delivery (domain.ReportingTypeOf) and counts it.
 // It returns the first write error.
 func (d *document) Add(r tenant.LeveranceYdelse) error {
 	if !d.sagOpened || r.SagID != d.sag.ID {
@@ -285,9 +224,9 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 	}
 	rec := newRecord(r)
 	sum := rec.ContentHash()
-	typ, ok := ReportingTypeOf(Neutraliseret(r.Ydelse), r.IndberettetSHA256, sum)
+	typ, ok := domain.ReportingTypeOf(domain.Neutraliseret(r.Ydelse), r.IndberettetSHA256, sum)
 	if d.replaces != 0 && r.IndberettetLeveranceID == d.replaces {
-		typ, ok = GenleveringTypeOf(Neutraliseret(r.Ydelse), r.IndberettetType), true
+		typ, ok = domain.GenleveringTypeOf(domain.Neutraliseret(r.Ydelse), r.IndberettetType), true
 	}
 	if !ok {
 		d.UnchangedYdelser = append(d.UnchangedYdelser, tenant.IndberettetYdelse{ID: r.Ydelse.ID, Version: r.Ydelse.Version})
@@ -297,11 +236,11 @@ func (d *document) Add(r tenant.LeveranceYdelse) error {
 	d.record(rec)
 	d.Tal.Ydelser++
 	switch typ {
-	case Ny:
+	case domain.Ny:
 		d.Tal.Nye++
-	case Aendring:
+	case domain.Aendring:
 		d.Tal.Aendrede++
-	case Annullering:
+	case domain.Annullering:
 		d.Tal.Neutraliserede++
 	}
 	d.Ydelser = append(d.Ydelser, tenant.IndberettetYdelse{ID: r.Ydelse.ID, Version: r.Ydelse.Version, SHA256: sum, Type: string(typ)})

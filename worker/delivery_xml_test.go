@@ -5,55 +5,9 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
-	"time"
 
 	"indberet/tenant/domain"
 )
-
-func TestReportingTypeOf(t *testing.T) {
-	t.Parallel()
-	h1, h2 := []byte{1}, []byte{2}
-	for _, c := range []struct {
-		name        string
-		neutralised bool
-		delivered   []byte
-		want        ReportingType
-		included    bool
-	}{
-		{"new", false, nil, Ny, true},
-		{"new, neutralised: DST never had it (I6)", true, nil, "", false},
-		{"delivered, unchanged (I2)", false, h2, "", false},
-		{"delivered, unchanged, neutralised before", true, h2, "", false},
-		{"delivered, changed", false, h1, Aendring, true},
-		{"delivered, neutralised since (Y2, I6)", true, h1, Annullering, true},
-	} {
-		got, ok := ReportingTypeOf(c.neutralised, c.delivered, h2)
-		if got != c.want || ok != c.included {
-			t.Errorf("%s: %q %v, want %q %v", c.name, got, ok, c.want, c.included)
-		}
-	}
-}
-
-func TestNeutraliseret(t *testing.T) {
-	t.Parallel()
-	start := time.Date(2025, 3, 3, 0, 0, 0, 0, time.UTC)
-	same := start
-	later := start.AddDate(0, 0, 1)
-	for _, c := range []struct {
-		varighed string
-		slut     *time.Time
-		want     bool
-	}{
-		{"periode", &same, true}, // Y2
-		{"periode", &later, false},
-		{"periode", nil, false},
-		{"styk", &same, false}, // Y8: a one-off help ends the day it starts
-	} {
-		if got := Neutraliseret(domain.Ydelse{Varighed: c.varighed, Startdato: start, Slutdato: c.slut}); got != c.want {
-			t.Errorf("%s, slut %v: %v, want %v", c.varighed, c.slut, got, c.want)
-		}
-	}
-}
 
 // TestContentHashCoversEveryField: a change of any field a record carries (but its reporting
 // type) is a new state to deliver (I2), so ContentHash must see every field.
