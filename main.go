@@ -37,6 +37,7 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/accounts"
 	"indberet/tenant/demo"
+	"indberet/tenant/domain"
 	"indberet/tenant/generate"
 	"indberet/tenant/pgcluster"
 	"indberet/tenant/schema"
@@ -579,7 +580,7 @@ func deliver(ctx context.Context, cfg env, logger *slog.Logger, args []string, s
 	fs := newFlags("deliver", stdout)
 	var kommuner kommuneFlags
 	fs.Var(&kommuner, "kommune", "kommunekode; kan gentages (standard: alle aktive kommuner)")
-	periode := fs.String("periode", worker.PeriodeBefore(time.Now()), "perioden, fx 2026M10 (standard: forrige måned)")
+	periode := fs.String("periode", domain.PeriodeBefore(time.Now()), "perioden, fx 2026M10 (standard: forrige måned)")
 	wait := fs.Bool("wait", false, "vent på leveringen, udfør jobbene her, og vis resultatet pr. kommune")
 	genlever := fs.Bool("genlever", false, "genlever kommunens seneste leverede periode (I8); kræver én --kommune og --aarsag")
 	aarsag := fs.String("aarsag", "", "årsagen til genleveringen (kræves med --genlever)")

@@ -367,7 +367,7 @@ func TestDeliverWait(t *testing.T) {
 			t.Errorf("%v: no error", args)
 		}
 	}
-	periode := worker.PeriodeBefore(time.Now()) // the demo kommuner's first periode (I7)
+	periode := domain.PeriodeBefore(time.Now()) // the demo kommuner's first periode (I7)
 	var out bytes.Buffer
 	if err := run(ctx, []string{"deliver", "--periode", periode, "--wait"}, nil, &out); err != nil {
 		t.Fatalf("deliver --wait: %v\n%s", err, out.String())
@@ -906,7 +906,7 @@ func TestDeliverRefusesPeriodeNotNext(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--allow-database-url"}, nil, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	next := worker.PeriodeBefore(time.Now()) // the month before the demo activated the kommuner
+	next := domain.PeriodeBefore(time.Now()) // the month before the demo activated the kommuner
 	code, _, stderr := runMain(t, "deliver", "--periode", "1999M01", "--kommune", "101")
 	want := "indberet: Periode 1999M01 kan ikke leveres for København (101): perioderne leveres i rækkefølge, " +
 		"én gang hver, og næste periode for København (101) er " + next + ".\n"
@@ -942,7 +942,7 @@ func TestDeliverGenlever(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--allow-database-url"}, nil, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	periode := worker.PeriodeBefore(time.Now())
+	periode := domain.PeriodeBefore(time.Now())
 	refused := func(want string, args ...string) {
 		t.Helper()
 		code, _, stderr := runMain(t, append([]string{"deliver", "--genlever"}, args...)...)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"indberet/tenant"
+	"indberet/tenant/domain"
 	"indberet/views"
 	"indberet/worker"
 )
@@ -45,7 +46,7 @@ func TestGenleverOverHTTP(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	b.startWorkers()
-	periode := worker.PeriodeBefore(time.Now()) // 101's next: the month before the demo activated it
+	periode := domain.PeriodeBefore(time.Now()) // 101's next: the month before the demo activated it
 	c := b.client()
 	c.login("dst@demo.invalid")
 	c.get("/levering")

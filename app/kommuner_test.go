@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"indberet/tenant"
-	"indberet/worker"
+	"indberet/tenant/domain"
 )
 
 func TestKommunerList(t *testing.T) {
@@ -217,5 +217,5 @@ func TestAktiverKommuneForstePeriode(t *testing.T) {
 
 	// Without a value: the month before today.
 	p.post("/kommuner/461/aktiver", nil, true).mustStatus(t, http.StatusSeeOther)
-	p.get("/kommuner/461").mustContain(t, "Første periode</th><td>"+worker.PeriodeBefore(time.Now()))
+	p.get("/kommuner/461").mustContain(t, "Første periode</th><td>"+domain.PeriodeBefore(time.Now()))
 }

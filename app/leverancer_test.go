@@ -23,6 +23,7 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/demo"
+	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 	"indberet/worker"
 )
@@ -189,7 +190,7 @@ func TestLeveringOverview(t *testing.T) {
 	c := b.client()
 	c.login("dst@demo.invalid")
 	r := c.get("/levering").mustStatus(t, http.StatusOK).mustContain(t, "<h1>Leveringsoversigt</h1>", "Start levering",
-		`value="`+worker.PeriodeBefore(time.Now())+`"`, "Alle aktive kommuner", "2026M09", "Gemt lokalt",
+		`value="`+domain.PeriodeBefore(time.Now())+`"`, "Alle aktive kommuner", "2026M09", "Gemt lokalt",
 		"1 kommune mangler kontaktpersoner",
 		"Mangler: Fagligt ansvarlig, Teknisk ansvarlig og Kvitteringsmodtager", "Ikke leveret endnu")
 	// 751 has no contact persons and no delivery; 101 and 147 have both.
@@ -270,7 +271,7 @@ func TestStartLevering(t *testing.T) {
 	c := b.client()
 	c.login("dst@demo.invalid")
 	c.get("/levering")
-	latest := worker.PeriodeBefore(time.Now()) // 751's next: the month before its activation
+	latest := domain.PeriodeBefore(time.Now()) // 751's next: the month before its activation
 
 	// Bad input: 422 with a Danish message and the typed values kept; nothing enqueued.
 	for _, tc := range []struct{ periode, kommune, msg string }{
@@ -363,7 +364,7 @@ func TestStartLeveringRefusesAnyOtherPeriode(t *testing.T) {
 	c := b.client()
 	c.login("dst@demo.invalid")
 	c.get("/levering")
-	next := worker.PeriodeBefore(time.Now()) // the month before the demo activated København
+	next := domain.PeriodeBefore(time.Now()) // the month before the demo activated København
 	r := c.post("/levering", url.Values{"periode": {"2012M01"}, "kommune": {"101"}}, true).mustStatus(t, http.StatusUnprocessableEntity)
 	r.mustContain(t, `value="2012M01"`, `<option value="101" selected`)
 	if want := "næste periode for København (101) er " + next + "."; !contains(html.UnescapeString(r.body), want) {
@@ -388,7 +389,7 @@ func TestStartLeveringAgainDeliversTheOthers(t *testing.T) {
 	c := b.client()
 	c.login("dst@demo.invalid")
 	c.get("/levering")
-	periode := worker.PeriodeBefore(time.Now())
+	periode := domain.PeriodeBefore(time.Now())
 	c.post("/levering", url.Values{"periode": {periode}}, true).mustStatus(t, http.StatusSeeOther)
 	c.get("/levering").mustContain(t, "Leveringen af "+periode+" er sat i kø for København (101), Frederiksberg (147) og Aarhus (751).")
 	// The three are delivered, their jobs completed (as the worker would).

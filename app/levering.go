@@ -36,7 +36,7 @@ func (a *App) levering(c *fiber.Ctx) error {
 	if !scope(c).AllKommuner {
 		return c.Redirect(views.LeverancerPath, fiber.StatusSeeOther)
 	}
-	f := views.StartLevering{Periode: worker.PeriodeBefore(a.clock())}
+	f := views.StartLevering{Periode: domain.PeriodeBefore(a.clock())}
 	return a.showLevering(c, fiber.StatusOK, f, views.Genlever{})
 }
 
@@ -48,7 +48,7 @@ func (a *App) startLevering(c *fiber.Ctx) error {
 	}
 	f := views.StartLevering{Periode: strings.TrimSpace(c.FormValue("periode")), Kommune: c.FormValue("kommune")}
 	if f.Periode == "" {
-		f.PeriodeFejl = fmt.Sprintf(msgAngivPeriode, worker.PeriodeBefore(a.clock()))
+		f.PeriodeFejl = fmt.Sprintf(msgAngivPeriode, domain.PeriodeBefore(a.clock()))
 		return a.showLevering(c, fiber.StatusUnprocessableEntity, f, views.Genlever{})
 	}
 	var kommuner []string
@@ -88,7 +88,7 @@ func (a *App) genlever(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	g := views.Genlever{Kommune: c.FormValue("kommune"), Periode: strings.TrimSpace(c.FormValue("periode")), Aarsag: c.FormValue("aarsag")}
-	start := views.StartLevering{Periode: worker.PeriodeBefore(a.clock())}
+	start := views.StartLevering{Periode: domain.PeriodeBefore(a.clock())}
 	if g.Kommune == "" {
 		g.KommuneFejl = msgVaelgGenleverKommune
 		return a.showLevering(c, fiber.StatusUnprocessableEntity, start, g)

@@ -110,11 +110,11 @@ type DeliveryRunWorker struct {
 // and completes the run, in one transaction. A kommune behind (an earlier periode next) is
 // left to the catch-up (catchup.go), which delivers its periodes in order (I9).
 func (w *DeliveryRunWorker) Work(ctx context.Context, job *river.Job[DeliveryRunArgs]) error {
-	if _, _, err := ParsePeriode(job.Args.Periode); err != nil {
+	if _, _, err := domain.ParsePeriode(job.Args.Periode); err != nil {
 		return river.JobCancel(err)
 	}
 	now := w.deps.now()
-	if latest := PeriodeBefore(now); job.Args.Periode > latest {
+	if latest := domain.PeriodeBefore(now); job.Args.Periode > latest {
 		return river.JobCancel(fmt.Errorf("periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s", job.Args.Periode, latest))
 	}
 	var plan runPlan
@@ -167,7 +167,7 @@ func (w *DeliveryKommuneWorker) Timeout(*river.Job[DeliveryKommuneArgs]) time.Du
 // exists. See the top of this file.
 func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[DeliveryKommuneArgs]) error {
 	a := job.Args
-	if _, _, err := ParsePeriode(a.Periode); err != nil {
+	if _, _, err := domain.ParsePeriode(a.Periode); err != nil {
 		return river.JobCancel(err)
 	}
 	if !domain.ValidKommunekode(a.Kommune) {
@@ -329,6 +329,8 @@ func writeLeverance(ctx context.Context, tx *tenant.Tx, h deliveryHeader, aarsag
 // catch-up (catchup.go, I9).
 func deliveryPeriodicJob(now func() time.Time) *river.PeriodicJob {
 	return river.NewPeriodicJob(DeliverySchedule,
-		func() (river.JobArgs, *river.InsertOpts) { return NewDeliveryRun(PeriodeBefore(now()), nil), nil },
+		func() (river.JobArgs, *river.InsertOpts) {
+			return NewDeliveryRun(domain.PeriodeBefore(now()), nil), nil
+		},
 		&river.PeriodicJobOpts{ID: "delivery_run"})
 }

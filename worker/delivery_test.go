@@ -815,7 +815,7 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 		return n
 	}
 
-	periode := PeriodeBefore(time.Now())
+	periode := domain.PeriodeBefore(time.Now())
 	first := workers.start()
 	if _, err := client.Insert(ctx, NewDeliveryRun(periode, nil), nil); err != nil {
 		t.Fatal(err)

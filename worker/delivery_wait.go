@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"indberet/tenant"
+	"indberet/tenant/domain"
 )
 
 // A run started by hand (I1: DST staff can start a run), for `indberet deliver`.
@@ -112,9 +113,9 @@ const CLIActor = "system:cli"
 // periode is next, I7). A run whose kommuner all have delivered the periode enqueues
 // nothing and writes no audit record.
 func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode string, kommuner []string, now time.Time) (StartedDelivery, error) {
-	if _, _, err := ParsePeriode(periode); err != nil {
+	if _, _, err := domain.ParsePeriode(periode); err != nil {
 		return StartedDelivery{}, &DeliveryInputError{"periode",
-			fmt.Sprintf("Ugyldig periode %q: skriv år, M og måned, fx %s.", periode, PeriodeBefore(now))}
+			fmt.Sprintf("Ugyldig periode %q: skriv år, M og måned, fx %s.", periode, domain.PeriodeBefore(now))}
 	}
 	ks, err := tx.KommunePerioder(ctx)
 	if err != nil {
@@ -132,7 +133,7 @@ func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode stri
 	if len(plan.Deliver)+len(plan.Delivered)+len(plan.Refused) == 0 {
 		return StartedDelivery{}, &DeliveryInputError{"kommune", "Der er ingen aktive kommuner at levere."}
 	}
-	if latest := PeriodeBefore(now); periode > latest && len(plan.Refused) != 1 {
+	if latest := domain.PeriodeBefore(now); periode > latest && len(plan.Refused) != 1 {
 		return StartedDelivery{}, &DeliveryInputError{"periode",
 			fmt.Sprintf("Periode %s er ikke afsluttet: den seneste periode, der kan leveres, er %s.", periode, latest)}
 	}

@@ -46,7 +46,7 @@ var danishMonths = [...]string{"januar", "februar", "marts", "april", "maj", "ju
 
 // periodeDK writes a periode as Danish words: "2026M10" is "oktober 2026".
 func periodeDK(p string) string {
-	y, m, err := ParsePeriode(p)
+	y, m, err := domain.ParsePeriode(p)
 	if err != nil {
 		return p
 	}

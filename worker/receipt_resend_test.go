@@ -177,7 +177,7 @@ func TestResendStoredLocallyWithTheRightLink(t *testing.T) {
 	// The CLI's run, with the defaults of an unset configuration.
 	cli := MailConfig{From: "Indberet <noreply@localhost>", BaseURL: "http://localhost:8080"}
 	c, stop := startWorker(t, db, cli)
-	if _, err := c.Insert(ctx, NewDeliveryRun(PeriodeBefore(time.Now()), []string{"101"}), nil); err != nil {
+	if _, err := c.Insert(ctx, NewDeliveryRun(domain.PeriodeBefore(time.Now()), []string{"101"}), nil); err != nil {
 		t.Fatal(err)
 	}
 	(&deliveryBundle{db: db, client: c}).receiptJobs(t, 1)

@@ -51,15 +51,3 @@ func (s Schedule) Next(t time.Time) time.Time {
 	}
 	return at(lt.Month()+1, s.Day)
 }
-
-// ParsePeriode checks a periode like "2026M11" and returns its year and month
-// (domain.ParsePeriode).
-func ParsePeriode(p string) (year int, month time.Month, err error) { return domain.ParsePeriode(p) }
-
-// Periode writes year and month as DST's Period, e.g. "2026M11" (domain.Periode).
-func Periode(year int, month time.Month) string { return domain.Periode(year, month) }
-
-// PeriodeBefore is the periode a run at t delivers: the calendar month before t's month in
-// Copenhagen. The run on 2026-12-14 delivers "2026M11": everything registered up to the run
-// that DST has not had, labelled with the month it reports on (domain.PeriodeBefore).
-func PeriodeBefore(t time.Time) string { return domain.PeriodeBefore(t) }

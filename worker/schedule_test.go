@@ -3,6 +3,8 @@ package worker
 import (
 	"testing"
 	"time"
+
+	"indberet/tenant/domain"
 )
 
 // cph is s, "2006-01-02 15:04", in Copenhagen.
@@ -78,16 +80,16 @@ func TestPeriode(t *testing.T) {
 		{time.Date(2026, 11, 30, 23, 30, 0, 0, time.UTC), "2026M11"}, // already 1 December in Copenhagen
 		{time.Date(2026, 3, 31, 12, 0, 0, 0, time.UTC), "2026M02"},
 	} {
-		if got := PeriodeBefore(c.at); got != c.want {
-			t.Errorf("PeriodeBefore(%s) = %s, want %s", c.at, got, c.want)
+		if got := domain.PeriodeBefore(c.at); got != c.want {
+			t.Errorf("domain.PeriodeBefore(%s) = %s, want %s", c.at, got, c.want)
 		}
 	}
-	if y, m, err := ParsePeriode("2026M09"); err != nil || y != 2026 || m != time.September {
-		t.Errorf("ParsePeriode(2026M09) = %d %d %v", y, m, err)
+	if y, m, err := domain.ParsePeriode("2026M09"); err != nil || y != 2026 || m != time.September {
+		t.Errorf("domain.ParsePeriode(2026M09) = %d %d %v", y, m, err)
 	}
 	for _, bad := range []string{"", "2026M9", "2026M13", "2026M00", "26M11", "2026-11", "2026m11", "2026M11 "} {
-		if _, _, err := ParsePeriode(bad); err == nil {
-			t.Errorf("ParsePeriode(%q) accepted", bad)
+		if _, _, err := domain.ParsePeriode(bad); err == nil {
+			t.Errorf("domain.ParsePeriode(%q) accepted", bad)
 		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/domain"
 	"indberet/tenant/pgcluster"
-	"indberet/worker"
 )
 
 // deliveryDatabase is the copy of the data set the delivery run works on: a run marks what
@@ -70,7 +69,7 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) ([]result, error
 	// data set may have been made in an earlier month; in the copy every kommune starts at
 	// the month before last, its first delivery, so that the ordinary month after it is the
 	// last month, which can be delivered now.
-	month := worker.PeriodeBefore(time.Now())
+	month := domain.PeriodeBefore(time.Now())
 	periode := domain.PeriodeAdd(month, -1)
 	url := c.URL(deliveryDatabase)
 	if err := firstPeriode(ctx, url, periode); err != nil {
