@@ -190,7 +190,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 		}
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.MaxWorkers},
-			QueueLevering:      {MaxWorkers: deliveryQueueWorkers},
+			QueueLevering:      {MaxWorkers: deliveryQueueWorkers, FetchCooldown: deliveryFetchCooldown},
 			QueueEksport:       {MaxWorkers: eksportQueueWorkers},
 		}
 		if !o.NoPeriodic {

@@ -41,6 +41,12 @@ const QueueLevering = "levering"
 // deliveryQueueWorkers is how many kommuner are delivered at once by one worker process.
 const deliveryQueueWorkers = 2
 
+// deliveryFetchCooldown is how soon the levering queue fetches its next job after the last
+// fetch (River's default for every queue: 100 ms). An ordinary month's kommune job takes
+// tens of milliseconds, so with the default the 98 jobs waited for the queue's fetches more
+// than they worked (issue 15: an ordinary month of all kommuner in 10 s).
+const deliveryFetchCooldown = 5 * time.Millisecond
+
 // deliveryTimeout bounds one kommune's delivery; River's rescuer runs a delivery again when
 // its worker died this long (and rescueMargin) after it started: about twice København's
 // delivery at national scale on the worker's throttled shared CPUs (client.go has the numbers).

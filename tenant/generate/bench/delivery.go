@@ -124,7 +124,11 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) ([]result, error
 // and returns its wall time and its peak resident memory.
 func runDeliver(ctx context.Context, bin, url, periode string) (time.Duration, int64, error) {
 	cmd := exec.CommandContext(ctx, bin, "deliver", "--periode", periode, "--wait")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "LOG_LEVEL=warn")
+	level := "warn"
+	if os.Getenv("BENCH_DELIVERY_LOG") != "" {
+		level = "info" // every kommune's counts and duration (worker/delivery.go), into that file
+	}
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "LOG_LEVEL="+level)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
@@ -155,6 +159,11 @@ func runDeliver(ctx context.Context, bin, url, periode string) (time.Duration, i
 	close(done)
 	<-polled
 	wall := time.Since(start)
+	if f := os.Getenv("BENCH_DELIVERY_LOG"); f != "" {
+		if werr := os.WriteFile(f+"."+periode, out.Bytes(), 0o644); werr != nil {
+			logf("  BENCH_DELIVERY_LOG: %v", werr)
+		}
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("indberet deliver --periode %s: %v\n%s", periode, err, tail(out.String(), 2000))
 	}

@@ -31,7 +31,9 @@
 //     kommune: `indberet deliver --wait` in a process of its own on a copy of the data set
 //     (delivery.go), so that the copy's writing does not run under the latency rows; then,
 //     on the same copy, an ordinary month after it: 1 % of the sager changed (month.go) and
-//     the next periode delivered (I7). -only-delivery measures only these two runs.
+//     the next periode delivered (I7). -only-delivery measures only these two runs. With
+//     BENCH_DELIVERY_LOG=f in the environment each run's own log (level info: every
+//     kommune's counts and duration) is written to f.<periode>.
 //
 // -only search,overview-first,... measures only those HTTP rows (no export, no delivery).
 //
