@@ -282,7 +282,7 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 	if err := domain.TjekPeriode(periode, domain.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), now); err != nil {
 		return deliveryResult{}, err
 	}
-	return writeLeverance(ctx, tx, deliveryHeader{Periode: periode, Created: now}, "")
+	return writeLeverance(ctx, tx, deliveryHeader{Periode: periode, Created: now, ReadAll: kp.SenestLeveret == ""}, "")
 }
 
 // writeLeverance writes the document of header h (Periode, Created; for a genlevering
@@ -305,7 +305,7 @@ func writeLeverance(ctx context.Context, tx *tenant.Tx, h deliveryHeader, aarsag
 	}
 	out := tx.NewLeveranceDocument(ctx, id)
 	doc := newDocument(out, h)
-	if err := tx.EachLeveranceYdelse(ctx, h.Replaces, doc.Add); err != nil {
+	if err := tx.EachLeveranceYdelse(ctx, tenant.LeveranceRead{All: h.ReadAll, Replaces: h.Replaces}, doc.Add); err != nil {
 		return deliveryResult{}, err
 	}
 	sha, size, err := doc.Close()

@@ -125,6 +125,9 @@ type deliveryHeader struct {
 	// ydelse whose last record was in Replaces gets a record again (domain.GenleveringTypeOf).
 	Version  int
 	Replaces int64
+	// ReadAll: the delivery reads every sag, not only those changed since the last
+	// (tenant.LeveranceRead): the kommune's first delivery, and a genlevering.
+	ReadAll bool
 }
 
 // document writes one delivery document token by token (encoding/xml's Encoder, no tree in

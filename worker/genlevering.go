@@ -62,7 +62,8 @@ func redeliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now ti
 		return deliveryResult{}, &GenleveringFejl{fmt.Sprintf(
 			"Periode %s kan ikke genleveres: kun den seneste leverede periode kan genleveres, og det er %s.", periode, kp.SenestLeveret)}
 	}
-	return writeLeverance(ctx, tx, deliveryHeader{Periode: periode, Created: now, Version: gen.Version, Replaces: current.ID}, gen.Aarsag)
+	return writeLeverance(ctx, tx, deliveryHeader{Periode: periode, Created: now, Version: gen.Version, Replaces: current.ID,
+		ReadAll: true}, gen.Aarsag)
 }
 
 // StartedGenlevering is what StartGenleveringTx enqueued.

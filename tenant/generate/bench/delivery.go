@@ -94,6 +94,17 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) ([]result, error
 	first.met = d.kommuner == 98 && wall <= 120*time.Second && rss <= 300<<20
 	logf("  %s", first.measured)
 
+	// A month passes before the next run: the first delivery rewrote every sag and ydelse
+	// row (MarkIndberettet), and autovacuum, which starts on such a table within a minute,
+	// has long cleared the dead rows and their entries in the indexes (the partial indexes of
+	// 00029 among them) and renewed the statistics when the 14th comes again. Without it the
+	// month's run would scan the first run's 3.2 million dead index entries.
+	start = time.Now()
+	if _, err := owner.Exec(ctx, `VACUUM (ANALYZE) sager, ydelser, ydelse_maalgrupper`); err != nil {
+		return nil, fmt.Errorf("vacuum after the first delivery: %w", err)
+	}
+	logf("  vacuumed sager, ydelser, ydelse_maalgrupper in %s (autovacuum's work in the month between)", time.Since(start).Round(time.Millisecond))
+
 	logf("measuring an ordinary month: 1 %% of the sager changed, then %s delivered", month)
 	start = time.Now()
 	ch, err := changeMonth(ctx, owner)
