@@ -327,9 +327,10 @@ func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []stri
 		Bruger: r.UserEmail, IP: r.IP, Handling: auditActionLabel(r.Action), Ting: ting, Felter: felter, Skjult: r.Skjult}, cprs
 }
 
-// auditFormFields are the JSON fields of the audit records (the Go field names of tenant.Sag
-// and tenant.Ydelse) that are fields of the forms: their labels and order are the forms'
-// (rules.Fields).
+// auditFormFields are the JSON fields of the audit records (the stored keys of a sag's and a
+// ydelse's records, tenant/auditformat.go) that are fields of the forms: their labels and
+// order are the forms' (rules.Fields). TestAuditLabelsKeyOnStoredKeys holds every key here
+// and in auditOtherLabels to the stored format.
 var auditFormFields = map[string]string{
 	"CPR": rules.FieldCPR, "Navn": rules.FieldNavn, "Funktionsvurdering": rules.FieldFunktionsvurdering,
 	"Bemaerkninger": rules.FieldBemaerkninger, "Indsatskode": rules.FieldIndsatskode, "Varighed": rules.FieldVarighed,

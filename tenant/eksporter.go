@@ -162,7 +162,7 @@ func (t *Tx) CreateEksport(ctx context.Context, n NewEksport) (Eksport, error) {
 		return Eksport{}, fmt.Errorf("create export: %w", err)
 	}
 	return e, t.Audit(ctx, AuditEntry{Action: "eksport.create", Entity: "eksport", EntityID: strconv.FormatInt(e.ID, 10),
-		After: n})
+		After: eksportRecordOf(n)})
 }
 
 // Eksport returns the export id as the scope sees it (a kommune its own, DST every kommune's

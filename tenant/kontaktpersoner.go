@@ -171,7 +171,7 @@ func (t *Tx) SaveKontaktperson(ctx context.Context, k Kontaktperson) error {
 		}
 		k.Version = 1
 		return t.Audit(ctx, AuditEntry{Action: "kontaktperson.save", Entity: kontaktEntity,
-			EntityID: string(k.Rolle), After: k})
+			EntityID: string(k.Rolle), After: kontaktpersonRecordOf(k)})
 	case err != nil:
 		return fmt.Errorf("kontaktperson %s: %w", k.Rolle, err)
 	}
@@ -191,7 +191,7 @@ func (t *Tx) SaveKontaktperson(ctx context.Context, k Kontaktperson) error {
 	}
 	k.Version = old.Version + 1
 	return t.Audit(ctx, AuditEntry{Action: "kontaktperson.save", Entity: kontaktEntity,
-		EntityID: string(k.Rolle), Before: old, After: k})
+		EntityID: string(k.Rolle), Before: kontaktpersonRecordOf(old), After: kontaktpersonRecordOf(k)})
 }
 
 // The fields of a contact person, the keys of the errors of ValidateKontaktperson.
