@@ -42,6 +42,12 @@ func (a *App) checkYdelse(snap *codes.Snapshot, in rules.YdelseInput, kommune st
 // tilfoejYdelseForm is GET /sager/:id/ydelser/ny, empty or (?kopi=<ydelse id>) a copy of one
 // of the sag's ydelser without its Ydelses-UUID (Y4).
 func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
+	return a.showTilfoejYdelse(c, nil, nil, fiber.StatusOK)
+}
+
+// showTilfoejYdelse renders *Tilføj ydelse* for the sag, as tilfoejYdelseForm describes it, or
+// with the typed values and their messages (in != nil).
+func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -50,28 +56,33 @@ func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
 	kopi, _ := strconv.ParseInt(c.Query("kopi"), 10, 64)
 	var f views.TilfoejYdelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
-		s, err := tx.Sag(ctx, id)
+		s, err := tx.ShowSag(ctx, id, "tilføj ydelse, sag "+strconv.FormatInt(id, 10))
 		if err != nil {
 			return err
 		}
 		f.Sag = a.sagHeader(s)
-		in := rules.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Varighed: "periode", Bevillingsdato: rules.FormatDate(a.today())}
+		if in != nil {
+			f.Ydelse = a.ydelseForm(snap, *in, errs, false)
+			f.Summary = summary(errs)
+			return nil
+		}
+		values := rules.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Varighed: "periode", Bevillingsdato: rules.FormatDate(a.today())}
 		if kopi != 0 {
 			src, err := tx.Ydelse(ctx, kopi)
 			if err != nil || src.SagID != id {
 				return tenant.ErrNotFound
 			}
-			in = rules.YdelseInputOf(src)
-			in.YdelsesUUID = ""
+			values = rules.YdelseInputOf(src)
+			values.YdelsesUUID = ""
 			f.Kopi = true
 		}
-		f.Ydelse = a.ydelseForm(snap, in, nil, false)
-		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "tilføj ydelse, sag "+strconv.FormatInt(id, 10))
+		f.Ydelse = a.ydelseForm(snap, values, nil, false)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return a.render(c, fiber.StatusOK, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
+	return a.render(c, status, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
 }
 
 // tilfoejYdelse is POST /sager/:id/ydelser/ny: checks the ydelse against Y1–Y6 with the
@@ -84,15 +95,15 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 	}
 	ctx, id, snap := r.ctx, r.id, r.snap
 	in := ydelseInput(c)
-	var f views.TilfoejYdelse
+	var cpr string
 	var errs rules.Errors
 	var y tenant.Ydelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
-		s, err := tx.LockSag(ctx, id)
+		s, err := tx.LockSag(ctx, id) // the new ydelse's audit record names the sag
 		if err != nil {
 			return err
 		}
-		f.Sag = a.sagHeader(s)
+		cpr = s.CPR
 		others, err := tx.YdelserOfSag(ctx, id)
 		if err != nil {
 			return err
@@ -105,14 +116,14 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 		return err
 	})
 	if errors.Is(err, errRejected) {
-		f.Ydelse = a.ydelseForm(snap, in, errs, false)
-		f.Summary = summary(errs)
-		return a.render(c, fiber.StatusUnprocessableEntity, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
+		// Shown again from a read of its own, which records the CPR number shown: the
+		// refused change was rolled back, and with it anything it recorded.
+		return a.showTilfoejYdelse(c, &in, errs, fiber.StatusUnprocessableEntity)
 	}
 	if err != nil {
 		return err
 	}
-	msg := "Ydelsen " + y.Indsatskode + " er tilføjet sagen for CPR-nummer " + f.Sag.CPR + "."
+	msg := "Ydelsen " + y.Indsatskode + " er tilføjet sagen for CPR-nummer " + rules.FormatCPR(cpr) + "."
 	if err := a.setFlash(c, msg); err != nil {
 		return err
 	}
@@ -162,7 +173,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors,
 		if err != nil {
 			return err
 		}
-		s, err := tx.Sag(ctx, y.SagID)
+		s, err := tx.ShowSag(ctx, y.SagID, "ydelse "+strconv.FormatInt(id, 10))
 		if err != nil {
 			return err
 		}
@@ -182,7 +193,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *rules.YdelseInput, errs rules.Errors,
 		f.Ydelse = a.ydelseForm(snap, values, errs, true)
 		f.Summary = summary(errs)
 		f.Conflict = conflict
-		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "ydelse "+strconv.FormatInt(id, 10))
+		return nil
 	})
 	if err != nil {
 		return err
@@ -278,7 +289,7 @@ func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
 		if err != nil {
 			return err
 		}
-		s, err := tx.Sag(ctx, y.SagID)
+		s, err := tx.ShowSag(ctx, y.SagID, "slet ydelse "+strconv.FormatInt(id, 10))
 		if err != nil {
 			return err
 		}
@@ -293,7 +304,7 @@ func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
 		} else {
 			f.Instead = instead
 		}
-		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "slet ydelse "+strconv.FormatInt(id, 10))
+		return nil
 	})
 	if err != nil {
 		return err
