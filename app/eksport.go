@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -169,17 +168,9 @@ func (a *App) hentEksport(c *fiber.Ctx) error {
 	if e.Status != tenant.EksportFaerdig {
 		return c.Redirect(views.EksportPath(e.ID), fiber.StatusSeeOther)
 	}
-	ctx := c.UserContext()
-	// DST's record goes in the log of the kommune whose citizens it is.
-	s := scope(c)
-	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
-		cprs, err := tx.EksportCPRs(ctx, e)
-		if err != nil {
-			return err
-		}
-		return tx.LogCPRAccessIn(ctx, e.Kommune, "download", cprs, fmt.Sprintf("eksport=%d art=%s format=%s antal=%d",
-			e.ID, e.Art, e.Format, len(cprs)))
-	})
+	// The CPR access record (DST's in the log of the kommune whose citizens they are),
+	// committed, then the file (tenant.DB.DownloadEksport).
+	fil, size, err := a.deps.DB.DownloadEksport(c.UserContext(), scope(c), e)
 	if err != nil {
 		return err
 	}
@@ -187,7 +178,6 @@ func (a *App) hentEksport(c *fiber.Ctx) error {
 	if e.Format == tenant.FormatXLSX {
 		contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
-	fil, size := a.deps.DB.EksportDownload(context.WithoutCancel(ctx), s, e)
 	return a.streamAttachment(c, contentType, eksportFilnavn(e), fil, size)
 }
 

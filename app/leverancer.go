@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -86,24 +85,12 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.UserContext()
-	s := scope(c)
 	// First the CPR access record, with the CPR numbers the delivery stored beside the
 	// document (under the leverance's kommune, also when DST downloads); then the document
 	// streams to the client, gzip-compressed as stored when the browser takes it (I5: a
-	// first delivery of a large kommune is some hundred MB of XML).
-	var f tenant.LeveranceFil
-	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
-		var err error
-		if f, err = tx.LeveranceFil(ctx, id); err != nil {
-			return err
-		}
-		cprs, err := tx.LeveranceCPRs(ctx, id)
-		if err != nil {
-			return err
-		}
-		return tx.LogCPRAccessIn(ctx, f.Kommune, "download", cprs, fmt.Sprintf("leverance=%d periode=%s", f.ID, f.Periode))
-	})
+	// first delivery of a large kommune is some hundred MB of XML): tenant.DB.DownloadLeverance.
+	gzipped := strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip")
+	f, doc, size, err := a.deps.DB.DownloadLeverance(c.UserContext(), scope(c), id, gzipped)
 	if errors.Is(err, tenant.ErrNotFound) {
 		return fiber.ErrNotFound
 	}
@@ -111,11 +98,9 @@ func (a *App) leveranceDokument(c *fiber.Ctx) error {
 		return err
 	}
 	c.Vary(fiber.HeaderAcceptEncoding)
-	gzipped := strings.Contains(c.Get(fiber.HeaderAcceptEncoding), "gzip")
 	if gzipped {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
 	}
-	doc, size := a.deps.DB.LeveranceDownload(context.WithoutCancel(ctx), s, f, gzipped)
 	name := fmt.Sprintf("leverance-%s-%s.xml", f.Kommune, f.Periode)
 	if f.Version > 1 { // I8: each version its own file
 		name = fmt.Sprintf("leverance-%s-%s-v%d.xml", f.Kommune, f.Periode, f.Version)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -27,7 +26,7 @@ import (
 // DST (a read-all scope, T3) picks a kommune on GET /indberetninger and reads its All (read
 // only) list, the only list it has (S9): the kommune is the parameter kommune of each of these
 // URLs and forms; the CPR numbers it is shown are logged under that kommune, where the
-// kommune's administrators see them (LogCPRAccessIn). Egne IDEP does not exist for DST.
+// kommune's administrators see them (tenant.ShowList). Egne IDEP does not exist for DST.
 
 // Messages of the list screens.
 const (
@@ -143,9 +142,9 @@ func (a *App) listeSoeg(c *fiber.Ctx) error {
 	return a.showListe(c, st, fiber.StatusOK, "", "")
 }
 
-// showListe reads one page of the list in one scoped transaction, records the CPR numbers it
-// shows, and renders the page or the part htmx asked for. cprError is the search field's
-// message (the search is then left out), message one above the table.
+// showListe reads one page of the list in one scoped transaction, which records the CPR
+// numbers it shows, and renders the page or the part htmx asked for. cprError is the search
+// field's message (the search is then left out), message one above the table.
 func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, message string) error {
 	s := scope(c)
 	ctx := c.UserContext()
@@ -162,48 +161,23 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		return err
 	}
 	err = a.deps.DB.InScope(ctx, s, func(tx *tenant.Tx) error {
-		if st.visning == tenant.VisningYdelserVedSag && st.sagID != 0 {
-			sag, err := tx.SagIn(ctx, st.kommune, st.sagID)
-			if errors.Is(err, tenant.ErrNotFound) {
-				return fiber.ErrNotFound // T1: another kommune's sag does not exist here
-			}
-			if err != nil {
-				return err
-			}
-			v.SagCPR, v.SagNavn = sag.CPR, sag.Navn
-		}
-		page, err := tx.List(ctx, tenant.ListQuery{Kommune: st.kommune, Liste: st.liste, Visning: st.visning,
+		// The page, and the CPR access record of the CPR numbers it shows (tenant.ShowList).
+		page, sag, err := tx.ShowList(ctx, tenant.ListQuery{Kommune: st.kommune, Liste: st.liste, Visning: st.visning,
 			Filter: st.filter, CPRPrefix: st.prefix, SagID: st.sagID, After: st.after, Today: today})
 		switch {
 		case errors.Is(err, tenant.ErrNotFound):
-			return fiber.ErrNotFound // T1: another kommune's list
+			return fiber.ErrNotFound // T1: another kommune's list or sag
 		case err != nil:
 			return err
+		}
+		if sag != nil {
+			v.SagCPR, v.SagNavn = sag.CPR, sag.Navn
 		}
 		v.Total, v.Offset, v.Next = page.Total, page.Offset, page.Next
 		for _, r := range page.Rows {
 			v.Rows = append(v.Rows, listeRow(r, snap, v.CanWrite, st.kommune))
 		}
-		shown := page.CPRs()
-		if len(shown) == 0 && v.SagCPR != "" {
-			shown = []string{v.SagCPR} // Ydelser ved sag shows the sag's CPR number without rows too
-		}
-		if len(shown) == 0 {
-			return nil
-		}
-		action := "list"
-		if st.prefix != "" {
-			action = "search"
-		}
-		// The detail says what was looked at, never what was searched for.
-		detail := fmt.Sprintf("liste=%s visning=%s filter=%s", st.liste, st.visning, st.filter)
-		if st.sagID != 0 {
-			detail += fmt.Sprintf(" sag=%d", st.sagID)
-		}
-		if page.Offset > 0 {
-			detail += fmt.Sprintf(" fra=%d", page.Offset+1)
-		}
-		return tx.LogCPRAccessIn(ctx, logKommune(s, st.kommune), action, shown, detail)
+		return nil
 	})
 	if errors.Is(err, tenant.ErrBadCursor) && st.after != "" {
 		st.after = ""
@@ -219,15 +193,6 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		return a.render(c, status, views.ListeIndhold(v))
 	}
 	return a.render(c, status, views.ListePage(a.page(c, views.ListeNavn(string(st.liste))), v))
-}
-
-// logKommune is the kommune under which a CPR access goes: the user's own, or the kommune
-// DST reads (T3), so the kommune's administrators see who saw its citizens' numbers.
-func logKommune(s tenant.Scope, kommune string) string {
-	if s.Kommune != "" {
-		return s.Kommune
-	}
-	return kommune
 }
 
 // kommuneOptions are the 98 kommuner for a searchable select, by code with their names.
@@ -317,9 +282,8 @@ func (a *App) listeValgt(c *fiber.Ctx) error {
 			}
 			sagOf = y.SagID
 		}
-		sag, err := tx.SagIn(ctx, st.kommune, sagOf)
-		sagID = sag.ID
-		return err
+		sagID = sagOf
+		return tx.SagExistsIn(ctx, st.kommune, sagOf) // the id only: nothing of the sag is shown
 	})
 	if errors.Is(err, tenant.ErrNotFound) {
 		return fiber.ErrNotFound // T1: an id of another kommune is not found

@@ -692,4 +692,15 @@ func TestListePagination(t *testing.T) {
 			t.Errorf("search 1 shows %q", row)
 		}
 	}
+	// The CPR access record of a page says where it begins (tenant.ShowList): the pages
+	// after the first, with their 50 and 20 CPR numbers.
+	pages := map[string]int{}
+	for _, a := range tenanttest.CPRAccessLog(t, b.db, "751") {
+		if strings.HasPrefix(a.Detail, "liste=egne visning=kun-sager filter=alle") {
+			pages[strings.TrimPrefix(a.Detail, "liste=egne visning=kun-sager filter=alle")] = len(a.CPRs)
+		}
+	}
+	if pages[""] != 50 || pages[" fra=51"] != 50 || pages[" fra=101"] != 20 {
+		t.Errorf("the records of the pages (by where they begin: CPR numbers): %v", pages)
+	}
 }

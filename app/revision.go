@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -159,36 +158,6 @@ func (a *App) renderLog(c *fiber.Ctx, f views.LogFilter, page, part func() templ
 	return a.render(c, status, page())
 }
 
-// logCPRs records the CPR numbers a log viewer showed, per kommune of the records (so each
-// kommune's administrators see them), and the CPR number looked up, under the kommune the
-// filter names (the platform's when DST looks across every kommune).
-func logCPRs(ctx context.Context, tx *tenant.Tx, s tenant.Scope, f logFilter, shown map[string][]string, detail string) error {
-	if f.cpr != "" {
-		k := logKommune(s, f.kommune)
-		if k == "" {
-			k = tenant.PlatformKommune
-		}
-		if !slices.Contains(shown[k], f.cpr) {
-			shown[k] = append(shown[k], f.cpr)
-		}
-	}
-	kommuner := make([]string, 0, len(shown))
-	for k := range shown {
-		kommuner = append(kommuner, k)
-	}
-	slices.Sort(kommuner)
-	action := "view"
-	if f.cpr != "" {
-		action = "search"
-	}
-	for _, k := range kommuner {
-		if err := tx.LogCPRAccessIn(ctx, k, action, shown[k], detail); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // revision is GET and POST /revision: the audit log viewer.
 func (a *App) revision(c *fiber.Ctx) error {
 	s := scope(c)
@@ -216,22 +185,16 @@ func (a *App) revision(c *fiber.Ctx) error {
 		if f.sagID != 0 {
 			q.Entity, q.EntityID = "sag", strconv.FormatInt(f.sagID, 10)
 		}
-		page, err := tx.AuditLog(ctx, q)
+		// The page, with the CPR access records of the CPR numbers it shows and looks up.
+		page, err := tx.ShowAuditLog(ctx, q)
 		if err != nil {
 			return err
 		}
 		v.Side = views.LogSide{Offset: page.Offset, Antal: len(page.Records), Next: page.Next}
-		shown := map[string][]string{}
 		for _, r := range page.Records {
-			rec, cprs := a.revisionRecord(r)
-			v.Records = append(v.Records, rec)
-			for _, cpr := range cprs {
-				if !slices.Contains(shown[r.Kommune], cpr) {
-					shown[r.Kommune] = append(shown[r.Kommune], cpr)
-				}
-			}
+			v.Records = append(v.Records, a.revisionRecord(r))
 		}
-		return logCPRs(ctx, tx, s, f, shown, "revisionslog")
+		return nil
 	})
 	if err != nil {
 		return err
@@ -254,7 +217,8 @@ func (a *App) cprAdgang(c *fiber.Ctx) error {
 		if f.form.Errors != nil {
 			return nil
 		}
-		page, err := tx.CPRAccessLog(ctx, tenant.CPRAccessQuery{Kommune: f.kommune, CPR: f.cpr,
+		// The page, with the CPR access record of the CPR number looked up.
+		page, err := tx.ShowCPRAccessLog(ctx, tenant.CPRAccessQuery{Kommune: f.kommune, CPR: f.cpr,
 			UserEmail: strings.ToLower(f.form.Bruger), From: f.from, To: f.to, After: f.after, Indsigt: f.indsigt})
 		if err != nil {
 			return err
@@ -265,7 +229,7 @@ func (a *App) cprAdgang(c *fiber.Ctx) error {
 				Kommune: a.recordKommune(r.Kommune), Bruger: r.UserEmail, IP: r.IP, Handling: cprActionLabel(r.Action),
 				Detalje: r.Detail, AntalCPR: r.AntalCPR})
 		}
-		return logCPRs(ctx, tx, s, f, map[string][]string{}, "cpr-adgangslog") // the look-up itself (page read first)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -312,9 +276,9 @@ var entityLabels = map[string]string{"sag": "Sag", "ydelse": "Ydelse", "user": "
 	"leverance": "Indberetning", "kommune": "Kommune", "mail": "E-mail", "policy": "Rettigheder", "levering": "Levering", "eksport": "Eksport",
 	"log": "Log"}
 
-// revisionRecord is an audit record as the viewer shows it, and the CPR numbers it shows
-// (none of a record the reader may not see: Skjult).
-func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []string) {
+// revisionRecord is an audit record as the viewer shows it (without its fields where the
+// reader may not see them: Skjult).
+func (a *App) revisionRecord(r tenant.AuditRecord) views.RevisionRecord {
 	ting := strings.TrimSpace(entityLabels[r.Entity] + " " + r.EntityID)
 	if entityLabels[r.Entity] == "" {
 		ting = strings.TrimSpace(r.Entity + " " + r.EntityID)
@@ -322,14 +286,15 @@ func (a *App) revisionRecord(r tenant.AuditRecord) (views.RevisionRecord, []stri
 	if r.Entity == "ydelse" && r.SagID != 0 {
 		ting += " (sag " + strconv.FormatInt(r.SagID, 10) + ")"
 	}
-	felter, cprs := auditDiff(r.Before, r.After)
 	return views.RevisionRecord{Tid: views.DateTimeDK(r.At.In(copenhagen)), Kommune: a.recordKommune(r.Kommune),
-		Bruger: r.UserEmail, IP: r.IP, Handling: auditActionLabel(r.Action), Ting: ting, Felter: felter, Skjult: r.Skjult}, cprs
+		Bruger: r.UserEmail, IP: r.IP, Handling: auditActionLabel(r.Action), Ting: ting,
+		Felter: auditDiff(r.Before, r.After), Skjult: r.Skjult}
 }
 
-// auditFormFields are the JSON fields of the audit records (the Go field names of domain.Sag
-// and domain.Ydelse) that are fields of the forms: their labels and order are the forms'
-// (domain.Fields).
+// auditFormFields are the JSON fields of the audit records (the stored keys of a sag's and a
+// ydelse's records, tenant/auditformat.go) that are fields of the forms: their labels and
+// order are the forms' (domain.Fields). TestAuditLabelsKeyOnStoredKeys holds every key here
+// and in auditOtherLabels to the stored format.
 var auditFormFields = map[string]string{
 	"CPR": domain.FieldCPR, "Navn": domain.FieldNavn, "Funktionsvurdering": domain.FieldFunktionsvurdering,
 	"Bemaerkninger": domain.FieldBemaerkninger, "Indsatskode": domain.FieldIndsatskode, "Varighed": domain.FieldVarighed,
@@ -383,9 +348,10 @@ func auditFieldRank(k string) int {
 
 // auditDiff turns the JSON of the state before and after a change into its fields, each with
 // its value before and after (dates DD-MM-YYYY, CPR numbers DDMMYY-SSSS), changed ones
-// marked, and returns the CPR numbers among them. Nested objects and lists are flattened
-// ("Sag › Navn", "Ydelse 2 › Startdato"); a list of målgrupper is one field.
-func auditDiff(before, after []byte) ([]views.DiffFelt, []string) {
+// marked. Nested objects and lists are flattened ("Sag › Navn", "Ydelse 2 › Startdato"); a
+// list of målgrupper is one field. The CPR numbers it shows are those the read of the page
+// recorded (tenant.ShowAuditLog: the values of the records' "CPR" keys).
+func auditDiff(before, after []byte) []views.DiffFelt {
 	b, bKeys := flattenAudit(before)
 	f, fKeys := flattenAudit(after)
 	keys := bKeys
@@ -395,7 +361,6 @@ func auditDiff(before, after []byte) ([]views.DiffFelt, []string) {
 		}
 	}
 	var out []views.DiffFelt
-	var cprs []string
 	for _, k := range keys {
 		x, inBefore := b[k]
 		y := f[k]
@@ -404,20 +369,12 @@ func auditDiff(before, after []byte) ([]views.DiffFelt, []string) {
 			label = y.label
 		}
 		out = append(out, views.DiffFelt{Felt: label, Foer: x.text, Efter: y.text, Aendret: x.text != y.text})
-		for _, v := range []flatValue{x, y} {
-			if v.cpr != "" && !slices.Contains(cprs, v.cpr) {
-				cprs = append(cprs, v.cpr)
-			}
-		}
 	}
-	return out, cprs
+	return out
 }
 
 // flatValue is one field of a flattened audit JSON.
-type flatValue struct {
-	label, text string
-	cpr         string // the CPR number when the field is one
-}
+type flatValue struct{ label, text string }
 
 // flattenAudit reads an audit JSON object into its fields by path, in the order of
 // auditFieldRank. Nil or invalid JSON has no fields.
@@ -450,12 +407,8 @@ func flattenAudit(raw []byte) (map[string]flatValue, []string) {
 			}
 		default:
 			key := path[strings.LastIndex(path, "/")+1:]
-			fv := flatValue{label: label, text: auditValueText(key, x)}
-			if key == "CPR" {
-				fv.cpr, _ = x.(string)
-			}
 			keys = append(keys, path)
-			out[path] = fv
+			out[path] = flatValue{label: label, text: auditValueText(key, x)}
 		}
 	}
 	walk("", "", v)

@@ -188,7 +188,11 @@ func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status
 	ctx, id, snap := r.ctx, r.id, r.snap
 	var f views.RedigerSag
 	err = a.inScope(c, func(tx *tenant.Tx) error {
-		s, ydelser, err := tx.SagMedYdelser(ctx, id)
+		s, err := tx.ShowSag(ctx, id, "sag "+strconv.FormatInt(id, 10))
+		if err != nil {
+			return err
+		}
+		ydelser, err := tx.YdelserOfSag(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -203,7 +207,7 @@ func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status
 			}
 		}
 		f.Conflict = conflict
-		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "sag "+strconv.FormatInt(id, 10))
+		return nil
 	})
 	if err != nil {
 		return err
@@ -253,7 +257,7 @@ func (a *App) redigerSag(c *fiber.Ctx) error {
 	var cpr string
 	var first int64
 	err = a.inScope(c, func(tx *tenant.Tx) error {
-		s, err := tx.Sag(ctx, id)
+		s, err := tx.LockSag(ctx, id) // the change's audit record names the sag and its CPR number
 		if err != nil {
 			return err
 		}
@@ -303,12 +307,13 @@ func (a *App) sletSagPage(c *fiber.Ctx, status int) error {
 	ctx, id, snap := r.ctx, r.id, r.snap
 	var f views.ConfirmDelete
 	err = a.inScope(c, func(tx *tenant.Tx) error {
-		s, ydelser, err := tx.SagMedYdelser(ctx, id)
+		s, err := tx.ShowSag(ctx, id, "slet sag "+strconv.FormatInt(id, 10))
 		if err != nil {
 			return err
 		}
+		ydelser, err := tx.YdelserOfSag(ctx, id)
 		f = sagDeleteView(snap, s, ydelser)
-		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "slet sag "+strconv.FormatInt(id, 10))
+		return err
 	})
 	if err != nil {
 		return err

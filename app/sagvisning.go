@@ -29,12 +29,12 @@ func (a *App) visSag(c *fiber.Ctx) error {
 	}
 	var v views.SagVisning
 	err = a.inScope(c, func(tx *tenant.Tx) error {
-		sag, ydelser, err := tx.SagVisning(r.ctx, kommune, r.id)
+		sag, ydelser, err := tx.ShowSagVisning(r.ctx, kommune, r.id, "sag "+strconv.FormatInt(r.id, 10))
 		if err != nil {
 			return err
 		}
 		v = a.sagVisning(r.snap, sag, ydelser)
-		return tx.LogCPRAccessIn(r.ctx, logKommune(s, kommune), "view", []string{sag.CPR}, "sag "+strconv.FormatInt(r.id, 10))
+		return nil
 	})
 	if err != nil {
 		return err

@@ -41,6 +41,12 @@ func (a *App) checkYdelse(snap *domain.Snapshot, in domain.YdelseInput, kommune 
 // tilfoejYdelseForm is GET /sager/:id/ydelser/ny, empty or (?kopi=<ydelse id>) a copy of one
 // of the sag's ydelser without its Ydelses-UUID (Y4).
 func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
+	return a.showTilfoejYdelse(c, nil, nil, fiber.StatusOK)
+}
+
+// showTilfoejYdelse renders *Tilføj ydelse* for the sag, as tilfoejYdelseForm describes it, or
+// with the typed values and their messages (in != nil).
+func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -49,28 +55,33 @@ func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
 	kopi, _ := strconv.ParseInt(c.Query("kopi"), 10, 64)
 	var f views.TilfoejYdelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
-		s, err := tx.Sag(ctx, id)
+		s, err := tx.ShowSag(ctx, id, "tilføj ydelse, sag "+strconv.FormatInt(id, 10))
 		if err != nil {
 			return err
 		}
 		f.Sag = a.sagHeader(s)
-		in := domain.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Varighed: "periode", Bevillingsdato: domain.FormatDate(a.today())}
+		if in != nil {
+			f.Ydelse = a.ydelseForm(snap, *in, errs, false)
+			f.Summary = summary(errs)
+			return nil
+		}
+		values := domain.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Varighed: "periode", Bevillingsdato: domain.FormatDate(a.today())}
 		if kopi != 0 {
 			src, err := tx.Ydelse(ctx, kopi)
 			if err != nil || src.SagID != id {
 				return tenant.ErrNotFound
 			}
-			in = domain.YdelseInputOf(src)
-			in.YdelsesUUID = ""
+			values = domain.YdelseInputOf(src)
+			values.YdelsesUUID = ""
 			f.Kopi = true
 		}
-		f.Ydelse = a.ydelseForm(snap, in, nil, false)
-		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "tilføj ydelse, sag "+strconv.FormatInt(id, 10))
+		f.Ydelse = a.ydelseForm(snap, values, nil, false)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return a.render(c, fiber.StatusOK, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
+	return a.render(c, status, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
 }
 
 // tilfoejYdelse is POST /sager/:id/ydelser/ny: checks the ydelse against Y1–Y6 with the
@@ -83,15 +94,15 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 	}
 	ctx, id, snap := r.ctx, r.id, r.snap
 	in := ydelseInput(c)
-	var f views.TilfoejYdelse
+	var cpr string
 	var errs domain.Errors
 	var y domain.Ydelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
-		s, err := tx.LockSag(ctx, id)
+		s, err := tx.LockSag(ctx, id) // the new ydelse's audit record names the sag
 		if err != nil {
 			return err
 		}
-		f.Sag = a.sagHeader(s)
+		cpr = s.CPR
 		others, err := tx.YdelserOfSag(ctx, id)
 		if err != nil {
 			return err
@@ -104,14 +115,14 @@ func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
 		return err
 	})
 	if errors.Is(err, errRejected) {
-		f.Ydelse = a.ydelseForm(snap, in, errs, false)
-		f.Summary = summary(errs)
-		return a.render(c, fiber.StatusUnprocessableEntity, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
+		// Shown again from a read of its own, which records the CPR number shown: the
+		// refused change was rolled back, and with it anything it recorded.
+		return a.showTilfoejYdelse(c, &in, errs, fiber.StatusUnprocessableEntity)
 	}
 	if err != nil {
 		return err
 	}
-	msg := "Ydelsen " + y.Indsatskode + " er tilføjet sagen for CPR-nummer " + f.Sag.CPR + "."
+	msg := "Ydelsen " + y.Indsatskode + " er tilføjet sagen for CPR-nummer " + domain.FormatCPR(cpr) + "."
 	if err := a.setFlash(c, msg); err != nil {
 		return err
 	}
@@ -161,7 +172,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Error
 		if err != nil {
 			return err
 		}
-		s, err := tx.Sag(ctx, y.SagID)
+		s, err := tx.ShowSag(ctx, y.SagID, "ydelse "+strconv.FormatInt(id, 10))
 		if err != nil {
 			return err
 		}
@@ -181,7 +192,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Error
 		f.Ydelse = a.ydelseForm(snap, values, errs, true)
 		f.Summary = summary(errs)
 		f.Conflict = conflict
-		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "ydelse "+strconv.FormatInt(id, 10))
+		return nil
 	})
 	if err != nil {
 		return err
@@ -277,7 +288,7 @@ func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
 		if err != nil {
 			return err
 		}
-		s, err := tx.Sag(ctx, y.SagID)
+		s, err := tx.ShowSag(ctx, y.SagID, "slet ydelse "+strconv.FormatInt(id, 10))
 		if err != nil {
 			return err
 		}
@@ -292,7 +303,7 @@ func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
 		} else {
 			f.Instead = instead
 		}
-		return tx.LogCPRAccess(ctx, "view", []string{s.CPR}, "slet ydelse "+strconv.FormatInt(id, 10))
+		return nil
 	})
 	if err != nil {
 		return err

@@ -129,6 +129,7 @@ type AuditPage struct {
 
 // AuditLog returns one page of the audit log in the scope (T1, T3), newest first, by
 // (at, id): keyset pages that each read a range of an index of 00011, however long the log.
+// Its records hold CPR numbers: a person reads it through ShowAuditLog, which records them.
 func (t *Tx) AuditLog(ctx context.Context, q AuditQuery) (AuditPage, error) {
 	recs, offset, next, err := readLogPage(ctx, t, q.Kommune, q.After, q.Limit,
 		func(kommune string, cur logCursor, limit int) (string, []any, bool) {

@@ -2,7 +2,11 @@ package tenant
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,9 +21,22 @@ import (
 // worker/cpr_index.go); meanwhile a record waits in cpr_access_log_nye, which its trigger
 // fills, and the look-up by CPR number reads those records too (00019).
 
+// Every read that returns CPR numbers to a person writes the record of what it returns in
+// its own transaction, before it returns (issue 16 #4): ShowList, ShowSag, ShowSagVisning,
+// ShowAuditLog, ShowCPRAccessLog, DB.DownloadEksport and DB.DownloadLeverance below. The
+// screens (app) read CPR numbers through these alone, so no screen can forget the record
+// or write another than what it got; a fitness test (cpraccess_fitness_test.go) fails on a
+// handler that reads CPR-bearing rows another way. The one other way is a change: a handler
+// that changes a sag or its ydelser reads it under LockSag, and the change's audit record,
+// in the same transaction, names the sag. The jobs read CPR numbers for DST's delivery and
+// for an export's file and show them to nobody; the CPR numbers of what they wrote are
+// stored beside it (leverancer.cprs, eksporter.cprs), and a download of it is the read that
+// is recorded.
+
 // LogCPRAccess records that the actor saw or exported the given CPR numbers (action: list,
 // search, view, export, download), in this transaction, under the scope's kommune
-// (PlatformKommune in a read-all scope).
+// (PlatformKommune in a read-all scope). The reads for a person above call it; a caller of
+// its own records what it shows by other means (a test, the benchmark of the search).
 func (t *Tx) LogCPRAccess(ctx context.Context, action string, cprs []string, detail string) error {
 	kommune := t.scope.Kommune
 	if kommune == "" {
@@ -87,8 +104,8 @@ type CPRAccessPage struct {
 
 // CPRAccessLog returns one page of the CPR access log in the scope (T1, T3), newest first,
 // by (at, id). The records of a CPR number are a range of cpr_access_log_cprs' primary key
-// (per kommune); the others a range of an index of cpr_access_log (00011). The caller
-// records the look-up itself when it names a CPR number (LogCPRAccess).
+// (per kommune); the others a range of an index of cpr_access_log (00011). A person reads
+// it through ShowCPRAccessLog, which records a look-up by CPR number.
 func (t *Tx) CPRAccessLog(ctx context.Context, q CPRAccessQuery) (CPRAccessPage, error) {
 	recs, offset, next, err := readLogPage(ctx, t, q.Kommune, q.After, q.Limit,
 		func(kommune string, cur logCursor, limit int) (string, []any, bool) {
@@ -185,4 +202,214 @@ func (t *Tx) IndexCPRAccess(ctx context.Context) (records int64, err error) {
 		return 0, fmt.Errorf("index cpr access records: %w", err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// ShowList is List for a person: one page of a list of a kommune (S8, S9), and for Ydelser ved
+// sag the sag the page is of (nil for the other views), with the CPR access record of the
+// CPR numbers shown (the page's, else the sag's) under the list's kommune. The record says
+// what was looked at, never what was searched for: action search (a CPR prefix) or list,
+// detail "liste=… visning=… filter=…" with " sag=N" and " fra=N" (the first row's position)
+// where they apply. The errors are List's and SagIn's.
+func (t *Tx) ShowList(ctx context.Context, q ListQuery) (ListPage, *domain.Sag, error) {
+	var sag *domain.Sag
+	if q.Visning == VisningYdelserVedSag && q.SagID != 0 {
+		s, err := t.SagIn(ctx, q.Kommune, q.SagID)
+		if err != nil {
+			return ListPage{}, nil, err
+		}
+		sag = &s
+	}
+	page, err := t.List(ctx, q)
+	if err != nil {
+		return ListPage{}, nil, err
+	}
+	shown := page.CPRs()
+	if len(shown) == 0 && sag != nil {
+		shown = []string{sag.CPR} // Ydelser ved sag shows the sag's CPR number without rows too
+	}
+	if len(shown) == 0 {
+		return page, sag, nil
+	}
+	action := "list"
+	if q.CPRPrefix != "" {
+		action = "search"
+	}
+	filter := q.Filter
+	if filter == "" {
+		filter = FilterAlle
+	}
+	detail := fmt.Sprintf("liste=%s visning=%s filter=%s", q.Liste, q.Visning, filter)
+	if q.SagID != 0 {
+		detail += fmt.Sprintf(" sag=%d", q.SagID)
+	}
+	if page.Offset > 0 {
+		detail += fmt.Sprintf(" fra=%d", page.Offset+1)
+	}
+	kommune, _ := t.readKommune(q.Kommune) // List has read it
+	return page, sag, t.LogCPRAccessIn(ctx, kommune, action, shown, detail)
+}
+
+// ShowSag is Sag for a person: the scope kommune's sag id, with the CPR access record (view)
+// of its CPR number; detail names the screen ("sag 17", "slet sag 17" …).
+func (t *Tx) ShowSag(ctx context.Context, id int64, detail string) (domain.Sag, error) {
+	s, err := t.Sag(ctx, id)
+	if err != nil {
+		return s, err
+	}
+	return s, t.LogCPRAccess(ctx, "view", []string{s.CPR}, detail)
+}
+
+// ShowSagVisning is SagVisning for a person: the sag with its ydelser for the read-only view,
+// with the CPR access record (view) of its CPR number under the sag's kommune (where DST's
+// look goes too, for the kommune's administrators to see); detail names the screen.
+func (t *Tx) ShowSagVisning(ctx context.Context, kommune string, id int64, detail string) (domain.Sag, []domain.Ydelse, error) {
+	s, ydelser, err := t.SagVisning(ctx, kommune, id)
+	if err != nil {
+		return s, nil, err
+	}
+	k, _ := t.readKommune(kommune) // SagIn has read it
+	return s, ydelser, t.LogCPRAccessIn(ctx, k, "view", []string{s.CPR}, detail)
+}
+
+// ShowAuditLog is AuditLog for a person: one page of the audit log, with the CPR access
+// records of the CPR numbers its records show (the "CPR" of the records the reader may see,
+// at any depth: a sag's, a deleted sag's), one per kommune of the records, so that each
+// kommune's administrators see them, and the CPR number looked up (q.CPR) under the kommune
+// looked in (the platform's when DST looks across every kommune). Action search with a CPR
+// number, else view; detail "revisionslog".
+func (t *Tx) ShowAuditLog(ctx context.Context, q AuditQuery) (AuditPage, error) {
+	page, err := t.AuditLog(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	shown := map[string][]string{}
+	for _, r := range page.Records {
+		for _, cpr := range auditRecordCPRs(r) {
+			if !slices.Contains(shown[r.Kommune], cpr) {
+				shown[r.Kommune] = append(shown[r.Kommune], cpr)
+			}
+		}
+	}
+	return page, t.logLookUp(ctx, q.Kommune, q.CPR, shown, "revisionslog")
+}
+
+// ShowCPRAccessLog is CPRAccessLog for a person: one page of the CPR access log, which shows
+// no CPR number, with the CPR access record (search, detail "cpr-adgangslog") of the CPR
+// number looked up, if any, as ShowAuditLog records it.
+func (t *Tx) ShowCPRAccessLog(ctx context.Context, q CPRAccessQuery) (CPRAccessPage, error) {
+	page, err := t.CPRAccessLog(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	return page, t.logLookUp(ctx, q.Kommune, q.CPR, map[string][]string{}, "cpr-adgangslog")
+}
+
+// logLookUp writes the CPR access records of a log viewer: the CPR numbers shown, by kommune
+// of the records, and the CPR number looked up (cpr, "" for none) under the kommune looked in
+// (kommune as in AuditQuery.Kommune; "" in a read-all scope is every kommune: the platform's
+// record).
+func (t *Tx) logLookUp(ctx context.Context, kommune, cpr string, shown map[string][]string, detail string) error {
+	if cpr != "" {
+		k, _ := t.readKommune(kommune) // the log's reader has read it
+		if k == "" {
+			k = PlatformKommune
+		}
+		if !slices.Contains(shown[k], cpr) {
+			shown[k] = append(shown[k], cpr)
+		}
+	}
+	action := "view"
+	if cpr != "" {
+		action = "search"
+	}
+	for _, k := range slices.Sorted(maps.Keys(shown)) {
+		if err := t.LogCPRAccessIn(ctx, k, action, shown[k], detail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// auditRecordCPRs are the CPR numbers of an audit record's before and after: the values of
+// its "CPR" keys (sagRecord's) at any depth, each once. A record the reader may not see
+// (Skjult) has none.
+func auditRecordCPRs(r AuditRecord) []string {
+	var cprs []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				if s, ok := x[k].(string); ok && k == "CPR" && !slices.Contains(cprs, s) {
+					cprs = append(cprs, s)
+				}
+				walk(x[k])
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	for _, raw := range [][]byte{r.Before, r.After} {
+		var v any
+		if len(raw) > 0 && json.Unmarshal(raw, &v) == nil {
+			walk(v)
+		}
+	}
+	return cprs
+}
+
+// DownloadEksport is the file of export e (done, as the scope s read it) for a person, after
+// the CPR access record (download) of every CPR number in it, under the export's kommune,
+// committed in a transaction of s before the first byte: the reader and the file's size as
+// EksportDownload gives them. The reader outlives ctx's cancellation (a response is written
+// after its handler returns).
+func (db *DB) DownloadEksport(ctx context.Context, s Scope, e Eksport) (io.Reader, int64, error) {
+	err := db.InScope(ctx, s, func(tx *Tx) error {
+		cprs, err := tx.EksportCPRs(ctx, e)
+		if err != nil {
+			return err
+		}
+		return tx.LogCPRAccessIn(ctx, e.Kommune, "download", cprs, fmt.Sprintf("eksport=%d art=%s format=%s antal=%d",
+			e.ID, e.Art, e.Format, len(cprs)))
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	r, size := db.EksportDownload(context.WithoutCancel(ctx), s, e)
+	return r, size, nil
+}
+
+// DownloadLeverance is the document of leverance id for a person, after the CPR access record
+// (download) of the CPR numbers the delivery stored beside it, under the leverance's kommune,
+// committed in a transaction of s before the first byte: the leverance, and the reader and
+// size as LeveranceDownload gives them (gzipped: the stored gzip stream). ErrNotFound for a
+// leverance s may not read (T1). The reader outlives ctx's cancellation.
+func (db *DB) DownloadLeverance(ctx context.Context, s Scope, id int64, gzipped bool) (LeveranceFil, io.Reader, int64, error) {
+	var f LeveranceFil
+	err := db.InScope(ctx, s, func(tx *Tx) error {
+		var err error
+		if f, err = tx.LeveranceFil(ctx, id); err != nil {
+			return err
+		}
+		cprs, err := tx.LeveranceCPRs(ctx, id)
+		if err != nil {
+			return err
+		}
+		return tx.LogCPRAccessIn(ctx, f.Kommune, "download", cprs, fmt.Sprintf("leverance=%d periode=%s", f.ID, f.Periode))
+	})
+	if err != nil {
+		return f, nil, 0, err
+	}
+	r, size := db.LeveranceDownload(context.WithoutCancel(ctx), s, f, gzipped)
+	return f, r, size, nil
+}
+
+// SagExistsIn tells a caller that needs no more whether sag id of kommune (named as in
+// ListQuery.Kommune) is one the scope may read: nil, else ErrNotFound. It returns nothing of
+// the sag, so it records no access.
+func (t *Tx) SagExistsIn(ctx context.Context, kommune string, id int64) error {
+	_, err := t.SagIn(ctx, kommune, id)
+	return err
 }

@@ -164,7 +164,7 @@ func (t *Tx) CreateEksport(ctx context.Context, n NewEksport) (Eksport, error) {
 		return Eksport{}, fmt.Errorf("create export: %w", err)
 	}
 	return e, t.Audit(ctx, AuditEntry{Action: "eksport.create", Entity: "eksport", EntityID: strconv.FormatInt(e.ID, 10),
-		After: n})
+		After: eksportRecordOf(n)})
 }
 
 // Eksport returns the export id as the scope sees it (a kommune its own, DST every kommune's
@@ -321,14 +321,14 @@ func (f EksportFil) Size() int64 { return f.written }
 // s, and its size. The reader reads the file a batch of parts at a time, each batch in a
 // short transaction of its own that has ended before the reader hands the batch on
 // (parts.go), so a client that reads slowly or not at all holds no connection (issue 14 #1).
-// The file holds CPR numbers: the caller has logged that (LogCPRAccess) before the first
-// byte. ctx outlives the request: the response is written after the handler returns.
+// The file holds CPR numbers: a person gets it through DownloadEksport, which records them
+// first. ctx outlives the request: the response is written after the handler returns.
 func (db *DB) EksportDownload(ctx context.Context, s Scope, e Eksport) (io.Reader, int64) {
 	return newBatchReader(ctx, db.downloadBatch(s), eksportSource(e)), e.Bytes
 }
 
 // WriteEksportFil writes the file of export e to w, read in the transaction a batch of parts
-// at a time. The file holds CPR numbers: the caller records the download (LogCPRAccess).
+// at a time. The file holds CPR numbers: a person gets it through DownloadEksport.
 func (t *Tx) WriteEksportFil(ctx context.Context, e Eksport, w io.Writer) error {
 	_, err := io.Copy(w, newBatchReader(ctx, t.inThis, eksportSource(e)))
 	return err

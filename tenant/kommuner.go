@@ -126,7 +126,7 @@ func (t *Tx) setKommuneAktiv(ctx context.Context, kode string, aktiv bool, foers
 	if before == aktiv {
 		return false, nil
 	}
-	beforeRec, afterRec := map[string]any{"aktiv": before}, map[string]any{"aktiv": aktiv}
+	beforeRec, afterRec := kommuneRecord{Aktiv: before}, kommuneRecord{Aktiv: aktiv}
 	if aktiv {
 		var senest string
 		if err := t.tx.QueryRow(ctx, `SELECT coalesce(max(periode), '') FROM leverancer WHERE kommune_kode = $1`, kode).
@@ -143,7 +143,7 @@ func (t *Tx) setKommuneAktiv(ctx context.Context, kode string, aktiv bool, foers
 			if err != nil {
 				return false, fmt.Errorf("set kommune %s first periode: %w", kode, err)
 			}
-			beforeRec["foerste_periode"], afterRec["foerste_periode"] = foersteBefore, after
+			beforeRec.FoerstePeriode, afterRec.FoerstePeriode = &foersteBefore, &after
 		}
 	}
 	if _, err := t.tx.Exec(ctx, `UPDATE kommuner SET aktiv = $2 WHERE kommune_kode = $1`, kode, aktiv); err != nil {

@@ -135,7 +135,7 @@ func (t *Tx) SaveKontaktperson(ctx context.Context, k domain.Kontaktperson) erro
 		}
 		k.Version = 1
 		return t.Audit(ctx, AuditEntry{Action: "kontaktperson.save", Entity: kontaktEntity,
-			EntityID: string(k.Rolle), After: k})
+			EntityID: string(k.Rolle), After: kontaktpersonRecordOf(k)})
 	case err != nil:
 		return fmt.Errorf("kontaktperson %s: %w", k.Rolle, err)
 	}
@@ -155,5 +155,5 @@ func (t *Tx) SaveKontaktperson(ctx context.Context, k domain.Kontaktperson) erro
 	}
 	k.Version = old.Version + 1
 	return t.Audit(ctx, AuditEntry{Action: "kontaktperson.save", Entity: kontaktEntity,
-		EntityID: string(k.Rolle), Before: old, After: k})
+		EntityID: string(k.Rolle), Before: kontaktpersonRecordOf(old), After: kontaktpersonRecordOf(k)})
 }

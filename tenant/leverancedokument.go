@@ -83,9 +83,9 @@ func (t *Tx) LeveranceFil(ctx context.Context, id int64) (LeveranceFil, error) {
 // response with Content-Encoding: gzip), else the XML itself. The reader reads the document a
 // batch at a time, each batch in a short transaction of its own that has ended before the
 // reader hands the batch on (parts.go), so a client that reads slowly or not at all holds no
-// connection (issue 14 #1). The document holds CPR numbers: the caller has logged that
-// (LogCPRAccess) before the first byte. ctx outlives the request: the response is written
-// after the handler returns.
+// connection (issue 14 #1). The document holds CPR numbers: a person gets it
+// through DownloadLeverance, which records them first. ctx outlives the request: the
+// response is written after the handler returns.
 func (db *DB) LeveranceDownload(ctx context.Context, s Scope, f LeveranceFil, gzipped bool) (io.Reader, int64) {
 	return leveranceDocument(f, newBatchReader(ctx, db.downloadBatch(s), leveranceSource(f)), gzipped)
 }
@@ -93,8 +93,8 @@ func (db *DB) LeveranceDownload(ctx context.Context, s Scope, f LeveranceFil, gz
 // WriteLeveranceDocument writes the XML document of leverance id, as delivered, to w, read
 // in the transaction: with gzipped true the gzip stream, else the XML itself
 // (LeveranceDownload says more). It returns the leverance, or ErrNotFound (also for a
-// leverance the scope may not read: T1). The document holds CPR numbers: a caller that hands
-// it to a user logs that (LogCPRAccess). Nothing is written to w before the leverance is found.
+// leverance the scope may not read: T1). The document holds CPR numbers: a person gets it
+// through DownloadLeverance. Nothing is written to w before the leverance is found.
 func (t *Tx) WriteLeveranceDocument(ctx context.Context, id int64, gzipped bool, w io.Writer) (LeveranceFil, error) {
 	f, err := t.LeveranceFil(ctx, id)
 	if err != nil {
@@ -224,8 +224,8 @@ func (r *gzipReader) Read(p []byte) (int, error) {
 // LeveranceDocument returns the XML document of leverance id as delivered (I5) and its
 // SHA-256 (hex), or ErrNotFound (also for a leverance the scope may not read: T1): the whole
 // document in memory, for the tests and small documents; a download streams it with
-// WriteLeveranceDocument. The document holds CPR numbers: a caller that hands it to a user
-// logs that (LogCPRAccess).
+// WriteLeveranceDocument. The document holds CPR numbers: a person gets it through
+// DownloadLeverance.
 func (t *Tx) LeveranceDocument(ctx context.Context, id int64) ([]byte, string, error) {
 	var buf bytes.Buffer
 	f, err := t.WriteLeveranceDocument(ctx, id, false, &buf)

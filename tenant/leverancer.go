@@ -109,14 +109,7 @@ func (t *Tx) InsertLeverance(ctx context.Context, l NewLeverance) (int64, error)
 		return 0, fmt.Errorf("insert leverance: %w", err)
 	}
 	return id, t.Audit(ctx, AuditEntry{Action: "leverance.create", Entity: "leverance", EntityID: strconv.FormatInt(id, 10),
-		After: struct {
-			Periode string
-			Version int
-			Aarsag  string `json:",omitempty"`
-			SHA256  string
-			Bytes   int64
-			Tal     LeveranceTal
-		}{l.Periode, l.Version, l.Aarsag, l.SHA256, l.Bytes, l.Tal}})
+		After: leveranceRecordOf(l)})
 }
 
 // nonNil is s, or an empty list for nil (the column is NOT NULL).

@@ -109,7 +109,7 @@ type ListPage struct {
 }
 
 // CPRs are the CPR numbers the page shows, each once (its rows come by CPR number, or are of
-// one sag): what the caller records as seen (LogCPRAccessIn).
+// one sag): what ShowList records as seen.
 func (p ListPage) CPRs() []string {
 	var cprs []string
 	for _, r := range p.Rows {
@@ -135,7 +135,8 @@ var ErrBadPrefix = errors.New("tenant: a cpr prefix is up to 10 digits")
 // List returns one page of a list of a kommune (S8, S9) and the size of the whole list; a
 // read-all scope reads only All (read only), else ErrNotFound. Pages are keyset pages: Kun
 // sager is ordered by CPR, Sager og ydelser by CPR and ydelse id, Ydelser ved sag by
-// Startdato and ydelse id. The caller records the CPR numbers shown (LogCPRAccessIn).
+// Startdato and ydelse id. A person reads it through ShowList, which records the CPR
+// numbers shown.
 func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	kommune, err := t.readKommune(q.Kommune)
 	if err != nil {
@@ -220,8 +221,8 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 
 // SagVisning returns sag id of kommune (named as in ListQuery.Kommune) with its ydelser by
 // start date, for the read-only view of a sag. A read-all scope sees what All (read only)
-// shows (S9, T3): a delivered sag with its delivered ydelser; any other is ErrNotFound. The
-// caller records the CPR number shown (LogCPRAccessIn).
+// shows (S9, T3): a delivered sag with its delivered ydelser; any other is ErrNotFound. A
+// person reads it through ShowSagVisning, which records the CPR number shown.
 func (t *Tx) SagVisning(ctx context.Context, kommune string, id int64) (domain.Sag, []domain.Ydelse, error) {
 	s, err := t.SagIn(ctx, kommune, id)
 	if err != nil {

@@ -55,7 +55,7 @@ func (t *Tx) InsertSag(ctx context.Context, s domain.Sag) (int64, error) {
 		return 0, fmt.Errorf("insert sag: %w", err)
 	}
 	s.ID = id
-	return id, t.Audit(ctx, AuditEntry{Action: "sag.create", Entity: "sag", EntityID: strconv.FormatInt(id, 10), After: s})
+	return id, t.Audit(ctx, AuditEntry{Action: "sag.create", Entity: "sag", EntityID: strconv.FormatInt(id, 10), After: sagRecordOf(s)})
 }
 
 // SagIDByCPR returns the id of the scope kommune's sag for cpr, or ErrNotFound (S1).
@@ -123,7 +123,7 @@ func (t *Tx) UpdateSag(ctx context.Context, s domain.Sag) error {
 	}
 	s.CPR, s.Kilde = before.CPR, before.Kilde
 	return t.Audit(ctx, AuditEntry{Action: "sag.update", Entity: "sag", EntityID: strconv.FormatInt(s.ID, 10),
-		Before: before, After: s})
+		Before: sagRecordOf(before), After: sagRecordOf(s)})
 }
 
 // DeleteSag removes the sag and all its ydelser (S7), with an audit record holding what was
@@ -142,8 +142,5 @@ func (t *Tx) DeleteSag(ctx context.Context, id int64) error {
 		return fmt.Errorf("delete sag: %w", err)
 	}
 	return t.Audit(ctx, AuditEntry{Action: "sag.delete", Entity: "sag", EntityID: strconv.FormatInt(id, 10),
-		Before: struct {
-			Sag     domain.Sag
-			Ydelser []domain.Ydelse
-		}{before, ydelser}})
+		Before: sagDeleteRecordOf(before, ydelser)})
 }

@@ -44,7 +44,7 @@ func (t *Tx) InsertYdelse(ctx context.Context, y domain.Ydelse) (int64, error) {
 		return 0, err
 	}
 	y.ID = id
-	return id, t.Audit(ctx, AuditEntry{Action: "ydelse.create", Entity: "ydelse", EntityID: strconv.FormatInt(id, 10), After: y})
+	return id, t.Audit(ctx, AuditEntry{Action: "ydelse.create", Entity: "ydelse", EntityID: strconv.FormatInt(id, 10), After: ydelseRecordOf(y)})
 }
 
 func (t *Tx) insertMaalgrupper(ctx context.Context, ydelseID int64, ms []domain.Maalgruppe) error {
@@ -158,7 +158,7 @@ func (t *Tx) UpdateYdelse(ctx context.Context, y domain.Ydelse) error {
 	}
 	y.SagID, y.Indsatskode = before.SagID, before.Indsatskode
 	return t.Audit(ctx, AuditEntry{Action: "ydelse.update", Entity: "ydelse", EntityID: strconv.FormatInt(y.ID, 10),
-		Before: before, After: y})
+		Before: ydelseRecordOf(before), After: ydelseRecordOf(y)})
 }
 
 // DeleteYdelse removes the ydelse; when it was the sag's only one the sag goes too (Y8, S2),
@@ -173,7 +173,7 @@ func (t *Tx) DeleteYdelse(ctx context.Context, id int64) (sagDeleted bool, err e
 		return false, fmt.Errorf("delete ydelse: %w", err)
 	}
 	if err := t.Audit(ctx, AuditEntry{Action: "ydelse.delete", Entity: "ydelse", EntityID: strconv.FormatInt(id, 10),
-		Before: before}); err != nil {
+		Before: ydelseRecordOf(before)}); err != nil {
 		return false, err
 	}
 	var left int

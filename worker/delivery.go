@@ -30,6 +30,11 @@ import (
 //     impossible in the database: a job that finds the periode delivered completes doing
 //     nothing. Under the kommune's lock it checks I7 again: a periode that is not the
 //     kommune's next is cancelled with the reason, or waits when an earlier one is missing.
+//
+// The delivery reads every CPR number of the kommune's data for DST, system to system, and
+// shows them to no person: it writes no CPR access record. It stores the CPR numbers of the
+// document beside it (tenant.NewLeverance.CPRs), and a download of the document, the read
+// that shows them to a person, records them all (tenant.DB.DownloadLeverance).
 
 // DeliveryActor is the actor of the delivery jobs in the audit log.
 const DeliveryActor = "system:levering"

@@ -32,6 +32,10 @@ import (
 // uncommitted: no part of the file and no "done"; River's rescuer runs the job again, and
 // step 1 starts it from scratch. An error marks the export queued again with the error
 // (River retries with backoff) and, at the last attempt, failed.
+//
+// The job reads CPR numbers and shows them to no person: it writes no CPR access record. It
+// stores the file's CPR numbers beside it (tenant.EksportResultat.CPRs), and a download of
+// the file, the read that shows them to a person, records them all (tenant.DB.DownloadEksport).
 
 // EksportActor is the actor of the export jobs in the audit log.
 const EksportActor = "system:eksport"
