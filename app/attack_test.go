@@ -94,7 +94,7 @@ var attackSurface = map[string]surface{
 	"GET /sager/:id/slet":                       {},
 	"POST /sager/:id/slet":                      {form: "/sager/:id/slet"},
 	"GET /sager/:id/ydelser/ny":                 {fields: []string{"kopi"}},
-	"POST /sager/:id/ydelser/ny":                {form: "/sager/:id/ydelser/ny", valid: nyYdelseForm},
+	"POST /sager/:id/ydelser/ny":                {form: "/sager/:id/ydelser/ny", valid: newYdelseForm},
 	"GET /ydelser/:id/rediger":                  {},
 	"POST /ydelser/:id/rediger":                 {form: "/ydelser/:id/rediger"},
 	"GET /ydelser/:id/slet":                     {},
@@ -153,8 +153,8 @@ var attackSurface = map[string]surface{
 	"DELETE " + jobsRoute: {},
 }
 
-// nyYdelseForm is a valid *Tilføj ydelse* form (Opret's ydelse part).
-func nyYdelseForm() url.Values {
+// newYdelseForm is a valid *Tilføj ydelse* form (Opret's ydelse part).
+func newYdelseForm() url.Values {
 	f := opretForm()
 	for _, k := range []string{"cpr", "navn", "funktionsvurdering", "bemaerkninger"} {
 		f.Del(k)
@@ -231,7 +231,7 @@ func (b *bundle) newAttackFixture() attackFixture {
 			if ids.sag, err = tx.InsertSag(ctx, domain.Sag{CPR: c.cpr, Navn: c.navn, Bemaerkninger: "Hemmeligt for andre"}); err != nil {
 				return err
 			}
-			y := opretYdelse(c.kommune)
+			y := createYdelse(c.kommune)
 			y.SagID = ids.sag
 			if ids.ydelse, err = tx.InsertYdelse(ctx, y); err != nil {
 				return err
@@ -259,8 +259,8 @@ func (b *bundle) newAttackFixture() attackFixture {
 	return f
 }
 
-// opretYdelse is the ydelse of opretForm as the store takes it.
-func opretYdelse(kommune string) domain.Ydelse {
+// createYdelse is the ydelse of opretForm as the store takes it.
+func createYdelse(kommune string) domain.Ydelse {
 	return domain.Ydelse{Indsatskode: "1.3", Startdato: time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC), Betalingskommune: kommune,
 		Maalgrupper: []domain.Maalgruppe{{Scheme: "old_2013", Code: "1.1.4", Primaer: true}}}
 }

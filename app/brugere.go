@@ -62,19 +62,19 @@ func (a *App) brugere(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, views.BrugerePage(a.page(c, brugereTitle), b))
 }
 
-// nyBrugerForm is GET /brugere/ny: the empty *Opret bruger* form.
-func (a *App) nyBrugerForm(c *fiber.Ctx) error {
+// newUserForm is GET /brugere/ny: the empty *Opret bruger* form.
+func (a *App) newUserForm(c *fiber.Ctx) error {
 	if _, err := adminKommune(c); err != nil {
 		return err
 	}
 	return a.render(c, fiber.StatusOK, views.NyBrugerPage(a.page(c, "Opret bruger"), views.NyBruger{Roller: rolleValg()}))
 }
 
-// opretBruger is POST /brugere/ny: creates the user in the administrator's kommune with the
+// createUser is POST /brugere/ny: creates the user in the administrator's kommune with the
 // chosen rights and a random initial password, shown on the page this answers with (never
 // stored in clear, never logged, not cached). A wrong field, or an e-mail in use, brings
 // the form back with the typed values and a message (422).
-func (a *App) opretBruger(c *fiber.Ctx) error {
+func (a *App) createUser(c *fiber.Ctx) error {
 	kommune, err := adminKommune(c)
 	if err != nil {
 		return err
@@ -157,12 +157,12 @@ func (a *App) brugerTarget(c *fiber.Ctx) (string, accounts.User, error) {
 	return kommune, u, err
 }
 
-// gemBruger is POST /brugere/:id: saves the user's rights (handling=roller, granted and
+// saveUser is POST /brugere/:id: saves the user's rights (handling=roller, granted and
 // revoked in one transaction), deactivates or reactivates them, or lifts the locks of their
 // failed logins (handling=ophaev-spaerring, issue 14 #5). Taking the last active
 // administrator's role is refused with 422 and the chosen rights kept, deactivating them
 // with 409.
-func (a *App) gemBruger(c *fiber.Ctx) error {
+func (a *App) saveUser(c *fiber.Ctx) error {
 	kommune, u, err := a.brugerTarget(c)
 	if err != nil {
 		return err

@@ -83,9 +83,9 @@ func (a *App) readEksportOrder(c *fiber.Ctx) eksportOrder {
 	return o
 }
 
-// bestilEksport orders an export: the row, its audit record and its job in one transaction
+// orderEksport orders an export: the row, its audit record and its job in one transaction
 // (E1, E2), then the export's page. A refused order shows the order form again (422).
-func (a *App) bestilEksport(c *fiber.Ctx) error {
+func (a *App) orderEksport(c *fiber.Ctx) error {
 	o := a.readEksportOrder(c)
 	if len(o.form.Fejl) > 0 {
 		return a.showEksporter(c, fiber.StatusUnprocessableEntity, o.form)
@@ -156,11 +156,11 @@ func (a *App) eksport(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, views.EksportPage(a.page(c, v.Art), v))
 }
 
-// hentEksport streams the export's file as an attachment, after recording in the CPR access
+// downloadEksport streams the export's file as an attachment, after recording in the CPR access
 // log who got which CPR numbers (a committed record before the first byte). The file is
 // read a batch of parts at a time, each in a short transaction that ends before the batch
 // is sent (streamAttachment).
-func (a *App) hentEksport(c *fiber.Ctx) error {
+func (a *App) downloadEksport(c *fiber.Ctx) error {
 	e, err := a.findEksport(c)
 	if err != nil {
 		return err

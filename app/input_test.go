@@ -337,7 +337,7 @@ func TestSixteenInputs(t *testing.T) {
 	}
 	log := url.Values{"bruger": {"a@b.dk"}, "handling": {"sag.update"}, "kommune": {"101"}}
 	kode := url.Values{"handling": {"tekster"}, "tekst": {"Dagbehandling"}, "kilde": {"DST 2026"}}
-	ny := nyIndsats()
+	ny := newIndsats()
 	ny.Set("kilde", "DST")
 	inputs := []input{
 		{"", "/login", "/login", url.Values{"email": {"laeser.101@demo.invalid"}, "password": {"x"}}, "email", "E-mail", ""},

@@ -39,8 +39,8 @@ func (a *App) kodelister(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, views.KodelisterPage(a.page(c, "Kodelister"), k))
 }
 
-// kodelisteSide is GET /koder/:kodeliste: the list's codes.
-func (a *App) kodelisteSide(c *fiber.Ctx) error {
+// kodelistePage is GET /koder/:kodeliste: the list's codes.
+func (a *App) kodelistePage(c *fiber.Ctx) error {
 	l, err := kodeliste(c)
 	if err != nil {
 		return err
@@ -106,19 +106,19 @@ func optionLabel(opts []views.Option, v string) string {
 	return v
 }
 
-// nyKodeForm is GET /koder/:kodeliste/ny: the empty *Tilføj kode*.
-func (a *App) nyKodeForm(c *fiber.Ctx) error {
+// newKodeForm is GET /koder/:kodeliste/ny: the empty *Tilføj kode*.
+func (a *App) newKodeForm(c *fiber.Ctx) error {
 	l, err := kodeliste(c)
 	if err != nil {
 		return err
 	}
-	return a.render(c, fiber.StatusOK, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, domain.KodeInput{}, nil)))
+	return a.render(c, fiber.StatusOK, views.NyKodePage(a.page(c, "Tilføj kode"), newKodeView(l, domain.KodeInput{}, nil)))
 }
 
-// opretKode is POST /koder/:kodeliste/ny: adds the code (ValidateKode), or shows the form
+// createKode is POST /koder/:kodeliste/ny: adds the code (ValidateKode), or shows the form
 // again with the typed values and a message per wrong field (422), also for a code the list
 // already has.
-func (a *App) opretKode(c *fiber.Ctx) error {
+func (a *App) createKode(c *fiber.Ctx) error {
 	l, err := kodeliste(c)
 	if err != nil {
 		return err
@@ -147,10 +147,10 @@ func (a *App) opretKode(c *fiber.Ctx) error {
 			return a.saved(c, true, "Koden "+k.Code+" er tilføjet "+l.Title+".", views.KodePath(l.Key, k.Code))
 		}
 	}
-	return a.render(c, fiber.StatusUnprocessableEntity, views.NyKodePage(a.page(c, "Tilføj kode"), nyKodeView(l, in, errs)))
+	return a.render(c, fiber.StatusUnprocessableEntity, views.NyKodePage(a.page(c, "Tilføj kode"), newKodeView(l, in, errs)))
 }
 
-func nyKodeView(l domain.Liste, in domain.KodeInput, errs domain.Errors) views.NyKode {
+func newKodeView(l domain.Liste, in domain.KodeInput, errs domain.Errors) views.NyKode {
 	values := map[string]string{domain.FieldKode: in.Kode, domain.FieldTekst: in.Tekst, domain.FieldParagraf: in.Paragraf,
 		domain.FieldKilde: in.Kilde, domain.FieldFFB: in.FFB, domain.FieldTilbudssted: in.Tilbudssted, domain.FieldOphold: in.Ophold,
 		domain.FieldVarighedStd: in.Varighed, domain.FieldPrimaerTilladt: in.PrimaerTilladt, domain.FieldOverordnet: in.Overordnet,
@@ -180,8 +180,8 @@ func (a *App) kodeTarget(c *fiber.Ctx) (domain.Liste, domain.Kode, error) {
 	return l, k, err
 }
 
-// kodeSide is GET /koder/:kodeliste/:kode.
-func (a *App) kodeSide(c *fiber.Ctx) error {
+// kodePage is GET /koder/:kodeliste/:kode.
+func (a *App) kodePage(c *fiber.Ctx) error {
 	l, k, err := a.kodeTarget(c)
 	if err != nil {
 		return err
@@ -221,12 +221,12 @@ func orIngen(s string) string {
 	return s
 }
 
-// gemKode is POST /koder/:kodeliste/:kode: saves the texts (handling=tekster), the day the
+// saveKode is POST /koder/:kodeliste/:kode: saves the texts (handling=tekster), the day the
 // code is retired from (handling=udgaar) or takes the retirement back (handling=genindfoer).
 // Refused input comes back on the page with the typed values and a message (422). A retire
 // date that affects ydelser in any kommune is first shown with their counts and *Bekræft*
 // (200), and saved only when confirmed with the same counts (codes.Retire).
-func (a *App) gemKode(c *fiber.Ctx) error {
+func (a *App) saveKode(c *fiber.Ctx) error {
 	l, k, err := a.kodeTarget(c)
 	if err != nil {
 		return err
@@ -306,16 +306,16 @@ func confirmedImpact(c *fiber.Ctx) *codes.RetireImpact {
 	return &codes.RetireImpact{StartFrom: count(fra), Running: count(igang)}
 }
 
-// sletKodeForm is GET /koder/:kodeliste/:kode/slet: what will be deleted, or why it cannot.
-func (a *App) sletKodeForm(c *fiber.Ctx) error {
+// deleteKodeForm is GET /koder/:kodeliste/:kode/slet: what will be deleted, or why it cannot.
+func (a *App) deleteKodeForm(c *fiber.Ctx) error {
 	l, k, err := a.kodeTarget(c)
 	if err != nil {
 		return err
 	}
-	return a.render(c, fiber.StatusOK, views.ConfirmDeletePage(a.page(c, "Slet kode"), sletKodeView(l, k)))
+	return a.render(c, fiber.StatusOK, views.ConfirmDeletePage(a.page(c, "Slet kode"), deleteKodeView(l, k)))
 }
 
-func sletKodeView(l domain.Liste, k domain.Kode) views.ConfirmDelete {
+func deleteKodeView(l domain.Liste, k domain.Kode) views.ConfirmDelete {
 	v := kodeView(l, k)
 	f := views.ConfirmDelete{Heading: "Slet kode", CancelTo: v.URL, Instead: v.SletIkke}
 	if k.Deletable() {
@@ -326,16 +326,16 @@ func sletKodeView(l domain.Liste, k domain.Kode) views.ConfirmDelete {
 	return f
 }
 
-// sletKode is POST /koder/:kodeliste/:kode/slet: deletes a code DST added that no ydelse
+// deleteKode is POST /koder/:kodeliste/:kode/slet: deletes a code DST added that no ydelse
 // uses, checked again under the row's lock; otherwise 409 with the reason.
-func (a *App) sletKode(c *fiber.Ctx) error {
+func (a *App) deleteKode(c *fiber.Ctx) error {
 	l, k, err := a.kodeTarget(c)
 	if err != nil {
 		return err
 	}
 	err = a.inScope(c, func(tx *tenant.Tx) error { return codes.DeleteKode(c.UserContext(), tx, l, k.Code) })
 	if errors.Is(err, codes.ErrInUse) || errors.Is(err, codes.ErrFromSpecification) {
-		f := sletKodeView(l, k)
+		f := deleteKodeView(l, k)
 		f.Action = ""
 		if f.Instead == "" {
 			f.Instead = "Koden bruges nu og kan ikke slettes. Lad den udgå fra en dato i stedet."

@@ -22,7 +22,7 @@ func (b *bundle) inAll(fn func(ctx context.Context, tx *tenant.Tx) error) {
 	}
 }
 
-func nyIndsats() url.Values {
+func newIndsats() url.Values {
 	return url.Values{"kode": {"1.99"}, "tekst": {"Ny indsats"}, "paragraf": {"SEL § 999"}, "ffb": {"nej"},
 		"tilbudssted": {"no"}, "ophold": {"nej"}, "varighed_standard": {"styk"}, "gyldig_fra": {"01-01-2026"}}
 }
@@ -75,13 +75,13 @@ func TestTilfoejKode(t *testing.T) {
 		msg  string
 		kept string
 	}{
-		{"duplicate", with(nyIndsats(), "kode", "1.3"), "Koden findes allerede i listen.", `value="1.3"`},
-		{"bad date", with(nyIndsats(), "gyldig_fra", "31-02-2026"), "Datoen findes ikke.", `value="31-02-2026"`},
-		{"retire before valid", with(nyIndsats(), "udgaar_fra", "01-12-2025"),
+		{"duplicate", with(newIndsats(), "kode", "1.3"), "Koden findes allerede i listen.", `value="1.3"`},
+		{"bad date", with(newIndsats(), "gyldig_fra", "31-02-2026"), "Datoen findes ikke.", `value="31-02-2026"`},
+		{"retire before valid", with(newIndsats(), "udgaar_fra", "01-12-2025"),
 			"Datoen, koden udgår fra, skal ligge efter den dato, koden gælder fra (01-01-2026).", `value="01-12-2025"`},
-		{"empty text", with(nyIndsats(), "tekst", ""), "Angiv kodens tekst.", `value="SEL § 999"`},
-		{"bad code", with(nyIndsats(), "kode", "x.1"), "Koden skal være tal adskilt af punktum, fx 1.8.3.", `value="x.1"`},
-		{"no answers", with(nyIndsats(), "ffb", "", "ophold", ""), "Svar, om indsatsen er et ophold.", `value="01-01-2026"`},
+		{"empty text", with(newIndsats(), "tekst", ""), "Angiv kodens tekst.", `value="SEL § 999"`},
+		{"bad code", with(newIndsats(), "kode", "x.1"), "Koden skal være tal adskilt af punktum, fx 1.8.3.", `value="x.1"`},
+		{"no answers", with(newIndsats(), "ffb", "", "ophold", ""), "Svar, om indsatsen er et ophold.", `value="01-01-2026"`},
 	} {
 		r := c.post("/koder/indsatskoder/ny", tc.form, true).mustStatus(t, http.StatusUnprocessableEntity)
 		r.mustContain(t, tc.msg, tc.kept, "Formularen er ikke gemt")
@@ -89,10 +89,10 @@ func TestTilfoejKode(t *testing.T) {
 	// The duplicate 1.3 left the specification's row as it was.
 	c.get("/koder/indsatskoder/1.3").mustContain(t, "Behandling").mustNotContain(t, "Ny indsats")
 	// Missing CSRF: 403, nothing added.
-	c.post("/koder/indsatskoder/ny", nyIndsats(), false).mustStatus(t, http.StatusForbidden)
+	c.post("/koder/indsatskoder/ny", newIndsats(), false).mustStatus(t, http.StatusForbidden)
 	c.get("/koder/indsatskoder/1.99").mustStatus(t, http.StatusNotFound)
 
-	r := c.post("/koder/indsatskoder/ny", nyIndsats(), true).mustStatus(t, http.StatusSeeOther)
+	r := c.post("/koder/indsatskoder/ny", newIndsats(), true).mustStatus(t, http.StatusSeeOther)
 	if loc := r.header.Get("Location"); loc != "/koder/indsatskoder/1.99" {
 		t.Fatalf("went to %q", loc)
 	}
@@ -156,7 +156,7 @@ func TestRetKode(t *testing.T) {
 	c.post("/koder/indsatskoder/1.3/slet", nil, true).mustStatus(t, http.StatusConflict).mustContain(t, "kan ikke slettes")
 	c.get("/koder/indsatskoder/1.3").mustStatus(t, http.StatusOK)
 	// A code added by mistake goes, after the confirmation.
-	c.post("/koder/indsatskoder/ny", nyIndsats(), true).mustStatus(t, http.StatusSeeOther)
+	c.post("/koder/indsatskoder/ny", newIndsats(), true).mustStatus(t, http.StatusSeeOther)
 	c.get("/koder/indsatskoder/1.99/slet").mustStatus(t, http.StatusOK).mustContain(t, "Ja, slet", "Koden 1.99 slettes")
 	c.post("/koder/indsatskoder/1.99/slet", nil, false).mustStatus(t, http.StatusForbidden)
 	r := c.post("/koder/indsatskoder/1.99/slet", nil, true).mustStatus(t, http.StatusSeeOther)

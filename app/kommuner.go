@@ -58,8 +58,8 @@ func (a *App) kontaktMangler(c *fiber.Ctx) (m map[string][]domain.Kontaktrolle, 
 	return m, err
 }
 
-// kommunerSide is GET /kommuner.
-func (a *App) kommunerSide(c *fiber.Ctx) error {
+// kommunerPage is GET /kommuner.
+func (a *App) kommunerPage(c *fiber.Ctx) error {
 	ks, err := a.deps.DB.Kommuner(c.UserContext())
 	if err != nil {
 		return err
@@ -80,8 +80,8 @@ func (a *App) kommunerSide(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, views.KommunerPage(a.page(c, "Kommuner"), v))
 }
 
-// kommuneSide is GET /kommuner/:kommunekode.
-func (a *App) kommuneSide(c *fiber.Ctx) error {
+// kommunePage is GET /kommuner/:kommunekode.
+func (a *App) kommunePage(c *fiber.Ctx) error {
 	k, err := a.kommuneTarget(c)
 	if err != nil {
 		return err
@@ -138,11 +138,11 @@ func (a *App) showKommune(c *fiber.Ctx, status int, k tenant.Kommune, f views.Ak
 	return a.render(c, status, views.KommunePage(a.page(c, k.Navn), v))
 }
 
-// aktiverKommune is POST /kommuner/:kommunekode/aktiver: its users can log in from now on.
+// activateKommune is POST /kommuner/:kommunekode/aktiver: its users can log in from now on.
 // Its first periode (I7) is the one given (foerste_periode) or the month before today; a
 // wrong one, or one for a kommune that has delivered, brings the page back with the value
 // and a Danish message (422).
-func (a *App) aktiverKommune(c *fiber.Ctx) error {
+func (a *App) activateKommune(c *fiber.Ctx) error {
 	k, err := a.kommuneTarget(c)
 	if err != nil {
 		return err
@@ -168,8 +168,8 @@ func (a *App) aktiverKommune(c *fiber.Ctx) error {
 	return a.saved(c, changed, k.Navn+" er aktiveret. Kommunens brugere kan nu logge ind.", views.KommunePath(k.Kode))
 }
 
-// deaktiverKommuneForm is GET /kommuner/:kommunekode/deaktiver: the confirmation.
-func (a *App) deaktiverKommuneForm(c *fiber.Ctx) error {
+// deactivateKommuneForm is GET /kommuner/:kommunekode/deaktiver: the confirmation.
+func (a *App) deactivateKommuneForm(c *fiber.Ctx) error {
 	k, err := a.kommuneTarget(c)
 	if err != nil {
 		return err
@@ -183,9 +183,9 @@ func (a *App) deaktiverKommuneForm(c *fiber.Ctx) error {
 		Brugere: len(users)}))
 }
 
-// deaktiverKommune is POST /kommuner/:kommunekode/deaktiver: the kommune's users are logged
+// deactivateKommune is POST /kommuner/:kommunekode/deaktiver: the kommune's users are logged
 // out at their next request and cannot log in until it is activated again.
-func (a *App) deaktiverKommune(c *fiber.Ctx) error {
+func (a *App) deactivateKommune(c *fiber.Ctx) error {
 	return a.setKommuneAktiv(c, false, " er deaktiveret, og kommunens brugere er logget ud.")
 }
 
@@ -213,31 +213,31 @@ func (a *App) saved(c *fiber.Ctx, changed bool, flash, to string) error {
 	return redirect(c, to)
 }
 
-// nyKommuneadminView is the form for the kommune's first administrator.
-func nyKommuneadminView(k tenant.Kommune) views.NyKommuneadmin {
+// newKommuneadminView is the form for the kommune's first administrator.
+func newKommuneadminView(k tenant.Kommune) views.NyKommuneadmin {
 	return views.NyKommuneadmin{Action: views.KommunePath(k.Kode) + "/administrator", Tilbage: views.KommunePath(k.Kode),
 		Kommune: k.Navn}
 }
 
-// nyKommuneadminForm is GET /kommuner/:kommunekode/administrator.
-func (a *App) nyKommuneadminForm(c *fiber.Ctx) error {
+// newKommuneadminForm is GET /kommuner/:kommunekode/administrator.
+func (a *App) newKommuneadminForm(c *fiber.Ctx) error {
 	k, err := a.kommuneTarget(c)
 	if err != nil {
 		return err
 	}
-	return a.render(c, fiber.StatusOK, views.NyKommuneadminPage(a.page(c, "Opret kommuneadministrator"), nyKommuneadminView(k)))
+	return a.render(c, fiber.StatusOK, views.NyKommuneadminPage(a.page(c, "Opret kommuneadministrator"), newKommuneadminView(k)))
 }
 
-// opretKommuneadmin is POST /kommuner/:kommunekode/administrator: creates the kommune's
+// createKommuneadmin is POST /kommuner/:kommunekode/administrator: creates the kommune's
 // first administrator with an initial password shown once, like /brugere/ny. A wrong field
 // or an e-mail in use brings the form back with the typed values (422); a kommune that has an
 // active administrator already is refused with 409 (it creates its own users, T1).
-func (a *App) opretKommuneadmin(c *fiber.Ctx) error {
+func (a *App) createKommuneadmin(c *fiber.Ctx) error {
 	k, err := a.kommuneTarget(c)
 	if err != nil {
 		return err
 	}
-	f := nyKommuneadminView(k)
+	f := newKommuneadminView(k)
 	f.Navn, f.Email = c.FormValue("navn"), c.FormValue("email")
 	errs := accounts.CheckNewUser(f.Navn, f.Email, []string{access.Kommuneadmin})
 	if errs == nil {
@@ -304,11 +304,11 @@ func (a *App) brugerFilter(filter string) (string, error) {
 	return filter, nil
 }
 
-// ophaevSpaerring is POST /alle-brugere (bruger=ID, kommune=the list's filter): the platform
+// unlockUser is POST /alle-brugere (bruger=ID, kommune=the list's filter): the platform
 // administrator lifts the locks of the failed logins of a user of no kommune, a DST or
 // platform user (issue 14 #5), with the audit record; a kommune's users are its
 // administrator's (T1), so one of them, like an unknown id, is a 404. Back to the list.
-func (a *App) ophaevSpaerring(c *fiber.Ctx) error {
+func (a *App) unlockUser(c *fiber.Ctx) error {
 	filter, err := a.brugerFilter(c.FormValue("kommune"))
 	if err != nil {
 		return err

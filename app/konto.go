@@ -43,10 +43,10 @@ func (a *App) showKonto(c *fiber.Ctx, status int, errs domain.Errors) error {
 	return a.render(c, status, views.KontoPage(a.page(c, kontoTitle), k))
 }
 
-// skiftAdgangskode is POST /konto: checks the current password and the new one typed twice
+// changePassword is POST /konto: checks the current password and the new one typed twice
 // (at least 12 characters), saves its argon2id hash and ends the user's other sessions. A
 // wrong current password is 422 (and counts as a failed login: 429 while locked).
-func (a *App) skiftAdgangskode(c *fiber.Ctx) error {
+func (a *App) changePassword(c *fiber.Ctx) error {
 	current, next := bodyValue(c, "adgangskode"), bodyValue(c, "ny")
 	if errs := accounts.CheckNewPassword(current, next, c.FormValue("gentag")); errs != nil {
 		return a.showKonto(c, fiber.StatusUnprocessableEntity, errs)
@@ -70,8 +70,8 @@ func (a *App) skiftAdgangskode(c *fiber.Ctx) error {
 	return redirect(c, views.KontoPath)
 }
 
-// afslutAndreSessioner is POST /konto/sessioner: *Log ud af alle andre sessioner*.
-func (a *App) afslutAndreSessioner(c *fiber.Ctx) error {
+// endOtherSessions is POST /konto/sessioner: *Log ud af alle andre sessioner*.
+func (a *App) endOtherSessions(c *fiber.Ctx) error {
 	r := reqOf(c)
 	n, err := a.deps.Accounts.EndOtherSessions(c.UserContext(), actor(c), r.user.ID, r.session.ID)
 	if err != nil {

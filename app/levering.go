@@ -79,10 +79,10 @@ func (a *App) startLevering(c *fiber.Ctx) error {
 	return redirect(c, views.LeveringPath)
 }
 
-// genlever is POST /levering/genlever: *Genlever* (I8), a kommune's latest periode again
+// startGenlevering is POST /levering/genlever: *Genlever* (I8), a kommune's latest periode again
 // with a reason, enqueued with its audit record (worker.StartGenleveringTx); refused input
 // comes back with the Danish message and the values (422).
-func (a *App) genlever(c *fiber.Ctx) error {
+func (a *App) startGenlevering(c *fiber.Ctx) error {
 	s := scope(c)
 	if !s.AllKommuner {
 		return fiber.ErrNotFound

@@ -117,11 +117,11 @@ func (a *App) liste(c *fiber.Ctx) error {
 	return a.showListe(c, st, fiber.StatusOK, "", "")
 }
 
-// listeSoeg is the CPR search and the page buttons (POST): htmx gets the part it targets,
+// listeSearch is the CPR search and the page buttons (POST): htmx gets the part it targets,
 // a browser without JavaScript the whole page. Everything is read from the body only
 // (bodyValue): a CPR number or cursor in the POST's URL, where proxy logs and the history
 // keep it, is never used.
-func (a *App) listeSoeg(c *fiber.Ctx) error {
+func (a *App) listeSearch(c *fiber.Ctx) error {
 	st, err := a.listeFrom(c, func(k string) string { return bodyValue(c, k) })
 	if err != nil {
 		return err
@@ -244,10 +244,10 @@ func listeRow(r tenant.ListRow, snap *domain.Snapshot, canWrite bool, kommune st
 	return row
 }
 
-// listeValgt is the toolbar of a list acting on the row with a hak (valgt = sag:<id> or
+// listeSelected is the toolbar of a list acting on the row with a hak (valgt = sag:<id> or
 // ydelse:<id>): *Tilføj ydelse* and *Redigér* (writing, Egne IDEP only) and *Ydelser ved
 // sag*. Nothing selected is answered with the list again and a message (422).
-func (a *App) listeValgt(c *fiber.Ctx) error {
+func (a *App) listeSelected(c *fiber.Ctx) error {
 	st, err := a.listeFrom(c, func(k string) string { return c.Query(k) })
 	if err != nil {
 		return err

@@ -76,9 +76,9 @@ func (a *App) opretForm(snap *domain.Snapshot, kommune string) views.OpretSag {
 	}
 }
 
-// opretSagForm is GET /sager/ny: the empty *Opret* form (K1: with a pointer to the contact
+// createSagForm is GET /sager/ny: the empty *Opret* form (K1: with a pointer to the contact
 // persons form while they are missing).
-func (a *App) opretSagForm(c *fiber.Ctx) error {
+func (a *App) createSagForm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	snap, err := a.codes(ctx)
 	if err != nil {
@@ -96,10 +96,10 @@ func (a *App) opretSagForm(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, views.OpretSagPage(a.page(c, "Opret sag"), f))
 }
 
-// opretSag is POST /sager/ny: checks the sag and its first ydelse and saves both in one
+// createSag is POST /sager/ny: checks the sag and its first ydelse and saves both in one
 // transaction (S2), or shows the form again with every value and a message per field (422).
 // *Opret* returns to an empty form for the next sag; *Gem og stop* to the list.
-func (a *App) opretSag(c *fiber.Ctx) error {
+func (a *App) createSag(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	snap, err := a.codes(ctx)
 	if err != nil {
@@ -173,8 +173,8 @@ func (a *App) sagHeader(s domain.Sag) views.SagHeader {
 	return h
 }
 
-// redigerSagForm is GET /sager/:id/rediger: the sag's fields (not the CPR: S4) and its ydelser.
-func (a *App) redigerSagForm(c *fiber.Ctx) error {
+// editSagForm is GET /sager/:id/rediger: the sag's fields (not the CPR: S4) and its ydelser.
+func (a *App) editSagForm(c *fiber.Ctx) error {
 	return a.showSag(c, nil, "", fiber.StatusOK)
 }
 
@@ -196,7 +196,7 @@ func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status
 		if err != nil {
 			return err
 		}
-		f = a.redigerSagView(c, snap, s, ydelser)
+		f = a.editSagView(c, snap, s, ydelser)
 		if in != nil {
 			f.Form.Values = *in
 			f.Form.Values.CPR = domain.FormatCPR(s.CPR)
@@ -215,7 +215,7 @@ func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status
 	return a.render(c, status, views.RedigerSagPage(a.page(c, "Redigér sag"), f))
 }
 
-func (a *App) redigerSagView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, ydelser []domain.Ydelse) views.RedigerSag {
+func (a *App) editSagView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, ydelser []domain.Ydelse) views.RedigerSag {
 	today := a.today()
 	f := views.RedigerSag{
 		Sag: a.sagHeader(s), Version: s.Version, CanWrite: a.can(c, access.SagWrite),
@@ -243,10 +243,10 @@ func (a *App) redigerSagView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, 
 	return f
 }
 
-// redigerSag is POST /sager/:id/rediger: saves Navn, Funktionsvurdering and Bemærkninger
+// editSag is POST /sager/:id/rediger: saves Navn, Funktionsvurdering and Bemærkninger
 // (never the CPR: S4) if nobody saved the sag since the form was opened. *Gem og næste*
 // goes on to the sag's first ydelse, *Gem og stop* to the list.
-func (a *App) redigerSag(c *fiber.Ctx) error {
+func (a *App) editSag(c *fiber.Ctx) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -293,13 +293,13 @@ func (a *App) redigerSag(c *fiber.Ctx) error {
 	return redirect(c, egneListe)
 }
 
-// sletSagForm is GET /sager/:id/slet: what deleting the sag removes, or why it cannot be
+// deleteSagForm is GET /sager/:id/slet: what deleting the sag removes, or why it cannot be
 // deleted and how to close it instead (S7).
-func (a *App) sletSagForm(c *fiber.Ctx) error {
-	return a.sletSagPage(c, fiber.StatusOK)
+func (a *App) deleteSagForm(c *fiber.Ctx) error {
+	return a.deleteSagPage(c, fiber.StatusOK)
 }
 
-func (a *App) sletSagPage(c *fiber.Ctx, status int) error {
+func (a *App) deleteSagPage(c *fiber.Ctx, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -344,9 +344,9 @@ func sagDeleteView(snap *domain.Snapshot, s domain.Sag, ydelser []domain.Ydelse)
 	return f
 }
 
-// sletSag is POST /sager/:id/slet: deletes the sag with all its ydelser if nothing of it
+// deleteSag is POST /sager/:id/slet: deletes the sag with all its ydelser if nothing of it
 // has been delivered (S7), checked again under the sag's lock.
-func (a *App) sletSag(c *fiber.Ctx) error {
+func (a *App) deleteSag(c *fiber.Ctx) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -375,7 +375,7 @@ func (a *App) sletSag(c *fiber.Ctx) error {
 		return tx.DeleteSag(ctx, id)
 	})
 	if errors.Is(err, errRejected) {
-		return a.sletSagPage(c, fiber.StatusConflict)
+		return a.deleteSagPage(c, fiber.StatusConflict)
 	}
 	if err != nil {
 		return err

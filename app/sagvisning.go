@@ -12,12 +12,12 @@ import (
 	"indberet/views"
 )
 
-// visSag is GET /sager/:id: the read-only view of a sag with every field of its ydelser, for
+// viewSag is GET /sager/:id: the read-only view of a sag with every field of its ydelser, for
 // users who may not change it (laeser, DST) and for the rows of All (read only). DST names
 // the kommune (?kommune=147) and sees what All shows, the delivered data (S9, T3); anyone
 // else sees their own kommune's sag, another kommune's id is 404 (T1). The CPR number shown
 // is logged under the sag's kommune.
-func (a *App) visSag(c *fiber.Ctx) error {
+func (a *App) viewSag(c *fiber.Ctx) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err

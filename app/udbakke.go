@@ -99,8 +99,8 @@ func (a *App) showMail(c *fiber.Ctx, status int, m tenant.Mail, fejl string) err
 	return a.render(c, status, views.UdbakkeMailPage(a.page(c, m.Subject), v))
 }
 
-// sendIgen is POST /udbakke/:id/send-igen (I10).
-func (a *App) sendIgen(c *fiber.Ctx) error {
+// resendKvittering is POST /udbakke/:id/send-igen (I10).
+func (a *App) resendKvittering(c *fiber.Ctx) error {
 	m, err := a.mail(c) // T1: another kommune's is a 404
 	if err != nil {
 		return err

@@ -38,13 +38,13 @@ func (a *App) checkYdelse(snap *domain.Snapshot, in domain.YdelseInput, kommune 
 	return y, errs
 }
 
-// tilfoejYdelseForm is GET /sager/:id/ydelser/ny, empty or (?kopi=<ydelse id>) a copy of one
+// addYdelseForm is GET /sager/:id/ydelser/ny, empty or (?kopi=<ydelse id>) a copy of one
 // of the sag's ydelser without its Ydelses-UUID (Y4).
-func (a *App) tilfoejYdelseForm(c *fiber.Ctx) error {
+func (a *App) addYdelseForm(c *fiber.Ctx) error {
 	return a.showTilfoejYdelse(c, nil, nil, fiber.StatusOK)
 }
 
-// showTilfoejYdelse renders *Tilføj ydelse* for the sag, as tilfoejYdelseForm describes it, or
+// showTilfoejYdelse renders *Tilføj ydelse* for the sag, as addYdelseForm describes it, or
 // with the typed values and their messages (in != nil).
 func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, status int) error {
 	r, err := a.target(c)
@@ -84,10 +84,10 @@ func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domai
 	return a.render(c, status, views.TilfoejYdelsePage(a.page(c, "Tilføj ydelse"), f))
 }
 
-// tilfoejYdelse is POST /sager/:id/ydelser/ny: checks the ydelse against Y1–Y6 with the
+// addYdelse is POST /sager/:id/ydelser/ny: checks the ydelse against Y1–Y6 with the
 // sag locked and saves it, or shows the form again (422). *Opret* returns to an empty form
 // for the sag's next ydelse; *Gem og stop* to the list.
-func (a *App) tilfoejYdelse(c *fiber.Ctx) error {
+func (a *App) addYdelse(c *fiber.Ctx) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -153,8 +153,8 @@ func (a *App) ydelseView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, y do
 	return f
 }
 
-// redigerYdelseForm is GET /ydelser/:id/rediger.
-func (a *App) redigerYdelseForm(c *fiber.Ctx) error {
+// editYdelseForm is GET /ydelser/:id/rediger.
+func (a *App) editYdelseForm(c *fiber.Ctx) error {
 	return a.showYdelse(c, nil, nil, "", fiber.StatusOK)
 }
 
@@ -200,10 +200,10 @@ func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Error
 	return a.render(c, status, views.RedigerYdelsePage(a.page(c, "Redigér ydelse"), f))
 }
 
-// redigerYdelse is POST /ydelser/:id/rediger: saves everything but the indsatskode (Y7)
+// editYdelse is POST /ydelser/:id/rediger: saves everything but the indsatskode (Y7)
 // after the checks of Y1–Y6, with the sag locked, if nobody saved the ydelse since the form
 // was opened. *Gem og næste* goes on to the sag's next ydelse, *Gem og stop* to the list.
-func (a *App) redigerYdelse(c *fiber.Ctx) error {
+func (a *App) editYdelse(c *fiber.Ctx) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -270,13 +270,13 @@ func (a *App) redigerYdelse(c *fiber.Ctx) error {
 	return redirect(c, egneListe)
 }
 
-// sletYdelseForm is GET /ydelser/:id/slet: exactly what will be deleted (Y8: with the sag,
+// deleteYdelseForm is GET /ydelser/:id/slet: exactly what will be deleted (Y8: with the sag,
 // when it is its only ydelse), or why it cannot be and what to do instead.
-func (a *App) sletYdelseForm(c *fiber.Ctx) error {
-	return a.sletYdelsePage(c, fiber.StatusOK)
+func (a *App) deleteYdelseForm(c *fiber.Ctx) error {
+	return a.deleteYdelsePage(c, fiber.StatusOK)
 }
 
-func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
+func (a *App) deleteYdelsePage(c *fiber.Ctx, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -311,9 +311,9 @@ func (a *App) sletYdelsePage(c *fiber.Ctx, status int) error {
 	return a.render(c, status, views.ConfirmDeletePage(a.page(c, "Slet ydelse"), f))
 }
 
-// sletYdelse is POST /ydelser/:id/slet: deletes the ydelse if it has not been delivered
+// deleteYdelse is POST /ydelser/:id/slet: deletes the ydelse if it has not been delivered
 // (Y8), checked again under the sag's lock; the sag goes too when it was its only ydelse.
-func (a *App) sletYdelse(c *fiber.Ctx) error {
+func (a *App) deleteYdelse(c *fiber.Ctx) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -338,7 +338,7 @@ func (a *App) sletYdelse(c *fiber.Ctx) error {
 		return err
 	})
 	if errors.Is(err, errRejected) {
-		return a.sletYdelsePage(c, fiber.StatusConflict)
+		return a.deleteYdelsePage(c, fiber.StatusConflict)
 	}
 	if err != nil {
 		return err
