@@ -129,8 +129,8 @@ func (a *App) showKommune(c *fiber.Ctx, status int, k tenant.Kommune, f views.Ak
 	v := views.KommuneSide{URL: views.KommunePath(k.Kode), Kode: k.Kode, Navn: k.Navn, Aktiv: k.Aktiv, Demo: k.Demo,
 		Brugere: views.TalDK(len(users)), BrugereURL: views.AlleBrugerePath + "?kommune=" + k.Kode,
 		Kontakt: kontaktLabel(mangler[k.Kode]), Administratorer: views.TalDK(len(admins)),
-		ForstePeriode: kp.ForstePeriode, SenestLeveret: kp.SenestLeveret,
-		NaestePeriode: domain.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), Aktivering: f}
+		FoerstePeriode: kp.FoerstePeriode, SenestLeveret: kp.SenestLeveret,
+		NaestePeriode: domain.NaestePeriode(kp.SenestLeveret, kp.FoerstePeriode), Aktivering: f}
 	v.Aktivering.Standard = domain.PeriodeBefore(a.clock())
 	if len(admins) == 0 {
 		v.AdminURL = v.URL + "/administrator"
@@ -147,15 +147,15 @@ func (a *App) activateKommune(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := views.AktiverKommune{ForstePeriode: strings.TrimSpace(c.FormValue("foerste_periode"))}
-	if f.ForstePeriode != "" {
-		if f.Fejl = domain.TjekForstePeriode(f.ForstePeriode, a.clock()); f.Fejl != "" {
+	f := views.AktiverKommune{FoerstePeriode: strings.TrimSpace(c.FormValue("foerste_periode"))}
+	if f.FoerstePeriode != "" {
+		if f.Fejl = domain.CheckFoerstePeriode(f.FoerstePeriode, a.clock()); f.Fejl != "" {
 			return a.showKommune(c, fiber.StatusUnprocessableEntity, k, f)
 		}
 	}
 	var changed bool
 	err = a.inScope(c, func(tx *tenant.Tx) (err error) {
-		changed, err = tx.AktiverKommune(c.UserContext(), k.Kode, f.ForstePeriode)
+		changed, err = tx.AktiverKommune(c.UserContext(), k.Kode, f.FoerstePeriode)
 		return err
 	})
 	if errors.Is(err, tenant.ErrKommuneHarLeveret) {

@@ -180,7 +180,7 @@ func TestAlleBrugere(t *testing.T) {
 // I7: the platform administrator may give a kommune its first periode when activating it;
 // without one it is the month before today. A wrong periode, or one for a kommune that has
 // delivered, brings the page back with the value and a Danish message (422).
-func TestAktiverKommuneForstePeriode(t *testing.T) {
+func TestActivateKommuneFoerstePeriode(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	p := b.client()

@@ -52,8 +52,8 @@ func TestFoerstePeriodeOfExistingKommuner(t *testing.T) {
 		if k.Kode == "147" {
 			want, next = "2026M08", "2026M12"
 		}
-		if got := domain.NaestePeriode(k.SenestLeveret, k.ForstePeriode); k.ForstePeriode != want || got != next {
-			t.Errorf("kommune %s: first periode %s, next %s; want %s and %s", k.Kode, k.ForstePeriode, got, want, next)
+		if got := domain.NaestePeriode(k.SenestLeveret, k.FoerstePeriode); k.FoerstePeriode != want || got != next {
+			t.Errorf("kommune %s: first periode %s, next %s; want %s and %s", k.Kode, k.FoerstePeriode, got, want, next)
 		}
 	}
 	// A kommune made later gets the column's default, the month before now.

@@ -162,7 +162,7 @@ func (t *Tx) setKommuneAktiv(ctx context.Context, kode string, aktiv bool, foers
 type KommunePeriode struct {
 	Kode, Navn    string
 	Aktiv         bool
-	ForstePeriode string // kommuner.foerste_periode (00026)
+	FoerstePeriode string // kommuner.foerste_periode (00026)
 	SenestLeveret string // its latest delivered periode (by periode, not by time); "" while none
 }
 
@@ -178,7 +178,7 @@ func (t *Tx) KommunePerioder(ctx context.Context) ([]KommunePeriode, error) {
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (KommunePeriode, error) {
 		var k KommunePeriode
-		err := r.Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.ForstePeriode, &k.SenestLeveret)
+		err := r.Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.FoerstePeriode, &k.SenestLeveret)
 		return k, err
 	})
 }
@@ -193,6 +193,6 @@ func (t *Tx) KommunensPeriode(ctx context.Context) (KommunePeriode, error) {
 	err := t.tx.QueryRow(ctx, `SELECT k.kommune_kode, k.navn, k.aktiv, k.foerste_periode,
 			coalesce((SELECT max(l.periode) FROM leverancer l WHERE l.kommune_kode = k.kommune_kode), '')
 		FROM kommuner k WHERE k.kommune_kode = $1`, t.scope.Kommune).
-		Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.ForstePeriode, &k.SenestLeveret)
+		Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.FoerstePeriode, &k.SenestLeveret)
 	return k, notFound(err, "kommunens periode")
 }

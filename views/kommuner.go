@@ -36,7 +36,7 @@ type KommuneSide struct {
 	AdminURL string
 	// The periodes of the deliveries (I7): the kommune's first periode, its latest delivered
 	// ("" none) and its next.
-	ForstePeriode, SenestLeveret, NaestePeriode string
+	FoerstePeriode, SenestLeveret, NaestePeriode string
 	// The activation's field *Første periode* (only while the kommune has delivered nothing),
 	// kept with its message when refused (422), and its default (the month before today).
 	Aktivering AktiverKommune
@@ -44,7 +44,7 @@ type KommuneSide struct {
 
 // AktiverKommune is the activation form's field *Første periode* (I7).
 type AktiverKommune struct {
-	ForstePeriode, Fejl string
+	FoerstePeriode, Fejl string
 	Standard            string // the first periode when the field is left empty
 }
 

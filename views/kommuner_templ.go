@@ -322,9 +322,9 @@ func KommunePage(p Page, k KommuneSide) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var20 string
-			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(k.ForstePeriode)
+			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(k.FoerstePeriode)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `kommuner.templ`, Line: 61, Col: 65}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `kommuner.templ`, Line: 61, Col: 66}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 			if templ_7745c5c3_Err != nil {
@@ -432,7 +432,7 @@ func KommunePage(p Page, k KommuneSide) templ.Component {
 				}
 				if k.SenestLeveret == "" {
 					templ_7745c5c3_Err = TextInput(Input{ID: "aktiver-foerste-periode", Name: "foerste_periode", Label: "Første periode",
-						Value: k.Aktivering.ForstePeriode, Error: k.Aktivering.Fejl, Width: "input-width-s",
+						Value: k.Aktivering.FoerstePeriode, Error: k.Aktivering.Fejl, Width: "input-width-s",
 						Hint: "Den første måned, kommunen leverer til Danmarks Statistik, fx " + k.Aktivering.Standard + ". Uden værdi: måneden før i dag (" + k.Aktivering.Standard + ")."}).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

@@ -61,7 +61,7 @@ func (w *CatchUpWorker) Work(ctx context.Context, job *river.Job[CatchUpArgs]) e
 				continue
 			}
 			due := domain.ForfaldenPeriode(now)
-			p := domain.NaestePeriode(k.SenestLeveret, k.ForstePeriode)
+			p := domain.NaestePeriode(k.SenestLeveret, k.FoerstePeriode)
 			for n := 0; n < catchUpMost && p <= due; n++ {
 				late = append(late, DeliveryKommuneArgs{Kommune: k.Kode, Periode: p})
 				p = domain.PeriodeAdd(p, 1)

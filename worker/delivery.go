@@ -284,7 +284,7 @@ func deliverKommune(ctx context.Context, tx *tenant.Tx, periode string, now time
 	if err != nil {
 		return deliveryResult{}, err
 	}
-	if err := domain.TjekPeriode(periode, domain.NaestePeriode(kp.SenestLeveret, kp.ForstePeriode), now); err != nil {
+	if err := domain.CheckPeriode(periode, domain.NaestePeriode(kp.SenestLeveret, kp.FoerstePeriode), now); err != nil {
 		return deliveryResult{}, err
 	}
 	return writeLeverance(ctx, tx, deliveryHeader{Periode: periode, Created: now, ReadAll: kp.SenestLeveret == ""}, "")

@@ -48,11 +48,11 @@ func planRun(periode string, asked []string, ks []tenant.KommunePeriode, deliver
 	p.Inactive = inactive
 	for _, kode := range run {
 		k := byKode[kode]
-		naeste := domain.NaestePeriode(k.SenestLeveret, k.ForstePeriode)
+		naeste := domain.NaestePeriode(k.SenestLeveret, k.FoerstePeriode)
 		switch {
 		case slices.Contains(delivered, kode):
 			p.Delivered = append(p.Delivered, kode)
-		case domain.TjekPeriode(periode, naeste, now) != nil:
+		case domain.CheckPeriode(periode, naeste, now) != nil:
 			p.Refused = append(p.Refused, Refusal{Kommune: kode, Naeste: naeste})
 		default:
 			p.Deliver = append(p.Deliver, kode)
@@ -110,7 +110,7 @@ func (p runPlan) refusedText() string {
 func (p runPlan) refusal(now time.Time) string {
 	if len(p.Refused) == 1 {
 		r := p.Refused[0]
-		return domain.TjekPeriode(p.Periode, r.Naeste, now).(*domain.PeriodeFejl).Besked(p.label(r.Kommune))
+		return domain.CheckPeriode(p.Periode, r.Naeste, now).(*domain.PeriodeFejl).Besked(p.label(r.Kommune))
 	}
 	return fmt.Sprintf("Periode %s kan ikke leveres: perioderne leveres i rækkefølge, én gang hver; %s.", p.Periode, p.refusedText())
 }

@@ -81,7 +81,7 @@ func DeliveryStates(ctx context.Context, c *Client, db *tenant.DB, now time.Time
 			continue
 		}
 		s := KommuneDeliveryState{Kommune: k.Kode, Periode: periode, Frist: domain.Frist(periode),
-			Naeste: domain.NaestePeriode(k.SenestLeveret, k.ForstePeriode), SenestLeveret: k.SenestLeveret}
+			Naeste: domain.NaestePeriode(k.SenestLeveret, k.FoerstePeriode), SenestLeveret: k.SenestLeveret}
 		s.Forsinket = domain.Forsinket(s.Naeste, now)
 		s.State = kommuneState(&s, newest[key{k.Kode, s.Naeste}])
 		out = append(out, s)

@@ -23,9 +23,9 @@ const (
 // scale, README Performance; a failing kommune is retried with River's backoff meanwhile).
 const Indhentningsfrist = 2 * time.Hour
 
-// ForstePeriodeMin is the earliest first periode a kommune can have: deliveries hold sager
+// FoerstePeriodeMin is the earliest first periode a kommune can have: deliveries hold sager
 // active on or after 2013-07-01 (I4).
-const ForstePeriodeMin = "2013M07"
+const FoerstePeriodeMin = "2013M07"
 
 var periodeRE = regexp.MustCompile(`^([0-9]{4})M(0[1-9]|1[0-2])$`)
 
@@ -127,11 +127,11 @@ func (e *PeriodeFejl) Besked(kommune string) string {
 		e.Periode, kommune, kommune, e.Naeste)
 }
 
-// TjekPeriode checks a delivery of the valid periode p for a kommune whose next periode is
+// CheckPeriode checks a delivery of the valid periode p for a kommune whose next periode is
 // naeste, at now (I7): only naeste can be delivered, and only once its month has ended. It
 // returns nil or a *PeriodeFejl. A periode the kommune has delivered is the caller's to
 // recognise first (it is not an error to find it delivered, I2).
-func TjekPeriode(p, naeste string, now time.Time) error {
+func CheckPeriode(p, naeste string, now time.Time) error {
 	seneste := PeriodeBefore(now)
 	switch {
 	case p > seneste:
@@ -142,15 +142,15 @@ func TjekPeriode(p, naeste string, now time.Time) error {
 	return nil
 }
 
-// TjekForstePeriode checks the first periode a platform administrator gives a kommune when
+// CheckFoerstePeriode checks the first periode a platform administrator gives a kommune when
 // activating it (I7): a valid periode from 2013M07 (I4) to twelve months after the current
 // one. It returns a Danish message, or "".
-func TjekForstePeriode(p string, now time.Time) string {
+func CheckFoerstePeriode(p string, now time.Time) string {
 	if _, _, err := ParsePeriode(p); err != nil {
 		return fmt.Sprintf("Ugyldig periode %q: skriv år, M og måned, fx %s.", p, PeriodeBefore(now))
 	}
-	if p < ForstePeriodeMin {
-		return fmt.Sprintf("Første periode kan tidligst være %s: kun sager, der er aktive fra 01-07-2013, indberettes.", ForstePeriodeMin)
+	if p < FoerstePeriodeMin {
+		return fmt.Sprintf("Første periode kan tidligst være %s: kun sager, der er aktive fra 01-07-2013, indberettes.", FoerstePeriodeMin)
 	}
 	if last := PeriodeAdd(PeriodeOf(now), 12); p > last {
 		return fmt.Sprintf("Første periode kan senest være %s, et år frem.", last)

@@ -50,7 +50,7 @@ func TestI7_TjekPeriode(t *testing.T) {
 		{name: "I7 a future month", periode: "2999M01", naeste: "2026M11", ikkeAfsluttet: true, msg: "ikke afsluttet"},
 		{name: "I7 next is the current month", periode: "2026M12", naeste: "2026M12", ikkeAfsluttet: true, msg: "ikke afsluttet"},
 	} {
-		err := domain.TjekPeriode(tc.periode, tc.naeste, now)
+		err := domain.CheckPeriode(tc.periode, tc.naeste, now)
 		if tc.ok {
 			if err != nil {
 				t.Errorf("%s: %v", tc.name, err)
@@ -127,7 +127,7 @@ func TestI7_Periode(t *testing.T) {
 }
 
 // I7: the first periode a platform administrator may give a kommune.
-func TestI7_TjekForstePeriode(t *testing.T) {
+func TestI7_CheckFoerstePeriode(t *testing.T) {
 	t.Parallel()
 	now := cph("2026-12-07 16:00")
 	for _, tc := range []struct{ p, msg string }{
@@ -138,9 +138,9 @@ func TestI7_TjekForstePeriode(t *testing.T) {
 		{"2013M06", "Første periode kan tidligst være 2013M07"},
 		{"2028M01", "Første periode kan senest være 2027M12, et år frem."},
 	} {
-		got := domain.TjekForstePeriode(tc.p, now)
+		got := domain.CheckFoerstePeriode(tc.p, now)
 		if (tc.msg == "") != (got == "") || !strings.Contains(got, tc.msg) {
-			t.Errorf("TjekForstePeriode(%q) = %q, want %q", tc.p, got, tc.msg)
+			t.Errorf("CheckFoerstePeriode(%q) = %q, want %q", tc.p, got, tc.msg)
 		}
 	}
 }
