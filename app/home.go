@@ -47,7 +47,7 @@ func (a *App) home(c *fiber.Ctx) error {
 			Description: "Eksporter poster, cpr. liste til tabel 3 og fejlopgørelser som CSV eller Excel"})
 	}
 	if a.can(c, access.KontaktRead) {
-		h.Links = append(h.Links, views.HomeLink{Href: views.KontaktPath, Label: "Kontaktoplysninger",
+		h.Links = append(h.Links, views.HomeLink{Href: views.KontaktpersonerPath, Label: "Kontaktoplysninger",
 			Description: "Fagligt ansvarlig, teknisk ansvarlig og kvitteringsmodtager"})
 	}
 	if manageUsers {

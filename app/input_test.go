@@ -297,8 +297,8 @@ func TestCSRFTokenOnlyFromBodyOrHeader(t *testing.T) {
 	b := setup(t)
 	c := b.client()
 	c.login("kommuneadmin.751@demo.invalid")
-	form := withVersions(t, c.get(views.KontaktPath).body, kontaktValues())
-	c.post(views.KontaktPath+"?"+url.Values{views.CSRFFieldName: {c.csrf}}.Encode(), form, false).
+	form := withVersions(t, c.get(views.KontaktpersonerPath).body, kontaktValues())
+	c.post(views.KontaktpersonerPath+"?"+url.Values{views.CSRFFieldName: {c.csrf}}.Encode(), form, false).
 		mustStatus(t, http.StatusForbidden).mustContain(t, "Siden er udløbet")
 	if got := b.kontaktpersoner("751"); len(got) != 0 {
 		t.Fatalf("saved with the token in the query string: %v", got)
@@ -311,7 +311,7 @@ func TestCSRFTokenOnlyFromBodyOrHeader(t *testing.T) {
 	}
 	_ = mw.WriteField(views.CSRFFieldName, c.csrf)
 	_ = mw.Close()
-	req := httptest.NewRequest("POST", views.KontaktPath, &body)
+	req := httptest.NewRequest("POST", views.KontaktpersonerPath, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	c.do(req).mustStatus(t, http.StatusSeeOther)
 	if got := b.kontaktpersoner("751"); len(got) != 3 {
@@ -341,9 +341,9 @@ func TestSixteenInputs(t *testing.T) {
 	ny.Set("kilde", "DST")
 	inputs := []input{
 		{"", "/login", "/login", url.Values{"email": {"laeser.101@demo.invalid"}, "password": {"x"}}, "email", "E-mail", ""},
-		{"kommuneadmin.751@demo.invalid", views.KontaktPath, views.KontaktPath, kontaktValues(), "faglig-navn", "Fagligt ansvarlig: Kontaktperson", ""},
-		{"kommuneadmin.751@demo.invalid", views.KontaktPath, views.KontaktPath, kontaktValues(), "teknisk-navn", "Teknisk ansvarlig: Kontaktperson", ""},
-		{"kommuneadmin.751@demo.invalid", views.KontaktPath, views.KontaktPath, kontaktValues(), "kvittering-navn", "Kvitteringsmodtager: Kontaktperson", ""},
+		{"kommuneadmin.751@demo.invalid", views.KontaktpersonerPath, views.KontaktpersonerPath, kontaktValues(), "faglig-navn", "Fagligt ansvarlig: Kontaktperson", ""},
+		{"kommuneadmin.751@demo.invalid", views.KontaktpersonerPath, views.KontaktpersonerPath, kontaktValues(), "teknisk-navn", "Teknisk ansvarlig: Kontaktperson", ""},
+		{"kommuneadmin.751@demo.invalid", views.KontaktpersonerPath, views.KontaktpersonerPath, kontaktValues(), "kvittering-navn", "Kvitteringsmodtager: Kontaktperson", ""},
 		{"kommuneadmin.751@demo.invalid", "/brugere/ny", "/brugere/ny", url.Values{"navn": {"Anne"}, "email": {"anne@kk.dk"}, "roller": {"laeser"}}, "navn", "Navn", ""},
 		{"platform@demo.invalid", "/kommuner/151/administrator", "/kommuner/151/administrator", url.Values{"navn": {"Bente"}, "email": {"b@ballerup.example"}}, "navn", "Navn", ""},
 		{"kommuneadmin.751@demo.invalid", views.RevisionPath, views.RevisionPath, log, "bruger", "Bruger", views.LogIndholdID},
@@ -372,7 +372,7 @@ func TestSixteenInputs(t *testing.T) {
 			for k, v := range in.form {
 				form[k] = slices.Clone(v)
 			}
-			if in.path == views.KontaktPath {
+			if in.path == views.KontaktpersonerPath {
 				form = withVersions(t, c.get(in.page).body, form)
 			} else {
 				c.get(in.page)

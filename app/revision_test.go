@@ -494,8 +494,8 @@ func TestRevisionKontaktpersoner(t *testing.T) {
 	b := setup(t)
 	c := b.client()
 	c.login("indberetter.101@demo.invalid")
-	form := withVersions(t, c.get(views.KontaktPath).body, kontaktValues())
-	c.post(views.KontaktPath, form, true).mustStatus(t, http.StatusSeeOther)
+	form := withVersions(t, c.get(views.KontaktpersonerPath).body, kontaktValues())
+	c.post(views.KontaktpersonerPath, form, true).mustStatus(t, http.StatusSeeOther)
 	names := []string{"Anne Faglig", "89 40 20 00", "carl@aarhus.dk"}
 	q := url.Values{"kommune": {"101"}, "bruger": {"indberetter.101@demo.invalid"}}.Encode()
 	for _, who := range []string{"kommuneadmin.101@demo.invalid", "dst@demo.invalid"} {

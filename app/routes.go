@@ -64,8 +64,8 @@ func (a *App) routeTable() []Route {
 		{"GET", "/indberetninger/:liste", Need(access.SagRead), a.liste},
 		{"POST", "/indberetninger/:liste", Need(access.SagRead), a.listeSearch},
 		{"GET", "/indberetninger/:liste/valgt", Need(access.SagRead), a.listeSelected},
-		{"GET", views.KontaktPath, Need(access.KontaktRead), a.kontaktForm},
-		{"POST", views.KontaktPath, Need(access.KontaktWrite), a.saveKontakt},
+		{"GET", views.KontaktpersonerPath, Need(access.KontaktRead), a.kontaktpersonerForm},
+		{"POST", views.KontaktpersonerPath, Need(access.KontaktWrite), a.saveKontaktpersoner},
 		// Sager and ydelser (S1–S7, Y1–Y8): sager.go, ydelser.go, ydelseform.go.
 		{"GET", "/sager/ny", Need(access.SagWrite), a.createSagForm},
 		{"POST", "/sager/ny", Need(access.SagWrite), a.createSag},

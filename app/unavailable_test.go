@@ -29,7 +29,7 @@ func TestDatabaseUnavailable(t *testing.T) {
 	for what, r := range map[string]response{
 		"logged in, GET /":                c.get("/"),
 		"logged in, GET /revision":        c.get("/revision"),
-		"logged in, POST /kontakt":        c.post(views.KontaktPath, kontaktValues(), true),
+		"logged in, POST /kontakt":        c.post(views.KontaktpersonerPath, kontaktValues(), true),
 		"anonymous, GET /login":           anon.get("/login"),
 		"anonymous, POST /login":          anon.post("/login", url.Values{"email": {"a@b.dk"}, "password": {"x"}}, true),
 		"logged in, GET /indberetninger/": c.get("/indberetninger/egne"),

@@ -14,10 +14,10 @@ import (
 
 const kontaktTitle = "Kontaktoplysninger"
 
-// kontaktForm shows the kommune's contact persons (K1): the form for users who may change
+// kontaktpersonerForm shows the kommune's contact persons (K1): the form for users who may change
 // them, the values for those who may only read (laeser), and every kommune's for users of no
 // kommune (DST, T3).
-func (a *App) kontaktForm(c *fiber.Ctx) error {
+func (a *App) kontaktpersonerForm(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	if reqOf(c).user.Kommune == "" {
 		var all []tenant.KommuneKontaktperson
@@ -34,15 +34,15 @@ func (a *App) kontaktForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f := views.KontaktForm{Personer: kontaktViews(stored), ReadOnly: !a.can(c, access.KontaktWrite)}
-	return a.render(c, fiber.StatusOK, views.KontaktPage(a.page(c, kontaktTitle), f))
+	f := views.KontaktpersonerForm{Personer: kontaktViews(stored), ReadOnly: !a.can(c, access.KontaktWrite)}
+	return a.render(c, fiber.StatusOK, views.KontaktpersonerPage(a.page(c, kontaktTitle), f))
 }
 
-// saveKontakt saves the three contact persons of the form in one transaction (K1, K2). A
+// saveKontaktpersoner saves the three contact persons of the form in one transaction (K1, K2). A
 // wrong field brings the form back with 422, every typed value and a message per field, and
 // nothing saved; a form opened before someone else saved comes back with 409 and the stored
 // values. Only changed rows are written (the store skips the rest).
-func (a *App) saveKontakt(c *fiber.Ctx) error {
+func (a *App) saveKontaktpersoner(c *fiber.Ctx) error {
 	if reqOf(c).user.Kommune == "" {
 		return fiber.ErrForbidden // contact persons belong to a kommune (T1)
 	}
@@ -65,7 +65,7 @@ func (a *App) saveKontakt(c *fiber.Ctx) error {
 	}
 	if invalid {
 		return a.render(c, fiber.StatusUnprocessableEntity,
-			views.KontaktPage(a.page(c, kontaktTitle), views.KontaktForm{Personer: typed}))
+			views.KontaktpersonerPage(a.page(c, kontaktTitle), views.KontaktpersonerForm{Personer: typed}))
 	}
 	ctx := c.UserContext()
 	err := a.deps.DB.InScope(ctx, scope(c), func(tx *tenant.Tx) error {
@@ -81,8 +81,8 @@ func (a *App) saveKontakt(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return a.render(c, fiber.StatusConflict, views.KontaktPage(a.page(c, kontaktTitle),
-			views.KontaktForm{Personer: kontaktViews(stored), Conflict: true}))
+		return a.render(c, fiber.StatusConflict, views.KontaktpersonerPage(a.page(c, kontaktTitle),
+			views.KontaktpersonerForm{Personer: kontaktViews(stored), Conflict: true}))
 	}
 	if err != nil {
 		return err
@@ -120,8 +120,8 @@ func kontaktViews(stored []domain.Kontaktperson) []views.Kontaktperson {
 }
 
 // kontaktOversigt groups every kommune's contact persons for DST's overview.
-func (a *App) kontaktOversigt(all []tenant.KommuneKontaktperson) []views.KommuneKontakter {
-	var out []views.KommuneKontakter
+func (a *App) kontaktOversigt(all []tenant.KommuneKontaktperson) []views.KommuneKontaktpersoner {
+	var out []views.KommuneKontaktpersoner
 	for i := 0; i < len(all); {
 		kode := all[i].Kommune
 		var ks []domain.Kontaktperson
@@ -132,7 +132,7 @@ func (a *App) kontaktOversigt(all []tenant.KommuneKontaktperson) []views.Kommune
 		if navn := a.kommuner[kode]; navn != "" {
 			label = navn + " (" + kode + ")"
 		}
-		out = append(out, views.KommuneKontakter{Label: label, Personer: kontaktViews(ks)})
+		out = append(out, views.KommuneKontaktpersoner{Label: label, Personer: kontaktViews(ks)})
 	}
 	return out
 }

@@ -12,15 +12,15 @@ type Kontaktperson struct {
 	NavnFejl, TelefonFejl, EmailFejl string
 }
 
-// KontaktForm is the content of the Kontaktoplysninger screen of a kommune.
-type KontaktForm struct {
+// KontaktpersonerForm is the content of the Kontaktoplysninger screen of a kommune.
+type KontaktpersonerForm struct {
 	Personer []Kontaktperson // the three roles in the order of K1
 	ReadOnly bool            // the user may only read (laeser): values, no form
 	Conflict bool            // someone else saved first (HTTP 409): Personer are the stored values
 }
 
-// KommuneKontakter are one kommune's contact persons, for DST's overview of every kommune.
-type KommuneKontakter struct {
+// KommuneKontaktpersoner are one kommune's contact persons, for DST's overview of every kommune.
+type KommuneKontaktpersoner struct {
 	Label    string // "København (101)"
 	Personer []Kontaktperson
 }
@@ -33,8 +33,8 @@ const KontaktConflictText = "Kontaktoplysningerne er ændret af en anden, siden 
 // persons (K1, K2).
 const KontaktManglerText = "Kommunen skal angive kontaktoplysninger, før der kan oprettes sager."
 
-// KontaktPath is the address of the Kontaktoplysninger screen.
-const KontaktPath = "/kontaktoplysninger"
+// KontaktpersonerPath is the address of the Kontaktoplysninger screen.
+const KontaktpersonerPath = "/kontaktoplysninger"
 
 // kontaktLegend is the name of a role as the 2025 manual and the form show it (K1).
 func kontaktLegend(rolle string) string {
@@ -79,7 +79,7 @@ func KontaktFeltLabel(name string) string {
 }
 
 // errors lists the form's errors for the ErrorSummary, each named by its role.
-func (f KontaktForm) errors() []FieldError {
+func (f KontaktpersonerForm) errors() []FieldError {
 	var errs []FieldError
 	for _, k := range f.Personer {
 		for _, e := range []struct{ field, msg string }{{"navn", k.NavnFejl}, {"telefon", k.TelefonFejl}, {"email", k.EmailFejl}} {

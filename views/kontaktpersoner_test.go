@@ -19,7 +19,7 @@ func kontaktPersoner() []Kontaktperson {
 // every page; the read-only view has no form.
 func TestKontaktPage(t *testing.T) {
 	p := Page{Title: "Kontaktoplysninger", User: kommuneUser, CSRFToken: testToken}
-	doc := checkPage(t, render(t, KontaktPage(p, KontaktForm{Personer: kontaktPersoner()})), p)
+	doc := checkPage(t, render(t, KontaktpersonerPage(p, KontaktpersonerForm{Personer: kontaktPersoner()})), p)
 	var legends []string
 	for _, l := range findAll(doc, byTag("legend")) {
 		legends = append(legends, text(l))
@@ -27,7 +27,7 @@ func TestKontaktPage(t *testing.T) {
 	if strings.Join(legends, "|") != "Fagligt ansvarlig|Teknisk ansvarlig|Kvitteringsmodtager" {
 		t.Errorf("legends %v", legends)
 	}
-	forms := findAll(doc, func(n *html.Node) bool { a, _ := attr(n, "action"); return n.Data == "form" && a == KontaktPath })
+	forms := findAll(doc, func(n *html.Node) bool { a, _ := attr(n, "action"); return n.Data == "form" && a == KontaktpersonerPath })
 	if len(forms) != 1 {
 		t.Fatalf("%d kontakt forms, want 1", len(forms))
 	}
@@ -37,7 +37,7 @@ func TestKontaktPage(t *testing.T) {
 		t.Errorf("error summary does not name the role: %s", summary)
 	}
 
-	ro := checkPage(t, render(t, KontaktPage(p, KontaktForm{Personer: kontaktPersoner(), ReadOnly: true})), p)
+	ro := checkPage(t, render(t, KontaktpersonerPage(p, KontaktpersonerForm{Personer: kontaktPersoner(), ReadOnly: true})), p)
 	if n := len(findAll(ro, byTag("input"))) - 2; n != 0 { // the two logout forms' tokens
 		t.Errorf("read-only page has %d inputs", n)
 	}
@@ -46,7 +46,7 @@ func TestKontaktPage(t *testing.T) {
 	}
 
 	dp := Page{Title: "Kontaktoplysninger", User: dstUser, CSRFToken: testToken}
-	checkPage(t, render(t, KontaktOversigtPage(dp, []KommuneKontakter{{Label: "København (101)", Personer: kontaktPersoner()}})), dp)
+	checkPage(t, render(t, KontaktOversigtPage(dp, []KommuneKontaktpersoner{{Label: "København (101)", Personer: kontaktPersoner()}})), dp)
 }
 
 func TestKontaktManglerAlert(t *testing.T) {
