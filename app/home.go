@@ -72,8 +72,8 @@ func (a *App) home(c *fiber.Ctx) error {
 	}
 	if a.can(c, access.AuditRead) {
 		h.Links = append(h.Links,
-			views.HomeLink{Href: views.RevisionPath, Label: "Revisionslog", Description: "Hvem ændrede hvad og hvornår, med værdierne før og efter"},
-			views.HomeLink{Href: views.CPRAdgangPath, Label: "CPR-adgangslog", Description: "Hvem har set eller eksporteret et CPR-nummer og hvornår"})
+			views.HomeLink{Href: views.AuditLogPath, Label: "Revisionslog", Description: "Hvem ændrede hvad og hvornår, med værdierne før og efter"},
+			views.HomeLink{Href: views.CPRAccessPath, Label: "CPR-adgangslog", Description: "Hvem har set eller eksporteret et CPR-nummer og hvornår"})
 	}
 	return a.render(c, fiber.StatusOK, views.HomePage(a.page(c, "Forside"), h))
 }

@@ -346,10 +346,10 @@ func TestSixteenInputs(t *testing.T) {
 		{"kommuneadmin.751@demo.invalid", views.KontaktpersonerPath, views.KontaktpersonerPath, kontaktValues(), "kvittering-navn", "Kvitteringsmodtager: Kontaktperson", ""},
 		{"kommuneadmin.751@demo.invalid", "/brugere/ny", "/brugere/ny", url.Values{"navn": {"Anne"}, "email": {"anne@kk.dk"}, "roller": {"laeser"}}, "navn", "Navn", ""},
 		{"platform@demo.invalid", "/kommuner/151/administrator", "/kommuner/151/administrator", url.Values{"navn": {"Bente"}, "email": {"b@ballerup.example"}}, "navn", "Navn", ""},
-		{"kommuneadmin.751@demo.invalid", views.RevisionPath, views.RevisionPath, log, "bruger", "Bruger", views.LogIndholdID},
-		{"kommuneadmin.751@demo.invalid", views.RevisionPath, views.RevisionPath, log, "handling", "Handling", views.LogIndholdID},
-		{"dst@demo.invalid", views.RevisionPath, views.RevisionPath, log, "kommune", "Kommune", views.LogIndholdID},
-		{"kommuneadmin.751@demo.invalid", views.CPRAdgangPath, views.CPRAdgangPath, url.Values{"bruger": {"a@b.dk"}}, "bruger", "Bruger", views.LogIndholdID},
+		{"kommuneadmin.751@demo.invalid", views.AuditLogPath, views.AuditLogPath, log, "bruger", "Bruger", views.LogIndholdID},
+		{"kommuneadmin.751@demo.invalid", views.AuditLogPath, views.AuditLogPath, log, "handling", "Handling", views.LogIndholdID},
+		{"dst@demo.invalid", views.AuditLogPath, views.AuditLogPath, log, "kommune", "Kommune", views.LogIndholdID},
+		{"kommuneadmin.751@demo.invalid", views.CPRAccessPath, views.CPRAccessPath, url.Values{"bruger": {"a@b.dk"}}, "bruger", "Bruger", views.LogIndholdID},
 		{"dst@demo.invalid", "/koder/indsatskoder/ny", "/koder/indsatskoder/ny", ny, "tekst", "Tekst", ""},
 		{"dst@demo.invalid", "/koder/indsatskoder/ny", "/koder/indsatskoder/ny", ny, "paragraf", "Paragraf", ""},
 		{"dst@demo.invalid", "/koder/indsatskoder/ny", "/koder/indsatskoder/ny", ny, "kilde", "Kilde", ""},
@@ -470,7 +470,7 @@ func TestForgedCursors(t *testing.T) {
 	for _, forged := range []string{
 		enc("9223372036854775807|1748779200000000|7"), enc("5|1748779200000000|0"), enc("5|x|7"), "%%",
 	} {
-		for _, path := range []string{views.RevisionPath, views.CPRAdgangPath} {
+		for _, path := range []string{views.AuditLogPath, views.CPRAccessPath} {
 			admin.get(path+"?"+url.Values{"efter": {forged}}.Encode()).mustStatus(t, http.StatusUnprocessableEntity).
 				mustContain(t, msgSideUgyldig).mustNotContain(t, "Viser -")
 		}

@@ -123,12 +123,12 @@ func (a *App) routeTable() []Route {
 		// The Driftsstatus for DST and platform administrators (issue 15): drift.go.
 		{"GET", views.DriftPath, Need(access.DriftRead), a.drift},
 		// The logs and the read-only sag (branch logs): the audit log and the CPR access log
-		// (revision.go; the CPR filter only in POST bodies), the sag for readers (sagvisning.go).
+		// (auditlog.go; the CPR filter only in POST bodies), the sag for readers (sagvisning.go).
 		// DST's choice of kommune is GET /indberetninger (lister.go).
-		{"GET", views.RevisionPath, Need(access.AuditRead), a.revision},
-		{"POST", views.RevisionPath, Need(access.AuditRead), a.revision},
-		{"GET", views.CPRAdgangPath, Need(access.AuditRead), a.cprAdgang},
-		{"POST", views.CPRAdgangPath, Need(access.AuditRead), a.cprAdgang},
+		{"GET", views.AuditLogPath, Need(access.AuditRead), a.auditLog},
+		{"POST", views.AuditLogPath, Need(access.AuditRead), a.auditLog},
+		{"GET", views.CPRAccessPath, Need(access.AuditRead), a.cprAccessLog},
+		{"POST", views.CPRAccessPath, Need(access.AuditRead), a.cprAccessLog},
 		{"GET", "/sager/:id", Need(access.SagRead), a.viewSag},
 		// Exports (E1, E2): eksport.go. River UI for DST and platform administrators: jobs.go.
 		{"GET", views.EksporterPath, Need(access.ExportCreate), a.eksporter},

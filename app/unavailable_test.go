@@ -39,7 +39,7 @@ func TestDatabaseUnavailable(t *testing.T) {
 		}
 		r.mustContain(t, "Prøv igen om lidt", msg, "<!doctype html>")
 	}
-	req := newFormRequest(views.RevisionPath, url.Values{"_csrf": {c.csrf}, "bruger": {"a@b.dk"}})
+	req := newFormRequest(views.AuditLogPath, url.Values{"_csrf": {c.csrf}, "bruger": {"a@b.dk"}})
 	req.Header.Set("HX-Request", "true")
 	req.Header.Set("HX-Target", views.LogIndholdID)
 	r := c.do(req).mustStatus(t, http.StatusServiceUnavailable).mustContain(t, msg).mustNotContain(t, "<!doctype html>")

@@ -7,7 +7,7 @@ import (
 )
 
 // The stored format of the audit log (issue 16 #5): the JSON of a record's before and after is
-// history, read back by the log viewer (app/revision.go labels its keys) and by the generated
+// history, read back by the log viewer (app/auditlog.go labels its keys) and by the generated
 // columns of migration 00011 (audit_log.sag_id from "SagID" of a ydelse's record, sag_cpr from
 // "CPR" of a sag's record and "Sag" › "CPR" of a sag.delete record). So what is stored is
 // never a domain value as Go happens to name its fields, but one of the records below, each

@@ -23,7 +23,7 @@ import (
 	"indberet/views"
 )
 
-// The log viewers (revision.go): /revision and /cpr-adgang for kommune administrators (their
+// The log viewers (auditlog.go): /revision and /cpr-adgang for kommune administrators (their
 // kommune, T1), DST and platform administrators (every kommune, T3); each filter, the pages,
 // each refused filter (422 with the values kept), and the CPR number only ever in POST bodies.
 

@@ -2,15 +2,15 @@ package views
 
 import "net/url"
 
-// The log viewers (revision.templ): *Revisionslog*, the audit log (who changed what, with
+// The log viewers (auditlog.templ): *Revisionslog*, the audit log (who changed what, with
 // the state before and after), and *CPR-adgangslog*, who saw or exported which CPR numbers.
 // Both are read only and paged newest first. A CPR number typed in a filter goes only in POST
 // bodies, never in a URL: with it the pages are POST forms, without it plain links.
 
 // The addresses of the log viewers.
 const (
-	RevisionPath  = "/revision"
-	CPRAdgangPath = "/cpr-adgang"
+	AuditLogPath  = "/revision"
+	CPRAccessPath = "/cpr-adgang"
 )
 
 // The names of the filter fields, and the keys of LogFilter.Errors.
@@ -28,7 +28,7 @@ const (
 // LogFilter is the filter form of a log viewer: the values as typed (kept when the server
 // refuses them, HTTP 422), the messages, and the choices.
 type LogFilter struct {
-	Path                                          string // RevisionPath or CPRAdgangPath
+	Path                                          string // AuditLogPath or CPRAccessPath
 	Kommune, Bruger, Handling, Sag, CPR, Fra, Til string
 	Errors                                        map[string]string
 	Kommuner                                      []Option // DST and platform: every kommune; nil for a kommune's administrator
@@ -109,13 +109,13 @@ func (s LogSide) Tekst() string {
 // Revision is the audit log viewer's page.
 type Revision struct {
 	Filter       LogFilter
-	Records      []RevisionRecord
+	Records      []AuditRow
 	Side         LogSide
 	AlleKommuner bool // the records may be of several kommuner: show the kommune of each
 }
 
-// RevisionRecord is one change.
-type RevisionRecord struct {
+// AuditRow is one change.
+type AuditRow struct {
 	Tid      string // DD-MM-YYYY HH:MM, Danish time
 	Kommune  string // "101 København", "000 Platformen"
 	Bruger   string
@@ -137,16 +137,16 @@ type DiffFelt struct {
 	Aendret           bool
 }
 
-// CPRAdgang is the CPR access log viewer's page.
-type CPRAdgang struct {
+// CPRAccessView is the CPR access log viewer's page.
+type CPRAccessView struct {
 	Filter       LogFilter
-	Records      []CPRAdgangRecord
+	Records      []CPRAccessRow
 	Side         LogSide
 	AlleKommuner bool
 }
 
-// CPRAdgangRecord is one access: how many CPR numbers it covered, not which.
-type CPRAdgangRecord struct {
+// CPRAccessRow is one access: how many CPR numbers it covered, not which.
+type CPRAccessRow struct {
 	Tid, Kommune, Bruger, IP, Handling, Detalje string
 	AntalCPR                                    int
 }

@@ -158,10 +158,10 @@ func (a *App) renderLog(c *fiber.Ctx, f views.LogFilter, page, part func() templ
 	return a.render(c, status, page())
 }
 
-// revision is GET and POST /revision: the audit log viewer.
-func (a *App) revision(c *fiber.Ctx) error {
+// auditLog is GET and POST /revision: the audit log viewer.
+func (a *App) auditLog(c *fiber.Ctx) error {
 	s := scope(c)
-	f := a.readLogFilter(c, views.RevisionPath)
+	f := a.readLogFilter(c, views.AuditLogPath)
 	f.form.MedSag = true
 	if s.Kommune == "" {
 		f.form.Kommuner = a.kommuneFilterOptions()
@@ -192,7 +192,7 @@ func (a *App) revision(c *fiber.Ctx) error {
 		}
 		v.Side = views.LogSide{Offset: page.Offset, Antal: len(page.Records), Next: page.Next}
 		for _, r := range page.Records {
-			v.Records = append(v.Records, a.revisionRecord(r))
+			v.Records = append(v.Records, a.auditRow(r))
 		}
 		return nil
 	})
@@ -200,18 +200,18 @@ func (a *App) revision(c *fiber.Ctx) error {
 		return err
 	}
 	v.Filter = f.form
-	return a.renderLog(c, f.form, func() templ.Component { return views.RevisionPage(a.page(c, "Revisionslog"), v) },
-		func() templ.Component { return views.RevisionIndhold(v) })
+	return a.renderLog(c, f.form, func() templ.Component { return views.AuditLogPage(a.page(c, "Revisionslog"), v) },
+		func() templ.Component { return views.AuditLogContent(v) })
 }
 
-// cprAdgang is GET and POST /cpr-adgang: the CPR access log viewer.
-func (a *App) cprAdgang(c *fiber.Ctx) error {
+// cprAccessLog is GET and POST /cpr-adgang: the CPR access log viewer.
+func (a *App) cprAccessLog(c *fiber.Ctx) error {
 	s := scope(c)
-	f := a.readLogFilter(c, views.CPRAdgangPath)
+	f := a.readLogFilter(c, views.CPRAccessPath)
 	if s.Kommune == "" {
 		f.form.Kommuner = a.kommuneFilterOptions()
 	}
-	v := views.CPRAdgang{AlleKommuner: s.Kommune == "" && f.kommune == ""}
+	v := views.CPRAccessView{AlleKommuner: s.Kommune == "" && f.kommune == ""}
 	ctx := c.UserContext()
 	err := a.inScope(c, func(tx *tenant.Tx) error {
 		if f.form.Errors != nil {
@@ -225,7 +225,7 @@ func (a *App) cprAdgang(c *fiber.Ctx) error {
 		}
 		v.Side = views.LogSide{Offset: page.Offset, Antal: len(page.Records), Next: page.Next}
 		for _, r := range page.Records {
-			v.Records = append(v.Records, views.CPRAdgangRecord{Tid: views.DateTimeDK(r.At.In(copenhagen)),
+			v.Records = append(v.Records, views.CPRAccessRow{Tid: views.DateTimeDK(r.At.In(copenhagen)),
 				Kommune: a.recordKommune(r.Kommune), Bruger: r.UserEmail, IP: r.IP, Handling: cprActionLabel(r.Action),
 				Detalje: r.Detail, AntalCPR: r.AntalCPR})
 		}
@@ -235,8 +235,8 @@ func (a *App) cprAdgang(c *fiber.Ctx) error {
 		return err
 	}
 	v.Filter = f.form
-	return a.renderLog(c, f.form, func() templ.Component { return views.CPRAdgangPage(a.page(c, "CPR-adgangslog"), v) },
-		func() templ.Component { return views.CPRAdgangIndhold(v) })
+	return a.renderLog(c, f.form, func() templ.Component { return views.CPRAccessLogPage(a.page(c, "CPR-adgangslog"), v) },
+		func() templ.Component { return views.CPRAccessLogContent(v) })
 }
 
 // auditActionLabels name the actions of the audit log in Danish.
@@ -276,9 +276,9 @@ var entityLabels = map[string]string{"sag": "Sag", "ydelse": "Ydelse", "user": "
 	"leverance": "Indberetning", "kommune": "Kommune", "mail": "E-mail", "policy": "Rettigheder", "levering": "Levering", "eksport": "Eksport",
 	"log": "Log"}
 
-// revisionRecord is an audit record as the viewer shows it (without its fields where the
+// auditRow is an audit record as the viewer shows it (without its fields where the
 // reader may not see them: Skjult).
-func (a *App) revisionRecord(r tenant.AuditRecord) views.RevisionRecord {
+func (a *App) auditRow(r tenant.AuditRecord) views.AuditRow {
 	ting := strings.TrimSpace(entityLabels[r.Entity] + " " + r.EntityID)
 	if entityLabels[r.Entity] == "" {
 		ting = strings.TrimSpace(r.Entity + " " + r.EntityID)
@@ -286,7 +286,7 @@ func (a *App) revisionRecord(r tenant.AuditRecord) views.RevisionRecord {
 	if r.Entity == "ydelse" && r.SagID != 0 {
 		ting += " (sag " + strconv.FormatInt(r.SagID, 10) + ")"
 	}
-	return views.RevisionRecord{Tid: views.DateTimeDK(r.At.In(copenhagen)), Kommune: a.recordKommune(r.Kommune),
+	return views.AuditRow{Tid: views.DateTimeDK(r.At.In(copenhagen)), Kommune: a.recordKommune(r.Kommune),
 		Bruger: r.UserEmail, IP: r.IP, Handling: auditActionLabel(r.Action), Ting: ting,
 		Felter: auditDiff(r.Before, r.After), Skjult: r.Skjult}
 }
