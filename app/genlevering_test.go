@@ -104,7 +104,7 @@ func TestGenleverOverHTTP(t *testing.T) {
 	k := b.client()
 	k.login("indberetter.101@demo.invalid")
 	for _, l := range []tenant.Leverance{v1, v2} {
-		d := k.get(views.LeveranceDokumentPath(l.ID)).mustStatus(t, http.StatusOK)
+		d := k.get(views.LeveranceDocumentPath(l.ID)).mustStatus(t, http.StatusOK)
 		if !strings.Contains(d.body, "<dst:Period>"+periode+"</dst:Period>") {
 			t.Errorf("version %d's document: %.200s", l.Version, d.body)
 		}

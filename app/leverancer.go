@@ -77,10 +77,10 @@ func (a *App) leverance(c *fiber.Ctx) error {
 	return a.render(c, fiber.StatusOK, views.LeverancePage(a.page(c, "Levering "+v.VersionTekst()), v))
 }
 
-// leveranceDokument is GET /leverancer/:id/dokument: the document as delivered, as an
+// leveranceDocument is GET /leverancer/:id/dokument: the document as delivered, as an
 // attachment named by kommune and periode, with a CPR access record of every CPR number in
 // it, committed before the first byte.
-func (a *App) leveranceDokument(c *fiber.Ctx) error {
+func (a *App) leveranceDocument(c *fiber.Ctx) error {
 	id, err := idParam(c)
 	if err != nil {
 		return err
@@ -170,7 +170,7 @@ func (a *App) leveranceRow(l tenant.LeveranceMedKvittering, canMail, canHent boo
 		Tal: views.Tal{Sager: l.Tal.Sager, Ydelser: l.Tal.Ydelser, Nye: l.Tal.Nye, Aendrede: l.Tal.Aendrede,
 			Afsluttede: l.Tal.Afsluttede, Neutraliserede: l.Tal.Neutraliserede}}
 	if canHent {
-		r.DokumentURL = views.LeveranceDokumentPath(l.ID)
+		r.DocumentURL = views.LeveranceDocumentPath(l.ID)
 	}
 	if l.Kvittering != "" {
 		r.Kvittering = views.Kvittering{Status: l.Kvittering.Label(), Fejlet: l.Kvittering == tenant.MailFejlet,

@@ -112,7 +112,7 @@ func (a *App) routeTable() []Route {
 		// Deliveries and receipts (I1, I3, I5): leverancer.go, levering.go, udbakke.go.
 		{"GET", views.LeverancerPath, Need(access.DeliveryRead), a.leverancer},
 		{"GET", "/leverancer/:id", Need(access.DeliveryRead), a.leverance},
-		{"GET", "/leverancer/:id/dokument", Need(access.DeliveryDocument), a.leveranceDokument},
+		{"GET", "/leverancer/:id/dokument", Need(access.DeliveryDocument), a.leveranceDocument},
 		{"GET", views.LeveringPath, Need(access.DeliveryRead), a.levering},
 		{"POST", views.LeveringPath, Need(access.DeliveryRun), a.startLevering},
 		{"POST", views.GenleverPath, Need(access.DeliveryRun), a.startGenlevering},

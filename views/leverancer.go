@@ -23,8 +23,8 @@ const (
 // LeverancePath is the address of one leverance's page.
 func LeverancePath(id int64) string { return LeverancerPath + "/" + strconv.FormatInt(id, 10) }
 
-// LeveranceDokumentPath is the download of a leverance's XML document.
-func LeveranceDokumentPath(id int64) string { return LeverancePath(id) + "/dokument" }
+// LeveranceDocumentPath is the download of a leverance's XML document.
+func LeveranceDocumentPath(id int64) string { return LeverancePath(id) + "/dokument" }
 
 // UdbakkeMailPath is the address of one e-mail in the Udbakke.
 func UdbakkeMailPath(id int64) string { return UdbakkePath + "/" + strconv.FormatInt(id, 10) }
@@ -66,7 +66,7 @@ type LeveranceRow struct {
 	URL         string
 	Version     int    // 1, or 2, 3, … for a genlevering of the periode (I8)
 	Aarsag      string // the genlevering's reason
-	DokumentURL string // the XML document; "" when the user may not download it
+	DocumentURL string // the XML document; "" when the user may not download it
 	Kommune     string // "København (101)"
 	Periode     string // "2026M10"
 	Leveret     string // DD-MM-YYYY HH:MM
