@@ -836,7 +836,7 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 	}
 
 	second := workers.start()
-	eventually(t, "every kommune to be delivered after the restart", 120*time.Second, func() bool {
+	eventually(t, "every kommune to be delivered after the restart", 180*time.Second, func() bool {
 		return len(leverancer(t, db)) >= len(demo.Kommuner)
 	})
 	second.signal(syscall.SIGTERM, 60*time.Second)

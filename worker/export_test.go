@@ -535,7 +535,7 @@ func TestEksportKillAndRestart(t *testing.T) {
 	}
 
 	second := k.workers.start()
-	eventually(t, "the export to be made after the restart", 120*time.Second, func() bool {
+	eventually(t, "the export to be made after the restart", 180*time.Second, func() bool {
 		return read().Status == tenant.EksportFaerdig
 	})
 	second.signal(syscall.SIGTERM, 60*time.Second)
