@@ -246,6 +246,6 @@ func Wire(ctx context.Context, cfg config.Config, db *tenant.DB, logger *slog.Lo
 	}
 	return Deps{
 		Config: cfg, DB: db, Accounts: acc, Enforcer: enforcer, Logger: logger,
-		Sessions: websession.New(db.Pool, cfg.SessionKeys, cfg.Secure()), Jobs: jobs,
+		Sessions: websession.New(db, cfg.SessionKeys, cfg.Secure()), Jobs: jobs,
 	}, nil
 }

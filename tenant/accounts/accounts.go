@@ -27,7 +27,6 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/websession"
 )
 
 // User is an account.
@@ -338,7 +337,7 @@ func setActive(ctx context.Context, tx *tenant.Tx, u User, active bool) error {
 		return fmt.Errorf("set active: %w", err)
 	}
 	if !active {
-		if err := websession.EndUserSessions(ctx, tx.PgxTx(), u.ID); err != nil {
+		if err := tx.EndUserSessions(ctx, u.ID); err != nil {
 			return err
 		}
 	}

@@ -170,7 +170,7 @@ func TestChangePassword(t *testing.T) {
 	db, _ := tenanttest.DB(t)
 	s := accounts.NewStore(db)
 	s.Sleep = func(context.Context, time.Duration) {}
-	sessions := websession.New(db.Pool, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
+	sessions := websession.New(db, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
 	activate(t, s, "101")
 	u := newUser(t, s, "a@kk.dk", "101", access.Indberetter)
 	keep := newSession(t, sessions, u.ID)
@@ -205,7 +205,7 @@ func TestEndOtherSessions(t *testing.T) {
 	ctx := context.Background()
 	db, _ := tenanttest.DB(t)
 	s := accounts.NewStore(db)
-	sessions := websession.New(db.Pool, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
+	sessions := websession.New(db, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
 	u := newUser(t, s, "a@kk.dk", "101", access.Laeser)
 	v := newUser(t, s, "b@kk.dk", "101", access.Laeser)
 	keep := newSession(t, sessions, u.ID)

@@ -9,7 +9,6 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/websession"
 )
 
 // The platform administrator's part (T3): every user of every kommune, activating and
@@ -74,7 +73,7 @@ func (s *Store) SetKommuneAktiv(ctx context.Context, actor tenant.Actor, kommune
 		if changed, err = tx.SetKommuneAktiv(ctx, kommune, aktiv); err != nil || !changed || aktiv {
 			return err
 		}
-		_, err = websession.EndKommuneSessions(ctx, tx.PgxTx(), kommune)
+		_, err = tx.EndKommuneSessions(ctx, kommune)
 		return err
 	})
 	return changed, err

@@ -33,7 +33,7 @@ func TestKommuneAktivGovernsLogin(t *testing.T) {
 	db, _ := tenanttest.DB(t)
 	s := accounts.NewStore(db)
 	s.Sleep = func(context.Context, time.Duration) {}
-	sessions := websession.New(db.Pool, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
+	sessions := websession.New(db, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
 	u := newUser(t, s, "a@kk.dk", "101", access.Indberetter)
 	other := newUser(t, s, "b@frb.dk", "147", access.Indberetter)
 	dst := newUser(t, s, "dst@dst.dk", "", access.DST)

@@ -56,7 +56,7 @@ func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64
 		if _, err := tx.PgxTx().Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, newHash); err != nil {
 			return fmt.Errorf("set password: %w", err)
 		}
-		ended, err := websession.EndOtherUserSessions(ctx, tx.PgxTx(), id, keepSession)
+		ended, err := websession.EndOtherUserSessions(ctx, tx, id, keepSession)
 		if err != nil {
 			return err
 		}
@@ -74,7 +74,7 @@ func (s *Store) EndOtherSessions(ctx context.Context, actor tenant.Actor, id int
 	}
 	var ended int64
 	err = s.db.InScope(ctx, ownScope(u, actor), func(tx *tenant.Tx) error {
-		ended, err = websession.EndOtherUserSessions(ctx, tx.PgxTx(), id, keepSession)
+		ended, err = websession.EndOtherUserSessions(ctx, tx, id, keepSession)
 		if err != nil || ended == 0 {
 			return err
 		}
