@@ -29,7 +29,7 @@ func (b *bundle) rolesOf(id int64, kommune string) []string {
 	b.t.Helper()
 	var roles []string
 	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) (err error) {
-		roles, err = access.RolesOf(ctx, tx.PgxTx(), id, kommune)
+		roles, err = access.RolesOf(ctx, tx, id, kommune)
 		return err
 	})
 	return roles

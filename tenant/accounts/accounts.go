@@ -194,7 +194,7 @@ func insertUser(ctx context.Context, tx *tenant.Tx, n NewUser, hash string) (Use
 	}
 	roles := n.roles()
 	for _, r := range roles {
-		if _, err := access.Grant(ctx, tx.PgxTx(), u.ID, r, n.Kommune); err != nil {
+		if _, err := access.Grant(ctx, tx, u.ID, r, n.Kommune); err != nil {
 			return u, err
 		}
 	}

@@ -65,13 +65,13 @@ func (s *Store) SetRoles(ctx context.Context, actor tenant.Actor, kommune string
 		if !KeepsAdministrator(admins, id, u.Active && slices.Contains(want, access.Kommuneadmin)) {
 			return ErrLastAdmin
 		}
-		had, err := access.RolesOf(ctx, tx.PgxTx(), id, kommune)
+		had, err := access.RolesOf(ctx, tx, id, kommune)
 		if err != nil {
 			return err
 		}
 		for _, r := range had {
 			if !slices.Contains(want, r) {
-				if _, err := access.Revoke(ctx, tx.PgxTx(), id, r, kommune); err != nil {
+				if _, err := access.Revoke(ctx, tx, id, r, kommune); err != nil {
 					return err
 				}
 				changed = true
@@ -79,7 +79,7 @@ func (s *Store) SetRoles(ctx context.Context, actor tenant.Actor, kommune string
 		}
 		for _, r := range want {
 			if !slices.Contains(had, r) {
-				if _, err := access.Grant(ctx, tx.PgxTx(), id, r, kommune); err != nil {
+				if _, err := access.Grant(ctx, tx, id, r, kommune); err != nil {
 					return err
 				}
 				changed = true
@@ -147,7 +147,7 @@ func kommuneUsers(ctx context.Context, tx *tenant.Tx, kommune string, lock bool)
 	if err != nil {
 		return nil, nil, fmt.Errorf("users of kommune %s: %w", kommune, err)
 	}
-	holders, err := access.Holders(ctx, tx.PgxTx(), access.Kommuneadmin, kommune)
+	holders, err := access.Holders(ctx, tx, access.Kommuneadmin, kommune)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -36,7 +36,7 @@ func rolesOf(t *testing.T, db *tenant.DB, id int64, kommune string) []string {
 	t.Helper()
 	var roles []string
 	err := db.InScope(context.Background(), tenant.Scope{Kommune: kommune, Actor: actor}, func(tx *tenant.Tx) (err error) {
-		roles, err = access.RolesOf(context.Background(), tx.PgxTx(), id, kommune)
+		roles, err = access.RolesOf(context.Background(), tx, id, kommune)
 		return err
 	})
 	if err != nil {

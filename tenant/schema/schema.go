@@ -50,7 +50,7 @@ var migrateActor = tenant.Actor{Email: "system:migrate"}
 func syncPolicies(ctx context.Context, pool *pgxpool.Pool) error {
 	db := &tenant.DB{Pool: pool}
 	return db.InScope(ctx, tenant.Scope{Kommune: tenant.PlatformKommune, Actor: migrateActor}, func(tx *tenant.Tx) error {
-		added, removed, err := access.SyncPolicies(ctx, tx.PgxTx())
+		added, removed, err := access.SyncPolicies(ctx, tx)
 		if err != nil || len(added)+len(removed) == 0 {
 			return err
 		}
