@@ -8,7 +8,6 @@ import (
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
-	"github.com/jackc/pgx/v5"
 	pgxadapter "github.com/pckhoi/casbin-pgx-adapter/v3"
 
 	"indberet/tenant"
@@ -59,19 +58,9 @@ func (enf *Enforcer) Refresh(ctx context.Context) error {
 	return enf.RefreshTo(v)
 }
 
-// QueueVersion adds the read of the policies' version to b, to be sent with other reads in
-// one round trip (app.loadSession); running b sets *v. Pass it to RefreshTo after b has run
-// and released its connection (a reload reads the policies through the pool).
-func QueueVersion(b *pgx.Batch, v *int64) {
-	b.Queue(`SELECT version FROM authz_version`).QueryRow(func(row pgx.Row) error {
-		if err := row.Scan(v); err != nil {
-			return fmt.Errorf("authz version: %w", err)
-		}
-		return nil
-	})
-}
-
-// RefreshTo reloads the policies unless version v (read by QueueVersion) is the one loaded.
+// RefreshTo reloads the policies unless version v (tenant.DB.AuthzVersion, or the one
+// UserForRequest reads with the user) is the one loaded. Call it after the read has released
+// its connection (a reload reads the policies through the pool).
 func (enf *Enforcer) RefreshTo(v int64) error {
 	enf.mu.Lock()
 	defer enf.mu.Unlock()
