@@ -11,7 +11,7 @@ import (
 )
 
 // The connection pools: DB, the application's pool, whose every connection runs as AppRole
-// so that row-level security applies, and the owner's pool for migrations (OpenOwner).
+// so that row-level security applies, and the owner's for migrations (OpenOwner).
 
 // AppRole is the database role the application runs as. Migrations create it and grant it to
 // the owner; every pooled connection switches to it, so row-level security applies.
@@ -63,9 +63,15 @@ func (db *DB) acquireBulk(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// OpenOwner connects to url without switching role: for migrations and code-list loading only.
-func OpenOwner(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	return connect(ctx, url, 0, nil)
+// OpenOwner connects to url as the tables' owner, without switching role: for `indberet
+// migrate` (schema.Prepare: the migrations, the code lists, the role policies), the
+// developer tools and tests. Its pool has no download limit.
+func OpenOwner(ctx context.Context, url string) (*DB, error) {
+	pool, err := connect(ctx, url, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{Pool: pool}, nil
 }
 
 // connect opens a pool on url of at most maxConns connections (0: url's or pgx's default),

@@ -106,12 +106,12 @@ func planDB(t *testing.T, db *tenant.DB, owner string) (inKommune func(fn func(t
 			t.Fatal(err)
 		}
 	}
-	opool, err := tenant.OpenOwner(ctx, owner)
+	odb, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(opool.Close)
-	return inKommune, opool
+	t.Cleanup(odb.Close)
+	return inKommune, odb.Pool
 }
 
 // explain returns the plan of the prepared statement sql run with args under plan_cache_mode.

@@ -313,11 +313,12 @@ func TestRLSWithoutScopeSeesNothing(t *testing.T) {
 	ctx := context.Background()
 	// The app role on a bare connection, and even the tables' owner (FORCE ROW LEVEL
 	// SECURITY): no setting, no rows.
-	ownerPool, err := tenant.OpenOwner(ctx, owner)
+	ownerDB, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ownerPool.Close()
+	defer ownerDB.Close()
+	ownerPool := ownerDB.Pool
 	for _, table := range kommuneTables {
 		if all, _ := count(ctx, t, db.Pool, table, ""); all != 0 {
 			t.Errorf("app role without scope sees %d rows of %s", all, table)

@@ -746,11 +746,12 @@ func addSager(t *testing.T, db *tenant.DB, owner, kommune string, n int) {
 			}
 		}
 	}
-	ownerPool, err := tenant.OpenOwner(ctx, owner)
+	ownerDB, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ownerPool.Close()
+	defer ownerDB.Close()
+	ownerPool := ownerDB.Pool
 	analyze := func() {
 		if _, err := ownerPool.Exec(ctx, `ANALYZE sager, ydelser, ydelse_maalgrupper`); err != nil {
 			t.Fatal(err)

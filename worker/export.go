@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"indberet/tenant"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 )
 
@@ -159,7 +158,7 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 	if err != nil {
 		return tenant.EksportResultat{}, err
 	}
-	snap, err := codes.Read(ctx, w.deps.DB.Pool)
+	snap, err := w.deps.DB.CodeSnapshot(ctx)
 	if err != nil {
 		return tenant.EksportResultat{}, err
 	}

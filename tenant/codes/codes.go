@@ -1,10 +1,11 @@
 // Package codes holds the starting content of the code lists (CODES.md): the 98 kommuner,
 // the indsatskoder, målgrupper, tilbudstyper and FFB ydelser, as the CSV files in data/
 // (copied from the specification, embedded in the binary); Load, which puts them into
-// their tables; Read and FromCSV, which make a domain.Snapshot (the lists as values) of the
-// tables or of the files (snapshot.go); and DST's management of the lists on the
-// code-list screens: each code with its use, adding, changing texts, retiring from a date,
-// deleting a code added by mistake (manage.go).
+// their tables; FromCSV, which makes a domain.Snapshot (the lists as values) of the files
+// (snapshot.go; tenant.DB.CodeSnapshot makes one of the tables); and DST's management of the
+// lists on the code-list screens: each code with its use, adding, changing texts, retiring
+// from a date, deleting a code added by mistake (manage.go). The statements are tenant's
+// (koder.go); the rules of the changes live here.
 //
 // Load only adds rows that are missing: once a row exists, DST staff own it (they correct
 // texts and retire codes through the code-list screens), and a new release never overwrites
@@ -23,9 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"indberet/tenant"
 	"indberet/tenant/domain"
-
-	"github.com/jackc/pgx/v5"
 )
 
 //go:embed data/*.csv
@@ -34,87 +34,54 @@ var data embed.FS
 // Counts tells how many rows Load added to each table.
 type Counts map[string]int64
 
-// Load adds the missing rows of every code list in one transaction. It is idempotent.
-func Load(ctx context.Context, db interface {
-	Begin(context.Context) (pgx.Tx, error)
-}) (Counts, error) {
+// Load adds the missing rows of every code list in one transaction, as the tables' owner
+// (tenant.OpenOwner). It is idempotent.
+func Load(ctx context.Context, owner *tenant.DB) (Counts, error) {
 	f, err := readFiles()
 	if err != nil {
 		return nil, err
 	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
+	var l tenant.SpecCodeLists
+	if l.Kommuner, err = specRows(f.kommuner, func(*record, *tenant.SpecRow[domain.Kommune]) {}); err != nil {
 		return nil, err
 	}
-	defer tx.Rollback(ctx)
-	counts := Counts{}
-	err = insertAll(ctx, tx, counts, "kommuner", f.kommuner,
-		`INSERT INTO kommuner (kommune_kode, navn) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		func(k domain.Kommune, _ *record) []any { return []any{k.Kode, k.Navn} })
-	if err != nil {
+	if l.Indsatser, err = specRows(f.indsatser, func(r *record, s *tenant.SpecRow[domain.Indsats]) {
+		s.Evidence, s.Source = r.get("evidence"), r.get("source")
+	}); err != nil {
 		return nil, err
 	}
-	err = insertAll(ctx, tx, counts, "indsatskoder", f.indsatser,
-		`INSERT INTO indsatskoder (code, name_da, paragraph, ffb, requires_tilbudssted, residential,
-			varighed_default, valid_from, valid_to, evidence, source)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-		func(i domain.Indsats, r *record) []any {
-			return []any{i.Code, i.Name, i.Paragraph, i.FFB, i.RequiresTilbudssted, i.Residential,
-				i.VarighedDefault, i.ValidFrom, i.ValidTo, r.get("evidence"), r.get("source")}
-		})
-	if err != nil {
+	if l.Maalgrupper, err = specRows(f.maalgrupper, func(r *record, s *tenant.SpecRow[domain.MaalgruppeKode]) {
+		s.Evidence, s.Source = r.get("evidence"), r.get("source")
+	}); err != nil {
 		return nil, err
 	}
-	err = insertAll(ctx, tx, counts, "maalgrupper", f.maalgrupper,
-		`INSERT INTO maalgrupper (code, name_da, scheme, parent_code, primary_allowed, valid_from, valid_to,
-			evidence, source) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-		func(m domain.MaalgruppeKode, r *record) []any {
-			return []any{m.Code, m.Name, m.Scheme, m.ParentCode, m.PrimaryAllowed, m.ValidFrom, m.ValidTo,
-				r.get("evidence"), r.get("source")}
-		})
-	if err != nil {
+	if l.Tilbudstyper, err = specRows(f.tilbudstyper, func(r *record, s *tenant.SpecRow[domain.Tilbudstype]) {
+		s.InNexusDSTOfferList, s.Status, s.Source = r.get("in_nexus_dst_offer_list"), r.get("status"), r.get("source")
+	}); err != nil {
 		return nil, err
 	}
-	err = insertAll(ctx, tx, counts, "tilbudstyper", f.tilbudstyper,
-		`INSERT INTO tilbudstyper (code, name_da, parent_path, scheme, leaf, valid_from, valid_to,
-			in_nexus_dst_offer_list, status, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-			ON CONFLICT DO NOTHING`,
-		func(t domain.Tilbudstype, r *record) []any {
-			return []any{t.Code, t.Name, t.ParentPath, t.Scheme, t.Leaf, t.ValidFrom, t.ValidTo,
-				r.get("in_nexus_dst_offer_list"), r.get("status"), r.get("source")}
-		})
-	if err != nil {
+	if l.FFBYdelser, err = specRows(f.ffbYdelser, func(r *record, s *tenant.SpecRow[domain.FFBYdelse]) {
+		s.Status, s.Source = r.get("status"), r.get("source")
+	}); err != nil {
 		return nil, err
 	}
-	err = insertAll(ctx, tx, counts, "ffb_ydelser", f.ffbYdelser,
-		`INSERT INTO ffb_ydelser (uuid, name_da, parent_path, leaf, valid_from, valid_to, status, source)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		func(y domain.FFBYdelse, r *record) []any {
-			return []any{y.UUID, y.Name, y.ParentPath, y.Leaf, y.ValidFrom, y.ValidTo, r.get("status"), r.get("source")}
-		})
-	if err != nil {
-		return nil, err
-	}
-	return counts, tx.Commit(ctx)
+	counts, err := owner.LoadCodeLists(ctx, l)
+	return Counts(counts), err
 }
 
-// insertAll inserts the rows of one file into table, counting the rows added. args gives
-// the statement's arguments from the parsed value and, for the columns only the table keeps
-// (evidence, source, status), the raw record.
-func insertAll[T any](ctx context.Context, tx pgx.Tx, counts Counts, table string, rows []row[T], insert string,
-	args func(T, *record) []any) error {
-	for _, r := range rows {
-		a := args(r.val, r.rec)
+// specRows makes the rows of one file ready for tenant.LoadCodeLists: extra reads, from the
+// raw record, the columns only the table keeps (evidence, source, status), failing on the
+// first row whose record lacks one.
+func specRows[T any](rows []row[T], extra func(*record, *tenant.SpecRow[T])) ([]tenant.SpecRow[T], error) {
+	out := make([]tenant.SpecRow[T], len(rows))
+	for i, r := range rows {
+		out[i] = tenant.SpecRow[T]{Val: r.val, At: r.at()}
+		extra(r.rec, &out[i])
 		if r.rec.err != nil {
-			return fmt.Errorf("%s: %w", r.at(), r.rec.err)
+			return nil, fmt.Errorf("%s: %w", r.at(), r.rec.err)
 		}
-		tag, err := tx.Exec(ctx, insert, a...)
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.at(), err)
-		}
-		counts[table] += tag.RowsAffected()
 	}
-	return nil
+	return out, nil
 }
 
 // files is the parsed content of the CSV files, shared by Load and FromCSV.

@@ -41,12 +41,12 @@ func TestLoadedCodeLists(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `UPDATE indsatskoder SET name_da = 'Rettet af DST' WHERE code = '1.3'`); err != nil {
 		t.Fatal(err)
 	}
-	ownerPool, err := tenant.OpenOwner(ctx, owner)
+	ownerDB, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ownerPool.Close()
-	counts, err := codes.Load(ctx, ownerPool)
+	defer ownerDB.Close()
+	counts, err := codes.Load(ctx, ownerDB)
 	if err != nil {
 		t.Fatal(err)
 	}

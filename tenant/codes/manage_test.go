@@ -198,7 +198,7 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 	}
 	snapAt := func() domain.Indsats {
 		var snap *domain.Snapshot
-		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { snap, err = codes.Read(ctx, tx.PgxTx()); return }); err != nil {
+		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { snap, err = tx.CodeSnapshot(ctx); return }); err != nil {
 			t.Fatal(err)
 		}
 		i, _ := snap.Indsats("1.99")

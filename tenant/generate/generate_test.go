@@ -10,7 +10,6 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/accounts"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
@@ -103,7 +102,7 @@ func TestGenerate(t *testing.T) {
 		t.Fatalf("result %+v, want %d sager in 98 kommuner with 1–4 ydelser each", res.Marker, want)
 	}
 
-	snap, err := codes.Read(ctx, db.Pool)
+	snap, err := db.CodeSnapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,12 +290,12 @@ func sagIDs(ctx context.Context, tx *tenant.Tx) ([]int64, error) {
 func ownerTx(t *testing.T, owner string, fn func(ctx context.Context, tx pgx.Tx) error) {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := tenant.OpenOwner(ctx, owner)
+	ownerDB, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	defer ownerDB.Close()
+	err = pgx.BeginFunc(ctx, ownerDB.Pool, func(tx pgx.Tx) error {
 		if err := asAll(ctx, tx); err != nil {
 			return err
 		}
