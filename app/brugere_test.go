@@ -85,7 +85,7 @@ func TestOpretBruger(t *testing.T) {
 	// Never stored in clear: not in the audit log, the sessions or the users table.
 	var found bool
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT
+		return tx.ToolTx().QueryRow(ctx, `SELECT
 			EXISTS (SELECT 1 FROM audit_log WHERE coalesce(after::text, '') || coalesce(before::text, '') LIKE '%' || $1 || '%')
 			OR EXISTS (SELECT 1 FROM sessions WHERE data::text LIKE '%' || $1 || '%')
 			OR EXISTS (SELECT 1 FROM users WHERE password_hash LIKE '%' || $1 || '%' OR password_hash NOT LIKE '$argon2id$%')`,

@@ -86,7 +86,7 @@ func (db *DB) AuthzVersion(ctx context.Context) (int64, error) {
 	var v int64
 	b := &pgx.Batch{}
 	queueAuthzVersion(b, &v)
-	err := db.Pool.SendBatch(ctx, b).Close()
+	err := db.pool.SendBatch(ctx, b).Close()
 	return v, err
 }
 

@@ -22,7 +22,7 @@ import (
 // CodeSnapshot makes a snapshot of the code-list tables as they are now (with DST's
 // corrections).
 func (db *DB) CodeSnapshot(ctx context.Context) (*domain.Snapshot, error) {
-	return codeSnapshot(ctx, db.Pool)
+	return codeSnapshot(ctx, db.pool)
 }
 
 // CodeSnapshot is DB.CodeSnapshot in the transaction: it sees the transaction's changes.
@@ -120,7 +120,7 @@ type SpecCodeLists struct {
 // it). Run as the tables' owner (OpenOwner).
 func (db *DB) LoadCodeLists(ctx context.Context, l SpecCodeLists) (map[string]int64, error) {
 	counts := map[string]int64{}
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		err := insertSpec(ctx, tx, counts, "kommuner", l.Kommuner,
 			`INSERT INTO kommuner (kommune_kode, navn) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
 			func(r SpecRow[domain.Kommune]) []any { return []any{r.Val.Kode, r.Val.Navn} })

@@ -37,7 +37,7 @@ type LoginFailure struct {
 // failure. An error of next rolls everything back and is returned as it is.
 func (db *DB) CountLoginAttempt(ctx context.Context, keys [3]LoginKey, now time.Time,
 	next func(recorded map[LoginKey]LoginCounter) ([3]LoginCounter, error)) error {
-	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// Rows that do not exist yet are made first, so that the locking read below finds
 		// all three (a read locks no missing row, and two inserts would each count once).
 		if _, err := tx.Exec(ctx, `INSERT INTO login_failures (account, address, failures, last_failure_at)
@@ -89,7 +89,7 @@ func lockLoginRows(ctx context.Context, tx pgx.Tx, keys [3]LoginKey) (map[LoginK
 // transaction that locks them in that order: it deletes the pair's row and takes one failure
 // off the address's and the account's.
 func (db *DB) ForgetLoginPair(ctx context.Context, keys [3]LoginKey) error {
-	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := lockLoginRows(ctx, tx, keys); err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func eachLoginFailure(rows pgx.Rows, fn func(LoginFailure)) error {
 // LoginFailures returns the rows of the account with the e-mail, or of every account (""),
 // that failed after since or are locked after now; not the addresses' own rows.
 func (db *DB) LoginFailures(ctx context.Context, email string, since, now time.Time) ([]LoginFailure, error) {
-	return loginFailures(ctx, db.Pool, email, since, now)
+	return loginFailures(ctx, db.pool, email, since, now)
 }
 
 // LoginFailures is DB.LoginFailures in the transaction.
@@ -155,7 +155,7 @@ func (t *Tx) DeleteLoginFailures(ctx context.Context, account string) error {
 // PurgeLoginFailures deletes the rows whose last failure is at or before windowStart and
 // that are not locked after now, and reports how many.
 func (db *DB) PurgeLoginFailures(ctx context.Context, windowStart, now time.Time) (int64, error) {
-	tag, err := db.Pool.Exec(ctx, `DELETE FROM login_failures WHERE last_failure_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)`,
+	tag, err := db.pool.Exec(ctx, `DELETE FROM login_failures WHERE last_failure_at <= $1 AND (locked_until IS NULL OR locked_until <= $2)`,
 		windowStart, now)
 	if err != nil {
 		return 0, err

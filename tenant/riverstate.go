@@ -28,7 +28,7 @@ type RiverLeader struct {
 // one's term has expired and none took over yet).
 func (db *DB) RiverLeader(ctx context.Context) (*RiverLeader, error) {
 	var l RiverLeader
-	err := db.Pool.QueryRow(ctx, `SELECT leader_id, elected_at, expires_at FROM river_leader ORDER BY elected_at DESC LIMIT 1`).
+	err := db.pool.QueryRow(ctx, `SELECT leader_id, elected_at, expires_at FROM river_leader ORDER BY elected_at DESC LIMIT 1`).
 		Scan(&l.ID, &l.ElectedAt, &l.ExpiresAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
@@ -52,7 +52,7 @@ type RiverJobRun struct {
 // RiverLastRuns returns the newest job of each of kinds that River keeps; a kind without one
 // is left out.
 func (db *DB) RiverLastRuns(ctx context.Context, kinds []string) ([]RiverJobRun, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT DISTINCT ON (kind) kind, id, state::text, created_at, finalized_at
+	rows, err := db.pool.Query(ctx, `SELECT DISTINCT ON (kind) kind, id, state::text, created_at, finalized_at
 		FROM river_job WHERE kind = ANY($1) ORDER BY kind, id DESC`, kinds)
 	if err != nil {
 		return nil, fmt.Errorf("last runs: %w", err)
@@ -82,7 +82,7 @@ type RiverFailedJob struct {
 // RiverFailedJobs returns the newest limit jobs in state discarded or retryable, newest
 // first, and whether there are more.
 func (db *DB) RiverFailedJobs(ctx context.Context, limit int) ([]RiverFailedJob, bool, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, kind, state::text, coalesce(args->>'kommune', ''), attempt, max_attempts,
+	rows, err := db.pool.Query(ctx, `SELECT id, kind, state::text, coalesce(args->>'kommune', ''), attempt, max_attempts,
 			coalesce(errors[cardinality(errors)]->>'error', ''), (errors[cardinality(errors)]->>'at')::timestamptz
 		FROM river_job WHERE state IN ('discarded', 'retryable') ORDER BY id DESC LIMIT $1`, limit+1)
 	if err != nil {
@@ -114,7 +114,7 @@ type RiverJobCount struct {
 // its cleaner's defaults), so these are the recent ones and those still to be worked. The
 // kinds are package worker's, a few.
 func (db *DB) RiverJobCounts(ctx context.Context) ([]RiverJobCount, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT kind, state::text, count(*) FROM river_job GROUP BY kind, state ORDER BY kind, state`)
+	rows, err := db.pool.Query(ctx, `SELECT kind, state::text, count(*) FROM river_job GROUP BY kind, state ORDER BY kind, state`)
 	if err != nil {
 		return nil, fmt.Errorf("job counts: %w", err)
 	}

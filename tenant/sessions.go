@@ -26,7 +26,7 @@ type StoredSession struct {
 // or ErrNotFound.
 func (db *DB) Session(ctx context.Context, idHash []byte, now time.Time) (StoredSession, error) {
 	var s StoredSession
-	err := db.Pool.QueryRow(ctx, `SELECT data, created_at, last_seen_at FROM sessions WHERE id_hash = $1 AND expires_at > $2`,
+	err := db.pool.QueryRow(ctx, `SELECT data, created_at, last_seen_at FROM sessions WHERE id_hash = $1 AND expires_at > $2`,
 		idHash, now).Scan(&s.Data, &s.CreatedAt, &s.LastSeenAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, ErrNotFound
@@ -36,14 +36,14 @@ func (db *DB) Session(ctx context.Context, idHash []byte, now time.Time) (Stored
 
 // TouchSession records that the session was used at now and now expires at expires.
 func (db *DB) TouchSession(ctx context.Context, idHash []byte, now, expires time.Time) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`,
+	_, err := db.pool.Exec(ctx, `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`,
 		idHash, now, expires)
 	return err
 }
 
 // DeleteSession ends the session (logout, a regenerated id).
 func (db *DB) DeleteSession(ctx context.Context, idHash []byte) error {
-	_, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
+	_, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, idHash)
 	return err
 }
 
@@ -64,7 +64,7 @@ type SessionWrite struct {
 // expiry no later than its creation plus MaxLifetime; its client stays the one it began
 // with).
 func (db *DB) SaveSession(ctx context.Context, w SessionWrite) error {
-	_, err := db.Pool.Exec(ctx, `
+	_, err := db.pool.Exec(ctx, `
 		INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at, ip, user_agent)
 		VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
 		ON CONFLICT (id_hash) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data,
@@ -85,7 +85,7 @@ type SessionInfo struct {
 // UserSessions lists the user's sessions that have not expired at now, the most recently
 // used first; Current marks the one whose id has the hash currentHash.
 func (db *DB) UserSessions(ctx context.Context, userID int64, now time.Time, currentHash []byte) ([]SessionInfo, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT id_hash = $3, created_at, last_seen_at, ip, user_agent FROM sessions
 		WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC`,
 		userID, now, currentHash)
@@ -102,7 +102,7 @@ func (db *DB) UserSessions(ctx context.Context, userID int64, now time.Time, cur
 // PurgeExpiredSessions deletes the sessions that ended before now and reports how many;
 // run by a periodic job.
 func (db *DB) PurgeExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := db.Pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
+	tag, err := db.pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
 	if err != nil {
 		return 0, err
 	}

@@ -60,7 +60,7 @@ const userByIDSQL = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
 
 // UserByID returns the user with the given id, or ErrNotFound.
 func (db *DB) UserByID(ctx context.Context, id int64) (UserRow, error) {
-	return scanUser(db.Pool.QueryRow(ctx, userByIDSQL, id))
+	return scanUser(db.pool.QueryRow(ctx, userByIDSQL, id))
 }
 
 // UserForRequest returns the user with the given id (ErrNotFound when there is none) and
@@ -75,46 +75,46 @@ func (db *DB) UserForRequest(ctx context.Context, id int64) (UserRow, int64, err
 		return err
 	})
 	queueAuthzVersion(b, &version)
-	err := db.Pool.SendBatch(ctx, b).Close()
+	err := db.pool.SendBatch(ctx, b).Close()
 	return u, version, err
 }
 
 // UserByEmail returns the user with the e-mail (normalized by the caller), or ErrNotFound.
 func (db *DB) UserByEmail(ctx context.Context, email string) (UserRow, error) {
-	return scanUser(db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
+	return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, email))
 }
 
 // UserAndHashByEmail returns the user with the e-mail and their password hash, or
 // ErrNotFound.
 func (db *DB) UserAndHashByEmail(ctx context.Context, email string) (UserRow, string, error) {
 	var hash string
-	u, err := scanUser(db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email), &hash)
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email), &hash)
 	return u, hash, err
 }
 
 // UserAndHashByID returns the user with the id and their password hash, or ErrNotFound.
 func (db *DB) UserAndHashByID(ctx context.Context, id int64) (UserRow, string, error) {
 	var hash string
-	u, err := scanUser(db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE id = $1`, id), &hash)
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE id = $1`, id), &hash)
 	return u, hash, err
 }
 
 // RecordLogin sets the user's last login to now.
 func (db *DB) RecordLogin(ctx context.Context, id int64, now time.Time) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, id, now)
+	_, err := db.pool.Exec(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, id, now)
 	return err
 }
 
 // UsersOfKommune lists the users of a kommune, by name.
 func (db *DB) UsersOfKommune(ctx context.Context, kommune string) ([]UserRow, error) {
-	return collectUsers(db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE kommune_kode = $1 ORDER BY lower(name), email`,
+	return collectUsers(db.pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE kommune_kode = $1 ORDER BY lower(name), email`,
 		kommune))
 }
 
 // UserInKommune returns the user with the id if they belong to kommune, and ErrNotFound
 // otherwise.
 func (db *DB) UserInKommune(ctx context.Context, kommune string, id int64) (UserRow, error) {
-	return scanUser(db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND kommune_kode = $2`, id, kommune))
+	return scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND kommune_kode = $2`, id, kommune))
 }
 
 // NoKommune is the filter of Users for the users of no kommune (DST and platform users).
@@ -123,14 +123,14 @@ const NoKommune = "-"
 // Users lists the users of kommune, of no kommune (NoKommune), or of every kommune (""), by
 // kommune and name.
 func (db *DB) Users(ctx context.Context, kommune string) ([]UserRow, error) {
-	return collectUsers(db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users
+	return collectUsers(db.pool.Query(ctx, `SELECT `+userColumns+` FROM users
 		WHERE $1 = '' OR coalesce(kommune_kode, '-') = $1
 		ORDER BY kommune_kode NULLS FIRST, lower(name), email`, kommune))
 }
 
 // UserCounts returns the number of users of each kommune that has any.
 func (db *DB) UserCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT kommune_kode, count(*) FROM users WHERE kommune_kode IS NOT NULL GROUP BY 1`)
+	rows, err := db.pool.Query(ctx, `SELECT kommune_kode, count(*) FROM users WHERE kommune_kode IS NOT NULL GROUP BY 1`)
 	if err != nil {
 		return nil, err
 	}

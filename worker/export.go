@@ -204,7 +204,7 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 		if err := tx.FinishEksport(ctx, id, res); err != nil {
 			return err
 		}
-		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.RiverTx(), job)
 		return err
 	})
 	return res, err

@@ -30,7 +30,7 @@ func NewEnforcer(ctx context.Context, db *tenant.DB) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("casbin model: %w", err)
 	}
-	adapter, err := pgxadapter.NewAdapter(nil, pgxadapter.WithConnectionPool(db.Pool), pgxadapter.WithSkipTableCreate())
+	adapter, err := pgxadapter.NewAdapter(nil, pgxadapter.WithConnectionPool(db.DriverPool()), pgxadapter.WithSkipTableCreate())
 	if err != nil {
 		return nil, fmt.Errorf("casbin adapter: %w", err)
 	}

@@ -79,7 +79,7 @@ func TestKommuneAktivGovernsLogin(t *testing.T) {
 	}
 	var actions []string
 	err = db.InScope(ctx, tenant.Scope{Kommune: "101", Actor: actor}, func(tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT action FROM audit_log WHERE entity = 'kommune' ORDER BY id`)
+		rows, err := tx.ToolTx().Query(ctx, `SELECT action FROM audit_log WHERE entity = 'kommune' ORDER BY id`)
 		if err != nil {
 			return err
 		}

@@ -115,7 +115,7 @@ func Generate(ctx context.Context, ownerURL string, db *tenant.DB, users *accoun
 		return Result{}, err
 	}
 	defer owner.Close()
-	pool := owner.Pool
+	pool := owner.ToolPool()
 
 	if m, ok, err := ReadMarker(ctx, pool); err != nil {
 		return Result{}, err

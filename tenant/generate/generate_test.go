@@ -133,7 +133,7 @@ func TestGenerate(t *testing.T) {
 			}
 			// The kept counts of the load (00015) are those of the sager loaded.
 			var egne, alle int
-			if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE kilde = 'egne'),
+			if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE kilde = 'egne'),
 				count(*) FILTER (WHERE indberettet_at IS NOT NULL) FROM sager`).Scan(&egne, &alle); err != nil {
 				return err
 			}
@@ -146,7 +146,7 @@ func TestGenerate(t *testing.T) {
 				return err
 			}
 			var openCounted int
-			if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM sager WHERE kilde = 'egne'
+			if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM sager WHERE kilde = 'egne'
 				AND (slutdato_max IS NULL OR slutdato_max >= $1)`, today).Scan(&openCounted); err != nil {
 				return err
 			}
@@ -214,7 +214,7 @@ func TestGenerate(t *testing.T) {
 func checkPrefixCounts(ctx context.Context, t *testing.T, tx *tenant.Tx, kommune string, sag int64, today time.Time) error {
 	t.Helper()
 	var cpr string
-	if err := tx.PgxTx().QueryRow(ctx, `SELECT cpr FROM sager WHERE id = $1`, sag).Scan(&cpr); err != nil {
+	if err := tx.ToolTx().QueryRow(ctx, `SELECT cpr FROM sager WHERE id = $1`, sag).Scan(&cpr); err != nil {
 		return err
 	}
 	for _, c := range tenanttest.KeptLists {
@@ -227,7 +227,7 @@ func checkPrefixCounts(ctx context.Context, t *testing.T, tx *tenant.Tx, kommune
 					return err
 				}
 				var want int
-				if err := tx.PgxTx().QueryRow(ctx, tenanttest.CountedSQL(q), kommune, today, q.CPRPrefix).Scan(&want); err != nil {
+				if err := tx.ToolTx().QueryRow(ctx, tenanttest.CountedSQL(q), kommune, today, q.CPRPrefix).Scan(&want); err != nil {
 					return err
 				}
 				if page.Total != want {
@@ -279,7 +279,7 @@ func slutdatoer(ys []domain.Ydelse) []*time.Time {
 
 // sagIDs are the ids of the scope kommune's sager.
 func sagIDs(ctx context.Context, tx *tenant.Tx) ([]int64, error) {
-	rows, err := tx.PgxTx().Query(ctx, `SELECT id FROM sager ORDER BY id`)
+	rows, err := tx.ToolTx().Query(ctx, `SELECT id FROM sager ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +295,7 @@ func ownerTx(t *testing.T, owner string, fn func(ctx context.Context, tx pgx.Tx)
 		t.Fatal(err)
 	}
 	defer ownerDB.Close()
-	err = pgx.BeginFunc(ctx, ownerDB.Pool, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, ownerDB.ToolPool(), func(tx pgx.Tx) error {
 		if err := asAll(ctx, tx); err != nil {
 			return err
 		}

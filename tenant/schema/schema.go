@@ -28,7 +28,7 @@ func Prepare(ctx context.Context, ownerURL string) (Result, error) {
 		return r, err
 	}
 	defer owner.Close()
-	if r.Migrations, err = migrations.Up(ctx, owner.Pool); err != nil {
+	if r.Migrations, err = migrations.Up(ctx, owner.DriverPool()); err != nil {
 		return r, err
 	}
 	if r.Codes, err = codes.Load(ctx, owner); err != nil {

@@ -55,7 +55,7 @@ func Owner(t testing.TB, url string) *pgxpool.Pool {
 		t.Fatalf("open the owner's pool: %v", err)
 	}
 	t.Cleanup(owner.Close)
-	return owner.Pool
+	return owner.ToolPool()
 }
 
 // LogMonths gives every log (tenant.Logs) a partition for each month from since to now

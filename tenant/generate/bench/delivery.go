@@ -80,7 +80,7 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) ([]result, error
 		return nil, err
 	}
 	defer ownerDB.Close()
-	owner := ownerDB.Pool
+	owner := ownerDB.ToolPool()
 
 	wall, rss, err := runDeliver(ctx, bin, url, periode)
 	if err != nil {
@@ -198,7 +198,7 @@ func firstPeriode(ctx context.Context, url, periode string) error {
 		return err
 	}
 	defer owner.Close()
-	if _, err := owner.Pool.Exec(ctx, `UPDATE kommuner SET foerste_periode = $1`, periode); err != nil {
+	if _, err := owner.ToolPool().Exec(ctx, `UPDATE kommuner SET foerste_periode = $1`, periode); err != nil {
 		return fmt.Errorf("first periode of the delivery copy: %w", err)
 	}
 	return nil

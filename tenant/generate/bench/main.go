@@ -186,7 +186,7 @@ func dataSet(ctx context.Context, c *pgcluster.Cluster, o options) (generate.Res
 	if err != nil {
 		return generate.Result{}, err
 	}
-	m, ok, err := generate.ReadMarker(ctx, owner.Pool)
+	m, ok, err := generate.ReadMarker(ctx, owner.ToolPool())
 	owner.Close()
 	if err != nil {
 		return generate.Result{}, err
@@ -754,7 +754,7 @@ func clusterVersion(ctx context.Context, c *pgcluster.Cluster) string {
 
 func (b *bench) serverVersion(ctx context.Context) string {
 	var v string
-	if err := b.db.Pool.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+	if err := b.db.ToolPool().QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
 		return "?"
 	}
 	return strings.Fields(v)[0]
