@@ -41,85 +41,30 @@ func Load(ctx context.Context, owner *tenant.DB) (Counts, error) {
 	if err != nil {
 		return nil, err
 	}
-	var l tenant.SpecCodeLists
-	if l.Kommuner, err = specRows(f.kommuner, func(*record, *tenant.SpecRow[domain.Kommune]) {}); err != nil {
-		return nil, err
-	}
-	if l.Indsatser, err = specRows(f.indsatser, func(r *record, s *tenant.SpecRow[domain.Indsats]) {
-		s.Evidence, s.Source = r.get("evidence"), r.get("source")
-	}); err != nil {
-		return nil, err
-	}
-	if l.Maalgrupper, err = specRows(f.maalgrupper, func(r *record, s *tenant.SpecRow[domain.MaalgruppeKode]) {
-		s.Evidence, s.Source = r.get("evidence"), r.get("source")
-	}); err != nil {
-		return nil, err
-	}
-	if l.Tilbudstyper, err = specRows(f.tilbudstyper, func(r *record, s *tenant.SpecRow[domain.Tilbudstype]) {
-		s.InNexusDSTOfferList, s.Status, s.Source = r.get("in_nexus_dst_offer_list"), r.get("status"), r.get("source")
-	}); err != nil {
-		return nil, err
-	}
-	if l.FFBYdelser, err = specRows(f.ffbYdelser, func(r *record, s *tenant.SpecRow[domain.FFBYdelse]) {
-		s.Status, s.Source = r.get("status"), r.get("source")
-	}); err != nil {
-		return nil, err
-	}
-	counts, err := owner.LoadCodeLists(ctx, l)
+	counts, err := owner.LoadCodeLists(ctx, *f)
 	return Counts(counts), err
 }
 
-// specRows makes the rows of one file ready for tenant.LoadCodeLists: extra reads, from the
-// raw record, the columns only the table keeps (evidence, source, status), failing on the
-// first row whose record lacks one.
-func specRows[T any](rows []row[T], extra func(*record, *tenant.SpecRow[T])) ([]tenant.SpecRow[T], error) {
-	out := make([]tenant.SpecRow[T], len(rows))
-	for i, r := range rows {
-		out[i] = tenant.SpecRow[T]{Val: r.val, At: r.at()}
-		extra(r.rec, &out[i])
-		if r.rec.err != nil {
-			return nil, fmt.Errorf("%s: %w", r.at(), r.rec.err)
-		}
-	}
-	return out, nil
-}
-
-// files is the parsed content of the CSV files, shared by Load and FromCSV.
-type files struct {
-	kommuner     []row[domain.Kommune]
-	indsatser    []row[domain.Indsats]
-	maalgrupper  []row[domain.MaalgruppeKode]
-	tilbudstyper []row[domain.Tilbudstype]
-	ffbYdelser   []row[domain.FFBYdelse]
-}
-
-// row is one parsed CSV row: its value and the record it came from.
-type row[T any] struct {
-	val  T
-	rec  *record
-	file string
-	line int
-}
-
-func (r row[T]) at() string { return fmt.Sprintf("%s row %d", r.file, r.line) }
-
-func values[T any](rows []row[T]) []T {
+// values are the parsed values of rows.
+func values[T any](rows []tenant.SpecRow[T]) []T {
 	out := make([]T, len(rows))
 	for i, r := range rows {
-		out[i] = r.val
+		out[i] = r.Val
 	}
 	return out
 }
 
-func readFiles() (*files, error) {
-	var f files
+// readFiles parses the CSV files, shared by Load and FromCSV: each row's value, and the
+// columns only the table keeps (evidence, source, status).
+func readFiles() (*tenant.SpecCodeLists, error) {
+	var f tenant.SpecCodeLists
 	var err error
-	if f.kommuner, err = parseFile("kommuner.csv", func(r *record) domain.Kommune {
-		return domain.Kommune{Kode: r.get("kode"), Navn: r.get("navn")}
+	if f.Kommuner, err = parseFile("kommuner.csv", func(r *record) tenant.SpecRow[domain.Kommune] {
+		return tenant.SpecRow[domain.Kommune]{Val: domain.Kommune{Kode: r.get("kode"), Navn: r.get("navn")}}
 	}); err != nil {
 		return nil, err
 	}
-	if f.indsatser, err = parseFile("indsatser.csv", func(r *record) domain.Indsats {
+	if f.Indsatser, err = parseFile("indsatser.csv", func(r *record) tenant.SpecRow[domain.Indsats] {
 		i := domain.Indsats{Code: r.get("code"), Name: r.get("name_da"), Paragraph: r.get("paragraph"), FFB: r.yesNo("ffb"),
 			RequiresTilbudssted: r.get("requires_tilbudssted"), Residential: r.yesNo("residential"),
 			VarighedDefault: r.get("varighed_default"), ValidTo: r.optDate("valid_to")}
@@ -131,35 +76,37 @@ func readFiles() (*files, error) {
 		if from := r.optDate("valid_from"); from != nil {
 			i.ValidFrom = *from
 		}
-		return i
+		return tenant.SpecRow[domain.Indsats]{Val: i, Evidence: r.get("evidence"), Source: r.get("source")}
 	}); err != nil {
 		return nil, err
 	}
-	if f.maalgrupper, err = parseFile("maalgrupper.csv", func(r *record) domain.MaalgruppeKode {
+	if f.Maalgrupper, err = parseFile("maalgrupper.csv", func(r *record) tenant.SpecRow[domain.MaalgruppeKode] {
 		m := domain.MaalgruppeKode{Scheme: r.get("scheme"), Code: r.get("code"), Name: r.get("name_da"),
 			ParentCode: r.get("parent_code"), PrimaryAllowed: r.yesNo("primary_allowed"),
 			ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
 		if m.Scheme == "ffb" { // UUIDs, stored lower-case (CODES.md)
 			m.Code, m.ParentCode = strings.ToLower(m.Code), strings.ToLower(m.ParentCode)
 		}
-		return m
+		return tenant.SpecRow[domain.MaalgruppeKode]{Val: m, Evidence: r.get("evidence"), Source: r.get("source")}
 	}); err != nil {
 		return nil, err
 	}
-	if f.tilbudstyper, err = parseFile("tilbudstyper.csv", func(r *record) domain.Tilbudstype {
+	if f.Tilbudstyper, err = parseFile("tilbudstyper.csv", func(r *record) tenant.SpecRow[domain.Tilbudstype] {
 		t := domain.Tilbudstype{Scheme: tilbudScheme(r.get("scheme")), Code: r.get("code"), Name: r.get("name_da"),
 			ParentPath: r.get("parent_path"), Leaf: r.optYesNo("leaf"),
 			ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
 		if t.Scheme == "ffb" {
 			t.Code = strings.ToLower(t.Code)
 		}
-		return t
+		return tenant.SpecRow[domain.Tilbudstype]{Val: t, InNexusDSTOfferList: r.get("in_nexus_dst_offer_list"),
+			Status: r.get("status"), Source: r.get("source")}
 	}); err != nil {
 		return nil, err
 	}
-	if f.ffbYdelser, err = parseFile("ffb_ydelser.csv", func(r *record) domain.FFBYdelse {
-		return domain.FFBYdelse{UUID: strings.ToLower(r.get("uuid")), Name: r.get("name_da"), ParentPath: r.get("parent_path"),
+	if f.FFBYdelser, err = parseFile("ffb_ydelser.csv", func(r *record) tenant.SpecRow[domain.FFBYdelse] {
+		y := domain.FFBYdelse{UUID: strings.ToLower(r.get("uuid")), Name: r.get("name_da"), ParentPath: r.get("parent_path"),
 			Leaf: r.yesNo("leaf"), ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
+		return tenant.SpecRow[domain.FFBYdelse]{Val: y, Status: r.get("status"), Source: r.get("source")}
 	}); err != nil {
 		return nil, err
 	}
@@ -167,19 +114,19 @@ func readFiles() (*files, error) {
 }
 
 // parseFile reads one CSV file and converts every row with parse, failing on the first row
-// with a conversion error.
-func parseFile[T any](name string, parse func(*record) T) ([]row[T], error) {
+// with a conversion error or a missing column.
+func parseFile[T any](name string, parse func(*record) tenant.SpecRow[T]) ([]tenant.SpecRow[T], error) {
 	recs, err := readCSV(name)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]row[T], len(recs))
+	out := make([]tenant.SpecRow[T], len(recs))
 	for i := range recs {
-		r := row[T]{val: parse(&recs[i]), rec: &recs[i], file: name, line: i + 2}
-		if r.rec.err != nil {
-			return nil, fmt.Errorf("%s: %w", r.at(), r.rec.err)
+		out[i] = parse(&recs[i])
+		out[i].At = fmt.Sprintf("%s row %d", name, i+2)
+		if err := recs[i].err; err != nil {
+			return nil, fmt.Errorf("%s: %w", out[i].At, err)
 		}
-		out[i] = r
 	}
 	return out, nil
 }

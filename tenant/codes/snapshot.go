@@ -1,8 +1,6 @@
 package codes
 
-import (
-	"indberet/tenant/domain"
-)
+import "indberet/tenant/domain"
 
 // FromCSV makes a snapshot of the embedded CSV files, parsed as Load parses them: for tests
 // and tools that need the code lists without a database.
@@ -11,6 +9,6 @@ func FromCSV() (*domain.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	return domain.NewSnapshot(values(f.indsatser), values(f.maalgrupper), values(f.tilbudstyper),
-		values(f.ffbYdelser), values(f.kommuner)), nil
+	return domain.NewSnapshot(values(f.Indsatser), values(f.Maalgrupper), values(f.Tilbudstyper),
+		values(f.FFBYdelser), values(f.Kommuner)), nil
 }
