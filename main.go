@@ -406,9 +406,9 @@ func (s *services) metrics(ln net.Listener, name string, jobs *worker.Client, lo
 		return nil
 	}
 	m := metrics.New()
-	m.AddPool(name, s.db.Pool)
+	m.AddPool(name, s.db)
 	if s.work != s.db {
-		m.AddPool("jobs", s.work.Pool)
+		m.AddPool("jobs", s.work)
 	}
 	m.AddDatabase(s.db, metrics.KommuneStates(jobs, s.db, time.Now), logger)
 	return m

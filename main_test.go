@@ -189,7 +189,7 @@ func TestOpenSplitsThePool(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		web, work := s.db.Pool.Config().MaxConns, s.work.Pool.Config().MaxConns
+		web, work := s.db.ToolPool().Config().MaxConns, s.work.ToolPool().Config().MaxConns
 		if web != c.web || work != c.work || (s.work != s.db) != c.split {
 			t.Errorf("DATABASE_POOL_MAX=%d, split %v: web %d, workers %d (own pool %v); want %d and %d",
 				c.max, c.split, web, work, s.work != s.db, c.web, c.work)
@@ -337,7 +337,7 @@ func TestDemoRefusesOtherDatabases(t *testing.T) {
 			}
 		}
 		var demoUsers int
-		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE demo`).Scan(&demoUsers); err != nil || demoUsers != 0 {
+		if err := db.ToolPool().QueryRow(ctx, `SELECT count(*) FROM users WHERE demo`).Scan(&demoUsers); err != nil || demoUsers != 0 {
 			t.Errorf("%d demo users after the refusals (%v)", demoUsers, err)
 		}
 	}
@@ -394,7 +394,7 @@ func TestDeliverWait(t *testing.T) {
 	defer db.Close()
 	var starts int
 	err = db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'levering.start' AND user_email = $1`,
+		return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'levering.start' AND user_email = $1`,
 			worker.CLIActor).Scan(&starts)
 	})
 	if err != nil || starts != 1 {
@@ -928,7 +928,7 @@ func TestDeliverRefusesPeriodeNotNext(t *testing.T) {
 	}
 	defer db.Close()
 	var jobs int
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'delivery_kommune'`).Scan(&jobs); err != nil || jobs != 1 {
+	if err := db.ToolPool().QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = 'delivery_kommune'`).Scan(&jobs); err != nil || jobs != 1 {
 		t.Errorf("%d delivery jobs (%v), want 1: 147's", jobs, err)
 	}
 }

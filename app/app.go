@@ -235,7 +235,7 @@ func (a *App) unavailable(c *fiber.Ctx, err error) error {
 // Wire builds the app's Deps on db: the accounts store, the role enforcer (policies loaded)
 // and the session store, as configured by cfg.
 func Wire(ctx context.Context, cfg config.Config, db *tenant.DB, logger *slog.Logger) (Deps, error) {
-	enforcer, err := access.NewEnforcer(ctx, db.Pool)
+	enforcer, err := access.NewEnforcer(ctx, db)
 	if err != nil {
 		return Deps{}, err
 	}
@@ -246,6 +246,6 @@ func Wire(ctx context.Context, cfg config.Config, db *tenant.DB, logger *slog.Lo
 	}
 	return Deps{
 		Config: cfg, DB: db, Accounts: acc, Enforcer: enforcer, Logger: logger,
-		Sessions: websession.New(db.Pool, cfg.SessionKeys, cfg.Secure()), Jobs: jobs,
+		Sessions: websession.New(db, cfg.SessionKeys, cfg.Secure()), Jobs: jobs,
 	}, nil
 }

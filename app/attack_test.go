@@ -639,7 +639,7 @@ func (a *attacker) cprRecords(action string) int {
 	if a.db == nil {
 		var database string
 		a.b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, `SELECT current_database()`).Scan(&database)
+			return tx.ToolTx().QueryRow(ctx, `SELECT current_database()`).Scan(&database)
 		})
 		conn, err := pgx.Connect(ctx, testdb.Cluster(a.t).SuperuserURL(database))
 		if err != nil {
@@ -890,7 +890,7 @@ func (b *bundle) tableSnapshot() map[string]string {
 	ctx := context.Background()
 	var database string
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT current_database()`).Scan(&database)
+		return tx.ToolTx().QueryRow(ctx, `SELECT current_database()`).Scan(&database)
 	})
 	conn, err := pgx.Connect(ctx, testdb.Cluster(b.t).SuperuserURL(database))
 	if err != nil {

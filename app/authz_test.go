@@ -79,7 +79,7 @@ func TestRevokingRightTakesEffectAtNextRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = b.db.InScope(context.Background(), tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		_, err := access.Revoke(context.Background(), tx.PgxTx(), u.ID, access.Indberetter, "101")
+		_, err := access.Revoke(context.Background(), tx, u.ID, access.Indberetter, "101")
 		return err
 	})
 	if err != nil {

@@ -29,7 +29,7 @@ func (b *bundle) rolesOf(id int64, kommune string) []string {
 	b.t.Helper()
 	var roles []string
 	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) (err error) {
-		roles, err = access.RolesOf(ctx, tx.PgxTx(), id, kommune)
+		roles, err = access.RolesOf(ctx, tx, id, kommune)
 		return err
 	})
 	return roles
@@ -85,7 +85,7 @@ func TestOpretBruger(t *testing.T) {
 	// Never stored in clear: not in the audit log, the sessions or the users table.
 	var found bool
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT
+		return tx.ToolTx().QueryRow(ctx, `SELECT
 			EXISTS (SELECT 1 FROM audit_log WHERE coalesce(after::text, '') || coalesce(before::text, '') LIKE '%' || $1 || '%')
 			OR EXISTS (SELECT 1 FROM sessions WHERE data::text LIKE '%' || $1 || '%')
 			OR EXISTS (SELECT 1 FROM users WHERE password_hash LIKE '%' || $1 || '%' OR password_hash NOT LIKE '$argon2id$%')`,

@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 )
 
@@ -26,7 +25,7 @@ func (a *App) codes(ctx context.Context) (*domain.Snapshot, error) {
 	if a.codeCache.snap != nil && time.Since(a.codeCache.at) < codesTTL {
 		return a.codeCache.snap, nil
 	}
-	snap, err := codes.Read(ctx, a.deps.DB.Pool)
+	snap, err := a.deps.DB.CodeSnapshot(ctx)
 	if err != nil {
 		return nil, err
 	}

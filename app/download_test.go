@@ -107,7 +107,7 @@ func TestSlowDownloadsLeaveThePoolFree(t *testing.T) {
 	// Nothing of the pool stays taken while the clients do not read (a batch may still be on
 	// its way into the sockets' buffers: wait for the pool to be free).
 	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		st := b.db.Pool.Stat()
+		st := b.db.ToolPool().Stat()
 		if st.AcquiredConns() == 0 {
 			break
 		}

@@ -65,7 +65,7 @@ func (a *App) drift(c *fiber.Ctx) error {
 	now := a.clock()
 	d := views.Drift{Periode: domain.PeriodeBefore(now), KanStarte: a.can(c, access.DeliveryRun)}
 
-	leader, err := worker.RiverLeader(ctx, a.deps.DB)
+	leader, err := a.deps.DB.RiverLeader(ctx)
 	if err != nil {
 		return err
 	}
@@ -73,14 +73,14 @@ func (a *App) drift(c *fiber.Ctx) error {
 	if leader != nil && leader.ExpiresAt.After(time.Now()) {
 		d.Leder, d.LederValgt, d.LederUdloeb = leader.ID, dateTime(&leader.ElectedAt), dateTime(&leader.ExpiresAt)
 	}
-	runs, err := worker.LastRuns(ctx, a.deps.DB, worker.PeriodicKinds)
+	runs, err := a.deps.DB.RiverLastRuns(ctx, worker.PeriodicKinds)
 	if err != nil {
 		return err
 	}
 	for _, kind := range worker.PeriodicKinds {
 		names := periodicJobNames[kind]
 		r := views.DriftJobRun{Navn: names[0], Hvornaar: names[1], Status: "Ingen kørsel kendt"}
-		if i := slices.IndexFunc(runs, func(j worker.JobRun) bool { return j.Kind == kind }); i >= 0 {
+		if i := slices.IndexFunc(runs, func(j tenant.RiverJobRun) bool { return j.Kind == kind }); i >= 0 {
 			j := runs[i]
 			r.Status, r.Advarsel = jobStateNames[j.State], j.State == "discarded" || j.State == "retryable" || j.State == "cancelled"
 			r.Oprettet, r.Afsluttet, r.JobURL = dateTime(&j.CreatedAt), dateTime(j.FinalizedAt), jobURL(j.ID)
@@ -107,7 +107,7 @@ func (a *App) drift(c *fiber.Ctx) error {
 		d.Kommuner = append(d.Kommuner, k)
 	}
 
-	jobs, more, err := worker.FailedJobs(ctx, a.deps.DB, driftFejledeJob)
+	jobs, more, err := a.deps.DB.RiverFailedJobs(ctx, driftFejledeJob)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func TestDriftsstatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	failed := res.Job.ID
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
+	if _, err := b.db.ToolPool().Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
 		errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 10, 'error', 'mark ydelser delivered: conflict')]
 		WHERE id = $1`, failed); err != nil {
 		t.Fatal(err)
@@ -79,11 +79,11 @@ func TestDriftsstatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now(), attempt = 1 WHERE id = $1`,
+	if _, err := b.db.ToolPool().Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now(), attempt = 1 WHERE id = $1`,
 		res.Job.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.Pool.Exec(ctx, `INSERT INTO river_leader (leader_id, elected_at, expires_at)
+	if _, err := b.db.ToolPool().Exec(ctx, `INSERT INTO river_leader (leader_id, elected_at, expires_at)
 		VALUES ('worker-7', now(), now() + interval '1 hour')`); err != nil {
 		t.Fatal(err)
 	}

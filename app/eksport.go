@@ -101,7 +101,7 @@ func (a *App) orderEksport(c *fiber.Ctx) error {
 		if e, err = tx.CreateEksport(ctx, o.n); err != nil { // checks the sag and DST's list
 			return err
 		}
-		_, err = a.deps.Jobs.InsertTx(ctx, tx.PgxTx(), worker.EksportArgs{Kommune: e.Kommune, EksportID: e.ID}, nil)
+		_, err = a.deps.Jobs.InsertTx(ctx, tx.RiverTx(), worker.EksportArgs{Kommune: e.Kommune, EksportID: e.ID}, nil)
 		if err != nil {
 			return fmt.Errorf("enqueue export: %w", err)
 		}

@@ -50,7 +50,7 @@ func (b *bundle) cprLog(kommune, action string) []string {
 	b.t.Helper()
 	var out []string
 	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT user_email || ' ' || cardinality(cprs) || ' ' || detail
+		rows, err := tx.ToolTx().Query(ctx, `SELECT user_email || ' ' || cardinality(cprs) || ' ' || detail
 			FROM cpr_access_log WHERE action = $1 ORDER BY id`, action)
 		if err == nil {
 			out, err = pgx.CollectRows(rows, pgx.RowTo[string])
@@ -85,7 +85,7 @@ func TestEksporterPosterEndToEnd(t *testing.T) {
 	// The order, its audit record and its job are one transaction: all three are there.
 	var jobs, audits int
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM river_job WHERE kind = 'eksport' AND args->>'eksport_id' = $1),
+		return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM river_job WHERE kind = 'eksport' AND args->>'eksport_id' = $1),
 			(SELECT count(*) FROM audit_log WHERE action = 'eksport.create' AND entity_id = $1)`, m[1]).Scan(&jobs, &audits)
 	})
 	if jobs != 1 || audits != 1 {
@@ -294,7 +294,7 @@ func TestEksportOrderErrors(t *testing.T) {
 	r.mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, msgEksportArt, msgEksportListe)
 	var sag147 int64
 	b.in("147", func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT min(id) FROM sager`).Scan(&sag147)
+		return tx.ToolTx().QueryRow(ctx, `SELECT min(id) FROM sager`).Scan(&sag147)
 	})
 	c.post("/eksporter", url.Values{"art": {"liste"}, "liste": {"egne"}, "visning": {"ydelser-ved-sag"},
 		"sag": {strconv.FormatInt(sag147, 10)}, "format": {"csv"}}, true).mustStatus(t, http.StatusNotFound)
@@ -339,6 +339,6 @@ func TestEksportOrderErrors(t *testing.T) {
 func (b *bundle) count(kommune, sql string) int {
 	b.t.Helper()
 	var n int
-	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error { return tx.PgxTx().QueryRow(ctx, sql).Scan(&n) })
+	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error { return tx.ToolTx().QueryRow(ctx, sql).Scan(&n) })
 	return n
 }

@@ -122,12 +122,12 @@ func TestHostileUserAgent(t *testing.T) {
 		c.get("/sager/ny").mustStatus(t, http.StatusOK)
 		c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusSeeOther)
 		b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-			_, err := tx.PgxTx().Exec(ctx, `DELETE FROM ydelser WHERE sag_id IN (SELECT id FROM sager WHERE cpr = '2807914563');
+			_, err := tx.ToolTx().Exec(ctx, `DELETE FROM ydelser WHERE sag_id IN (SELECT id FROM sager WHERE cpr = '2807914563');
 				DELETE FROM sager WHERE cpr = '2807914563'`)
 			return err
 		})
 		var got []string
-		rows, err := b.db.Pool.Query(context.Background(), `SELECT DISTINCT user_agent FROM sessions WHERE user_agent LIKE $1`,
+		rows, err := b.db.ToolPool().Query(context.Background(), `SELECT DISTINCT user_agent FROM sessions WHERE user_agent LIKE $1`,
 			tc.stored[:3]+"%")
 		if err == nil {
 			got, err = pgx.CollectRows(rows, pgx.RowTo[string])

@@ -40,7 +40,7 @@ func TestKodelister(t *testing.T) {
 		"Gyldig til", "Antal ydelser", `href="/koder/indsatskoder/1.8.1"`, "01-07-2013", "SEL § 108")
 	var uses int
 	b.inAll(func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM ydelser WHERE indsatskode = '1.3'`).Scan(&uses)
+		return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM ydelser WHERE indsatskode = '1.3'`).Scan(&uses)
 	})
 	if uses == 0 {
 		t.Fatal("the demo data has no 1.3")
@@ -204,7 +204,7 @@ func TestRetire13From2016(t *testing.T) {
 		"startdato", "01-03-2016", "betalingskommune", "147"), true).mustStatus(t, http.StatusSeeOther)
 	var from, running int
 	b.inAll(func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE startdato >= '2016-01-01'),
+		return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE startdato >= '2016-01-01'),
 			count(*) FILTER (WHERE startdato < '2016-01-01' AND (slutdato IS NULL OR slutdato >= '2016-01-01'))
 			FROM ydelser WHERE indsatskode = '1.3'`).Scan(&from, &running)
 	})
@@ -243,7 +243,7 @@ func TestRetire13From2016(t *testing.T) {
 		"Gyldig til</th><td>31-12-2015")
 	var after string
 	b.in("000", func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT after::text FROM audit_log WHERE action = 'code.retire' AND entity_id = '1.3'`).Scan(&after)
+		return tx.ToolTx().QueryRow(ctx, `SELECT after::text FROM audit_log WHERE action = 'code.retire' AND entity_id = '1.3'`).Scan(&after)
 	})
 	if !contains(after, `"ydelser_fra": 12`) || !contains(after, `"ydelser_i_gang": 1`) {
 		t.Errorf("audit after %s", after)
@@ -256,7 +256,7 @@ func TestRetire13From2016(t *testing.T) {
 	var y domain.Ydelse
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
 		var id int64
-		if err := tx.PgxTx().QueryRow(ctx, `SELECT id FROM ydelser WHERE indsatskode = '1.3' AND startdato >= '2016-01-01'
+		if err := tx.ToolTx().QueryRow(ctx, `SELECT id FROM ydelser WHERE indsatskode = '1.3' AND startdato >= '2016-01-01'
 			AND slutdato IS NULL ORDER BY id LIMIT 1`).Scan(&id); err != nil {
 			return err
 		}

@@ -141,7 +141,7 @@ func TestDeactivatedKommuneSessionDenied(t *testing.T) {
 	c.get("/indberetninger").mustStatus(t, http.StatusOK)
 	// Marked inactive behind the app's back (no sessions ended): loadSession still refuses.
 	b.inAll(func(ctx context.Context, tx *tenant.Tx) error {
-		_, err := tx.PgxTx().Exec(ctx, `UPDATE kommuner SET aktiv = false WHERE kommune_kode = '147'`)
+		_, err := tx.ToolTx().Exec(ctx, `UPDATE kommuner SET aktiv = false WHERE kommune_kode = '147'`)
 		return err
 	})
 	if r := c.get("/indberetninger"); r.status != http.StatusSeeOther || r.header.Get("Location") != "/login" {

@@ -56,7 +56,7 @@ func (b *bundle) kontaktAudits(kommune string) int {
 	ctx := context.Background()
 	var n int
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: kommune}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'kontaktperson.save'`).Scan(&n)
+		return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'kontaktperson.save'`).Scan(&n)
 	})
 	if err != nil {
 		b.t.Fatal(err)

@@ -238,7 +238,7 @@ func TestLeveringIGang(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET `+k.set+` WHERE id = $1`, res.Job.ID); err != nil {
+		if _, err := b.db.ToolPool().Exec(ctx, `UPDATE river_job SET `+k.set+` WHERE id = $1`, res.Job.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -337,7 +337,7 @@ func TestStartLevering(t *testing.T) {
 	}
 
 	// A kommune whose delivery failed and waits for River's retry is tried again now (I9).
-	if _, err := b.db.Pool.Exec(context.Background(), `UPDATE river_job SET state = 'retryable', attempt = 1,
+	if _, err := b.db.ToolPool().Exec(context.Background(), `UPDATE river_job SET state = 'retryable', attempt = 1,
 		scheduled_at = now() + interval '1 hour',
 		errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 1, 'error', 'conflict')]
 		WHERE args->>'kommune' = '101'`); err != nil {
@@ -347,7 +347,7 @@ func TestStartLevering(t *testing.T) {
 	c.get("/levering").mustContain(t, "Leveringen af 2026M10 for København (101) er allerede sat i kø. Den er ikke startet igen. "+
 		"Leveringen fejlede sidst for København (101) og prøves igen nu.")
 	var state string
-	if err := b.db.Pool.QueryRow(context.Background(), `SELECT state FROM river_job WHERE args->>'kommune' = '101'
+	if err := b.db.ToolPool().QueryRow(context.Background(), `SELECT state FROM river_job WHERE args->>'kommune' = '101'
 		AND scheduled_at <= now()`).Scan(&state); err != nil || state != "available" {
 		t.Errorf("101's job after the start: %q (%v), want available now", state, err)
 	}
@@ -399,7 +399,7 @@ func TestStartLeveringAgainDeliversTheOthers(t *testing.T) {
 			return err
 		})
 	}
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now(), attempt = 1`); err != nil {
+	if _, err := b.db.ToolPool().Exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = now(), attempt = 1`); err != nil {
 		t.Fatal(err)
 	}
 	p := b.client()
@@ -463,7 +463,7 @@ func (b *bundle) kommuneJobs(t *testing.T) []worker.DeliveryKommuneArgs {
 func (b *bundle) auditCount(action string) int {
 	var n int
 	err := b.db.InScope(context.Background(), tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1`, action).Scan(&n)
+		return tx.ToolTx().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = $1`, action).Scan(&n)
 	})
 	if err != nil {
 		b.t.Fatal(err)
@@ -640,7 +640,7 @@ func TestLeveringStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
+	if _, err := b.db.ToolPool().Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
 		errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 10, 'error', 'mark ydelser delivered: conflict')]
 		WHERE id = $1`, res.Job.ID); err != nil {
 		t.Fatal(err)

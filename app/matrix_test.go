@@ -250,10 +250,10 @@ func (b *bundle) newMatrixFixture() matrixFixture {
 			return err
 		}
 		f.sag, f.ydelse = id, ys[0].ID
-		if _, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id); err != nil {
+		if _, err := tx.ToolTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id); err != nil {
 			return err
 		}
-		if _, err = tx.PgxTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE sag_id = $1`, id); err != nil {
+		if _, err = tx.ToolTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE sag_id = $1`, id); err != nil {
 			return err
 		}
 		f.leverance, f.mail, err = insertReceipt(ctx, tx, "2026M09")
@@ -383,7 +383,7 @@ func (b *bundle) matrixSnapshot(f matrixFixture) string {
 	b.t.Helper()
 	var snap string
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT concat_ws(' | ',
+		return tx.ToolTx().QueryRow(ctx, `SELECT concat_ws(' | ',
 			(SELECT row_to_json(s)::text FROM sager s WHERE id = $1),
 			(SELECT json_agg(y ORDER BY y.id)::text FROM ydelser y WHERE sag_id = $1),
 			(SELECT json_agg(m ORDER BY m::text)::text FROM ydelse_maalgrupper m),

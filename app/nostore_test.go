@@ -47,7 +47,7 @@ func TestCPRScreensNotStored(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return tx.PgxTx().QueryRow(ctx, `SELECT y.sag_id::text, y.id::text FROM ydelser y JOIN sager s ON s.id = y.sag_id
+		return tx.ToolTx().QueryRow(ctx, `SELECT y.sag_id::text, y.id::text FROM ydelser y JOIN sager s ON s.id = y.sag_id
 			WHERE s.id <> $1 AND s.antal_ydelser = 1 ORDER BY y.id LIMIT 1`,
 			s.ID).Scan(&andenSag, &andenYdelse)
 	})

@@ -60,7 +60,7 @@ func (b *bundle) countSager(kommune string) int {
 	b.t.Helper()
 	var n int
 	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM sager`).Scan(&n)
+		return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM sager`).Scan(&n)
 	})
 	return n
 }
@@ -69,7 +69,7 @@ func (b *bundle) auditActions(kommune, entity, id string) []string {
 	b.t.Helper()
 	var out []string
 	b.in(kommune, func(ctx context.Context, tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT action FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id`, entity, id)
+		rows, err := tx.ToolTx().Query(ctx, `SELECT action FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id`, entity, id)
 		if err != nil {
 			return err
 		}
@@ -385,7 +385,7 @@ func TestSlet(t *testing.T) {
 	// Delivered: no delete button, the way to neutralise instead; a POST is refused.
 	niels, nys, _ := b.sagByCPR("101", demo.NielsHansenCPR)
 	b.in("101", func(ctx context.Context, tx *tenant.Tx) error {
-		_, err := tx.PgxTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE id = $1`, nys[0].ID)
+		_, err := tx.ToolTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE id = $1`, nys[0].ID)
 		return err
 	})
 	dPath := "/ydelser/" + strconv.FormatInt(nys[0].ID, 10) + "/slet"

@@ -145,7 +145,7 @@ func TestSendIgen(t *testing.T) {
 	}
 	var audit int
 	b.in("147", func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'mail.send_igen' AND entity_id = $1
+		return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'mail.send_igen' AND entity_id = $1
 			AND user_email = 'dst@demo.invalid'`, id147).Scan(&audit)
 	})
 	if audit != 1 {

@@ -73,7 +73,7 @@ func TestRequestsDoNotWaitForEver(t *testing.T) {
 	b.app = a
 	c := b.client()
 	c.login("indberetter.101@demo.invalid")
-	held, err := b.db.Pool.Acquire(context.Background())
+	held, err := b.db.ToolPool().Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestRequestsDoNotWaitForEver(t *testing.T) {
 	}
 	r.mustContain(t, "Prøv igen om lidt")
 	c.get("/indberetninger/egne").mustStatus(t, http.StatusOK)
-	if got := b.db.Pool.Config().ConnConfig.ConnectTimeout; got != tenant.ConnectTimeout {
+	if got := b.db.ToolPool().Config().ConnConfig.ConnectTimeout; got != tenant.ConnectTimeout {
 		t.Errorf("connect timeout %s, want %s", got, tenant.ConnectTimeout)
 	}
 }

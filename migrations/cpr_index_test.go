@@ -28,7 +28,7 @@ func TestCPRIndexLaterDownAndUp(t *testing.T) {
 			q = `SELECT (SELECT count(*) FROM cpr_access_log_cprs), (SELECT count(*) FROM cpr_access_log_nye)`
 		}
 		err := db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, q).Scan(&index, &waiting)
+			return tx.ToolTx().QueryRow(ctx, q).Scan(&index, &waiting)
 		})
 		if err != nil {
 			t.Fatal(err)

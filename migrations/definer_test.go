@@ -29,7 +29,7 @@ func TestAppRoleCreatesNothingInPublic(t *testing.T) {
 	if _, err := owner.Exec(ctx, `GRANT CREATE ON SCHEMA public TO PUBLIC, indberet_app`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Pool.Exec(ctx, `CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql AS 'SELECT 1'`); err != nil {
+	if _, err := db.ToolPool().Exec(ctx, `CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql AS 'SELECT 1'`); err != nil {
 		t.Fatalf("with the grant the app role creates a function: %v", err)
 	}
 	if _, err := owner.Exec(ctx, `DROP FUNCTION public.f()`); err != nil {
@@ -43,7 +43,7 @@ func TestAppRoleCreatesNothingInPublic(t *testing.T) {
 		`CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql AS 'SELECT 1'`,
 		`CREATE OPERATOR public.<<< (LEFTARG = integer, RIGHTARG = integer, FUNCTION = int4pl)`,
 	} {
-		_, err := db.Pool.Exec(ctx, stmt)
+		_, err := db.ToolPool().Exec(ctx, stmt)
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
 			t.Errorf("the app role: %s: %v, want permission denied", stmt, err)
@@ -59,7 +59,7 @@ func TestAppRoleCreatesNothingInPublic(t *testing.T) {
 	}
 	// A temporary table of the app role named like a log is not the log.
 	err := db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-		if _, err := tx.PgxTx().Exec(ctx, `CREATE TEMPORARY TABLE audit_log (at timestamptz) ON COMMIT DROP`); err != nil {
+		if _, err := tx.ToolTx().Exec(ctx, `CREATE TEMPORARY TABLE audit_log (at timestamptz) ON COMMIT DROP`); err != nil {
 			return err
 		}
 		_, err := tx.KeepLog(ctx, "audit_log", 60)

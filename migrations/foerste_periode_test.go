@@ -26,7 +26,7 @@ func TestFoerstePeriodeOfExistingKommuner(t *testing.T) {
 	doc := []byte("<L/>")
 	for _, p := range []string{"2026M11", "2026M08"} { // out of order, as before I7
 		err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-			_, err := tx.PgxTx().Exec(ctx, `INSERT INTO leverancer (kommune_kode, periode, document, sha256, byte_size,
+			_, err := tx.ToolTx().Exec(ctx, `INSERT INTO leverancer (kommune_kode, periode, document, sha256, byte_size,
 				antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
 				VALUES ('147', $1, $2, $3, $4, 0, 0, 0, 0, 0, 0)`, p, doc, strings.Repeat("a", 64), len(doc))
 			return err

@@ -18,7 +18,7 @@ func TestGenleveringMigration(t *testing.T) {
 	doc := []byte("<L/>")
 	insert := func(version int, aarsag string) error {
 		return db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-			_, err := tx.PgxTx().Exec(ctx, `INSERT INTO leverancer (kommune_kode, periode, document, sha256, byte_size,
+			_, err := tx.ToolTx().Exec(ctx, `INSERT INTO leverancer (kommune_kode, periode, document, sha256, byte_size,
 				antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede,
 				version, genlevering_aarsag)
 				VALUES ('147', '2026M10', $1, $2, $3, 0, 0, 0, 0, 0, 0, $4, $5)`, doc, strings.Repeat("a", 64), len(doc), version, aarsag)

@@ -21,7 +21,7 @@ func TestLeveranceCPRsOfExistingLeverancer(t *testing.T) {
 	doc := []byte("<L><R><CPR>0101801234</CPR></R><R><CPR>0202815678</CPR></R><R><CPR>0101801234</CPR></R></L>")
 	var id int64
 	err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `INSERT INTO leverancer (kommune_kode, periode, document, sha256, byte_size,
+		return tx.ToolTx().QueryRow(ctx, `INSERT INTO leverancer (kommune_kode, periode, document, sha256, byte_size,
 			antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
 			VALUES ('147', '2026M09', $1, $2, $3, 2, 3, 3, 0, 0, 0) RETURNING id`, doc, strings.Repeat("a", 64), len(doc)).Scan(&id)
 	})

@@ -30,7 +30,7 @@ func TestListeTaellingCPRDownAndUp(t *testing.T) {
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
 			exec := func(sql string, args ...any) error {
-				_, err := tx.PgxTx().Exec(ctx, sql, args...)
+				_, err := tx.ToolTx().Exec(ctx, sql, args...)
 				return err
 			}
 			if err := exec(`INSERT INTO sager (kommune_kode, cpr, navn, kilde, indberettet_at)
@@ -161,7 +161,7 @@ func TestListeTaellingCPRWaitsForSagChanges(t *testing.T) {
 			if _, err := tx.InsertSag(ctx, domain.Sag{CPR: "7770101234", Navn: "N", Kilde: "egne"}); err != nil {
 				return err
 			}
-			_, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET cpr = '7780101234' WHERE cpr = '0101801234'`)
+			_, err := tx.ToolTx().Exec(ctx, `UPDATE sager SET cpr = '7780101234' WHERE cpr = '0101801234'`)
 			return err
 		})
 	}()
@@ -210,7 +210,7 @@ func prefixCounts(t *testing.T, db *tenant.DB, today time.Time) string {
 							return err
 						}
 						var want int
-						if err := tx.PgxTx().QueryRow(ctx, tenanttest.CountedSQL(q), k, today, prefix).Scan(&want); err != nil {
+						if err := tx.ToolTx().QueryRow(ctx, tenanttest.CountedSQL(q), k, today, prefix).Scan(&want); err != nil {
 							return err
 						}
 						if page.Total != want {

@@ -20,7 +20,7 @@ func TestListeTaellingCountsExistingSager(t *testing.T) {
 	for _, k := range []string{"101", "147"} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
 			for i, cpr := range []string{"0101801234", "0101811234", "0101821234"} {
-				if _, err := tx.PgxTx().Exec(ctx, `INSERT INTO sager (kommune_kode, cpr, navn, kilde, indberettet_at)
+				if _, err := tx.ToolTx().Exec(ctx, `INSERT INTO sager (kommune_kode, cpr, navn, kilde, indberettet_at)
 					VALUES ($1, $2, 'N', $3, CASE WHEN $4 THEN now() END)`, k, cpr, []string{"egne", "system"}[i%2], i > 0); err != nil {
 					return err
 				}

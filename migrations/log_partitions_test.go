@@ -48,12 +48,12 @@ func TestLogPartitionsDownAndUp(t *testing.T) {
 	for i, at := range times {
 		for _, k := range []string{"101", "147", tenant.PlatformKommune} {
 			err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
-				if _, err := tx.PgxTx().Exec(ctx, `INSERT INTO audit_log (kommune_kode, at, user_email, action, entity, entity_id, after)
+				if _, err := tx.ToolTx().Exec(ctx, `INSERT INTO audit_log (kommune_kode, at, user_email, action, entity, entity_id, after)
 					VALUES ($1, $2, 'a@b.dk', 'sag.create', 'sag', $3, jsonb_build_object('CPR', '010180123' || $4::text))`,
 					k, at, fmt.Sprint(100+i), fmt.Sprint(i)); err != nil {
 					return err
 				}
-				if _, err := tx.PgxTx().Exec(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, user_email, action, cprs, detail)
+				if _, err := tx.ToolTx().Exec(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, user_email, action, cprs, detail)
 					VALUES ($1, $2, 'a@b.dk', 'list', ARRAY['0101801234', '020280234' || $3::text], 'liste=egne')`, k, at, fmt.Sprint(i)); err != nil {
 					return err
 				}

@@ -17,7 +17,7 @@ func TestLoginFailuresDownAndUp(t *testing.T) {
 	if _, err := provider.ApplyVersion(ctx, 22, true); err != nil {
 		t.Fatalf("up 00022: %v", err)
 	}
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO login_failures (account, address, failures, last_failure_at, locked_until)
+	if _, err := db.ToolPool().Exec(ctx, `INSERT INTO login_failures (account, address, failures, last_failure_at, locked_until)
 		VALUES ('a@kk.dk', '192.0.2.1', 5, now(), now() + interval '1 second')`); err != nil {
 		t.Fatalf("the app role writes login_failures: %v", err)
 	}
@@ -26,7 +26,7 @@ func TestLoginFailuresDownAndUp(t *testing.T) {
 		`INSERT INTO login_failures (account, address, failures, last_failure_at, locked_until) VALUES ('a@kk.dk', '', 5, now(), now())`,
 		`INSERT INTO login_failures (account, address, failures, last_failure_at) VALUES ('', '', 1, now())`,
 	} {
-		if _, err := db.Pool.Exec(ctx, bad); err == nil {
+		if _, err := db.ToolPool().Exec(ctx, bad); err == nil {
 			t.Errorf("accepted: %s", bad)
 		}
 	}

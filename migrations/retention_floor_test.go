@@ -47,7 +47,7 @@ func TestLogRetentionFloor(t *testing.T) {
 		`INSERT INTO log_retention_floor (one, months) VALUES (true, 12) ON CONFLICT (one) DO UPDATE SET months = 12`,
 		`TRUNCATE log_retention_floor`,
 	} {
-		if _, err := db.Pool.Exec(ctx, stmt); code(err) != "42501" {
+		if _, err := db.ToolPool().Exec(ctx, stmt); code(err) != "42501" {
 			t.Errorf("the app role: %s: %v, want permission denied", stmt, err)
 		}
 	}

@@ -240,10 +240,10 @@ func deliverLogFixture147(t *testing.T, db *tenant.DB, f logFixture) {
 	t.Helper()
 	ctx := context.Background()
 	err := db.InScope(ctx, scopeAs("147", "system"), func(tx *tenant.Tx) error {
-		if _, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, f.sag147); err != nil {
+		if _, err := tx.ToolTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, f.sag147); err != nil {
 			return err
 		}
-		_, err := tx.PgxTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE id = $1`, f.ydelse147)
+		_, err := tx.ToolTx().Exec(ctx, `UPDATE ydelser SET indberettet_at = now() WHERE id = $1`, f.ydelse147)
 		return err
 	})
 	if err != nil {
@@ -294,7 +294,7 @@ func TestCPRAccessLogFilters(t *testing.T) {
 		err := db.InScope(ctx, s, func(tx *tenant.Tx) error {
 			id, err := tx.InsertSag(ctx, domain.Sag{CPR: logCPR})
 			if err == nil && s.Kommune == "147" {
-				_, err = tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id)
+				_, err = tx.ToolTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id)
 			}
 			return err
 		})
@@ -355,7 +355,7 @@ func TestCPRAccessLogFilters(t *testing.T) {
 				return err
 			}
 			var rows int64 // the kommune's index rows now
-			if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM cpr_access_log_cprs`).Scan(&rows); err != nil {
+			if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM cpr_access_log_cprs`).Scan(&rows); err != nil {
 				return err
 			}
 			if records != wantRecords || rows != wantRows {
@@ -481,7 +481,7 @@ func TestReadAllScopeReadsDeliveredOnly(t *testing.T) {
 	deliver := func(sql string) {
 		t.Helper()
 		if err := db.InScope(ctx, kbh, func(tx *tenant.Tx) error {
-			_, err := tx.PgxTx().Exec(ctx, sql, f.sag101)
+			_, err := tx.ToolTx().Exec(ctx, sql, f.sag101)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -640,7 +640,7 @@ func TestProbeKeepsNothing(t *testing.T) {
 	}
 	var audit, sager int
 	err = db.InScope(ctx, scopeAs("101", "test"), func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM sager)`).Scan(&audit, &sager)
+		return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM sager)`).Scan(&audit, &sager)
 	})
 	if err != nil || audit != 0 || sager != 0 {
 		t.Errorf("after a probe: %d audit records, %d sager (%v), want none", audit, sager, err)

@@ -11,7 +11,7 @@ import (
 )
 
 // The connection pools: DB, the application's pool, whose every connection runs as AppRole
-// so that row-level security applies, and the owner's pool for migrations (OpenOwner).
+// so that row-level security applies, and the owner's for migrations (OpenOwner).
 
 // AppRole is the database role the application runs as. Migrations create it and grant it to
 // the owner; every pooled connection switches to it, so row-level security applies.
@@ -22,9 +22,12 @@ const AppRole = "indberet_app"
 // network) fails requests with 503 instead of holding them (issue 14 #9).
 const ConnectTimeout = 10 * time.Second
 
-// DB is the application's connection pool. Every connection runs as AppRole.
+// DB is the application's connection pool. Every connection runs as AppRole. Only this
+// package runs SQL on it (issue 16 item 3); what other code may reach of the pool is
+// DriverPool (the libraries that run their own SQL), ToolPool (tests and developer tools)
+// and Stat, and TestSQLOnlyInTenant holds them to that.
 type DB struct {
-	Pool *pgxpool.Pool
+	pool *pgxpool.Pool
 	// bulk holds a token for each batch of a download being read (parts.go): its capacity
 	// (bulkSlots) is the share of the pool that downloads may take at once, the rest stays
 	// for logins, sessions, lists and /readyz (issue 14 #1). nil: no limit.
@@ -42,7 +45,7 @@ func Open(ctx context.Context, url string, maxConns int) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &DB{Pool: pool, bulk: make(chan struct{}, bulkSlots(pool.Config().MaxConns))}, nil
+	return &DB{pool: pool, bulk: make(chan struct{}, bulkSlots(pool.Config().MaxConns))}, nil
 }
 
 // bulkSlots is how many connections of a pool of maxConns downloads may take at once: a
@@ -63,9 +66,15 @@ func (db *DB) acquireBulk(ctx context.Context) (release func(), err error) {
 	}
 }
 
-// OpenOwner connects to url without switching role: for migrations and code-list loading only.
-func OpenOwner(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	return connect(ctx, url, 0, nil)
+// OpenOwner connects to url as the tables' owner, without switching role: for `indberet
+// migrate` (schema.Prepare: the migrations, the code lists, the role policies), the
+// developer tools and tests. Its pool has no download limit.
+func OpenOwner(ctx context.Context, url string) (*DB, error) {
+	pool, err := connect(ctx, url, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &DB{pool: pool}, nil
 }
 
 // connect opens a pool on url of at most maxConns connections (0: url's or pgx's default),
@@ -94,7 +103,22 @@ func connect(ctx context.Context, url string, maxConns int, afterConnect func(co
 }
 
 // Close closes the pool.
-func (db *DB) Close() { db.Pool.Close() }
+func (db *DB) Close() { db.pool.Close() }
 
 // Ping tells whether the database answers (for /readyz).
-func (db *DB) Ping(ctx context.Context) error { return db.Pool.Ping(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Stat returns the pool's statistics (for /metrics, and its MaxConns for sizing the workers).
+func (db *DB) Stat() *pgxpool.Stat { return db.pool.Stat() }
+
+// DriverPool is the pool for the libraries that run their own SQL on it, and for nothing
+// else: River's driver (worker.NewClient), Casbin's pgx adapter (access.NewEnforcer), and
+// goose and River's migrator (migrations.Up, called by schema.Prepare on the owner's DB).
+// TestSQLOnlyInTenant (sqlplace_test.go) allows its call in those three places only.
+func (db *DB) DriverPool() *pgxpool.Pool { return db.pool }
+
+// ToolPool is the pool for code that is not the product and sets up or inspects data with
+// SQL of its own: tests (_test.go files and tenant/tenanttest) and the developer tools of
+// tenant/generate (the test-data generator and the benchmark). TestSQLOnlyInTenant refuses
+// it anywhere else.
+func (db *DB) ToolPool() *pgxpool.Pool { return db.pool }

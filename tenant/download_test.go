@@ -246,15 +246,15 @@ func TestDownloadsTakeAShareOfThePool(t *testing.T) {
 			}
 		}
 	}
-	waitFor("two downloads to wait on the lock", func() bool { return db.Pool.Stat().AcquiredConns() >= 2 })
+	waitFor("two downloads to wait on the lock", func() bool { return db.ToolPool().Stat().AcquiredConns() >= 2 })
 	time.Sleep(200 * time.Millisecond) // time for more to take a connection, if they could
-	if n := db.Pool.Stat().AcquiredConns(); n != 2 {
+	if n := db.ToolPool().Stat().AcquiredConns(); n != 2 {
 		t.Errorf("%d downloads waiting: %d of the pool's 8 connections taken, want 2", downloads, n)
 	}
 	start := time.Now()
 	var one int
 	inScope(t, db, tenant.Scope{Kommune: "147"}, func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT 1`).Scan(&one)
+		return tx.ToolTx().QueryRow(ctx, `SELECT 1`).Scan(&one)
 	})
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("another kommune's transaction took %s while the downloads wait", took)

@@ -25,7 +25,7 @@ var ErrNotFound = errors.New("not found")
 // readable without a scope.
 func (db *DB) Kommune(ctx context.Context, kode string) (Kommune, error) {
 	var k Kommune
-	err := db.Pool.QueryRow(ctx,
+	err := db.pool.QueryRow(ctx,
 		`SELECT kommune_kode, navn, aktiv, demo FROM kommuner WHERE kommune_kode = $1`, kode,
 	).Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.Demo)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -39,7 +39,7 @@ func (db *DB) Kommune(ctx context.Context, kode string) (Kommune, error) {
 
 // Kommuner returns all kommuner ordered by code.
 func (db *DB) Kommuner(ctx context.Context) ([]Kommune, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT kommune_kode, navn, aktiv, demo FROM kommuner ORDER BY kommune_kode`)
+	rows, err := db.pool.Query(ctx, `SELECT kommune_kode, navn, aktiv, demo FROM kommuner ORDER BY kommune_kode`)
 	if err != nil {
 		return nil, fmt.Errorf("kommuner: %w", err)
 	}

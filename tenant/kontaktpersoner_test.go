@@ -188,7 +188,7 @@ func TestSaveKontaktpersonVersion(t *testing.T) {
 		t.Helper()
 		var n int
 		err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'kontaktperson.save'`).Scan(&n)
+			return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'kontaktperson.save'`).Scan(&n)
 		})
 		if err != nil {
 			t.Fatal(err)

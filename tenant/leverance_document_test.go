@@ -45,7 +45,7 @@ func TestLeveranceDocumentInParts(t *testing.T) {
 			return err
 		}
 		var parts, largest int
-		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*), max(octet_length(data)) FROM leverance_dele WHERE leverance_id = $1`,
+		if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*), max(octet_length(data)) FROM leverance_dele WHERE leverance_id = $1`,
 			id).Scan(&parts, &largest); err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func TestEachLeveranceYdelseLetsFnUseTheTransaction(t *testing.T) {
 		n := 0
 		err := tx.EachLeveranceYdelse(ctx, tenant.LeveranceRead{}, func(r tenant.LeveranceYdelse) error {
 			n++
-			_, err := tx.PgxTx().Exec(ctx, `SELECT 1`)
+			_, err := tx.ToolTx().Exec(ctx, `SELECT 1`)
 			return err
 		})
 		if n != 2500 {

@@ -84,7 +84,7 @@ func TestLeverancerStore(t *testing.T) {
 	}
 	for _, sql := range []string{`UPDATE leverancer SET document = 'x'`, `DELETE FROM leverancer`} {
 		err := db.InScope(ctx, kbh, func(tx *tenant.Tx) error {
-			_, err := tx.PgxTx().Exec(ctx, sql)
+			_, err := tx.ToolTx().Exec(ctx, sql)
 			return err
 		})
 		if !isDenied(err) {

@@ -96,7 +96,7 @@ func planDB(t *testing.T, db *tenant.DB, owner string) (inKommune func(fn func(t
 	ctx := context.Background()
 	inKommune = func(fn func(tx pgx.Tx) error) {
 		t.Helper()
-		err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		err := pgx.BeginFunc(ctx, db.ToolPool(), func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', '751', true)"); err != nil {
 				return err
 			}
@@ -106,12 +106,12 @@ func planDB(t *testing.T, db *tenant.DB, owner string) (inKommune func(fn func(t
 			t.Fatal(err)
 		}
 	}
-	opool, err := tenant.OpenOwner(ctx, owner)
+	odb, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(opool.Close)
-	return inKommune, opool
+	t.Cleanup(odb.Close)
+	return inKommune, odb.ToolPool()
 }
 
 // explain returns the plan of the prepared statement sql run with args under plan_cache_mode.

@@ -78,7 +78,7 @@ func TestKeptListCounts(t *testing.T) {
 				}
 			}
 		}
-		if err := tx.PgxTx().SendBatch(ctx, batch).Close(); err != nil {
+		if err := tx.ToolTx().SendBatch(ctx, batch).Close(); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range counts {
@@ -98,7 +98,7 @@ func TestKeptListCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		var egne, alle int
-		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE kilde = 'egne'),
+		if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE kilde = 'egne'),
 			count(*) FILTER (WHERE indberettet_at IS NOT NULL) FROM sager WHERE kommune_kode = '751'`).Scan(&egne, &alle); err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +110,7 @@ func TestKeptListCounts(t *testing.T) {
 	for i := range 300 {
 		err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
 			exec := func(sql string, args ...any) {
-				if _, err := tx.PgxTx().Exec(ctx, sql, args...); err != nil {
+				if _, err := tx.ToolTx().Exec(ctx, sql, args...); err != nil {
 					t.Fatalf("%s: %v", sql, err)
 				}
 			}
@@ -156,7 +156,7 @@ func TestKeptListCounts(t *testing.T) {
 				exec(`DELETE FROM ydelser WHERE sag_id = $1`, sager[j])
 				exec(`DELETE FROM sager WHERE id = $1`, sager[j])
 				sager = append(sager[:j], sager[j+1:]...)
-				if err := tx.PgxTx().QueryRow(ctx, `SELECT array_agg(id) FROM ydelser WHERE kommune_kode = '751'`).Scan(&ydelser); err != nil {
+				if err := tx.ToolTx().QueryRow(ctx, `SELECT array_agg(id) FROM ydelser WHERE kommune_kode = '751'`).Scan(&ydelser); err != nil {
 					return err
 				}
 				step = "a sag deleted"
@@ -203,7 +203,7 @@ func TestCompactListCountsOnlyOwnKommune(t *testing.T) {
 	ctx := context.Background()
 	rows := func(k string) (n int) {
 		err := db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM liste_taelling) + (SELECT count(*) FROM liste_taelling_cpr)`).Scan(&n)
+			return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM liste_taelling) + (SELECT count(*) FROM liste_taelling_cpr)`).Scan(&n)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -258,7 +258,7 @@ func TestCompactListCountsLeavesCompactKeys(t *testing.T) {
 	// of liste_taelling_cpr.
 	ids := func() (out []string) {
 		err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-			rows, err := tx.PgxTx().Query(ctx, `SELECT x FROM (
+			rows, err := tx.ToolTx().Query(ctx, `SELECT x FROM (
 				SELECT 1 AS t, ':' || id AS x FROM liste_taelling UNION ALL SELECT 2, cpr3 || ':' || id FROM liste_taelling_cpr) r
 				ORDER BY t, x`)
 			if err != nil {

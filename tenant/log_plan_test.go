@@ -31,7 +31,7 @@ func TestLogPlans(t *testing.T) {
 	in := func(kommune string) func(func(pgx.Tx) error) {
 		return func(fn func(tx pgx.Tx) error) {
 			t.Helper()
-			err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+			err := pgx.BeginFunc(ctx, db.ToolPool(), func(tx pgx.Tx) error {
 				alle := ""
 				if kommune == "" {
 					alle = "read"

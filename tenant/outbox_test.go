@@ -84,7 +84,7 @@ func TestOutboxStore(t *testing.T) {
 			`DELETE FROM outbox`, `UPDATE outbox_sends SET requested_by_email = 'x'`, `UPDATE outbox_sends SET link = 'x'`,
 			`DELETE FROM outbox_sends`} {
 			err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-				_, err := tx.PgxTx().Exec(ctx, stmt)
+				_, err := tx.ToolTx().Exec(ctx, stmt)
 				return err
 			})
 			if !isDenied(err) {
@@ -225,7 +225,7 @@ func TestMailSends(t *testing.T) {
 			t.Errorf("Send igen: %+v", s)
 		}
 		var audit int
-		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'mail.send_igen' AND entity_id = $1
+		if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'mail.send_igen' AND entity_id = $1
 			AND user_email = 'admin@101.dk' AND ip = '192.0.2.1' AND after->>'to' = 'ny@101.dk' AND before->>'status' = 'gemt_lokalt'`,
 			fmt.Sprint(id)).Scan(&audit); err != nil || audit != 1 {
 			t.Errorf("%d audit records of the Send igen (%v), want 1", audit, err)

@@ -33,7 +33,7 @@ const MinLogRetentionMonths = 12
 // *Retention of the logs*).
 func (db *DB) LogRetentionFloor(ctx context.Context) (int, error) {
 	var months int
-	if err := db.Pool.QueryRow(ctx, `SELECT months FROM log_retention_floor`).Scan(&months); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT months FROM log_retention_floor`).Scan(&months); err != nil {
 		return 0, fmt.Errorf("log retention floor: %w", err)
 	}
 	return months, nil

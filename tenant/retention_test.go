@@ -37,12 +37,12 @@ func logRecords(t *testing.T, db *tenant.DB, times ...time.Time) []int64 {
 	var ids []int64
 	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
 		for _, at := range times {
-			if _, err := tx.PgxTx().Exec(ctx, `INSERT INTO audit_log (kommune_kode, at, action, entity, entity_id)
+			if _, err := tx.ToolTx().Exec(ctx, `INSERT INTO audit_log (kommune_kode, at, action, entity, entity_id)
 				VALUES ('101', $1, 'sag.update', 'sag', '1')`, at); err != nil {
 				return err
 			}
 			var id int64
-			if err := tx.PgxTx().QueryRow(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, action, cprs)
+			if err := tx.ToolTx().QueryRow(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, action, cprs)
 				VALUES ('101', $1, 'view', ARRAY['0101801234', '0202802345']) RETURNING id`, at).Scan(&id); err != nil {
 				return err
 			}
@@ -70,14 +70,14 @@ func readLogState(t *testing.T, db *tenant.DB) logState {
 	ctx := context.Background()
 	var s logState
 	err := db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT id FROM cpr_access_log WHERE kommune_kode = '101' ORDER BY id`)
+		rows, err := tx.ToolTx().Query(ctx, `SELECT id FROM cpr_access_log WHERE kommune_kode = '101' ORDER BY id`)
 		if err != nil {
 			return err
 		}
 		if s.accessIDs, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 			return err
 		}
-		return tx.PgxTx().QueryRow(ctx, `SELECT
+		return tx.ToolTx().QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM audit_log WHERE kommune_kode = '101'),
 			(SELECT count(*) FROM cpr_access_log_cprs WHERE kommune_kode = '101'),
 			(SELECT count(*) FROM cpr_access_log_cprs c WHERE NOT EXISTS (SELECT FROM cpr_access_log l
@@ -175,7 +175,7 @@ func TestKeepLogDropsOldMonths(t *testing.T) {
 	// The audit records of the changes, one per log, under the platform, by the actor.
 	var recs []string
 	err := db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT entity_id || ' ' || user_email || ' ' || after::text FROM audit_log
+		rows, err := tx.ToolTx().Query(ctx, `SELECT entity_id || ' ' || user_email || ' ' || after::text FROM audit_log
 			WHERE kommune_kode = '000' AND action = 'log.retention' ORDER BY id`)
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func TestLogCatchAllMovesIntoNewMonths(t *testing.T) {
 	ids := logRecords(t, db, ahead)
 	// One more that waits for its index rows.
 	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		_, err := tx.PgxTx().Exec(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, action, cprs)
+		_, err := tx.ToolTx().Exec(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, action, cprs)
 			VALUES ('101', $1, 'view', ARRAY['0303803456'])`, ahead)
 		return err
 	})
@@ -273,7 +273,7 @@ func TestLogCatchAllMovesIntoNewMonths(t *testing.T) {
 		if _, err := tx.IndexCPRAccess(ctx); err != nil {
 			return err
 		}
-		return tx.PgxTx().QueryRow(ctx, `SELECT string_agg(DISTINCT tableoid::regclass::text, ' ') FROM cpr_access_log WHERE id = $1`,
+		return tx.ToolTx().QueryRow(ctx, `SELECT string_agg(DISTINCT tableoid::regclass::text, ' ') FROM cpr_access_log WHERE id = $1`,
 			ids[0]).Scan(&where)
 	})
 	if err != nil {
@@ -319,7 +319,7 @@ func TestLogPartitionsOnlyThroughTheirLog(t *testing.T) {
 		`SELECT log_table_rebuild('audit_log', false, 'id')`,
 	} {
 		err := db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-			_, err := tx.PgxTx().Exec(ctx, sql)
+			_, err := tx.ToolTx().Exec(ctx, sql)
 			return err
 		})
 		if !isDenied(err) && !isCode(err, "42501") {

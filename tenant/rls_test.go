@@ -43,7 +43,7 @@ func TestEveryKommuneTableHasRLS(t *testing.T) {
 	t.Parallel()
 	db, _ := tenanttest.DB(t)
 	ctx := context.Background()
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.ToolPool().Query(ctx, `
 		SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
 			(SELECT a.attname FROM pg_attribute a JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
 			 WHERE a.attrelid = c.oid AND a.attnum = i.indkey[0])
@@ -89,7 +89,7 @@ func TestEveryKommuneTableHasRLS(t *testing.T) {
 func TestPoliciesReadSettingsOnce(t *testing.T) {
 	t.Parallel()
 	db, _ := tenanttest.DB(t)
-	rows, err := db.Pool.Query(context.Background(), `
+	rows, err := db.ToolPool().Query(context.Background(), `
 		SELECT tablename || '.' || policyname, coalesce(qual, ''), coalesce(with_check, '')
 		FROM pg_policies WHERE schemaname = 'public'`)
 	if err != nil {
@@ -122,7 +122,7 @@ func TestAppRoleIsNotOwnerNorSuperuser(t *testing.T) {
 	var user string
 	var super, bypass bool
 	var owns int
-	err := db.Pool.QueryRow(context.Background(), `
+	err := db.ToolPool().QueryRow(context.Background(), `
 		SELECT current_user, rolsuper, rolbypassrls,
 			(SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user)
 		FROM pg_roles WHERE rolname = current_user`).Scan(&user, &super, &bypass, &owns)
@@ -207,7 +207,7 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 		t.Run(table, func(t *testing.T) {
 			// Both kommuner have rows: DST's read-all scope sees them.
 			err := db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-				all, of101 := count(ctx, t, tx.PgxTx(), table, "101")
+				all, of101 := count(ctx, t, tx.ToolTx(), table, "101")
 				if of101 == 0 || all == of101 {
 					t.Errorf("read-all scope sees %d rows, %d of 101: want rows of both kommuner", all, of101)
 				}
@@ -217,7 +217,7 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-				all, of101 := count(ctx, t, tx.PgxTx(), table, "101")
+				all, of101 := count(ctx, t, tx.ToolTx(), table, "101")
 				if all == 0 || of101 != 0 {
 					t.Errorf("kommune 147 sees %d rows, %d of them 101's: want only its own", all, of101)
 				}
@@ -235,7 +235,7 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 			} {
 				sql := fmt.Sprintf(stmt, table)
 				err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-					tag, err := tx.PgxTx().Exec(ctx, sql)
+					tag, err := tx.ToolTx().Exec(ctx, sql)
 					if err != nil {
 						return err
 					}
@@ -250,7 +250,7 @@ func TestRLSKommuneSeesOnlyItsOwnRows(t *testing.T) {
 			}
 			// 101's rows are all still there.
 			_ = db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-				if _, n := count(ctx, t, tx.PgxTx(), table, "101"); n == 0 {
+				if _, n := count(ctx, t, tx.ToolTx(), table, "101"); n == 0 {
 					t.Errorf("kommune 101 lost its rows")
 				}
 				return nil
@@ -273,7 +273,7 @@ func TestRLSRefusesWritingAnotherKommunesRows(t *testing.T) {
 	db, _ := setup(t)
 	ctx := context.Background()
 	err := db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-		_, err := tx.PgxTx().Exec(ctx, `INSERT INTO sager (kommune_kode, cpr) VALUES ('101', '0203041234')`)
+		_, err := tx.ToolTx().Exec(ctx, `INSERT INTO sager (kommune_kode, cpr) VALUES ('101', '0203041234')`)
 		return err
 	})
 	if !isDenied(err) {
@@ -281,7 +281,7 @@ func TestRLSRefusesWritingAnotherKommunesRows(t *testing.T) {
 	}
 	// Moving one's own sag to another kommune fails the policy's check.
 	err = db.InScope(ctx, tenant.Scope{Kommune: "147"}, func(tx *tenant.Tx) error {
-		_, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET navn = navn, kommune_kode = '101' WHERE id = (SELECT min(id) FROM sager)`)
+		_, err := tx.ToolTx().Exec(ctx, `UPDATE sager SET navn = navn, kommune_kode = '101' WHERE id = (SELECT min(id) FROM sager)`)
 		return err
 	})
 	if err == nil {
@@ -289,14 +289,14 @@ func TestRLSRefusesWritingAnotherKommunesRows(t *testing.T) {
 	}
 	// DST reads everything but writes nothing.
 	err = db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-		tag, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET navn = 'x'`)
+		tag, err := tx.ToolTx().Exec(ctx, `UPDATE sager SET navn = 'x'`)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() != 0 {
 			t.Errorf("read-all scope updated %d sager", tag.RowsAffected())
 		}
-		_, err = tx.PgxTx().Exec(ctx, `INSERT INTO sager (kommune_kode, cpr) VALUES ('101', '0203041234')`)
+		_, err = tx.ToolTx().Exec(ctx, `INSERT INTO sager (kommune_kode, cpr) VALUES ('101', '0203041234')`)
 		if !isDenied(err) {
 			t.Errorf("insert from read-all scope: err = %v, want a row-level security violation", err)
 		}
@@ -313,13 +313,14 @@ func TestRLSWithoutScopeSeesNothing(t *testing.T) {
 	ctx := context.Background()
 	// The app role on a bare connection, and even the tables' owner (FORCE ROW LEVEL
 	// SECURITY): no setting, no rows.
-	ownerPool, err := tenant.OpenOwner(ctx, owner)
+	ownerDB, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ownerPool.Close()
+	defer ownerDB.Close()
+	ownerPool := ownerDB.ToolPool()
 	for _, table := range kommuneTables {
-		if all, _ := count(ctx, t, db.Pool, table, ""); all != 0 {
+		if all, _ := count(ctx, t, db.ToolPool(), table, ""); all != 0 {
 			t.Errorf("app role without scope sees %d rows of %s", all, table)
 		}
 		if all, _ := count(ctx, t, ownerPool, table, ""); all != 0 {
@@ -327,7 +328,7 @@ func TestRLSWithoutScopeSeesNothing(t *testing.T) {
 		}
 	}
 	// The setting does not outlive its transaction on a pooled connection.
-	conn, err := db.Pool.Acquire(ctx)
+	conn, err := db.ToolPool().Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +362,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 		`UPDATE cpr_access_log SET action = 'x'`, `DELETE FROM cpr_access_log`,
 		`UPDATE cpr_access_log_cprs SET cpr = 'x'`, `DELETE FROM cpr_access_log_cprs`} {
 		err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-			_, err := tx.PgxTx().Exec(ctx, sql)
+			_, err := tx.ToolTx().Exec(ctx, sql)
 			return err
 		})
 		if !isDenied(err) {

@@ -44,9 +44,19 @@ type Tx struct {
 // Scope returns the scope the transaction runs in.
 func (t *Tx) Scope() Scope { return t.scope }
 
-// PgxTx returns the underlying transaction, for River's InsertTx (a job enqueued in the same
-// transaction as the data that causes it). Do not run SQL on it outside package tenant.
-func (t *Tx) PgxTx() pgx.Tx { return t.tx }
+// RiverTx returns the underlying transaction for one of River's transactional calls
+// (InsertTx, InsertManyTx, JobCompleteTx, JobRetryTx, JobListTx …), so that a job is
+// enqueued, completed or retried in the same transaction as the data that causes it
+// (ARCHITECTURE.md: "A job is enqueued with InsertTx in the same transaction as the change
+// that causes it"). It is the only way to the transaction outside this package: its call must
+// be written as that River call's argument, and TestSQLOnlyInTenant (sqlplace_test.go)
+// refuses any other use.
+func (t *Tx) RiverTx() pgx.Tx { return t.tx }
+
+// ToolTx returns the underlying transaction to code that is not the product and sets up or
+// inspects data with SQL of its own: tests (_test.go files and tenant/tenanttest) and the
+// developer tools of tenant/generate. TestSQLOnlyInTenant refuses it anywhere else.
+func (t *Tx) ToolTx() pgx.Tx { return t.tx }
 
 // InScope runs fn in one transaction in which row-level security shows exactly what s may
 // see: the kommune setting and the read-all setting are SET LOCAL, so they end with the
@@ -59,7 +69,7 @@ func (db *DB) InScope(ctx context.Context, s Scope, fn func(tx *Tx) error) error
 	if s.Kommune != "" && !domain.ValidKommunekode(s.Kommune) {
 		return fmt.Errorf("tenant: invalid kommunekode %q", s.Kommune)
 	}
-	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{BeginQuery: beginInScope(s)}, func(tx pgx.Tx) error {
+	err := pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{BeginQuery: beginInScope(s)}, func(tx pgx.Tx) error {
 		if err := fn(&Tx{tx: tx, scope: s}); err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func TestUnavailable(t *testing.T) {
 
 	// A database that answers, then stops taking connections and ends those it has.
 	db, _ := tenanttest.DB(t)
-	if _, err := db.Pool.Exec(ctx, "SELECT 1/0"); err == nil || tenant.Unavailable(err) {
+	if _, err := db.ToolPool().Exec(ctx, "SELECT 1/0"); err == nil || tenant.Unavailable(err) {
 		t.Errorf("division by zero: Unavailable(%v) = true", err)
 	}
 	for _, err := range []error{nil, tenant.ErrNotFound, pgx.ErrNoRows, context.Canceled, errors.New("other")} {

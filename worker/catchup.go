@@ -72,7 +72,7 @@ func (w *CatchUpWorker) Work(ctx context.Context, job *river.Job[CatchUpArgs]) e
 			for i, a := range late {
 				params[i] = river.InsertManyParams{Args: a}
 			}
-			res, err := river.ClientFromContext[pgx.Tx](ctx).InsertManyTx(ctx, tx.PgxTx(), params)
+			res, err := river.ClientFromContext[pgx.Tx](ctx).InsertManyTx(ctx, tx.RiverTx(), params)
 			if err != nil {
 				return fmt.Errorf("enqueue late deliveries: %w", err)
 			}
@@ -92,7 +92,7 @@ func (w *CatchUpWorker) Work(ctx context.Context, job *river.Job[CatchUpArgs]) e
 				return err
 			}
 		}
-		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.RiverTx(), job)
 		return err
 	})
 	if err != nil {

@@ -119,7 +119,7 @@ func TestCatchUpAfterMissedRuns(t *testing.T) {
 	// The catch-up that enqueued them is in the audit log.
 	var audits int
 	err := b.db.InScope(context.Background(), tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'levering.indhent'
+		return tx.ToolTx().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'levering.indhent'
 			AND user_email = $1`, DeliveryActor).Scan(&audits)
 	})
 	if err != nil || audits != 1 {

@@ -2,11 +2,10 @@ package worker
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
-
-	"indberet/tenant/websession"
 )
 
 // CleanupArgs is the hourly housekeeping job: it deletes ended sessions and expired login
@@ -29,9 +28,9 @@ type CleanupWorker struct {
 
 // Work deletes what has expired.
 func (w *CleanupWorker) Work(ctx context.Context, job *river.Job[CleanupArgs]) error {
-	sessions, err := websession.PurgeExpired(ctx, w.deps.DB.Pool, time.Now())
+	sessions, err := w.deps.DB.PurgeExpiredSessions(ctx, time.Now())
 	if err != nil {
-		return err
+		return fmt.Errorf("purge sessions: %w", err)
 	}
 	throttles, err := w.deps.Accounts.PurgeThrottle(ctx)
 	if err != nil {

@@ -18,12 +18,12 @@ func TestCleanupJobDeletesEndedSessions(t *testing.T) {
 	ctx := context.Background()
 	db, _ := tenanttest.DB(t)
 	for i, expires := range []time.Duration{-time.Hour, time.Hour} {
-		if _, err := db.Pool.Exec(ctx, `INSERT INTO sessions (id_hash, expires_at) VALUES ($1, $2)`,
+		if _, err := db.ToolPool().Exec(ctx, `INSERT INTO sessions (id_hash, expires_at) VALUES ($1, $2)`,
 			[]byte{byte(i)}, time.Now().Add(expires)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO login_failures (account, address, failures, last_failure_at)
+	if _, err := db.ToolPool().Exec(ctx, `INSERT INTO login_failures (account, address, failures, last_failure_at)
 		VALUES ('gammel@demo.invalid', '', 3, now() - interval '2 hours'), ('ny@demo.invalid', '', 1, now())`); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestCleanupJobDeletesEndedSessions(t *testing.T) {
 		t.Errorf("stop: %v", err)
 	}
 	var sessions, throttles int
-	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM login_failures)`).
+	if err := db.ToolPool().QueryRow(ctx, `SELECT (SELECT count(*) FROM sessions), (SELECT count(*) FROM login_failures)`).
 		Scan(&sessions, &throttles); err != nil {
 		t.Fatal(err)
 	}

@@ -186,7 +186,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 	cfg.Workers = workers
 	if o.Work {
 		if o.MaxWorkers <= 0 {
-			o.MaxWorkers = defaultQueueWorkers(int(d.DB.Pool.Config().MaxConns))
+			o.MaxWorkers = defaultQueueWorkers(int(d.DB.Stat().MaxConns()))
 		}
 		cfg.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: o.MaxWorkers},
@@ -197,7 +197,7 @@ func NewClient(d Deps, o Options) (*Client, error) {
 			cfg.PeriodicJobs = periodicJobs(d)
 		}
 	}
-	c, err := river.NewClient(riverpgxv5.New(d.DB.Pool), cfg)
+	c, err := river.NewClient(riverpgxv5.New(d.DB.DriverPool()), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}

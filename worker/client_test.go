@@ -54,7 +54,7 @@ func TestRescueAfterEachKindsLimit(t *testing.T) {
 		}
 		ids[i] = res.Job.ID
 		// As a worker that took the job and died leaves it.
-		if _, err := db.Pool.Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1,
+		if _, err := db.ToolPool().Exec(ctx, `UPDATE river_job SET state = 'running', attempt = 1,
 			attempted_at = now() - $2 * interval '1 second', attempted_by = '{killed}' WHERE id = $1`,
 			res.Job.ID, s.running.Seconds()); err != nil {
 			t.Fatal(err)

@@ -37,7 +37,7 @@ func TestCPRIndexJobIndexesEveryKommune(t *testing.T) {
 	}
 	count := func() (waiting, rows int) {
 		err := db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM cpr_access_log_nye),
+			return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM cpr_access_log_nye),
 				(SELECT count(*) FROM cpr_access_log_cprs)`).Scan(&waiting, &rows)
 		})
 		if err != nil {

@@ -145,11 +145,11 @@ func (w *DeliveryRunWorker) Work(ctx context.Context, job *river.Job[DeliveryRun
 			params[i] = river.InsertManyParams{Args: DeliveryKommuneArgs{Kommune: k, Periode: job.Args.Periode}}
 		}
 		if len(params) > 0 {
-			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertManyTx(ctx, tx.PgxTx(), params); err != nil {
+			if _, err := river.ClientFromContext[pgx.Tx](ctx).InsertManyTx(ctx, tx.RiverTx(), params); err != nil {
 				return fmt.Errorf("enqueue kommune deliveries: %w", err)
 			}
 		}
-		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.RiverTx(), job)
 		return err
 	})
 	if err != nil {
@@ -203,13 +203,13 @@ func (w *DeliveryKommuneWorker) Work(ctx context.Context, job *river.Job[Deliver
 		if !res.existed {
 			// I3: the receipt to the Kvitteringsmodtager, enqueued with the leverance so that
 			// it exists exactly when the leverance does.
-			_, err = river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx.PgxTx(),
+			_, err = river.ClientFromContext[pgx.Tx](ctx).InsertTx(ctx, tx.RiverTx(),
 				ReceiptArgs{Kommune: a.Kommune, LeveranceID: res.leverance.ID}, nil)
 			if err != nil {
 				return fmt.Errorf("enqueue receipt: %w", err)
 			}
 		}
-		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.RiverTx(), job)
 		return err
 	})
 	var ikkeNaeste *domain.PeriodeFejl

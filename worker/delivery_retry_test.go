@@ -41,7 +41,7 @@ func TestStartDeliveryAfterFailedJob(t *testing.T) {
 	}
 	fail := func(id int64, state rivertype.JobState, msg string) {
 		t.Helper()
-		if _, err := b.db.Pool.Exec(ctx, `UPDATE river_job SET state = $2::text::river_job_state, attempt = 1,
+		if _, err := b.db.ToolPool().Exec(ctx, `UPDATE river_job SET state = $2::text::river_job_state, attempt = 1,
 			finalized_at = CASE WHEN $2::text = 'retryable' THEN NULL ELSE now() END,
 			scheduled_at = now() + interval '1 hour',
 			errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 1, 'error', $3::text)] WHERE id = $1`, id, string(state), msg); err != nil {

@@ -264,7 +264,7 @@ func atCheck(t *testing.T, db *tenant.DB, kommune string) (read []int64, sager, 
 		if err != nil {
 			return err
 		}
-		return tx.PgxTx().QueryRow(ctx, `SELECT
+		return tx.ToolTx().QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM sager WHERE indberettet_version IS DISTINCT FROM version),
 			(SELECT count(*) FROM ydelser WHERE indberettet_version IS DISTINCT FROM version)`).Scan(&sager, &ydelser)
 	})
@@ -282,7 +282,7 @@ func checkMarkedRowsDelivered(t *testing.T, db *tenant.DB, kommune string) {
 	var rows []row
 	var unmarkedSagWithMarkedYdelse int
 	inScope(t, db, kommune, func(tx *tenant.Tx) error {
-		r, err := tx.PgxTx().Query(ctx, `
+		r, err := tx.ToolTx().Query(ctx, `
 			SELECT y.id, y.sag_id, y.indberettet_leverance_id, s.cpr FROM ydelser y
 			JOIN sager s ON s.kommune_kode = y.kommune_kode AND s.id = y.sag_id
 			WHERE y.indberettet_leverance_id IS NOT NULL OR y.indberettet_at IS NOT NULL`)
@@ -301,7 +301,7 @@ func checkMarkedRowsDelivered(t *testing.T, db *tenant.DB, kommune string) {
 		if err != nil {
 			return err
 		}
-		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM sager s WHERE indberettet_at IS NULL
+		return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM sager s WHERE indberettet_at IS NULL
 			AND EXISTS (SELECT FROM ydelser y WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id AND y.indberettet_at IS NOT NULL)`).
 			Scan(&unmarkedSagWithMarkedYdelse)
 	})
@@ -369,7 +369,7 @@ func TestDeliveryDemo101(t *testing.T) {
 	// The same numbers straight from the data.
 	var sager, ydelser, afsluttede int
 	inScope(t, b.db, "101", func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM sager), (SELECT count(*) FROM ydelser),
+		return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM sager), (SELECT count(*) FROM ydelser),
 			(SELECT count(*) FROM sager WHERE slutdato_max < current_date)`).Scan(&sager, &ydelser, &afsluttede)
 	})
 	if sager != want.Sager || ydelser != want.Ydelser || afsluttede != want.Afsluttede {
@@ -746,18 +746,19 @@ func addSager(t *testing.T, db *tenant.DB, owner, kommune string, n int) {
 			}
 		}
 	}
-	ownerPool, err := tenant.OpenOwner(ctx, owner)
+	ownerDB, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ownerPool.Close()
+	defer ownerDB.Close()
+	ownerPool := ownerDB.ToolPool()
 	analyze := func() {
 		if _, err := ownerPool.Exec(ctx, `ANALYZE sager, ydelser, ydelse_maalgrupper`); err != nil {
 			t.Fatal(err)
 		}
 	}
 	inScope(t, db, kommune, func(tx *tenant.Tx) error {
-		_, err := tx.PgxTx().Exec(ctx, `INSERT INTO sager (kommune_kode, cpr, navn, funktionsvurdering)
+		_, err := tx.ToolTx().Exec(ctx, `INSERT INTO sager (kommune_kode, cpr, navn, funktionsvurdering)
 			SELECT $1, c, 'Massetest', 'B' FROM unnest($2::text[]) c`, kommune, cprs)
 		return err
 	})
@@ -773,7 +774,7 @@ func addSager(t *testing.T, db *tenant.DB, owner, kommune string, n int) {
 				JOIN sager s ON s.kommune_kode = y.kommune_kode AND s.id = y.sag_id
 				WHERE s.kommune_kode = $1 AND s.navn = 'Massetest'`,
 		} {
-			if _, err := tx.PgxTx().Exec(ctx, sql, kommune); err != nil {
+			if _, err := tx.ToolTx().Exec(ctx, sql, kommune); err != nil {
 				return err
 			}
 		}
@@ -809,7 +810,7 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 	delivered101 := func() int {
 		var n int
 		inScope(t, db, "101", func(tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM sager WHERE indberettet_at IS NOT NULL)
+			return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM sager WHERE indberettet_at IS NOT NULL)
 				+ (SELECT count(*) FROM ydelser WHERE indberettet_at IS NOT NULL)`).Scan(&n)
 		})
 		return n
@@ -920,7 +921,7 @@ func TestDeliveryKillAndRestart(t *testing.T) {
 	validateXSD(t, doc2)
 	inScope(t, db, "101", func(tx *tenant.Tx) error {
 		var n int
-		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM ydelser WHERE indberettet_leverance_id = $1`, v2.ID).Scan(&n); err != nil {
+		if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM ydelser WHERE indberettet_leverance_id = $1`, v2.ID).Scan(&n); err != nil {
 			return err
 		}
 		if n != want.Ydelser {

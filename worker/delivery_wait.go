@@ -146,7 +146,7 @@ func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode stri
 		for i, k := range plan.Deliver {
 			params[i] = river.InsertManyParams{Args: DeliveryKommuneArgs{Kommune: k, Periode: periode}}
 		}
-		res, err := c.InsertManyTx(ctx, tx.PgxTx(), params)
+		res, err := c.InsertManyTx(ctx, tx.RiverTx(), params)
 		if err != nil {
 			return d, fmt.Errorf("sæt levering i kø: %w", err)
 		}
@@ -160,7 +160,7 @@ func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode stri
 			d.Queued = append(d.Queued, k)
 			// The next run tries a failing kommune again now, not at its backoff (I9).
 			if r.Job.State == rivertype.JobStateRetryable {
-				if _, err := c.JobRetryTx(ctx, tx.PgxTx(), r.Job.ID); err != nil {
+				if _, err := c.JobRetryTx(ctx, tx.RiverTx(), r.Job.ID); err != nil {
 					return d, fmt.Errorf("prøv levering igen: %w", err)
 				}
 				d.Retried = append(d.Retried, k)

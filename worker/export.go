@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"indberet/tenant"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 )
 
@@ -163,7 +162,7 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 	if err != nil {
 		return tenant.EksportResultat{}, err
 	}
-	snap, err := codes.Read(ctx, w.deps.DB.Pool)
+	snap, err := w.deps.DB.CodeSnapshot(ctx)
 	if err != nil {
 		return tenant.EksportResultat{}, err
 	}
@@ -209,7 +208,7 @@ func (w *EksportWorker) export(ctx context.Context, scope tenant.Scope, job *riv
 		if err := tx.FinishEksport(ctx, id, res); err != nil {
 			return err
 		}
-		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		_, err = river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.RiverTx(), job)
 		return err
 	})
 	return res, err

@@ -53,7 +53,7 @@ func setupEksport(t *testing.T, w *EksportWorker) *eksportBundle {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
 	river.AddWorker(workers, &EksportCleanupWorker{deps: d})
-	c, err := river.NewClient(riverpgxv5.New(db.Pool), &river.Config{
+	c, err := river.NewClient(riverpgxv5.New(db.ToolPool()), &river.Config{
 		Logger: d.Logger, Workers: workers, SoftStopTimeout: 5 * time.Second,
 		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 2}, QueueEksport: {MaxWorkers: eksportQueueWorkers}},
 	})
@@ -91,7 +91,7 @@ func orderEksport(t *testing.T, db *tenant.DB, client *Client, kommune string, n
 		if e, err = tx.CreateEksport(ctx, n); err != nil {
 			return err
 		}
-		_, err = client.InsertTx(ctx, tx.PgxTx(), EksportArgs{Kommune: kommune, EksportID: e.ID}, nil)
+		_, err = client.InsertTx(ctx, tx.ToolTx(), EksportArgs{Kommune: kommune, EksportID: e.ID}, nil)
 		return err
 	})
 	if err != nil {
@@ -223,7 +223,7 @@ func TestEksportCSVSagerOgYdelser(t *testing.T) {
 	}
 	var ydelser101 int
 	err := b.db.InScope(context.Background(), tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(context.Background(), `SELECT count(*) FROM ydelser`).Scan(&ydelser101)
+		return tx.ToolTx().QueryRow(context.Background(), `SELECT count(*) FROM ydelser`).Scan(&ydelser101)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +263,7 @@ func TestEksportXLSXKunSager(t *testing.T) {
 	// Niels Hansen's sag delivered, to see Indberettet.
 	delivered := time.Date(2026, 2, 14, 1, 30, 0, 0, time.UTC) // 14-02-2026 in Copenhagen
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		_, err := tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = $1 WHERE cpr = $2`, delivered, demo.NielsHansenCPR)
+		_, err := tx.ToolTx().Exec(ctx, `UPDATE sager SET indberettet_at = $1 WHERE cpr = $2`, delivered, demo.NielsHansenCPR)
 		return err
 	})
 	if err != nil {
@@ -376,7 +376,7 @@ func TestEksportRetriesFromScratch(t *testing.T) {
 	var parts int
 	var after tenant.Eksport
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) (err error) {
-		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM eksport_dele WHERE eksport_id = $1`, e.ID).Scan(&parts); err != nil {
+		if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM eksport_dele WHERE eksport_id = $1`, e.ID).Scan(&parts); err != nil {
 			return err
 		}
 		after, err = tx.Eksport(ctx, e.ID)
@@ -460,7 +460,7 @@ func TestEksportDoneStaysDone(t *testing.T) {
 	first, file := b.run(t, "101", tenant.NewEksport{Art: tenant.EksportListe, Format: tenant.FormatCSV,
 		Parametre: tenant.EksportParametre{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Filter: tenant.FilterAlle}})
 	// River forgets the completed job (uniqueness would refuse a second), and runs another.
-	if _, err := b.db.Pool.Exec(ctx, `DELETE FROM river_job WHERE kind = $1`, EksportArgs{}.Kind()); err != nil {
+	if _, err := b.db.ToolPool().Exec(ctx, `DELETE FROM river_job WHERE kind = $1`, EksportArgs{}.Kind()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := b.client.Insert(ctx, EksportArgs{Kommune: "101", EksportID: first.ID}, nil); err != nil {
@@ -472,7 +472,7 @@ func TestEksportDoneStaysDone(t *testing.T) {
 	again, fileAgain := b.file(t, "101", first.ID)
 	var finishes int
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'eksport.finish' AND entity_id = $1`,
+		return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'eksport.finish' AND entity_id = $1`,
 			strconv.FormatInt(first.ID, 10)).Scan(&finishes)
 	})
 	if err != nil {
@@ -506,7 +506,7 @@ func TestEksportKillAndRestart(t *testing.T) {
 			if got, err = tx.Eksport(ctx, e.ID); err != nil {
 				return err
 			}
-			return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM eksport_dele WHERE eksport_id = $1`, e.ID).Scan(&parts)
+			return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM eksport_dele WHERE eksport_id = $1`, e.ID).Scan(&parts)
 		})
 		return got
 	}
@@ -562,7 +562,7 @@ func TestEksportCleanup(t *testing.T) {
 	other, _ := b.run(t, "147", p)
 	for _, k := range []string{"101", "147"} {
 		err := b.db.InScope(ctx, tenant.Scope{Kommune: k}, func(tx *tenant.Tx) error {
-			_, err := tx.PgxTx().Exec(ctx, `UPDATE eksporter SET udloeber_at = now() - interval '1 minute' WHERE id = ANY($1)`,
+			_, err := tx.ToolTx().Exec(ctx, `UPDATE eksporter SET udloeber_at = now() - interval '1 minute' WHERE id = ANY($1)`,
 				[]int64{old.ID, other.ID})
 			return err
 		})
@@ -579,7 +579,7 @@ func TestEksportCleanup(t *testing.T) {
 	var ids []int64
 	var parts, audits int
 	err := b.db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT array_agg(id ORDER BY id) FROM eksporter),
+		return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT array_agg(id ORDER BY id) FROM eksporter),
 			(SELECT count(*) FROM eksport_dele WHERE eksport_id <> $1),
 			(SELECT count(*) FROM audit_log WHERE action = 'eksport.expire')`, fresh.ID).Scan(&ids, &parts, &audits)
 	})

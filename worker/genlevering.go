@@ -121,7 +121,7 @@ func StartGenleveringTx(ctx context.Context, c *Client, tx *tenant.Tx, kommune, 
 		return StartedGenlevering{}, err
 	}
 	args := DeliveryKommuneArgs{Kommune: kommune, Periode: periode, Version: current + 1, Aarsag: aarsag}
-	res, err := c.InsertTx(ctx, tx.PgxTx(), args, nil)
+	res, err := c.InsertTx(ctx, tx.RiverTx(), args, nil)
 	if err != nil {
 		return StartedGenlevering{}, fmt.Errorf("sæt genlevering i kø: %w", err)
 	}
@@ -152,7 +152,7 @@ func deliveryQueued(ctx context.Context, c *Client, tx *tenant.Tx, kommune, peri
 	params := river.NewJobListParams().Kinds(DeliveryKommuneArgs{}.Kind()).States(rivertype.JobStateAvailable,
 		rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled).
 		First(10000)
-	res, err := c.JobListTx(ctx, tx.PgxTx(), params)
+	res, err := c.JobListTx(ctx, tx.RiverTx(), params)
 	if err != nil {
 		return false, fmt.Errorf("list delivery jobs: %w", err)
 	}

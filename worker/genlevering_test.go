@@ -102,7 +102,7 @@ func TestGenlevering(t *testing.T) {
 			t.Errorf("receipt subject %q", m.Subject)
 		}
 		var n int
-		if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'levering.genlevering'
+		if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE action = 'levering.genlevering'
 			AND after->>'aarsag' = $1 AND (after->>'version')::int = 2 AND after->>'periode' = '2026M10'`, aarsag).Scan(&n); err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func TestListCountsJobCompactsEveryKommune(t *testing.T) {
 					s.byPrefix += fmt.Sprintf(" %s %s: %d", l, prefix, page.Total)
 				}
 			}
-			return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM liste_taelling) + (SELECT count(*) FROM liste_taelling_cpr)`).Scan(&s.rows)
+			return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM liste_taelling) + (SELECT count(*) FROM liste_taelling_cpr)`).Scan(&s.rows)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +61,7 @@ func TestListCountsJobCompactsEveryKommune(t *testing.T) {
 				if err != nil || i%3 != 0 {
 					return err
 				}
-				_, err = tx.PgxTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id)
+				_, err = tx.ToolTx().Exec(ctx, `UPDATE sager SET indberettet_at = now() WHERE id = $1`, id)
 				return err
 			})
 			if err != nil {

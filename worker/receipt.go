@@ -111,7 +111,7 @@ func (w *ReceiptWorker) Work(ctx context.Context, job *river.Job[ReceiptArgs]) e
 			return err
 		}
 		m.Status = outcome.Status
-		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.PgxTx(), job)
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx.RiverTx(), job)
 		return err
 	})
 	if sendErr != nil {

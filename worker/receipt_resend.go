@@ -76,7 +76,7 @@ func ResendReceiptTx(ctx context.Context, c *Client, tx *tenant.Tx, cfg MailConf
 	if err != nil {
 		return tenant.MailSend{}, err
 	}
-	if _, err := c.InsertTx(ctx, tx.PgxTx(), ReceiptArgs{Kommune: m.Kommune, LeveranceID: m.LeveranceID, Send: s.ID}, nil); err != nil {
+	if _, err := c.InsertTx(ctx, tx.RiverTx(), ReceiptArgs{Kommune: m.Kommune, LeveranceID: m.LeveranceID, Send: s.ID}, nil); err != nil {
 		return tenant.MailSend{}, fmt.Errorf("enqueue receipt: %w", err)
 	}
 	return s, nil

@@ -146,7 +146,7 @@ func TestResendAfterPermanentFailure(t *testing.T) {
 	// The audit log has the order, by the administrator, from their address.
 	var audit int
 	err = b.db.InScope(context.Background(), tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'mail.send_igen'
+		return tx.ToolTx().QueryRow(context.Background(), `SELECT count(*) FROM audit_log WHERE action = 'mail.send_igen'
 			AND user_email = 'kommuneadmin.101@demo.invalid' AND ip = '192.0.2.7' AND entity_id = $1`,
 			strconv.FormatInt(m.ID, 10)).Scan(&audit)
 	})

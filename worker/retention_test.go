@@ -32,7 +32,7 @@ func TestLogRetentionJob(t *testing.T) {
 	now := time.Now()
 	err := db.InScope(ctx, tenant.Scope{Kommune: "101"}, func(tx *tenant.Tx) error {
 		for _, at := range []time.Time{now.AddDate(-6, 0, 0), now.AddDate(-4, 0, 0)} {
-			if _, err := tx.PgxTx().Exec(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, action, cprs)
+			if _, err := tx.ToolTx().Exec(ctx, `INSERT INTO cpr_access_log (kommune_kode, at, action, cprs)
 				VALUES ('101', $1, 'view', ARRAY['0101801234'])`, at); err != nil {
 				return err
 			}
@@ -46,7 +46,7 @@ func TestLogRetentionJob(t *testing.T) {
 	records := func() (access, retentionAudits int) {
 		t.Helper()
 		err := db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM cpr_access_log WHERE kommune_kode = '101'),
+			return tx.ToolTx().QueryRow(ctx, `SELECT (SELECT count(*) FROM cpr_access_log WHERE kommune_kode = '101'),
 				(SELECT count(*) FROM audit_log WHERE action = 'log.retention' AND user_email = $1)`, RetentionActor).Scan(&access, &retentionAudits)
 		})
 		if err != nil {
@@ -61,7 +61,7 @@ func TestLogRetentionJob(t *testing.T) {
 	}
 
 	// A transaction that wrote to the audit log and has not ended: no lock for the job.
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.ToolPool().Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func (c *dbCollector) Collect(ch chan<- prometheus.Metric) {
 			c.logger.WarnContext(ctx, "metrics: database query failed", "metric", what, "err", err)
 		}
 	}
-	if jobs, err := worker.JobCounts(ctx, c.db); err != nil {
+	if jobs, err := c.db.RiverJobCounts(ctx); err != nil {
 		failed("indberet_river_jobs", err)
 	} else {
 		for _, j := range jobs {

@@ -118,8 +118,8 @@ func TestDatabaseMetrics(t *testing.T) {
 	deliveryJob(t, db, jobs, "751", "2026M11", "available")
 	now := time.Date(2026, 12, 10, 12, 0, 0, 0, domain.Copenhagen)
 	m := New()
-	m.AddPool("web", db.Pool)
-	m.AddPool("web", db.Pool) // once only
+	m.AddPool("web", db)
+	m.AddPool("web", db) // once only
 	m.AddDatabase(db, KommuneStates(jobs, db, func() time.Time { return now }), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	m.ObserveRequest("GET", "/sager/:id", 200, 3*time.Millisecond)
 	m.ObserveRequest("GET", "/sager/:id", 200, 30*time.Millisecond)
@@ -144,7 +144,7 @@ func TestDatabaseMetrics(t *testing.T) {
 		{"indberet_kommuner_delivery", []string{"state", "queued"}, 1},
 		{"indberet_kommuner_delivery", []string{"state", "forsinket"}, 0},
 		{"indberet_kommuner_delivery", []string{"state", "afventer"}, 0},
-		{"indberet_db_pool_max_connections", []string{"pool", "web"}, float64(db.Pool.Config().MaxConns)},
+		{"indberet_db_pool_max_connections", []string{"pool", "web"}, float64(db.ToolPool().Config().MaxConns)},
 		{"indberet_http_requests_total", []string{"method", "GET", "route", "/sager/:id", "status", "200"}, 2},
 		{"indberet_http_request_duration_seconds", []string{"method", "GET", "route", "/sager/:id"}, 2},
 	} {
@@ -201,7 +201,7 @@ func deliveryJob(t *testing.T, db *tenant.DB, c *worker.Client, kommune, periode
 		t.Fatal(err)
 	}
 	if state == "discarded" {
-		if _, err := db.Pool.Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
+		if _, err := db.ToolPool().Exec(ctx, `UPDATE river_job SET state = 'discarded', finalized_at = now(), attempt = 10,
 			errors = ARRAY[jsonb_build_object('at', now(), 'attempt', 10, 'error', 'boom')] WHERE id = $1`, res.Job.ID); err != nil {
 			t.Fatal(err)
 		}

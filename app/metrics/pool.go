@@ -4,23 +4,24 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"indberet/tenant"
 )
 
-// AddPool shows pool's connections under name ("web", "jobs"): `serve` with its workers has
-// two pools, the others one (DATABASE_POOL_MAX). A pool added twice is shown once.
-func (m *Metrics) AddPool(name string, pool *pgxpool.Pool) {
+// AddPool shows the connections of db's pool under name ("web", "jobs"): `serve` with its
+// workers has two pools, the others one (DATABASE_POOL_MAX). A pool added twice is shown once.
+func (m *Metrics) AddPool(name string, db *tenant.DB) {
 	m.pools.mu.Lock()
 	defer m.pools.mu.Unlock()
-	if !slices.ContainsFunc(m.pools.pools, func(p namedPool) bool { return p.pool == pool }) {
-		m.pools.pools = append(m.pools.pools, namedPool{name, pool})
+	if !slices.ContainsFunc(m.pools.pools, func(p namedPool) bool { return p.db == db }) {
+		m.pools.pools = append(m.pools.pools, namedPool{name, db})
 	}
 }
 
 type namedPool struct {
 	name string
-	pool *pgxpool.Pool
+	db   *tenant.DB
 }
 
 // poolCollector reads each pool's statistics (pgxpool.Stat) at each scrape: no query.
@@ -53,7 +54,7 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	pools := slices.Clone(c.pools)
 	c.mu.Unlock()
 	for _, p := range pools {
-		s := p.pool.Stat()
+		s := p.db.Stat()
 		ch <- prometheus.MustNewConstMetric(poolConns, prometheus.GaugeValue, float64(s.AcquiredConns()), p.name, "acquired")
 		ch <- prometheus.MustNewConstMetric(poolConns, prometheus.GaugeValue, float64(s.IdleConns()), p.name, "idle")
 		ch <- prometheus.MustNewConstMetric(poolConns, prometheus.GaugeValue, float64(s.ConstructingConns()), p.name, "constructing")

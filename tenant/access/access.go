@@ -4,9 +4,10 @@
 // Enforcer every request asks.
 //
 // Policies live in PostgreSQL in casbin_rule (the schema of casbin-pgx-adapter, which loads
-// them). Grants are written here with SQL inside the caller's transaction, so a grant, its
-// audit record and the ending of the user's sessions commit together; a trigger bumps
-// authz_version and every Enforcer reloads on its next request.
+// them). Grants are written here, through tenant's statements (tenant/casbinrule.go), inside
+// the caller's transaction, so a grant, its audit record and the ending of the user's
+// sessions commit together; a trigger bumps authz_version and every Enforcer reloads on its
+// next request.
 package access
 
 import (

@@ -8,29 +8,29 @@ import (
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	pgxadapter "github.com/pckhoi/casbin-pgx-adapter/v3"
+
+	"indberet/tenant"
 )
 
 // Enforcer answers whether a user may do something. It holds the policies in memory and
 // reloads them when authz_version in the database has moved, which Refresh checks.
 type Enforcer struct {
-	pool *pgxpool.Pool
-	e    *casbin.SyncedEnforcer
+	db *tenant.DB
+	e  *casbin.SyncedEnforcer
 
 	mu      sync.Mutex
 	version int64
 }
 
 // NewEnforcer loads the policies from casbin_rule through casbin-pgx-adapter. The adapter
-// shares pool and must never be closed (its Close closes the pool).
-func NewEnforcer(ctx context.Context, pool *pgxpool.Pool) (*Enforcer, error) {
+// shares db's pool and must never be closed (its Close closes the pool).
+func NewEnforcer(ctx context.Context, db *tenant.DB) (*Enforcer, error) {
 	m, err := model.NewModelFromString(modelText)
 	if err != nil {
 		return nil, fmt.Errorf("casbin model: %w", err)
 	}
-	adapter, err := pgxadapter.NewAdapter(nil, pgxadapter.WithConnectionPool(pool), pgxadapter.WithSkipTableCreate())
+	adapter, err := pgxadapter.NewAdapter(nil, pgxadapter.WithConnectionPool(db.DriverPool()), pgxadapter.WithSkipTableCreate())
 	if err != nil {
 		return nil, fmt.Errorf("casbin adapter: %w", err)
 	}
@@ -41,7 +41,7 @@ func NewEnforcer(ctx context.Context, pool *pgxpool.Pool) (*Enforcer, error) {
 	// Grants are written with SQL in the caller's transaction (grants.go), never through
 	// the enforcer, so it must not write on its own.
 	e.EnableAutoSave(false)
-	enf := &Enforcer{pool: pool, e: e}
+	enf := &Enforcer{db: db, e: e}
 	if err := enf.Refresh(ctx); err != nil {
 		return nil, err
 	}
@@ -51,28 +51,16 @@ func NewEnforcer(ctx context.Context, pool *pgxpool.Pool) (*Enforcer, error) {
 // Refresh reloads the policies if they changed in the database since the last load. Call it
 // once per request before asking; it costs one indexed read.
 func (enf *Enforcer) Refresh(ctx context.Context) error {
-	var v int64
-	b := &pgx.Batch{}
-	QueueVersion(b, &v)
-	if err := enf.pool.SendBatch(ctx, b).Close(); err != nil {
+	v, err := enf.db.AuthzVersion(ctx)
+	if err != nil {
 		return err
 	}
 	return enf.RefreshTo(v)
 }
 
-// QueueVersion adds the read of the policies' version to b, to be sent with other reads in
-// one round trip (app.loadSession); running b sets *v. Pass it to RefreshTo after b has run
-// and released its connection (a reload reads the policies through the pool).
-func QueueVersion(b *pgx.Batch, v *int64) {
-	b.Queue(`SELECT version FROM authz_version`).QueryRow(func(row pgx.Row) error {
-		if err := row.Scan(v); err != nil {
-			return fmt.Errorf("authz version: %w", err)
-		}
-		return nil
-	})
-}
-
-// RefreshTo reloads the policies unless version v (read by QueueVersion) is the one loaded.
+// RefreshTo reloads the policies unless version v (tenant.DB.AuthzVersion, or the one
+// UserForRequest reads with the user) is the one loaded. Call it after the read has released
+// its connection (a reload reads the policies through the pool).
 func (enf *Enforcer) RefreshTo(v int64) error {
 	enf.mu.Lock()
 	defer enf.mu.Unlock()

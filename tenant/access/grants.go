@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/mmcloughlin/meow"
+
+	"indberet/tenant"
 )
 
 // Subject is the Casbin subject of a user.
@@ -24,36 +25,28 @@ func policyID(ptype string, rule []string) string {
 
 // Grant gives the user role in a kommune (or AllDomains for DST and platform roles), in tx.
 // Granting what the user already holds is a no-op. It reports whether anything changed.
-func Grant(ctx context.Context, tx pgx.Tx, userID int64, role, kommune string) (bool, error) {
+func Grant(ctx context.Context, tx *tenant.Tx, userID int64, role, kommune string) (bool, error) {
 	rule := []string{Subject(userID), role, Domain(kommune)}
-	tag, err := tx.Exec(ctx, `
-		INSERT INTO casbin_rule (id, p_type, v0, v1, v2) VALUES ($1, 'g', $2, $3, $4)
-		ON CONFLICT (id) DO NOTHING`, policyID("g", rule), rule[0], rule[1], rule[2])
+	added, err := tx.AddGrantRule(ctx, policyID("g", rule), rule[0], rule[1], rule[2])
 	if err != nil {
 		return false, fmt.Errorf("grant %s to user %d: %w", role, userID, err)
 	}
-	return tag.RowsAffected() > 0, nil
+	return added, nil
 }
 
 // Revoke takes role in a kommune from the user, in tx. It reports whether anything changed.
-func Revoke(ctx context.Context, tx pgx.Tx, userID int64, role, kommune string) (bool, error) {
-	tag, err := tx.Exec(ctx, `DELETE FROM casbin_rule WHERE p_type = 'g' AND v0 = $1 AND v1 = $2 AND v2 = $3`,
-		Subject(userID), role, Domain(kommune))
+func Revoke(ctx context.Context, tx *tenant.Tx, userID int64, role, kommune string) (bool, error) {
+	deleted, err := tx.DeleteGrantRule(ctx, Subject(userID), role, Domain(kommune))
 	if err != nil {
 		return false, fmt.Errorf("revoke %s from user %d: %w", role, userID, err)
 	}
-	return tag.RowsAffected() > 0, nil
+	return deleted, nil
 }
 
 // RolesOf returns the roles granted to the user in a kommune (or AllDomains), from the
 // database, in role order.
-func RolesOf(ctx context.Context, tx pgx.Tx, userID int64, kommune string) ([]string, error) {
-	rows, err := tx.Query(ctx, `SELECT v1 FROM casbin_rule WHERE p_type = 'g' AND v0 = $1 AND v2 = $2`,
-		Subject(userID), Domain(kommune))
-	if err != nil {
-		return nil, fmt.Errorf("roles of user %d: %w", userID, err)
-	}
-	roles, err := pgx.CollectRows(rows, pgx.RowTo[string])
+func RolesOf(ctx context.Context, tx *tenant.Tx, userID int64, kommune string) ([]string, error) {
+	roles, err := tx.GrantedRoles(ctx, Subject(userID), Domain(kommune))
 	if err != nil {
 		return nil, fmt.Errorf("roles of user %d: %w", userID, err)
 	}
@@ -63,12 +56,8 @@ func RolesOf(ctx context.Context, tx pgx.Tx, userID int64, kommune string) ([]st
 
 // Holders returns the ids of the users holding role in a kommune (or AllDomains), from the
 // database, in tx, in id order.
-func Holders(ctx context.Context, tx pgx.Tx, role, kommune string) ([]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT v0 FROM casbin_rule WHERE p_type = 'g' AND v1 = $1 AND v2 = $2`, role, Domain(kommune))
-	if err != nil {
-		return nil, fmt.Errorf("holders of %s: %w", role, err)
-	}
-	subjects, err := pgx.CollectRows(rows, pgx.RowTo[string])
+func Holders(ctx context.Context, tx *tenant.Tx, role, kommune string) ([]int64, error) {
+	subjects, err := tx.RoleHolders(ctx, role, Domain(kommune))
 	if err != nil {
 		return nil, fmt.Errorf("holders of %s: %w", role, err)
 	}
@@ -93,30 +82,23 @@ func sortRoles(roles []string) {
 // added, ones no longer in Policies removed. Grants ("g" rules) are left alone. Run by
 // `indberet migrate` (schema.Prepare), the only way policies change; it returns what it
 // added and removed ("role obj:act") for the audit record the caller writes in tx.
-func SyncPolicies(ctx context.Context, tx pgx.Tx) (added, removed []string, err error) {
+func SyncPolicies(ctx context.Context, tx *tenant.Tx) (added, removed []string, err error) {
 	var ids []string
 	for role, perms := range Policies {
 		for _, p := range perms {
 			rule := []string{role, AllDomains, p.Obj, p.Act}
 			id := policyID("p", rule)
 			ids = append(ids, id)
-			tag, err := tx.Exec(ctx, `
-				INSERT INTO casbin_rule (id, p_type, v0, v1, v2, v3) VALUES ($1, 'p', $2, $3, $4, $5)
-				ON CONFLICT (id) DO NOTHING`, id, rule[0], rule[1], rule[2], rule[3])
+			ok, err := tx.AddPolicyRule(ctx, id, rule[0], rule[1], rule[2], rule[3])
 			if err != nil {
 				return nil, nil, fmt.Errorf("add policy %v: %w", rule, err)
 			}
-			if tag.RowsAffected() > 0 {
+			if ok {
 				added = append(added, role+" "+p.String())
 			}
 		}
 	}
-	rows, err := tx.Query(ctx, `DELETE FROM casbin_rule WHERE p_type = 'p' AND NOT (id = ANY($1))
-		RETURNING coalesce(v0, '') || ' ' || coalesce(v2, '') || ':' || coalesce(v3, '')`, ids)
-	if err != nil {
-		return nil, nil, fmt.Errorf("remove old policies: %w", err)
-	}
-	if removed, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+	if removed, err = tx.DeletePolicyRulesExcept(ctx, ids); err != nil {
 		return nil, nil, fmt.Errorf("remove old policies: %w", err)
 	}
 	slices.Sort(added)

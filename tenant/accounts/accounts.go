@@ -4,8 +4,8 @@
 // (issue 14 #5: its rules in throttle.go, its counters in loginfailures.go); a kommune administrator's management of the kommune's users (admin.go,
 // with the rule that keeps an administrator, rules.go); a user's own password and sessions
 // (self.go); the platform administrator's part: every user, activating kommuner, a
-// kommune's first administrator (platform.go). SQL on the users and login_failures tables
-// lives here and nowhere else.
+// kommune's first administrator (platform.go). The statements on the users and login_failures tables
+// are tenant's (users.go, loginfailures.go); the rules on them live here.
 package accounts
 
 import (
@@ -22,27 +22,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/websession"
 )
 
-// User is an account.
-type User struct {
-	ID          int64
-	Email       string
-	Name        string
-	Kommune     string // "" for DST and platform users
-	Active      bool
-	Demo        bool
-	LastLoginAt *time.Time
-	// KommuneAktiv tells whether the user's kommune is active (T3); true for DST and
-	// platform users. A user of an inactive kommune cannot log in, and their sessions end.
-	KommuneAktiv bool
-}
+// User is an account: a row of users (tenant.UserRow: the id, e-mail, name, kommune, the
+// active and demo flags, the last login, whether the kommune is active) with its rules. A
+// user of an inactive kommune cannot log in, and their sessions end (T3).
+type User tenant.UserRow
 
 // MayWork tells whether the user may log in and keep a session: active, in an active
 // kommune (T3) when they belong to one.
@@ -181,13 +169,10 @@ func (s *Store) Create(ctx context.Context, actor tenant.Actor, n NewUser) (User
 // insertUser inserts the checked user n with the password hash, grants their roles and
 // writes the audit record, in tx.
 func insertUser(ctx context.Context, tx *tenant.Tx, n NewUser, hash string) (User, error) {
-	u := User{Email: NormalizeEmail(n.Email), Name: strings.TrimSpace(n.Name), Kommune: n.Kommune, Active: true, Demo: n.Demo}
-	err := tx.PgxTx().QueryRow(ctx, `
-		INSERT INTO users (email, name, kommune_kode, password_hash, demo)
-		VALUES ($1, $2, NULLIF($3, ''), $4, $5) RETURNING id, `+kommuneAktiv,
-		u.Email, u.Name, u.Kommune, hash, u.Demo).Scan(&u.ID, &u.KommuneAktiv)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.ConstraintName == "users_email_key" {
+	row, err := tx.InsertUser(ctx, tenant.NewUserRow{Email: NormalizeEmail(n.Email), Name: strings.TrimSpace(n.Name),
+		Kommune: n.Kommune, PasswordHash: hash, Demo: n.Demo})
+	u := User(row)
+	if errors.Is(err, tenant.ErrEmailTaken) {
 		return u, ErrEmailTaken
 	}
 	if err != nil {
@@ -195,7 +180,7 @@ func insertUser(ctx context.Context, tx *tenant.Tx, n NewUser, hash string) (Use
 	}
 	roles := n.roles()
 	for _, r := range roles {
-		if _, err := access.Grant(ctx, tx.PgxTx(), u.ID, r, n.Kommune); err != nil {
+		if _, err := access.Grant(ctx, tx, u.ID, r, n.Kommune); err != nil {
 			return u, err
 		}
 	}
@@ -204,54 +189,24 @@ func insertUser(ctx context.Context, tx *tenant.Tx, n NewUser, hash string) (Use
 		After:    map[string]any{"email": u.Email, "name": u.Name, "kommune": u.Kommune, "roles": roles}})
 }
 
-// kommuneAktiv is the column of User.KommuneAktiv in a statement on users.
-const kommuneAktiv = `coalesce((SELECT k.aktiv FROM kommuner k WHERE k.kommune_kode = users.kommune_kode), true)`
-
-const userColumns = `id, email, name, coalesce(kommune_kode, ''), active, demo, last_login_at, ` + kommuneAktiv
-
-func scanUser(row pgx.Row) (User, error) {
-	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt, &u.KommuneAktiv)
-	return u, err
-}
-
 // ByID returns the user with the given id, or tenant.ErrNotFound.
 func (s *Store) ByID(ctx context.Context, id int64) (User, error) {
-	u, err := scanUser(s.db.Pool.QueryRow(ctx, userByIDSQL, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return u, tenant.ErrNotFound
-	}
-	return u, err
+	u, err := s.db.UserByID(ctx, id)
+	return User(u), err
 }
 
-const userByIDSQL = `SELECT ` + userColumns + ` FROM users WHERE id = $1`
-
 // ForRequest returns the user with the given id (as ByID, tenant.ErrNotFound when there is
-// none) and the policies' version (access.QueueVersion) in one round trip: what every request
-// of a logged-in user reads before the Enforcer answers it (app.loadSession).
+// none) and the policies' version in one round trip: what every request of a logged-in user
+// reads before the Enforcer answers it (app.loadSession).
 func (s *Store) ForRequest(ctx context.Context, id int64) (User, int64, error) {
-	var u User
-	var version int64
-	b := &pgx.Batch{}
-	b.Queue(userByIDSQL, id).QueryRow(func(row pgx.Row) (err error) {
-		u, err = scanUser(row)
-		return err
-	})
-	access.QueueVersion(b, &version)
-	err := s.db.Pool.SendBatch(ctx, b).Close()
-	if errors.Is(err, pgx.ErrNoRows) {
-		return u, version, tenant.ErrNotFound
-	}
-	return u, version, err
+	u, version, err := s.db.UserForRequest(ctx, id)
+	return User(u), version, err
 }
 
 // ByEmail returns the user with the given e-mail, or tenant.ErrNotFound.
 func (s *Store) ByEmail(ctx context.Context, email string) (User, error) {
-	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return u, tenant.ErrNotFound
-	}
-	return u, err
+	u, err := s.db.UserByEmail(ctx, NormalizeEmail(email))
+	return User(u), err
 }
 
 // dummyHash is compared against when the e-mail is unknown, so that an unknown user takes
@@ -283,10 +238,9 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 	if err != nil {
 		return User{}, err
 	}
-	var hash string
-	u, err := scanUserHash(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE email = $1`, email), &hash)
+	u, hash, err := s.db.UserAndHashByEmail(ctx, email)
 	found := err == nil
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	if err != nil && !errors.Is(err, tenant.ErrNotFound) {
 		return User{}, fmt.Errorf("look up user: %w", err)
 	}
 	if !found {
@@ -308,16 +262,10 @@ func (s *Store) Login(ctx context.Context, email, password, ip string) (User, er
 	if !u.KommuneAktiv { // T3
 		return User{}, ErrKommuneInactive
 	}
-	if _, err := s.db.Pool.Exec(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, u.ID, now); err != nil {
+	if err := s.db.RecordLogin(ctx, u.ID, now); err != nil {
 		return User{}, fmt.Errorf("record login: %w", err)
 	}
-	return u, nil
-}
-
-func scanUserHash(row pgx.Row, hash *string) (User, error) {
-	var u User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Kommune, &u.Active, &u.Demo, &u.LastLoginAt, &u.KommuneAktiv, hash)
-	return u, err
+	return User(u), nil
 }
 
 // SetActive activates or deactivates a user. Deactivating ends all their sessions in the
@@ -334,11 +282,11 @@ func (s *Store) SetActive(ctx context.Context, actor tenant.Actor, id int64, act
 // setActive writes the user's active flag, ends their sessions when deactivating, and audits,
 // in tx.
 func setActive(ctx context.Context, tx *tenant.Tx, u User, active bool) error {
-	if _, err := tx.PgxTx().Exec(ctx, `UPDATE users SET active = $2 WHERE id = $1`, u.ID, active); err != nil {
+	if err := tx.SetUserActive(ctx, u.ID, active); err != nil {
 		return fmt.Errorf("set active: %w", err)
 	}
 	if !active {
-		if err := websession.EndUserSessions(ctx, tx.PgxTx(), u.ID); err != nil {
+		if err := tx.EndUserSessions(ctx, u.ID); err != nil {
 			return err
 		}
 	}

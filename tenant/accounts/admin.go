@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
 	"indberet/tenant"
 	"indberet/tenant/access"
 )
@@ -23,25 +21,18 @@ var ErrLastAdmin = errors.New("accounts: the kommune's last active administrator
 
 // InKommune lists the users of a kommune, by name.
 func (s *Store) InKommune(ctx context.Context, kommune string) ([]User, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users WHERE kommune_kode = $1 ORDER BY lower(name), email`, kommune)
+	rows, err := s.db.UsersOfKommune(ctx, kommune)
 	if err != nil {
 		return nil, fmt.Errorf("users of kommune %s: %w", kommune, err)
 	}
-	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (User, error) { return scanUser(row) })
-	if err != nil {
-		return nil, fmt.Errorf("users of kommune %s: %w", kommune, err)
-	}
-	return users, nil
+	return usersOf(rows), nil
 }
 
 // ByIDInKommune returns the user with the given id if they belong to kommune, and
 // tenant.ErrNotFound otherwise (T1: an id typed into a URL reaches no other kommune).
 func (s *Store) ByIDInKommune(ctx context.Context, kommune string, id int64) (User, error) {
-	u, err := scanUser(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1 AND kommune_kode = $2`, id, kommune))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return u, tenant.ErrNotFound
-	}
-	return u, err
+	u, err := s.db.UserInKommune(ctx, kommune, id)
+	return User(u), err
 }
 
 // SetRoles makes the roles of user id in kommune exactly roles (a subset of KommuneRoles),
@@ -65,13 +56,13 @@ func (s *Store) SetRoles(ctx context.Context, actor tenant.Actor, kommune string
 		if !KeepsAdministrator(admins, id, u.Active && slices.Contains(want, access.Kommuneadmin)) {
 			return ErrLastAdmin
 		}
-		had, err := access.RolesOf(ctx, tx.PgxTx(), id, kommune)
+		had, err := access.RolesOf(ctx, tx, id, kommune)
 		if err != nil {
 			return err
 		}
 		for _, r := range had {
 			if !slices.Contains(want, r) {
-				if _, err := access.Revoke(ctx, tx.PgxTx(), id, r, kommune); err != nil {
+				if _, err := access.Revoke(ctx, tx, id, r, kommune); err != nil {
 					return err
 				}
 				changed = true
@@ -79,7 +70,7 @@ func (s *Store) SetRoles(ctx context.Context, actor tenant.Actor, kommune string
 		}
 		for _, r := range want {
 			if !slices.Contains(had, r) {
-				if _, err := access.Grant(ctx, tx.PgxTx(), id, r, kommune); err != nil {
+				if _, err := access.Grant(ctx, tx, id, r, kommune); err != nil {
 					return err
 				}
 				changed = true
@@ -135,19 +126,12 @@ func lockKommune(ctx context.Context, tx *tenant.Tx, kommune string, id int64) (
 // kommuneUsers returns the kommune's users by id and the ids of its active administrators,
 // in tx; with lock the users stay locked until tx ends.
 func kommuneUsers(ctx context.Context, tx *tenant.Tx, kommune string, lock bool) ([]User, []int64, error) {
-	sql := `SELECT ` + userColumns + ` FROM users WHERE kommune_kode = $1 ORDER BY id`
-	if lock {
-		sql += ` FOR UPDATE`
-	}
-	rows, err := tx.PgxTx().Query(ctx, sql, kommune)
+	rows, err := tx.KommuneUsers(ctx, kommune, lock)
 	if err != nil {
-		return nil, nil, fmt.Errorf("users of kommune %s: %w", kommune, err)
+		return nil, nil, err
 	}
-	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (User, error) { return scanUser(row) })
-	if err != nil {
-		return nil, nil, fmt.Errorf("users of kommune %s: %w", kommune, err)
-	}
-	holders, err := access.Holders(ctx, tx.PgxTx(), access.Kommuneadmin, kommune)
+	users := usersOf(rows)
+	holders, err := access.Holders(ctx, tx, access.Kommuneadmin, kommune)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -158,4 +142,13 @@ func kommuneUsers(ctx context.Context, tx *tenant.Tx, kommune string, lock bool)
 		}
 	}
 	return users, admins, nil
+}
+
+// usersOf gives rows their rules.
+func usersOf(rows []tenant.UserRow) []User {
+	out := make([]User, len(rows))
+	for i, r := range rows {
+		out[i] = User(r)
+	}
+	return out
 }

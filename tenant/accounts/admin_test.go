@@ -36,7 +36,7 @@ func rolesOf(t *testing.T, db *tenant.DB, id int64, kommune string) []string {
 	t.Helper()
 	var roles []string
 	err := db.InScope(context.Background(), tenant.Scope{Kommune: kommune, Actor: actor}, func(tx *tenant.Tx) (err error) {
-		roles, err = access.RolesOf(context.Background(), tx.PgxTx(), id, kommune)
+		roles, err = access.RolesOf(context.Background(), tx, id, kommune)
 		return err
 	})
 	if err != nil {
@@ -170,7 +170,7 @@ func TestChangePassword(t *testing.T) {
 	db, _ := tenanttest.DB(t)
 	s := accounts.NewStore(db)
 	s.Sleep = func(context.Context, time.Duration) {}
-	sessions := websession.New(db.Pool, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
+	sessions := websession.New(db, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
 	activate(t, s, "101")
 	u := newUser(t, s, "a@kk.dk", "101", access.Indberetter)
 	keep := newSession(t, sessions, u.ID)
@@ -205,7 +205,7 @@ func TestEndOtherSessions(t *testing.T) {
 	ctx := context.Background()
 	db, _ := tenanttest.DB(t)
 	s := accounts.NewStore(db)
-	sessions := websession.New(db.Pool, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
+	sessions := websession.New(db, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
 	u := newUser(t, s, "a@kk.dk", "101", access.Laeser)
 	v := newUser(t, s, "b@kk.dk", "101", access.Laeser)
 	keep := newSession(t, sessions, u.ID)

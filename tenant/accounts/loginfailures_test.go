@@ -234,7 +234,7 @@ func TestConcurrentFailuresCounted(t *testing.T) {
 		t.Errorf("counted %d and %d failures, want %d each", a, b, workers*each/2)
 	}
 	var addresses int
-	if err := ts.db.Pool.QueryRow(context.Background(),
+	if err := ts.db.ToolPool().QueryRow(context.Background(),
 		`SELECT count(*) FROM login_failures WHERE account = '' AND failures = $1`, each).Scan(&addresses); err != nil || addresses != workers {
 		t.Errorf("%d addresses with %d failures each (%v), want %d", addresses, each, err, workers)
 	}
@@ -278,13 +278,13 @@ func TestUnlock(t *testing.T) {
 	}
 	// The address's own counter is other users' too: it stays.
 	var n int
-	if err := ts.db.Pool.QueryRow(ctx, `SELECT failures FROM login_failures WHERE account = '' AND address = $1`, attacker).Scan(&n); err != nil || n != 2*ts.Limits.LockAfter {
+	if err := ts.db.ToolPool().QueryRow(ctx, `SELECT failures FROM login_failures WHERE account = '' AND address = $1`, attacker).Scan(&n); err != nil || n != 2*ts.Limits.LockAfter {
 		t.Errorf("the address's counter: %d %v", n, err)
 	}
 	for kommune, want := range map[string]int{"101": 1, tenant.PlatformKommune: 1, "147": 0} {
 		var got int
 		err := ts.db.InScope(ctx, tenant.Scope{AllKommuner: true}, func(tx *tenant.Tx) error {
-			return tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE kommune_kode = $1 AND action = 'user.unlock'
+			return tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM audit_log WHERE kommune_kode = $1 AND action = 'user.unlock'
 				AND user_email = $2 AND ip = $3 AND before->>'locked_addresses' = '1'`, kommune, admin.Email, admin.IP).Scan(&got)
 		})
 		if err != nil || got != want {
@@ -353,7 +353,7 @@ func TestParallelFailuresCountedBeforeCompare(t *testing.T) {
 		t.Errorf("%d wrong and %d refused, want %d and %d", w, r, limit, n-limit)
 	}
 	var failures int
-	if err := ts.db.Pool.QueryRow(context.Background(), `SELECT failures FROM login_failures WHERE account = $1 AND address = $2`,
+	if err := ts.db.ToolPool().QueryRow(context.Background(), `SELECT failures FROM login_failures WHERE account = $1 AND address = $2`,
 		u.Email, "203.0.113.9").Scan(&failures); err != nil || failures != int(limit) {
 		t.Errorf("the pair's failures: %d %v, want %d", failures, err, limit)
 	}
@@ -379,7 +379,7 @@ func TestUnlockByIDForgetsCaseVariantFailures(t *testing.T) {
 		t.Fatalf("unlock: %v %v", changed, err)
 	}
 	var left int
-	if err := ts.db.Pool.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE lower(account) = $1`, u.Email).Scan(&left); err != nil || left != 0 {
+	if err := ts.db.ToolPool().QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE lower(account) = $1`, u.Email).Scan(&left); err != nil || left != 0 {
 		t.Errorf("%d counters of the account left after unlock (%v)", left, err)
 	}
 	ts.mustGetIn(" A.B@KK.dk", "203.0.113.9")

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"indberet/tenant"
 	"indberet/tenant/access"
-	"indberet/tenant/websession"
 )
 
 // The platform administrator's part (T3): every user of every kommune, activating and
@@ -21,34 +18,21 @@ import (
 var ErrHasAdministrator = errors.New("accounts: the kommune has an active administrator")
 
 // NoKommune is the filter of All for the users of no kommune (DST and platform users).
-const NoKommune = "-"
+const NoKommune = tenant.NoKommune
 
 // All lists the users of kommune, of no kommune (NoKommune), or of every kommune (""),
 // by kommune and name.
 func (s *Store) All(ctx context.Context, kommune string) ([]User, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users
-		WHERE $1 = '' OR coalesce(kommune_kode, '-') = $1
-		ORDER BY kommune_kode NULLS FIRST, lower(name), email`, kommune)
+	rows, err := s.db.Users(ctx, kommune)
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
-	users, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (User, error) { return scanUser(row) })
-	if err != nil {
-		return nil, fmt.Errorf("users: %w", err)
-	}
-	return users, nil
+	return usersOf(rows), nil
 }
 
 // CountByKommune returns the number of users of each kommune that has any.
 func (s *Store) CountByKommune(ctx context.Context) (map[string]int, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT kommune_kode, count(*) FROM users WHERE kommune_kode IS NOT NULL GROUP BY 1`)
-	if err != nil {
-		return nil, fmt.Errorf("users per kommune: %w", err)
-	}
-	out := map[string]int{}
-	var k string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&k, &n}, func() error { out[k] = n; return nil })
+	out, err := s.db.UserCounts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("users per kommune: %w", err)
 	}
@@ -74,7 +58,7 @@ func (s *Store) SetKommuneAktiv(ctx context.Context, actor tenant.Actor, kommune
 		if changed, err = tx.SetKommuneAktiv(ctx, kommune, aktiv); err != nil || !changed || aktiv {
 			return err
 		}
-		_, err = websession.EndKommuneSessions(ctx, tx.PgxTx(), kommune)
+		_, err = tx.EndKommuneSessions(ctx, kommune)
 		return err
 	})
 	return changed, err

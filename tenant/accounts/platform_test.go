@@ -33,7 +33,7 @@ func TestKommuneAktivGovernsLogin(t *testing.T) {
 	db, _ := tenanttest.DB(t)
 	s := accounts.NewStore(db)
 	s.Sleep = func(context.Context, time.Duration) {}
-	sessions := websession.New(db.Pool, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
+	sessions := websession.New(db, [][]byte{[]byte(strings.Repeat("k", 32))}, false)
 	u := newUser(t, s, "a@kk.dk", "101", access.Indberetter)
 	other := newUser(t, s, "b@frb.dk", "147", access.Indberetter)
 	dst := newUser(t, s, "dst@dst.dk", "", access.DST)
@@ -79,7 +79,7 @@ func TestKommuneAktivGovernsLogin(t *testing.T) {
 	}
 	var actions []string
 	err = db.InScope(ctx, tenant.Scope{Kommune: "101", Actor: actor}, func(tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT action FROM audit_log WHERE entity = 'kommune' ORDER BY id`)
+		rows, err := tx.ToolTx().Query(ctx, `SELECT action FROM audit_log WHERE entity = 'kommune' ORDER BY id`)
 		if err != nil {
 			return err
 		}

@@ -22,7 +22,7 @@ func TestForRequest(t *testing.T) {
 	u := newUser(t, s, "a@kk.dk", "101", access.Indberetter)
 
 	var want int64
-	if err := db.Pool.QueryRow(ctx, `SELECT version FROM authz_version`).Scan(&want); err != nil {
+	if err := db.ToolPool().QueryRow(ctx, `SELECT version FROM authz_version`).Scan(&want); err != nil {
 		t.Fatal(err)
 	}
 	byID, err := s.ByID(ctx, u.ID)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/jackc/pgx/v5"
-
 	"indberet/tenant"
 	"indberet/tenant/websession"
 )
@@ -22,10 +20,10 @@ import (
 // that pair is locked the answer is *ThrottledError. A new password that CheckNewPassword
 // refuses is ErrInvalid.
 func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64, current, next, keepSession string) error {
-	var hash string
-	u, err := scanUserHash(s.db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, password_hash FROM users WHERE id = $1`, id), &hash)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return tenant.ErrNotFound
+	row, hash, err := s.db.UserAndHashByID(ctx, id)
+	u := User(row)
+	if errors.Is(err, tenant.ErrNotFound) {
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("look up user: %w", err)
@@ -53,10 +51,10 @@ func (s *Store) ChangePassword(ctx context.Context, actor tenant.Actor, id int64
 		return fmt.Errorf("hash password: %w", err)
 	}
 	return s.db.InScope(ctx, ownScope(u, actor), func(tx *tenant.Tx) error {
-		if _, err := tx.PgxTx().Exec(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, id, newHash); err != nil {
+		if err := tx.SetUserPassword(ctx, id, newHash); err != nil {
 			return fmt.Errorf("set password: %w", err)
 		}
-		ended, err := websession.EndOtherUserSessions(ctx, tx.PgxTx(), id, keepSession)
+		ended, err := websession.EndOtherUserSessions(ctx, tx, id, keepSession)
 		if err != nil {
 			return err
 		}
@@ -74,7 +72,7 @@ func (s *Store) EndOtherSessions(ctx context.Context, actor tenant.Actor, id int
 	}
 	var ended int64
 	err = s.db.InScope(ctx, ownScope(u, actor), func(tx *tenant.Tx) error {
-		ended, err = websession.EndOtherUserSessions(ctx, tx.PgxTx(), id, keepSession)
+		ended, err = websession.EndOtherUserSessions(ctx, tx, id, keepSession)
 		if err != nil || ended == 0 {
 			return err
 		}

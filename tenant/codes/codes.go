@@ -1,10 +1,11 @@
 // Package codes holds the starting content of the code lists (CODES.md): the 98 kommuner,
 // the indsatskoder, målgrupper, tilbudstyper and FFB ydelser, as the CSV files in data/
 // (copied from the specification, embedded in the binary); Load, which puts them into
-// their tables; Read and FromCSV, which make a domain.Snapshot (the lists as values) of the
-// tables or of the files (snapshot.go); and DST's management of the lists on the
-// code-list screens: each code with its use, adding, changing texts, retiring from a date,
-// deleting a code added by mistake (manage.go).
+// their tables; FromCSV, which makes a domain.Snapshot (the lists as values) of the files
+// (snapshot.go; tenant.DB.CodeSnapshot makes one of the tables); and DST's management of the
+// lists on the code-list screens: each code with its use, adding, changing texts, retiring
+// from a date, deleting a code added by mistake (manage.go). The statements are tenant's
+// (koder.go); the rules of the changes live here.
 //
 // Load only adds rows that are missing: once a row exists, DST staff own it (they correct
 // texts and retire codes through the code-list screens), and a new release never overwrites
@@ -23,9 +24,8 @@ import (
 	"strings"
 	"time"
 
+	"indberet/tenant"
 	"indberet/tenant/domain"
-
-	"github.com/jackc/pgx/v5"
 )
 
 //go:embed data/*.csv
@@ -34,125 +34,37 @@ var data embed.FS
 // Counts tells how many rows Load added to each table.
 type Counts map[string]int64
 
-// Load adds the missing rows of every code list in one transaction. It is idempotent.
-func Load(ctx context.Context, db interface {
-	Begin(context.Context) (pgx.Tx, error)
-}) (Counts, error) {
+// Load adds the missing rows of every code list in one transaction, as the tables' owner
+// (tenant.OpenOwner). It is idempotent.
+func Load(ctx context.Context, owner *tenant.DB) (Counts, error) {
 	f, err := readFiles()
 	if err != nil {
 		return nil, err
 	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback(ctx)
-	counts := Counts{}
-	err = insertAll(ctx, tx, counts, "kommuner", f.kommuner,
-		`INSERT INTO kommuner (kommune_kode, navn) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-		func(k domain.Kommune, _ *record) []any { return []any{k.Kode, k.Navn} })
-	if err != nil {
-		return nil, err
-	}
-	err = insertAll(ctx, tx, counts, "indsatskoder", f.indsatser,
-		`INSERT INTO indsatskoder (code, name_da, paragraph, ffb, requires_tilbudssted, residential,
-			varighed_default, valid_from, valid_to, evidence, source)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-		func(i domain.Indsats, r *record) []any {
-			return []any{i.Code, i.Name, i.Paragraph, i.FFB, i.RequiresTilbudssted, i.Residential,
-				i.VarighedDefault, i.ValidFrom, i.ValidTo, r.get("evidence"), r.get("source")}
-		})
-	if err != nil {
-		return nil, err
-	}
-	err = insertAll(ctx, tx, counts, "maalgrupper", f.maalgrupper,
-		`INSERT INTO maalgrupper (code, name_da, scheme, parent_code, primary_allowed, valid_from, valid_to,
-			evidence, source) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-		func(m domain.MaalgruppeKode, r *record) []any {
-			return []any{m.Code, m.Name, m.Scheme, m.ParentCode, m.PrimaryAllowed, m.ValidFrom, m.ValidTo,
-				r.get("evidence"), r.get("source")}
-		})
-	if err != nil {
-		return nil, err
-	}
-	err = insertAll(ctx, tx, counts, "tilbudstyper", f.tilbudstyper,
-		`INSERT INTO tilbudstyper (code, name_da, parent_path, scheme, leaf, valid_from, valid_to,
-			in_nexus_dst_offer_list, status, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-			ON CONFLICT DO NOTHING`,
-		func(t domain.Tilbudstype, r *record) []any {
-			return []any{t.Code, t.Name, t.ParentPath, t.Scheme, t.Leaf, t.ValidFrom, t.ValidTo,
-				r.get("in_nexus_dst_offer_list"), r.get("status"), r.get("source")}
-		})
-	if err != nil {
-		return nil, err
-	}
-	err = insertAll(ctx, tx, counts, "ffb_ydelser", f.ffbYdelser,
-		`INSERT INTO ffb_ydelser (uuid, name_da, parent_path, leaf, valid_from, valid_to, status, source)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		func(y domain.FFBYdelse, r *record) []any {
-			return []any{y.UUID, y.Name, y.ParentPath, y.Leaf, y.ValidFrom, y.ValidTo, r.get("status"), r.get("source")}
-		})
-	if err != nil {
-		return nil, err
-	}
-	return counts, tx.Commit(ctx)
+	counts, err := owner.LoadCodeLists(ctx, *f)
+	return Counts(counts), err
 }
 
-// insertAll inserts the rows of one file into table, counting the rows added. args gives
-// the statement's arguments from the parsed value and, for the columns only the table keeps
-// (evidence, source, status), the raw record.
-func insertAll[T any](ctx context.Context, tx pgx.Tx, counts Counts, table string, rows []row[T], insert string,
-	args func(T, *record) []any) error {
-	for _, r := range rows {
-		a := args(r.val, r.rec)
-		if r.rec.err != nil {
-			return fmt.Errorf("%s: %w", r.at(), r.rec.err)
-		}
-		tag, err := tx.Exec(ctx, insert, a...)
-		if err != nil {
-			return fmt.Errorf("%s: %w", r.at(), err)
-		}
-		counts[table] += tag.RowsAffected()
-	}
-	return nil
-}
-
-// files is the parsed content of the CSV files, shared by Load and FromCSV.
-type files struct {
-	kommuner     []row[domain.Kommune]
-	indsatser    []row[domain.Indsats]
-	maalgrupper  []row[domain.MaalgruppeKode]
-	tilbudstyper []row[domain.Tilbudstype]
-	ffbYdelser   []row[domain.FFBYdelse]
-}
-
-// row is one parsed CSV row: its value and the record it came from.
-type row[T any] struct {
-	val  T
-	rec  *record
-	file string
-	line int
-}
-
-func (r row[T]) at() string { return fmt.Sprintf("%s row %d", r.file, r.line) }
-
-func values[T any](rows []row[T]) []T {
+// values are the parsed values of rows.
+func values[T any](rows []tenant.SpecRow[T]) []T {
 	out := make([]T, len(rows))
 	for i, r := range rows {
-		out[i] = r.val
+		out[i] = r.Val
 	}
 	return out
 }
 
-func readFiles() (*files, error) {
-	var f files
+// readFiles parses the CSV files, shared by Load and FromCSV: each row's value, and the
+// columns only the table keeps (evidence, source, status).
+func readFiles() (*tenant.SpecCodeLists, error) {
+	var f tenant.SpecCodeLists
 	var err error
-	if f.kommuner, err = parseFile("kommuner.csv", func(r *record) domain.Kommune {
-		return domain.Kommune{Kode: r.get("kode"), Navn: r.get("navn")}
+	if f.Kommuner, err = parseFile("kommuner.csv", func(r *record) tenant.SpecRow[domain.Kommune] {
+		return tenant.SpecRow[domain.Kommune]{Val: domain.Kommune{Kode: r.get("kode"), Navn: r.get("navn")}}
 	}); err != nil {
 		return nil, err
 	}
-	if f.indsatser, err = parseFile("indsatser.csv", func(r *record) domain.Indsats {
+	if f.Indsatser, err = parseFile("indsatser.csv", func(r *record) tenant.SpecRow[domain.Indsats] {
 		i := domain.Indsats{Code: r.get("code"), Name: r.get("name_da"), Paragraph: r.get("paragraph"), FFB: r.yesNo("ffb"),
 			RequiresTilbudssted: r.get("requires_tilbudssted"), Residential: r.yesNo("residential"),
 			VarighedDefault: r.get("varighed_default"), ValidTo: r.optDate("valid_to")}
@@ -164,35 +76,37 @@ func readFiles() (*files, error) {
 		if from := r.optDate("valid_from"); from != nil {
 			i.ValidFrom = *from
 		}
-		return i
+		return tenant.SpecRow[domain.Indsats]{Val: i, Evidence: r.get("evidence"), Source: r.get("source")}
 	}); err != nil {
 		return nil, err
 	}
-	if f.maalgrupper, err = parseFile("maalgrupper.csv", func(r *record) domain.MaalgruppeKode {
+	if f.Maalgrupper, err = parseFile("maalgrupper.csv", func(r *record) tenant.SpecRow[domain.MaalgruppeKode] {
 		m := domain.MaalgruppeKode{Scheme: r.get("scheme"), Code: r.get("code"), Name: r.get("name_da"),
 			ParentCode: r.get("parent_code"), PrimaryAllowed: r.yesNo("primary_allowed"),
 			ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
 		if m.Scheme == "ffb" { // UUIDs, stored lower-case (CODES.md)
 			m.Code, m.ParentCode = strings.ToLower(m.Code), strings.ToLower(m.ParentCode)
 		}
-		return m
+		return tenant.SpecRow[domain.MaalgruppeKode]{Val: m, Evidence: r.get("evidence"), Source: r.get("source")}
 	}); err != nil {
 		return nil, err
 	}
-	if f.tilbudstyper, err = parseFile("tilbudstyper.csv", func(r *record) domain.Tilbudstype {
+	if f.Tilbudstyper, err = parseFile("tilbudstyper.csv", func(r *record) tenant.SpecRow[domain.Tilbudstype] {
 		t := domain.Tilbudstype{Scheme: tilbudScheme(r.get("scheme")), Code: r.get("code"), Name: r.get("name_da"),
 			ParentPath: r.get("parent_path"), Leaf: r.optYesNo("leaf"),
 			ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
 		if t.Scheme == "ffb" {
 			t.Code = strings.ToLower(t.Code)
 		}
-		return t
+		return tenant.SpecRow[domain.Tilbudstype]{Val: t, InNexusDSTOfferList: r.get("in_nexus_dst_offer_list"),
+			Status: r.get("status"), Source: r.get("source")}
 	}); err != nil {
 		return nil, err
 	}
-	if f.ffbYdelser, err = parseFile("ffb_ydelser.csv", func(r *record) domain.FFBYdelse {
-		return domain.FFBYdelse{UUID: strings.ToLower(r.get("uuid")), Name: r.get("name_da"), ParentPath: r.get("parent_path"),
+	if f.FFBYdelser, err = parseFile("ffb_ydelser.csv", func(r *record) tenant.SpecRow[domain.FFBYdelse] {
+		y := domain.FFBYdelse{UUID: strings.ToLower(r.get("uuid")), Name: r.get("name_da"), ParentPath: r.get("parent_path"),
 			Leaf: r.yesNo("leaf"), ValidFrom: r.optDate("valid_from"), ValidTo: r.optDate("valid_to")}
+		return tenant.SpecRow[domain.FFBYdelse]{Val: y, Status: r.get("status"), Source: r.get("source")}
 	}); err != nil {
 		return nil, err
 	}
@@ -200,19 +114,19 @@ func readFiles() (*files, error) {
 }
 
 // parseFile reads one CSV file and converts every row with parse, failing on the first row
-// with a conversion error.
-func parseFile[T any](name string, parse func(*record) T) ([]row[T], error) {
+// with a conversion error or a missing column.
+func parseFile[T any](name string, parse func(*record) tenant.SpecRow[T]) ([]tenant.SpecRow[T], error) {
 	recs, err := readCSV(name)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]row[T], len(recs))
+	out := make([]tenant.SpecRow[T], len(recs))
 	for i := range recs {
-		r := row[T]{val: parse(&recs[i]), rec: &recs[i], file: name, line: i + 2}
-		if r.rec.err != nil {
-			return nil, fmt.Errorf("%s: %w", r.at(), r.rec.err)
+		out[i] = parse(&recs[i])
+		out[i].At = fmt.Sprintf("%s row %d", name, i+2)
+		if err := recs[i].err; err != nil {
+			return nil, fmt.Errorf("%s: %w", out[i].At, err)
 		}
-		out[i] = r
 	}
 	return out, nil
 }

@@ -16,7 +16,7 @@ func TestLoadedCodeLists(t *testing.T) {
 	want := map[string]int{"kommuner": 98, "indsatskoder": 21, "maalgrupper": 89, "tilbudstyper": 30, "ffb_ydelser": 43}
 	for table, n := range want {
 		var got int
-		if err := db.Pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&got); err != nil {
+		if err := db.ToolPool().QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&got); err != nil {
 			t.Fatal(err)
 		}
 		if got != n {
@@ -26,7 +26,7 @@ func TestLoadedCodeLists(t *testing.T) {
 	// Facts the rules rely on (Y4, Y5, Y6, Y3).
 	var ffb, residential bool
 	var tilbudssted string
-	if err := db.Pool.QueryRow(ctx, `SELECT ffb, residential, requires_tilbudssted FROM indsatskoder WHERE code = '1.8.1'`).
+	if err := db.ToolPool().QueryRow(ctx, `SELECT ffb, residential, requires_tilbudssted FROM indsatskoder WHERE code = '1.8.1'`).
 		Scan(&ffb, &residential, &tilbudssted); err != nil {
 		t.Fatal(err)
 	}
@@ -34,19 +34,19 @@ func TestLoadedCodeLists(t *testing.T) {
 		t.Errorf("1.8.1: ffb %v residential %v tilbudssted %q", ffb, residential, tilbudssted)
 	}
 	var schemes int
-	if err := db.Pool.QueryRow(ctx, `SELECT count(DISTINCT scheme) FROM tilbudstyper WHERE scheme IN ('old_2013', 'ffb')`).Scan(&schemes); err != nil || schemes != 2 {
+	if err := db.ToolPool().QueryRow(ctx, `SELECT count(DISTINCT scheme) FROM tilbudstyper WHERE scheme IN ('old_2013', 'ffb')`).Scan(&schemes); err != nil || schemes != 2 {
 		t.Errorf("tilbudstyper schemes: %d, %v", schemes, err)
 	}
 	// Loading again adds nothing and keeps DST's corrections.
-	if _, err := db.Pool.Exec(ctx, `UPDATE indsatskoder SET name_da = 'Rettet af DST' WHERE code = '1.3'`); err != nil {
+	if _, err := db.ToolPool().Exec(ctx, `UPDATE indsatskoder SET name_da = 'Rettet af DST' WHERE code = '1.3'`); err != nil {
 		t.Fatal(err)
 	}
-	ownerPool, err := tenant.OpenOwner(ctx, owner)
+	ownerDB, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ownerPool.Close()
-	counts, err := codes.Load(ctx, ownerPool)
+	defer ownerDB.Close()
+	counts, err := codes.Load(ctx, ownerDB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestLoadedCodeLists(t *testing.T) {
 		}
 	}
 	var name string
-	if err := db.Pool.QueryRow(ctx, `SELECT name_da FROM indsatskoder WHERE code = '1.3'`).Scan(&name); err != nil || name != "Rettet af DST" {
+	if err := db.ToolPool().QueryRow(ctx, `SELECT name_da FROM indsatskoder WHERE code = '1.3'`).Scan(&name); err != nil || name != "Rettet af DST" {
 		t.Errorf("correction overwritten: %q %v", name, err)
 	}
 }

@@ -8,9 +8,6 @@ import (
 
 	"indberet/tenant/domain"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"indberet/tenant"
 )
 
@@ -42,89 +39,10 @@ var (
 	ErrRetireBeforeValid = errors.New("codes: the retire date is not after valid_from")
 )
 
-// listSQL is a list's SELECT of the columns of domain.Kode (without Path) and the number of
-// ydelser using each code, over the kommuner the transaction reads. $1 is the scheme
-// (unused by lists without one).
-func listSQL(l domain.Liste) string {
-	const tail = `, source, valid_from, valid_to, added_at, coalesce(u.n, 0)`
-	switch l.Kind {
-	case domain.KindIndsats:
-		return `SELECT code, name_da, paragraph, ffb, requires_tilbudssted, residential, varighed_default,
-			false, '', '', NULL::boolean` + tail + `
-			FROM indsatskoder k LEFT JOIN (SELECT indsatskode, count(*) AS n FROM ydelser GROUP BY 1) u
-				ON u.indsatskode = k.code
-			WHERE $1::text IS NOT NULL`
-	case domain.KindMaalgruppe:
-		return `SELECT code, name_da, '', false, '', false, '', primary_allowed, coalesce(parent_code, ''), '',
-			NULL::boolean` + tail + `
-			FROM maalgrupper k LEFT JOIN (SELECT code AS c, count(*) AS n FROM ydelse_maalgrupper WHERE scheme = $1
-				GROUP BY 1) u ON u.c = k.code
-			WHERE k.scheme = $1`
-	case domain.KindTilbudstype:
-		// Old tilbudskoder are used as Tilbudstype; FFB Tilbud also as Tilbuds-UUID (Y4).
-		return `SELECT code, name_da, '', false, '', false, '', false, '', parent_path, leaf` + tail + `
-			FROM tilbudstyper k LEFT JOIN (
-				SELECT x.c, count(*) AS n FROM ydelser y, LATERAL (
-					SELECT y.tilbudstype WHERE y.tilbudstype_scheme = $1
-					UNION SELECT y.tilbuds_uuid::text WHERE $1 = 'ffb' AND y.tilbuds_uuid IS NOT NULL) x (c)
-				GROUP BY 1) u ON u.c = k.code
-			WHERE k.scheme = $1`
-	default:
-		return `SELECT uuid::text, name_da, '', false, '', false, '', false, '', parent_path, leaf` + tail + `
-			FROM ffb_ydelser k LEFT JOIN (SELECT ydelses_uuid AS c, count(*) AS n FROM ydelser
-				WHERE ydelses_uuid IS NOT NULL GROUP BY 1) u ON u.c = k.uuid
-			WHERE $1::text IS NOT NULL`
-	}
-}
-
-// keyWhere is the condition that picks one code of the list: $2 is the code.
-func keyWhere(l domain.Liste) string {
-	if l.Kind == domain.KindFFBYdelse {
-		return ` AND k.uuid::text = $2`
-	}
-	return ` AND k.code = $2`
-}
-
-func table(l domain.Liste) string {
-	switch l.Kind {
-	case domain.KindIndsats:
-		return "indsatskoder"
-	case domain.KindMaalgruppe:
-		return "maalgrupper"
-	case domain.KindTilbudstype:
-		return "tilbudstyper"
-	}
-	return "ffb_ydelser"
-}
-
-// keyColumn is the column and condition of UPDATE and DELETE by code: $1 is the code, $2
-// the scheme.
-func keyColumn(l domain.Liste) string {
-	switch l.Kind {
-	case domain.KindIndsats:
-		return `code = $1 AND $2::text IS NOT NULL`
-	case domain.KindFFBYdelse:
-		return `uuid::text = $1 AND $2::text IS NOT NULL`
-	}
-	return `code = $1 AND scheme = $2`
-}
-
-func scanKode(r pgx.CollectableRow) (domain.Kode, error) {
-	var k domain.Kode
-	err := r.Scan(&k.Code, &k.Name, &k.Paragraph, &k.FFB, &k.RequiresTilbudssted, &k.Residential,
-		&k.VarighedDefault, &k.PrimaryAllowed, &k.ParentCode, &k.ParentPath, &k.Leaf, &k.Source,
-		&k.ValidFrom, &k.ValidTo, &k.AddedAt, &k.Uses)
-	return k, err
-}
-
 // Koder returns the codes of the list with their use, in the order of the Snapshot's lists
 // (natural code order; FFB codes in tree order).
 func Koder(ctx context.Context, tx *tenant.Tx, l domain.Liste) ([]domain.Kode, error) {
-	rows, err := tx.PgxTx().Query(ctx, listSQL(l), l.Scheme)
-	if err != nil {
-		return nil, fmt.Errorf("codes of %s: %w", l.Key, err)
-	}
-	out, err := pgx.CollectRows(rows, scanKode)
+	out, err := tx.Koder(ctx, l)
 	if err != nil {
 		return nil, fmt.Errorf("codes of %s: %w", l.Key, err)
 	}
@@ -134,13 +52,9 @@ func Koder(ctx context.Context, tx *tenant.Tx, l domain.Liste) ([]domain.Kode, e
 
 // KodeByCode returns one code of the list with its use, or tenant.ErrNotFound.
 func KodeByCode(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string) (domain.Kode, error) {
-	rows, err := tx.PgxTx().Query(ctx, listSQL(l)+keyWhere(l), l.Scheme, code)
-	if err != nil {
-		return domain.Kode{}, fmt.Errorf("code %s of %s: %w", code, l.Key, err)
-	}
-	k, err := pgx.CollectExactlyOneRow(rows, scanKode)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return k, tenant.ErrNotFound
+	k, err := tx.Kode(ctx, l, code)
+	if errors.Is(err, tenant.ErrNotFound) {
+		return k, err
 	}
 	if err != nil {
 		return k, fmt.Errorf("code %s of %s: %w", code, l.Key, err)
@@ -166,20 +80,6 @@ type RetireImpact struct {
 // Any tells whether the day affects any ydelse: retiring then needs a confirmation.
 func (i RetireImpact) Any() bool { return i.StartFrom > 0 || i.Running > 0 }
 
-// usesWhere is the condition that ydelse y uses the code: $1 is the code, $2 the scheme.
-func usesWhere(l domain.Liste) string {
-	switch l.Kind {
-	case domain.KindIndsats:
-		return `y.indsatskode = $1 AND $2::text IS NOT NULL`
-	case domain.KindMaalgruppe:
-		return `EXISTS (SELECT FROM ydelse_maalgrupper m
-			WHERE m.kommune_kode = y.kommune_kode AND m.ydelse_id = y.id AND m.scheme = $2 AND m.code = $1)`
-	case domain.KindTilbudstype:
-		return `(y.tilbudstype_scheme = $2 AND y.tilbudstype = $1 OR $2 = 'ffb' AND y.tilbuds_uuid::text = $1)`
-	}
-	return `y.ydelses_uuid::text = $1 AND $2::text IS NOT NULL`
-}
-
 // ErrNotAllKommuner: the transaction does not read every kommune, so it cannot count what a
 // retirement means for the ydelser of all of them.
 var ErrNotAllKommuner = errors.New("codes: retiring needs a transaction that reads every kommune")
@@ -191,9 +91,8 @@ func RetireImpactOf(ctx context.Context, tx *tenant.Tx, l domain.Liste, code str
 	if !tx.Scope().AllKommuner {
 		return i, ErrNotAllKommuner
 	}
-	err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE y.startdato >= $3),
-		count(*) FILTER (WHERE y.startdato < $3 AND (y.slutdato IS NULL OR y.slutdato >= $3))
-		FROM ydelser y WHERE `+usesWhere(l), code, l.Scheme, domain.DateOf(day)).Scan(&i.StartFrom, &i.Running)
+	var err error
+	i.StartFrom, i.Running, err = tx.KodeUsesAround(ctx, l, code, domain.DateOf(day))
 	if err != nil {
 		return i, fmt.Errorf("ydelser of %s on %s: %w", code, day.Format(time.DateOnly), err)
 	}
@@ -208,42 +107,14 @@ func audit(ctx context.Context, tx *tenant.Tx, action string, l domain.Liste, co
 // AddKode adds k to the list as a code DST added (deletable while unused), with the audit
 // record. A code the list has is ErrDuplicate. k is expected checked (domain.ValidateKode).
 func AddKode(ctx context.Context, tx *tenant.Tx, l domain.Liste, k domain.Kode) error {
-	by := tx.Scope().Actor.Email
-	var sql string
-	var args []any
-	switch l.Kind {
-	case domain.KindIndsats:
+	row := k
+	if l.Kind == domain.KindIndsats && row.ValidFrom == nil {
+		// The table's default: the start of the 2013 rules.
 		from := time.Date(2013, 7, 1, 0, 0, 0, 0, time.UTC)
-		if k.ValidFrom != nil {
-			from = *k.ValidFrom
-		}
-		sql = `INSERT INTO indsatskoder (code, name_da, paragraph, ffb, requires_tilbudssted, residential, varighed_default,
-			valid_from, valid_to, source, added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11)`
-		args = []any{k.Code, k.Name, k.Paragraph, k.FFB, k.RequiresTilbudssted, k.Residential, k.VarighedDefault,
-			from, k.ValidTo, k.Source, by}
-	case domain.KindMaalgruppe:
-		sql = `INSERT INTO maalgrupper (scheme, code, name_da, parent_code, primary_allowed, valid_from, valid_to, source,
-			added_at, added_by) VALUES ($1, $2, $3, NULLIF($4, ''), $5, $6, $7, $8, now(), $9)`
-		args = []any{l.Scheme, k.Code, k.Name, k.ParentCode, k.PrimaryAllowed, k.ValidFrom, k.ValidTo, k.Source, by}
-	case domain.KindTilbudstype:
-		sql = `INSERT INTO tilbudstyper (scheme, code, name_da, parent_path, leaf, valid_from, valid_to, source,
-			added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), $9)`
-		args = []any{l.Scheme, k.Code, k.Name, k.ParentPath, k.Leaf, k.ValidFrom, k.ValidTo, k.Source, by}
-	default:
-		leaf := k.Leaf != nil && *k.Leaf
-		sql = `INSERT INTO ffb_ydelser (uuid, name_da, parent_path, leaf, valid_from, valid_to, source, added_at, added_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, now(), $8)`
-		args = []any{k.Code, k.Name, k.ParentPath, leaf, k.ValidFrom, k.ValidTo, k.Source, by}
+		row.ValidFrom = &from
 	}
-	if _, err := tx.PgxTx().Exec(ctx, "SAVEPOINT add_kode"); err != nil {
-		return fmt.Errorf("add code: %w", err)
-	}
-	_, err := tx.PgxTx().Exec(ctx, sql, args...)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
-		if _, rerr := tx.PgxTx().Exec(ctx, "ROLLBACK TO SAVEPOINT add_kode"); rerr != nil {
-			return fmt.Errorf("add code: %w", rerr)
-		}
+	err := tx.InsertKode(ctx, l, row)
+	if errors.Is(err, tenant.ErrKodeExists) {
 		return ErrDuplicate
 	}
 	if err != nil {
@@ -266,13 +137,7 @@ func SetTexts(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string, t
 	if t == before {
 		return false, nil
 	}
-	sql := `UPDATE ` + table(l) + ` SET name_da = $3, source = $4 WHERE ` + keyColumn(l)
-	args := []any{code, l.Scheme, t.Name, t.Source}
-	if l.HasParagraph() {
-		sql = `UPDATE indsatskoder SET name_da = $3, source = $4, paragraph = $5 WHERE ` + keyColumn(l)
-		args = append(args, t.Paragraph)
-	}
-	if _, err := tx.PgxTx().Exec(ctx, sql, args...); err != nil {
+	if err := tx.SetKodeTexts(ctx, l, code, t); err != nil {
 		return false, fmt.Errorf("texts of %s in %s: %w", code, l.Key, err)
 	}
 	return true, audit(ctx, tx, "code.texts", l, code, before, t)
@@ -312,7 +177,7 @@ func Retire(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string, udg
 	if impact.Any() && (confirmed == nil || *confirmed != impact) {
 		return impact, false, ErrUnconfirmed
 	}
-	if _, err := tx.PgxTx().Exec(ctx, `UPDATE `+table(l)+` SET valid_to = $3 WHERE `+keyColumn(l), code, l.Scheme, validTo); err != nil {
+	if err := tx.SetKodeValidTo(ctx, l, code, &validTo); err != nil {
 		return impact, false, fmt.Errorf("retire %s in %s: %w", code, l.Key, err)
 	}
 	return impact, true, audit(ctx, tx, "code.retire", l, code, map[string]any{"valid_to": k.ValidTo},
@@ -327,7 +192,7 @@ func Reinstate(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string) 
 	if err != nil || k.ValidTo == nil {
 		return false, err
 	}
-	if _, err := tx.PgxTx().Exec(ctx, `UPDATE `+table(l)+` SET valid_to = NULL WHERE `+keyColumn(l), code, l.Scheme); err != nil {
+	if err := tx.SetKodeValidTo(ctx, l, code, nil); err != nil {
 		return false, fmt.Errorf("reinstate %s in %s: %w", code, l.Key, err)
 	}
 	return true, audit(ctx, tx, "code.reinstate", l, code, map[string]any{"valid_to": k.ValidTo},
@@ -349,9 +214,8 @@ func DeleteKode(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string)
 		return ErrInUse
 	}
 	if l.Kind == domain.KindMaalgruppe {
-		var children bool
-		if err := tx.PgxTx().QueryRow(ctx, `SELECT EXISTS (SELECT FROM maalgrupper WHERE scheme = $1 AND parent_code = $2)`,
-			l.Scheme, code).Scan(&children); err != nil {
+		children, err := tx.MaalgruppeHasChildren(ctx, l.Scheme, code)
+		if err != nil {
 			return fmt.Errorf("children of %s: %w", code, err)
 		}
 		if children {
@@ -360,9 +224,8 @@ func DeleteKode(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string)
 	}
 	// The foreign keys of ydelser and ydelse_maalgrupper refuse it too, should a ydelse of a
 	// kommune this transaction cannot see use it.
-	if _, err := tx.PgxTx().Exec(ctx, `DELETE FROM `+table(l)+` WHERE `+keyColumn(l), code, l.Scheme); err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "23503" { // foreign_key_violation
+	if err := tx.DeleteKode(ctx, l, code); err != nil {
+		if errors.Is(err, tenant.ErrKodeInUse) {
 			return ErrInUse
 		}
 		return fmt.Errorf("delete %s from %s: %w", code, l.Key, err)
@@ -372,10 +235,9 @@ func DeleteKode(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string)
 
 // lockKode locks the code's row for the rest of tx and returns it with its use.
 func lockKode(ctx context.Context, tx *tenant.Tx, l domain.Liste, code string) (domain.Kode, error) {
-	var one int
-	err := tx.PgxTx().QueryRow(ctx, `SELECT 1 FROM `+table(l)+` WHERE `+keyColumn(l)+` FOR UPDATE`, code, l.Scheme).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return domain.Kode{}, tenant.ErrNotFound
+	err := tx.LockKode(ctx, l, code)
+	if errors.Is(err, tenant.ErrNotFound) {
+		return domain.Kode{}, err
 	}
 	if err != nil {
 		return domain.Kode{}, fmt.Errorf("lock %s in %s: %w", code, l.Key, err)

@@ -76,7 +76,7 @@ func (s *codeStore) audits(l domain.Liste, code string) []string {
 	s.t.Helper()
 	var out []string
 	err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT action FROM audit_log WHERE kommune_kode = '000' AND entity = $1
+		rows, err := tx.ToolTx().Query(ctx, `SELECT action FROM audit_log WHERE kommune_kode = '000' AND entity = $1
 			AND entity_id = $2 AND user_email = 'dst@test.invalid' ORDER BY id`, "kodeliste:"+l.Key, code)
 		if err != nil {
 			return err
@@ -198,7 +198,7 @@ func TestAddChangeRetireDeleteCode(t *testing.T) {
 	}
 	snapAt := func() domain.Indsats {
 		var snap *domain.Snapshot
-		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { snap, err = codes.Read(ctx, tx.PgxTx()); return }); err != nil {
+		if err := s.in(func(ctx context.Context, tx *tenant.Tx) (err error) { snap, err = tx.CodeSnapshot(ctx); return }); err != nil {
 			t.Fatal(err)
 		}
 		i, _ := snap.Indsats("1.99")
@@ -361,7 +361,7 @@ func TestRetireAsksWhenYdelserUseTheCode(t *testing.T) {
 	}
 	var after map[string]any
 	if err := s.in(func(ctx context.Context, tx *tenant.Tx) error {
-		return tx.PgxTx().QueryRow(ctx, `SELECT after FROM audit_log WHERE kommune_kode = '000' AND action = 'code.retire'
+		return tx.ToolTx().QueryRow(ctx, `SELECT after FROM audit_log WHERE kommune_kode = '000' AND action = 'code.retire'
 			AND entity_id = '1.3'`).Scan(&after)
 	}); err != nil {
 		t.Fatal(err)

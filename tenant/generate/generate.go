@@ -34,7 +34,6 @@ import (
 	"indberet/tenant"
 	"indberet/tenant/access"
 	"indberet/tenant/accounts"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 )
 
@@ -111,11 +110,12 @@ func Generate(ctx context.Context, ownerURL string, db *tenant.DB, users *accoun
 		o.Today = Today()
 	}
 	today := time.Date(o.Today.Year(), o.Today.Month(), o.Today.Day(), 0, 0, 0, 0, time.UTC)
-	pool, err := tenant.OpenOwner(ctx, ownerURL)
+	owner, err := tenant.OpenOwner(ctx, ownerURL)
 	if err != nil {
 		return Result{}, err
 	}
-	defer pool.Close()
+	defer owner.Close()
+	pool := owner.ToolPool()
 
 	if m, ok, err := ReadMarker(ctx, pool); err != nil {
 		return Result{}, err
@@ -126,7 +126,7 @@ func Generate(ctx context.Context, ownerURL string, db *tenant.DB, users *accoun
 		return Result{}, fmt.Errorf("%w (scale %g, seed %d, version %d): load scale %g into a fresh database",
 			ErrOtherData, m.Scale, m.Seed, m.Version, o.Scale)
 	}
-	snap, err := codes.Read(ctx, pool)
+	snap, err := owner.CodeSnapshot(ctx)
 	if err != nil {
 		return Result{}, err
 	}

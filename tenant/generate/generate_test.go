@@ -10,7 +10,6 @@ import (
 
 	"indberet/tenant"
 	"indberet/tenant/accounts"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
 )
@@ -103,7 +102,7 @@ func TestGenerate(t *testing.T) {
 		t.Fatalf("result %+v, want %d sager in 98 kommuner with 1–4 ydelser each", res.Marker, want)
 	}
 
-	snap, err := codes.Read(ctx, db.Pool)
+	snap, err := db.CodeSnapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +133,7 @@ func TestGenerate(t *testing.T) {
 			}
 			// The kept counts of the load (00015) are those of the sager loaded.
 			var egne, alle int
-			if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE kilde = 'egne'),
+			if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FILTER (WHERE kilde = 'egne'),
 				count(*) FILTER (WHERE indberettet_at IS NOT NULL) FROM sager`).Scan(&egne, &alle); err != nil {
 				return err
 			}
@@ -147,7 +146,7 @@ func TestGenerate(t *testing.T) {
 				return err
 			}
 			var openCounted int
-			if err := tx.PgxTx().QueryRow(ctx, `SELECT count(*) FROM sager WHERE kilde = 'egne'
+			if err := tx.ToolTx().QueryRow(ctx, `SELECT count(*) FROM sager WHERE kilde = 'egne'
 				AND (slutdato_max IS NULL OR slutdato_max >= $1)`, today).Scan(&openCounted); err != nil {
 				return err
 			}
@@ -215,7 +214,7 @@ func TestGenerate(t *testing.T) {
 func checkPrefixCounts(ctx context.Context, t *testing.T, tx *tenant.Tx, kommune string, sag int64, today time.Time) error {
 	t.Helper()
 	var cpr string
-	if err := tx.PgxTx().QueryRow(ctx, `SELECT cpr FROM sager WHERE id = $1`, sag).Scan(&cpr); err != nil {
+	if err := tx.ToolTx().QueryRow(ctx, `SELECT cpr FROM sager WHERE id = $1`, sag).Scan(&cpr); err != nil {
 		return err
 	}
 	for _, c := range tenanttest.KeptLists {
@@ -228,7 +227,7 @@ func checkPrefixCounts(ctx context.Context, t *testing.T, tx *tenant.Tx, kommune
 					return err
 				}
 				var want int
-				if err := tx.PgxTx().QueryRow(ctx, tenanttest.CountedSQL(q), kommune, today, q.CPRPrefix).Scan(&want); err != nil {
+				if err := tx.ToolTx().QueryRow(ctx, tenanttest.CountedSQL(q), kommune, today, q.CPRPrefix).Scan(&want); err != nil {
 					return err
 				}
 				if page.Total != want {
@@ -280,7 +279,7 @@ func slutdatoer(ys []domain.Ydelse) []*time.Time {
 
 // sagIDs are the ids of the scope kommune's sager.
 func sagIDs(ctx context.Context, tx *tenant.Tx) ([]int64, error) {
-	rows, err := tx.PgxTx().Query(ctx, `SELECT id FROM sager ORDER BY id`)
+	rows, err := tx.ToolTx().Query(ctx, `SELECT id FROM sager ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
@@ -291,12 +290,12 @@ func sagIDs(ctx context.Context, tx *tenant.Tx) ([]int64, error) {
 func ownerTx(t *testing.T, owner string, fn func(ctx context.Context, tx pgx.Tx) error) {
 	t.Helper()
 	ctx := context.Background()
-	pool, err := tenant.OpenOwner(ctx, owner)
+	ownerDB, err := tenant.OpenOwner(ctx, owner)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
-	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	defer ownerDB.Close()
+	err = pgx.BeginFunc(ctx, ownerDB.ToolPool(), func(tx pgx.Tx) error {
 		if err := asAll(ctx, tx); err != nil {
 			return err
 		}

@@ -16,7 +16,7 @@ import (
 
 // inKommune runs fn in a transaction of db's pool scoped to kommune.
 func inKommune(ctx context.Context, db *tenant.DB, kommune string, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, db.ToolPool(), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', $1, true), set_config('indberet.alle', '', true)",
 			kommune); err != nil {
 			return err

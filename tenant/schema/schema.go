@@ -7,8 +7,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"indberet/migrations"
 	"indberet/tenant"
 	"indberet/tenant/access"
@@ -25,18 +23,18 @@ type Result struct {
 // rows and syncs the role policies. Running it again changes nothing.
 func Prepare(ctx context.Context, ownerURL string) (Result, error) {
 	var r Result
-	pool, err := tenant.OpenOwner(ctx, ownerURL)
+	owner, err := tenant.OpenOwner(ctx, ownerURL)
 	if err != nil {
 		return r, err
 	}
-	defer pool.Close()
-	if r.Migrations, err = migrations.Up(ctx, pool); err != nil {
+	defer owner.Close()
+	if r.Migrations, err = migrations.Up(ctx, owner.DriverPool()); err != nil {
 		return r, err
 	}
-	if r.Codes, err = codes.Load(ctx, pool); err != nil {
+	if r.Codes, err = codes.Load(ctx, owner); err != nil {
 		return r, fmt.Errorf("load code lists: %w", err)
 	}
-	if err := syncPolicies(ctx, pool); err != nil {
+	if err := syncPolicies(ctx, owner); err != nil {
 		return r, fmt.Errorf("sync policies: %w", err)
 	}
 	return r, nil
@@ -47,10 +45,9 @@ var migrateActor = tenant.Actor{Email: "system:migrate"}
 
 // syncPolicies makes the role policies those of access.Policies, with an audit record of the
 // platform (tenant.PlatformKommune) in the same transaction when anything changed.
-func syncPolicies(ctx context.Context, pool *pgxpool.Pool) error {
-	db := &tenant.DB{Pool: pool}
-	return db.InScope(ctx, tenant.Scope{Kommune: tenant.PlatformKommune, Actor: migrateActor}, func(tx *tenant.Tx) error {
-		added, removed, err := access.SyncPolicies(ctx, tx.PgxTx())
+func syncPolicies(ctx context.Context, owner *tenant.DB) error {
+	return owner.InScope(ctx, tenant.Scope{Kommune: tenant.PlatformKommune, Actor: migrateActor}, func(tx *tenant.Tx) error {
+		added, removed, err := access.SyncPolicies(ctx, tx)
 		if err != nil || len(added)+len(removed) == 0 {
 			return err
 		}

@@ -16,7 +16,7 @@ func policyAudits(t *testing.T, db *tenant.DB) (removed, added [][]string) {
 	t.Helper()
 	ctx := context.Background()
 	err := db.InScope(ctx, tenant.Scope{Kommune: tenant.PlatformKommune, Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
-		rows, err := tx.PgxTx().Query(ctx, `SELECT before, after, user_email FROM audit_log
+		rows, err := tx.ToolTx().Query(ctx, `SELECT before, after, user_email FROM audit_log
 			WHERE kommune_kode = '000' AND action = 'policy.sync' ORDER BY id`)
 		if err != nil {
 			return err
@@ -61,10 +61,10 @@ func TestPolicyChangesAreAudited(t *testing.T) {
 		t.Fatalf("the first migrate's record: removed %v, added %v", removed, added)
 	}
 	// A policy removed and one added behind the app's back are put right, and audited.
-	if _, err := db.Pool.Exec(ctx, `DELETE FROM casbin_rule WHERE p_type = 'p' AND v0 = 'laeser' AND v2 = 'sag' AND v3 = 'read'`); err != nil {
+	if _, err := db.ToolPool().Exec(ctx, `DELETE FROM casbin_rule WHERE p_type = 'p' AND v0 = 'laeser' AND v2 = 'sag' AND v3 = 'read'`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Pool.Exec(ctx, `INSERT INTO casbin_rule (id, p_type, v0, v1, v2, v3) VALUES ('x', 'p', 'laeser', '*', 'sag', 'write')`); err != nil {
+	if _, err := db.ToolPool().Exec(ctx, `INSERT INTO casbin_rule (id, p_type, v0, v1, v2, v3) VALUES ('x', 'p', 'laeser', '*', 'sag', 'write')`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := schema.Prepare(ctx, owner); err != nil {
@@ -75,7 +75,7 @@ func TestPolicyChangesAreAudited(t *testing.T) {
 		t.Fatalf("after the repair: removed %v, added %v", removed, added)
 	}
 	var n int
-	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM casbin_rule WHERE p_type = 'p' AND v0 = 'laeser' AND v2 = 'sag'`).Scan(&n); err != nil || n != 1 {
+	if err := db.ToolPool().QueryRow(ctx, `SELECT count(*) FROM casbin_rule WHERE p_type = 'p' AND v0 = 'laeser' AND v2 = 'sag'`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("laeser's sag policies: %d %v", n, err)
 	}
 	if _, err := schema.Prepare(ctx, owner); err != nil {

@@ -19,7 +19,7 @@ import (
 func MarkDelivered(t testing.TB, db *tenant.DB, kommune string, at time.Time, sagIDs, ydelseIDs []int64) {
 	t.Helper()
 	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, db.ToolPool(), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', $1, true)", kommune); err != nil {
 			return err
 		}
@@ -41,7 +41,7 @@ func MarkDelivered(t testing.TB, db *tenant.DB, kommune string, at time.Time, sa
 // fixed periodes whatever the month they run in.
 func FoerstePeriode(t testing.TB, db *tenant.DB, p string, kommuner ...string) {
 	t.Helper()
-	if _, err := db.Pool.Exec(context.Background(), `UPDATE kommuner SET foerste_periode = $1
+	if _, err := db.ToolPool().Exec(context.Background(), `UPDATE kommuner SET foerste_periode = $1
 		WHERE CASE WHEN coalesce(cardinality($2::text[]), 0) = 0 THEN aktiv ELSE kommune_kode = ANY($2) END`, p, kommuner); err != nil {
 		t.Fatalf("first periode: %v", err)
 	}
@@ -58,7 +58,7 @@ func CPRAccessLog(t testing.TB, db *tenant.DB, kommune string) []CPRAccess {
 	t.Helper()
 	ctx := context.Background()
 	var out []CPRAccess
-	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+	err := pgx.BeginFunc(ctx, db.ToolPool(), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT set_config('indberet.kommune', $1, true)", kommune); err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func RandomHex(seed uint64, n int) string {
 func LeveranceStoredWhole(ctx context.Context, tx *tenant.Tx, doc []byte) (tenant.LeveranceFil, error) {
 	sum := sha256.Sum256(doc)
 	var id int64
-	if err := tx.PgxTx().QueryRow(ctx, `INSERT INTO leverancer (kommune_kode, periode, created_by, document, sha256,
+	if err := tx.ToolTx().QueryRow(ctx, `INSERT INTO leverancer (kommune_kode, periode, created_by, document, sha256,
 		byte_size, antal_sager, antal_ydelser, antal_nye, antal_aendrede, antal_afsluttede, antal_neutraliserede)
 		VALUES ($1, '2026M09', 'old', $2, $3, $4, 1, 1, 1, 0, 0, 0) RETURNING id`,
 		tx.Scope().Kommune, doc, hex.EncodeToString(sum[:]), len(doc)).Scan(&id); err != nil {

@@ -17,7 +17,7 @@ import (
 func ShutOut(t testing.TB, db *tenant.DB) (reopen func()) {
 	t.Helper()
 	ctx := context.Background()
-	name := db.Pool.Config().ConnConfig.Database
+	name := db.ToolPool().Config().ConnConfig.Database
 	ident := pgx.Identifier{name}.Sanitize()
 	super := func(sql string, args ...any) {
 		t.Helper()

@@ -50,12 +50,12 @@ func DB(t testing.TB) (*tenant.DB, string) {
 // closed when the test ends: for what the app's role may not do.
 func Owner(t testing.TB, url string) *pgxpool.Pool {
 	t.Helper()
-	pool, err := tenant.OpenOwner(context.Background(), url)
+	owner, err := tenant.OpenOwner(context.Background(), url)
 	if err != nil {
 		t.Fatalf("open the owner's pool: %v", err)
 	}
-	t.Cleanup(pool.Close)
-	return pool
+	t.Cleanup(owner.Close)
+	return owner.ToolPool()
 }
 
 // LogMonths gives every log (tenant.Logs) a partition for each month from since to now

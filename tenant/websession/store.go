@@ -1,8 +1,9 @@
 // Package websession is a gorilla/sessions Store that keeps session records server-side in
-// PostgreSQL (table sessions). The cookie carries only a random id, signed with
-// SESSION_KEYS; the table stores its SHA-256 with the values, the user, the client and the
-// expiry. Deleting the row ends the session at once, which is how logout, deactivating a user
-// and revoking a right take effect on the next request.
+// PostgreSQL (table sessions, read and written by tenant's sessions.go). The cookie carries
+// only a random id, signed with SESSION_KEYS; the table stores its SHA-256 with the values,
+// the user, the client and the expiry. Deleting the row ends the session at once, which is
+// how logout, deactivating a user and revoking a right take effect on the next request. This
+// package owns the cookie, the id and its hash, and the expiry rules.
 package websession
 
 import (
@@ -20,8 +21,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
+
+	"indberet/tenant"
 )
 
 // UserIDKey is the session value holding the logged-in user's id (as a decimal string).
@@ -29,7 +30,7 @@ const UserIDKey = "uid"
 
 // Store is the PostgreSQL-backed session store.
 type Store struct {
-	pool    *pgxpool.Pool
+	db      *tenant.DB
 	codecs  []securecookie.Codec
 	Options sessions.Options
 	// IdleTimeout ends a session not used for this long; MaxLifetime ends any session this
@@ -41,7 +42,7 @@ type Store struct {
 
 // New returns a store signing cookies with keys (the first signs, all verify, so keys can
 // be rotated). secure sets the cookie's Secure flag (BASE_URL is https).
-func New(pool *pgxpool.Pool, keys [][]byte, secure bool) *Store {
+func New(db *tenant.DB, keys [][]byte, secure bool) *Store {
 	codecs := make([]securecookie.Codec, 0, len(keys))
 	for _, k := range keys {
 		c := securecookie.New(k, nil)
@@ -49,7 +50,7 @@ func New(pool *pgxpool.Pool, keys [][]byte, secure bool) *Store {
 		codecs = append(codecs, c)
 	}
 	return &Store{
-		pool:   pool,
+		db:     db,
 		codecs: codecs,
 		Options: sessions.Options{
 			Path:     "/",
@@ -83,19 +84,16 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if err := securecookie.DecodeMulti(name, c.Value, &id, s.codecs...); err != nil {
 		return session, nil
 	}
-	var data []byte
-	var createdAt, lastSeen time.Time
 	now := s.Now()
-	err = s.pool.QueryRow(r.Context(), `SELECT data, created_at, last_seen_at FROM sessions WHERE id_hash = $1 AND expires_at > $2`,
-		hashID(id), now).Scan(&data, &createdAt, &lastSeen)
-	if errors.Is(err, pgx.ErrNoRows) {
+	stored, err := s.db.Session(r.Context(), hashID(id), now)
+	if errors.Is(err, tenant.ErrNotFound) {
 		return session, nil
 	}
 	if err != nil {
 		return session, fmt.Errorf("load session: %w", err)
 	}
 	values := map[string]string{}
-	if err := json.Unmarshal(data, &values); err != nil {
+	if err := json.Unmarshal(stored.Data, &values); err != nil {
 		return session, fmt.Errorf("decode session: %w", err)
 	}
 	for k, v := range values {
@@ -104,9 +102,8 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	session.ID = id
 	session.IsNew = false
 	// Slide the idle expiry, at most once a minute to keep reads cheap.
-	if now.Sub(lastSeen) > time.Minute {
-		if _, err := s.pool.Exec(r.Context(), `UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id_hash = $1`,
-			hashID(id), now, s.expiry(createdAt, now)); err != nil {
+	if now.Sub(stored.LastSeenAt) > time.Minute {
+		if err := s.db.TouchSession(r.Context(), hashID(id), now, s.expiry(stored.CreatedAt, now)); err != nil {
 			return session, fmt.Errorf("touch session: %w", err)
 		}
 	}
@@ -127,7 +124,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 	ctx := r.Context()
 	if session.Options.MaxAge < 0 {
 		if session.ID != "" {
-			if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE id_hash = $1`, hashID(session.ID)); err != nil {
+			if err := s.db.DeleteSession(ctx, hashID(session.ID)); err != nil {
 				return fmt.Errorf("delete session: %w", err)
 			}
 		}
@@ -155,13 +152,9 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 		userID = &v
 	}
 	now := s.Now()
-	if _, err := s.pool.Exec(ctx, `
-		INSERT INTO sessions (id_hash, user_id, data, created_at, last_seen_at, expires_at, ip, user_agent)
-		VALUES ($1, $2, $3, $4, $4, $5, $6, $7)
-		ON CONFLICT (id_hash) DO UPDATE SET user_id = EXCLUDED.user_id, data = EXCLUDED.data,
-			last_seen_at = EXCLUDED.last_seen_at, expires_at = LEAST(EXCLUDED.expires_at, sessions.created_at + $8::interval)`,
-		hashID(session.ID), userID, data, now, now.Add(s.IdleTimeout), clientIP(r), truncate(r.UserAgent(), 300),
-		s.MaxLifetime.String()); err != nil {
+	if err := s.db.SaveSession(ctx, tenant.SessionWrite{IDHash: hashID(session.ID), UserID: userID, Data: data, Now: now,
+		Expires: now.Add(s.IdleTimeout), IP: clientIP(r), UserAgent: truncate(r.UserAgent(), 300),
+		MaxLifetime: s.MaxLifetime}); err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
 	encoded, err := securecookie.EncodeMulti(session.Name(), session.ID, s.codecs...)
@@ -176,7 +169,7 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, session *sessions.S
 // at login so an id known before login is worth nothing after.
 func (s *Store) Regenerate(r *http.Request, w http.ResponseWriter, session *sessions.Session) error {
 	if session.ID != "" {
-		if _, err := s.pool.Exec(r.Context(), `DELETE FROM sessions WHERE id_hash = $1`, hashID(session.ID)); err != nil {
+		if err := s.db.DeleteSession(r.Context(), hashID(session.ID)); err != nil {
 			return fmt.Errorf("end old session: %w", err)
 		}
 	}
@@ -184,73 +177,21 @@ func (s *Store) Regenerate(r *http.Request, w http.ResponseWriter, session *sess
 	return s.Save(r, w, session)
 }
 
-// EndUserSessions ends every session of a user, in the caller's transaction (deactivating
-// the user, revoking a right).
-func EndUserSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-		return fmt.Errorf("end sessions of user %d: %w", userID, err)
-	}
-	return nil
-}
-
-// EndKommuneSessions ends every session of the users of a kommune, in the caller's
-// transaction (a deactivated kommune, T3). It reports how many ended.
-func EndKommuneSessions(ctx context.Context, tx pgx.Tx, kommune string) (int64, error) {
-	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE kommune_kode = $1)`, kommune)
-	if err != nil {
-		return 0, fmt.Errorf("end sessions of kommune %s: %w", kommune, err)
-	}
-	return tag.RowsAffected(), nil
-}
-
 // EndOtherUserSessions ends every session of a user except the one with id keepID (the id
 // the cookie carries, Session.ID), in the caller's transaction (Log ud af alle andre
 // sessioner, a changed password). It reports how many ended.
-func EndOtherUserSessions(ctx context.Context, tx pgx.Tx, userID int64, keepID string) (int64, error) {
-	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, hashID(keepID))
-	if err != nil {
-		return 0, fmt.Errorf("end other sessions of user %d: %w", userID, err)
-	}
-	return tag.RowsAffected(), nil
-}
-
-// SessionInfo is one session of a user as their account page lists it.
-type SessionInfo struct {
-	Current    bool // the session that asks
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	IP         string
-	UserAgent  string
+func EndOtherUserSessions(ctx context.Context, tx *tenant.Tx, userID int64, keepID string) (int64, error) {
+	return tx.EndOtherUserSessions(ctx, userID, hashID(keepID))
 }
 
 // UserSessions lists the user's sessions that have not expired, the most recently used
 // first; Current marks the one with id currentID.
-func (s *Store) UserSessions(ctx context.Context, userID int64, currentID string) ([]SessionInfo, error) {
-	rows, err := s.pool.Query(ctx, `
-		SELECT id_hash = $3, created_at, last_seen_at, ip, user_agent FROM sessions
-		WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC`,
-		userID, s.Now(), hashID(currentID))
-	if err != nil {
-		return nil, fmt.Errorf("sessions of user %d: %w", userID, err)
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (SessionInfo, error) {
-		var i SessionInfo
-		err := row.Scan(&i.Current, &i.CreatedAt, &i.LastSeenAt, &i.IP, &i.UserAgent)
-		return i, err
-	})
+func (s *Store) UserSessions(ctx context.Context, userID int64, currentID string) ([]tenant.SessionInfo, error) {
+	out, err := s.db.UserSessions(ctx, userID, s.Now(), hashID(currentID))
 	if err != nil {
 		return nil, fmt.Errorf("sessions of user %d: %w", userID, err)
 	}
 	return out, nil
-}
-
-// PurgeExpired deletes sessions that ended before now; run by a periodic job.
-func PurgeExpired(ctx context.Context, pool *pgxpool.Pool, now time.Time) (int64, error) {
-	tag, err := pool.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, now)
-	if err != nil {
-		return 0, fmt.Errorf("purge sessions: %w", err)
-	}
-	return tag.RowsAffected(), nil
 }
 
 func newID() string {

@@ -13,7 +13,7 @@ import (
 
 func newStore(t *testing.T) *websession.Store {
 	db, _ := tenanttest.DB(t)
-	return websession.New(db.Pool, [][]byte{[]byte(strings.Repeat("n", 32))}, true)
+	return websession.New(db, [][]byte{[]byte(strings.Repeat("n", 32))}, true)
 }
 
 // roundTrip saves values in a new session and returns the cookie the browser would keep.

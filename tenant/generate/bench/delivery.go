@@ -75,11 +75,12 @@ func measureDelivery(ctx context.Context, c *pgcluster.Cluster) ([]result, error
 	if err := firstPeriode(ctx, url, periode); err != nil {
 		return nil, err
 	}
-	owner, err := tenant.OpenOwner(ctx, url)
+	ownerDB, err := tenant.OpenOwner(ctx, url)
 	if err != nil {
 		return nil, err
 	}
-	defer owner.Close()
+	defer ownerDB.Close()
+	owner := ownerDB.ToolPool()
 
 	wall, rss, err := runDeliver(ctx, bin, url, periode)
 	if err != nil {
@@ -208,7 +209,7 @@ func firstPeriode(ctx context.Context, url, periode string) error {
 		return err
 	}
 	defer owner.Close()
-	if _, err := owner.Exec(ctx, `UPDATE kommuner SET foerste_periode = $1`, periode); err != nil {
+	if _, err := owner.ToolPool().Exec(ctx, `UPDATE kommuner SET foerste_periode = $1`, periode); err != nil {
 		return fmt.Errorf("first periode of the delivery copy: %w", err)
 	}
 	return nil

@@ -129,7 +129,7 @@ func (b *bench) exportOnce(ctx context.Context, dbURL string, jobs *worker.Clien
 		if err != nil {
 			return err
 		}
-		_, err = jobs.InsertTx(ctx, tx.PgxTx(), worker.EksportArgs{Kommune: b.kommune, EksportID: e.ID}, nil)
+		_, err = jobs.InsertTx(ctx, tx.RiverTx(), worker.EksportArgs{Kommune: b.kommune, EksportID: e.ID}, nil)
 		return err
 	})
 	if err != nil {

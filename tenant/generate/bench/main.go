@@ -66,7 +66,6 @@ import (
 	"indberet/app/config"
 	"indberet/tenant"
 	"indberet/tenant/accounts"
-	"indberet/tenant/codes"
 	"indberet/tenant/domain"
 	"indberet/tenant/generate"
 	"indberet/tenant/pgcluster"
@@ -183,12 +182,12 @@ func dataSet(ctx context.Context, c *pgcluster.Cluster, o options) (generate.Res
 	if _, err := schema.Prepare(ctx, ownerURL); err != nil {
 		return generate.Result{}, err
 	}
-	pool, err := tenant.OpenOwner(ctx, ownerURL)
+	owner, err := tenant.OpenOwner(ctx, ownerURL)
 	if err != nil {
 		return generate.Result{}, err
 	}
-	m, ok, err := generate.ReadMarker(ctx, pool)
-	pool.Close()
+	m, ok, err := generate.ReadMarker(ctx, owner.ToolPool())
+	owner.Close()
 	if err != nil {
 		return generate.Result{}, err
 	}
@@ -463,7 +462,7 @@ func (b *bench) prepare(ctx context.Context) error {
 	// Opret: a ydelse starting a week ago of the first indsatskode that needs neither FFB
 	// nor a tilbudssted, with the first FFB målgruppe that may be primary (Y3: FFB only
 	// from 2025).
-	snap, err := codes.Read(ctx, b.db.Pool)
+	snap, err := b.db.CodeSnapshot(ctx)
 	if err != nil {
 		return err
 	}
@@ -755,7 +754,7 @@ func clusterVersion(ctx context.Context, c *pgcluster.Cluster) string {
 
 func (b *bench) serverVersion(ctx context.Context) string {
 	var v string
-	if err := b.db.Pool.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+	if err := b.db.ToolPool().QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
 		return "?"
 	}
 	return strings.Fields(v)[0]
