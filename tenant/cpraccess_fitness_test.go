@@ -44,7 +44,7 @@ var (
 // cprNone look like the reads above but return no CPR number to anyone: SagIDByCPR takes one
 // (the user typed it) and returns an id, IndexCPRAccess a count, EksportFil and
 // NewLeveranceDocument are the jobs' writers of an export's file and a delivery's document.
-var cprNone = []string{"SagIDByCPR", "IndexCPRAccess", "EksportFil", "NewLeveranceDocument"}
+var cprNone = []string{"SagIDByCPR", "IndexCPRAccess", "EksportFil", "NewLeveranceDocument", "Session"}
 
 func TestScreensReadCPRNumbersOnlyThroughTheAccessLog(t *testing.T) {
 	m := readModule(t)
@@ -256,7 +256,7 @@ func lockOnly(ctx context.Context, tx *tenant.Tx) (string, error) {
 func value(tx *tenant.Tx) any { return tx.AuditLog }
 func sql(ctx context.Context, tx *tenant.Tx) error {
 	var cpr string
-	return tx.PgxTx().QueryRow(ctx, "SELECT cpr FROM sager").Scan(&cpr)
+	return tx.ToolTx().QueryRow(ctx, "SELECT cpr FROM sager").Scan(&cpr)
 }
 func download(ctx context.Context, db *tenant.DB, s tenant.Scope, e tenant.Eksport) error {
 	_, _ = db.EksportDownload(ctx, s, e)
