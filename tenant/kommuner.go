@@ -160,10 +160,10 @@ func (t *Tx) setKommuneAktiv(ctx context.Context, kode string, aktiv bool, foers
 // KommunePeriode is where a kommune stands in its periodes (I7): its first periode and its
 // latest delivered one; its next is domain.NaestePeriode of the two.
 type KommunePeriode struct {
-	Kode, Navn    string
-	Aktiv         bool
+	Kode, Navn     string
+	Aktiv          bool
 	FoerstePeriode string // kommuner.foerste_periode (00026)
-	SenestLeveret string // its latest delivered periode (by periode, not by time); "" while none
+	SenestLeveret  string // its latest delivered periode (by periode, not by time); "" while none
 }
 
 // KommunePerioder returns, by kommunekode, the periodes of every kommune whose leverancer the

@@ -45,7 +45,7 @@ type KommuneSide struct {
 // AktiverKommune is the activation form's field *Første periode* (I7).
 type AktiverKommune struct {
 	FoerstePeriode, Fejl string
-	Standard            string // the first periode when the field is left empty
+	Standard             string // the first periode when the field is left empty
 }
 
 func (f AktiverKommune) errors() []FieldError {

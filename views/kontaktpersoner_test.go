@@ -27,7 +27,10 @@ func TestKontaktPage(t *testing.T) {
 	if strings.Join(legends, "|") != "Fagligt ansvarlig|Teknisk ansvarlig|Kvitteringsmodtager" {
 		t.Errorf("legends %v", legends)
 	}
-	forms := findAll(doc, func(n *html.Node) bool { a, _ := attr(n, "action"); return n.Data == "form" && a == KontaktpersonerPath })
+	forms := findAll(doc, func(n *html.Node) bool {
+		a, _ := attr(n, "action")
+		return n.Data == "form" && a == KontaktpersonerPath
+	})
 	if len(forms) != 1 {
 		t.Fatalf("%d kontakt forms, want 1", len(forms))
 	}
