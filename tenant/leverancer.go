@@ -387,6 +387,25 @@ var ErrChangedDuringDelivery = errors.New("tenant: a sag or ydelse changed while
 // transaction must roll back: nothing is marked that the document does not hold as it is.
 // The row locks the updates take keep the rows from changing until the transaction ends.
 func (t *Tx) MarkIndberettet(ctx context.Context, leveranceID int64, sager []IndberettetSag, ydelser []IndberettetYdelse) error {
+	// In statements of markChunk rows: København's first delivery marks 353,000 ydelser, and
+	// one statement held their arrays and its encoded message (some 35 MB) at once.
+	for lo := 0; lo < len(ydelser); lo += markChunk {
+		if err := t.markYdelser(ctx, leveranceID, ydelser[lo:min(lo+markChunk, len(ydelser))]); err != nil {
+			return err
+		}
+	}
+	for lo := 0; lo < len(sager); lo += markChunk {
+		if err := t.markSager(ctx, leveranceID, sager[lo:min(lo+markChunk, len(sager))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// markChunk is the number of rows MarkIndberettet marks per statement.
+const markChunk = 20000
+
+func (t *Tx) markYdelser(ctx context.Context, leveranceID int64, ydelser []IndberettetYdelse) error {
 	yIDs := make([]int64, len(ydelser))
 	yVersions := make([]int32, len(ydelser))
 	hashes := make([][]byte, len(ydelser))
@@ -394,7 +413,7 @@ func (t *Tx) MarkIndberettet(ctx context.Context, leveranceID int64, sager []Ind
 	for i, y := range ydelser {
 		yIDs[i], yVersions[i], hashes[i] = y.ID, int32(y.Version), y.SHA256
 		if y.Type != "" {
-			types[i] = &y.Type
+			types[i] = &ydelser[i].Type
 		}
 	}
 	tag, err := t.tx.Exec(ctx, `
@@ -409,13 +428,17 @@ func (t *Tx) MarkIndberettet(ctx context.Context, leveranceID int64, sager []Ind
 	if n := tag.RowsAffected(); n != int64(len(ydelser)) {
 		return fmt.Errorf("mark ydelser delivered: %d of %d unchanged: %w", n, len(ydelser), ErrChangedDuringDelivery)
 	}
+	return nil
+}
+
+func (t *Tx) markSager(ctx context.Context, leveranceID int64, sager []IndberettetSag) error {
 	sIDs := make([]int64, len(sager))
 	sVersions := make([]int32, len(sager))
 	closed := make([]bool, len(sager))
 	for i, s := range sager {
 		sIDs[i], sVersions[i], closed[i] = s.ID, int32(s.Version), s.Afsluttet
 	}
-	tag, err = t.tx.Exec(ctx, `
+	tag, err := t.tx.Exec(ctx, `
 		UPDATE sager s SET indberettet_at = now(), indberettet_version = s.version,
 			indberettet_leverance_id = $2, indberettet_afsluttet = u.afsluttet
 		FROM unnest($3::bigint[], $4::integer[], $5::boolean[]) AS u (id, version, afsluttet)
