@@ -130,7 +130,7 @@ func TestEachLeveranceYdelseLetsFnUseTheTransaction(t *testing.T) {
 			}
 		}
 		n := 0
-		err := tx.EachLeveranceYdelse(ctx, tenant.LeveranceRead{}, func(r tenant.LeveranceYdelse) error {
+		err := tx.EachLeveranceYdelse(ctx, false, func(r tenant.LeveranceYdelse) error {
 			n++
 			_, err := tx.ToolTx().Exec(ctx, `SELECT 1`)
 			return err

@@ -269,17 +269,6 @@ type LeveranceYdelse struct {
 	IndberettetLeveranceID  int64         // the leverance of that record; 0: never delivered
 }
 
-// LeveranceRead says which sager a delivery reads (EachLeveranceYdelse).
-type LeveranceRead struct {
-	// All reads every sag the delivery includes (I4): a kommune's first delivery, where no
-	// row is checked yet and one ordered scan is faster than collecting the sager to read
-	// (2.3 s against 4.8 s for København at make bench's scale 25), and a genlevering (I8).
-	All bool
-	// Replaces, when not 0, is the leverance a genlevering replaces: the sager with a ydelse
-	// whose last record is in it are read too.
-	Replaces int64
-}
-
 // EachLeveranceYdelse calls fn for every ydelse of the scope kommune's sager that may hold
 // something DST does not have, ordered by sag and ydelse: every ydelse of each sag that is
 // active on or after 2013-07-01 (I4: a sag is included when any of its ydelser has no
@@ -287,14 +276,17 @@ type LeveranceRead struct {
 // that has a row not checked since it changed: a sag or ydelse whose version is not its
 // indberettet_version (every store write counts the version up; MarkIndberettet and
 // MarkUnchanged set it). An ordinary month reads the few changed sager (the partial indexes
-// of migration 00029); q.All reads them all. The rows come from one cursor (one statement:
+// of migration 00029). all reads every sag the delivery includes: a kommune's first
+// delivery, where no row is checked yet and one ordered scan is faster than collecting the
+// sager to read (2.3 s against 4.8 s for København at make bench's scale 25), and a
+// genlevering (I8), which sends every ydelse of the version it replaces again. The rows come from one cursor (one statement:
 // one consistent snapshot), fetched leveranceBatch at a time, so memory does not grow with
 // the kommune and fn may use the transaction between batches (the delivery stores its
 // document's parts as it goes).
-func (t *Tx) EachLeveranceYdelse(ctx context.Context, q LeveranceRead, fn func(LeveranceYdelse) error) error {
-	atCheck, args := "", []any{t.scope.Kommune, leveranceFra}
-	if !q.All {
-		atCheck, args = ` AND s.id IN (`+leveranceSagerAtCheck+`)`, append(args, q.Replaces)
+func (t *Tx) EachLeveranceYdelse(ctx context.Context, all bool, fn func(LeveranceYdelse) error) error {
+	atCheck := ""
+	if !all {
+		atCheck = ` AND s.id IN (` + leveranceSagerAtCheck + `)`
 	}
 	err := eachBatch(ctx, t.tx, "leverance_ydelser", `SELECT s.id, s.version, s.cpr, coalesce(s.funktionsvurdering, ''), s.slutdato_max, coalesce(s.indberettet_afsluttet, false),
 			y.id, y.indsatskode, y.varighed, y.bevillingsdato, y.startdato, y.forventet_slutdato, y.slutdato,
@@ -315,7 +307,7 @@ func (t *Tx) EachLeveranceYdelse(ctx context.Context, q LeveranceRead, fn func(L
 		WHERE s.kommune_kode = $1 AND (s.slutdato_max IS NULL OR s.slutdato_max >= $2::date)
 		`+atCheck+`
 		ORDER BY s.id, y.id`,
-		args, leveranceBatch, scanLeveranceYdelse,
+		[]any{t.scope.Kommune, leveranceFra}, leveranceBatch, scanLeveranceYdelse,
 		func(batch []LeveranceYdelse) error {
 			for _, r := range batch {
 				if err := fn(r); err != nil {
@@ -332,11 +324,9 @@ func (t *Tx) EachLeveranceYdelse(ctx context.Context, q LeveranceRead, fn func(L
 
 // leveranceSagerAtCheck selects the ids of the scope kommune's ($1) sager a delivery reads:
 // those with a sag or ydelse row changed since it was last checked (each branch matches the
-// predicate of a partial index of migration 00029, so it reads only those rows), and for a
-// genlevering ($3 not 0) those with a ydelse whose last record is in the leverance replaced.
+// predicate of a partial index of migration 00029, so it reads only those rows).
 const leveranceSagerAtCheck = `SELECT id FROM sager WHERE kommune_kode = $1 AND indberettet_version IS DISTINCT FROM version
-			UNION SELECT sag_id FROM ydelser WHERE kommune_kode = $1 AND indberettet_version IS DISTINCT FROM version
-			UNION SELECT sag_id FROM ydelser WHERE kommune_kode = $1 AND $3::bigint <> 0 AND indberettet_leverance_id = $3::bigint`
+			UNION SELECT sag_id FROM ydelser WHERE kommune_kode = $1 AND indberettet_version IS DISTINCT FROM version`
 
 // leveranceBatch is the number of ydelser a delivery fetches at a time.
 const leveranceBatch = 2000

@@ -101,7 +101,7 @@ func TestMarkIndberettetRefusesChangedRows(t *testing.T) {
 	ctx := context.Background()
 	var read []tenant.LeveranceYdelse
 	err := db.InScope(ctx, kbh, func(tx *tenant.Tx) error {
-		return tx.EachLeveranceYdelse(ctx, tenant.LeveranceRead{}, func(r tenant.LeveranceYdelse) error {
+		return tx.EachLeveranceYdelse(ctx, false, func(r tenant.LeveranceYdelse) error {
 			if len(read) < 2 {
 				read = append(read, r)
 			}

@@ -310,7 +310,7 @@ func writeLeverance(ctx context.Context, tx *tenant.Tx, h deliveryHeader, aarsag
 	}
 	out := tx.NewLeveranceDocument(ctx, id)
 	doc := newDocument(out, h)
-	if err := tx.EachLeveranceYdelse(ctx, tenant.LeveranceRead{All: h.ReadAll, Replaces: h.Replaces}, doc.Add); err != nil {
+	if err := tx.EachLeveranceYdelse(ctx, h.ReadAll, doc.Add); err != nil {
 		return deliveryResult{}, err
 	}
 	sha, size, err := doc.Close()

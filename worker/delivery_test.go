@@ -255,7 +255,7 @@ func atCheck(t *testing.T, db *tenant.DB, kommune string) (read []int64, sager, 
 	t.Helper()
 	ctx := context.Background()
 	inScope(t, db, kommune, func(tx *tenant.Tx) error {
-		err := tx.EachLeveranceYdelse(ctx, tenant.LeveranceRead{}, func(r tenant.LeveranceYdelse) error {
+		err := tx.EachLeveranceYdelse(ctx, false, func(r tenant.LeveranceYdelse) error {
 			if len(read) == 0 || read[len(read)-1] != r.SagID {
 				read = append(read, r.SagID)
 			}

@@ -126,7 +126,7 @@ type deliveryHeader struct {
 	Version  int
 	Replaces int64
 	// ReadAll: the delivery reads every sag, not only those changed since the last
-	// (tenant.LeveranceRead): the kommune's first delivery, and a genlevering.
+	// (tenant.Tx.EachLeveranceYdelse): the kommune's first delivery, and a genlevering.
 	ReadAll bool
 }
 
