@@ -486,30 +486,40 @@ $$;
 
 
 --
+-- Name: sager_refresh_aggregate_row(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.sager_refresh_aggregate_row() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+  UPDATE sager s SET (antal_ydelser, slutdato_max) = (
+    SELECT count(*)::integer,
+      CASE WHEN count(*) > 0 AND count(*) = count(y.slutdato) THEN max(y.slutdato) END
+    FROM ydelser y WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id)
+  WHERE s.kommune_kode = NEW.kommune_kode AND s.id IN (NEW.sag_id, OLD.sag_id);
+  RETURN NULL;
+END
+$$;
+
+
+--
 -- Name: sager_refresh_aggregates(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.sager_refresh_aggregates() RETURNS trigger
     LANGUAGE plpgsql
     SET enable_seqscan TO 'off'
-    AS $_$
+    AS $$
 DECLARE
   ks  text[];
   ids bigint[];
   i   integer;
 BEGIN
+  -- Insert and delete only; an update refreshes by the row trigger sager_refresh_aggregate_row.
   IF TG_OP = 'INSERT' THEN
     SELECT array_agg(kommune_kode), array_agg(sag_id) INTO ks, ids
       FROM (SELECT DISTINCT kommune_kode, sag_id FROM new_rows) t;
-  ELSIF TG_OP = 'UPDATE' THEN
-    -- Only rows whose Slutdato or sag changed move an aggregate; a delivery marking
-    -- thousands of rows delivered touches none. Planned per call (see above).
-    EXECUTE $q$SELECT array_agg(k), array_agg(s) FROM (
-      SELECT n.kommune_kode AS k, n.sag_id AS s FROM new_rows n JOIN old_rows o ON o.kommune_kode = n.kommune_kode AND o.id = n.id
-        WHERE n.sag_id <> o.sag_id OR n.slutdato IS DISTINCT FROM o.slutdato
-      UNION
-      SELECT o.kommune_kode, o.sag_id FROM new_rows n JOIN old_rows o ON o.kommune_kode = n.kommune_kode AND o.id = n.id
-        WHERE n.sag_id <> o.sag_id) t$q$ INTO ks, ids;
   ELSE
     SELECT array_agg(kommune_kode), array_agg(sag_id) INTO ks, ids
       FROM (SELECT DISTINCT kommune_kode, sag_id FROM old_rows) t;
@@ -526,7 +536,7 @@ BEGIN
   END LOOP;
   RETURN NULL;
 END
-$_$;
+$$;
 
 
 SET default_tablespace = '';
@@ -2090,7 +2100,7 @@ CREATE TRIGGER ydelser_aggregates_ins AFTER INSERT ON public.ydelser REFERENCING
 -- Name: ydelser ydelser_aggregates_upd; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER ydelser_aggregates_upd AFTER UPDATE ON public.ydelser REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.sager_refresh_aggregates();
+CREATE TRIGGER ydelser_aggregates_upd AFTER UPDATE OF slutdato, sag_id ON public.ydelser FOR EACH ROW WHEN (((old.slutdato IS DISTINCT FROM new.slutdato) OR (old.sag_id <> new.sag_id))) EXECUTE FUNCTION public.sager_refresh_aggregate_row();
 
 
 --
@@ -2174,14 +2184,6 @@ ALTER TABLE ONLY public.outbox_sends
 
 
 --
--- Name: sager sager_indberettet_leverance_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.sager
-    ADD CONSTRAINT sager_indberettet_leverance_fkey FOREIGN KEY (kommune_kode, indberettet_leverance_id) REFERENCES public.leverancer(kommune_kode, id);
-
-
---
 -- Name: sager sager_kommune_kode_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -2227,14 +2229,6 @@ ALTER TABLE ONLY public.ydelse_maalgrupper
 
 ALTER TABLE ONLY public.ydelser
     ADD CONSTRAINT ydelser_betalingskommune_fkey FOREIGN KEY (betalingskommune) REFERENCES public.kommuner(kommune_kode);
-
-
---
--- Name: ydelser ydelser_indberettet_leverance_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.ydelser
-    ADD CONSTRAINT ydelser_indberettet_leverance_fkey FOREIGN KEY (kommune_kode, indberettet_leverance_id) REFERENCES public.leverancer(kommune_kode, id);
 
 
 --

@@ -162,3 +162,37 @@ func TestMarkIndberettetRefusesChangedRows(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestMarkIndberettetOnlyTheKommunesLeverance: with no foreign key on the marked rows'
+// leverance (migration 00032), MarkIndberettet itself refuses a leverance that is not the
+// kommune's, before it marks anything.
+func TestMarkIndberettetOnlyTheKommunesLeverance(t *testing.T) {
+	t.Parallel()
+	db, _ := setup(t)
+	ctx := context.Background()
+	aarhus := tenant.Scope{Kommune: "751", Actor: tenant.Actor{Email: "test"}}
+	var other int64
+	err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) (err error) {
+		other, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M10", SHA256: strings.Repeat("c", 64)}, []byte("<a/>"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row tenant.LeveranceYdelse
+	err = db.InScope(ctx, kbh, func(tx *tenant.Tx) error {
+		return tx.EachLeveranceYdelse(ctx, true, func(r tenant.LeveranceYdelse) error { row = r; return nil })
+	})
+	if err != nil || row.Ydelse.ID == 0 {
+		t.Fatalf("read a row of 101: %v", err)
+	}
+	for _, id := range []int64{other, 999999} {
+		err := db.InScope(ctx, kbh, func(tx *tenant.Tx) error {
+			return tx.MarkIndberettet(ctx, id, []tenant.IndberettetSag{{ID: row.SagID, Version: row.SagVersion}},
+				[]tenant.IndberettetYdelse{{ID: row.Ydelse.ID, Version: row.Ydelse.Version, SHA256: []byte{1}}})
+		})
+		if !errors.Is(err, tenant.ErrNotFound) {
+			t.Errorf("marking 101's rows delivered in leverance %d: err = %v, want ErrNotFound", id, err)
+		}
+	}
+}
