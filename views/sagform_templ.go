@@ -957,7 +957,7 @@ func RedigerYdelsePage(p Page, f RedigerYdelse) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, " rækker af opholdet</label></div><span class=\"form-hint\" id=\"hele_opholdet-hint\">Opholdet er indberettet med flere Ydelses-UUID'er, én række for hver. Startdato, slutdato og tilbudssted ændres på dem alle.</span></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 69, " rækker af opholdet</label></div><span class=\"form-hint\" id=\"hele_opholdet-hint\">Opholdet er registreret med flere Ydelses-UUID'er, én række for hver. Med hak ændres startdato, slutdato og tilbudssted på dem alle.</span></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
