@@ -68,7 +68,7 @@ func (a *App) inScope(c *fiber.Ctx, fn func(tx *tenant.Tx) error) error {
 }
 
 func (a *App) opretForm(snap *domain.Snapshot, kommune string) views.OpretSag {
-	in := domain.YdelseInput{Betalingskommune: kommune, Varighed: "periode", Bevillingsdato: domain.FormatDate(a.today())}
+	in := domain.YdelseInput{Betalingskommune: kommune, Bevillingsdato: domain.FormatDate(a.today())} // Varighed: the default (Y1)
 	return views.OpretSag{
 		Sag:      views.SagForm{Funktionsvurde: views.FunktionsvurderingOptions()},
 		Ydelse:   a.ydelseForm(snap, in, nil, false),

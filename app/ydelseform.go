@@ -40,7 +40,7 @@ func ydelseInput(c *fiber.Ctx) domain.YdelseInput {
 	for _, v := range c.Request().PostArgs().PeekMulti(domain.FieldSekundaereMaalgrupper) {
 		sek = append(sek, string(v))
 	}
-	return domain.YdelseInput{
+	in := domain.YdelseInput{
 		Indsatskode:           bodyValue(c, domain.FieldIndsatskode),
 		Varighed:              bodyValue(c, domain.FieldVarighed),
 		PrimaerMaalgruppe:     bodyValue(c, domain.FieldPrimaerMaalgruppe),
@@ -60,6 +60,12 @@ func ydelseInput(c *fiber.Ctx) domain.YdelseInput {
 		TilbudAdresse:         bodyValue(c, domain.FieldTilbudAdresse),
 		TilbudPostnr:          bodyValue(c, domain.FieldTilbudPostnr),
 	}
+	// Y1: a Varighed the form preselected as the indsatskode's default, not chosen, is no
+	// choice: the (new) indsatskode's default applies (issue 17 #6).
+	if v := bodyValue(c, "varighed_forvalgt"); v != "" && v == in.Varighed {
+		in.Varighed = ""
+	}
+	return in
 }
 
 // indsatsLabel is how an indsatskode is shown: "1.8.1 Længerevarende botilbud … (SEL § 108)".
@@ -88,9 +94,13 @@ func (a *App) ydelseForm(snap *domain.Snapshot, in domain.YdelseInput, errs doma
 		start = &t
 	}
 	n := domain.NeedsFor(snap, in.Indsatskode, start, in.I107Botilbud)
+	var forvalgt string
+	if in.Varighed == "" { // Y1: the indsatskode's default until the user chooses
+		in.Varighed, forvalgt = n.VarighedDefault, n.VarighedDefault
+	}
 	f := views.YdelseForm{
 		Values: in, Errors: errs, IndsatsLocked: locked, IndsatsLabel: indsatsLabel(snap, in.Indsatskode),
-		FieldsURL: "/ydelsesfelter",
+		FieldsURL: "/ydelsesfelter", VarighedForvalgt: forvalgt,
 		Needs: views.YdelseNeeds{
 			FFB: n.FFB, TilbudsUUID: n.TilbudsUUID, YdelsesUUID: n.YdelsesUUID, AskI107: n.AskI107,
 			PNummer: n.PNummer, AfdelingsUUID: n.AfdelingsUUID,
@@ -173,5 +183,7 @@ func (a *App) ydelsesfelter(c *fiber.Ctx) error {
 		return err
 	}
 	in := ydelseInput(c)
-	return a.render(c, fiber.StatusOK, views.YdelseFields(a.ydelseForm(snap, in, nil, c.FormValue("indsats_laast") == "1")))
+	f := a.ydelseForm(snap, in, nil, c.FormValue("indsats_laast") == "1")
+	f.VarighedLocked = c.FormValue("varighed_laast") == "1" // Y8: shown as it is; the save checks it
+	return a.render(c, fiber.StatusOK, views.YdelseFields(f))
 }

@@ -20,22 +20,55 @@ import (
 // (stored nil) or a change of the stored one, which keeps its codes though DST retired them
 // since (domain.ValidateYdelseChange).
 func (a *App) checkYdelse(snap *domain.Snapshot, in domain.YdelseInput, kommune string, stored *domain.Ydelse, others []domain.Ydelse) (domain.Ydelse, domain.Errors) {
-	var y domain.Ydelse
-	var errs domain.Errors
-	if stored == nil {
-		y, errs = domain.ValidateYdelse(in, snap, kommune, a.today())
-	} else {
-		y, errs = domain.ValidateYdelseChange(in, *stored, snap, kommune, a.today())
-	}
+	y, errs := a.validateYdelse(snap, in, kommune, stored)
 	if errs.OK() {
-		if stored != nil {
-			y.ID = stored.ID
-		}
-		if msg, ok := domain.CheckOphold(y, others, snap); !ok { // Y6
-			errs.Add(domain.FieldStartdato, msg)
-		}
+		checkInSag(snap, y, stored, others, errs)
 	}
 	return y, errs
+}
+
+// validateYdelse checks the typed values alone (Y1–Y5, Y8's Varighed): a new ydelse (stored
+// nil) or a change of the stored one, with the stored one's ID.
+func (a *App) validateYdelse(snap *domain.Snapshot, in domain.YdelseInput, kommune string, stored *domain.Ydelse) (domain.Ydelse, domain.Errors) {
+	if stored == nil {
+		return domain.ValidateYdelse(in, snap, kommune, a.today())
+	}
+	y, errs := domain.ValidateYdelseChange(in, *stored, snap, kommune, a.today())
+	y.ID = stored.ID
+	return y, errs
+}
+
+// checkInSag checks the valid ydelse y against the sag's other ydelser as they will be after
+// the save (others): no exact duplicate (Y4) and one stay at a time (Y6, the message on the
+// field whose change made the overlap).
+func checkInSag(snap *domain.Snapshot, y domain.Ydelse, stored *domain.Ydelse, others []domain.Ydelse, errs domain.Errors) {
+	if field, msg, ok := domain.CheckDuplicate(y, others); !ok { // Y4
+		errs.Add(field, msg)
+	} else if msg, ok := domain.CheckOphold(y, others, snap); !ok { // Y6
+		errs.Add(domain.OpholdField(y, stored), msg)
+	}
+}
+
+// moveStay returns the other rows of y's stay (rows, stored) with y's dates and tilbudssted,
+// each checked as a change of its own (Y1–Y5), and all with them in their place: the sag's
+// ydelser as they will be after the save. A row that the change makes invalid puts its
+// message, naming its Ydelses-UUID, on the field in errs.
+func (a *App) moveStay(snap *domain.Snapshot, y domain.Ydelse, rows, all []domain.Ydelse, kommune string, errs domain.Errors) (moved, after []domain.Ydelse) {
+	after = slices.Clone(all)
+	for _, row := range rows {
+		m, rerrs := domain.ValidateYdelseChange(domain.YdelseInputOf(domain.MoveWithStay(row, y)), row, snap, kommune, a.today())
+		for _, f := range domain.Fields {
+			if msg, ok := rerrs[f.Name]; ok {
+				errs.Add(f.Name, "Opholdets række med Ydelses-UUID "+row.YdelsesUUID+": "+msg)
+			}
+		}
+		m.ID, m.SagID, m.Version = row.ID, row.SagID, row.Version
+		moved = append(moved, m)
+		if i := slices.IndexFunc(after, func(o domain.Ydelse) bool { return o.ID == row.ID }); i >= 0 {
+			after[i] = m
+		}
+	}
+	return moved, after
 }
 
 // addYdelseForm is GET /sager/:id/ydelser/ny, empty or (?kopi=<ydelse id>) a copy of one
@@ -65,7 +98,8 @@ func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domai
 			f.Summary = summary(errs)
 			return nil
 		}
-		values := domain.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Varighed: "periode", Bevillingsdato: domain.FormatDate(a.today())}
+		// Varighed empty: the indsatskode's default, until the user chooses (Y1).
+		values := domain.YdelseInput{Betalingskommune: reqOf(c).user.Kommune, Bevillingsdato: domain.FormatDate(a.today())}
 		if kopi != 0 {
 			src, err := tx.Ydelse(ctx, kopi)
 			if err != nil || src.SagID != id {
@@ -145,6 +179,9 @@ func (a *App) ydelseView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, y do
 	if y.IndberettetAt != nil {
 		f.Leveret = views.DateDK(y.IndberettetAt.In(copenhagen))
 	}
+	if rows := domain.StayRows(y, all); len(rows) > 0 { // Y4, Y6: end or move the stay at once
+		f.Stay = views.StayChoice{Rows: len(rows) + 1, All: true}
+	}
 	if ok, instead := domain.CanDeleteYdelse(y.IndberettetAt != nil, y.Varighed); ok {
 		f.Delete.URL = ydelseURL(y.ID, "/slet")
 	} else {
@@ -185,11 +222,16 @@ func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Error
 		if in != nil {
 			values = *in
 			values.Indsatskode = y.Indsatskode // Y7
+			if y.IndberettetAt != nil {
+				values.Varighed = y.Varighed // Y8
+			}
 			if v, err := strconv.Atoi(c.FormValue("version")); err == nil {
 				f.Version = v
 			}
+			f.Stay.All = wholeStay(c)
 		}
 		f.Ydelse = a.ydelseForm(snap, values, errs, true)
+		f.Ydelse.VarighedLocked = y.IndberettetAt != nil // Y8
 		f.Summary = summary(errs)
 		f.Conflict = conflict
 		return nil
@@ -214,6 +256,7 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 	var errs domain.Errors
 	var next int64
 	var cpr string
+	var moved []domain.Ydelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		old, err := tx.Ydelse(ctx, id)
 		if err != nil {
@@ -236,15 +279,33 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 			errs.Add(domain.FieldIndsatskode, msg)
 			return errRejected
 		}
+		kommune := reqOf(c).user.Kommune
 		var y domain.Ydelse
-		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, &old, all); !errs.OK() {
+		if y, errs = a.validateYdelse(snap, in, kommune, &old); !errs.OK() {
+			return errRejected
+		}
+		// Y4, Y6: the other rows of the stay change with it (one transaction, an audit
+		// entry each), unless the user unticked *Gælder alle rækker af opholdet*.
+		after := all
+		if rows := domain.StayRows(old, all); len(rows) > 0 && wholeStay(c) {
+			moved, after = a.moveStay(snap, y, rows, all, kommune, errs)
+		}
+		if checkInSag(snap, y, &old, after, errs); !errs.OK() {
 			return errRejected
 		}
 		y.SagID, y.Version = old.SagID, version
 		if i := slices.IndexFunc(all, func(o domain.Ydelse) bool { return o.ID == id }); i >= 0 && i+1 < len(all) {
 			next = all[i+1].ID
 		}
-		return tx.UpdateYdelse(ctx, y)
+		if err := tx.UpdateYdelse(ctx, y); err != nil {
+			return err
+		}
+		for _, m := range moved {
+			if err := tx.UpdateYdelse(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	switch {
 	case errors.Is(err, errRejected):
@@ -255,6 +316,13 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 		return err
 	}
 	msg := "Ydelsen " + in.Indsatskode + " for CPR-nummer " + domain.FormatCPR(cpr) + " er gemt."
+	switch len(moved) {
+	case 0:
+	case 1:
+		msg += " Opholdets anden række er ændret med."
+	default:
+		msg += " Opholdets " + strconv.Itoa(len(moved)) + " andre rækker er ændret med."
+	}
 	if c.FormValue("handling") == "gem-og-naeste" {
 		if next != 0 {
 			if err := a.setFlash(c, msg+" Her er sagens næste ydelse."); err != nil {
@@ -269,6 +337,10 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 	}
 	return redirect(c, egneListe)
 }
+
+// wholeStay tells whether the posted form applies the change to every row of the stay
+// (*Gælder alle rækker af opholdet*, Y6).
+func wholeStay(c *fiber.Ctx) bool { return c.FormValue("hele_opholdet") == "1" }
 
 // deleteYdelseForm is GET /ydelser/:id/slet: exactly what will be deleted (Y8: with the sag,
 // when it is its only ydelse), or why it cannot be and what to do instead.

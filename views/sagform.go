@@ -46,6 +46,11 @@ type YdelseForm struct {
 	TilbudsUUIDs  []Option // FFB Tilbud
 	YdelsesUUIDs  []Option // FFB Ydelse
 	FieldsURL     string   // where the field group is re-rendered when the indsatskode or start date changes
+	// VarighedLocked shows the Varighed without a choice: the ydelse is delivered (Y8).
+	VarighedLocked bool
+	// VarighedForvalgt is the Varighed preselected as the indsatskode's default (Y1), not
+	// chosen by the user; sent back so a new indsatskode's default replaces it (issue 17 #6).
+	VarighedForvalgt string
 }
 
 // SagForm is the sag part of the *Opret* form and of *Redigér sag*.
@@ -86,8 +91,16 @@ type RedigerYdelse struct {
 	Delete    DeleteOption
 	KopiURL   string // FFB: copy to add the next Ydelses-UUID (Y4); "" otherwise
 	Position  string // "Ydelse 2 af 3"
+	Stay      StayChoice
 	Leveret   string
 	UpdatedBy string
+}
+
+// StayChoice offers to change all rows of a stay at once (Y4, Y6): a stay with several
+// Ydelses-UUIDs is a row per Ydelses-UUID, ended or moved together.
+type StayChoice struct {
+	Rows int  // the rows of the stay, this one included; the choice is shown from 2
+	All  bool // checked: the change applies to all of them
 }
 
 // RedigerSag is the *Redigér* page of a sag, with its ydelser.
@@ -135,6 +148,16 @@ func FunktionsvurderingOptions() []Option {
 		opts = append(opts, Option{Value: c, Label: c + " – " + domain.FunktionsvurderingText(c)})
 	}
 	return opts
+}
+
+// varighedLabel is how a Varighed is shown (Y1): "Periodeydelse" or "Stykydelse".
+func varighedLabel(v string) string {
+	for _, o := range VarighedValg {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
 }
 
 func errOf(e domain.Errors, field string) string {

@@ -46,6 +46,17 @@ func CheckIndsatskodeUnchanged(old, new string) (string, bool) {
 	return "Indsatskoden kan ikke ændres. Slet ydelsen og opret en ny, hvis koden er forkert.", false
 }
 
+// CheckVarighedUnchanged refuses a changed Varighed of a delivered ydelse (Y8): a delivered
+// Stykydelse cannot be undone, and as a Periodeydelse it could be neutralised; nor does a
+// delivered Periodeydelse become a Stykydelse. Before delivery it may change (Y7).
+func CheckVarighedUnchanged(delivered bool, stored, new string) (string, bool) {
+	if !delivered || strings.TrimSpace(stored) == strings.TrimSpace(new) {
+		return "", true
+	}
+	return "Varigheden kan ikke ændres, efter ydelsen er indberettet. En indberettet stykydelse kan ikke fortrydes; " +
+		"en periodeydelse afsluttes med en slutdato.", false
+}
+
 // CheckCPRUnchanged refuses a changed CPR number on edit (S4); the same number written with
 // or without dash and spaces is unchanged.
 func CheckCPRUnchanged(old, new string) (string, bool) {

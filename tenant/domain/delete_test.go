@@ -84,3 +84,28 @@ func TestS4_CheckCPRUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestY8_CheckVarighedUnchanged: after delivery the Varighed stays (issue 17 #5): a delivered
+// Stykydelse turned into a Periodeydelse could be neutralised, undoing it.
+func TestY8_CheckVarighedUnchanged(t *testing.T) {
+	t.Parallel()
+	const msg = "Varigheden kan ikke ændres, efter ydelsen er indberettet. En indberettet stykydelse kan ikke fortrydes; " +
+		"en periodeydelse afsluttes med en slutdato."
+	for _, tc := range []struct {
+		name             string
+		delivered        bool
+		stored, new, msg string
+	}{
+		{"Y8 not delivered styk to periode", false, "styk", "periode", ""},
+		{"Y8 not delivered periode to styk", false, "periode", "styk", ""},
+		{"Y8 delivered styk kept", true, "styk", "styk", ""},
+		{"Y8 delivered periode kept", true, "periode", " periode ", ""},
+		{"Y8 delivered styk to periode", true, "styk", "periode", msg},
+		{"Y8 delivered periode to styk", true, "periode", "styk", msg},
+	} {
+		got, ok := domain.CheckVarighedUnchanged(tc.delivered, tc.stored, tc.new)
+		if got != tc.msg || ok != (tc.msg == "") {
+			t.Errorf("%s: %v %q", tc.name, ok, got)
+		}
+	}
+}

@@ -19,10 +19,12 @@
 //	sag.go     ValidateSag: the fields of a sag (S3, S5); FunktionsvurderingText
 //	ydelse.go  ValidateYdelse, ValidateYdelseChange and NeedsFor: the fields of a ydelse
 //	           (Y1), dates (Y2), målgrupper (Y3), FFB UUIDs (Y4), tilbudssted (Y5)
-//	ophold.go  CheckOphold: one stay at a time (Y6)
+//	ophold.go  CheckOphold: one stay at a time (Y6); SameStay, StayRows, MoveWithStay: the
+//	           rows of one stay with several Ydelses-UUIDs (Y4), ended or moved together
+//	duplicate.go CheckDuplicate: no exact duplicate of a ydelse on a sag (Y4)
 //	status.go  SagStatus and YdelseAfsluttet: derived status (S6)
 //	delete.go  what may be deleted or changed: sag (S7), ydelse (Y8), CPR number (S4),
-//	           indsatskode (Y7)
+//	           indsatskode (Y7), Varighed after delivery (Y8)
 //	koder.go   ValidateKode, ValidateTexts, ValidateUdgaar: DST's code-list forms (T3), and
 //	           what retiring a code from a date means for ydelser (Y1, Y3, Y4): a stored
 //	           ydelse keeps its codes (keptOf)

@@ -2,21 +2,23 @@ package domain
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
 // CheckOphold checks Y6, one stay at a time: when y is residential (Indsats.Residential)
 // its period must not overlap the period of another residential ydelse of the same sag
-// (others; the one with y's ID is skipped when y.ID != 0). Periods are half-open
-// [Startdato, Slutdato), no Slutdato = open-ended, so a neutralised ydelse (Slutdato =
-// Startdato, Y2) overlaps nothing and a stay may start the day the previous one ends. It
-// returns ok=false and a message for FieldStartdato naming the first overlapping ydelse.
+// (others, as they will be after the save; the one with y's ID is skipped when y.ID != 0,
+// and so are the other rows of y's stay, SameStay). Periods are half-open [Startdato,
+// Slutdato), no Slutdato = open-ended, so a neutralised ydelse (Slutdato = Startdato, Y2)
+// overlaps nothing and a stay may start the day the previous one ends. It returns ok=false
+// and a message naming the first overlapping ydelse, for the field OpholdField names.
 func CheckOphold(y Ydelse, others []Ydelse, c *Snapshot) (string, bool) {
 	if c == nil || !residential(c, y.Indsatskode) {
 		return "", true
 	}
 	for _, o := range others {
-		if y.ID != 0 && o.ID == y.ID || !residential(c, o.Indsatskode) || sameStay(y, o) {
+		if y.ID != 0 && o.ID == y.ID || !residential(c, o.Indsatskode) || SameStay(y, o) {
 			continue
 		}
 		if overlaps(y.Startdato, y.Slutdato, o.Startdato, o.Slutdato) {
@@ -31,16 +33,60 @@ func CheckOphold(y Ydelse, others []Ydelse, c *Snapshot) (string, bool) {
 	return "", true
 }
 
-// sameStay tells whether two ydelser are rows of one FFB ydelse with several Ydelses-UUIDs
-// (Y4: each is its own row with otherwise the same data): the same stay, not two.
-func sameStay(a, b Ydelse) bool {
-	return a.TilbudsUUID != "" && a.YdelsesUUID != b.YdelsesUUID && a.Indsatskode == b.Indsatskode &&
-		a.Startdato.Equal(b.Startdato) && equalDates(a.Slutdato, b.Slutdato) && a.PNummer == b.PNummer &&
-		a.AfdelingsUUID == b.AfdelingsUUID && a.TilbudsUUID == b.TilbudsUUID
+// OpholdField is the form field CheckOphold's message goes on (issue 17 #9): the field of
+// the change that made y overlap another stay, compared with the stored ydelse (nil for a
+// new one) — Startdato, else Slutdato, else P-nummer, else Afdelings-UUID; Startdato when
+// nothing of these changed (a new ydelse).
+func OpholdField(y Ydelse, stored *Ydelse) string {
+	switch {
+	case stored == nil || !DateOf(y.Startdato).Equal(DateOf(stored.Startdato)):
+		return FieldStartdato
+	case !equalDates(y.Slutdato, stored.Slutdato):
+		return FieldSlutdato
+	case y.PNummer != stored.PNummer:
+		return FieldPNummer
+	case y.AfdelingsUUID != stored.AfdelingsUUID:
+		return FieldAfdelingsUUID
+	}
+	return FieldStartdato
+}
+
+// SameStay tells whether two ydelser are rows of one stay (Y4, Y6): one FFB ydelse with
+// several Ydelses-UUIDs is a row per Ydelses-UUID with otherwise the same data, so rows with
+// the same indsatskode, the same tilbudssted (P-nummer, Afdelings-UUID, Tilbuds-UUID) and the
+// same Startdato and Slutdato but different Ydelses-UUIDs are one ophold for Y6, not
+// overlapping ones. Ending or moving the stay changes all of them (StayRows, MoveWithStay).
+func SameStay(a, b Ydelse) bool {
+	return a.YdelsesUUID != "" && b.YdelsesUUID != "" && !strings.EqualFold(a.YdelsesUUID, b.YdelsesUUID) &&
+		a.Indsatskode == b.Indsatskode && DateOf(a.Startdato).Equal(DateOf(b.Startdato)) &&
+		equalDates(a.Slutdato, b.Slutdato) && a.PNummer == b.PNummer &&
+		strings.EqualFold(a.AfdelingsUUID, b.AfdelingsUUID) && strings.EqualFold(a.TilbudsUUID, b.TilbudsUUID)
+}
+
+// StayRows returns the other rows of y's stay among all (SameStay; y itself, by ID, is
+// left out), in all's order: the rows an edit of y's stay changes with it (Y6).
+func StayRows(y Ydelse, all []Ydelse) []Ydelse {
+	var out []Ydelse
+	for _, o := range all {
+		if o.ID != y.ID && SameStay(y, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// MoveWithStay returns row, another row of the stay whose row y is now (StayRows of its
+// stored version), with y's values of what makes the rows one stay (SameStay): Startdato,
+// Slutdato and the tilbudssted (P-nummer, Afdelings-UUID, Tilbuds-UUID). Ending or moving
+// the stay so changes every row of it alike and they stay one stay (Y6).
+func MoveWithStay(row, y Ydelse) Ydelse {
+	row.Startdato, row.Slutdato = y.Startdato, y.Slutdato
+	row.PNummer, row.AfdelingsUUID, row.TilbudsUUID = y.PNummer, y.AfdelingsUUID, y.TilbudsUUID
+	return row
 }
 
 func equalDates(a, b *time.Time) bool {
-	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+	return a == nil && b == nil || a != nil && b != nil && DateOf(*a).Equal(DateOf(*b))
 }
 
 func residential(c *Snapshot, indsatskode string) bool {

@@ -44,7 +44,9 @@ func ValidateYdelse(in YdelseInput, c *Snapshot, ownKommune string, today time.T
 // a new one, except that a code the stored ydelse has and keeps, with its Startdato
 // unchanged, is not checked against the code list's dates (keptOf): a ydelse whose code
 // was valid when it was registered can always be ended and edited after DST retired the code
-// (issue 15 #6). Every form and import that changes a stored ydelse uses it.
+// (issue 15 #6). The Varighed of a delivered ydelse cannot change (Y8,
+// CheckVarighedUnchanged); an empty one keeps the stored. Every form and import that changes
+// a stored ydelse uses it.
 func ValidateYdelseChange(in YdelseInput, stored Ydelse, c *Snapshot, ownKommune string, today time.Time) (Ydelse, Errors) {
 	return validateYdelse(in, &stored, c, ownKommune, today)
 }
@@ -103,11 +105,19 @@ func validateYdelse(in YdelseInput, stored *Ydelse, c *Snapshot, ownKommune stri
 		y.Varighed = v
 	case "":
 		y.Varighed = "periode"
-		if ind != nil && ind.VarighedDefault != "" {
-			y.Varighed = ind.VarighedDefault
+		switch {
+		case stored != nil && stored.Varighed != "":
+			y.Varighed = stored.Varighed // a change without one keeps it
+		case ind != nil && ind.VarighedDefault != "":
+			y.Varighed = ind.VarighedDefault // Y1: the code list's default (issue 17 #6)
 		}
 	default:
 		errs.Add(FieldVarighed, "Vælg periodeydelse eller stykydelse.")
+	}
+	if stored != nil && y.Varighed != "" {
+		if msg, ok := CheckVarighedUnchanged(stored.IndberettetAt != nil, stored.Varighed, y.Varighed); !ok { // Y8
+			errs.Add(FieldVarighed, msg)
+		}
 	}
 
 	y.Maalgrupper = validateMaalgrupper(errs, c, in, start, kept)

@@ -520,3 +520,36 @@ func FuzzValidateYdelse(f *testing.F) {
 		domain.NeedsFor(c, code, &y.Startdato, i107)
 	})
 }
+
+// TestY8_VarighedOfAChange: a change keeps the stored Varighed when none is sent, may change
+// it before delivery, and cannot after (issue 17 #5): a delivered Stykydelse made a
+// Periodeydelse could be neutralised.
+func TestY8_VarighedOfAChange(t *testing.T) {
+	t.Parallel()
+	c := snapshot(t)
+	in := domain.YdelseInput{Indsatskode: "1.19.1", Startdato: "14-10-2024", Slutdato: "14-10-2024", PrimaerMaalgruppe: "old_2018:1.1.1"}
+	stored, errs := domain.ValidateYdelse(in, c, own, today)
+	if !errs.OK() || stored.Varighed != "styk" {
+		t.Fatalf("Y1 1.19.1 without Varighed: %q %v, want the code list's styk", stored.Varighed, errs)
+	}
+	stored.ID = 7
+	periode := stored
+	periode.Varighed = "periode"
+	if y, errs := domain.ValidateYdelseChange(in, periode, c, own, today); !errs.OK() || y.Varighed != "periode" {
+		t.Errorf("Y1 a change without Varighed: %q %v, want the stored periode", y.Varighed, errs)
+	}
+	in.Varighed = "periode"
+	if y, errs := domain.ValidateYdelseChange(in, stored, c, own, today); !errs.OK() || y.Varighed != "periode" {
+		t.Errorf("Y7 undelivered styk to periode: %q %v", y.Varighed, errs)
+	}
+	delivered := today
+	stored.IndberettetAt = &delivered
+	_, errs = domain.ValidateYdelseChange(in, stored, c, own, today)
+	if want, _ := domain.CheckVarighedUnchanged(true, "styk", "periode"); errs[domain.FieldVarighed] != want || len(errs) != 1 {
+		t.Errorf("Y8 delivered styk to periode: %v", errs)
+	}
+	in.Varighed = "styk"
+	if _, errs := domain.ValidateYdelseChange(in, stored, c, own, today); !errs.OK() {
+		t.Errorf("Y8 delivered styk kept: %v", errs)
+	}
+}
