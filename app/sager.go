@@ -70,7 +70,7 @@ func (a *App) inScope(c *fiber.Ctx, fn func(tx *tenant.Tx) error) error {
 func (a *App) opretForm(snap *domain.Snapshot, kommune string) views.OpretSag {
 	in := domain.YdelseInput{Betalingskommune: kommune, Varighed: "periode", Bevillingsdato: domain.FormatDate(a.today())}
 	return views.OpretSag{
-		Sag:      views.SagForm{Funktionsvurde: views.FunktionsvurderingOptions()},
+		Sag:      views.SagForm{Funktionsvurde: views.FunktionsvurderingOptions(), CheckURL: cprCheckURL},
 		Ydelse:   a.ydelseForm(snap, in, nil, false),
 		ListeURL: egneListe,
 	}
@@ -113,7 +113,16 @@ func (a *App) createSag(c *fiber.Ctx) error {
 		errs.Add(k, v)
 	}
 	f := views.OpretSag{ListeURL: egneListe}
-	f.Sag = views.SagForm{Values: sin, Errors: errs, Funktionsvurde: views.FunktionsvurderingOptions()}
+	f.Sag = views.SagForm{Values: sin, Errors: errs, Funktionsvurde: views.FunktionsvurderingOptions(), CheckURL: cprCheckURL}
+	existing := func(tx *tenant.Tx) error { // S1, said whatever else is wrong
+		id, err := tx.SagIDByCPR(ctx, sag.CPR)
+		if err != nil {
+			return err
+		}
+		f.Sag.ExistingSagID = id
+		errs.Add(domain.FieldCPR, "Der findes allerede en sag for dette CPR-nummer i kommunen. Tilføj ydelsen til den eksisterende sag.")
+		return errRejected
+	}
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		if err != nil {
@@ -123,17 +132,17 @@ func (a *App) createSag(c *fiber.Ctx) error {
 			f.KontaktMangler = true
 			return errRejected
 		}
+		if sag.CPR != "" && !errs.OK() {
+			if err := existing(tx); !errors.Is(err, tenant.ErrNotFound) {
+				return err
+			}
+		}
 		if !errs.OK() {
 			return errRejected
 		}
 		id, err := tx.InsertSag(ctx, sag)
 		if errors.Is(err, tenant.ErrSagExists) { // S1
-			f.Sag.ExistingSagID, err = tx.SagIDByCPR(ctx, sag.CPR)
-			errs.Add(domain.FieldCPR, "Der findes allerede en sag for dette CPR-nummer i kommunen. Tilføj ydelsen til den eksisterende sag.")
-			if err != nil {
-				return err
-			}
-			return errRejected
+			return existing(tx)
 		}
 		if err != nil {
 			return err
@@ -161,6 +170,31 @@ func (a *App) createSag(c *fiber.Ctx) error {
 		return redirect(c, egneListe)
 	}
 	return redirect(c, "/sager/ny")
+}
+
+// cprCheckURL is where the CPR field of *Opret* asks, as it is typed, whether the kommune
+// already has a sag for it (S1): a POST, so the CPR number stays out of URLs and logs.
+const cprCheckURL = "/sager/ny/cpr"
+
+// checkCPR is POST /sager/ny/cpr (htmx): the note under the CPR field of *Opret* that the
+// kommune already has a sag for the typed CPR number, with the way to add the ydelse to it
+// (S1); empty while the number is incomplete or new. It says so before any other field is
+// filled in, so nobody types a whole ydelse first to learn it.
+func (a *App) checkCPR(c *fiber.Ctx) error {
+	var id int64
+	if cpr, err := domain.ParseCPR(bodyValue(c, domain.FieldCPR)); err == nil {
+		err = a.inScope(c, func(tx *tenant.Tx) error {
+			id, err = tx.SagIDByCPR(c.UserContext(), cpr)
+			if errors.Is(err, tenant.ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return a.render(c, fiber.StatusOK, views.CPRTjek(id, true))
 }
 
 // sagHeader is the sag as the forms show it above the fields.

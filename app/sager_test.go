@@ -455,3 +455,48 @@ func requiredField(body, id string) bool {
 	end := strings.IndexByte(body[i:], '>')
 	return strings.Contains(body[i:i+end], `aria-required="true"`)
 }
+
+// TestOpretSag_DuplicateCPR (issue 17 #4, S1): a CPR number the kommune already has a sag for
+// is said as soon as it is typed (POST /sager/ny/cpr) and on a refused Opret whatever else
+// is wrong, and the ydelse typed on Opret is taken over to *Tilføj ydelse* of that sag
+// without being saved.
+func TestOpretSag_DuplicateCPR(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	s, ys, _ := b.sagByCPR("101", demo.NielsHansenCPR)
+	add := "/sager/" + strconv.FormatInt(s.ID, 10) + "/ydelser/ny"
+
+	for _, tc := range []struct {
+		cpr  string
+		want bool
+	}{{"150362-1235", true}, {"1503621235", true}, {" 150362 1235 ", true}, {"150362-123", false}, {"280791-4563", false}, {"", false}} {
+		r := c.post(cprCheckURL, url.Values{"cpr": {tc.cpr}}, true).mustStatus(t, http.StatusOK)
+		if got := contains(r.body, `formaction="`+add+`"`); got != tc.want {
+			t.Errorf("CPR check of %q: offers the existing sag %v, want %v: %s", tc.cpr, got, tc.want, r.body)
+		}
+	}
+	// T1: another kommune's sag for the number is not named.
+	o := b.client()
+	o.login("indberetter.147@demo.invalid")
+	if r := o.post(cprCheckURL, url.Values{"cpr": {"150362-1235"}}, true).mustStatus(t, http.StatusOK); contains(r.body, "formaction") {
+		t.Errorf("147's CPR check names 101's sag: %s", r.body)
+	}
+	c.post(cprCheckURL, url.Values{"cpr": {"150362-1235"}}, false).mustStatus(t, http.StatusForbidden)
+
+	// A refused Opret says it too when the ydelse is not complete yet.
+	r := c.post("/sager/ny", with(opretForm(), "cpr", "150362-1235", "startdato", ""), true).mustStatus(t, http.StatusUnprocessableEntity)
+	r.mustContain(t, `id="cpr-error"`, "Der findes allerede en sag for dette CPR-nummer", `formaction="`+add+`"`, `id="startdato-error"`)
+
+	// Taking the ydelse over fills the form and saves nothing.
+	r = c.post(add, with(opretForm(), "cpr", "150362-1235", "forventet_slutdato", "31-12-2025", "handling", "overfoer"), true).
+		mustStatus(t, http.StatusOK)
+	r.mustContain(t, "ydelsen fra Opret er taget med", `value="01-11-2025"`, `value="31-12-2025"`, `value="01-10-2025"`)
+	if contains(r.body, "Formularen er ikke gemt") {
+		t.Errorf("the ydelse taken over is shown with errors")
+	}
+	if _, after, _ := b.sagByCPR("101", demo.NielsHansenCPR); len(after) != len(ys) {
+		t.Errorf("taking the ydelse over saved it: %d ydelser, had %d", len(after), len(ys))
+	}
+}

@@ -61,6 +61,7 @@ func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domai
 		}
 		f.Sag = a.sagHeader(s)
 		if in != nil {
+			f.Overfoert = c.FormValue("handling") == views.OverfoerYdelse
 			f.Ydelse = a.ydelseForm(snap, *in, errs, false)
 			f.Summary = summary(errs)
 			return nil
@@ -86,14 +87,18 @@ func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domai
 
 // addYdelse is POST /sager/:id/ydelser/ny: checks the ydelse against Y1–Y6 with the
 // sag locked and saves it, or shows the form again (422). *Opret* returns to an empty form
-// for the sag's next ydelse; *Gem og stop* to the list.
+// for the sag's next ydelse; *Gem og stop* to the list. From *Opret* of a CPR number that
+// has this sag (S1), the ydelse typed there only fills the form (handling overfoer).
 func (a *App) addYdelse(c *fiber.Ctx) error {
+	in := ydelseInput(c)
+	if c.FormValue("handling") == views.OverfoerYdelse {
+		return a.showTilfoejYdelse(c, &in, nil, fiber.StatusOK)
+	}
 	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
 	ctx, id, snap := r.ctx, r.id, r.snap
-	in := ydelseInput(c)
 	var cpr string
 	var errs domain.Errors
 	var y domain.Ydelse

@@ -52,8 +52,9 @@ type YdelseForm struct {
 type SagForm struct {
 	Values         domain.SagInput
 	Errors         domain.Errors
-	CPRLocked      bool  // editing: the CPR is shown, not typed (S4)
-	ExistingSagID  int64 // S1: the kommune already has a sag for the typed CPR
+	CPRLocked      bool   // editing: the CPR is shown, not typed (S4)
+	ExistingSagID  int64  // S1: the kommune already has a sag for the typed CPR
+	CheckURL       string // where the typed CPR is checked for an existing sag at once (S1); "" when locked
 	Funktionsvurde []Option
 }
 
@@ -68,11 +69,12 @@ type OpretSag struct {
 
 // TilfoejYdelse is the *Tilføj ydelse* page for a sag.
 type TilfoejYdelse struct {
-	Sag      SagHeader
-	Ydelse   YdelseForm
-	Summary  []FieldError
-	Kopi     bool // the form is a copy of an FFB ydelse, for the next Ydelses-UUID (Y4)
-	Conflict string
+	Sag       SagHeader
+	Ydelse    YdelseForm
+	Summary   []FieldError
+	Kopi      bool // the form is a copy of an FFB ydelse, for the next Ydelses-UUID (Y4)
+	Overfoert bool // the ydelse was typed on *Opret* for a CPR number that has this sag (S1)
+	Conflict  string
 }
 
 // RedigerYdelse is the *Redigér* page of a ydelse.
