@@ -209,12 +209,13 @@ func (a *App) sagHeader(s domain.Sag) views.SagHeader {
 
 // editSagForm is GET /sager/:id/rediger: the sag's fields (not the CPR: S4) and its ydelser.
 func (a *App) editSagForm(c *fiber.Ctx) error {
-	return a.showSag(c, nil, "", fiber.StatusOK)
+	return a.showSag(c, nil, nil, fiber.StatusOK)
 }
 
 // showSag renders *Redigér sag* with the stored sag, or with the typed values and their
-// messages (in != nil), or with a conflict message.
-func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status int) error {
+// messages (in != nil); mine != nil (the typed values as saved) when someone else saved
+// first: the form keeps the typed values, takes the saved version and compares the two.
+func (a *App) showSag(c *fiber.Ctx, in, mine *domain.SagInput, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -236,11 +237,14 @@ func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status
 			f.Form.Values.CPR = domain.FormatCPR(s.CPR)
 			_, f.Form.Errors = domain.ValidateSag(domain.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
 			f.Summary = summary(f.Form.Errors)
-			if v, err := strconv.Atoi(c.FormValue("version")); err == nil && conflict == "" {
+			if v, err := strconv.Atoi(c.FormValue("version")); err == nil && mine == nil {
 				f.Version = v
 			}
 		}
-		f.Conflict = conflict
+		if mine != nil {
+			k := conflict("Sagen", s.UpdatedBy, sagShown(*mine), sagShown(domain.SagInputOf(s)))
+			f.Conflict = &k
+		}
 		return nil
 	})
 	if err != nil {
@@ -290,13 +294,15 @@ func (a *App) editSag(c *fiber.Ctx) error {
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	var cpr string
 	var first int64
+	var sag domain.Sag
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.LockSag(ctx, id) // the change's audit record names the sag and its CPR number
 		if err != nil {
 			return err
 		}
 		cpr = s.CPR
-		sag, errs := domain.ValidateSag(domain.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
+		var errs domain.Errors
+		sag, errs = domain.ValidateSag(domain.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
 		if !errs.OK() {
 			return errRejected
 		}
@@ -312,9 +318,10 @@ func (a *App) editSag(c *fiber.Ctx) error {
 	})
 	switch {
 	case errors.Is(err, errRejected):
-		return a.showSag(c, &in, "", fiber.StatusUnprocessableEntity)
+		return a.showSag(c, &in, nil, fiber.StatusUnprocessableEntity)
 	case errors.Is(err, tenant.ErrConflict):
-		return a.showSag(c, nil, "Sagen er ændret af en anden, siden du åbnede den. Formularen viser nu de gemte værdier. Indtast dine ændringer igen, og gem.", fiber.StatusConflict)
+		mine := domain.SagInputOf(sag)
+		return a.showSag(c, &in, &mine, fiber.StatusConflict)
 	case err != nil:
 		return err
 	}

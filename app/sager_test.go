@@ -327,9 +327,24 @@ func TestRedigerYdelse(t *testing.T) {
 	if loc := r.header.Get("Location"); loc != "/ydelser/"+strconv.FormatInt(second.ID, 10)+"/rediger" {
 		t.Errorf("Gem og næste went to %q", loc)
 	}
-	// A second save from the same version is refused with the stored values (409).
-	c.post(path, with(form, "forventet_slutdato", "30-06-2016"), true).mustStatus(t, http.StatusConflict).
-		mustContain(t, "ændret af en anden", `value="31-12-2016"`)
+	// A second save from the same version is refused (409), keeping the typed values beside
+	// the saved ones and the saved version, so saving again puts them on top (issue 17 #8).
+	r = c.post(path, with(form, "forventet_slutdato", "30-06-2016"), true).mustStatus(t, http.StatusConflict).
+		mustContain(t, "ændret af indberetter.101@demo.invalid", `value="30-06-2016"`,
+			`<th scope="row">Forventet slutdato</th><td>30-06-2016</td><td>31-12-2016</td>`)
+	if contains(r.body, `<th scope="row">Slutdato</th>`) {
+		t.Errorf("the comparison lists a field that did not change")
+	}
+	if v := regexpValue(r.body, "version"); v == version || v == "" {
+		t.Fatalf("the conflict's form carries version %q, want the saved one (opened with %s)", v, version)
+	} else {
+		c.post(path, with(form, "version", v, "forventet_slutdato", "30-06-2016", "handling", "gem-og-stop"), true).
+			mustStatus(t, http.StatusSeeOther)
+		if _, after, _ := b.sagByCPR("101", demo.NielsHansenCPR); after[0].ForventetSlutdato == nil ||
+			!after[0].ForventetSlutdato.Equal(time.Date(2016, 6, 30, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("saved again after the conflict: %+v", after[0])
+		}
+	}
 	// T1: another kommune gets 404 and changes nothing.
 	o := b.client()
 	o.login("indberetter.147@demo.invalid")
@@ -361,12 +376,18 @@ func TestRedigerSag(t *testing.T) {
 	if !ok || after.Navn != "Niels H." || after.Funktionsvurdering != "D" {
 		t.Fatalf("sag after save: %+v", after)
 	}
-	c.post(path, with(form, "navn", "Gammel version"), true).mustStatus(t, http.StatusConflict).mustContain(t, "ændret af en anden")
+	r = c.post(path, with(form, "navn", "Gammel version"), true).mustStatus(t, http.StatusConflict).
+		mustContain(t, "ændret af indberetter.101@demo.invalid", `value="Gammel version"`,
+			`<th scope="row">Navn</th><td>Gammel version</td><td>Niels H.</td>`)
+	c.post(path, with(form, "navn", "Gammel version", "version", regexpValue(r.body, "version")), true).mustStatus(t, http.StatusSeeOther)
+	if again, _, _ := b.sagByCPR("101", demo.NielsHansenCPR); again.Navn != "Gammel version" {
+		t.Errorf("saved again after the conflict: %+v", again)
+	}
 	o := b.client()
 	o.login("indberetter.147@demo.invalid")
 	o.get(path).mustStatus(t, http.StatusNotFound)
 	o.post(path, with(form, "version", strconv.Itoa(after.Version)), true).mustStatus(t, http.StatusNotFound)
-	if again, _, _ := b.sagByCPR("101", demo.NielsHansenCPR); again.Navn != "Niels H." {
+	if again, _, _ := b.sagByCPR("101", demo.NielsHansenCPR); again.Navn != "Gammel version" {
 		t.Errorf("147 changed the sag: %+v", again)
 	}
 }

@@ -160,12 +160,13 @@ func (a *App) ydelseView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, y do
 
 // editYdelseForm is GET /ydelser/:id/rediger.
 func (a *App) editYdelseForm(c *fiber.Ctx) error {
-	return a.showYdelse(c, nil, nil, "", fiber.StatusOK)
+	return a.showYdelse(c, nil, nil, nil, fiber.StatusOK)
 }
 
 // showYdelse renders *Redigér ydelse* with the stored values, or with the typed values and
-// their messages (in != nil), or with a conflict message over the stored values.
-func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, conflict string, status int) error {
+// their messages (in != nil); mine != nil (the typed values as saved) when someone else
+// saved first: the form keeps the typed values, takes the saved version and compares the two.
+func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, mine *domain.YdelseInput, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -190,13 +191,16 @@ func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Error
 		if in != nil {
 			values = *in
 			values.Indsatskode = y.Indsatskode // Y7
-			if v, err := strconv.Atoi(c.FormValue("version")); err == nil {
+			if v, err := strconv.Atoi(c.FormValue("version")); err == nil && mine == nil {
 				f.Version = v
 			}
 		}
 		f.Ydelse = a.ydelseForm(snap, values, errs, true)
 		f.Summary = summary(errs)
-		f.Conflict = conflict
+		if mine != nil {
+			k := conflict("Ydelsen", y.UpdatedBy, ydelseShown(snap, *mine), ydelseShown(snap, domain.YdelseInputOf(y)))
+			f.Conflict = &k
+		}
 		return nil
 	})
 	if err != nil {
@@ -219,6 +223,7 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 	var errs domain.Errors
 	var next int64
 	var cpr string
+	var y domain.Ydelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		old, err := tx.Ydelse(ctx, id)
 		if err != nil {
@@ -241,7 +246,6 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 			errs.Add(domain.FieldIndsatskode, msg)
 			return errRejected
 		}
-		var y domain.Ydelse
 		if y, errs = a.checkYdelse(snap, in, reqOf(c).user.Kommune, &old, all); !errs.OK() {
 			return errRejected
 		}
@@ -253,9 +257,10 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 	})
 	switch {
 	case errors.Is(err, errRejected):
-		return a.showYdelse(c, &in, errs, "", fiber.StatusUnprocessableEntity)
+		return a.showYdelse(c, &in, errs, nil, fiber.StatusUnprocessableEntity)
 	case errors.Is(err, tenant.ErrConflict):
-		return a.showYdelse(c, nil, nil, "Ydelsen er ændret af en anden, siden du åbnede den. Formularen viser nu de gemte værdier. Indtast dine ændringer igen, og gem.", fiber.StatusConflict)
+		mine := domain.YdelseInputOf(y)
+		return a.showYdelse(c, &in, nil, &mine, fiber.StatusConflict)
 	case err != nil:
 		return err
 	}

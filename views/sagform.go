@@ -84,7 +84,7 @@ type RedigerYdelse struct {
 	Version   int
 	Ydelse    YdelseForm
 	Summary   []FieldError
-	Conflict  string // the save was refused: someone else saved first; the form shows the stored values
+	Conflict  *Conflict // the save was refused: someone else saved first; the form shows the user's values
 	Delete    DeleteOption
 	KopiURL   string // FFB: copy to add the next Ydelses-UUID (Y4); "" otherwise
 	Position  string // "Ydelse 2 af 3"
@@ -98,10 +98,25 @@ type RedigerSag struct {
 	Version  int
 	Form     SagForm
 	Summary  []FieldError
-	Conflict string
+	Conflict *Conflict
 	Ydelser  []YdelseRow
 	Delete   DeleteOption
 	CanWrite bool
+}
+
+// Conflict is the answer to a save refused because someone else saved first (optimistic
+// locking): the form carries the user's values and the saved version, and Rows compare them
+// with what is saved, so a second save puts them on top.
+type Conflict struct {
+	Heading, Text string
+	Who           string // who saved (an email, or "en anden")
+	Rows          []ConflictRow
+}
+
+// ConflictRow is one field whose value the user typed differs from the saved one.
+type ConflictRow struct {
+	Label       string
+	Mine, Saved string // as the form shows them; "" for empty
 }
 
 // YdelseRow is one ydelse in the list on *Redigér sag*.
