@@ -492,7 +492,7 @@ func TestOpretSag_DuplicateCPR(t *testing.T) {
 	for _, tc := range []struct {
 		cpr  string
 		want bool
-	}{{"150362-1235", true}, {"1503621235", true}, {" 150362 1235 ", true}, {"150362-123", false}, {"280791-4563", false}, {"", false}} {
+	}{{"150362-1235", true}, {"1503621235", true}, {" 150362 1235 ", true}, {"150362\u20131235", true}, {"150362-123", false}, {"280791-4563", false}, {"", false}} {
 		r := c.post(cprCheckURL, url.Values{"cpr": {tc.cpr}}, true).mustStatus(t, http.StatusOK)
 		if got := contains(r.body, `formaction="`+add+`"`); got != tc.want {
 			t.Errorf("CPR check of %q: offers the existing sag %v, want %v: %s", tc.cpr, got, tc.want, r.body)
