@@ -88,6 +88,7 @@ func (a *App) createSagForm(c *fiber.Ctx) error {
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		f.KontaktMangler = len(missing) > 0
+		f.FormWithheld = f.KontaktMangler // K1: said before anything is typed
 		return err
 	})
 	if err != nil {

@@ -220,7 +220,20 @@ func TestOpretSag_Access(t *testing.T) {
 	b := setup(t)
 	c := b.client()
 	c.login("indberetter.751@demo.invalid") // Aarhus has no contact persons (demo)
-	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustContain(t, "Angiv kontaktoplysninger")
+	// Issue 17 #9: said before anything is typed, and Opret is not offered until then.
+	r := c.get("/sager/ny").mustStatus(t, http.StatusOK).mustContain(t, "Angiv kontaktoplysninger")
+	if contains(r.body, `name="cpr"`) || contains(r.body, `value="opret"`) {
+		t.Errorf("Opret offers a form that cannot be saved before the contact persons exist")
+	}
+	r = c.get(egneListe).mustStatus(t, http.StatusOK).mustContain(t, `id="kontakt-mangler"`, "Angiv kontaktoplysninger")
+	if contains(r.body, `href="/sager/ny"`) {
+		t.Errorf("the list offers Opret before the contact persons exist")
+	}
+	k := b.client()
+	k.login("indberetter.101@demo.invalid")
+	if l := k.get(egneListe).mustStatus(t, http.StatusOK); !contains(l.body, `href="/sager/ny"`) || contains(l.body, `id="kontakt-mangler"`) {
+		t.Errorf("101, with its contact persons, is not offered Opret")
+	}
 	c.post("/sager/ny", with(opretForm(), "betalingskommune", "751"), true).mustStatus(t, http.StatusConflict).
 		mustContain(t, "Angiv kontaktoplysninger", `value="280791-4563"`)
 	if n := b.countSager("751"); n != 0 {

@@ -64,7 +64,10 @@ type OpretSag struct {
 	Ydelse         YdelseForm
 	Summary        []FieldError
 	KontaktMangler bool // K1: refused until the three contact persons exist
-	ListeURL       string
+	// FormWithheld: K1 holds before anything is typed, so the page says so instead of
+	// offering a form that cannot be saved.
+	FormWithheld bool
+	ListeURL     string
 }
 
 // TilfoejYdelse is the *Tilføj ydelse* page for a sag.
