@@ -127,7 +127,7 @@ func TestOpretSag(t *testing.T) {
 	if loc := r.header.Get("Location"); loc != "/sager/ny" {
 		t.Fatalf("Opret went to %q, want /sager/ny", loc)
 	}
-	c.get("/sager/ny").mustContain(t, "Sagen for CPR-nummer 280791-4563 er oprettet med ydelsen 1.3.")
+	c.get("/sager/ny").mustContain(t, `<div class="alert alert-success" role="status">`, "Sagen for CPR-nummer 280791-4563 er oprettet med ydelsen 1.3.")
 	s, ys, ok := b.sagByCPR("101", newCPR)
 	if !ok || len(ys) != 1 || s.Navn != "Test Testesen" || s.Funktionsvurdering != "B" {
 		t.Fatalf("saved sag %+v with %d ydelser", s, len(ys))

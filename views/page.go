@@ -41,7 +41,8 @@ type Page struct {
 	Title     string // <title> is Title + " – Indberet"
 	User      *User  // nil when not logged in
 	CSRFToken string // put in <meta name="csrf-token"> and on <body hx-headers='{"X-Csrf-Token":"..."}'>
-	Flash     string // optional one-off info message shown at the top
+	Flash     string // optional one-off confirmation shown at the top (a DKFDS success alert)
+	FlashNote bool   // Flash confirms nothing ("Der var ingen ændringer at gemme."): an info alert
 }
 
 // User is the logged-in user as the header shows it.
