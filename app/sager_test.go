@@ -118,7 +118,7 @@ func TestOpretSag(t *testing.T) {
 	b := setup(t)
 	c := b.client()
 	c.login("indberetter.101@demo.invalid")
-	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustContain(t, "CPR-nummer", "Funktionsvurdering", "C – Moderat problem",
+	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustNotContain(t, "Fejl:").mustContain(t, "<title>Opret sag – Indberet</title>", "CPR-nummer", "Funktionsvurdering", "C – Moderat problem",
 		"Indsatskode", "Varighed", "Primær målgruppe", "Bevillingsdato", "Startdato", "Forventet slutdato", "Slutdato",
 		"Betalingskommune", "Tilbudstype", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk")
 
@@ -202,6 +202,9 @@ func TestOpretSag_Rejected(t *testing.T) {
 		}
 		if !contains(r.body, "Formularen er ikke gemt") {
 			t.Errorf("%s %s: no error summary", tc.rule, tc.name)
+		}
+		if !contains(r.body, "<title>Fejl: Opret sag – Indberet</title>") { // issue 17 #9
+			t.Errorf("%s %s: the refused page's title does not say Fejl", tc.rule, tc.name)
 		}
 	}
 	if after := b.countSager("101"); after != before {

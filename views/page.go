@@ -7,7 +7,9 @@
 package views
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -97,13 +99,27 @@ type HomeLink struct {
 	Href, Label, Description string
 }
 
-// pageTitle is the content of <title>.
-func pageTitle(p Page) string {
+// pageTitle is the content of <title>: "Fejl: " before it when the page answers a refused
+// request (WithStatus), so a screen reader says at once that the form was not accepted.
+func pageTitle(ctx context.Context, p Page) string {
 	t := strings.TrimSpace(p.Title)
 	if t == "" {
-		return "Indberet"
+		t = "Indberet"
+	} else {
+		t += " – Indberet"
 	}
-	return t + " – Indberet"
+	if s, _ := ctx.Value(statusKey{}).(int); s == http.StatusUnprocessableEntity || s == http.StatusConflict {
+		t = "Fejl: " + t
+	}
+	return t
+}
+
+type statusKey struct{}
+
+// WithStatus gives the page components the HTTP status of their answer; a form refused with
+// 422 or 409 gets "Fejl: " before its title (issue 17 #9). The app's render sets it.
+func WithStatus(ctx context.Context, status int) context.Context {
+	return context.WithValue(ctx, statusKey{}, status)
 }
 
 // bodyAttrs puts the CSRF token on <body hx-headers> so every htmx request

@@ -578,3 +578,19 @@ func TestDumpHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedPageTitle (issue 17 #9): a page answering a refused form (422, 409) keeps its
+// title with "Fejl: " before it; others have none.
+func TestRefusedPageTitle(t *testing.T) {
+	p := Page{Title: "Opret sag", User: kommuneUser, CSRFToken: testToken}
+	for status, want := range map[int]string{200: "<title>Opret sag – Indberet</title>",
+		422: "<title>Fejl: Opret sag – Indberet</title>", 409: "<title>Fejl: Opret sag – Indberet</title>"} {
+		var buf bytes.Buffer
+		if err := HomePage(p, Home{}).Render(WithStatus(context.Background(), status), &buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("status %d: want %s", status, want)
+		}
+	}
+}
