@@ -120,7 +120,7 @@ func TestOpretSag(t *testing.T) {
 	c.login("indberetter.101@demo.invalid")
 	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustNotContain(t, "Fejl:").mustContain(t, "<title>Opret sag – Indberet</title>", "CPR-nummer", "Funktionsvurdering", "C – Moderat problem",
 		"Indsatskode", "Varighed", "Primær målgruppe", "Bevillingsdato", "Startdato", "Forventet slutdato", "Slutdato",
-		"Betalingskommune", "Tilbudstype", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk")
+		"Betalingskommune", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk")
 
 	// S2: the sag and its first ydelse in one step; Opret returns to an empty form.
 	r := c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusSeeOther)
@@ -481,6 +481,19 @@ func TestYdelsesfelter(t *testing.T) {
 	if r := c.do(req).mustStatus(t, http.StatusOK); requiredField(r.body, "p_nummer") || contains(r.body, `id="tilbuds_uuid"`) {
 		t.Errorf("1.3 requires tilbudssted or shows FFB fields")
 	}
+	// Issue 17 #9: the 2013 rules' Tilbudstype only for data under them (before 2025), or
+	// when the ydelse carries one.
+	for _, tc := range []struct {
+		start, tilbudstype string
+		want               bool
+	}{{"", "", false}, {"01-02-2025", "", false}, {"31-12-2024", "", true}, {"01-09-2016", "", true}, {"01-02-2025", "old_2013:3.1.0", true}} {
+		req = newFormRequest("/ydelsesfelter", url.Values{"indsatskode": {"1.3"}, "startdato": {tc.start}, "tilbudstype": {tc.tilbudstype}})
+		req.Header.Set("X-Csrf-Token", c.csrf)
+		if got := contains(c.do(req).mustStatus(t, http.StatusOK).body, `id="tilbudstype"`); got != tc.want {
+			t.Errorf("start %q, tilbudstype %q: Tilbudstype offered %v, want %v", tc.start, tc.tilbudstype, got, tc.want)
+		}
+	}
+	c.get("/sager/ny").mustNotContain(t, `id="tilbudstype"`)
 }
 
 // requiredField tells whether the control with the id carries aria-required.

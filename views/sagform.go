@@ -28,6 +28,7 @@ type YdelseNeeds struct {
 	AskI107                bool // ask whether the support is given in a §107 residence (Y5)
 	PNummer, AfdelingsUUID bool // required (Y5)
 	Legacy                 bool // show the 2013-rules fields (name, address, postcode of the offer)
+	Tilbudstype            bool // offer the 2013 rules' optional Tilbudstype (start before 2025, Y1)
 	SchemesHint            string
 }
 
