@@ -55,6 +55,18 @@ type User struct {
 	KontoLink                bool   // the user may open Min konto: the header links to it
 }
 
+// RoleText is the user's roles as the header shows them, or "Ingen rettigheder" for a user
+// who holds none (T2), so the header never shows a bare "· København (101)".
+func (u *User) RoleText() string {
+	if u == nil {
+		return ""
+	}
+	if strings.TrimSpace(u.RoleLabel) == "" {
+		return "Ingen rettigheder"
+	}
+	return u.RoleLabel
+}
+
 // KommuneLabel is the kommune as the header shows it: "København (101)",
 // or "Alle kommuner" for users not bound to one kommune (DST, platform).
 func (u *User) KommuneLabel() string {
