@@ -89,6 +89,7 @@ var attackSurface = map[string]surface{
 	"POST " + views.KontaktpersonerPath:         {form: views.KontaktpersonerPath},
 	"GET /sager/ny":                             {},
 	"POST /sager/ny":                            {form: "/sager/ny", valid: opretForm},
+	"POST /sager/ny/cpr":                        {form: "/sager/ny", valid: opretForm, cpr: true},
 	"GET /sager/:id/rediger":                    {},
 	"POST /sager/:id/rediger":                   {form: "/sager/:id/rediger"},
 	"GET /sager/:id/slet":                       {},

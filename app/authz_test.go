@@ -20,8 +20,10 @@ func TestUserWithoutRightSeesOnlyT2Message(t *testing.T) {
 	b := setup(t)
 	c := b.client()
 	c.login("uden-ret.101@demo.invalid")
-	r := c.get("/").mustStatus(t, http.StatusForbidden).mustContain(t, t2Message, "Log ud")
-	for _, notThere := range []string{"Velkommen", "Se listen", "Min konto"} {
+	// Issue 17 #9: the header says the user holds no role, not a bare "· København (101)".
+	r := c.get("/").mustStatus(t, http.StatusForbidden).mustContain(t, t2Message, "Log ud",
+		`<span class="user-context">Ingen rettigheder · København (101)</span>`)
+	for _, notThere := range []string{"Velkommen", "Se listen", "Min konto", `<span class="user-context"> · `, `<span class="user-context"></span>`} {
 		if contains(r.body, notThere) {
 			t.Errorf("T2 page shows %q", notThere)
 		}

@@ -202,10 +202,11 @@ func (a *App) saveUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	set := a.setFlash
 	if !changed {
-		flash = "Der var ingen ændringer at gemme."
+		flash, set = msgIngenAendringer, a.setNote
 	}
-	if err := a.setFlash(c, flash); err != nil {
+	if err := set(c, flash); err != nil {
 		return err
 	}
 	if u.ID == reqOf(c).user.ID && changed {

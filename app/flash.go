@@ -6,30 +6,49 @@ import (
 	"indberet/tenant/access"
 )
 
-const flashKey = "flash"
+// The one-off message for the next page the user sees, in the session: its text under
+// flashKey and, for a note that is no confirmation, flashNoteKey = "1".
+const (
+	flashKey     = "flash"
+	flashNoteKey = "flash_note"
+)
 
-// setFlash keeps a one-off message in the session for the next page the user sees
-// ("Sagen er oprettet."), so it survives the redirect after a POST.
+// setFlash keeps a one-off confirmation in the session for the next page the user sees
+// ("Sagen er oprettet."), so it survives the redirect after a POST; it is shown as a success.
 func (a *App) setFlash(c *fiber.Ctx, msg string) error {
-	reqOf(c).session.Values[flashKey] = msg
+	s := reqOf(c).session
+	s.Values[flashKey] = msg
+	delete(s.Values, flashNoteKey)
 	return a.saveSession(c)
 }
 
-// takeFlash returns the pending flash message and removes it from the session.
-func (a *App) takeFlash(c *fiber.Ctx) string {
+// setNote is setFlash of a message that confirms nothing ("Der var ingen ændringer at
+// gemme."): it is shown as information.
+func (a *App) setNote(c *fiber.Ctx, msg string) error {
+	s := reqOf(c).session
+	s.Values[flashKey] = msg
+	s.Values[flashNoteKey] = "1"
+	return a.saveSession(c)
+}
+
+// takeFlash returns the pending flash message, and whether it is a note rather than a
+// confirmation, and removes it from the session.
+func (a *App) takeFlash(c *fiber.Ctx) (msg string, note bool) {
 	r := reqOf(c)
 	if r.session == nil {
-		return ""
+		return "", false
 	}
-	msg := sessionValue(r.session, flashKey)
+	msg = sessionValue(r.session, flashKey)
 	if msg == "" {
-		return ""
+		return "", false
 	}
+	note = sessionValue(r.session, flashNoteKey) == "1"
 	delete(r.session.Values, flashKey)
+	delete(r.session.Values, flashNoteKey)
 	if err := a.saveSession(c); err != nil {
 		a.deps.Logger.Error("save session after flash", "err", err)
 	}
-	return msg
+	return msg, note
 }
 
 // can tells whether the logged-in user holds p; screens use it to show or leave out

@@ -201,13 +201,17 @@ func (a *App) setKommuneAktiv(c *fiber.Ctx, aktiv bool, done string) error {
 	return a.saved(c, changed, k.Navn+done, views.KommunePath(k.Kode))
 }
 
+// msgIngenAendringer is the note of a save that found nothing to change.
+const msgIngenAendringer = "Der var ingen ændringer at gemme."
+
 // saved ends a POST that changed something (or found nothing to change): the flash message
 // for the next page, and the redirect to it.
 func (a *App) saved(c *fiber.Ctx, changed bool, flash, to string) error {
+	set := a.setFlash
 	if !changed {
-		flash = "Der var ingen ændringer at gemme."
+		flash, set = msgIngenAendringer, a.setNote
 	}
-	if err := a.setFlash(c, flash); err != nil {
+	if err := set(c, flash); err != nil {
 		return err
 	}
 	return redirect(c, to)

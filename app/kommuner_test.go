@@ -121,7 +121,8 @@ func TestKommuneActivationAndFirstAdministrator(t *testing.T) {
 	logIn(bente).mustStatus(t, http.StatusUnprocessableEntity).mustContain(t, "Din kommune er ikke aktiveret")
 	kbh.get("/indberetninger").mustStatus(t, http.StatusOK)
 	p.post("/kommuner/151/deaktiver", nil, true).mustStatus(t, http.StatusSeeOther)
-	p.get("/kommuner/151").mustContain(t, "Der var ingen ændringer at gemme.")
+	p.get("/kommuner/151").mustContain(t, `<div class="alert alert-info" role="status">`, "Der var ingen ændringer at gemme.").
+		mustNotContain(t, "alert-success")
 
 	if got := b.auditActions("151", "kommune", "151"); !slices.Equal(got, []string{"kommune.activate", "kommune.deactivate"}) {
 		t.Errorf("audit of 151: %v", got)

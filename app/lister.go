@@ -174,6 +174,13 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 			v.SagCPR, v.SagNavn = sag.CPR, sag.Navn
 		}
 		v.Total, v.Offset, v.Next = page.Total, page.Offset, page.Next
+		if v.CanWrite { // K1: Opret only once the contact persons exist
+			missing, err := tx.KontaktpersonerMangler(ctx)
+			if err != nil {
+				return err
+			}
+			v.KontaktMangler = len(missing) > 0
+		}
 		for _, r := range page.Rows {
 			v.Rows = append(v.Rows, listeRow(r, snap, v.CanWrite, st.kommune))
 		}

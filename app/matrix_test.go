@@ -85,6 +85,7 @@ var wantMatrix = map[string]string{
 	"POST /kontaktoplysninger":                  "login T2    403   ok    ok    ok    ok    403   403",
 	"GET /sager/ny":                             "login T2    403   ok    T2    T2    ok    403   403",
 	"POST /sager/ny":                            "login T2    403   ok    T2    T2    ok    403   403",
+	"POST /sager/ny/cpr":                        "login T2    403   ok    T2    T2    ok    403   403",
 	"GET /sager/:id/rediger":                    "login T2    ok    ok    T2    T2    404   404   403",
 	"POST /sager/:id/rediger":                   "login T2    403   ok    T2    T2    404   403   403",
 	"GET /sager/:id/slet":                       "login T2    403   ok    T2    T2    404   403   403",

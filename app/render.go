@@ -3,6 +3,8 @@ package app
 import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
+
+	"indberet/views"
 )
 
 // render writes a templ component as the response with the given status. Every page and
@@ -16,5 +18,5 @@ func (a *App) render(c *fiber.Ctx, status int, comp templ.Component) error {
 	c.Status(status)
 	c.Type("html", "utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+	return comp.Render(views.WithStatus(c.UserContext(), status), c.Response().BodyWriter())
 }

@@ -89,7 +89,8 @@ func scope(c *fiber.Ctx) tenant.Scope {
 // page is the page frame of the request: the user in the header and the CSRF token.
 func (a *App) page(c *fiber.Ctx, title string) views.Page {
 	r := reqOf(c)
-	p := views.Page{Title: title, CSRFToken: csrfToken(r.session), Flash: a.takeFlash(c)}
+	p := views.Page{Title: title, CSRFToken: csrfToken(r.session)}
+	p.Flash, p.FlashNote = a.takeFlash(c)
 	if u := r.user; u != nil {
 		p.User = &views.User{Name: u.Name, Email: u.Email, KommuneKode: u.Kommune, KommuneNavn: a.kommuner[u.Kommune],
 			KontoLink: a.can(c, access.AccountSelf)}

@@ -69,6 +69,7 @@ func (a *App) routeTable() []Route {
 		// Sager and ydelser (S1–S7, Y1–Y8): sager.go, ydelser.go, ydelseform.go.
 		{"GET", "/sager/ny", Need(access.SagWrite), a.createSagForm},
 		{"POST", "/sager/ny", Need(access.SagWrite), a.createSag},
+		{"POST", cprCheckURL, Need(access.SagWrite), a.checkCPR},
 		{"GET", "/sager/:id/rediger", Need(access.SagRead), a.editSagForm},
 		{"POST", "/sager/:id/rediger", Need(access.SagWrite), a.editSag},
 		{"GET", "/sager/:id/slet", Need(access.SagWrite), a.deleteSagForm},

@@ -70,7 +70,7 @@ func (a *App) inScope(c *fiber.Ctx, fn func(tx *tenant.Tx) error) error {
 func (a *App) opretForm(snap *domain.Snapshot, kommune string) views.OpretSag {
 	in := domain.YdelseInput{Betalingskommune: kommune, Bevillingsdato: domain.FormatDate(a.today())} // Varighed: the default (Y1)
 	return views.OpretSag{
-		Sag:      views.SagForm{Funktionsvurde: views.FunktionsvurderingOptions()},
+		Sag:      views.SagForm{Funktionsvurde: views.FunktionsvurderingOptions(), CheckURL: cprCheckURL},
 		Ydelse:   a.ydelseForm(snap, in, nil, false),
 		ListeURL: egneListe,
 	}
@@ -88,6 +88,7 @@ func (a *App) createSagForm(c *fiber.Ctx) error {
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		f.KontaktMangler = len(missing) > 0
+		f.FormWithheld = f.KontaktMangler // K1: said before anything is typed
 		return err
 	})
 	if err != nil {
@@ -113,7 +114,16 @@ func (a *App) createSag(c *fiber.Ctx) error {
 		errs.Add(k, v)
 	}
 	f := views.OpretSag{ListeURL: egneListe}
-	f.Sag = views.SagForm{Values: sin, Errors: errs, Funktionsvurde: views.FunktionsvurderingOptions()}
+	f.Sag = views.SagForm{Values: sin, Errors: errs, Funktionsvurde: views.FunktionsvurderingOptions(), CheckURL: cprCheckURL}
+	existing := func(tx *tenant.Tx) error { // S1, said whatever else is wrong
+		id, err := tx.SagIDByCPR(ctx, sag.CPR)
+		if err != nil {
+			return err
+		}
+		f.Sag.ExistingSagID = id
+		errs.Add(domain.FieldCPR, "Der findes allerede en sag for dette CPR-nummer i kommunen. Tilføj ydelsen til den eksisterende sag.")
+		return errRejected
+	}
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		if err != nil {
@@ -123,17 +133,17 @@ func (a *App) createSag(c *fiber.Ctx) error {
 			f.KontaktMangler = true
 			return errRejected
 		}
+		if sag.CPR != "" && !errs.OK() {
+			if err := existing(tx); !errors.Is(err, tenant.ErrNotFound) {
+				return err
+			}
+		}
 		if !errs.OK() {
 			return errRejected
 		}
 		id, err := tx.InsertSag(ctx, sag)
 		if errors.Is(err, tenant.ErrSagExists) { // S1
-			f.Sag.ExistingSagID, err = tx.SagIDByCPR(ctx, sag.CPR)
-			errs.Add(domain.FieldCPR, "Der findes allerede en sag for dette CPR-nummer i kommunen. Tilføj ydelsen til den eksisterende sag.")
-			if err != nil {
-				return err
-			}
-			return errRejected
+			return existing(tx)
 		}
 		if err != nil {
 			return err
@@ -163,6 +173,31 @@ func (a *App) createSag(c *fiber.Ctx) error {
 	return redirect(c, "/sager/ny")
 }
 
+// cprCheckURL is where the CPR field of *Opret* asks, as it is typed, whether the kommune
+// already has a sag for it (S1): a POST, so the CPR number stays out of URLs and logs.
+const cprCheckURL = "/sager/ny/cpr"
+
+// checkCPR is POST /sager/ny/cpr (htmx): the note under the CPR field of *Opret* that the
+// kommune already has a sag for the typed CPR number, with the way to add the ydelse to it
+// (S1); empty while the number is incomplete or new. It says so before any other field is
+// filled in, so nobody types a whole ydelse first to learn it.
+func (a *App) checkCPR(c *fiber.Ctx) error {
+	var id int64
+	if cpr, err := domain.ParseCPR(bodyValue(c, domain.FieldCPR)); err == nil {
+		err = a.inScope(c, func(tx *tenant.Tx) error {
+			id, err = tx.SagIDByCPR(c.UserContext(), cpr)
+			if errors.Is(err, tenant.ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return a.render(c, fiber.StatusOK, views.CPRTjek(id, true))
+}
+
 // sagHeader is the sag as the forms show it above the fields.
 func (a *App) sagHeader(s domain.Sag) views.SagHeader {
 	h := views.SagHeader{ID: s.ID, CPR: domain.FormatCPR(s.CPR), Navn: s.Navn, ListeURL: egneListe,
@@ -175,12 +210,13 @@ func (a *App) sagHeader(s domain.Sag) views.SagHeader {
 
 // editSagForm is GET /sager/:id/rediger: the sag's fields (not the CPR: S4) and its ydelser.
 func (a *App) editSagForm(c *fiber.Ctx) error {
-	return a.showSag(c, nil, "", fiber.StatusOK)
+	return a.showSag(c, nil, nil, fiber.StatusOK)
 }
 
 // showSag renders *Redigér sag* with the stored sag, or with the typed values and their
-// messages (in != nil), or with a conflict message.
-func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status int) error {
+// messages (in != nil); mine != nil (the typed values as saved) when someone else saved
+// first: the form keeps the typed values, takes the saved version and compares the two.
+func (a *App) showSag(c *fiber.Ctx, in, mine *domain.SagInput, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -202,11 +238,14 @@ func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, conflict string, status
 			f.Form.Values.CPR = domain.FormatCPR(s.CPR)
 			_, f.Form.Errors = domain.ValidateSag(domain.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
 			f.Summary = summary(f.Form.Errors)
-			if v, err := strconv.Atoi(c.FormValue("version")); err == nil && conflict == "" {
+			if v, err := strconv.Atoi(c.FormValue("version")); err == nil && mine == nil {
 				f.Version = v
 			}
 		}
-		f.Conflict = conflict
+		if mine != nil {
+			k := conflict("Sagen", s.UpdatedBy, sagShown(*mine), sagShown(domain.SagInputOf(s)))
+			f.Conflict = &k
+		}
 		return nil
 	})
 	if err != nil {
@@ -256,13 +295,15 @@ func (a *App) editSag(c *fiber.Ctx) error {
 	version, _ := strconv.Atoi(c.FormValue("version"))
 	var cpr string
 	var first int64
+	var sag domain.Sag
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		s, err := tx.LockSag(ctx, id) // the change's audit record names the sag and its CPR number
 		if err != nil {
 			return err
 		}
 		cpr = s.CPR
-		sag, errs := domain.ValidateSag(domain.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
+		var errs domain.Errors
+		sag, errs = domain.ValidateSag(domain.SagInput{CPR: s.CPR, Navn: in.Navn, Funktionsvurdering: in.Funktionsvurdering, Bemaerkninger: in.Bemaerkninger})
 		if !errs.OK() {
 			return errRejected
 		}
@@ -278,9 +319,10 @@ func (a *App) editSag(c *fiber.Ctx) error {
 	})
 	switch {
 	case errors.Is(err, errRejected):
-		return a.showSag(c, &in, "", fiber.StatusUnprocessableEntity)
+		return a.showSag(c, &in, nil, fiber.StatusUnprocessableEntity)
 	case errors.Is(err, tenant.ErrConflict):
-		return a.showSag(c, nil, "Sagen er ændret af en anden, siden du åbnede den. Formularen viser nu de gemte værdier. Indtast dine ændringer igen, og gem.", fiber.StatusConflict)
+		mine := domain.SagInputOf(sag)
+		return a.showSag(c, &in, &mine, fiber.StatusConflict)
 	case err != nil:
 		return err
 	}

@@ -118,16 +118,16 @@ func TestOpretSag(t *testing.T) {
 	b := setup(t)
 	c := b.client()
 	c.login("indberetter.101@demo.invalid")
-	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustContain(t, "CPR-nummer", "Funktionsvurdering", "C – Moderat problem",
+	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustNotContain(t, "Fejl:").mustContain(t, "<title>Opret sag – Indberet</title>", "CPR-nummer", "Funktionsvurdering", "C – Moderat problem",
 		"Indsatskode", "Varighed", "Primær målgruppe", "Bevillingsdato", "Startdato", "Forventet slutdato", "Slutdato",
-		"Betalingskommune", "Tilbudstype", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk")
+		"Betalingskommune", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk")
 
 	// S2: the sag and its first ydelse in one step; Opret returns to an empty form.
 	r := c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusSeeOther)
 	if loc := r.header.Get("Location"); loc != "/sager/ny" {
 		t.Fatalf("Opret went to %q, want /sager/ny", loc)
 	}
-	c.get("/sager/ny").mustContain(t, "Sagen for CPR-nummer 280791-4563 er oprettet med ydelsen 1.3.")
+	c.get("/sager/ny").mustContain(t, `<div class="alert alert-success" role="status">`, "Sagen for CPR-nummer 280791-4563 er oprettet med ydelsen 1.3.")
 	s, ys, ok := b.sagByCPR("101", newCPR)
 	if !ok || len(ys) != 1 || s.Navn != "Test Testesen" || s.Funktionsvurdering != "B" {
 		t.Fatalf("saved sag %+v with %d ydelser", s, len(ys))
@@ -203,6 +203,9 @@ func TestOpretSag_Rejected(t *testing.T) {
 		if !contains(r.body, "Formularen er ikke gemt") {
 			t.Errorf("%s %s: no error summary", tc.rule, tc.name)
 		}
+		if !contains(r.body, "<title>Fejl: Opret sag – Indberet</title>") { // issue 17 #9
+			t.Errorf("%s %s: the refused page's title does not say Fejl", tc.rule, tc.name)
+		}
 	}
 	if after := b.countSager("101"); after != before {
 		t.Errorf("rejected forms saved %d sager", after-before)
@@ -220,7 +223,20 @@ func TestOpretSag_Access(t *testing.T) {
 	b := setup(t)
 	c := b.client()
 	c.login("indberetter.751@demo.invalid") // Aarhus has no contact persons (demo)
-	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustContain(t, "Angiv kontaktoplysninger")
+	// Issue 17 #9: said before anything is typed, and Opret is not offered until then.
+	r := c.get("/sager/ny").mustStatus(t, http.StatusOK).mustContain(t, "Angiv kontaktoplysninger")
+	if contains(r.body, `name="cpr"`) || contains(r.body, `value="opret"`) {
+		t.Errorf("Opret offers a form that cannot be saved before the contact persons exist")
+	}
+	r = c.get(egneListe).mustStatus(t, http.StatusOK).mustContain(t, `id="kontakt-mangler"`, "Angiv kontaktoplysninger")
+	if contains(r.body, `href="/sager/ny"`) {
+		t.Errorf("the list offers Opret before the contact persons exist")
+	}
+	k := b.client()
+	k.login("indberetter.101@demo.invalid")
+	if l := k.get(egneListe).mustStatus(t, http.StatusOK); !contains(l.body, `href="/sager/ny"`) || contains(l.body, `id="kontakt-mangler"`) {
+		t.Errorf("101, with its contact persons, is not offered Opret")
+	}
 	c.post("/sager/ny", with(opretForm(), "betalingskommune", "751"), true).mustStatus(t, http.StatusConflict).
 		mustContain(t, "Angiv kontaktoplysninger", `value="280791-4563"`)
 	if n := b.countSager("751"); n != 0 {
@@ -327,9 +343,24 @@ func TestRedigerYdelse(t *testing.T) {
 	if loc := r.header.Get("Location"); loc != "/ydelser/"+strconv.FormatInt(second.ID, 10)+"/rediger" {
 		t.Errorf("Gem og næste went to %q", loc)
 	}
-	// A second save from the same version is refused with the stored values (409).
-	c.post(path, with(form, "forventet_slutdato", "30-06-2016"), true).mustStatus(t, http.StatusConflict).
-		mustContain(t, "ændret af en anden", `value="31-12-2016"`)
+	// A second save from the same version is refused (409), keeping the typed values beside
+	// the saved ones and the saved version, so saving again puts them on top (issue 17 #8).
+	r = c.post(path, with(form, "forventet_slutdato", "30-06-2016"), true).mustStatus(t, http.StatusConflict).
+		mustContain(t, "ændret af indberetter.101@demo.invalid", `value="30-06-2016"`,
+			`<th scope="row">Forventet slutdato</th><td>30-06-2016</td><td>31-12-2016</td>`)
+	if contains(r.body, `<th scope="row">Slutdato</th>`) {
+		t.Errorf("the comparison lists a field that did not change")
+	}
+	if v := regexpValue(r.body, "version"); v == version || v == "" {
+		t.Fatalf("the conflict's form carries version %q, want the saved one (opened with %s)", v, version)
+	} else {
+		c.post(path, with(form, "version", v, "forventet_slutdato", "30-06-2016", "handling", "gem-og-stop"), true).
+			mustStatus(t, http.StatusSeeOther)
+		if _, after, _ := b.sagByCPR("101", demo.NielsHansenCPR); after[0].ForventetSlutdato == nil ||
+			!after[0].ForventetSlutdato.Equal(time.Date(2016, 6, 30, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("saved again after the conflict: %+v", after[0])
+		}
+	}
 	// T1: another kommune gets 404 and changes nothing.
 	o := b.client()
 	o.login("indberetter.147@demo.invalid")
@@ -361,12 +392,18 @@ func TestRedigerSag(t *testing.T) {
 	if !ok || after.Navn != "Niels H." || after.Funktionsvurdering != "D" {
 		t.Fatalf("sag after save: %+v", after)
 	}
-	c.post(path, with(form, "navn", "Gammel version"), true).mustStatus(t, http.StatusConflict).mustContain(t, "ændret af en anden")
+	r = c.post(path, with(form, "navn", "Gammel version"), true).mustStatus(t, http.StatusConflict).
+		mustContain(t, "ændret af indberetter.101@demo.invalid", `value="Gammel version"`,
+			`<th scope="row">Navn</th><td>Gammel version</td><td>Niels H.</td>`)
+	c.post(path, with(form, "navn", "Gammel version", "version", regexpValue(r.body, "version")), true).mustStatus(t, http.StatusSeeOther)
+	if again, _, _ := b.sagByCPR("101", demo.NielsHansenCPR); again.Navn != "Gammel version" {
+		t.Errorf("saved again after the conflict: %+v", again)
+	}
 	o := b.client()
 	o.login("indberetter.147@demo.invalid")
 	o.get(path).mustStatus(t, http.StatusNotFound)
 	o.post(path, with(form, "version", strconv.Itoa(after.Version)), true).mustStatus(t, http.StatusNotFound)
-	if again, _, _ := b.sagByCPR("101", demo.NielsHansenCPR); again.Navn != "Niels H." {
+	if again, _, _ := b.sagByCPR("101", demo.NielsHansenCPR); again.Navn != "Gammel version" {
 		t.Errorf("147 changed the sag: %+v", again)
 	}
 }
@@ -444,6 +481,19 @@ func TestYdelsesfelter(t *testing.T) {
 	if r := c.do(req).mustStatus(t, http.StatusOK); requiredField(r.body, "p_nummer") || contains(r.body, `id="tilbuds_uuid"`) {
 		t.Errorf("1.3 requires tilbudssted or shows FFB fields")
 	}
+	// Issue 17 #9: the 2013 rules' Tilbudstype only for data under them (before 2025), or
+	// when the ydelse carries one.
+	for _, tc := range []struct {
+		start, tilbudstype string
+		want               bool
+	}{{"", "", false}, {"01-02-2025", "", false}, {"31-12-2024", "", true}, {"01-09-2016", "", true}, {"01-02-2025", "old_2013:3.1.0", true}} {
+		req = newFormRequest("/ydelsesfelter", url.Values{"indsatskode": {"1.3"}, "startdato": {tc.start}, "tilbudstype": {tc.tilbudstype}})
+		req.Header.Set("X-Csrf-Token", c.csrf)
+		if got := contains(c.do(req).mustStatus(t, http.StatusOK).body, `id="tilbudstype"`); got != tc.want {
+			t.Errorf("start %q, tilbudstype %q: Tilbudstype offered %v, want %v", tc.start, tc.tilbudstype, got, tc.want)
+		}
+	}
+	c.get("/sager/ny").mustNotContain(t, `id="tilbudstype"`)
 }
 
 // requiredField tells whether the control with the id carries aria-required.
@@ -454,4 +504,49 @@ func requiredField(body, id string) bool {
 	}
 	end := strings.IndexByte(body[i:], '>')
 	return strings.Contains(body[i:i+end], `aria-required="true"`)
+}
+
+// TestOpretSag_DuplicateCPR (issue 17 #4, S1): a CPR number the kommune already has a sag for
+// is said as soon as it is typed (POST /sager/ny/cpr) and on a refused Opret whatever else
+// is wrong, and the ydelse typed on Opret is taken over to *Tilføj ydelse* of that sag
+// without being saved.
+func TestOpretSag_DuplicateCPR(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.client()
+	c.login("indberetter.101@demo.invalid")
+	s, ys, _ := b.sagByCPR("101", demo.NielsHansenCPR)
+	add := "/sager/" + strconv.FormatInt(s.ID, 10) + "/ydelser/ny"
+
+	for _, tc := range []struct {
+		cpr  string
+		want bool
+	}{{"150362-1235", true}, {"1503621235", true}, {" 150362 1235 ", true}, {"150362\u20131235", true}, {"150362-123", false}, {"280791-4563", false}, {"", false}} {
+		r := c.post(cprCheckURL, url.Values{"cpr": {tc.cpr}}, true).mustStatus(t, http.StatusOK)
+		if got := contains(r.body, `formaction="`+add+`"`); got != tc.want {
+			t.Errorf("CPR check of %q: offers the existing sag %v, want %v: %s", tc.cpr, got, tc.want, r.body)
+		}
+	}
+	// T1: another kommune's sag for the number is not named.
+	o := b.client()
+	o.login("indberetter.147@demo.invalid")
+	if r := o.post(cprCheckURL, url.Values{"cpr": {"150362-1235"}}, true).mustStatus(t, http.StatusOK); contains(r.body, "formaction") {
+		t.Errorf("147's CPR check names 101's sag: %s", r.body)
+	}
+	c.post(cprCheckURL, url.Values{"cpr": {"150362-1235"}}, false).mustStatus(t, http.StatusForbidden)
+
+	// A refused Opret says it too when the ydelse is not complete yet.
+	r := c.post("/sager/ny", with(opretForm(), "cpr", "150362-1235", "startdato", ""), true).mustStatus(t, http.StatusUnprocessableEntity)
+	r.mustContain(t, `id="cpr-error"`, "Der findes allerede en sag for dette CPR-nummer", `formaction="`+add+`"`, `id="startdato-error"`)
+
+	// Taking the ydelse over fills the form and saves nothing.
+	r = c.post(add, with(opretForm(), "cpr", "150362-1235", "forventet_slutdato", "31-12-2025", "handling", "overfoer"), true).
+		mustStatus(t, http.StatusOK)
+	r.mustContain(t, "ydelsen fra Opret er taget med", `value="01-11-2025"`, `value="31-12-2025"`, `value="01-10-2025"`)
+	if contains(r.body, "Formularen er ikke gemt") {
+		t.Errorf("the ydelse taken over is shown with errors")
+	}
+	if _, after, _ := b.sagByCPR("101", demo.NielsHansenCPR); len(after) != len(ys) {
+		t.Errorf("taking the ydelse over saved it: %d ydelser, had %d", len(after), len(ys))
+	}
 }

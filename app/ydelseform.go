@@ -104,7 +104,8 @@ func (a *App) ydelseForm(snap *domain.Snapshot, in domain.YdelseInput, errs doma
 		Needs: views.YdelseNeeds{
 			FFB: n.FFB, TilbudsUUID: n.TilbudsUUID, YdelsesUUID: n.YdelsesUUID, AskI107: n.AskI107,
 			PNummer: n.PNummer, AfdelingsUUID: n.AfdelingsUUID,
-			Legacy: in.TilbudNavn != "" || in.TilbudAdresse != "" || in.TilbudPostnr != "",
+			Legacy:      in.TilbudNavn != "" || in.TilbudAdresse != "" || in.TilbudPostnr != "",
+			Tilbudstype: domain.TilbudstypeApplies(start),
 		},
 	}
 	switch {

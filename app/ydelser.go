@@ -94,6 +94,7 @@ func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domai
 		}
 		f.Sag = a.sagHeader(s)
 		if in != nil {
+			f.Overfoert = c.FormValue("handling") == views.OverfoerYdelse
 			f.Ydelse = a.ydelseForm(snap, *in, errs, false)
 			f.Summary = summary(errs)
 			return nil
@@ -120,14 +121,18 @@ func (a *App) showTilfoejYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domai
 
 // addYdelse is POST /sager/:id/ydelser/ny: checks the ydelse against Y1–Y6 with the
 // sag locked and saves it, or shows the form again (422). *Opret* returns to an empty form
-// for the sag's next ydelse; *Gem og stop* to the list.
+// for the sag's next ydelse; *Gem og stop* to the list. From *Opret* of a CPR number that
+// has this sag (S1), the ydelse typed there only fills the form (handling overfoer).
 func (a *App) addYdelse(c *fiber.Ctx) error {
+	in := ydelseInput(c)
+	if c.FormValue("handling") == views.OverfoerYdelse {
+		return a.showTilfoejYdelse(c, &in, nil, fiber.StatusOK)
+	}
 	r, err := a.target(c)
 	if err != nil {
 		return err
 	}
 	ctx, id, snap := r.ctx, r.id, r.snap
-	in := ydelseInput(c)
 	var cpr string
 	var errs domain.Errors
 	var y domain.Ydelse
@@ -192,12 +197,13 @@ func (a *App) ydelseView(c *fiber.Ctx, snap *domain.Snapshot, s domain.Sag, y do
 
 // editYdelseForm is GET /ydelser/:id/rediger.
 func (a *App) editYdelseForm(c *fiber.Ctx) error {
-	return a.showYdelse(c, nil, nil, "", fiber.StatusOK)
+	return a.showYdelse(c, nil, nil, nil, fiber.StatusOK)
 }
 
 // showYdelse renders *Redigér ydelse* with the stored values, or with the typed values and
-// their messages (in != nil), or with a conflict message over the stored values.
-func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, conflict string, status int) error {
+// their messages (in != nil); mine != nil (the typed values as saved) when someone else
+// saved first: the form keeps the typed values, takes the saved version and compares the two.
+func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, mine *domain.YdelseInput, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -225,7 +231,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Error
 			if y.IndberettetAt != nil {
 				values.Varighed = y.Varighed // Y8
 			}
-			if v, err := strconv.Atoi(c.FormValue("version")); err == nil {
+			if v, err := strconv.Atoi(c.FormValue("version")); err == nil && mine == nil {
 				f.Version = v
 			}
 			f.Stay.All = wholeStay(c)
@@ -233,7 +239,10 @@ func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Error
 		f.Ydelse = a.ydelseForm(snap, values, errs, true)
 		f.Ydelse.VarighedLocked = y.IndberettetAt != nil // Y8
 		f.Summary = summary(errs)
-		f.Conflict = conflict
+		if mine != nil {
+			k := conflict("Ydelsen", y.UpdatedBy, ydelseShown(snap, *mine), ydelseShown(snap, domain.YdelseInputOf(y)))
+			f.Conflict = &k
+		}
 		return nil
 	})
 	if err != nil {
@@ -257,6 +266,7 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 	var next int64
 	var cpr string
 	var moved []domain.Ydelse
+	var y domain.Ydelse
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		old, err := tx.Ydelse(ctx, id)
 		if err != nil {
@@ -280,7 +290,6 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 			return errRejected
 		}
 		kommune := reqOf(c).user.Kommune
-		var y domain.Ydelse
 		if y, errs = a.validateYdelse(snap, in, kommune, &old); !errs.OK() {
 			return errRejected
 		}
@@ -309,9 +318,10 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 	})
 	switch {
 	case errors.Is(err, errRejected):
-		return a.showYdelse(c, &in, errs, "", fiber.StatusUnprocessableEntity)
+		return a.showYdelse(c, &in, errs, nil, fiber.StatusUnprocessableEntity)
 	case errors.Is(err, tenant.ErrConflict):
-		return a.showYdelse(c, nil, nil, "Ydelsen er ændret af en anden, siden du åbnede den. Formularen viser nu de gemte værdier. Indtast dine ændringer igen, og gem.", fiber.StatusConflict)
+		mine := domain.YdelseInputOf(y)
+		return a.showYdelse(c, &in, nil, &mine, fiber.StatusConflict)
 	case err != nil:
 		return err
 	}

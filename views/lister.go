@@ -51,8 +51,11 @@ type Liste struct {
 	Offset int    // rows on the pages before this one
 	Next   string // the cursor of the next page; "" on the last
 
-	CanWrite  bool // Opret, Tilføj sag, Tilføj ydelse, Redigér and the rows' links
-	CSRFToken string
+	CanWrite bool // Opret, Tilføj sag, Tilføj ydelse, Redigér and the rows' links
+	// KontaktMangler: the kommune has not registered its contact persons, so no sag can be
+	// created yet (K1): Opret and Tilføj sag are not offered; the toolbar says why.
+	KontaktMangler bool
+	CSRFToken      string
 }
 
 // ListeRow is one row: a sag (Kun sager) or a ydelse with its sag.

@@ -7,7 +7,9 @@
 package views
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -41,7 +43,8 @@ type Page struct {
 	Title     string // <title> is Title + " – Indberet"
 	User      *User  // nil when not logged in
 	CSRFToken string // put in <meta name="csrf-token"> and on <body hx-headers='{"X-Csrf-Token":"..."}'>
-	Flash     string // optional one-off info message shown at the top
+	Flash     string // optional one-off confirmation shown at the top (a DKFDS success alert)
+	FlashNote bool   // Flash confirms nothing ("Der var ingen ændringer at gemme."): an info alert
 }
 
 // User is the logged-in user as the header shows it.
@@ -50,6 +53,18 @@ type User struct {
 	KommuneKode, KommuneNavn string // empty for DST and platform users
 	RoleLabel                string // Danish, e.g. "Indberetter", "Læser", "Kommuneadministrator", "Danmarks Statistik", "Platformadministrator"
 	KontoLink                bool   // the user may open Min konto: the header links to it
+}
+
+// RoleText is the user's roles as the header shows them, or "Ingen rettigheder" for a user
+// who holds none (T2), so the header never shows a bare "· København (101)".
+func (u *User) RoleText() string {
+	if u == nil {
+		return ""
+	}
+	if strings.TrimSpace(u.RoleLabel) == "" {
+		return "Ingen rettigheder"
+	}
+	return u.RoleLabel
 }
 
 // KommuneLabel is the kommune as the header shows it: "København (101)",
@@ -96,13 +111,27 @@ type HomeLink struct {
 	Href, Label, Description string
 }
 
-// pageTitle is the content of <title>.
-func pageTitle(p Page) string {
+// pageTitle is the content of <title>: "Fejl: " before it when the page answers a refused
+// request (WithStatus), so a screen reader says at once that the form was not accepted.
+func pageTitle(ctx context.Context, p Page) string {
 	t := strings.TrimSpace(p.Title)
 	if t == "" {
-		return "Indberet"
+		t = "Indberet"
+	} else {
+		t += " – Indberet"
 	}
-	return t + " – Indberet"
+	if s, _ := ctx.Value(statusKey{}).(int); s == http.StatusUnprocessableEntity || s == http.StatusConflict {
+		t = "Fejl: " + t
+	}
+	return t
+}
+
+type statusKey struct{}
+
+// WithStatus gives the page components the HTTP status of their answer; a form refused with
+// 422 or 409 gets "Fejl: " before its title (issue 17 #9). The app's render sets it.
+func WithStatus(ctx context.Context, status int) context.Context {
+	return context.WithValue(ctx, statusKey{}, status)
 }
 
 // bodyAttrs puts the CSRF token on <body hx-headers> so every htmx request

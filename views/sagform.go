@@ -28,6 +28,7 @@ type YdelseNeeds struct {
 	AskI107                bool // ask whether the support is given in a §107 residence (Y5)
 	PNummer, AfdelingsUUID bool // required (Y5)
 	Legacy                 bool // show the 2013-rules fields (name, address, postcode of the offer)
+	Tilbudstype            bool // offer the 2013 rules' optional Tilbudstype (start before 2025, Y1)
 	SchemesHint            string
 }
 
@@ -57,8 +58,9 @@ type YdelseForm struct {
 type SagForm struct {
 	Values         domain.SagInput
 	Errors         domain.Errors
-	CPRLocked      bool  // editing: the CPR is shown, not typed (S4)
-	ExistingSagID  int64 // S1: the kommune already has a sag for the typed CPR
+	CPRLocked      bool   // editing: the CPR is shown, not typed (S4)
+	ExistingSagID  int64  // S1: the kommune already has a sag for the typed CPR
+	CheckURL       string // where the typed CPR is checked for an existing sag at once (S1); "" when locked
 	Funktionsvurde []Option
 }
 
@@ -68,16 +70,20 @@ type OpretSag struct {
 	Ydelse         YdelseForm
 	Summary        []FieldError
 	KontaktMangler bool // K1: refused until the three contact persons exist
-	ListeURL       string
+	// FormWithheld: K1 holds before anything is typed, so the page says so instead of
+	// offering a form that cannot be saved.
+	FormWithheld bool
+	ListeURL     string
 }
 
 // TilfoejYdelse is the *Tilføj ydelse* page for a sag.
 type TilfoejYdelse struct {
-	Sag      SagHeader
-	Ydelse   YdelseForm
-	Summary  []FieldError
-	Kopi     bool // the form is a copy of an FFB ydelse, for the next Ydelses-UUID (Y4)
-	Conflict string
+	Sag       SagHeader
+	Ydelse    YdelseForm
+	Summary   []FieldError
+	Kopi      bool // the form is a copy of an FFB ydelse, for the next Ydelses-UUID (Y4)
+	Overfoert bool // the ydelse was typed on *Opret* for a CPR number that has this sag (S1)
+	Conflict  string
 }
 
 // RedigerYdelse is the *Redigér* page of a ydelse.
@@ -87,7 +93,7 @@ type RedigerYdelse struct {
 	Version   int
 	Ydelse    YdelseForm
 	Summary   []FieldError
-	Conflict  string // the save was refused: someone else saved first; the form shows the stored values
+	Conflict  *Conflict // the save was refused: someone else saved first; the form shows the user's values
 	Delete    DeleteOption
 	KopiURL   string // FFB: copy to add the next Ydelses-UUID (Y4); "" otherwise
 	Position  string // "Ydelse 2 af 3"
@@ -109,10 +115,25 @@ type RedigerSag struct {
 	Version  int
 	Form     SagForm
 	Summary  []FieldError
-	Conflict string
+	Conflict *Conflict
 	Ydelser  []YdelseRow
 	Delete   DeleteOption
 	CanWrite bool
+}
+
+// Conflict is the answer to a save refused because someone else saved first (optimistic
+// locking): the form carries the user's values and the saved version, and Rows compare them
+// with what is saved, so a second save puts them on top.
+type Conflict struct {
+	Heading, Text string
+	Who           string // who saved (an email, or "en anden")
+	Rows          []ConflictRow
+}
+
+// ConflictRow is one field whose value the user typed differs from the saved one.
+type ConflictRow struct {
+	Label       string
+	Mine, Saved string // as the form shows them; "" for empty
 }
 
 // YdelseRow is one ydelse in the list on *Redigér sag*.

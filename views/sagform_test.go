@@ -77,13 +77,15 @@ func TestRedigerPages(t *testing.T) {
 	yf := ydelseFormFixture(nil)
 	yf.IndsatsLocked, yf.IndsatsLabel = true, "1.8.1 Længerevarende botilbud (SEL § 108)"
 	out := render(t, RedigerYdelsePage(p, RedigerYdelse{Sag: SagHeader{ID: 1, CPR: "150362-1235", ListeURL: "/x"}, YdelseID: 2, Version: 3,
-		Ydelse: yf, Conflict: "Ydelsen er ændret af en anden", Delete: DeleteOption{Instead: "Neutralisér"}}))
+		Ydelse: yf, Conflict: &Conflict{Heading: "Ydelsen er ikke gemt", Text: "Ydelsen er ændret af en anden", Who: "a@b.dk",
+			Rows: []ConflictRow{{Label: "Slutdato", Mine: "30-06-2026", Saved: ""}}}, Delete: DeleteOption{Instead: "Neutralisér"}}))
 	doc := checkPage(t, out, p)
 	checkDescribedBy(t, doc)
 	if strings.Contains(out, `<select class="form-select " id="indsatskode"`) || !strings.Contains(out, "Indsatskoden kan ikke ændres") {
 		t.Error("the indsatskode can be chosen on Redigér")
 	}
-	for _, want := range []string{"Gem og næste", `name="version" value="3"`, "Ydelsen er ændret af en anden", "Neutralisér"} {
+	for _, want := range []string{"Gem og næste", `name="version" value="3"`, "Ydelsen er ændret af en anden", "Neutralisér",
+		`<th scope="row">Slutdato</th><td>30-06-2026</td><td>(tomt)</td>`, "Gemt af a@b.dk"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Redigér ydelse lacks %s", want)
 		}

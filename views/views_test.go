@@ -331,17 +331,24 @@ func TestLayoutHeaderUser(t *testing.T) {
 		if !strings.Contains(mainText(doc), "Indberetningen er gemt.") {
 			t.Errorf("flash not shown")
 		}
-		flash := findAll(doc, func(n *html.Node) bool { return hasClass(n, "alert-info") })
-		if len(flash) != 1 {
-			t.Errorf("want 1 info alert for the flash, got %d", len(flash))
+		// Issue 17 #9: a confirmation is a DKFDS success alert; a note an info alert.
+		flash := findAll(doc, func(n *html.Node) bool { return hasClass(n, "alert-success") })
+		if len(flash) != 1 || len(findAll(doc, func(n *html.Node) bool { return hasClass(n, "alert-info") })) != 0 {
+			t.Errorf("want 1 success alert for the flash, got %d", len(flash))
+		}
+		p.Flash, p.FlashNote = "Der var ingen ændringer at gemme.", true
+		doc = checkPage(t, render(t, HomePage(p, Home{})), p)
+		if len(findAll(doc, func(n *html.Node) bool { return hasClass(n, "alert-info") })) != 1 ||
+			len(findAll(doc, func(n *html.Node) bool { return hasClass(n, "alert-success") })) != 0 {
+			t.Errorf("a note is not one info alert")
 		}
 	}
 	out := render(t, HomePage(Page{Title: "Forside", User: dstUser, CSRFToken: testToken}, Home{}))
 	if !strings.Contains(out, "Alle kommuner") {
 		t.Errorf("DST user header lacks 'Alle kommuner'")
 	}
-	if strings.Contains(out, "alert-info") {
-		t.Errorf("info alert without flash")
+	if strings.Contains(out, "alert-info") || strings.Contains(out, "alert-success") {
+		t.Errorf("alert without flash")
 	}
 }
 
@@ -568,6 +575,22 @@ func TestDumpHTML(t *testing.T) {
 	for name, c := range pages {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(render(t, c)), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestRefusedPageTitle (issue 17 #9): a page answering a refused form (422, 409) keeps its
+// title with "Fejl: " before it; others have none.
+func TestRefusedPageTitle(t *testing.T) {
+	p := Page{Title: "Opret sag", User: kommuneUser, CSRFToken: testToken}
+	for status, want := range map[int]string{200: "<title>Opret sag – Indberet</title>",
+		422: "<title>Fejl: Opret sag – Indberet</title>", 409: "<title>Fejl: Opret sag – Indberet</title>"} {
+		var buf bytes.Buffer
+		if err := HomePage(p, Home{}).Render(WithStatus(context.Background(), status), &buf); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("status %d: want %s", status, want)
 		}
 	}
 }

@@ -58,7 +58,7 @@ func FormatCPR(cpr string) string {
 // ("", true) for an empty field and false when anything else was typed. The one reading of
 // the search field: the list's search (app/lister.go) and every other caller use it.
 func CPRPrefix(s string) (string, bool) {
-	s = strings.ReplaceAll(removeSpace(s), "-", "")
+	s = strings.ReplaceAll(cprTyped(s), "-", "")
 	if len(s) > 10 || !allDigits(s) {
 		return "", false
 	}
@@ -74,7 +74,7 @@ func ValidKommunekode(k string) bool {
 
 // cprDigits drops spaces and the dash after the sixth digit and checks for 10 digits.
 func cprDigits(s string) (string, error) {
-	s = removeSpace(s)
+	s = cprTyped(s)
 	if len(s) == 11 && s[6] == '-' {
 		s = s[:6] + s[7:]
 	}
@@ -202,6 +202,21 @@ func date(year, month, day int) (time.Time, bool) {
 // DateOf is the calendar date of t (in t's own location) as UTC midnight.
 func DateOf(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// cprTyped is a CPR number as typed without white space and with every dash a hyphen: an
+// en dash (–) or em dash (—), which a word processor makes of a hyphen and a paste brings,
+// a minus sign or a non-breaking hyphen is read as the hyphen it stands for (issue 17 #9).
+func cprTyped(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return -1
+		case r == '\u2010', r == '\u2011', r == '\u2012', r == '\u2013', r == '\u2014', r == '\u2212':
+			return '-'
+		}
+		return r
+	}, s)
 }
 
 func removeSpace(s string) string {

@@ -48,6 +48,11 @@ func TestS5_ParseCPR(t *testing.T) {
 		{name: "S5 with dash", in: "150362-1235", want: "1503621235", born: "1962-03-15"},
 		{name: "S5 without dash", in: "1503621235", want: "1503621235", born: "1962-03-15"},
 		{name: "S5 spaces around and inside", in: " 15 03 62 - 12 35\t", want: "1503621235", born: "1962-03-15"},
+		{name: "S5 en dash (issue 17)", in: "150362\u20131235", want: "1503621235", born: "1962-03-15"},
+		{name: "S5 em dash", in: "150362\u20141235", want: "1503621235", born: "1962-03-15"},
+		{name: "S5 minus sign", in: "150362\u22121235", want: "1503621235", born: "1962-03-15"},
+		{name: "S5 non-breaking hyphen", in: "150362\u20111235", want: "1503621235", born: "1962-03-15"},
+		{name: "S5 en dash in wrong place", in: "15036\u201321235", msg: msgCPRFormat},
 		{name: "S5 no modulus 11 check", in: "150362-1234", want: "1503621234", born: "1962-03-15"},
 		{name: "S5 digit 0-3 gives 1900s", in: "290200-1235", msg: msgCPRDate}, // 1900 was no leap year
 		{name: "S5 digit 4 year 00 gives 2000", in: "290200-4235", want: "2902004235", born: "2000-02-29"},
@@ -124,6 +129,9 @@ func TestS8_CPRPrefix(t *testing.T) {
 		{"abc", "", false},
 		{"1503%", "", false},
 		{"15_03", "", false},
+		{"150362\u201312", "15036212", true}, // issue 17: an en dash as the hyphen
+		{"150362\u20141235", "1503621235", true},
+		{"15\u201303\u201362", "150362", true},
 	} {
 		got, ok := domain.CPRPrefix(c.in)
 		if got != c.want || ok != c.ok {

@@ -440,3 +440,10 @@ func parseDate(errs Errors, field, s string) *time.Time {
 	}
 	return &t
 }
+
+// TilbudstypeApplies tells whether a ydelse starting on start (nil: not typed yet) may carry
+// the optional Tilbudstype (Y1): only data under the 2013 rules, which end with 2024 (Y5), so
+// a ydelse starting on or after 2025-01-01, or of unknown start, is not offered it.
+func TilbudstypeApplies(start *time.Time) bool {
+	return start != nil && DateOf(*start).Before(FFBStart)
+}

@@ -553,3 +553,17 @@ func TestY8_VarighedOfAChange(t *testing.T) {
 		t.Errorf("Y8 delivered styk kept: %v", errs)
 	}
 }
+
+// TestY1_TilbudstypeApplies (issue 17 #9): Tilbudstype is offered only for ydelser under the
+// 2013 rules, before 2025.
+func TestY1_TilbudstypeApplies(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		start *time.Time
+		want  bool
+	}{{nil, false}, {dayPtr("2016-09-01"), true}, {dayPtr("2024-12-31"), true}, {dayPtr("2025-01-01"), false}, {dayPtr("2026-03-01"), false}} {
+		if got := domain.TilbudstypeApplies(tc.start); got != tc.want {
+			t.Errorf("TilbudstypeApplies(%v) = %v, want %v", tc.start, got, tc.want)
+		}
+	}
+}
