@@ -1121,7 +1121,7 @@ func listeTabel(l Liste) templ.Component {
 			templ_7745c5c3_Var53 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<div class=\"table--responsive-scroll\"><table class=\"table table--compact table--selectable liste-tabel\"><caption class=\"sr-only\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<div class=\"table--responsive-scroll\"><table class=\"table table--compact table--selectable table--responsive-headers liste-tabel\"><caption class=\"sr-only\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
