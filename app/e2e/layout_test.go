@@ -89,7 +89,7 @@ func TestBrowser_LayoutFits(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	var sagID, ydelseID int64
+	var sagID, ydelseID, leveranceID int64
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: "101", Actor: tenant.Actor{Email: "test"}}, func(tx *tenant.Tx) error {
 		id, err := tx.SagIDByCPR(ctx, demo.NielsHansenCPR)
 		if err != nil {
@@ -100,7 +100,11 @@ func TestBrowser_LayoutFits(t *testing.T) {
 			return err
 		}
 		sagID, ydelseID = id, ys[len(ys)-1].ID
-		return nil
+		// A leverance, so that the lists of deliveries have a row with its links.
+		leveranceID, err = tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2026M09", CPRs: []string{demo.NielsHansenCPR},
+			SHA256: strings.Repeat("c", 64), Tal: tenant.LeveranceTal{Sager: 1, Ydelser: 2, Nye: 1, Aendrede: 1}},
+			[]byte(`<?xml version="1.0" encoding="UTF-8"?><Leverance periode="2026M09"><R><CPR>`+demo.NielsHansenCPR+`</CPR></R></Leverance>`))
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +123,7 @@ func TestBrowser_LayoutFits(t *testing.T) {
 	b.checkFits("ydelse-rediger", "/ydelser/"+ydelse+"/rediger")
 	b.checkFits("tilfoej-ydelse", "/sager/"+sag+"/ydelser/ny")
 	b.checkFits("leverancer", "/leverancer")
+	b.checkFits("leverance", fmt.Sprint("/leverancer/", leveranceID))
 	b.logout()
 
 	b.login("kommuneadmin.101@demo.invalid", demo.Password)
@@ -133,6 +138,7 @@ func TestBrowser_LayoutFits(t *testing.T) {
 	b.checkFits("alle", "/indberetninger/alle?kommune=101&visning=sager-og-ydelser&filter=alle")
 	b.checkFits("sag-dst", "/sager/"+sag+"?kommune=101")
 	b.checkFits("leverancer-dst", "/leverancer")
+	b.checkFits("leverance-dst", fmt.Sprint("/leverancer/", leveranceID))
 	b.checkFits("revision-dst", "/revision")
 	if strings.Contains(b.location(), "login") {
 		t.Error("logged out")
