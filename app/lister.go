@@ -17,11 +17,11 @@ import (
 )
 
 // The list screens (S8, S9): GET /indberetninger, the two lists with their counts; GET
-// /indberetninger/:liste, a list in a view and filter (real, bookmarkable URLs); POST
-// /indberetninger/:liste, the CPR search and the pages, POSTed so that neither a CPR number
-// nor a prefix of one nor the cursor (which holds one) ever appears in a URL, the request log
-// or the browser history; GET /indberetninger/:liste/valgt, the toolbar acting on the row
-// with a hak (ids only).
+// /indberetninger/:liste, a list in a view and filter at a page (real, bookmarkable URLs: the
+// page is a cursor of ids, never a CPR number, so Back and reload show it, issue 17); POST
+// /indberetninger/:liste, the CPR search and its pages, POSTed so that neither a CPR number
+// nor a prefix of one ever appears in a URL, the request log or the browser history; GET
+// /indberetninger/:liste/valgt, the toolbar acting on the row with a hak (ids only).
 //
 // DST (a read-all scope, T3) picks a kommune on GET /indberetninger and reads its All (read
 // only) list, the only list it has (S9): the kommune is the parameter kommune of each of these
@@ -68,7 +68,7 @@ type listeState struct {
 	sagID   int64
 	cpr     string // the search field as typed (POST only)
 	prefix  string // its digits
-	after   string // the cursor (POST only)
+	after   string // the page's cursor (efter)
 }
 
 // listeFrom reads the list from the path and kommune, view, filter and sag from get (the
@@ -114,6 +114,7 @@ func (a *App) liste(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	st.after = c.Query("efter")
 	return a.showListe(c, st, fiber.StatusOK, "", "")
 }
 
@@ -173,7 +174,7 @@ func (a *App) showListe(c *fiber.Ctx, st listeState, status int, cprError, messa
 		if sag != nil {
 			v.SagCPR, v.SagNavn = sag.CPR, sag.Navn
 		}
-		v.Total, v.Offset, v.Next = page.Total, page.Offset, page.Next
+		v.Total, v.Offset, v.Next, v.Prev = page.Total, page.Offset, page.Next, page.Prev
 		if v.CanWrite { // K1: Opret only once the contact persons exist
 			missing, err := tx.KontaktpersonerMangler(ctx)
 			if err != nil {

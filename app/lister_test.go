@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"indberet/tenant/demo"
 	"indberet/tenant/domain"
 	"indberet/tenant/tenanttest"
+	"indberet/views"
 )
 
 // listeToday is the injected today of the list tests; S6 status is relative to it.
@@ -625,8 +627,28 @@ func TestListeCPRAccessLog(t *testing.T) {
 
 var efterRE = regexp.MustCompile(`name="efter" value="([^"]+)"`)
 
-// TestListePagination: 120 sager page by page with Næste side (POST), none twice, none
-// missing, and Første side back.
+// sideLink is the URL of a page link (Næste side, Forrige side, Første side) of a list page.
+func sideLink(t *testing.T, body, label string) string {
+	t.Helper()
+	m := regexp.MustCompile(`<a class="button button-secondary" href="([^"]+)"[^>]*>` + label + `</a>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no link %s", label)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// hxGet GETs path as htmx does from an element whose target is target.
+func (c *client) hxGet(path, target string) response {
+	c.b.t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Target", target)
+	return c.do(req)
+}
+
+// TestListePagination: 120 sager page by page with Næste side (links to the pages' URLs,
+// which hold no CPR number), none twice, none missing, and Forrige side and Første side
+// back (issue 17).
 func TestListePagination(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -634,7 +656,7 @@ func TestListePagination(t *testing.T) {
 	var all []string
 	err := b.db.InScope(ctx, tenant.Scope{Kommune: "751"}, func(tx *tenant.Tx) error {
 		for i := range 120 {
-			cpr := fmt.Sprintf("%02d%02d71%04d", 1+(i*11)%28, 1+i%12, 2000+i)
+			cpr := fmt.Sprintf("%02d%02d71%04d", 1+(i*11)%19, 1+i%12, 2000+i) // over 50 of days 01–09
 			all = append(all, cpr[:6]+"-"+cpr[6:])
 			id, err := tx.InsertSag(ctx, domain.Sag{CPR: cpr, Navn: fmt.Sprint("Borger ", i)})
 			if err != nil {
@@ -659,16 +681,18 @@ func TestListePagination(t *testing.T) {
 		}
 	}
 	r := c.get("/indberetninger/egne?visning=kun-sager").mustStatus(t, http.StatusOK).mustContain(t, "Viser 1–50 af 120 sager", "Næste side").
-		mustNotContain(t, "Første side")
+		mustNotContain(t, "Første side", "Forrige side")
 	collect(r.body)
 	checkNoCPRInURLs(t, "page 1", r.body)
+	var urls []string
 	for _, want := range []string{"Viser 51–100 af 120 sager", "Viser 101–120 af 120 sager"} {
-		m := efterRE.FindStringSubmatch(r.body)
-		if m == nil {
-			t.Fatalf("no Næste side before %q", want)
+		u := sideLink(t, r.body, "Næste side")
+		if !strings.Contains(u, "efter=") || !strings.Contains(u, "visning=kun-sager") {
+			t.Errorf("Næste side links to %q", u)
 		}
-		r = c.hxPost("/indberetninger/egne", url.Values{"efter": {html.UnescapeString(m[1])}, "visning": {"kun-sager"}, "filter": {"alle"}},
-			"liste-resultater").mustStatus(t, http.StatusOK).mustContain(t, want, "Første side")
+		urls = append(urls, u)
+		r = c.hxGet(u, views.ListeResultaterID).mustStatus(t, http.StatusOK).mustContain(t, want, "Forrige side").
+			mustNotContain(t, "<!doctype html>")
 		collect(r.body)
 		checkNoCPRInURLs(t, want, r.body)
 	}
@@ -681,11 +705,20 @@ func TestListePagination(t *testing.T) {
 	if len(seen) != 120 {
 		t.Errorf("%d different rows, want 120", len(seen))
 	}
-	// Without JavaScript, Næste side is a form POST giving the whole page; Første side goes back.
-	r = c.get("/indberetninger/egne?visning=kun-sager")
-	m := efterRE.FindStringSubmatch(r.body)
-	r = c.post("/indberetninger/egne", url.Values{"efter": {html.UnescapeString(m[1])}, "visning": {"kun-sager"}}, true).
-		mustStatus(t, http.StatusOK).mustContain(t, "<!doctype html>", "Viser 51–100 af 120 sager")
+	// Forrige side from the third page is the second page's URL; from the second the first's.
+	if u := sideLink(t, r.body, "Forrige side"); u != urls[0] {
+		t.Errorf("Forrige side of page 3: %q, want page 2's %q", u, urls[0])
+	}
+	if u := sideLink(t, r.body, "Første side"); u != "/indberetninger/egne?filter=alle&visning=kun-sager" {
+		t.Errorf("Første side of page 3: %q", u)
+	}
+	// Without JavaScript (and on reload) a page's URL gives the whole page.
+	r = c.get(urls[0]).mustStatus(t, http.StatusOK).mustContain(t, "<!doctype html>", "Viser 51–100 af 120 sager").
+		mustNotContain(t, "Første side")
+	if u := sideLink(t, r.body, "Forrige side"); u != "/indberetninger/egne?filter=alle&visning=kun-sager" {
+		t.Errorf("Forrige side of page 2: %q", u)
+	}
+	c.get(sideLink(t, r.body, "Forrige side")).mustContain(t, "Viser 1–50 af 120 sager")
 	c.post("/indberetninger/egne", url.Values{"visning": {"kun-sager"}}, true).mustContain(t, "Viser 1–50 af 120 sager")
 	// A cursor the server did not make is refused: the first page with a message (issue 14 #6).
 	c.post("/indberetninger/egne", url.Values{"efter": {"bm90LWEtY3Vyc29y"}, "visning": {"kun-sager"}}, true).
@@ -707,5 +740,19 @@ func TestListePagination(t *testing.T) {
 	}
 	if pages[""] != 50 || pages[" fra=51"] != 50 || pages[" fra=101"] != 20 {
 		t.Errorf("the records of the pages (by where they begin: CPR numbers): %v", pages)
+	}
+	// The search's pages are POSTs still, keeping the prefix out of the URL.
+	r = c.post("/indberetninger/egne", url.Values{"cpr": {"0"}, "visning": {"kun-sager"}}, true).mustStatus(t, http.StatusOK)
+	m := efterRE.FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatal("no Næste side of the search 0")
+	}
+	r = c.post("/indberetninger/egne", url.Values{"cpr": {"0"}, "efter": {html.UnescapeString(m[1])}, "visning": {"kun-sager"}}, true).
+		mustStatus(t, http.StatusOK).mustContain(t, "<!doctype html>", "Viser 51–", "Forrige side")
+	checkNoCPRInURLs(t, "search page 2", r.body)
+	for _, row := range rowTexts(t, r.body) {
+		if !strings.HasPrefix(row, "0") {
+			t.Errorf("search 0, page 2 shows %q", row)
+		}
 	}
 }

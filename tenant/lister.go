@@ -106,6 +106,8 @@ type ListPage struct {
 	Total  int    // rows of the whole list (every page) with the query's filter and prefix
 	Offset int    // rows on the pages before this one
 	Next   string // the cursor of the next page; "" on the last page
+	// Prev is the cursor of the previous page when Offset > 0: "" when that is the first.
+	Prev string
 }
 
 // CPRs are the CPR numbers the page shows, each once (its rows come by CPR number, or are of
@@ -175,12 +177,27 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	stmt := listSQL(kommune, q, today, cur)
 	var page ListPage
 	page.Offset = cur.offset
-	// The count and the page in one round trip.
+	// The cursor's row, the count, the page and the previous page's cursor in one round trip.
 	batch := &pgx.Batch{}
+	if stmt.found != "" {
+		batch.Queue(stmt.found, stmt.foundArgs...)
+	}
 	batch.Queue(stmt.count, stmt.countArgs...)
 	batch.Queue(stmt.rows, stmt.rowsArgs...)
+	if stmt.prev != "" {
+		batch.Queue(stmt.prev, stmt.prevArgs...)
+	}
 	br := t.tx.SendBatch(ctx, batch)
 	defer br.Close()
+	if stmt.found != "" {
+		var found bool
+		if err := br.QueryRow().Scan(&found); err != nil {
+			return page, fmt.Errorf("list cursor: %w", err)
+		}
+		if !found {
+			return ListPage{}, ErrBadCursor // its row is gone, or never was in this list
+		}
+	}
 	if err := br.QueryRow().Scan(&page.Total); err != nil {
 		return page, fmt.Errorf("count list: %w", err)
 	}
@@ -204,6 +221,16 @@ func (t *Tx) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	})
 	if err != nil {
 		return page, fmt.Errorf("list: %w", err)
+	}
+	if stmt.prev != "" {
+		var p ListRow
+		err := br.QueryRow().Scan(&p.SagID, &p.YdelseID, &p.Startdato)
+		switch {
+		case err == nil:
+			page.Prev = encodeCursor(q.Visning, p, cur.offset-q.Limit)
+		case !errors.Is(err, pgx.ErrNoRows): // none: the previous page is the first
+			return page, fmt.Errorf("list previous page: %w", err)
+		}
 	}
 	if err := br.Close(); err != nil {
 		return page, fmt.Errorf("list: %w", err)
@@ -239,13 +266,20 @@ func (t *Tx) SagVisning(ctx context.Context, kommune string, id int64) (domain.S
 	return s, ydelser, err
 }
 
-// listStatements are the two queries of a page of a list: the count of the whole list and
-// the rows of the page (one more than the limit, which tells whether a next page exists).
+// listStatements are the queries of a page of a list: the count of the whole list and the
+// rows of the page (one more than the limit, which tells whether a next page exists); after a
+// cursor also whether the cursor's row is there (found, a boolean) and the key of the last
+// row of the page before the previous one (prev: sag id, ydelse id, Startdato; no row when
+// the previous page is the first).
 type listStatements struct {
 	count     string
 	countArgs []any
 	rows      string
 	rowsArgs  []any
+	found     string
+	foundArgs []any
+	prev      string
+	prevArgs  []any
 }
 
 func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listStatements {
@@ -262,7 +296,7 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 		st.count = `SELECT count(*) FROM sager s WHERE ` + where
 		after := ``
 		if cur.set {
-			after = ` AND s.cpr > ` + b.add(cur.cpr)
+			after = ` AND s.cpr > ` + cursorCPR(b, kommune, q.Liste, q.Visning, cur)
 		}
 		antal := `p.antal_ydelser`
 		if q.Liste == ListeAlle {
@@ -300,7 +334,7 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 		// checks the order of what comes back (rowsInOrder).
 		sagAfter, rowAfter := ``, ``
 		if cur.set {
-			c := b.add(cur.cpr)
+			c := cursorCPR(b, kommune, q.Liste, q.Visning, cur)
 			sagAfter = ` AND s.cpr >= ` + c
 			rowAfter = ` AND (s.cpr > ` + c + ` OR y.id > ` + b.add(cur.id) + `)`
 		}
@@ -332,7 +366,75 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 	if c, args, ok := keptCountSQL(kommune, q, today); ok {
 		st.count, st.countArgs = c, args // 00015: a sum of kept counts, not a count of sager
 	}
+	if cur.set && q.Visning != VisningYdelserVedSag {
+		fb := &sqlArgs{}
+		st.found = `SELECT ` + cursorCPR(fb, kommune, q.Liste, q.Visning, cur) + ` IS NOT NULL`
+		st.foundArgs = fb.args
+	}
+	if cur.set && cur.offset > q.Limit {
+		st.prev, st.prevArgs = prevSQL(kommune, q, today, cur)
+	}
 	return st
+}
+
+// cursorCPR is the CPR number of the cursor's row, which orders Kun sager and Sager og
+// ydelser: a sub-select of the sag (Kun sager) or the ydelse's sag by the id the cursor holds
+// (the cursor, in URLs, holds no CPR number). In All it must be delivered: a forged cursor
+// naming another row of the kommune finds nothing (S9, T3). NULL when there is no such row.
+func cursorCPR(b *sqlArgs, kommune string, liste Liste, v Visning, cur cursor) string {
+	delivered := ``
+	if liste == ListeAlle {
+		delivered = ` AND c.indberettet_at IS NOT NULL`
+	}
+	if v == VisningKunSager {
+		return `(SELECT c.cpr FROM sager c WHERE c.kommune_kode = ` + b.add(kommune) + ` AND c.id = ` + b.add(cur.id) + delivered + `)`
+	}
+	if liste == ListeAlle {
+		delivered += ` AND cy.indberettet_at IS NOT NULL`
+	}
+	return `(SELECT c.cpr FROM ydelser cy JOIN sager c ON c.kommune_kode = cy.kommune_kode AND c.id = cy.sag_id
+		WHERE cy.kommune_kode = ` + b.add(kommune) + ` AND cy.id = ` + b.add(cur.id) + delivered + `)`
+}
+
+// prevSQL is the statement of the key of the last row of the page before the previous page
+// (the previous page's cursor): the rows up to the cursor's row, in reverse order, skipping
+// one page. Each walks back the index the page's statement walks forward (listSQL).
+func prevSQL(kommune string, q ListQuery, today time.Time, cur cursor) (string, []any) {
+	b := &sqlArgs{}
+	where := sagWhere(b, kommune, q, today)
+	ydelseWhere := ``
+	if q.Liste == ListeAlle {
+		ydelseWhere = ` AND y.indberettet_at IS NOT NULL`
+	}
+	var sql string
+	switch q.Visning {
+	case VisningKunSager:
+		sql = `SELECT s.id, 0::bigint, date '0001-01-01' FROM sager s
+			WHERE ` + where + ` AND s.cpr <= ` + cursorCPR(b, kommune, q.Liste, q.Visning, cur) + `
+			ORDER BY s.cpr DESC OFFSET ` + b.add(q.Limit) + ` LIMIT 1`
+	case VisningSagerOgYdelser:
+		// limit + 1 sager back from the cursor's give at least limit + 1 rows (each has a
+		// ydelse to show); sorted, they are few.
+		c := cursorCPR(b, kommune, q.Liste, q.Visning, cur)
+		has := ` AND s.antal_ydelser > 0`
+		if q.Liste == ListeAlle {
+			has = ` AND EXISTS (SELECT FROM ydelser y WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + `)`
+		}
+		limit := b.add(q.Limit)
+		sql = `SELECT s.id, y.id, date '0001-01-01'
+			FROM (SELECT s.kommune_kode, s.id, s.cpr FROM sager s
+				WHERE ` + where + has + ` AND s.cpr <= ` + c + ` ORDER BY s.cpr DESC LIMIT ` + limit + ` + 1) s
+			CROSS JOIN LATERAL (SELECT y.id FROM ydelser y
+				WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + `) y
+			WHERE s.cpr < ` + c + ` OR y.id <= ` + b.add(cur.id) + `
+			ORDER BY s.cpr DESC, y.id DESC OFFSET ` + limit + ` LIMIT 1`
+	default:
+		sql = `SELECT s.id, y.id, y.startdato
+			FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
+			WHERE ` + where + ydelseWhere + ` AND (y.startdato, y.id) <= (` + b.add(cur.date) + `::date, ` + b.add(cur.id) + `)
+			ORDER BY y.startdato DESC, y.id DESC OFFSET ` + b.add(q.Limit) + ` LIMIT 1`
+	}
+	return sql, b.args
 }
 
 // ydelseRowColumns are the columns of a ydelse row of the sag s, in the order List scans them.
@@ -389,11 +491,12 @@ func (b *sqlArgs) add(v any) string {
 }
 
 // cursor is the key of the last row of a page and the rows shown up to it. Encoded it is
-// opaque to the browser (a page cursor, cursor.go), and it holds a CPR number: it goes in POST
-// bodies only, never in a URL.
+// opaque to the browser (a page cursor, cursor.go) and goes in the list's URL (issue 17), so
+// it holds no CPR number: Kun sager and Sager og ydelser, ordered by CPR number, name the
+// row by its id (the sag's, the ydelse's), and the statements look its CPR number up
+// (cursorCPR); Ydelser ved sag holds the Startdato and ydelse id it is ordered by.
 type cursor struct {
 	set    bool
-	cpr    string
 	id     int64
 	date   time.Time
 	offset int
@@ -403,9 +506,9 @@ func encodeCursor(v Visning, last ListRow, offset int) string {
 	o, id := strconv.Itoa(offset), strconv.FormatInt(last.YdelseID, 10)
 	switch v {
 	case VisningKunSager:
-		return encodePageCursor(o, string(v), last.CPR)
+		return encodePageCursor(o, string(v), strconv.FormatInt(last.SagID, 10))
 	case VisningSagerOgYdelser:
-		return encodePageCursor(o, string(v), last.CPR, id)
+		return encodePageCursor(o, string(v), id)
 	}
 	return encodePageCursor(o, string(v), last.Startdato.Format(time.DateOnly), id)
 }
@@ -416,7 +519,7 @@ func decodeCursor(v Visning, s string) (cursor, error) {
 		return cursor{}, nil
 	}
 	n := 4
-	if v == VisningKunSager {
+	if v != VisningYdelserVedSag {
 		n = 3
 	}
 	offset, f, ok := decodePageCursor(s, n)
@@ -425,13 +528,8 @@ func decodeCursor(v Visning, s string) (cursor, error) {
 	}
 	c := cursor{set: true, offset: offset}
 	switch v {
-	case VisningKunSager:
-		c.cpr = f[2]
-		ok = isCPR(c.cpr)
-	case VisningSagerOgYdelser:
-		c.cpr = f[2]
-		c.id, ok = cursorID(f[3])
-		ok = ok && isCPR(c.cpr)
+	case VisningKunSager, VisningSagerOgYdelser:
+		c.id, ok = cursorID(f[2])
 	default:
 		var err error
 		c.date, err = time.Parse(time.DateOnly, f[2])
@@ -442,11 +540,6 @@ func decodeCursor(v Visning, s string) (cursor, error) {
 		return cursor{}, ErrBadCursor
 	}
 	return c, nil
-}
-
-// isCPR tells whether s is ten digits, as CPR numbers are stored.
-func isCPR(s string) bool {
-	return len(s) == 10 && strings.Trim(s, "0123456789") == ""
 }
 
 // rowsInOrder tells whether the rows of a page of Sager og ydelser come by CPR number and

@@ -54,7 +54,14 @@ func TestListPlans(t *testing.T) {
 	analyze()
 	var someSag int64
 	inKommune(func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id FROM sager WHERE kommune_kode = '751' AND id % 2 = 0 LIMIT 1`).Scan(&someSag)
+		return tx.QueryRow(ctx, `SELECT id FROM sager WHERE kommune_kode = '751' AND id % 6 = 0 LIMIT 1`).Scan(&someSag)
+	})
+	// A third ydelse (delivered and ended, as the sag is), so that Ydelser ved sag has a
+	// third page under the filter Afsluttede sager.
+	inKommune(func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO ydelser (kommune_kode, sag_id, indsatskode, startdato, slutdato, betalingskommune, indberettet_at)
+			VALUES ('751', $1, '1.3', date '2021-01-01', date '2024-01-01', '751', now())`, someSag)
+		return err
 	})
 	for _, liste := range []tenant.Liste{tenant.ListeEgne, tenant.ListeAlle} {
 		for _, v := range []tenant.Visning{tenant.VisningKunSager, tenant.VisningSagerOgYdelser, tenant.VisningYdelserVedSag} {
@@ -66,8 +73,17 @@ func TestListPlans(t *testing.T) {
 			}{{"first", tenant.FilterAlle, "", false}, {"prefix", tenant.FilterIkkeAfsluttede, "00", false}, {"next", tenant.FilterAfsluttede, "", true}} {
 				q := tenant.ListQuery{Liste: liste, Visning: v, Filter: c.filter, CPRPrefix: c.prefix, SagID: someSag, Today: listToday}
 				if c.next {
+					// The third page: its statements look the cursor's CPR number up, and
+					// one finds the previous page's cursor (issue 17).
 					q.Limit = 2
+					if v == tenant.VisningYdelserVedSag {
+						q.Limit = 1
+					}
 					q.After = list(t, db, aarhus, q).Next
+					q.After = list(t, db, aarhus, q).Next
+					if q.After == "" {
+						t.Fatalf("%s/%s: no third page", liste, v)
+					}
 				}
 				_, _, rows, args, err := tenant.ListStatements("751", q)
 				if err != nil {
@@ -81,6 +97,20 @@ func TestListPlans(t *testing.T) {
 						// every sag the inner limit lets through.
 						v == tenant.VisningSagerOgYdelser && strings.Contains(plan, "Sort Key: s.cpr") {
 						t.Errorf("%s/%s/%s (%s): plan\n%s", liste, v, c.name, mode, plan)
+					}
+				}
+				prev, prevArgs, err := tenant.ListPrevStatement("751", q)
+				if err != nil || c.next != (prev != "") {
+					t.Fatalf("%s/%s/%s: previous page statement %q, %v", liste, v, c.name, prev, err)
+				}
+				for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
+					if prev == "" {
+						break
+					}
+					plan := explain(t, inKommune, mode, prev, prevArgs)
+					if strings.Contains(plan, "Seq Scan") || !strings.Contains(plan, "Index") ||
+						v != tenant.VisningKunSager && !strings.Contains(plan, "ydelser_sag_idx") {
+						t.Errorf("%s/%s/%s previous page (%s): plan\n%s", liste, v, c.name, mode, plan)
 					}
 				}
 			}

@@ -296,6 +296,7 @@ func TestListPagination(t *testing.T) {
 	walk := func(q tenant.ListQuery) []tenant.ListRow {
 		t.Helper()
 		var all []tenant.ListRow
+		var pageRows [][]tenant.ListRow
 		for pages := 0; ; pages++ {
 			if pages > 100 {
 				t.Fatal("pagination does not end")
@@ -304,6 +305,21 @@ func TestListPagination(t *testing.T) {
 			if p.Offset != len(all) {
 				t.Errorf("%s page %d: offset %d, want %d", q.Visning, pages, p.Offset, len(all))
 			}
+			if pages > 0 {
+				// Issue 17: *Forrige side* shows the page before, rows and offset.
+				back := q
+				back.After = p.Prev
+				if pages == 1 && p.Prev != "" {
+					t.Errorf("%s page %d: previous cursor %q, want the first page's", q.Visning, pages, p.Prev)
+				}
+				bp := list(t, db, aarhus, back)
+				if want := pageRows[pages-1]; bp.Offset != len(all)-len(want) || !slices.EqualFunc(bp.Rows, want,
+					func(a, b tenant.ListRow) bool { return a.SagID == b.SagID && a.YdelseID == b.YdelseID }) {
+					t.Errorf("%s page %d: previous page at offset %d with %d rows, want offset %d and the %d rows of page %d",
+						q.Visning, pages, bp.Offset, len(bp.Rows), len(all)-len(want), len(want), pages-1)
+				}
+			}
+			pageRows = append(pageRows, p.Rows)
 			all = append(all, p.Rows...)
 			if limit := cmp.Or(q.Limit, tenant.ListPageSize); p.Next != "" && len(p.Rows) != limit {
 				t.Errorf("%s page %d: %d rows before the last page, want %d", q.Visning, pages, len(p.Rows), limit)
@@ -373,7 +389,7 @@ func TestListPagination(t *testing.T) {
 func TestListCursorIsChecked(t *testing.T) {
 	t.Parallel()
 	db, _ := tenanttest.DB(t)
-	buildListFixture(t, db)
+	f := buildListFixture(t, db)
 	p := list(t, db, aarhus, tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, Limit: 1})
 	if p.Next == "" {
 		t.Fatal("no next page")
@@ -382,8 +398,14 @@ func TestListCursorIsChecked(t *testing.T) {
 		t.Error("the cursor shows the CPR number in clear")
 	}
 	ctx := context.Background()
+	// All reads a cursor only of a delivered row: sag B is not, so no page starts after it.
+	sagerOgYdelser := list(t, db, aarhus, tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser, Limit: 3})
+	if len(sagerOgYdelser.Rows) != 3 || sagerOgYdelser.Rows[2].SagID != f.sagB || sagerOgYdelser.Next == "" {
+		t.Fatalf("egne, sager og ydelser, 3 rows: %+v", sagerOgYdelser)
+	}
 	err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
 		for _, q := range []tenant.ListQuery{
+			{Liste: tenant.ListeAlle, Visning: tenant.VisningSagerOgYdelser, After: sagerOgYdelser.Next},
 			{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser, After: p.Next}, // another view's cursor
 			{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, After: "not a cursor"},
 			{Liste: tenant.ListeEgne, Visning: tenant.VisningKunSager, After: "a3Vu"},
@@ -391,6 +413,20 @@ func TestListCursorIsChecked(t *testing.T) {
 			if _, err := tx.List(ctx, q); !errors.Is(err, tenant.ErrBadCursor) {
 				t.Errorf("cursor %q for %s: %v, want ErrBadCursor", q.After, q.Visning, err)
 			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A cursor whose row was deleted is refused, not read as an empty page.
+	err = db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
+		if _, err := tx.DeleteYdelse(ctx, f.y3); err != nil {
+			return err
+		}
+		_, err := tx.List(ctx, tenant.ListQuery{Liste: tenant.ListeEgne, Visning: tenant.VisningSagerOgYdelser, After: sagerOgYdelser.Next})
+		if !errors.Is(err, tenant.ErrBadCursor) {
+			t.Errorf("cursor of a deleted ydelse: %v, want ErrBadCursor", err)
 		}
 		return nil
 	})

@@ -114,7 +114,7 @@ func AuditLogContent(r Revision) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " <div class=\"table--responsive-scroll\"><table class=\"table table--compact log-tabel\"><caption class=\"sr-only\">Revisionslog</caption> <thead><tr><th scope=\"col\">Tidspunkt</th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " <div class=\"table--responsive-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Revisionslog\"><table class=\"table table--compact log-tabel\"><caption class=\"sr-only\">Revisionslog</caption> <thead><tr><th scope=\"col\">Tidspunkt</th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -555,7 +555,7 @@ func CPRAccessLogContent(a CPRAccessView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, " <div class=\"table--responsive-scroll\"><table class=\"table table--compact log-tabel\"><caption class=\"sr-only\">CPR-adgangslog</caption> <thead><tr><th scope=\"col\">Tidspunkt</th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, " <div class=\"table--responsive-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"CPR-adgangslog\"><table class=\"table table--compact log-tabel\"><caption class=\"sr-only\">CPR-adgangslog</caption> <thead><tr><th scope=\"col\">Tidspunkt</th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -13,8 +13,8 @@ import (
 
 // The list screens (lister.templ): *Se listen over alle indberetninger* with the two lists
 // of S9, and a list with its views, filters (S8) and CPR search. A CPR number never goes
-// into a URL these screens render: links carry the list, view, filter and sag id only; the
-// search and the pages are POSTed.
+// into a URL these screens render: links carry the list, view, filter, sag id and the page's
+// cursor (ids, tenant's cursor) only; the search, and the pages of a search, are POSTed.
 
 // Indberetninger is the overview of the two lists with their numbers of sager (S9).
 type Indberetninger struct {
@@ -50,6 +50,7 @@ type Liste struct {
 	Total  int    // rows of the whole list
 	Offset int    // rows on the pages before this one
 	Next   string // the cursor of the next page; "" on the last
+	Prev   string // the cursor of the previous page when Offset > 0; "" when that is the first
 
 	CanWrite bool // Opret, Tilføj sag, Tilføj ydelse, Redigér and the rows' links
 	// KontaktMangler: the kommune has not registered its contact persons, so no sag can be
@@ -99,6 +100,20 @@ func ListeURL(kommune, liste, visning, filter string, sag int64) string {
 		q.Set("sag", strconv.FormatInt(sag, 10))
 	}
 	return "/indberetninger/" + liste + "?" + q.Encode()
+}
+
+// ListeSideURL is ListeURL at the page after cursor efter ("" for the first page).
+func ListeSideURL(kommune, liste, visning, filter string, sag int64, efter string) string {
+	u := ListeURL(kommune, liste, visning, filter, sag)
+	if efter != "" {
+		u += "&efter=" + url.QueryEscape(efter)
+	}
+	return u
+}
+
+// sideURL is the address of the page after cursor efter of the list in its view and filter.
+func (l Liste) sideURL(efter string) string {
+	return ListeSideURL(l.Kommune, l.Liste, l.Visning, l.Filter, l.SagID, efter)
 }
 
 // listeURL is ListeURL of the page's kommune.

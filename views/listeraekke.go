@@ -14,7 +14,8 @@ import (
 
 // listeRaekke is one row of a list's table (S8): the radio that chooses it, CPR number,
 // Navn, the ydelse's columns or Antal ydelser, status (S6), delivery (I2) and the row's
-// links. It is written by hand, not by templ: a page has up to 50 rows, and templ writes
+// links; each cell has its column's name in data-title, which dkfds' table--responsive-headers
+// shows above the cell on a narrow screen (issue 17). It is written by hand, not by templ: a page has up to 50 rows, and templ writes
 // every expression through fmt.Sprint, which made the rows a fifth of the server's CPU in
 // make bench's CPR search. The markup is what the templ version wrote, byte for byte
 // (TestListeRaekke); every text is escaped as templ escapes it.
@@ -30,31 +31,31 @@ func listeRaekke(l Liste, r ListeRow) templ.Component {
 		b = appendEscaped(b, id)
 		b = append(b, `"><span class="sr-only">Vælg `...)
 		b = appendEscaped(b, label)
-		b = append(b, `</span></label></div></td><td class="liste-nowrap">`...)
+		b = append(b, `</span></label></div></td><td class="liste-nowrap" data-title="CPR-nummer">`...)
 		b = appendEscaped(b, cpr)
-		b = append(b, `</td><td>`...)
+		b = append(b, `</td><td data-title="Navn">`...)
 		b = appendEscaped(b, r.Navn)
 		if l.kunSager() {
-			b = append(b, `</td><td>`...)
+			b = append(b, `</td><td data-title="Antal ydelser">`...)
 			b = strconv.AppendInt(b, int64(r.AntalYdelser), 10)
 		} else {
-			b = append(b, `</td><td>`...)
+			b = append(b, `</td><td data-title="Indsatskode">`...)
 			b = appendEscaped(b, r.Indsats)
-			b = append(b, `</td><td class="liste-nowrap">`...)
+			b = append(b, `</td><td class="liste-nowrap" data-title="Startdato">`...)
 			b = appendEscaped(b, r.Startdato)
-			b = append(b, `</td><td class="liste-nowrap">`...)
+			b = append(b, `</td><td class="liste-nowrap" data-title="Slutdato">`...)
 			b = appendEscaped(b, r.Slutdato)
-			b = append(b, `</td><td>`...)
+			b = append(b, `</td><td data-title="Betalingskommune">`...)
 			b = appendEscaped(b, r.Betalingskommune)
 		}
-		b = append(b, `</td><td>`...)
+		b = append(b, `</td><td data-title="Status">`...)
 		b = append(b, domain.StatusOf(r.Afsluttet).Label()...)
 		if r.Indberettet != "" {
-			b = append(b, `</td><td class="liste-nowrap">`...)
+			b = append(b, `</td><td class="liste-nowrap" data-title="Indberettet">`...)
 			b = appendEscaped(b, r.Indberettet)
 			b = append(b, `</td>`...)
 		} else {
-			b = append(b, `</td><td>Ikke indberettet</td>`...)
+			b = append(b, `</td><td data-title="Indberettet">Ikke indberettet</td>`...)
 		}
 		// The URLs are the app's own paths (app.listeRow), built from ids.
 		b = append(b, `<td class="liste-raekke-handlinger">`...)
