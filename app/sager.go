@@ -85,6 +85,7 @@ func (a *App) createSagForm(c *fiber.Ctx) error {
 		return err
 	}
 	f := a.opretForm(snap, reqOf(c).user.Kommune)
+	f.Oprettet = a.takeOprettet(c)
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		f.KontaktMangler = len(missing) > 0
@@ -154,13 +155,48 @@ func (a *App) createSag(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.setFlash(c, "Sagen for CPR-nummer "+domain.FormatCPR(sag.CPR)+" er oprettet med ydelsen "+y.Indsatskode+"."); err != nil {
-		return err
-	}
+	done := "Sagen for CPR-nummer " + domain.FormatCPR(sag.CPR) + " er oprettet med ydelsen " + y.Indsatskode + "."
 	if c.FormValue("handling") == "gem-og-stop" {
+		if err := a.setFlash(c, done); err != nil {
+			return err
+		}
 		return redirect(c, egneListe)
 	}
+	if err := a.setOprettet(c, y.SagID, done); err != nil {
+		return err
+	}
 	return redirect(c, "/sager/ny")
+}
+
+// The confirmation of *Opret* for the empty form that follows it, in the session: its text
+// and the new sag's id, so it links to the sag and to *Tilføj ydelse* for it (issue 17).
+const (
+	oprettetSagKey   = "oprettet_sag"
+	oprettetTekstKey = "oprettet_tekst"
+)
+
+func (a *App) setOprettet(c *fiber.Ctx, sagID int64, text string) error {
+	s := reqOf(c).session
+	s.Values[oprettetSagKey] = strconv.FormatInt(sagID, 10)
+	s.Values[oprettetTekstKey] = text
+	return a.saveSession(c)
+}
+
+// takeOprettet returns the pending confirmation of *Opret* (nil when there is none) and
+// removes it from the session.
+func (a *App) takeOprettet(c *fiber.Ctx) *views.Oprettet {
+	s := reqOf(c).session
+	id, err := strconv.ParseInt(sessionValue(s, oprettetSagKey), 10, 64)
+	if err != nil {
+		return nil
+	}
+	o := &views.Oprettet{Text: sessionValue(s, oprettetTekstKey), SagURL: sagURL(id, ""), TilfoejURL: sagURL(id, "/ydelser/ny")}
+	delete(s.Values, oprettetSagKey)
+	delete(s.Values, oprettetTekstKey)
+	if err := a.saveSession(c); err != nil {
+		a.deps.Logger.Error("save session after the Opret confirmation", "err", err)
+	}
+	return o
 }
 
 // sagHeader is the sag as the forms show it above the fields.

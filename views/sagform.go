@@ -69,6 +69,14 @@ type OpretSag struct {
 	Summary        []FieldError
 	KontaktMangler bool // K1: refused until the three contact persons exist
 	ListeURL       string
+	Oprettet       *Oprettet // the sag the previous Opret created, or nil
+}
+
+// Oprettet confirms the sag *Opret* created, on the empty form for the next one, with the
+// way to the sag and to *Tilføj ydelse* for it.
+type Oprettet struct {
+	Text               string // "Sagen for CPR-nummer … er oprettet med ydelsen 1.3."
+	SagURL, TilfoejURL string
 }
 
 // TilfoejYdelse is the *Tilføj ydelse* page for a sag.
