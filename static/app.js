@@ -620,6 +620,12 @@
     var listbox = document.createElement("ul");
     var status = document.createElement("div");
     var listID = id + "-listbox";
+    // The whole path of a chosen code whose text is a path (FFB), under the
+    // input, which shows its leaf (issue 17): added to the wrapper by show().
+    var path = document.createElement("p");
+    path.className = "form-hint combobox-path";
+    path.id = id + "-sti";
+    path.hidden = true;
 
     // Width classes of the select (dkfds input-width-*) size the whole picker.
     for (var c = 0; c < select.classList.length; c++) {
@@ -707,13 +713,6 @@
     wrapper.appendChild(input);
     wrapper.appendChild(listbox);
     wrapper.appendChild(status);
-    // The whole path of a chosen code whose text is a path (FFB): the input
-    // shows its leaf, which a narrow field does not cut off (issue 17).
-    var path = document.createElement("p");
-    path.className = "form-hint combobox-path";
-    path.id = id + "-sti";
-    path.hidden = true;
-    wrapper.appendChild(path);
 
     var active = null; // the highlighted item (visual focus), or null
     var open = false;
@@ -738,6 +737,9 @@
     }
 
     function showPath(text) {
+      if (!path.parentNode) {
+        wrapper.appendChild(path);
+      }
       path.textContent = text;
       path.hidden = text === "";
       var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
