@@ -168,6 +168,21 @@ func TestBrowser_SecondaryMaalgrupperPicker(t *testing.T) {
 	b.axe("opret, sekundære målgrupper valgt")
 	b.screenshot("sekundaere-maalgrupper")
 
+	// A live update of the fields keeps the chosen ones, in one multi-select, and brings the
+	// options of the new start date (before 2025 the old målgrupper too, Y3).
+	options := `document.querySelectorAll("#maalgrupper_sekundaere-listbox [role=option]").length`
+	b.fill("#startdato", "01-12-2024")
+	b.settle()
+	b.waitFor("the options of 2024", options+` > 57`)
+	b.wantSecondary("after a live update", []string{"Demens", "Angst"}, []string{ffbAngst, ffbDemens})
+	if n := evaluate[int](b, `document.querySelectorAll("#maalgrupper_sekundaere .multipicker").length`); n != 1 {
+		t.Errorf("%d multi-selects after the live update, want 1", n)
+	}
+	b.fill("#startdato", "01-02-2025")
+	b.settle()
+	b.waitFor("the options of 2025", options+` === 57`)
+	b.wantSecondary("after a second live update", []string{"Demens", "Angst"}, []string{ffbAngst, ffbDemens})
+
 	// The chips are one Tab stop: → moves, Delete removes and the focus goes to the next one.
 	b.fill(sekundaerSoeg, "udviklingshæmning")
 	b.press(kb.Enter)
