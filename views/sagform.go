@@ -72,13 +72,6 @@ type OpretSag struct {
 	Oprettet       *Oprettet // the sag the previous Opret created, or nil
 }
 
-// Oprettet confirms the sag *Opret* created, on the empty form for the next one, with the
-// way to the sag and to *Tilføj ydelse* for it.
-type Oprettet struct {
-	Text               string // "Sagen for CPR-nummer … er oprettet med ydelsen 1.3."
-	SagURL, TilfoejURL string
-}
-
 // TilfoejYdelse is the *Tilføj ydelse* page for a sag.
 type TilfoejYdelse struct {
 	Sag      SagHeader
@@ -173,4 +166,11 @@ func errOf(e domain.Errors, field string) string {
 		return ""
 	}
 	return e[field]
+}
+
+// Oprettet confirms the sag *Opret* created, on the empty form for the next one, with the
+// way to the sag and to *Tilføj ydelse* for it.
+type Oprettet struct {
+	Text               string // "Sagen for CPR-nummer … er oprettet med ydelsen 1.3."
+	SagURL, TilfoejURL string
 }
