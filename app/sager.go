@@ -85,6 +85,7 @@ func (a *App) createSagForm(c *fiber.Ctx) error {
 		return err
 	}
 	f := a.opretForm(snap, reqOf(c).user.Kommune)
+	f.Oprettet = a.takeOprettet(c)
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		f.KontaktMangler = len(missing) > 0
@@ -164,11 +165,15 @@ func (a *App) createSag(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.setFlash(c, "Sagen for CPR-nummer "+domain.FormatCPR(sag.CPR)+" er oprettet med ydelsen "+y.Indsatskode+"."); err != nil {
-		return err
-	}
+	done := "Sagen for CPR-nummer " + domain.FormatCPR(sag.CPR) + " er oprettet med ydelsen " + y.Indsatskode + "."
 	if c.FormValue("handling") == "gem-og-stop" {
+		if err := a.setFlash(c, done); err != nil {
+			return err
+		}
 		return redirect(c, egneListe)
+	}
+	if err := a.setOprettet(c, y.SagID, done); err != nil {
+		return err
 	}
 	return redirect(c, "/sager/ny")
 }

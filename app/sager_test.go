@@ -127,10 +127,16 @@ func TestOpretSag(t *testing.T) {
 	if loc := r.header.Get("Location"); loc != "/sager/ny" {
 		t.Fatalf("Opret went to %q, want /sager/ny", loc)
 	}
-	c.get("/sager/ny").mustContain(t, `<div class="alert alert-success" role="status">`, "Sagen for CPR-nummer 280791-4563 er oprettet med ydelsen 1.3.")
+	confirmed := c.get("/sager/ny")
 	s, ys, ok := b.sagByCPR("101", newCPR)
 	if !ok || len(ys) != 1 || s.Navn != "Test Testesen" || s.Funktionsvurdering != "B" {
 		t.Fatalf("saved sag %+v with %d ydelser", s, len(ys))
+	}
+	// The confirmation links to the new sag and to Tilføj ydelse for it, once (issue 17).
+	confirmed.mustContain(t, "Sagen for CPR-nummer 280791-4563 er oprettet med ydelsen 1.3.",
+		`href="/sager/`+strconv.FormatInt(s.ID, 10)+`">Se sagen<`, `href="/sager/`+strconv.FormatInt(s.ID, 10)+`/ydelser/ny">Tilføj ydelse til sagen<`)
+	if body := c.get("/sager/ny").body; strings.Contains(body, "er oprettet") {
+		t.Errorf("the confirmation of Opret is shown again on the next visit")
 	}
 	if y := ys[0]; y.Indsatskode != "1.3" || !y.Startdato.Equal(time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)) ||
 		len(y.Maalgrupper) != 1 || !y.Maalgrupper[0].Primaer || y.Betalingskommune != "101" {

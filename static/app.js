@@ -22,6 +22,10 @@
   function enhance(root) {
     enhanceAll(root, "select[data-combobox]", enhanceCombobox);
     enhanceAll(root, "fieldset[data-filterlist]", enhanceFilterList);
+    enhanceAll(root, "fieldset[data-multipicker]", enhanceMultiPicker);
+    if (root === document.body) {
+      focusFirstField();
+    }
   }
 
   // enhanceAll calls fn once for root (when it matches sel) and for every
@@ -81,6 +85,504 @@
     return prefix + "-" + uid;
   }
 
+  // leafOf is the last segment of a code's path ("Funktionsnedsættelse > Fysisk
+  // funktionsnedsættelse > Synsnedsættelse" → "Synsnedsættelse"): the server
+  // joins the FFB hierarchy with " > " (domain.JoinPath). Text without a path
+  // is its own leaf.
+  function leafOf(text) {
+    var i = text.lastIndexOf(" > ");
+    return i < 0 ? text : text.slice(i + 3);
+  }
+
+  // ---- Option lists, shared by the pickers ---------------------------------
+  //
+  // An item is one option of a picker's listbox: {li, haystack, ...}.
+
+  function visibleOf(items) {
+    return items.filter(function (it) {
+      return !it.li.hidden;
+    });
+  }
+
+  // highlight moves the visual focus from the item prev to item (null: none),
+  // points the input's aria-activedescendant at it, and returns item.
+  function highlight(input, prev, item) {
+    if (prev) {
+      prev.li.classList.remove("is-active");
+    }
+    if (item) {
+      item.li.classList.add("is-active");
+      input.setAttribute("aria-activedescendant", item.li.id);
+      if (item.li.scrollIntoView) {
+        item.li.scrollIntoView({ block: "nearest" });
+      }
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+    return item;
+  }
+
+  // matchAll shows the items that contain every word of q (all when q is
+  // empty) and returns how many.
+  function matchAll(items, q) {
+    var words = searchWords(q);
+    var n = 0;
+    for (var i = 0; i < items.length; i++) {
+      var hit = words.length === 0 || containsAll(items[i].haystack, words);
+      items[i].li.hidden = !hit;
+      if (hit) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  // showList opens (on) or closes the listbox of the picker whose text field is
+  // input and whose wrapper is wrapper.
+  function showList(input, listbox, wrapper, on) {
+    listbox.hidden = !on;
+    wrapper.classList.toggle("is-open", on);
+    if (!on) {
+      wrapper.classList.remove("is-empty");
+    }
+    input.setAttribute("aria-expanded", on ? "true" : "false");
+  }
+
+  // stepFrom is the visible item delta (+1 or -1) from active, wrapping; the
+  // first or last one without active; null when none is visible.
+  function stepFrom(items, active, delta) {
+    var vis = visibleOf(items);
+    if (vis.length === 0) {
+      return null;
+    }
+    var pos = active ? vis.indexOf(active) : -1;
+    if (pos < 0) {
+      return vis[delta > 0 ? 0 : vis.length - 1];
+    }
+    return vis[(pos + delta + vis.length) % vis.length];
+  }
+
+  // ---- Searchable multi-select: <fieldset data-multipicker> ---------------
+  //
+  // (Issue 17, faster paths.) The server renders a fieldset of checkboxes (it
+  // works without JavaScript). Here the checkboxes become one control of two
+  // Tab stops: a WAI-ARIA 1.2 combobox (a text input named by the legend)
+  // with a multi-selectable listbox, and below it the chosen ones as a list of
+  // chips, each a button that removes it. Typing filters the options (every
+  // typed word must occur in the text or data-search); ArrowDown/ArrowUp move,
+  // Enter or a click adds the highlighted option (or removes it when it is
+  // chosen: aria-selected), Escape and Tab close the list. The chips are one
+  // Tab stop (roving tabindex): arrow keys, Home and End move between them,
+  // Enter, Space, Delete or Backspace remove one. The checkboxes stay in the
+  // form, hidden, and carry the values: a change sets checkbox.checked and
+  // dispatches a bubbling "change" event on it.
+  //
+  // What this adds is marked data-generated (a live update that morphs the
+  // fields keeps it); enhancing the fieldset again (a live update brought
+  // other checkboxes) rebuilds the options and chips from the checkboxes.
+  function enhanceMultiPicker(fieldset) {
+    if (fieldset._multipicker) {
+      fieldset._multipicker.refresh();
+      return;
+    }
+    var list = fieldset.querySelector("ul");
+    var legend = fieldset.querySelector("legend");
+    if (!list || !legend) {
+      return;
+    }
+    var id = fieldset.id || newID("multipicker");
+    if (!legend.id) {
+      legend.id = id + "-legend";
+    }
+
+    var root = document.createElement("div");
+    root.className = "multipicker";
+    root.setAttribute("data-generated", "");
+    var wrapper = document.createElement("div");
+    wrapper.className = "combobox";
+    var input = document.createElement("input");
+    var listbox = document.createElement("ul");
+    var status = document.createElement("div");
+    var chips = document.createElement("ul");
+    var listID = id + "-listbox";
+
+    input.type = "text";
+    input.className = "form-input combobox-input";
+    input.id = id + "-soeg";
+    input.placeholder = "Søg og tilføj";
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", listID);
+    input.setAttribute("aria-labelledby", legend.id);
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("autocapitalize", "off");
+    input.spellcheck = false;
+    if (fieldset.hasAttribute("aria-describedby")) {
+      input.setAttribute("aria-describedby", fieldset.getAttribute("aria-describedby"));
+    }
+    if (fieldset.querySelector(".form-error-message")) {
+      input.setAttribute("aria-invalid", "true");
+    }
+
+    listbox.id = listID;
+    listbox.className = "combobox-listbox";
+    listbox.setAttribute("role", "listbox");
+    listbox.setAttribute("aria-multiselectable", "true");
+    listbox.setAttribute("aria-labelledby", legend.id);
+    listbox.hidden = true;
+
+    status.className = "combobox-status";
+    status.setAttribute("role", "status");
+
+    chips.className = "nobullet-list multipicker-chips";
+    chips.id = id + "-valgte";
+    chips.setAttribute("aria-label", "Valgte: " + (legend.textContent || "").replace(/\s+/g, " ").replace(/\s*\*\s*$/, "").trim());
+
+    wrapper.appendChild(input);
+    wrapper.appendChild(listbox);
+    wrapper.appendChild(status);
+    root.appendChild(wrapper);
+    root.appendChild(chips);
+    // Before the checkbox list: the stylesheet hides a list that follows a picker.
+    list.parentNode.insertBefore(root, list);
+
+    var items = [];
+    var active = null;
+    var open = false;
+    var rover = 0; // the index of the chip that holds the chips' Tab stop
+
+    // build makes one option per checkbox, in order, and the chips.
+    function build() {
+      items = [];
+      active = null;
+      listbox.textContent = "";
+      input.removeAttribute("aria-activedescendant");
+      var boxes = list.querySelectorAll("input[type=checkbox]");
+      for (var i = 0; i < boxes.length; i++) {
+        var box = boxes[i];
+        var label = box.labels && box.labels.length ? box.labels[0] : null;
+        var textEl = label ? label.cloneNode(true) : null;
+        if (textEl) {
+          var hints = textEl.querySelectorAll(".form-hint");
+          for (var h = 0; h < hints.length; h++) {
+            hints[h].remove();
+          }
+        }
+        var text = (textEl ? textEl.textContent : box.value).replace(/\s+/g, " ").trim();
+        var group = box.closest(".form-group-checkbox");
+        var li = document.createElement("li");
+        li.id = id + "-option-" + i;
+        li.setAttribute("role", "option");
+        li.className = "combobox-option";
+        li.textContent = text;
+        li._item = {
+          box: box,
+          text: text,
+          haystack: fold(text + " " + ((group && group.getAttribute("data-search")) || "")),
+          li: li
+        };
+        items.push(li._item);
+        listbox.appendChild(li);
+      }
+      showChosen();
+    }
+
+    function chosen() {
+      return items.filter(function (it) {
+        return it.box.checked;
+      });
+    }
+
+    // showChosen marks the chosen options and lists them as chips.
+    function showChosen() {
+      var had = chips.contains(document.activeElement);
+      chips.textContent = "";
+      var ch = chosen();
+      items.forEach(function (it) {
+        it.li.setAttribute("aria-selected", it.box.checked ? "true" : "false");
+      });
+      rover = Math.max(0, Math.min(rover, ch.length - 1));
+      ch.forEach(function (it, i) {
+        var li = document.createElement("li");
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "multipicker-chip";
+        b.tabIndex = i === rover ? 0 : -1;
+        b.title = it.text;
+        var sr = document.createElement("span");
+        sr.className = "sr-only";
+        sr.textContent = "Fjern ";
+        var name = document.createElement("span");
+        name.textContent = leafOf(it.text);
+        var x = document.createElement("span");
+        x.className = "multipicker-x";
+        x.setAttribute("aria-hidden", "true");
+        x.textContent = "×";
+        b.appendChild(sr);
+        b.appendChild(name);
+        b.appendChild(x);
+        b._item = it;
+        li.appendChild(b);
+        chips.appendChild(li);
+      });
+      chips.hidden = ch.length === 0;
+      if (had) {
+        focusChip(rover);
+      }
+    }
+
+    function chipButtons() {
+      return chips.querySelectorAll("button.multipicker-chip");
+    }
+
+    function focusChip(i) {
+      var bs = chipButtons();
+      if (bs.length === 0) {
+        input.focus();
+        return;
+      }
+      rover = Math.max(0, Math.min(i, bs.length - 1));
+      for (var j = 0; j < bs.length; j++) {
+        bs[j].tabIndex = j === rover ? 0 : -1;
+      }
+      bs[rover].focus();
+    }
+
+    // toggle adds the item when it is not chosen and removes it when it is.
+    function toggle(item) {
+      item.box.checked = !item.box.checked;
+      item.box.dispatchEvent(new Event("change", { bubbles: true }));
+      var n = chosen().length;
+      showChosen();
+      status.textContent = leafOf(item.text) + (item.box.checked ? " tilføjet. " : " fjernet. ") + (n === 1 ? "1 valgt." : n + " valgt.");
+    }
+
+    function setActive(item) {
+      active = highlight(input, active, item);
+    }
+
+    function filter(q) {
+      var n = matchAll(items, q);
+      setActive(null);
+      wrapper.classList.toggle("is-empty", n === 0);
+      status.textContent = q.trim() !== "" ? countText(n) : "";
+    }
+
+    function openList() {
+      open = true;
+      showList(input, listbox, wrapper, true);
+    }
+
+    // close closes the list and drops what was typed.
+    function close() {
+      setActive(null);
+      open = false;
+      showList(input, listbox, wrapper, false);
+      input.value = "";
+      filter("");
+    }
+
+    function pick(item) {
+      close();
+      toggle(item);
+    }
+
+    // Typing filters and opens the list.
+    input.addEventListener("input", function () {
+      openList();
+      filter(input.value);
+    });
+
+    input.addEventListener("keydown", function (e) {
+      if (e.altKey && e.key !== "ArrowDown" && e.key !== "ArrowUp") {
+        return;
+      }
+      switch (e.key) {
+        case "ArrowUp":
+        case "Up":
+        case "ArrowDown":
+        case "Down":
+          e.preventDefault();
+          var delta = e.key === "ArrowUp" || e.key === "Up" ? -1 : 1;
+          if (!open) {
+            filter(input.value);
+            openList();
+            setActive(stepFrom(items, active, delta));
+          } else if (!e.altKey) {
+            setActive(stepFrom(items, active, delta));
+          }
+          break;
+        case "Enter":
+          if (!open) {
+            return; // a closed list lets Enter submit the form
+          }
+          e.preventDefault();
+          var vis = visibleOf(items);
+          if (active) {
+            pick(active);
+          } else if (vis.length === 1) {
+            pick(vis[0]);
+          }
+          break;
+        case "Escape":
+        case "Esc":
+          if (open || input.value) {
+            e.preventDefault();
+          }
+          close();
+          break;
+        case "Tab":
+          close();
+          break;
+      }
+    });
+
+    input.addEventListener("click", function () {
+      if (!open) {
+        filter(input.value);
+        openList();
+      }
+    });
+    input.addEventListener("blur", function () {
+      if (open) {
+        close();
+      }
+    });
+
+    listbox.addEventListener("mousedown", function (e) {
+      e.preventDefault(); // keep the focus in the input
+    });
+    listbox.addEventListener("click", function (e) {
+      var li = e.target.closest ? e.target.closest("li[role=option]") : null;
+      if (li && li._item) {
+        pick(li._item);
+      }
+      input.focus();
+    });
+
+    chips.addEventListener("click", function (e) {
+      var b = e.target.closest ? e.target.closest("button.multipicker-chip") : null;
+      if (!b || !b._item) {
+        return;
+      }
+      // The focus stays on the chips (the next one, else the previous one) or,
+      // with none left, goes to the input.
+      rover = Array.prototype.slice.call(chipButtons()).indexOf(b);
+      toggle(b._item);
+    });
+    chips.addEventListener("keydown", function (e) {
+      var bs = Array.prototype.slice.call(chipButtons());
+      var at = bs.indexOf(document.activeElement);
+      if (at < 0) {
+        return;
+      }
+      switch (e.key) {
+        case "ArrowRight":
+        case "ArrowDown":
+        case "Right":
+        case "Down":
+          e.preventDefault();
+          focusChip(Math.min(at + 1, bs.length - 1));
+          break;
+        case "ArrowLeft":
+        case "ArrowUp":
+        case "Left":
+        case "Up":
+          e.preventDefault();
+          focusChip(Math.max(at - 1, 0));
+          break;
+        case "Home":
+          e.preventDefault();
+          focusChip(0);
+          break;
+        case "End":
+          e.preventDefault();
+          focusChip(bs.length - 1);
+          break;
+        case "Delete":
+        case "Backspace":
+          e.preventDefault();
+          bs[at].click();
+          break;
+      }
+    });
+
+    if (list.closest("form")) {
+      list.closest("form").addEventListener("reset", function () {
+        window.setTimeout(showChosen, 0);
+      });
+    }
+
+    fieldset._multipicker = { refresh: build, input: input };
+    build();
+  }
+
+  // A link of the error summary to a multi-select (its fieldset) puts the focus
+  // in its search field.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest(".error-summary a[href^='#']") : null;
+    var el = a ? document.getElementById(a.getAttribute("href").slice(1)) : null;
+    if (el && el._multipicker) {
+      e.preventDefault();
+      el._multipicker.input.focus();
+    }
+  });
+
+  // ---- The first field has the focus (issue 17, faster paths) --------------
+  //
+  // On a page with a form marked data-focus-first the focus starts in its
+  // first field that can take it (a picker's text field, the chosen radio
+  // button of a group), so a keyboard user types at once. A page that answers a
+  // refused form (422) has an error summary instead: dkfds moves the focus to
+  // it (data-module="error-summary"), as DKFDS recommends, and it links to the
+  // fields. (Not the autofocus attribute: htmx would apply it again on every
+  // live update of the fields.)
+  function focusFirstField() {
+    var summary = document.querySelector(".error-summary");
+    if (summary) {
+      summary.focus();
+      return;
+    }
+    var form = document.querySelector("form[data-focus-first]");
+    if (!form) {
+      return;
+    }
+    if (document.activeElement && document.activeElement !== document.body) {
+      return; // the user is already somewhere
+    }
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      if (!focusable(el)) {
+        continue;
+      }
+      if (el.type === "radio" && !el.checked && el.name) {
+        var group = form.querySelectorAll("input[type=radio]");
+        for (var j = 0; j < group.length; j++) {
+          if (group[j].name === el.name && group[j].checked && focusable(group[j])) {
+            el = group[j];
+            break;
+          }
+        }
+      }
+      el.focus();
+      return;
+    }
+  }
+
+  // focusable tells whether el is a field a user can type in or choose with:
+  // not a button, not hidden, not disabled, not taken out of the Tab order.
+  function focusable(el) {
+    var tag = el.tagName;
+    if (tag !== "INPUT" && tag !== "SELECT" && tag !== "TEXTAREA") {
+      return false;
+    }
+    if (el.disabled || el.tabIndex < 0 || /^(hidden|submit|button|reset|image)$/.test(el.type)) {
+      return false;
+    }
+    return el.getClientRects().length > 0;
+  }
+
   // ---- Searchable picker: <select data-combobox> ---------------------------
   //
   // The server renders a plain <select data-combobox> (it works without
@@ -118,6 +620,12 @@
     var listbox = document.createElement("ul");
     var status = document.createElement("div");
     var listID = id + "-listbox";
+    // The whole path of a chosen code whose text is a path (FFB), under the
+    // input, which shows its leaf (issue 17): added to the wrapper by show().
+    var path = document.createElement("p");
+    path.className = "form-hint combobox-path";
+    path.id = id + "-sti";
+    path.hidden = true;
 
     // Width classes of the select (dkfds input-width-*) size the whole picker.
     for (var c = 0; c < select.classList.length; c++) {
@@ -216,48 +724,53 @@
 
     // show puts the selected option's text in the input ("none" shows empty,
     // with its text as placeholder) and marks it aria-selected.
+    // A path (FFB) shows its leaf in the input, the whole path under it (and as
+    // the input's title and description).
     function show() {
       var sel = selected();
-      input.value = sel && sel.value !== "" ? sel.text : "";
+      var full = sel && sel.value !== "" ? sel.text : "";
+      input.value = leafOf(full);
+      showPath(input.value !== full ? full : "");
       for (var i = 0; i < items.length; i++) {
         items[i].li.setAttribute("aria-selected", items[i] === sel ? "true" : "false");
       }
     }
 
-    function visibleItems() {
-      return items.filter(function (it) {
-        return !it.li.hidden;
+    function showPath(text) {
+      if (!path.parentNode) {
+        wrapper.appendChild(path);
+      }
+      path.textContent = text;
+      path.hidden = text === "";
+      var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+        return x !== "" && x !== path.id;
       });
+      if (text !== "") {
+        ids.push(path.id);
+        input.title = text;
+      } else {
+        input.removeAttribute("title");
+      }
+      if (ids.length > 0) {
+        input.setAttribute("aria-describedby", ids.join(" "));
+      } else {
+        input.removeAttribute("aria-describedby");
+      }
+    }
+
+    function visibleItems() {
+      return visibleOf(items);
     }
 
     function setActive(item) {
-      if (active) {
-        active.li.classList.remove("is-active");
-      }
-      active = item;
-      if (item) {
-        item.li.classList.add("is-active");
-        input.setAttribute("aria-activedescendant", item.li.id);
-        if (item.li.scrollIntoView) {
-          item.li.scrollIntoView({ block: "nearest" });
-        }
-      } else {
-        input.removeAttribute("aria-activedescendant");
-      }
+      active = highlight(input, active, item);
     }
 
     // filter shows the options that contain every typed word (all when q is
     // empty) and tells screen readers how many there are.
     function filter(q) {
       var words = searchWords(q);
-      var n = 0;
-      for (var i = 0; i < items.length; i++) {
-        var hit = words.length === 0 || containsAll(items[i].haystack, words);
-        items[i].li.hidden = !hit;
-        if (hit) {
-          n++;
-        }
-      }
+      var n = matchAll(items, q);
       setActive(null);
       wrapper.classList.toggle("is-empty", n === 0);
       status.textContent = words.length > 0 ? countText(n) : "";
@@ -269,17 +782,13 @@
         return;
       }
       open = true;
-      listbox.hidden = false;
-      wrapper.classList.add("is-open");
-      input.setAttribute("aria-expanded", "true");
+      showList(input, listbox, wrapper, true);
     }
 
     function closeList() {
       setActive(null);
       open = false;
-      listbox.hidden = true;
-      wrapper.classList.remove("is-open", "is-empty");
-      input.setAttribute("aria-expanded", "false");
+      showList(input, listbox, wrapper, false);
       status.textContent = "";
     }
 
@@ -305,17 +814,10 @@
 
     // move highlights the next (+1) or previous (-1) visible option, wrapping.
     function move(delta) {
-      var vis = visibleItems();
-      if (vis.length === 0) {
-        return;
+      var next = stepFrom(items, active, delta);
+      if (next) {
+        setActive(next);
       }
-      var pos = active ? vis.indexOf(active) : -1;
-      if (pos < 0) {
-        pos = delta > 0 ? 0 : vis.length - 1;
-      } else {
-        pos = (pos + delta + vis.length) % vis.length;
-      }
-      setActive(vis[pos]);
     }
 
     // openAt opens the full list with the selected option (or the first or

@@ -69,7 +69,12 @@ type Choices struct {
 	Options          []Option
 	Multiple         bool // checkboxes instead of radio buttons
 	Filter           bool // a search field that narrows the list (static/app.js)
-	Attrs            templ.Attributes
+	// Picker makes the checkboxes one searchable multi-select (static/app.js): a search
+	// field whose list adds and removes, and the chosen ones as a list of removable chips.
+	// The checkboxes stay in the form, hidden, and carry the values; without JavaScript
+	// they are the control.
+	Picker bool
+	Attrs  templ.Attributes
 }
 
 // FieldError is one entry of an ErrorSummary: the message and the id of its field.

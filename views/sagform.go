@@ -74,6 +74,7 @@ type OpretSag struct {
 	// offering a form that cannot be saved.
 	FormWithheld bool
 	ListeURL     string
+	Oprettet     *Oprettet // the sag the previous Opret created, or nil
 }
 
 // TilfoejYdelse is the *Tilføj ydelse* page for a sag.
@@ -186,4 +187,11 @@ func errOf(e domain.Errors, field string) string {
 		return ""
 	}
 	return e[field]
+}
+
+// Oprettet confirms the sag *Opret* created, on the empty form for the next one, with the
+// way to the sag and to *Tilføj ydelse* for it.
+type Oprettet struct {
+	Text               string // "Sagen for CPR-nummer … er oprettet med ydelsen 1.3."
+	SagURL, TilfoejURL string
 }
