@@ -39,6 +39,21 @@
     }
   }
 
+  // ---- What this file adds to the server's HTML -----------------------------
+  //
+  // A live update morphs the server's new HTML into the page (see the guard
+  // below): what this file added must survive it. markGenerated marks an
+  // element this file created (the morph does not remove it); markEnhanced an
+  // attribute it set on a server element (the morph does not remove it).
+  function markGenerated(el) {
+    el.setAttribute("data-generated", "");
+  }
+
+  function markEnhanced(el, attr) {
+    el._enhancedAttrs = el._enhancedAttrs || {};
+    el._enhancedAttrs[attr] = true;
+  }
+
   // ---- Text search helpers -------------------------------------------------
 
   // fold makes text comparable: Unicode NFC (so "å" typed one way matches
@@ -156,6 +171,7 @@
     if (label) {
       if (!label.id) {
         label.id = id + "-label";
+        markEnhanced(label, "id");
       }
       listbox.setAttribute("aria-labelledby", label.id);
     } else if (input.hasAttribute("aria-labelledby")) {
@@ -167,47 +183,60 @@
     status.className = "combobox-status";
     status.setAttribute("role", "status");
 
-    // One item per option (options inside an optgroup included, in order).
     var items = [];
-    var none = null; // the item of the first option with value "", if any
-    for (var i = 0; i < select.options.length; i++) {
-      var opt = select.options[i];
-      var text = (opt.textContent || "").replace(/\s+/g, " ").trim();
-      var li = document.createElement("li");
-      li.id = id + "-option-" + i;
-      li.setAttribute("role", "option");
-      li.className = "combobox-option";
-      li.textContent = text || "(ingen)";
-      var item = {
-        index: i,
-        value: opt.value,
-        text: text,
-        haystack: fold(text + " " + (opt.getAttribute("data-search") || "")),
-        li: li
-      };
-      if (opt.disabled) {
-        li.setAttribute("aria-disabled", "true");
+    var active = null; // the highlighted item (visual focus), or null
+    var open = false;
+
+    // buildItems makes one item per option (options inside an optgroup
+    // included, in order): at start and when a live update brings other options.
+    function buildItems() {
+      items = [];
+      active = null;
+      listbox.textContent = "";
+      input.removeAttribute("aria-activedescendant");
+      var none = null; // the item of the first option with value "", if any
+      for (var i = 0; i < select.options.length; i++) {
+        var opt = select.options[i];
+        var text = (opt.textContent || "").replace(/\s+/g, " ").trim();
+        var li = document.createElement("li");
+        li.id = id + "-option-" + i;
+        li.setAttribute("role", "option");
+        li.className = "combobox-option";
+        li.textContent = text || "(ingen)";
+        var item = {
+          index: i,
+          value: opt.value,
+          text: text,
+          haystack: fold(text + " " + (opt.getAttribute("data-search") || "")),
+          li: li
+        };
+        if (opt.disabled) {
+          li.setAttribute("aria-disabled", "true");
+        }
+        if (opt.value === "" && none === null) {
+          none = item;
+        }
+        items.push(item);
+        listbox.appendChild(li);
       }
-      if (opt.value === "" && none === null) {
-        none = item;
+      if (none && none.text) {
+        input.placeholder = none.text;
+      } else {
+        input.removeAttribute("placeholder");
       }
-      items.push(item);
-      listbox.appendChild(li);
     }
-    if (none && none.text) {
-      input.placeholder = none.text;
-    }
+    buildItems();
 
     select.classList.add("combobox-native");
     select.setAttribute("aria-hidden", "true");
     select.tabIndex = -1;
-    select.parentNode.insertBefore(wrapper, select);
+    // After the select, not before: a live update morphs the page in order, and
+    // the select must be found before the picker that has the focus.
+    select.parentNode.insertBefore(wrapper, select.nextSibling);
     wrapper.appendChild(input);
     wrapper.appendChild(listbox);
     wrapper.appendChild(status);
-
-    var active = null; // the highlighted item (visual focus), or null
-    var open = false;
+    markGenerated(wrapper);
 
     function selected() {
       var i = select.selectedIndex;
@@ -427,7 +456,65 @@
       });
     }
 
+    // update takes what a live update renders for this select (next, a plain
+    // <select data-combobox>): whether it is required, invalid and described,
+    // and its options. keep: the user is in the picker or has changed the
+    // choice since the update was asked for, so the choice stays as it is.
+    function update(next, keep) {
+      ["aria-describedby", "aria-invalid", "aria-required"].forEach(function (a) {
+        if (next.hasAttribute(a)) {
+          input.setAttribute(a, next.getAttribute(a));
+        } else {
+          input.removeAttribute(a);
+        }
+      });
+      input.required = next.required;
+      input.disabled = next.disabled;
+      var value = keep ? select.value : next.value;
+      var kept = keep ? select.options[select.selectedIndex] : null;
+      if (optionsKey(next) !== optionsKey(select)) {
+        select.textContent = "";
+        for (var i = 0; i < next.options.length; i++) {
+          select.appendChild(document.importNode(next.options[i], true));
+        }
+        if (kept && !hasOption(select, value)) {
+          select.appendChild(kept); // the user's choice, even if the new options lack it
+        }
+        buildItems();
+        if (open) {
+          filter(input.value);
+        }
+      }
+      for (var j = 0; j < select.options.length; j++) {
+        select.options[j].selected = select.options[j].value === value;
+      }
+      if (!keep || input !== document.activeElement) {
+        show();
+      }
+    }
+    select._combobox = { update: update, input: input };
+
     show();
+  }
+
+  // optionsKey describes a select's options (value, text, search words,
+  // disabled), to tell whether a live update changed them.
+  function optionsKey(select) {
+    var parts = [];
+    for (var i = 0; i < select.options.length; i++) {
+      var o = select.options[i];
+      parts.push([o.value, o.textContent, o.getAttribute("data-search") || "", o.disabled ? "1" : ""].join("\u0001"));
+    }
+    return parts.join("\u0002");
+  }
+
+  function hasOption(select, value) {
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === value) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- Filtered checkbox list: <fieldset data-filterlist> ------------------
@@ -437,6 +524,9 @@
   // does not contain every typed word.
   function enhanceFilterList(fieldset) {
     if (fieldset.hasAttribute("data-filterlist-ready")) {
+      if (fieldset._filterlist) {
+        fieldset._filterlist.refresh(); // a live update may have brought other items
+      }
       return;
     }
     var search = fieldset.querySelector("input[type=search][data-filter]");
@@ -444,15 +534,21 @@
       return;
     }
     fieldset.setAttribute("data-filterlist-ready", "");
+    markEnhanced(fieldset, "data-filterlist-ready");
     var status = document.createElement("div");
     status.className = "filterlist-status sr-only";
     status.setAttribute("role", "status");
+    markGenerated(status);
     search.parentNode.insertBefore(status, search.nextSibling);
 
-    var groups = Array.prototype.slice.call(fieldset.querySelectorAll(".form-group-checkbox"));
-    var entries = groups.map(function (g) {
-      return { el: g, haystack: fold(g.textContent + " " + (g.getAttribute("data-search") || "")) };
-    });
+    var entries = [];
+    function collect() {
+      var groups = Array.prototype.slice.call(fieldset.querySelectorAll(".form-group-checkbox"));
+      entries = groups.map(function (g) {
+        return { el: g, haystack: fold(g.textContent + " " + (g.getAttribute("data-search") || "")) };
+      });
+    }
+    collect();
 
     function apply() {
       var words = searchWords(search.value);
@@ -477,7 +573,128 @@
     if (search.value) {
       apply();
     }
+    fieldset._filterlist = {
+      refresh: function () {
+        collect();
+        apply();
+      }
+    };
   }
+
+  // ---- Live updates never lose typing (issue 17 #2) ------------------------
+  //
+  // A live update (the ydelse fields re-rendered when the indsatskode or the
+  // start date changes) is morphed into the page by idiomorph (hx-ext="morph",
+  // hx-swap="morph"), so the elements stay and so does the focus. The guard
+  // below keeps what the user did while the update was under way: the field
+  // the user is in and every field changed since the request was sent keep
+  // their value (and a picker its choice); everything else (which fields are
+  // required, the options, the hints) comes from the server.
+
+  // controlState is what a form control holds, to compare over time.
+  function controlState(el) {
+    if (el.type === "checkbox" || el.type === "radio") {
+      return el.checked ? "1" : "";
+    }
+    if (el.multiple && el.options) {
+      var v = [];
+      for (var i = 0; i < el.options.length; i++) {
+        if (el.options[i].selected) {
+          v.push(el.options[i].value);
+        }
+      }
+      return v.join("\n");
+    }
+    return String(el.value);
+  }
+
+  // snapshot is every control of form with what it held when a request was sent.
+  function snapshot(form) {
+    var m = new Map();
+    for (var i = 0; i < form.elements.length; i++) {
+      m.set(form.elements[i], controlState(form.elements[i]));
+    }
+    return m;
+  }
+
+  var sentState = new WeakMap(); // xhr → snapshot of its form when it was sent
+  var morphGuard = null; // {sent: snapshot} while a response is morphed in
+
+  // guarded tells whether the morph must keep el's value: el is the focused
+  // field (or a picker whose text field is focused), or changed since sent.
+  function guarded(el) {
+    if (!el || el.nodeType !== 1) {
+      return false;
+    }
+    var active = document.activeElement;
+    if (el === active || (el._combobox && el._combobox.input === active)) {
+      return true;
+    }
+    if (!morphGuard || !morphGuard.sent.has(el)) {
+      return false;
+    }
+    return morphGuard.sent.get(el) !== controlState(el);
+  }
+
+  function isCheckable(el) {
+    return el && (el.type === "checkbox" || el.type === "radio");
+  }
+
+  // The checked boxes and radios of a guarded morph are kept by name and value
+  // (their ids count options, which a new start date renumbers).
+  function guardedChecks(form) {
+    var out = [];
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      if (isCheckable(el) && el.name && guarded(el)) {
+        out.push({ name: el.name, value: el.value, checked: el.checked });
+      }
+    }
+    return out;
+  }
+
+  function restoreChecks(form, checks) {
+    checks.forEach(function (c) {
+      for (var i = 0; i < form.elements.length; i++) {
+        var el = form.elements[i];
+        if (isCheckable(el) && el.name === c.name && el.value === c.value) {
+          el.checked = c.checked;
+        }
+      }
+    });
+  }
+
+  var morphCallbacks = {
+    beforeNodeRemoved: function (node) {
+      return !(node.nodeType === 1 && node.hasAttribute("data-generated"));
+    },
+    beforeNodeMorphed: function (oldNode, newNode) {
+      if (oldNode.nodeType === 1 && oldNode._combobox && newNode.nodeType === 1 && newNode.tagName === "SELECT") {
+        oldNode._combobox.update(newNode, guarded(oldNode));
+        return false;
+      }
+      return true;
+    },
+    beforeAttributeUpdated: function (attr, el, how) {
+      if (how === "remove" && el._enhancedAttrs && el._enhancedAttrs[attr]) {
+        return false;
+      }
+      if (attr === "value" || attr === "checked") {
+        if (isCheckable(el)) {
+          return true; // boxes and radios: restoreChecks after the morph
+        }
+        if (!el.name && (el.tagName === "INPUT" || el.tagName === "TEXTAREA")) {
+          return false; // a field of the page, not of the form: a list's search words
+        }
+        return !guarded(el);
+      }
+      if (attr === "selected" && el.parentNode) {
+        var sel = el.closest("select");
+        return !guarded(sel);
+      }
+      return true;
+    }
+  };
 
   var htmx = window.htmx;
   if (!htmx) {
@@ -523,6 +740,33 @@
     if (region) {
       region.textContent = "";
     }
+  });
+
+  if (window.Idiomorph) {
+    window.Idiomorph.defaults.callbacks = Object.assign({}, window.Idiomorph.defaults.callbacks, morphCallbacks);
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    var elt = e.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    if (form && e.detail.xhr) {
+      sentState.set(e.detail.xhr, snapshot(form));
+    }
+  });
+  // The guard is set just before a response is swapped in, and lifted after.
+  var checksKept = null;
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    var sent = e.detail.xhr ? sentState.get(e.detail.xhr) : null;
+    var elt = e.detail.requestConfig ? e.detail.requestConfig.elt : null;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    morphGuard = sent ? { sent: sent } : null;
+    checksKept = form && sent ? { form: form, checks: guardedChecks(form) } : null;
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    if (checksKept) {
+      restoreChecks(checksKept.form, checksKept.checks);
+    }
+    checksKept = null;
+    morphGuard = null;
   });
 
   // htmx fires htmx:load on <body> once at start-up and then on every

@@ -23,6 +23,10 @@ const (
 	AppJSPath    = "/static/app.js"
 )
 
+// IdiomorphJSPath is idiomorph with its htmx extension "morph": live updates morph the page
+// instead of replacing it, so focus and typing stay (issue 17 #2).
+const IdiomorphJSPath = "/static/vendor/idiomorph/idiomorph-ext.min.js"
+
 // SolutionName is the name of the solution shown in the header.
 const SolutionName = "Indberet – Handicap og udsatte voksne"
 
