@@ -696,6 +696,161 @@
     }
   };
 
+  // ---- A form survives an ended session (issue 17 #3) -----------------------
+  //
+  // When a form[data-kladde] is sent, what it sends (but the CSRF token) is
+  // kept in this tab's sessionStorage: never localStorage, never a URL, gone
+  // with the tab. The next page decides what becomes of it:
+  // - the page that refuses the form because the session ended or the page was
+  //   stale ([data-kladde-afvist] names the form's path) keeps it and says so;
+  // - the login page keeps a kept form;
+  // - the form's own page, for the user who typed it, gets the values back
+  //   (and the live update of the fields they decide), and the copy is deleted;
+  // - every other page deletes it (the form was saved, or refused with its
+  //   values on the page, or the user went elsewhere).
+  var kladdeKey = "indberet.kladde";
+
+  function readKladde() {
+    try {
+      var raw = window.sessionStorage.getItem(kladdeKey);
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function writeKladde(k) {
+    try {
+      window.sessionStorage.setItem(kladdeKey, JSON.stringify(k));
+    } catch (e) {
+      // storage full or switched off: the form is sent as before
+    }
+  }
+
+  function clearKladde() {
+    try {
+      window.sessionStorage.removeItem(kladdeKey);
+    } catch (e) {
+      // nothing kept
+    }
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !form.matches) {
+      return;
+    }
+    if (form.matches("form[action='/logout']")) {
+      clearKladde(); // logging out on purpose: nothing is kept for the next user
+      return;
+    }
+    if (!form.matches("form[data-kladde]")) {
+      return;
+    }
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "_csrf" && typeof value === "string") {
+        fields.push([name, value]);
+      }
+    });
+    writeKladde({
+      action: new URL(form.action, window.location.href).pathname,
+      bruger: form.getAttribute("data-kladde-bruger") || "",
+      state: "sendt",
+      fields: fields
+    });
+  });
+
+  // fillForm puts the kept values into the form's fields: boxes and radios
+  // checked by value, selects by value, text as it was.
+  function fillForm(form, fields) {
+    var byName = {};
+    fields.forEach(function (f) {
+      (byName[f[0]] = byName[f[0]] || []).push(f[1]);
+    });
+    Object.keys(byName).forEach(function (name) {
+      var vals = byName[name];
+      var els = form.querySelectorAll("[name='" + window.CSS.escape(name) + "']");
+      var n = 0;
+      for (var i = 0; i < els.length; i++) {
+        var el = els[i];
+        if (el.type === "checkbox" || el.type === "radio") {
+          el.checked = vals.indexOf(el.value) >= 0;
+        } else if (el.tagName === "SELECT") {
+          for (var j = 0; j < el.options.length; j++) {
+            el.options[j].selected = el.multiple ? vals.indexOf(el.options[j].value) >= 0 : el.options[j].value === vals[0];
+          }
+        } else if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") {
+          el.value = vals[Math.min(n, vals.length - 1)];
+          n++;
+        }
+      }
+    });
+  }
+
+  // settleKladde runs once as the page loads; it returns the form that got
+  // kept values back (and the values), or null.
+  function settleKladde() {
+    var k = readKladde();
+    if (!k) {
+      return null;
+    }
+    var afvist = document.querySelector("[data-kladde-afvist]");
+    if (afvist) {
+      if (k.action === afvist.getAttribute("data-kladde-afvist")) {
+        k.state = "gemt";
+        writeKladde(k);
+        afvist.hidden = false;
+      } else {
+        clearKladde();
+      }
+      return null;
+    }
+    if (document.querySelector("form[data-login]")) {
+      if (k.state !== "gemt") {
+        clearKladde();
+      }
+      return null;
+    }
+    clearKladde();
+    var form = document.querySelector("form[data-kladde]");
+    if (k.state !== "gemt" || !form || window.location.pathname !== k.action ||
+        (form.getAttribute("data-kladde-bruger") || "") !== k.bruger) {
+      return null;
+    }
+    fillForm(form, k.fields);
+    var note = document.createElement("div");
+    note.className = "alert alert-info";
+    note.id = "kladde-genskabt";
+    note.setAttribute("role", "status");
+    var body = document.createElement("div");
+    body.className = "alert-body";
+    var text = document.createElement("p");
+    text.className = "alert-text";
+    text.textContent = "Det, du skrev, før formularen blev afvist, er sat ind igen. Se det igennem, og send formularen.";
+    body.appendChild(text);
+    note.appendChild(body);
+    form.parentNode.insertBefore(note, form);
+    return { form: form, fields: k.fields };
+  }
+
+  // refreshKladde asks for the live update of the fields the kept values
+  // decide (required fields, options, the FFB fields), sending the kept values
+  // themselves: fields the empty form does not show get them too.
+  function refreshKladde(kept) {
+    var src = kept.form.querySelector("[hx-post]");
+    if (!src || !window.htmx) {
+      return;
+    }
+    var values = new FormData();
+    kept.fields.forEach(function (f) {
+      values.append(f[0], f[1]);
+    });
+    window.htmx.ajax("POST", src.getAttribute("hx-post"), { source: src, values: values });
+  }
+
+  var keptForm = settleKladde();
+
   var htmx = window.htmx;
   if (!htmx) {
     initDKFDS();
@@ -774,5 +929,9 @@
   htmx.onLoad(function (elt) {
     enhance(elt);
     initDKFDS(elt === document.body ? undefined : elt);
+    if (elt === document.body && keptForm) {
+      refreshKladde(keptForm);
+      keptForm = null;
+    }
   });
 })();
