@@ -497,7 +497,7 @@ var negativeCount = regexp.MustCompile(`Viser -[0-9.]+|Viser [0-9.]+–-`)
 // visitor who is not logged in.
 func (a *attacker) refused(r response, what string) {
 	a.t.Helper()
-	toLogin := r.status == http.StatusSeeOther && r.header.Get("Location") == "/login"
+	toLogin := toLoginPage(r)
 	if (r.status < 400 || r.status >= 500) && !(toLogin && a.u.email == "") {
 		a.t.Errorf("%s: %d (to %q), want it refused (4xx)", what, r.status, r.header.Get("Location"))
 	}

@@ -248,7 +248,7 @@ func TestBrugereStayInKommune(t *testing.T) {
 
 	// CSRF: no token, nothing done.
 	own := b.userID("laeser.147@demo.invalid")
-	c.post(brugerURL(own), url.Values{"handling": {"deaktiver"}}, false).mustStatus(t, http.StatusForbidden).mustContain(t, "Genindlæs siden")
+	c.post(brugerURL(own), url.Values{"handling": {"deaktiver"}}, false).mustStatus(t, http.StatusForbidden).mustContain(t, "Siden er udløbet")
 	c.post("/brugere/ny", url.Values{"navn": {"Bo"}, "email": {"bo@frb.dk"}}, false).mustStatus(t, http.StatusForbidden)
 	if u, _ := b.accounts.ByID(context.Background(), own); !u.Active {
 		t.Error("deactivated without CSRF token")

@@ -239,7 +239,7 @@ func TestKontaktRefusals(t *testing.T) {
 	c := b.client()
 	c.login("indberetter.751@demo.invalid")
 	form := withVersions(t, c.get("/kontaktoplysninger").body, kontaktValues())
-	c.post("/kontaktoplysninger", form, false).mustStatus(t, http.StatusForbidden).mustContain(t, "Genindlæs siden")
+	c.post("/kontaktoplysninger", form, false).mustStatus(t, http.StatusForbidden).mustContain(t, "Siden er udløbet")
 	if got := b.kontaktpersoner("751"); len(got) != 0 {
 		t.Errorf("saved without CSRF token: %v", got)
 	}

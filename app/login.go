@@ -12,16 +12,26 @@ import (
 	"indberet/views"
 )
 
-// loginForm shows the login page (E-mail, Adgangskode, Log ind). A logged-in user goes to
+// loginForm shows the login page (E-mail, Adgangskode, Log ind). ?next= is the page to go
+// to after login (a local path, localPath; issue 17 #3). A logged-in user goes there, or to
 // the start page.
 func (a *App) loginForm(c *fiber.Ctx) error {
+	next := localPath(c.Query("next"))
 	if reqOf(c).user != nil {
-		return redirect(c, "/")
+		return redirect(c, orRoot(next))
 	}
 	if err := a.ensureCSRFToken(c); err != nil {
 		return err
 	}
-	return a.render(c, fiber.StatusOK, views.LoginPage(a.page(c, "Log ind"), views.LoginForm{}))
+	return a.render(c, fiber.StatusOK, views.LoginPage(a.page(c, "Log ind"), views.LoginForm{Next: next}))
+}
+
+// orRoot is p, or the start page when p is "".
+func orRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
 }
 
 // login checks e-mail and password. A wrong one is answered with 422 and the e-mail kept; a
@@ -53,7 +63,7 @@ func (a *App) login(c *fiber.Ctx) error {
 		return err
 	}
 	a.deps.Logger.InfoContext(c.UserContext(), "login", "user_id", u.ID, "ip", clientIP(c))
-	return redirect(c, "/")
+	return redirect(c, orRoot(localPath(bodyValue(c, "next"))))
 }
 
 // retryAfter sets Retry-After to the wait of a throttled login or password change and
@@ -64,7 +74,8 @@ func retryAfter(c *fiber.Ctx, t *accounts.ThrottledError) string {
 }
 
 func (a *App) loginFailed(c *fiber.Ctx, status int, email, msg string) error {
-	return a.render(c, status, views.LoginPage(a.page(c, "Log ind"), views.LoginForm{Email: email, Error: msg}))
+	return a.render(c, status, views.LoginPage(a.page(c, "Log ind"),
+		views.LoginForm{Email: email, Error: msg, Next: localPath(bodyValue(c, "next"))}))
 }
 
 // logout ends the session server-side and expires the cookie.

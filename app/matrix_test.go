@@ -176,7 +176,7 @@ func (u matrixUser) allowed(t *testing.T, rt Route) bool {
 // unexpected 403, described by its status.
 func answer(path string, r response) string {
 	switch {
-	case r.status == http.StatusSeeOther && r.header.Get("Location") == "/login":
+	case toLoginPage(r):
 		if path == "/logout" {
 			return ansOK
 		}

@@ -204,9 +204,7 @@ func (a *App) checkCSRF(c *fiber.Ctx) error {
 		got = bodyValue(c, views.CSRFFieldName)
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
-		heading := "Siden er udløbet"
-		msg := "Formularen kunne ikke sendes, fordi sikkerhedsnøglen mangler eller er udløbet. Genindlæs siden, og prøv igen."
-		return a.render(c, fiber.StatusForbidden, views.ErrorPage(a.page(c, heading), fiber.StatusForbidden, heading, msg))
+		return a.refuseStaleForm(c) // udloebet.go: back to the form after login (issue 17 #3)
 	}
 	return c.Next()
 }
@@ -222,6 +220,9 @@ func (a *App) authorize(rt Route) fiber.Handler {
 		}
 		r := reqOf(c)
 		if r.user == nil {
+			if c.Method() == fiber.MethodGet && !hxRequest(c).Enabled {
+				return redirect(c, loginURL(c.Path())) // back here after login
+			}
 			return redirect(c, "/login")
 		}
 		if rt.Access.loggedIn {

@@ -43,6 +43,21 @@
     }
   }
 
+  // ---- What this file adds to the server's HTML -----------------------------
+  //
+  // A live update morphs the server's new HTML into the page (see the guard
+  // below): what this file added must survive it. markGenerated marks an
+  // element this file created (the morph does not remove it); markEnhanced an
+  // attribute it set on a server element (the morph does not remove it).
+  function markGenerated(el) {
+    el.setAttribute("data-generated", "");
+  }
+
+  function markEnhanced(el, attr) {
+    el._enhancedAttrs = el._enhancedAttrs || {};
+    el._enhancedAttrs[attr] = true;
+  }
+
   // ---- Text search helpers -------------------------------------------------
 
   // fold makes text comparable: Unicode NFC (so "å" typed one way matches
@@ -664,6 +679,7 @@
     if (label) {
       if (!label.id) {
         label.id = id + "-label";
+        markEnhanced(label, "id");
       }
       listbox.setAttribute("aria-labelledby", label.id);
     } else if (input.hasAttribute("aria-labelledby")) {
@@ -675,47 +691,60 @@
     status.className = "combobox-status";
     status.setAttribute("role", "status");
 
-    // One item per option (options inside an optgroup included, in order).
     var items = [];
-    var none = null; // the item of the first option with value "", if any
-    for (var i = 0; i < select.options.length; i++) {
-      var opt = select.options[i];
-      var text = (opt.textContent || "").replace(/\s+/g, " ").trim();
-      var li = document.createElement("li");
-      li.id = id + "-option-" + i;
-      li.setAttribute("role", "option");
-      li.className = "combobox-option";
-      li.textContent = text || "(ingen)";
-      var item = {
-        index: i,
-        value: opt.value,
-        text: text,
-        haystack: fold(text + " " + (opt.getAttribute("data-search") || "")),
-        li: li
-      };
-      if (opt.disabled) {
-        li.setAttribute("aria-disabled", "true");
+    var active = null; // the highlighted item (visual focus), or null
+    var open = false;
+
+    // buildItems makes one item per option (options inside an optgroup
+    // included, in order): at start and when a live update brings other options.
+    function buildItems() {
+      items = [];
+      active = null;
+      listbox.textContent = "";
+      input.removeAttribute("aria-activedescendant");
+      var none = null; // the item of the first option with value "", if any
+      for (var i = 0; i < select.options.length; i++) {
+        var opt = select.options[i];
+        var text = (opt.textContent || "").replace(/\s+/g, " ").trim();
+        var li = document.createElement("li");
+        li.id = id + "-option-" + i;
+        li.setAttribute("role", "option");
+        li.className = "combobox-option";
+        li.textContent = text || "(ingen)";
+        var item = {
+          index: i,
+          value: opt.value,
+          text: text,
+          haystack: fold(text + " " + (opt.getAttribute("data-search") || "")),
+          li: li
+        };
+        if (opt.disabled) {
+          li.setAttribute("aria-disabled", "true");
+        }
+        if (opt.value === "" && none === null) {
+          none = item;
+        }
+        items.push(item);
+        listbox.appendChild(li);
       }
-      if (opt.value === "" && none === null) {
-        none = item;
+      if (none && none.text) {
+        input.placeholder = none.text;
+      } else {
+        input.removeAttribute("placeholder");
       }
-      items.push(item);
-      listbox.appendChild(li);
     }
-    if (none && none.text) {
-      input.placeholder = none.text;
-    }
+    buildItems();
 
     select.classList.add("combobox-native");
     select.setAttribute("aria-hidden", "true");
     select.tabIndex = -1;
-    select.parentNode.insertBefore(wrapper, select);
+    // After the select, not before: a live update morphs the page in order, and
+    // the select must be found before the picker that has the focus.
+    select.parentNode.insertBefore(wrapper, select.nextSibling);
     wrapper.appendChild(input);
     wrapper.appendChild(listbox);
     wrapper.appendChild(status);
-
-    var active = null; // the highlighted item (visual focus), or null
-    var open = false;
+    markGenerated(wrapper);
 
     function selected() {
       var i = select.selectedIndex;
@@ -929,7 +958,65 @@
       });
     }
 
+    // update takes what a live update renders for this select (next, a plain
+    // <select data-combobox>): whether it is required, invalid and described,
+    // and its options. keep: the user is in the picker or has changed the
+    // choice since the update was asked for, so the choice stays as it is.
+    function update(next, keep) {
+      ["aria-describedby", "aria-invalid", "aria-required"].forEach(function (a) {
+        if (next.hasAttribute(a)) {
+          input.setAttribute(a, next.getAttribute(a));
+        } else {
+          input.removeAttribute(a);
+        }
+      });
+      input.required = next.required;
+      input.disabled = next.disabled;
+      var value = keep ? select.value : next.value;
+      var kept = keep ? select.options[select.selectedIndex] : null;
+      if (optionsKey(next) !== optionsKey(select)) {
+        select.textContent = "";
+        for (var i = 0; i < next.options.length; i++) {
+          select.appendChild(document.importNode(next.options[i], true));
+        }
+        if (kept && !hasOption(select, value)) {
+          select.appendChild(kept); // the user's choice, even if the new options lack it
+        }
+        buildItems();
+        if (open) {
+          filter(input.value);
+        }
+      }
+      for (var j = 0; j < select.options.length; j++) {
+        select.options[j].selected = select.options[j].value === value;
+      }
+      if (!keep || input !== document.activeElement) {
+        show();
+      }
+    }
+    select._combobox = { update: update, input: input };
+
     show();
+  }
+
+  // optionsKey describes a select's options (value, text, search words,
+  // disabled), to tell whether a live update changed them.
+  function optionsKey(select) {
+    var parts = [];
+    for (var i = 0; i < select.options.length; i++) {
+      var o = select.options[i];
+      parts.push([o.value, o.textContent, o.getAttribute("data-search") || "", o.disabled ? "1" : ""].join("\u0001"));
+    }
+    return parts.join("\u0002");
+  }
+
+  function hasOption(select, value) {
+    for (var i = 0; i < select.options.length; i++) {
+      if (select.options[i].value === value) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ---- Filtered checkbox list: <fieldset data-filterlist> ------------------
@@ -939,6 +1026,9 @@
   // does not contain every typed word.
   function enhanceFilterList(fieldset) {
     if (fieldset.hasAttribute("data-filterlist-ready")) {
+      if (fieldset._filterlist) {
+        fieldset._filterlist.refresh(); // a live update may have brought other items
+      }
       return;
     }
     var search = fieldset.querySelector("input[type=search][data-filter]");
@@ -946,15 +1036,21 @@
       return;
     }
     fieldset.setAttribute("data-filterlist-ready", "");
+    markEnhanced(fieldset, "data-filterlist-ready");
     var status = document.createElement("div");
     status.className = "filterlist-status sr-only";
     status.setAttribute("role", "status");
+    markGenerated(status);
     search.parentNode.insertBefore(status, search.nextSibling);
 
-    var groups = Array.prototype.slice.call(fieldset.querySelectorAll(".form-group-checkbox"));
-    var entries = groups.map(function (g) {
-      return { el: g, haystack: fold(g.textContent + " " + (g.getAttribute("data-search") || "")) };
-    });
+    var entries = [];
+    function collect() {
+      var groups = Array.prototype.slice.call(fieldset.querySelectorAll(".form-group-checkbox"));
+      entries = groups.map(function (g) {
+        return { el: g, haystack: fold(g.textContent + " " + (g.getAttribute("data-search") || "")) };
+      });
+    }
+    collect();
 
     function apply() {
       var words = searchWords(search.value);
@@ -979,7 +1075,283 @@
     if (search.value) {
       apply();
     }
+    fieldset._filterlist = {
+      refresh: function () {
+        collect();
+        apply();
+      }
+    };
   }
+
+  // ---- Live updates never lose typing (issue 17 #2) ------------------------
+  //
+  // A live update (the ydelse fields re-rendered when the indsatskode or the
+  // start date changes) is morphed into the page by idiomorph (hx-ext="morph",
+  // hx-swap="morph"), so the elements stay and so does the focus. The guard
+  // below keeps what the user did while the update was under way: the field
+  // the user is in and every field changed since the request was sent keep
+  // their value (and a picker its choice); everything else (which fields are
+  // required, the options, the hints) comes from the server.
+
+  // controlState is what a form control holds, to compare over time.
+  function controlState(el) {
+    if (el.type === "checkbox" || el.type === "radio") {
+      return el.checked ? "1" : "";
+    }
+    if (el.multiple && el.options) {
+      var v = [];
+      for (var i = 0; i < el.options.length; i++) {
+        if (el.options[i].selected) {
+          v.push(el.options[i].value);
+        }
+      }
+      return v.join("\n");
+    }
+    return String(el.value);
+  }
+
+  // snapshot is every control of form with what it held when a request was sent.
+  function snapshot(form) {
+    var m = new Map();
+    for (var i = 0; i < form.elements.length; i++) {
+      m.set(form.elements[i], controlState(form.elements[i]));
+    }
+    return m;
+  }
+
+  var sentState = new WeakMap(); // xhr → snapshot of its form when it was sent
+  var morphGuard = null; // {sent: snapshot} while a response is morphed in
+
+  // guarded tells whether the morph must keep el's value: el is the focused
+  // field (or a picker whose text field is focused), or changed since sent.
+  function guarded(el) {
+    if (!el || el.nodeType !== 1) {
+      return false;
+    }
+    var active = document.activeElement;
+    if (el === active || (el._combobox && el._combobox.input === active)) {
+      return true;
+    }
+    if (!morphGuard || !morphGuard.sent.has(el)) {
+      return false;
+    }
+    return morphGuard.sent.get(el) !== controlState(el);
+  }
+
+  function isCheckable(el) {
+    return el && (el.type === "checkbox" || el.type === "radio");
+  }
+
+  // The checked boxes and radios of a guarded morph are kept by name and value
+  // (their ids count options, which a new start date renumbers).
+  function guardedChecks(form) {
+    var out = [];
+    for (var i = 0; i < form.elements.length; i++) {
+      var el = form.elements[i];
+      if (isCheckable(el) && el.name && guarded(el)) {
+        out.push({ name: el.name, value: el.value, checked: el.checked });
+      }
+    }
+    return out;
+  }
+
+  function restoreChecks(form, checks) {
+    checks.forEach(function (c) {
+      for (var i = 0; i < form.elements.length; i++) {
+        var el = form.elements[i];
+        if (isCheckable(el) && el.name === c.name && el.value === c.value) {
+          el.checked = c.checked;
+        }
+      }
+    });
+  }
+
+  var morphCallbacks = {
+    beforeNodeRemoved: function (node) {
+      return !(node.nodeType === 1 && node.hasAttribute("data-generated"));
+    },
+    beforeNodeMorphed: function (oldNode, newNode) {
+      if (oldNode.nodeType === 1 && oldNode._combobox && newNode.nodeType === 1 && newNode.tagName === "SELECT") {
+        oldNode._combobox.update(newNode, guarded(oldNode));
+        return false;
+      }
+      return true;
+    },
+    beforeAttributeUpdated: function (attr, el, how) {
+      if (how === "remove" && el._enhancedAttrs && el._enhancedAttrs[attr]) {
+        return false;
+      }
+      if (attr === "value" || attr === "checked") {
+        if (isCheckable(el)) {
+          return true; // boxes and radios: restoreChecks after the morph
+        }
+        if (!el.name && (el.tagName === "INPUT" || el.tagName === "TEXTAREA")) {
+          return false; // a field of the page, not of the form: a list's search words
+        }
+        return !guarded(el);
+      }
+      if (attr === "selected" && el.parentNode) {
+        var sel = el.closest("select");
+        return !guarded(sel);
+      }
+      return true;
+    }
+  };
+
+  // ---- A form survives an ended session (issue 17 #3) -----------------------
+  //
+  // When a form[data-kladde] is sent, what it sends (but the CSRF token) is
+  // kept in this tab's sessionStorage: never localStorage, never a URL, gone
+  // with the tab. The next page decides what becomes of it:
+  // - the page that refuses the form because the session ended or the page was
+  //   stale ([data-kladde-afvist] names the form's path) keeps it and says so;
+  // - the login page keeps a kept form;
+  // - the form's own page, for the user who typed it, gets the values back
+  //   (and the live update of the fields they decide), and the copy is deleted;
+  // - every other page deletes it (the form was saved, or refused with its
+  //   values on the page, or the user went elsewhere).
+  var kladdeKey = "indberet.kladde";
+
+  function readKladde() {
+    try {
+      var raw = window.sessionStorage.getItem(kladdeKey);
+      return raw ? JSON.parse(raw) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function writeKladde(k) {
+    try {
+      window.sessionStorage.setItem(kladdeKey, JSON.stringify(k));
+    } catch (e) {
+      // storage full or switched off: the form is sent as before
+    }
+  }
+
+  function clearKladde() {
+    try {
+      window.sessionStorage.removeItem(kladdeKey);
+    } catch (e) {
+      // nothing kept
+    }
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !form.matches) {
+      return;
+    }
+    if (form.matches("form[action='/logout']")) {
+      clearKladde(); // logging out on purpose: nothing is kept for the next user
+      return;
+    }
+    if (!form.matches("form[data-kladde]")) {
+      return;
+    }
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "_csrf" && typeof value === "string") {
+        fields.push([name, value]);
+      }
+    });
+    writeKladde({
+      action: new URL(form.action, window.location.href).pathname,
+      bruger: form.getAttribute("data-kladde-bruger") || "",
+      state: "sendt",
+      fields: fields
+    });
+  });
+
+  // fillForm puts the kept values into the form's fields: boxes and radios
+  // checked by value, selects by value, text as it was.
+  function fillForm(form, fields) {
+    var byName = {};
+    fields.forEach(function (f) {
+      (byName[f[0]] = byName[f[0]] || []).push(f[1]);
+    });
+    Object.keys(byName).forEach(function (name) {
+      var vals = byName[name];
+      var els = form.querySelectorAll("[name='" + window.CSS.escape(name) + "']");
+      var n = 0;
+      for (var i = 0; i < els.length; i++) {
+        var el = els[i];
+        if (el.type === "checkbox" || el.type === "radio") {
+          el.checked = vals.indexOf(el.value) >= 0;
+        } else if (el.tagName === "SELECT") {
+          for (var j = 0; j < el.options.length; j++) {
+            el.options[j].selected = el.multiple ? vals.indexOf(el.options[j].value) >= 0 : el.options[j].value === vals[0];
+          }
+        } else if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") {
+          el.value = vals[Math.min(n, vals.length - 1)];
+          n++;
+        }
+      }
+    });
+  }
+
+  // settleKladde runs once as the page loads; it returns the form that got
+  // kept values back (and the values), or null.
+  function settleKladde() {
+    var k = readKladde();
+    if (!k) {
+      return null;
+    }
+    var afvist = document.querySelector("[data-kladde-afvist]");
+    if (afvist) {
+      if (k.action === afvist.getAttribute("data-kladde-afvist")) {
+        k.state = "gemt";
+        writeKladde(k);
+        afvist.hidden = false;
+      } else {
+        clearKladde();
+      }
+      return null;
+    }
+    if (document.querySelector("form[data-login]")) {
+      if (k.state !== "gemt") {
+        clearKladde();
+      }
+      return null;
+    }
+    clearKladde();
+    var form = document.querySelector("form[data-kladde]");
+    if (k.state !== "gemt" || !form || window.location.pathname !== k.action ||
+        (form.getAttribute("data-kladde-bruger") || "") !== k.bruger) {
+      return null;
+    }
+    fillForm(form, k.fields);
+    var note = document.createElement("div");
+    note.className = "alert alert-info";
+    note.id = "kladde-genskabt";
+    note.setAttribute("role", "status");
+    var body = document.createElement("div");
+    body.className = "alert-body";
+    var text = document.createElement("p");
+    text.className = "alert-text";
+    text.textContent = "Det, du skrev, før formularen blev afvist, er sat ind igen. Se det igennem, og send formularen.";
+    body.appendChild(text);
+    note.appendChild(body);
+    form.parentNode.insertBefore(note, form);
+    return { form: form, fields: k.fields };
+  }
+
+  // refreshKladde asks for the live update of the fields the kept values
+  // decide (required fields, options, the FFB fields), sending the kept values
+  // themselves: fields the empty form does not show get them too.
+  function refreshKladde(kept) {
+    var src = kept.form.querySelector("[hx-post]");
+    if (!src || !window.htmx) {
+      return;
+    }
+    var values = new FormData();
+    kept.fields.forEach(function (f) {
+      values.append(f[0], f[1]);
+    });
+    window.htmx.ajax("POST", src.getAttribute("hx-post"), { source: src, values: values });
+  }
+
+  var keptForm = settleKladde();
 
   var htmx = window.htmx;
   if (!htmx) {
@@ -1027,10 +1399,41 @@
     }
   });
 
+  if (window.Idiomorph) {
+    window.Idiomorph.defaults.callbacks = Object.assign({}, window.Idiomorph.defaults.callbacks, morphCallbacks);
+  }
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    var elt = e.detail.elt;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    if (form && e.detail.xhr) {
+      sentState.set(e.detail.xhr, snapshot(form));
+    }
+  });
+  // The guard is set just before a response is swapped in, and lifted after.
+  var checksKept = null;
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    var sent = e.detail.xhr ? sentState.get(e.detail.xhr) : null;
+    var elt = e.detail.requestConfig ? e.detail.requestConfig.elt : null;
+    var form = elt && elt.closest ? elt.closest("form") : null;
+    morphGuard = sent ? { sent: sent } : null;
+    checksKept = form && sent ? { form: form, checks: guardedChecks(form) } : null;
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    if (checksKept) {
+      restoreChecks(checksKept.form, checksKept.checks);
+    }
+    checksKept = null;
+    morphGuard = null;
+  });
+
   // htmx fires htmx:load on <body> once at start-up and then on every
   // swapped-in element, so this covers both the first page and new content.
   htmx.onLoad(function (elt) {
     enhance(elt);
     initDKFDS(elt === document.body ? undefined : elt);
+    if (elt === document.body && keptForm) {
+      refreshKladde(keptForm);
+      keptForm = null;
+    }
   });
 })();

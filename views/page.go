@@ -25,6 +25,10 @@ const (
 	AppJSPath    = "/static/app.js"
 )
 
+// IdiomorphJSPath is idiomorph with its htmx extension "morph": live updates morph the page
+// instead of replacing it, so focus and typing stay (issue 17 #2).
+const IdiomorphJSPath = "/static/vendor/idiomorph/idiomorph-ext.min.js"
+
 // SolutionName is the name of the solution shown in the header.
 const SolutionName = "Indberet – Handicap og udsatte voksne"
 
@@ -91,6 +95,17 @@ func (u *User) KommuneLabel() string {
 type LoginForm struct {
 	Email string // kept when the form is shown again
 	Error string // shown in an error alert above the form; fields are marked invalid
+	Next  string // a local path to go to after login (a hidden field), or ""
+}
+
+// Udloebet is the page of a form refused because the session ended or the page is stale
+// (issue 17 #3).
+type Udloebet struct {
+	Heading, Text string
+	// FormPath is the path of the refused form's page ("" when it has none). static/app.js
+	// keeps what the form sent (sessionStorage) when this page names its path, and says so.
+	FormPath       string
+	Link, LinkText string // back: to login (with next) or to the form
 }
 
 // Home is the content of the front page.

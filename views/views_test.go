@@ -114,8 +114,8 @@ func checkPage(t *testing.T, out string, p Page) *html.Node {
 
 	// CSP: scripts only by src, no inline styles, no <style>, no on* handlers.
 	scripts := findAll(doc, byTag("script"))
-	if len(scripts) != 3 {
-		t.Errorf("want 3 <script> tags (htmx, dkfds, app), got %d", len(scripts))
+	if len(scripts) != 4 {
+		t.Errorf("want 4 <script> tags (htmx, idiomorph, dkfds, app), got %d", len(scripts))
 	}
 	var srcs []string
 	for _, s := range scripts {
@@ -131,7 +131,7 @@ func checkPage(t *testing.T, out string, p Page) *html.Node {
 		}
 		srcs = append(srcs, src)
 	}
-	if strings.Join(srcs, " ") != HtmxJSPath+" "+DKFDSJSPath+" "+AppJSPath {
+	if strings.Join(srcs, " ") != HtmxJSPath+" "+IdiomorphJSPath+" "+DKFDSJSPath+" "+AppJSPath {
 		t.Errorf("script order = %v", srcs)
 	}
 	if n := len(findAll(doc, byTag("style"))); n != 0 {
