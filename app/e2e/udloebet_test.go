@@ -72,7 +72,12 @@ func TestBrowser_EndedSessionKeepsForm(t *testing.T) {
 	b.fill("#startdato", "01-11-2025")
 	b.settle()
 	b.pick("#maalgruppe_primaer", "fysisk kommunikationsnedsættelse")
-	b.click("#maalgrupper_sekundaere input[type=checkbox]")
+	// A secondary målgruppe (whatever widget shows them, the checkbox carries it).
+	b.do("choose a secondary målgruppe", chromedp.Evaluate[chromedp.Void](`(() => {
+		const c = document.querySelector('input[name="maalgrupper_sekundaere"]');
+		c.checked = true;
+		c.dispatchEvent(new Event("change", {bubbles: true}));
+	})()`))
 	typed := b.formValues()
 	for _, want := range []string{"cpr=" + cpr, "indsatskode=1.3", "startdato=01-11-2025", "maalgrupper_sekundaere="} {
 		if !strings.Contains(strings.Join(typed, "\n"), want) {
