@@ -120,7 +120,7 @@ func TestOpretSag(t *testing.T) {
 	c.login("indberetter.101@demo.invalid")
 	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustNotContain(t, "Fejl:").mustContain(t, "<title>Opret sag – Indberet</title>", "CPR-nummer", "Funktionsvurdering", "C – Moderat problem",
 		"Indsatskode", "Varighed", "Primær målgruppe", "Bevillingsdato", "Startdato", "Forventet slutdato", "Slutdato",
-		"Betalingskommune", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk")
+		"Betalingskommune", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk", "eller kort: 011125 for 01-11-2025.")
 
 	// S2: the sag and its first ydelse in one step; Opret returns to an empty form.
 	r := c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusSeeOther)
