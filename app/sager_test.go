@@ -120,7 +120,7 @@ func TestOpretSag(t *testing.T) {
 	c.login("indberetter.101@demo.invalid")
 	c.get("/sager/ny").mustStatus(t, http.StatusOK).mustNotContain(t, "Fejl:").mustContain(t, "<title>Opret sag – Indberet</title>", "CPR-nummer", "Funktionsvurdering", "C – Moderat problem",
 		"Indsatskode", "Varighed", "Primær målgruppe", "Bevillingsdato", "Startdato", "Forventet slutdato", "Slutdato",
-		"Betalingskommune", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk")
+		"Betalingskommune", "P-nummer", "Afdelings-UUID", ">Opret<", "Gem og stop", "Luk", "eller kort: 011125 for 01-11-2025.")
 
 	// S2: the sag and its first ydelse in one step; Opret returns to an empty form.
 	r := c.post("/sager/ny", opretForm(), true).mustStatus(t, http.StatusSeeOther)
@@ -153,10 +153,16 @@ func TestOpretSag(t *testing.T) {
 	r = c.post("/sager/ny", with(opretForm(), "navn", "Igen"), true).mustStatus(t, http.StatusUnprocessableEntity)
 	r.mustContain(t, "Der findes allerede en sag for dette CPR-nummer", "/sager/"+strconv.FormatInt(s.ID, 10)+"/ydelser/ny", `value="Igen"`)
 
-	// Gem og stop goes to the list.
-	r = c.post("/sager/ny", with(opretForm(), "cpr", "030485-9996", "handling", "gem-og-stop"), true).mustStatus(t, http.StatusSeeOther)
+	// Gem og stop goes to the list. The dates typed short (issue 17, faster paths) are read
+	// as this century's.
+	r = c.post("/sager/ny", with(opretForm(), "cpr", "030485-9996", "handling", "gem-og-stop",
+		"bevillingsdato", "1/10/25", "startdato", "011125"), true).mustStatus(t, http.StatusSeeOther)
 	if loc := r.header.Get("Location"); loc != egneListe {
 		t.Errorf("Gem og stop went to %q", loc)
+	}
+	if _, ys, ok := b.sagByCPR("101", "0304859996"); !ok || len(ys) != 1 || !ys[0].Startdato.Equal(time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)) ||
+		ys[0].Bevillingsdato == nil || !ys[0].Bevillingsdato.Equal(time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("dates typed 1/10/25 and 011125 saved as %+v", ys)
 	}
 }
 
@@ -183,6 +189,8 @@ func TestOpretSag_Rejected(t *testing.T) {
 		{"unknown indsatskode", "Y1", with(opretForm(), "indsatskode", "9.9"), "indsatskode", `value="280791-4563"`},
 		{"no startdato", "Y1", with(opretForm(), "startdato", ""), "startdato", `value="Test Testesen"`},
 		{"bad date", "Y2", with(opretForm(), "startdato", "31-02-2025"), "startdato", `value="31-02-2025"`},
+		{"bad short date", "Y2", with(opretForm(), "startdato", "310425"), "startdato", `value="310425"`},
+		{"date of five digits", "Y2", with(opretForm(), "startdato", "01125"), "startdato", `value="01125"`},
 		{"slutdato before start", "Y2", with(opretForm(), "slutdato", "01-10-2025"), "slutdato", `value="01-10-2025"`},
 		{"forventet before start", "Y2", with(opretForm(), "forventet_slutdato", "01-01-2025"), "forventet_slutdato", `value="01-01-2025"`},
 		{"no målgruppe", "Y3", with(opretForm(), "maalgruppe_primaer", ""), "maalgruppe_primaer", `value="280791-4563"`},
@@ -216,6 +224,11 @@ func TestOpretSag_Rejected(t *testing.T) {
 	if after := b.countSager("101"); after != before {
 		t.Errorf("rejected forms saved %d sager", after-before)
 	}
+	// A short date is told apart: one that does not exist, and one of the wrong form.
+	c.post("/sager/ny", with(opretForm(), "startdato", "310425"), true).mustStatus(t, http.StatusUnprocessableEntity).
+		mustContain(t, "Datoen findes ikke.")
+	c.post("/sager/ny", with(opretForm(), "startdato", "01125"), true).mustStatus(t, http.StatusUnprocessableEntity).
+		mustContain(t, "Skriv datoen som DD-MM-ÅÅÅÅ.")
 	// CSRF: without the token nothing is saved (403).
 	c.post("/sager/ny", opretForm(), false).mustStatus(t, http.StatusForbidden)
 	if after := b.countSager("101"); after != before {

@@ -606,11 +606,12 @@
   // <label for> names it, and its aria-describedby, aria-invalid and
   // required) and a listbox of options below it. Typing filters the options
   // (every typed word must occur in the option text or its data-search);
-  // ArrowDown/ArrowUp move, Enter or a click selects, Escape closes and
-  // restores, Tab accepts the highlighted option (if any) and moves on. The
-  // select stays in the form, hidden, and carries the value: a selection sets
-  // select.value and dispatches a bubbling "change" event (htmx triggers on
-  // it). An option with value "" means "none" and is selectable like the rest.
+  // ArrowDown/ArrowUp move, Enter or a click selects (Enter without a
+  // highlighted option takes the typed code, else the first match), Escape
+  // closes and restores, Tab accepts the highlighted option (if any) and
+  // moves on. The select stays in the form, hidden, and carries the value: a
+  // selection sets select.value and dispatches a bubbling "change" event (htmx
+  // triggers on it). An option with value "" means "none" and is selectable like the rest.
   function enhanceCombobox(select) {
     if (select.hasAttribute("data-combobox-ready") || select.multiple) {
       return;
@@ -795,6 +796,23 @@
       active = highlight(input, active, item);
     }
 
+    // typedMatch is what Enter takes when no option is highlighted (issue 17,
+    // faster paths): the option whose code is exactly what was typed ("1.3",
+    // not "1.3.1"), else the first one shown; none when nothing was typed and
+    // more than one is shown.
+    function typedMatch() {
+      var vis = visibleItems().filter(function (it) {
+        return it.li.getAttribute("aria-disabled") !== "true";
+      });
+      var q = fold(input.value).trim();
+      for (var i = 0; i < vis.length; i++) {
+        if (q !== "" && fold(vis[i].text).indexOf(q + " ") === 0) {
+          return vis[i];
+        }
+      }
+      return vis.length === 1 || (q !== "" && vis.length > 0) ? vis[0] : null;
+    }
+
     // filter shows the options that contain every typed word (all when q is
     // empty) and tells screen readers how many there are.
     function filter(q) {
@@ -899,14 +917,7 @@
             return; // a closed picker lets Enter submit the form
           }
           e.preventDefault();
-          if (active) {
-            choose(active);
-          } else {
-            var vis = visibleItems();
-            if (vis.length === 1) {
-              choose(vis[0]);
-            }
-          }
+          choose(active || typedMatch());
           break;
         case "Escape":
         case "Esc":

@@ -560,7 +560,7 @@ func YdelseFields(f YdelseForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextInput(Input{ID: "startdato", Name: domain.FieldStartdato, Label: "Startdato", Hint: "DD-MM-ÅÅÅÅ",
+		templ_7745c5c3_Err = TextInput(Input{ID: "startdato", Name: domain.FieldStartdato, Label: "Startdato", Hint: "DD-MM-ÅÅÅÅ, eller kort: 011125 for 01-11-2025.",
 			Value: f.Values.Startdato, Error: errOf(f.Errors, domain.FieldStartdato), Required: true, Width: "input-width-s",
 			Attrs: fieldsRefresh(f.FieldsURL)}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {

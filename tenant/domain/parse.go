@@ -115,12 +115,13 @@ func cprBirthDate(d string) (time.Time, error) {
 
 // ParseDate reads a date typed as "DD-MM-YYYY" (also "D-M-YYYY", with "." or "/" instead
 // of "-"), "DDMMYYYY" or ISO "YYYY-MM-DD", and returns it as UTC midnight. Years outside
-// 1900–2099 are refused.
+// 1900–2099 are refused. For fewer keystrokes (issue 17) the year may have two digits,
+// "DDMMYY" or "D-M-YY", and is then 20YY: the dates of sager and ydelser are this century's.
 func ParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	var y, m, d string
-	if len(s) == 8 && allDigits(s) {
-		d, m, y = s[0:2], s[2:4], s[4:8]
+	if (len(s) == 8 || len(s) == 6) && allDigits(s) {
+		d, m, y = s[0:2], s[2:4], s[4:]
 	} else {
 		i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 		if i < 0 || !strings.ContainsRune("-./", rune(s[i])) {
@@ -140,11 +141,14 @@ func ParseDate(s string) (time.Time, error) {
 		} else {
 			d, m, y = parts[0], parts[1], parts[2]
 		}
-		if len(d) > 2 || len(m) > 2 || len(y) != 4 {
+		if len(d) > 2 || len(m) > 2 || len(y) != 4 && len(y) != 2 {
 			return time.Time{}, errDateFormat
 		}
 	}
 	year := num(y)
+	if len(y) == 2 {
+		year += 2000
+	}
 	if year < 1900 || year > 2099 {
 		return time.Time{}, errDateRange
 	}
