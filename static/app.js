@@ -1139,8 +1139,10 @@
     if (!el || el.nodeType !== 1) {
       return false;
     }
+    // The field the user is in, but not a box or radio merely focused (Tab passes
+    // through the Varighed radios): those are kept only when changed.
     var active = document.activeElement;
-    if (el === active || (el._combobox && el._combobox.input === active)) {
+    if ((el === active && !isCheckable(el)) || (el._combobox && el._combobox.input === active)) {
       return true;
     }
     if (!morphGuard || !morphGuard.sent.has(el)) {
