@@ -200,7 +200,7 @@ func (a *App) checkCPR(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	return a.render(c, fiber.StatusOK, views.CPRTjek(id, true))
+	return a.render(c, fiber.StatusOK, views.CPRTjekIndhold(id, true))
 }
 
 // sagHeader is the sag as the forms show it above the fields.

@@ -429,7 +429,9 @@ func (t *Tx) markYdelser(ctx context.Context, leveranceID int64, ydelser []Indbe
 	}
 	tag, err := t.tx.Exec(ctx, `
 		UPDATE ydelser y SET indberettet_at = now(), indberettet_version = y.version,
-			indberettet_leverance_id = $2, indberettet_sha256 = u.sha256, indberettet_type = u.type
+			indberettet_leverance_id = $2, indberettet_sha256 = u.sha256, indberettet_type = u.type,
+			indberettet_startdato = y.startdato, indberettet_slutdato = y.slutdato,
+			indberettet_betalingskommune = y.betalingskommune
 		FROM unnest($3::bigint[], $4::integer[], $5::bytea[], $6::text[]) AS u (id, version, sha256, type)
 		WHERE y.kommune_kode = $1 AND y.id BETWEEN $7 AND $8 AND y.id = u.id AND y.version = u.version`,
 		t.scope.Kommune, leveranceID, yIDs, yVersions, hashes, types, yIDs[0], yIDs[len(yIDs)-1])

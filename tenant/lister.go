@@ -346,21 +346,25 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 		st.rows = `SELECT ` + ydelseRowColumns + `
 			FROM (SELECT s.kommune_kode, s.id, s.cpr, s.navn FROM sager s
 				WHERE ` + where + has + sagAfter + ` ORDER BY s.cpr LIMIT ` + limit + ` + 1) s
-			CROSS JOIN LATERAL (SELECT ` + listYdelseColumns + ` FROM ydelser y
+			CROSS JOIN LATERAL (SELECT ` + ydelseColumnsOf(q.Liste) + ` FROM ydelser y
 				WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + ` ORDER BY y.id) y
 			WHERE true` + rowAfter + `
 			LIMIT ` + limit
 	default: // VisningYdelserVedSag: one sag, a few ydelser
 		st.count = `SELECT count(*) FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
 			WHERE ` + where + ydelseWhere
+		start := `y.startdato`
+		if q.Liste == ListeAlle {
+			start = deliveredStart
+		}
 		after := ``
 		if cur.set {
-			after = ` AND (y.startdato, y.id) > (` + b.add(cur.date) + `::date, ` + b.add(cur.id) + `)`
+			after = ` AND (` + start + `, y.id) > (` + b.add(cur.date) + `::date, ` + b.add(cur.id) + `)`
 		}
-		st.rows = `SELECT ` + ydelseRowColumns + `
+		st.rows = `SELECT s.id, s.cpr, s.navn, ` + ydelseColumnsOf(q.Liste) + `
 			FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
 			WHERE ` + where + ydelseWhere + after + `
-			ORDER BY y.startdato, y.id LIMIT ` + b.add(q.Limit+1)
+			ORDER BY ` + start + `, y.id LIMIT ` + b.add(q.Limit+1)
 	}
 	st.countArgs, st.rowsArgs = b.args[:nWhere], b.args
 	if c, args, ok := keptCountSQL(kommune, q, today); ok {
@@ -442,6 +446,21 @@ const ydelseRowColumns = `s.id, s.cpr, s.navn, ` + listYdelseColumns
 
 // listYdelseColumns are the ydelse's own columns of a list's ydelse row.
 const listYdelseColumns = `y.id, y.indsatskode, y.startdato, y.slutdato, y.betalingskommune, y.indberettet_at`
+
+// ydelseColumnsOf are listYdelseColumns read from the ydelser y of the list: in All (read
+// only) the values DST got (S9, issue 17 #9), kept by the delivery (00033), not a later edit
+// no delivery has carried yet; the values now for a ydelse delivered before they were kept.
+func ydelseColumnsOf(l Liste) string {
+	if l != ListeAlle {
+		return listYdelseColumns
+	}
+	return `y.id, y.indsatskode, ` + deliveredStart + ` AS startdato,
+		CASE WHEN y.indberettet_startdato IS NULL THEN y.slutdato ELSE y.indberettet_slutdato END AS slutdato,
+		coalesce(y.indberettet_betalingskommune, y.betalingskommune) AS betalingskommune, y.indberettet_at`
+}
+
+// deliveredStart is the start date of the ydelse y as delivered (ydelseColumnsOf).
+const deliveredStart = `coalesce(y.indberettet_startdato, y.startdato)`
 
 // sagWhere is the condition on the sager s of a list: the kommune (T1, beside row-level
 // security), the list (S9), the CPR prefix (S8), the status filter (S6) and, for Ydelser ved

@@ -465,3 +465,62 @@ func TestListStaysInKommune(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAlleShowsWhatWasDelivered (issue 17 #9, S9): All (read only) shows a delivered ydelse
+// as it was delivered, not a later edit no delivery has carried; Egne IDEP shows the edit.
+func TestAlleShowsWhatWasDelivered(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	var sagID, yID int64
+	err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) (err error) {
+		if sagID, err = tx.InsertSag(ctx, domain.Sag{CPR: "0502801234", Navn: "Anna"}); err != nil {
+			return err
+		}
+		if yID, err = tx.InsertYdelse(ctx, newYdelse(sagID, date(2024, 1, 1), nil)); err != nil {
+			return err
+		}
+		y, err := tx.Ydelse(ctx, yID)
+		if err != nil {
+			return err
+		}
+		s, err := tx.Sag(ctx, sagID)
+		if err != nil {
+			return err
+		}
+		id, err := tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2024M02", SHA256: strings.Repeat("c", 64)}, []byte("<a/>"))
+		if err != nil {
+			return err
+		}
+		return tx.MarkIndberettet(ctx, id, []tenant.IndberettetSag{{ID: sagID, Version: s.Version}},
+			[]tenant.IndberettetYdelse{{ID: yID, Version: y.Version, SHA256: []byte{1}, Type: "Ny"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After the delivery a user moves the start, ends the ydelse and changes who pays.
+	err = db.InScope(ctx, aarhus, func(tx *tenant.Tx) error {
+		y, err := tx.Ydelse(ctx, yID)
+		if err != nil {
+			return err
+		}
+		y.Startdato, y.Slutdato, y.Betalingskommune = date(2024, 2, 1), ptr(date(2025, 3, 31)), "101"
+		return tx.UpdateYdelse(ctx, y)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []tenant.Visning{tenant.VisningSagerOgYdelser, tenant.VisningYdelserVedSag} {
+		alle := list(t, db, aarhus, tenant.ListQuery{Liste: tenant.ListeAlle, Visning: v, SagID: sagID})
+		if len(alle.Rows) != 1 {
+			t.Fatalf("%s: All has %d rows", v, len(alle.Rows))
+		}
+		if r := alle.Rows[0]; !r.Startdato.Equal(date(2024, 1, 1)) || r.Slutdato != nil || r.Betalingskommune != "751" || r.Afsluttet {
+			t.Errorf("%s: All shows %v–%v paid by %s (afsluttet %v), want the delivered 2024-01-01, open, 751", v, r.Startdato, r.Slutdato, r.Betalingskommune, r.Afsluttet)
+		}
+		egne := list(t, db, aarhus, tenant.ListQuery{Liste: tenant.ListeEgne, Visning: v, SagID: sagID})
+		if r := egne.Rows[0]; !r.Startdato.Equal(date(2024, 2, 1)) || r.Slutdato == nil || r.Betalingskommune != "101" || !r.Afsluttet {
+			t.Errorf("%s: Egne IDEP shows %v–%v paid by %s, want the edit", v, r.Startdato, r.Slutdato, r.Betalingskommune)
+		}
+	}
+}
