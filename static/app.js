@@ -208,6 +208,7 @@
     var id = fieldset.id || newID("multipicker");
     if (!legend.id) {
       legend.id = id + "-legend";
+      markEnhanced(legend, "id"); // a live update's morph keeps it: the search field's name
     }
 
     var root = document.createElement("div");

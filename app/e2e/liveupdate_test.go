@@ -213,5 +213,12 @@ func TestBrowser_LiveUpdateKeepsTyping(t *testing.T) {
 	if n := evaluate[int](b, `document.querySelectorAll("#maalgrupper_sekundaere .multipicker").length`); n != 1 {
 		t.Errorf("the secondary målgrupper have %d multi-selects, want 1", n)
 	}
+	// Its search field is still named by the legend: the id app.js gave the legend survives.
+	if named := evaluate[bool](b, `(() => {
+		const i = document.querySelector("#maalgrupper_sekundaere .multipicker input[aria-labelledby]");
+		return !!i && i.getAttribute("aria-labelledby").split(" ").every((id) => !!document.getElementById(id));
+	})()`); !named {
+		t.Errorf("after the live updates the multi-select's search field is labelled by an element that is gone")
+	}
 	b.axe("opret-efter-live-opdatering")
 }
