@@ -164,6 +164,7 @@ type KommunePeriode struct {
 	Aktiv          bool
 	FoerstePeriode string // kommuner.foerste_periode (00026)
 	SenestLeveret  string // its latest delivered periode (by periode, not by time); "" while none
+	Ydelser        int64  // how many ydelser it has (its list counts), to deliver the largest first
 }
 
 // KommunePerioder returns, by kommunekode, the periodes of every kommune whose leverancer the
@@ -171,14 +172,15 @@ type KommunePeriode struct {
 // having delivered nothing, so use it for the scope kommune only).
 func (t *Tx) KommunePerioder(ctx context.Context) ([]KommunePeriode, error) {
 	rows, err := t.tx.Query(ctx, `SELECT k.kommune_kode, k.navn, k.aktiv, k.foerste_periode,
-			coalesce((SELECT max(l.periode) FROM leverancer l WHERE l.kommune_kode = k.kommune_kode), '')
+			coalesce((SELECT max(l.periode) FROM leverancer l WHERE l.kommune_kode = k.kommune_kode), ''),
+			coalesce((SELECT sum(t.ydelser) FROM liste_taelling t WHERE t.kommune_kode = k.kommune_kode AND t.liste = 'egne'), 0)
 		FROM kommuner k ORDER BY k.kommune_kode`)
 	if err != nil {
 		return nil, fmt.Errorf("kommuners periodes: %w", err)
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (KommunePeriode, error) {
 		var k KommunePeriode
-		err := r.Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.FoerstePeriode, &k.SenestLeveret)
+		err := r.Scan(&k.Kode, &k.Navn, &k.Aktiv, &k.FoerstePeriode, &k.SenestLeveret, &k.Ydelser)
 		return k, err
 	})
 }

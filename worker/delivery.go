@@ -141,7 +141,7 @@ func (w *DeliveryRunWorker) Work(ctx context.Context, job *river.Job[DeliveryRun
 		}
 		plan = planRun(job.Args.Periode, job.Args.Kommuner, ks, delivered, now)
 		params := make([]river.InsertManyParams, len(plan.Deliver))
-		for i, k := range plan.Deliver {
+		for i, k := range plan.largestFirst() {
 			params[i] = river.InsertManyParams{Args: DeliveryKommuneArgs{Kommune: k, Periode: job.Args.Periode}}
 		}
 		if len(params) > 0 {

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -29,16 +30,18 @@ type runPlan struct {
 	Refused   []Refusal // another periode is next (the periode is before it, or after)
 	Inactive  []string  // asked for, but unknown or not active
 	Labels    map[string]string
+	ydelser   map[string]int64 // each kommune's ydelser, for largestFirst
 }
 
 // planRun plans a run of periode (valid, a past month) for asked (none: every active
 // kommune) over the kommuner's periodes ks and the kommuner that have delivered the periode.
 func planRun(periode string, asked []string, ks []tenant.KommunePeriode, delivered []string, now time.Time) runPlan {
-	p := runPlan{Periode: periode, Labels: map[string]string{}}
+	p := runPlan{Periode: periode, Labels: map[string]string{}, ydelser: map[string]int64{}}
 	byKode := map[string]tenant.KommunePeriode{}
 	var active []string
 	for _, k := range ks {
 		byKode[k.Kode] = k
+		p.ydelser[k.Kode] = k.Ydelser
 		p.Labels[k.Kode] = fmt.Sprintf("%s (%s)", k.Navn, k.Kode)
 		if k.Aktiv {
 			active = append(active, k.Kode)
@@ -59,6 +62,21 @@ func planRun(periode string, asked []string, ks []tenant.KommunePeriode, deliver
 		}
 	}
 	return p
+}
+
+// largestFirst is the order in which a run enqueues its kommune jobs (River works them in the
+// order they were inserted): the largest kommuner first, ties by kommunekode. The levering
+// queue works two at a time; with the kommuner in code order a large one late in the list
+// (Aalborg, 851) ran at the end with the other worker idle (make bench's first delivery).
+func (p runPlan) largestFirst() []string {
+	order := slices.Clone(p.Deliver)
+	slices.SortStableFunc(order, func(a, b string) int {
+		if c := cmp.Compare(p.ydelser[b], p.ydelser[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return order
 }
 
 // label is the kommune as the messages name it, "København (101)".

@@ -142,8 +142,9 @@ func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode stri
 	}
 	d := StartedDelivery{Periode: periode, Delivered: plan.Delivered, Refused: plan.Refused, labels: plan.Labels}
 	if len(plan.Deliver) > 0 {
-		params := make([]river.InsertManyParams, len(plan.Deliver))
-		for i, k := range plan.Deliver {
+		order := plan.largestFirst()
+		params := make([]river.InsertManyParams, len(order))
+		for i, k := range order {
 			params[i] = river.InsertManyParams{Args: DeliveryKommuneArgs{Kommune: k, Periode: periode}}
 		}
 		res, err := c.InsertManyTx(ctx, tx.RiverTx(), params)
@@ -151,7 +152,7 @@ func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode stri
 			return d, fmt.Errorf("sæt levering i kø: %w", err)
 		}
 		for i, r := range res {
-			k := plan.Deliver[i]
+			k := order[i]
 			d.JobIDs = append(d.JobIDs, r.Job.ID)
 			if !r.UniqueSkippedAsDuplicate {
 				d.Enqueued = append(d.Enqueued, k)
@@ -167,6 +168,9 @@ func StartDeliveryTx(ctx context.Context, c *Client, tx *tenant.Tx, periode stri
 			}
 		}
 	}
+	slices.Sort(d.Enqueued) // by kommunekode in the messages and the audit log
+	slices.Sort(d.Queued)
+	slices.Sort(d.Retried)
 	d.Kommuner = slices.Sorted(slices.Values(slices.Concat(d.Enqueued, d.Queued, d.Delivered)))
 	if len(d.Enqueued)+len(d.Retried) == 0 {
 		return d, nil
