@@ -86,10 +86,14 @@ func TestBrowser_ListePages(t *testing.T) {
 		}
 		return loc
 	}
-	// page waits for the count line want and returns the rows, checking the URL.
+	// page waits for the count line want and the page's 50 rows, the document loaded and no
+	// htmx swap under way (a Back loads the page again: its count line can be there before
+	// all its rows are), and returns the rows, checking the URL.
 	page := func(step, want string) []string {
 		t.Helper()
-		b.waitThroughNavigation(step+": "+want, `((document.querySelector(".liste-antal") || {}).innerText || "").startsWith(`+jsString(want)+`)`)
+		b.waitThroughNavigation(step+": "+want, `((document.querySelector(".liste-antal") || {}).innerText || "").startsWith(`+jsString(want)+`) &&
+			document.readyState === "complete" && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling") &&
+			document.querySelectorAll(".liste-tabel tbody tr").length === 50`)
 		rows, _ := b.listeRows()
 		if len(rows) == 0 {
 			t.Fatalf("%s: no rows", step)
