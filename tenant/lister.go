@@ -285,10 +285,7 @@ type listStatements struct {
 func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listStatements {
 	b := &sqlArgs{}
 	where := sagWhere(b, kommune, q, today)
-	ydelseWhere := ``
-	if q.Liste == ListeAlle {
-		ydelseWhere = ` AND y.indberettet_at IS NOT NULL` // S9: All shows what was delivered
-	}
+	ydelseWhere := listYdelseWhere(q.Liste)
 	nWhere := len(b.args) // the count takes these; the cursor and the limit add more
 	var st listStatements
 	switch q.Visning {
@@ -338,10 +335,7 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 			sagAfter = ` AND s.cpr >= ` + c
 			rowAfter = ` AND (s.cpr > ` + c + ` OR y.id > ` + b.add(cur.id) + `)`
 		}
-		has := ` AND s.antal_ydelser > 0`
-		if q.Liste == ListeAlle {
-			has = ` AND EXISTS (SELECT FROM ydelser y WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + `)`
-		}
+		has := listSagHasYdelse(q.Liste)
 		limit := b.add(q.Limit + 1)
 		st.rows = `SELECT ` + ydelseRowColumns + `
 			FROM (SELECT s.kommune_kode, s.id, s.cpr, s.navn FROM sager s
@@ -353,10 +347,7 @@ func listSQL(kommune string, q ListQuery, today time.Time, cur cursor) listState
 	default: // VisningYdelserVedSag: one sag, a few ydelser
 		st.count = `SELECT count(*) FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
 			WHERE ` + where + ydelseWhere
-		start := `y.startdato`
-		if q.Liste == ListeAlle {
-			start = deliveredStart
-		}
+		start := listStart(q.Liste)
 		after := ``
 		if cur.set {
 			after = ` AND (` + start + `, y.id) > (` + b.add(cur.date) + `::date, ` + b.add(cur.id) + `)`
@@ -406,10 +397,7 @@ func cursorCPR(b *sqlArgs, kommune string, liste Liste, v Visning, cur cursor) s
 func prevSQL(kommune string, q ListQuery, today time.Time, cur cursor) (string, []any) {
 	b := &sqlArgs{}
 	where := sagWhere(b, kommune, q, today)
-	ydelseWhere := ``
-	if q.Liste == ListeAlle {
-		ydelseWhere = ` AND y.indberettet_at IS NOT NULL`
-	}
+	ydelseWhere := listYdelseWhere(q.Liste)
 	var sql string
 	switch q.Visning {
 	case VisningKunSager:
@@ -420,10 +408,7 @@ func prevSQL(kommune string, q ListQuery, today time.Time, cur cursor) (string, 
 		// limit + 1 sager back from the cursor's give at least limit + 1 rows (each has a
 		// ydelse to show); sorted, they are few.
 		c := cursorCPR(b, kommune, q.Liste, q.Visning, cur)
-		has := ` AND s.antal_ydelser > 0`
-		if q.Liste == ListeAlle {
-			has = ` AND EXISTS (SELECT FROM ydelser y WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + ydelseWhere + `)`
-		}
+		has := listSagHasYdelse(q.Liste)
 		limit := b.add(q.Limit)
 		sql = `SELECT s.id, y.id, date '0001-01-01'
 			FROM (SELECT s.kommune_kode, s.id, s.cpr FROM sager s
@@ -433,10 +418,11 @@ func prevSQL(kommune string, q ListQuery, today time.Time, cur cursor) (string, 
 			WHERE s.cpr < ` + c + ` OR y.id <= ` + b.add(cur.id) + `
 			ORDER BY s.cpr DESC, y.id DESC OFFSET ` + limit + ` LIMIT 1`
 	default:
-		sql = `SELECT s.id, y.id, y.startdato
+		start := listStart(q.Liste)
+		sql = `SELECT s.id, y.id, ` + start + `
 			FROM sager s JOIN ydelser y ON y.kommune_kode = s.kommune_kode AND y.sag_id = s.id
-			WHERE ` + where + ydelseWhere + ` AND (y.startdato, y.id) <= (` + b.add(cur.date) + `::date, ` + b.add(cur.id) + `)
-			ORDER BY y.startdato DESC, y.id DESC OFFSET ` + b.add(q.Limit) + ` LIMIT 1`
+			WHERE ` + where + ydelseWhere + ` AND (` + start + `, y.id) <= (` + b.add(cur.date) + `::date, ` + b.add(cur.id) + `)
+			ORDER BY ` + start + ` DESC, y.id DESC OFFSET ` + b.add(q.Limit) + ` LIMIT 1`
 	}
 	return sql, b.args
 }
@@ -461,6 +447,33 @@ func ydelseColumnsOf(l Liste) string {
 
 // deliveredStart is the start date of the ydelse y as delivered (ydelseColumnsOf).
 const deliveredStart = `coalesce(y.indberettet_startdato, y.startdato)`
+
+// The conditions and order of a list's ydelser y and sager s that differ in All (read only),
+// which shows what was delivered (S9): listSQL's page and prevSQL's walk back use the same.
+
+// listYdelseWhere is the condition on the list's ydelser y: in All, delivered ones.
+func listYdelseWhere(l Liste) string {
+	if l == ListeAlle {
+		return ` AND y.indberettet_at IS NOT NULL`
+	}
+	return ``
+}
+
+// listSagHasYdelse is the condition that the sag s has a ydelse the list shows.
+func listSagHasYdelse(l Liste) string {
+	if l == ListeAlle {
+		return ` AND EXISTS (SELECT FROM ydelser y WHERE y.kommune_kode = s.kommune_kode AND y.sag_id = s.id` + listYdelseWhere(l) + `)`
+	}
+	return ` AND s.antal_ydelser > 0`
+}
+
+// listStart is the start date Ydelser ved sag orders the ydelser y by: in All as delivered.
+func listStart(l Liste) string {
+	if l == ListeAlle {
+		return deliveredStart
+	}
+	return `y.startdato`
+}
 
 // sagWhere is the condition on the sager s of a list: the kommune (T1, beside row-level
 // security), the list (S9), the CPR prefix (S8), the status filter (S6) and, for Ydelser ved

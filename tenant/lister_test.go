@@ -524,3 +524,77 @@ func TestAlleShowsWhatWasDelivered(t *testing.T) {
 		}
 	}
 }
+
+// TestAllePagesByDeliveredStart: *All (read only)*'s Ydelser ved sag is ordered by the
+// Startdato DST got (S9), and *Forrige side* walks back by the same order: after users moved
+// the delivered ydelser's Startdatoer into the reverse order, the previous page of the third
+// is still the second.
+func TestAllePagesByDeliveredStart(t *testing.T) {
+	t.Parallel()
+	db, _ := tenanttest.DB(t)
+	ctx := context.Background()
+	var sagID int64
+	err := db.InScope(ctx, aarhus, func(tx *tenant.Tx) (err error) {
+		if sagID, err = tx.InsertSag(ctx, domain.Sag{CPR: "0603801234"}); err != nil {
+			return err
+		}
+		var ys []tenant.IndberettetYdelse
+		for i := range 6 {
+			id, err := tx.InsertYdelse(ctx, newYdelse(sagID, date(2020, 1, 1+i), nil))
+			if err != nil {
+				return err
+			}
+			ys = append(ys, tenant.IndberettetYdelse{ID: id, Version: 1, SHA256: []byte{1}, Type: "Ny"})
+		}
+		s, err := tx.Sag(ctx, sagID)
+		if err != nil {
+			return err
+		}
+		lev, err := tenanttest.Leverance(ctx, tx, tenant.NewLeverance{Periode: "2024M02", SHA256: strings.Repeat("d", 64)}, []byte("<a/>"))
+		if err != nil {
+			return err
+		}
+		if err := tx.MarkIndberettet(ctx, lev, []tenant.IndberettetSag{{ID: sagID, Version: s.Version}}, ys); err != nil {
+			return err
+		}
+		for i, m := range ys { // now in the reverse order
+			y, err := tx.Ydelse(ctx, m.ID)
+			if err != nil {
+				return err
+			}
+			y.Startdato = date(2021, 1, 6-i)
+			if err := tx.UpdateYdelse(ctx, y); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := tenant.ListQuery{Liste: tenant.ListeAlle, Visning: tenant.VisningYdelserVedSag, SagID: sagID, Limit: 2}
+	var pages []tenant.ListPage
+	for p := list(t, db, aarhus, q); ; {
+		pages = append(pages, p)
+		if p.Next == "" {
+			break
+		}
+		q.After = p.Next
+		p = list(t, db, aarhus, q)
+	}
+	if len(pages) != 3 {
+		t.Fatalf("%d pages of 2, want 3", len(pages))
+	}
+	for i, p := range pages {
+		for j, r := range p.Rows {
+			if want := date(2020, 1, 1+2*i+j); !r.Startdato.Equal(want) {
+				t.Errorf("page %d row %d: Startdato %v, want the delivered %v", i+1, j+1, r.Startdato, want)
+			}
+		}
+	}
+	q.After = pages[2].Prev
+	back := list(t, db, aarhus, q)
+	if !slices.EqualFunc(back.Rows, pages[1].Rows, func(a, b tenant.ListRow) bool { return a.YdelseID == b.YdelseID }) {
+		t.Errorf("Forrige side from page 3 shows %v, want page 2's %v", back.Rows, pages[1].Rows)
+	}
+}
