@@ -221,7 +221,7 @@ func (a *App) editSagForm(c *fiber.Ctx) error {
 // showSag renders *Redigér sag* with the stored sag, or with the typed values and their
 // messages (in != nil); mine != nil (the typed values as saved) when someone else saved
 // first: the form keeps the typed values, takes the saved version and compares the two.
-func (a *App) showSag(c *fiber.Ctx, in, mine *domain.SagInput, status int) error {
+func (a *App) showSag(c *fiber.Ctx, in *domain.SagInput, mine *domain.Sag, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -248,7 +248,7 @@ func (a *App) showSag(c *fiber.Ctx, in, mine *domain.SagInput, status int) error
 			}
 		}
 		if mine != nil {
-			k := conflict("Sagen", s.UpdatedBy, sagShown(*mine), sagShown(domain.SagInputOf(s)))
+			k := conflict("Sagen", s.UpdatedBy, sagShown(*mine), sagShown(s))
 			f.Conflict = &k
 		}
 		return nil
@@ -326,8 +326,7 @@ func (a *App) editSag(c *fiber.Ctx) error {
 	case errors.Is(err, errRejected):
 		return a.showSag(c, &in, nil, fiber.StatusUnprocessableEntity)
 	case errors.Is(err, tenant.ErrConflict):
-		mine := domain.SagInputOf(sag)
-		return a.showSag(c, &in, &mine, fiber.StatusConflict)
+		return a.showSag(c, &in, &sag, fiber.StatusConflict)
 	case err != nil:
 		return err
 	}

@@ -52,10 +52,7 @@ func (a *App) viewSag(c *fiber.Ctx) error {
 // the forms (domain.Fields) and dates DD-MM-YYYY.
 func (a *App) sagVisning(snap *domain.Snapshot, s domain.Sag, ydelser []domain.Ydelse) views.SagVisning {
 	today := a.today()
-	fv := s.Funktionsvurdering
-	if t := domain.FunktionsvurderingText(fv); t != "" {
-		fv += " " + t
-	}
+	shown := sagShown(s)
 	indberettet := "Ikke indberettet"
 	if s.IndberettetAt != nil {
 		indberettet = views.DateDK(s.IndberettetAt.In(copenhagen))
@@ -63,10 +60,10 @@ func (a *App) sagVisning(snap *domain.Snapshot, s domain.Sag, ydelser []domain.Y
 	v := views.SagVisning{
 		Heading: "Sag " + domain.FormatCPR(s.CPR),
 		Sag: []views.Felt{
-			{Label: domain.FieldLabel(domain.FieldCPR), Value: domain.FormatCPR(s.CPR)},
-			{Label: domain.FieldLabel(domain.FieldNavn), Value: s.Navn},
-			{Label: domain.FieldLabel(domain.FieldFunktionsvurdering), Value: fv},
-			{Label: domain.FieldLabel(domain.FieldBemaerkninger), Value: s.Bemaerkninger},
+			{Label: domain.FieldLabel(domain.FieldCPR), Value: shown[domain.FieldCPR]},
+			{Label: domain.FieldLabel(domain.FieldNavn), Value: shown[domain.FieldNavn]},
+			{Label: domain.FieldLabel(domain.FieldFunktionsvurdering), Value: shown[domain.FieldFunktionsvurdering]},
+			{Label: domain.FieldLabel(domain.FieldBemaerkninger), Value: shown[domain.FieldBemaerkninger]},
 			{Label: "Status", Value: domain.SagStatus([]*time.Time{s.SlutdatoMax}, today).Label()},
 			{Label: "Indberettet", Value: indberettet},
 		},
@@ -80,10 +77,22 @@ func (a *App) sagVisning(snap *domain.Snapshot, s domain.Sag, ydelser []domain.Y
 	return v
 }
 
-// ydelseFelter are the fields of a ydelse (Y1–Y5) in the order of the form.
-func ydelseFelter(snap *domain.Snapshot, y domain.Ydelse, today time.Time) []views.Felt {
+// sagShown is a sag's fields as the screens show them, by field name: the read-only view
+// and the comparison of a lost race (konflikt.go).
+func sagShown(s domain.Sag) map[string]string {
+	fv := s.Funktionsvurdering
+	if t := domain.FunktionsvurderingText(fv); t != "" {
+		fv += " " + t
+	}
+	return map[string]string{domain.FieldCPR: domain.FormatCPR(s.CPR), domain.FieldNavn: s.Navn,
+		domain.FieldFunktionsvurdering: fv, domain.FieldBemaerkninger: s.Bemaerkninger}
+}
+
+// ydelseShown is a ydelse's fields as the screens show them, by field name (Y1–Y5): codes
+// with their names, dates DD-MM-YYYY. The read-only view and the comparison of a lost race
+// (konflikt.go) show them alike.
+func ydelseShown(snap *domain.Snapshot, y domain.Ydelse) map[string]string {
 	in := domain.YdelseInputOf(y)
-	felt := func(field, value string) views.Felt { return views.Felt{Label: domain.FieldLabel(field), Value: value} }
 	var primaer string
 	var sekundaere []string
 	for _, m := range y.Maalgrupper {
@@ -113,36 +122,57 @@ func ydelseFelter(snap *domain.Snapshot, y domain.Ydelse, today time.Time) []vie
 	if f, ok := snap.FFBYdelse(y.YdelsesUUID); ok && y.YdelsesUUID != "" {
 		ydelsesUUID += " " + f.Path()
 	}
-	varighed := map[string]string{"periode": "Periodeydelse", "styk": "Stykydelse"}[y.Varighed]
+	return map[string]string{
+		domain.FieldIndsatskode:           indsatsLabel(snap, y.Indsatskode),
+		domain.FieldVarighed:              views.VarighedLabel(y.Varighed),
+		domain.FieldBevillingsdato:        in.Bevillingsdato,
+		domain.FieldStartdato:             in.Startdato,
+		domain.FieldForventetSlutdato:     in.ForventetSlutdato,
+		domain.FieldSlutdato:              in.Slutdato,
+		domain.FieldPrimaerMaalgruppe:     primaer,
+		domain.FieldSekundaereMaalgrupper: strings.Join(sekundaere, "; "),
+		domain.FieldBetalingskommune:      betaler,
+		domain.FieldI107Botilbud:          map[string]string{"ja": "Ja", "nej": "Nej"}[in.I107Botilbud],
+		domain.FieldPNummer:               y.PNummer,
+		domain.FieldAfdelingsUUID:         y.AfdelingsUUID,
+		domain.FieldTilbudstype:           tilbudstype,
+		domain.FieldTilbudNavn:            y.TilbudNavn,
+		domain.FieldTilbudAdresse:         y.TilbudAdresse,
+		domain.FieldTilbudPostnr:          y.TilbudPostnr,
+		domain.FieldTilbudsUUID:           tilbudsUUID,
+		domain.FieldYdelsesUUID:           ydelsesUUID,
+	}
+}
+
+// ydelseFelter are the fields of a ydelse (Y1–Y5) in the order of the form.
+func ydelseFelter(snap *domain.Snapshot, y domain.Ydelse, today time.Time) []views.Felt {
+	shown := ydelseShown(snap, y)
+	felt := func(field string) views.Felt { return views.Felt{Label: domain.FieldLabel(field), Value: shown[field]} }
 	indberettet := "Ikke indberettet"
 	if y.IndberettetAt != nil {
 		indberettet = views.DateDK(y.IndberettetAt.In(copenhagen))
 	}
 	fs := []views.Felt{
-		felt(domain.FieldIndsatskode, indsatsLabel(snap, y.Indsatskode)),
-		felt(domain.FieldVarighed, varighed),
-		felt(domain.FieldBevillingsdato, in.Bevillingsdato),
-		felt(domain.FieldStartdato, in.Startdato),
-		felt(domain.FieldForventetSlutdato, in.ForventetSlutdato),
-		felt(domain.FieldSlutdato, in.Slutdato),
-		{Label: "Primær målgruppe", Value: primaer},
-		{Label: "Sekundære målgrupper", Value: strings.Join(sekundaere, "; ")},
-		felt(domain.FieldBetalingskommune, betaler),
+		felt(domain.FieldIndsatskode),
+		felt(domain.FieldVarighed),
+		felt(domain.FieldBevillingsdato),
+		felt(domain.FieldStartdato),
+		felt(domain.FieldForventetSlutdato),
+		felt(domain.FieldSlutdato),
+		{Label: "Primær målgruppe", Value: shown[domain.FieldPrimaerMaalgruppe]},
+		{Label: "Sekundære målgrupper", Value: shown[domain.FieldSekundaereMaalgrupper]},
+		felt(domain.FieldBetalingskommune),
 	}
-	if in.I107Botilbud != "" {
-		fs = append(fs, views.Felt{Label: "Gives støtten i botilbud efter § 107?", Value: map[string]string{"ja": "Ja", "nej": "Nej"}[in.I107Botilbud]})
+	if y.I107Botilbud != nil {
+		fs = append(fs, views.Felt{Label: "Gives støtten i botilbud efter § 107?", Value: shown[domain.FieldI107Botilbud]})
 	}
-	fs = append(fs,
-		felt(domain.FieldPNummer, y.PNummer),
-		felt(domain.FieldAfdelingsUUID, y.AfdelingsUUID),
-		felt(domain.FieldTilbudstype, tilbudstype))
+	fs = append(fs, felt(domain.FieldPNummer), felt(domain.FieldAfdelingsUUID), felt(domain.FieldTilbudstype))
 	if y.TilbudNavn != "" || y.TilbudAdresse != "" || y.TilbudPostnr != "" { // Y5: the 2013 rules
-		fs = append(fs, felt(domain.FieldTilbudNavn, y.TilbudNavn), felt(domain.FieldTilbudAdresse, y.TilbudAdresse),
-			felt(domain.FieldTilbudPostnr, y.TilbudPostnr))
+		fs = append(fs, felt(domain.FieldTilbudNavn), felt(domain.FieldTilbudAdresse), felt(domain.FieldTilbudPostnr))
 	}
 	return append(fs,
-		felt(domain.FieldTilbudsUUID, tilbudsUUID),
-		felt(domain.FieldYdelsesUUID, ydelsesUUID),
+		felt(domain.FieldTilbudsUUID),
+		felt(domain.FieldYdelsesUUID),
 		views.Felt{Label: "Status", Value: domain.YdelseStatus(y.Slutdato, today).Label()},
 		views.Felt{Label: "Indberettet", Value: indberettet})
 }

@@ -203,7 +203,7 @@ func (a *App) editYdelseForm(c *fiber.Ctx) error {
 // showYdelse renders *Redigér ydelse* with the stored values, or with the typed values and
 // their messages (in != nil); mine != nil (the typed values as saved) when someone else
 // saved first: the form keeps the typed values, takes the saved version and compares the two.
-func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, mine *domain.YdelseInput, status int) error {
+func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Errors, mine *domain.Ydelse, status int) error {
 	r, err := a.target(c)
 	if err != nil {
 		return err
@@ -240,7 +240,7 @@ func (a *App) showYdelse(c *fiber.Ctx, in *domain.YdelseInput, errs domain.Error
 		f.Ydelse.VarighedLocked = y.IndberettetAt != nil // Y8
 		f.Summary = summary(errs)
 		if mine != nil {
-			k := conflict("Ydelsen", y.UpdatedBy, ydelseShown(snap, *mine), ydelseShown(snap, domain.YdelseInputOf(y)))
+			k := conflict("Ydelsen", y.UpdatedBy, ydelseShown(snap, *mine), ydelseShown(snap, y))
 			f.Conflict = &k
 		}
 		return nil
@@ -320,8 +320,7 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 	case errors.Is(err, errRejected):
 		return a.showYdelse(c, &in, errs, nil, fiber.StatusUnprocessableEntity)
 	case errors.Is(err, tenant.ErrConflict):
-		mine := domain.YdelseInputOf(y)
-		return a.showYdelse(c, &in, nil, &mine, fiber.StatusConflict)
+		return a.showYdelse(c, &in, nil, &y, fiber.StatusConflict)
 	case err != nil:
 		return err
 	}

@@ -172,8 +172,8 @@ func FunktionsvurderingOptions() []Option {
 	return opts
 }
 
-// varighedLabel is how a Varighed is shown (Y1): "Periodeydelse" or "Stykydelse".
-func varighedLabel(v string) string {
+// VarighedLabel is how a Varighed is shown (Y1): "Periodeydelse" or "Stykydelse".
+func VarighedLabel(v string) string {
 	for _, o := range VarighedValg {
 		if o.Value == v {
 			return o.Label

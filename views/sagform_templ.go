@@ -512,7 +512,7 @@ func YdelseFields(f YdelseForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var20 string
-			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(varighedLabel(f.Values.Varighed))
+			templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(VarighedLabel(f.Values.Varighed))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `sagform.templ`, Line: 132, Col: 96}
 			}
