@@ -90,7 +90,12 @@ func scope(c *fiber.Ctx) tenant.Scope {
 func (a *App) page(c *fiber.Ctx, title string) views.Page {
 	r := reqOf(c)
 	p := views.Page{Title: title, CSRFToken: csrfToken(r.session)}
-	p.Flash, p.FlashNote = a.takeFlash(c)
+	f := a.takeFlash(c)
+	p.Flash, p.FlashNote = f.Text, f.Note
+	if f.SagID != 0 { // the sag Opret created (issue 17)
+		p.FlashLinks = []views.FlashLink{{Text: "Se sagen", URL: sagURL(f.SagID, "")},
+			{Text: "Tilføj ydelse til sagen", URL: sagURL(f.SagID, "/ydelser/ny")}}
+	}
 	if u := r.user; u != nil {
 		p.User = &views.User{Name: u.Name, Email: u.Email, KommuneKode: u.Kommune, KommuneNavn: a.kommuner[u.Kommune],
 			KontoLink: a.can(c, access.AccountSelf)}

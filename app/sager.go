@@ -85,7 +85,6 @@ func (a *App) createSagForm(c *fiber.Ctx) error {
 		return err
 	}
 	f := a.opretForm(snap, reqOf(c).user.Kommune)
-	f.Oprettet = a.takeOprettet(c)
 	err = a.inScope(c, func(tx *tenant.Tx) error {
 		missing, err := tx.KontaktpersonerMangler(ctx)
 		f.KontaktMangler = len(missing) > 0
@@ -172,7 +171,7 @@ func (a *App) createSag(c *fiber.Ctx) error {
 		}
 		return redirect(c, egneListe)
 	}
-	if err := a.setOprettet(c, y.SagID, done); err != nil {
+	if err := a.putFlash(c, flash{Text: done, SagID: y.SagID}); err != nil { // with links to the sag
 		return err
 	}
 	return redirect(c, "/sager/ny")

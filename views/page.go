@@ -49,7 +49,12 @@ type Page struct {
 	CSRFToken string // put in <meta name="csrf-token"> and on <body hx-headers='{"X-Csrf-Token":"..."}'>
 	Flash     string // optional one-off confirmation shown at the top (a DKFDS success alert)
 	FlashNote bool   // Flash confirms nothing ("Der var ingen ændringer at gemme."): an info alert
+	// FlashLinks go under the confirmation: the sag *Opret* created and *Tilføj ydelse* for it.
+	FlashLinks []FlashLink
 }
+
+// FlashLink is a link under the one-off confirmation.
+type FlashLink struct{ Text, URL string }
 
 // User is the logged-in user as the header shows it.
 type User struct {

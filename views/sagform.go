@@ -74,7 +74,6 @@ type OpretSag struct {
 	// offering a form that cannot be saved.
 	FormWithheld bool
 	ListeURL     string
-	Oprettet     *Oprettet // the sag the previous Opret created, or nil
 }
 
 // TilfoejYdelse is the *Tilføj ydelse* page for a sag.
@@ -189,9 +188,3 @@ func errOf(e domain.Errors, field string) string {
 	return e[field]
 }
 
-// Oprettet confirms the sag *Opret* created, on the empty form for the next one, with the
-// way to the sag and to *Tilføj ydelse* for it.
-type Oprettet struct {
-	Text               string // "Sagen for CPR-nummer … er oprettet med ydelsen 1.3."
-	SagURL, TilfoejURL string
-}

@@ -342,6 +342,17 @@ func TestLayoutHeaderUser(t *testing.T) {
 			len(findAll(doc, func(n *html.Node) bool { return hasClass(n, "alert-success") })) != 0 {
 			t.Errorf("a note is not one info alert")
 		}
+		// The confirmation of Opret links to the new sag and to Tilføj ydelse for it (issue 17).
+		p.Flash, p.FlashNote = "Sagen for CPR-nummer 150362-1235 er oprettet med ydelsen 1.3.", false
+		p.FlashLinks = []FlashLink{{Text: "Se sagen", URL: "/sager/7"}, {Text: "Tilføj ydelse til sagen", URL: "/sager/7/ydelser/ny"}}
+		out = render(t, HomePage(p, Home{}))
+		checkPage(t, out, p)
+		for _, want := range []string{`class="alert alert-success" role="status" id="flash"`, "er oprettet med ydelsen 1.3.",
+			`<a href="/sager/7">Se sagen</a>`, `<a href="/sager/7/ydelser/ny">Tilføj ydelse til sagen</a>`} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the confirmation with links lacks %s", want)
+			}
+		}
 	}
 	out := render(t, HomePage(Page{Title: "Forside", User: dstUser, CSRFToken: testToken}, Home{}))
 	if !strings.Contains(out, "Alle kommuner") {

@@ -385,7 +385,7 @@ func TestBrowser_OpretConfirmationLinks(t *testing.T) {
 	if b.status != http.StatusOK || b.path() != "/sager/ny" {
 		t.Fatalf("Opret: status %d on %s", b.status, b.path())
 	}
-	if got := b.text("#oprettet"); !strings.Contains(got, "Sagen for CPR-nummer 280791-4563 er oprettet med ydelsen 1.3.") {
+	if got := b.text("#flash"); !strings.Contains(got, "Sagen for CPR-nummer 280791-4563 er oprettet med ydelsen 1.3.") {
 		t.Errorf("the confirmation reads %q", got)
 	}
 	if got := b.focusedID(); got != "cpr" {
@@ -393,18 +393,18 @@ func TestBrowser_OpretConfirmationLinks(t *testing.T) {
 	}
 	b.axe("opret, bekræftelse")
 	sag := strconv.FormatInt(b.ydelserOf("101", "2807914563")[0].SagID, 10)
-	b.follow(`#oprettet a[href="/sager/` + sag + `/ydelser/ny"]`)
+	b.follow(`#flash a[href="/sager/` + sag + `/ydelser/ny"]`)
 	if b.status != http.StatusOK || !strings.Contains(b.text("h1"), "Tilføj ydelse") || !strings.Contains(b.text("main"), "280791-4563") {
 		t.Fatalf("Tilføj ydelse from the confirmation: status %d, %q", b.status, brief(b.text("main")))
 	}
 	b.visit("/sager/ny")
-	if evaluate[bool](b, `!!document.getElementById("oprettet")`) {
+	if evaluate[bool](b, `!!document.getElementById("flash")`) {
 		t.Errorf("the confirmation is shown again on the next visit")
 	}
 	// Se sagen, from a second Opret.
 	b.beginOpret("030485-9996", "1.3", "01-11-2025")
 	b.follow(`button[value="opret"]`)
-	b.follow(`#oprettet a[href^="/sager/"]:not([href$="/ny"])`)
+	b.follow(`#flash a[href^="/sager/"]:not([href$="/ny"])`)
 	if b.status != http.StatusOK || !strings.Contains(b.text("main"), "030485-9996") {
 		t.Fatalf("Se sagen from the confirmation: status %d on %s, %q", b.status, b.path(), brief(b.text("main")))
 	}
