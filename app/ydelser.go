@@ -22,7 +22,7 @@ import (
 func (a *App) checkYdelse(snap *domain.Snapshot, in domain.YdelseInput, kommune string, stored *domain.Ydelse, others []domain.Ydelse) (domain.Ydelse, domain.Errors) {
 	y, errs := a.validateYdelse(snap, in, kommune, stored)
 	if errs.OK() {
-		checkInSag(snap, y, stored, others, errs)
+		domain.CheckInSag(y, stored, others, snap, errs)
 	}
 	return y, errs
 }
@@ -36,39 +36,6 @@ func (a *App) validateYdelse(snap *domain.Snapshot, in domain.YdelseInput, kommu
 	y, errs := domain.ValidateYdelseChange(in, *stored, snap, kommune, a.today())
 	y.ID = stored.ID
 	return y, errs
-}
-
-// checkInSag checks the valid ydelse y against the sag's other ydelser as they will be after
-// the save (others): no exact duplicate (Y4) and one stay at a time (Y6, the message on the
-// field whose change made the overlap).
-func checkInSag(snap *domain.Snapshot, y domain.Ydelse, stored *domain.Ydelse, others []domain.Ydelse, errs domain.Errors) {
-	if field, msg, ok := domain.CheckDuplicate(y, others); !ok { // Y4
-		errs.Add(field, msg)
-	} else if msg, ok := domain.CheckOphold(y, others, snap); !ok { // Y6
-		errs.Add(domain.OpholdField(y, stored), msg)
-	}
-}
-
-// moveStay returns the other rows of y's stay (rows, stored) with y's dates and tilbudssted,
-// each checked as a change of its own (Y1–Y5), and all with them in their place: the sag's
-// ydelser as they will be after the save. A row that the change makes invalid puts its
-// message, naming its Ydelses-UUID, on the field in errs.
-func (a *App) moveStay(snap *domain.Snapshot, y domain.Ydelse, rows, all []domain.Ydelse, kommune string, errs domain.Errors) (moved, after []domain.Ydelse) {
-	after = slices.Clone(all)
-	for _, row := range rows {
-		m, rerrs := domain.ValidateYdelseChange(domain.YdelseInputOf(domain.MoveWithStay(row, y)), row, snap, kommune, a.today())
-		for _, f := range domain.Fields {
-			if msg, ok := rerrs[f.Name]; ok {
-				errs.Add(f.Name, "Opholdets række med Ydelses-UUID "+row.YdelsesUUID+": "+msg)
-			}
-		}
-		m.ID, m.SagID, m.Version = row.ID, row.SagID, row.Version
-		moved = append(moved, m)
-		if i := slices.IndexFunc(after, func(o domain.Ydelse) bool { return o.ID == row.ID }); i >= 0 {
-			after[i] = m
-		}
-	}
-	return moved, after
 }
 
 // addYdelseForm is GET /sager/:id/ydelser/ny, empty or (?kopi=<ydelse id>) a copy of one
@@ -297,9 +264,9 @@ func (a *App) editYdelse(c *fiber.Ctx) error {
 		// entry each), unless the user unticked *Gælder alle rækker af opholdet*.
 		after := all
 		if rows := domain.StayRows(old, all); len(rows) > 0 && wholeStay(c) {
-			moved, after = a.moveStay(snap, y, rows, all, kommune, errs)
+			moved, after = domain.MoveStay(y, rows, all, snap, kommune, a.today(), errs)
 		}
-		if checkInSag(snap, y, &old, after, errs); !errs.OK() {
+		if domain.CheckInSag(y, &old, after, snap, errs); !errs.OK() {
 			return errRejected
 		}
 		y.SagID, y.Version = old.SagID, version

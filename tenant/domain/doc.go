@@ -19,8 +19,9 @@
 //	sag.go     ValidateSag: the fields of a sag (S3, S5); FunktionsvurderingText
 //	ydelse.go  ValidateYdelse, ValidateYdelseChange and NeedsFor: the fields of a ydelse
 //	           (Y1), dates (Y2), målgrupper (Y3), FFB UUIDs (Y4), tilbudssted (Y5)
-//	ophold.go  CheckOphold: one stay at a time (Y6); SameStay, StayRows, MoveWithStay: the
-//	           rows of one stay with several Ydelses-UUIDs (Y4), ended or moved together
+//	ophold.go  CheckOphold: one stay at a time (Y6); SameStay, StayRows, MoveWithStay,
+//	           MoveStay: the rows of one stay with several Ydelses-UUIDs (Y4), ended or moved
+//	           together; CheckInSag: a ydelse against the sag's others (Y4, Y6)
 //	duplicate.go CheckDuplicate: no exact duplicate of a ydelse on a sag (Y4)
 //	status.go  SagStatus and YdelseAfsluttet: derived status (S6)
 //	delete.go  what may be deleted or changed: sag (S7), ydelse (Y8), CPR number (S4),

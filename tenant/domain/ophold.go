@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -83,6 +84,41 @@ func MoveWithStay(row, y Ydelse) Ydelse {
 	row.Startdato, row.Slutdato = y.Startdato, y.Slutdato
 	row.PNummer, row.AfdelingsUUID, row.TilbudsUUID = y.PNummer, y.AfdelingsUUID, y.TilbudsUUID
 	return row
+}
+
+// CheckInSag checks the valid ydelse y (a new one: stored nil, or a change of stored)
+// against the sag's other ydelser as they will be after the save (others): no exact
+// duplicate (Y4, CheckDuplicate) and one stay at a time (Y6, CheckOphold, the message on the
+// field whose change made the overlap, OpholdField). A message goes into errs.
+func CheckInSag(y Ydelse, stored *Ydelse, others []Ydelse, c *Snapshot, errs Errors) {
+	if field, msg, ok := CheckDuplicate(y, others); !ok {
+		errs.Add(field, msg)
+	} else if msg, ok := CheckOphold(y, others, c); !ok {
+		errs.Add(OpholdField(y, stored), msg)
+	}
+}
+
+// MoveStay ends or moves a stay as a whole (Y4, Y6): it returns the other rows of y's stay
+// (rows, as stored: StayRows) with y's dates and tilbudssted (MoveWithStay), each checked as
+// a change of its own (Y1–Y5, ValidateYdelseChange), and all (the sag's ydelser) with them in
+// their place: the sag as it will be after the save, for CheckInSag. A row the change makes
+// invalid puts its message, naming its Ydelses-UUID, on the field in errs.
+func MoveStay(y Ydelse, rows, all []Ydelse, c *Snapshot, ownKommune string, today time.Time, errs Errors) (moved, after []Ydelse) {
+	after = slices.Clone(all)
+	for _, row := range rows {
+		m, rerrs := ValidateYdelseChange(YdelseInputOf(MoveWithStay(row, y)), row, c, ownKommune, today)
+		for _, f := range Fields {
+			if msg, ok := rerrs[f.Name]; ok {
+				errs.Add(f.Name, "Opholdets række med Ydelses-UUID "+row.YdelsesUUID+": "+msg)
+			}
+		}
+		m.ID, m.SagID, m.Version = row.ID, row.SagID, row.Version
+		moved = append(moved, m)
+		if i := slices.IndexFunc(after, func(o Ydelse) bool { return o.ID == row.ID }); i >= 0 {
+			after[i] = m
+		}
+	}
+	return moved, after
 }
 
 func equalDates(a, b *time.Time) bool {

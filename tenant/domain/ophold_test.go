@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -202,5 +203,32 @@ func TestY6_OpholdField(t *testing.T) {
 	}
 	if got := domain.OpholdField(stored, nil); got != domain.FieldStartdato {
 		t.Errorf("Y6 a new ydelse: OpholdField = %q", got)
+	}
+}
+
+// TestY6_MoveStay (issue 17 #1): MoveStay gives every other row of the stay the edited row's
+// dates and place, puts them in the sag as it will be, and names the row whose own check
+// fails (here the second row lacks its primær målgruppe) by its Ydelses-UUID.
+func TestY6_MoveStay(t *testing.T) {
+	t.Parallel()
+	c := snapshot(t)
+	first, second := stayRow(1, "5af56051-8413-4115-aaa2-83a0767e1137"), stayRow(2, "35b593cf-724f-4058-9f31-fe1b3e8df124")
+	second.SagID, second.Version = 7, 3
+	other := ydelse(3, "1.3", "2025-02-01", "")
+	all := []domain.Ydelse{other, first, second}
+	ended := first
+	ended.Slutdato = dayPtr("2026-01-31")
+	errs := domain.Errors{}
+	moved, after := domain.MoveStay(ended, []domain.Ydelse{second}, all, c, "101", day("2026-02-01"), errs)
+	if len(moved) != 1 || moved[0].ID != 2 || moved[0].SagID != 7 || moved[0].Version != 3 ||
+		moved[0].Slutdato == nil || !moved[0].Slutdato.Equal(day("2026-01-31")) {
+		t.Fatalf("moved = %+v, want the second row ended 31-01-2026 with its id, sag and version", moved)
+	}
+	if len(after) != 3 || after[0].ID != 3 || after[2].Slutdato == nil || all[2].Slutdato != nil {
+		t.Errorf("after = %+v, want the sag's rows with the second ended (and all untouched)", after)
+	}
+	msg := errs[domain.FieldPrimaerMaalgruppe]
+	if !strings.HasPrefix(msg, "Opholdets række med Ydelses-UUID "+second.YdelsesUUID+": ") {
+		t.Errorf("the second row's own message = %q, want it named by its Ydelses-UUID", msg)
 	}
 }
