@@ -21,7 +21,6 @@
   // Enhance everything this file adds behaviour to inside root (an element).
   function enhance(root) {
     enhanceAll(root, "select[data-combobox]", enhanceCombobox);
-    enhanceAll(root, "fieldset[data-filterlist]", enhanceFilterList);
     enhanceAll(root, "fieldset[data-multipicker]", enhanceMultiPicker);
     if (root === document.body) {
       focusFirstField();
@@ -1029,70 +1028,6 @@
       }
     }
     return false;
-  }
-
-  // ---- Filtered checkbox list: <fieldset data-filterlist> ------------------
-  //
-  // Typing in its <input type="search" data-filter> hides the checkbox items
-  // (.form-group-checkbox: checkbox and label) whose text (and data-search)
-  // does not contain every typed word.
-  function enhanceFilterList(fieldset) {
-    if (fieldset.hasAttribute("data-filterlist-ready")) {
-      if (fieldset._filterlist) {
-        fieldset._filterlist.refresh(); // a live update may have brought other items
-      }
-      return;
-    }
-    var search = fieldset.querySelector("input[type=search][data-filter]");
-    if (!search) {
-      return;
-    }
-    fieldset.setAttribute("data-filterlist-ready", "");
-    markEnhanced(fieldset, "data-filterlist-ready");
-    var status = document.createElement("div");
-    status.className = "filterlist-status sr-only";
-    status.setAttribute("role", "status");
-    markGenerated(status);
-    search.parentNode.insertBefore(status, search.nextSibling);
-
-    var entries = [];
-    function collect() {
-      var groups = Array.prototype.slice.call(fieldset.querySelectorAll(".form-group-checkbox"));
-      entries = groups.map(function (g) {
-        return { el: g, haystack: fold(g.textContent + " " + (g.getAttribute("data-search") || "")) };
-      });
-    }
-    collect();
-
-    function apply() {
-      var words = searchWords(search.value);
-      var n = 0;
-      entries.forEach(function (e) {
-        var hit = words.length === 0 || containsAll(e.haystack, words);
-        e.el.hidden = !hit;
-        if (hit) {
-          n++;
-        }
-      });
-      status.textContent = words.length > 0 ? countText(n) : "";
-    }
-
-    search.addEventListener("input", apply);
-    // Enter in the filter field filters; it must not submit the form.
-    search.addEventListener("keydown", function (e) {
-      if (e.key === "Enter") {
-        e.preventDefault();
-      }
-    });
-    if (search.value) {
-      apply();
-    }
-    fieldset._filterlist = {
-      refresh: function () {
-        collect();
-        apply();
-      }
-    };
   }
 
   // ---- Live updates never lose typing (issue 17 #2) ------------------------

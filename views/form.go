@@ -68,7 +68,6 @@ type Choices struct {
 	Required         bool
 	Options          []Option
 	Multiple         bool // checkboxes instead of radio buttons
-	Filter           bool // a search field that narrows the list (static/app.js)
 	// Picker makes the checkboxes one searchable multi-select (static/app.js): a search
 	// field whose list adds and removes, and the chosen ones as a list of removable chips.
 	// The checkboxes stay in the form, hidden, and carry the values; without JavaScript

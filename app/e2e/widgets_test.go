@@ -17,7 +17,7 @@ import (
 )
 
 // widgetsPage is a fixture page with the widgets of static/app.js: a searchable picker
-// (select[data-combobox] with htmx on its change event) and a filtered checkbox list.
+// (select[data-combobox] with htmx on its change event) beside a checkbox list.
 //
 //go:embed testdata/widgets.html
 var widgetsPage string
@@ -228,29 +228,9 @@ func TestBrowser_Widgets(t *testing.T) {
 	if v := b.value("select[name=indsatskode]"); v != "1.9.1" {
 		t.Errorf("after Tab the select value is %q, want 1.9.1", v)
 	}
-	if id := evaluate[string](b, `document.activeElement.id`); id != "maalgruppe-filter" {
-		t.Errorf("after Tab the focus is on #%s, want #maalgruppe-filter", id)
+	if id := evaluate[string](b, `document.activeElement.id`); id != "mg-1" {
+		t.Errorf("after Tab the focus is on #%s, want the first checkbox #mg-1", id)
 	}
-
-	// The filter list hides the checkboxes whose text lacks a typed word.
-	labels := "[data-filterlist] .form-group-checkbox label"
-	all := []string{"Udviklingshæmning", "Fysisk funktionsnedsættelse", "Sindslidelse", "Misbrug", "Hjemløshed"}
-	wantTexts(t, "checkboxes", visibleTexts(b, labels), all)
-	for _, c := range []struct {
-		typed string
-		want  []string
-	}{
-		{"misbrug", []string{"Misbrug"}},
-		{"alkohol", []string{"Misbrug"}}, // data-search
-		{"HÆMNING", []string{"Udviklingshæmning"}},
-		{"fysisk funktion", []string{"Fysisk funktionsnedsættelse"}},
-		{"else", []string{"Fysisk funktionsnedsættelse", "Sindslidelse"}},
-		{"", all},
-	} {
-		b.fill("#maalgruppe-filter", c.typed)
-		wantTexts(t, fmt.Sprintf("checkboxes for %q", c.typed), visibleTexts(b, labels), c.want)
-	}
-	b.fill("#maalgruppe-filter", "sind")
 	b.click("label[for=mg-3]")
 
 	// Content htmx swaps in is enhanced, and nothing is enhanced twice.
