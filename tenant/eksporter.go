@@ -214,9 +214,12 @@ var ErrEksportFaerdig = errors.New("tenant: the export is done")
 // retry from scratch). A done export stays done (ErrEksportFaerdig); the update waits for an
 // attempt that is finishing it.
 func (t *Tx) StartEksport(ctx context.Context, id int64, sagerIAlt int, a EksportForsoeg) error {
+	// One reading of the clock for the start and the deadline: two calls of clock_timestamp()
+	// differ, and the deadline came out a microsecond after start + limit.
 	tag, err := t.tx.Exec(ctx, `UPDATE eksporter SET status = 'i-gang', sager_gennemgaaet = 0, sager_i_alt = $3,
-		antal_raekker = 0, byte_size = 0, cprs = '{}', startet_at = clock_timestamp(), faerdig_at = NULL,
-		frist_at = clock_timestamp() + $4 * interval '1 second', sidste_forsoeg = $5
+		antal_raekker = 0, byte_size = 0, cprs = '{}', startet_at = c.t, faerdig_at = NULL,
+		frist_at = c.t + $4 * interval '1 second', sidste_forsoeg = $5
+		FROM (SELECT clock_timestamp() AS t) c
 		WHERE kommune_kode = $1 AND id = $2 AND status <> 'faerdig'`,
 		t.scope.Kommune, id, sagerIAlt, a.Frist.Seconds(), a.Sidste)
 	if err != nil {
