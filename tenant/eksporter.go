@@ -276,7 +276,7 @@ func (t *Tx) FinishEksport(ctx context.Context, id int64, r EksportResultat) err
 	// The CPR numbers go as one text, split into the array by the server (in one pass).
 	err := t.setEksport(ctx, id, `status = 'faerdig', sager_gennemgaaet = sager_i_alt, antal_raekker = $3,
 		byte_size = $4, cprs = string_to_array($5, ','),
-		faerdig_at = clock_timestamp(), udloeber_at = clock_timestamp() + $6::interval, fejl = ''`,
+		faerdig_at = c.now, udloeber_at = c.now + $6::interval, fejl = ''`,
 		r.Raekker, r.Bytes, string(r.CPRs.b), EksportLevetid.String())
 	if err != nil {
 		return err
@@ -291,9 +291,11 @@ func (t *Tx) EksportFejlede(ctx context.Context, id int64, status EksportStatus,
 	return t.setEksport(ctx, id, `status = $3, fejl = $4`, status, fejl)
 }
 
-// setEksport updates the scope kommune's export id with set, whose arguments start at $3.
+// setEksport updates the scope kommune's export id with set, whose arguments start at $3;
+// c.now is one reading of the clock for every time set names.
 func (t *Tx) setEksport(ctx context.Context, id int64, set string, args ...any) error {
-	tag, err := t.tx.Exec(ctx, `UPDATE eksporter SET `+set+` WHERE kommune_kode = $1 AND id = $2`,
+	tag, err := t.tx.Exec(ctx, `UPDATE eksporter SET `+set+` FROM (SELECT clock_timestamp() AS now) c
+		WHERE kommune_kode = $1 AND id = $2`,
 		append([]any{t.scope.Kommune, id}, args...)...)
 	if err != nil {
 		return fmt.Errorf("update export %d: %w", id, err)
