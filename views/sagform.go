@@ -83,7 +83,6 @@ type TilfoejYdelse struct {
 	Summary   []FieldError
 	Kopi      bool // the form is a copy of an FFB ydelse, for the next Ydelses-UUID (Y4)
 	Overfoert bool // the ydelse was typed on *Opret* for a CPR number that has this sag (S1)
-	Conflict  string
 }
 
 // RedigerYdelse is the *Redigér* page of a ydelse.
@@ -187,4 +186,3 @@ func errOf(e domain.Errors, field string) string {
 	}
 	return e[field]
 }
-
