@@ -71,7 +71,7 @@ func TestBrowser_OpretKeystrokes(t *testing.T) {
 	b.waitFor("the options of angst", `document.getElementById("maalgruppe_primaer").getAttribute("aria-expanded") === "true"`)
 	k.press(kb.Enter)
 	k.press(kb.Enter) // submits the form with its first button, Opret
-	b.waitFor("the confirmation of Opret", `document.getElementById("oprettet")`)
+	b.waitFor("the confirmation of Opret", `document.getElementById("flash")`)
 
 	t.Logf("keys pressed for one ordinary sag on Opret: %d", k.n)
 	if k.n > 40 {
